@@ -1,0 +1,28 @@
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+
+from drp.selectors import drps_visible_to, with_list_data
+from people import roles
+from workflows.audit import record_read
+
+from .selectors import children_visible_to, search
+
+
+def child_list(request):
+    """Find a child by case reference or name."""
+    term = request.GET.get("q", "")
+    qs = search(children_visible_to(request.user), term).order_by("name", "id")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "children/list.html", {"page": page, "q": term})
+
+
+def child_detail(request, pk):
+    """A child's record: their details and the DRPs about them (their 'footprint')."""
+    child = get_object_or_404(children_visible_to(request.user), pk=pk)
+    record_read(request.user, child, "children:detail")
+    drps = with_list_data(drps_visible_to(request.user).filter(children=child)).order_by("-raised_on", "-id")
+    return render(request, "children/detail.html", {
+        "child": child,
+        "drps": drps,
+        "can_raise": request.user.has_role(*roles.CHALLENGERS),
+    })

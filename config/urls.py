@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from people import views as people_views
+
+api_patterns = [
+    path("auth/token/", people_views.ObtainTokenView.as_view(), name="token"),
+    path("", include("children.api_urls")),
+    path("", include("drp.api_urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("", people_views.home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("children/", include("children.urls")),
+    path("drps/", include("drp.urls")),
+    path("api/", include((api_patterns, "api"))),
+]

@@ -1,0 +1,110 @@
+"""The DRP API: thin views over selectors (reads) and services (writes)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from children.selectors import children_visible_to
+from workflows.audit import record_read
+
+from . import services
+from .filters import DisputeResolutionFilter
+from .models import Stage, Theme
+from .selectors import drp_for, drps_visible_to, with_list_data
+from .serializers import (
+    DisputeResolutionListSerializer,
+    DisputeResolutionSerializer,
+    EscalateSerializer,
+    RaiseSerializer,
+    ReasonSerializer,
+    ResolveSerializer,
+    RespondSerializer,
+    StageSerializer,
+    ThemeSerializer,
+)
+
+
+class StageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The local DRP ladder, lowest stage first."""
+
+    serializer_class = StageSerializer
+    queryset = Stage.objects.prefetch_related("addressed_to")
+    pagination_class = None
+
+
+class ThemeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Themes a DRP can be about."""
+
+    serializer_class = ThemeSerializer
+    queryset = Theme.objects.filter(active=True)
+    pagination_class = None
+
+
+class DisputeResolutionViewSet(viewsets.GenericViewSet):
+    """DRPs the signed-in person may see; transitions are POSTs on a DRP."""
+
+    filterset_class = DisputeResolutionFilter
+    serializer_class = DisputeResolutionSerializer
+
+    def get_queryset(self):
+        return with_list_data(drps_visible_to(self.request.user)).order_by("-raised_on", "-id")
+
+    def _detail(self, drp, status_code=status.HTTP_200_OK):
+        drp = drp_for(self.request.user, drp.pk)
+        return Response(DisputeResolutionSerializer(drp).data, status=status_code)
+
+    def _input(self, serializer_class):
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @extend_schema(responses=DisputeResolutionListSerializer(many=True))
+    def list(self, request):
+        qs = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(DisputeResolutionListSerializer(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        drp = drp_for(request.user, pk)
+        record_read(request.user, drp, "api:drp-detail")
+        return Response(DisputeResolutionSerializer(drp).data)
+
+    @extend_schema(request=RaiseSerializer, responses={201: DisputeResolutionSerializer})
+    def create(self, request):
+        serializer = RaiseSerializer(data=request.data, children_qs=children_visible_to(request.user))
+        serializer.is_valid(raise_exception=True)
+        drp = services.drp_raise(actor=request.user, **serializer.validated_data)
+        return self._detail(drp, status.HTTP_201_CREATED)
+
+    @extend_schema(request=RespondSerializer, responses=DisputeResolutionSerializer)
+    @action(detail=True, methods=["post"])
+    def respond(self, request, pk=None):
+        drp = drp_for(request.user, pk)
+        return self._detail(services.drp_respond(drp=drp, actor=request.user, **self._input(RespondSerializer)))
+
+    @extend_schema(request=EscalateSerializer, responses=DisputeResolutionSerializer)
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        drp = drp_for(request.user, pk)
+        return self._detail(services.drp_escalate(drp=drp, actor=request.user, **self._input(EscalateSerializer)))
+
+    @extend_schema(request=ResolveSerializer, responses=DisputeResolutionSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        drp = drp_for(request.user, pk)
+        return self._detail(services.drp_resolve(drp=drp, actor=request.user, **self._input(ResolveSerializer)))
+
+    @extend_schema(request=ReasonSerializer, responses=DisputeResolutionSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        drp = drp_for(request.user, pk)
+        return self._detail(services.drp_withdraw(drp=drp, actor=request.user, **self._input(ReasonSerializer)))
+
+    @extend_schema(request=ReasonSerializer, responses=DisputeResolutionSerializer)
+    @action(detail=True, methods=["post"], url_path="refer-to-cafcass")
+    def refer_to_cafcass(self, request, pk=None):
+        drp = drp_for(request.user, pk)
+        return self._detail(
+            services.drp_refer_to_cafcass(drp=drp, actor=request.user, **self._input(ReasonSerializer))
+        )

@@ -1,0 +1,9 @@
+from rest_framework.routers import SimpleRouter
+
+from .api import DisputeResolutionViewSet, StageViewSet, ThemeViewSet
+
+router = SimpleRouter()
+router.register("drp/stages", StageViewSet, basename="drp-stage")
+router.register("drp/themes", ThemeViewSet, basename="drp-theme")
+router.register("drps", DisputeResolutionViewSet, basename="drp")
+urlpatterns = router.urls

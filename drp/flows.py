@@ -1,0 +1,97 @@
+"""The DRP state machine (viewflow.fsm). Services drive it; nothing else sets ``status``."""
+
+from viewflow import fsm
+
+from children.models import CaseType
+from people import roles
+from people.selectors import holds_role_for_team
+
+from .models import DisputeResolution
+
+Status = DisputeResolution.Status
+OPEN = [Status.AWAITING_RESPONSE, Status.AWAITING_REVIEW]
+
+
+def is_challenger(flow, user) -> bool:
+    """IROs, Conference Chairs and IRO Managers raise and move DRPs on."""
+    return user.is_authenticated and user.has_role(*roles.CHALLENGERS)
+
+
+def is_addressee(flow, user) -> bool:
+    """The named addressee of the current stage, or anyone holding an addressed role for
+    the child's team (a team manager covering for a colleague, say)."""
+    drp = flow.drp
+    if not user.is_authenticated:
+        return False
+    if drp.addressee_id is not None and drp.addressee_id == user.pk:
+        return True
+    addressed = [role.slug for role in drp.stage.addressed_to.all()]
+    if roles.SOCIAL_WORKER in addressed and user.has_role(roles.SOCIAL_WORKER):
+        if drp.children.filter(social_worker=user).exists():
+            return True
+    return any(holds_role_for_team(user, role, drp.team_id) for role in addressed)
+
+
+def has_later_stage(flow):
+    later = flow.later_stages()
+    return fsm.State.CONDITION(
+        bool(later), unmet=f"{flow.drp.stage.name} is the last stage: the DRP cannot be escalated further."
+    )
+
+
+def is_looked_after(flow):
+    return fsm.State.CONDITION(
+        flow.drp.case_type == CaseType.CLA,
+        unmet="Only a looked-after child's DRP can be referred to Cafcass.",
+    )
+
+
+def not_yet_referred(flow):
+    return fsm.State.CONDITION(
+        not flow.drp.referred_to_cafcass, unmet="This DRP has already been referred to Cafcass."
+    )
+
+
+class DisputeResolutionFlow:
+    status = fsm.State(Status, default=Status.AWAITING_RESPONSE)
+
+    def __init__(self, drp: DisputeResolution, ladder=None):
+        self.drp = drp
+        self._ladder = ladder
+
+    @status.getter()
+    def _get_status(self):
+        return self.drp.status
+
+    @status.setter()
+    def _set_status(self, value):
+        self.drp.status = value
+
+    def later_stages(self):
+        from .models import Stage
+
+        ladder = self._ladder if self._ladder is not None else list(Stage.objects.all())
+        return [stage for stage in ladder if stage.order > self.drp.stage.order]
+
+    @status.transition(source=Status.AWAITING_RESPONSE, target=Status.AWAITING_REVIEW,
+                       label="Respond", permission=is_addressee)
+    def respond(self):
+        """The addressee answers: what will be done, and by when."""
+
+    @status.transition(source=OPEN, target=Status.AWAITING_RESPONSE, label="Escalate",
+                       permission=is_challenger, conditions=[has_later_stage])
+    def escalate(self):
+        """The IRO takes the challenge to the next (or a named later) stage."""
+
+    @status.transition(source=OPEN, target=Status.RESOLVED, label="Resolve", permission=is_challenger)
+    def resolve(self):
+        """The IRO records the outcome and its impact for the child."""
+
+    @status.transition(source=OPEN, target=Status.WITHDRAWN, label="Withdraw", permission=is_challenger)
+    def withdraw(self):
+        """The IRO withdraws the challenge, with a reason."""
+
+    @status.transition(source=OPEN, label="Refer to Cafcass", permission=is_challenger,
+                       conditions=[is_looked_after, not_yet_referred])
+    def refer_to_cafcass(self):
+        """For a looked-after child: refer to Cafcass, alongside or instead of escalating."""

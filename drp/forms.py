@@ -1,0 +1,141 @@
+"""Forms for the DRP pages, rendered with crispy-forms-gds (GOV.UK Design System)."""
+
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import HTML, Button, Field, Fieldset, Layout, Size
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from children.models import CaseType
+
+from .models import Stage, Theme
+
+
+def _helper(*fields, button: str) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False  # templates own the <form> and its action
+    helper.layout = Layout(*fields, Button("submit", button))
+    return helper
+
+
+class RaiseForm(forms.Form):
+    """Four things and it is raised: children, case type, themes, the concern."""
+
+    children = forms.CharField(
+        label="Child's case reference",
+        help_text="For a sibling group, separate the references with commas.",
+        error_messages={"required": "Enter the child's case reference"},
+    )
+    case_type = forms.ChoiceField(
+        label="Case type", choices=CaseType.choices, widget=forms.RadioSelect,
+        error_messages={"required": "Select child protection plan or looked-after child"},
+    )
+    themes = forms.ModelMultipleChoiceField(
+        label="Themes", queryset=Theme.objects.filter(active=True), to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple, help_text="Select all that apply.",
+        error_messages={"required": "Select at least one theme"},
+    )
+    concern = forms.CharField(
+        label="What is the concern?", widget=forms.Textarea(attrs={"rows": 5}), max_length=10000,
+        error_messages={"required": "Describe the concern"},
+    )
+    stage = forms.ModelChoiceField(
+        label="Start at stage", queryset=Stage.objects.all(), to_field_name="key", required=False,
+        empty_label=None, help_text="Most challenges start informally; start later when the child's situation demands it.",
+    )
+    raised_on = DateInputField(
+        label="Date raised", required=False,
+        help_text="Leave as today, or give the date if you are recording a challenge made earlier.",
+    )
+
+    def __init__(self, *args, children_qs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.children_qs = children_qs
+        self.helper = _helper(
+            Field.text("children", field_width=20),
+            Field.radios("case_type", legend_size=Size.SMALL, inline=True),
+            Field.checkboxes("themes", legend_size=Size.SMALL, small=True),
+            Field.textarea("concern", label_size=Size.SMALL, rows=5),
+            HTML('<details class="govuk-details"><summary class="govuk-details__summary">'
+                 '<span class="govuk-details__summary-text">Start stage and date raised</span>'
+                 '</summary><div class="govuk-details__text">'),
+            Field.select("stage"),
+            Field("raised_on"),
+            HTML("</div></details>"),
+            button="Raise DRP",
+        )
+
+    def clean_children(self):
+        references = [ref.strip() for ref in self.cleaned_data["children"].split(",") if ref.strip()]
+        if not references:
+            raise forms.ValidationError("Enter the child's case reference")
+        query = Q()
+        for ref in references:
+            query |= Q(reference__iexact=ref)
+        found = {child.reference.lower(): child for child in self.children_qs.filter(query)}
+        missing = [ref for ref in references if ref.lower() not in found]
+        if missing:
+            raise forms.ValidationError(f"No child found with case reference {', '.join(missing)}")
+        return list({found[ref.lower()].pk: found[ref.lower()] for ref in references}.values())
+
+    def clean_raised_on(self):
+        value = self.cleaned_data.get("raised_on")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError("Date raised must be today or in the past")
+        return value
+
+
+class RespondForm(forms.Form):
+    response = forms.CharField(
+        label="Your response", widget=forms.Textarea(attrs={"rows": 5}), max_length=10000,
+        help_text="What will be done, by whom and by when.",
+        error_messages={"required": "Enter your response"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field.textarea("response", label_size=Size.SMALL), button="Send response")
+
+
+class EscalateForm(forms.Form):
+    stage = forms.ModelChoiceField(
+        label="Escalate to", queryset=Stage.objects.none(), to_field_name="key", empty_label=None,
+    )
+    reason = forms.CharField(
+        label="Reason for escalating", widget=forms.Textarea(attrs={"rows": 4}), max_length=10000,
+        error_messages={"required": "Enter the reason for escalating"},
+    )
+
+    def __init__(self, *args, drp, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = Stage.objects.filter(order__gt=drp.stage.order)
+        self.helper = _helper(Field.select("stage"), Field.textarea("reason", label_size=Size.SMALL),
+                              button="Escalate")
+
+
+class ResolveForm(forms.Form):
+    outcome = forms.CharField(
+        label="Outcome", widget=forms.Textarea(attrs={"rows": 4}), max_length=10000,
+        error_messages={"required": "Enter the outcome"},
+    )
+    impact = forms.CharField(
+        label="Impact for the child (optional)", widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=10000, required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field.textarea("outcome", label_size=Size.SMALL),
+                              Field.textarea("impact", label_size=Size.SMALL), button="Resolve")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
+        error_messages={"required": "Enter the reason"},
+    )
+
+    def __init__(self, *args, button: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field.textarea("reason", label_size=Size.SMALL), button=button)

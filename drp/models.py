@@ -1,0 +1,153 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from children.models import CaseType
+from workflows.clocks import Clock
+from workflows.models import TimelineEvent as BaseTimelineEvent
+
+
+class Stage(models.Model):
+    """One rung of the local DRP ladder (data, not code: each authority sets its own)."""
+
+    order = models.PositiveSmallIntegerField(unique=True)
+    key = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    addressed_to = models.ManyToManyField(
+        "people.Role", related_name="drp_stages",
+        help_text="Who answers a DRP at this stage, found from the child's allocation.",
+    )
+    working_days = models.PositiveSmallIntegerField(
+        default=20, help_text="Response timescale in working days from the start of the stage."
+    )
+    is_formal = models.BooleanField(
+        default=True, help_text="Formal stages count towards the overall formal time limit."
+    )
+
+    class Meta:
+        ordering = ["order"]
+
+    def __str__(self):
+        return self.name
+
+
+class Theme(models.Model):
+    """What a DRP is about (drift and delay, placement, ...); several per DRP."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120, unique=True)
+    active = models.BooleanField(default=True, help_text="Offered when raising a new DRP.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class DisputeResolution(models.Model):
+    """A challenge raised by an IRO or Conference Chair on behalf of a child or sibling group."""
+
+    class Status(models.TextChoices):
+        AWAITING_RESPONSE = "awaiting_response", "Awaiting response"
+        AWAITING_REVIEW = "awaiting_review", "Awaiting IRO review"
+        RESOLVED = "resolved", "Resolved"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    OPEN_STATUSES = (Status.AWAITING_RESPONSE, Status.AWAITING_REVIEW)
+
+    reference = models.CharField(max_length=40, unique=True, null=True, blank=True)
+    case_type = models.CharField(max_length=3, choices=CaseType.choices)
+    children = models.ManyToManyField("children.Child", related_name="drps")
+    themes = models.ManyToManyField(Theme, related_name="drps")
+    concern = models.TextField()
+    team = models.ForeignKey(
+        "people.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="drps",
+        help_text="The allocated team of the children when raised; finds the addressees.",
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="raised_drps"
+    )
+    raised_on = models.DateField()
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.AWAITING_RESPONSE, db_index=True
+    )
+    addressee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="addressed_drps",
+    )
+    stage_started_on = models.DateField()
+    stage_due_date = models.DateField(db_index=True)
+    formal_started_on = models.DateField(null=True, blank=True)
+    overall_due_date = models.DateField(null=True, blank=True, db_index=True)
+    referred_to_cafcass = models.BooleanField(default=False)
+    referred_to_cafcass_on = models.DateField(null=True, blank=True)
+    outcome = models.TextField(blank=True)
+    impact = models.TextField(blank=True, help_text="The difference the challenge made for the child.")
+    closed_on = models.DateField(null=True, blank=True, db_index=True)
+    closed_at_stage = models.ForeignKey(
+        Stage, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-raised_on", "-id"]
+        verbose_name = "dispute resolution"
+        indexes = [
+            models.Index(fields=["status", "stage_due_date"]),
+            models.Index(fields=["raised_on"]),
+        ]
+
+    def __str__(self):
+        return self.reference or f"DRP {self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def stage_clock(self, on=None) -> Clock:
+        due = self.stage_due_date if self.status == self.Status.AWAITING_RESPONSE else None
+        return Clock.of("Stage response due", due, on)
+
+    def overall_clock(self, on=None) -> Clock:
+        return Clock.of("Formal process due", self.overall_due_date if self.is_open else None, on)
+
+
+class StageRecord(models.Model):
+    """One stage of one DRP: when it started, when the response was due, and the response."""
+
+    drp = models.ForeignKey(DisputeResolution, on_delete=models.CASCADE, related_name="stage_records")
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    addressee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_on = models.DateField()
+    due_date = models.DateField()
+    response = models.TextField(blank=True)
+    responded_on = models.DateField(null=True, blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ended_on = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["started_on", "id"]
+
+
+class TimelineEvent(BaseTimelineEvent):
+    class Action(models.TextChoices):
+        RAISED = "raised", "Raised"
+        RESPONDED = "responded", "Responded"
+        ESCALATED = "escalated", "Escalated"
+        RESOLVED = "resolved", "Resolved"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        REFERRED_TO_CAFCASS = "referred-to-cafcass", "Referred to Cafcass"
+
+    drp = models.ForeignKey(DisputeResolution, on_delete=models.CASCADE, related_name="timeline")
+
+    class Meta(BaseTimelineEvent.Meta):
+        indexes = [models.Index(fields=["drp", "at"])]

@@ -1,0 +1,114 @@
+from django.utils import timezone
+from rest_framework import serializers
+
+from children.models import CaseType
+
+from .models import DisputeResolution, Stage, Theme, TimelineEvent
+
+
+class StageSerializer(serializers.ModelSerializer):
+    addressed_to = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+
+    class Meta:
+        model = Stage
+        fields = ["key", "name", "addressed_to", "working_days"]
+
+
+class ThemeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Theme
+        fields = ["slug", "name"]
+
+
+class TimelineEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = TimelineEvent
+        fields = ["at", "actor", "action", "from_stage", "to_stage", "note"]
+
+
+class DisputeResolutionListSerializer(serializers.ModelSerializer):
+    children = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    stage = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    closed_at_stage = serializers.SlugRelatedField(slug_field="key", read_only=True)
+
+    class Meta:
+        model = DisputeResolution
+        fields = [
+            "id", "reference", "case_type", "children", "themes", "stage", "status", "raised_on",
+            "stage_started_on", "stage_due_date", "overall_due_date", "closed_on",
+            "closed_at_stage", "referred_to_cafcass",
+        ]
+
+
+class DisputeResolutionSerializer(DisputeResolutionListSerializer):
+    timeline = TimelineEventSerializer(many=True, read_only=True)
+
+    class Meta(DisputeResolutionListSerializer.Meta):
+        fields = DisputeResolutionListSerializer.Meta.fields + ["timeline"]
+
+
+class RaiseSerializer(serializers.Serializer):
+    """What it takes to raise a DRP: the children, CP or CLA, themes and the concern."""
+
+    children = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    case_type = serializers.ChoiceField(choices=CaseType.choices)
+    themes = serializers.ListField(child=serializers.SlugField(), allow_empty=False)
+    concern = serializers.CharField(max_length=10000)
+    stage = serializers.SlugField(required=False)
+    raised_on = serializers.DateField(required=False)
+
+    def __init__(self, *args, children_qs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.children_qs = children_qs
+
+    def validate_children(self, value):
+        found = {child.pk: child for child in self.children_qs.filter(pk__in=value)}
+        missing = [pk for pk in value if pk not in found]
+        if missing:
+            raise serializers.ValidationError(f"Unknown child id(s): {', '.join(map(str, missing))}.")
+        return [found[pk] for pk in dict.fromkeys(value)]
+
+    def validate_themes(self, value):
+        found = {theme.slug: theme for theme in Theme.objects.filter(slug__in=value)}
+        missing = [slug for slug in value if slug not in found]
+        if missing:
+            raise serializers.ValidationError(f"Unknown theme(s): {', '.join(missing)}.")
+        return [found[slug] for slug in dict.fromkeys(value)]
+
+    def validate_stage(self, value):
+        try:
+            return Stage.objects.get(key=value)
+        except Stage.DoesNotExist:
+            raise serializers.ValidationError(f"Unknown stage: {value}.")
+
+    def validate_raised_on(self, value):
+        if value > timezone.localdate():
+            raise serializers.ValidationError("The date raised must be today or in the past.")
+        return value
+
+
+class RespondSerializer(serializers.Serializer):
+    response = serializers.CharField(max_length=10000)
+
+
+class EscalateSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=10000)
+    stage = serializers.SlugField(required=False)
+
+    def validate_stage(self, value):
+        try:
+            return Stage.objects.get(key=value)
+        except Stage.DoesNotExist:
+            raise serializers.ValidationError(f"Unknown stage: {value}.")
+
+
+class ResolveSerializer(serializers.Serializer):
+    outcome = serializers.CharField(max_length=10000)
+    impact = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=10000)

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class PeopleConfig(AppConfig):
+    """Staff, their roles and the social-care line-management tree."""
+
+    name = "people"
+    verbose_name = "People and organisation"

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.functional import cached_property
+from simple_history.models import HistoricalRecords
+
+
+class Role(models.Model):
+    """A role a person holds (IRO, Team Manager, ...). Seeded from ``people.roles``."""
+
+    slug = models.SlugField(primary_key=True, max_length=40)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Team(models.Model):
+    """A unit of the social-care line: a social work team, or a service, division or
+    directorate above it. Its ``manager`` answers DRPs at the stage addressed to their role,
+    so the addressee of a stage is found by walking up from the child's team."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    manager = models.ForeignKey(
+        "people.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="managed_teams"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    """A member of staff. Roles decide what they may do; team decides whose cases they see."""
+
+    roles = models.ManyToManyField(Role, blank=True, related_name="users")
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
+    )
+
+    class Meta:
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @cached_property
+    def role_slugs(self) -> frozenset[str]:
+        if not self.is_authenticated or self.pk is None:
+            return frozenset()
+        return frozenset(self.roles.values_list("slug", flat=True))
+
+    def has_role(self, *slugs: str) -> bool:
+        return bool(self.role_slugs.intersection(slugs))

@@ -1,0 +1,57 @@
+"""Who manages what: walking the team tree (a small table, read once per call)."""
+
+from __future__ import annotations
+
+from .models import Team, User
+
+
+def _tree() -> dict[int, Team]:
+    return {team.pk: team for team in Team.objects.only("id", "parent_id", "manager_id", "name")}
+
+
+def ancestors_or_self(team_id: int | None, tree: dict[int, Team] | None = None) -> list[Team]:
+    """The team and every unit above it, nearest first."""
+    tree = tree if tree is not None else _tree()
+    chain = []
+    seen = set()
+    while team_id is not None and team_id in tree and team_id not in seen:
+        seen.add(team_id)
+        team = tree[team_id]
+        chain.append(team)
+        team_id = team.parent_id
+    return chain
+
+
+def team_ids_in_scope(user: User) -> frozenset[int]:
+    """Teams whose children a social-care user may see: their own team and every team
+    under a unit they belong to or manage."""
+    cached = getattr(user, "_team_scope", None)
+    if cached is not None:
+        return cached
+    tree = _tree()
+    roots = {t.pk for t in tree.values() if t.manager_id == user.pk}
+    if user.team_id:
+        roots.add(user.team_id)
+    scope = {
+        team_id
+        for team_id in tree
+        if any(t.pk in roots for t in ancestors_or_self(team_id, tree))
+    }
+    user._team_scope = frozenset(scope)
+    return user._team_scope
+
+
+def holder_of_role_for_team(role: str, team_id: int | None) -> User | None:
+    """The person who answers for ``role`` on behalf of a team: the nearest manager above
+    (or of) the team holding that role; for social workers, no one is found this way."""
+    for unit in ancestors_or_self(team_id):
+        if unit.manager_id:
+            manager = User.objects.filter(pk=unit.manager_id, roles__slug=role).first()
+            if manager:
+                return manager
+    return None
+
+
+def holds_role_for_team(user: User, role: str, team_id: int | None) -> bool:
+    """True when ``user`` holds ``role`` and the team is within their scope."""
+    return user.has_role(role) and team_id is not None and team_id in team_ids_in_scope(user)

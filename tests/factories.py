@@ -1,0 +1,45 @@
+"""factory_boy factories for people, children and DRPs."""
+
+from datetime import date
+
+import factory
+
+from children.models import CaseType, Child
+from people.models import Role, Team, User
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    slug = factory.Sequence(lambda n: f"team-{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("footprint-test")
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.roles.set(Role.objects.filter(slug__in=extracted))
+            self.__dict__.pop("role_slugs", None)
+
+
+class ChildFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Child
+
+    reference = factory.Sequence(lambda n: f"C{100000 + n}")
+    name = factory.Faker("name")
+    date_of_birth = date(2015, 6, 1)
+    status = CaseType.CLA

@@ -1,0 +1,104 @@
+"""The working-day calendar: the one place deadlines are counted.
+
+A working day is Monday to Friday, not a bank holiday in England (Good Friday,
+Christmas Day, substitute days and one-off holidays included, from the
+``holidays`` package) and not a local closure day configured in the admin.
+N working days from D is the N-th working day strictly after D; D itself is
+day 0 whatever day it is.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+# Closure days change rarely; each process re-reads them at most this often,
+# and at once after an edit in this process (see signals.py).
+CLOSURE_CACHE_SECONDS = 60
+
+_lock = threading.Lock()
+_cached: tuple[float, "WorkingDayCalendar"] | None = None
+
+
+@lru_cache(maxsize=64)
+def _england_bank_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+
+
+class WorkingDayCalendar:
+    """Counts working days given a set of local closure days."""
+
+    def __init__(self, closure_days: frozenset[date] | set[date] = frozenset()):
+        self.closure_days = frozenset(closure_days)
+
+    def is_bank_holiday(self, day: date) -> bool:
+        return day in _england_bank_holidays(day.year)
+
+    def is_working_day(self, day: date) -> bool:
+        return (
+            day.weekday() < 5
+            and not self.is_bank_holiday(day)
+            and day not in self.closure_days
+        )
+
+    def add_working_days(self, start: date, days: int) -> date:
+        """The ``days``-th working day strictly after ``start`` (``start`` is day 0)."""
+        if days < 0:
+            raise ValueError("days must not be negative")
+        current = start
+        counted = 0
+        while counted < days:
+            current += timedelta(days=1)
+            if self.is_working_day(current):
+                counted += 1
+        return current
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days in (start, end]: how many working days after ``start`` ``end`` falls.
+
+        Negative when ``end`` is before ``start``; ``add_working_days(d, n)`` is the first
+        day ``x`` with ``working_days_between(d, x) == n``.
+        """
+        if end < start:
+            return -self.working_days_between(end, start)
+        count = 0
+        current = start
+        while current < end:
+            current += timedelta(days=1)
+            if self.is_working_day(current):
+                count += 1
+        return count
+
+
+def get_calendar() -> WorkingDayCalendar:
+    """The calendar with this authority's closure days (cached briefly per process)."""
+    global _cached
+    now = time.monotonic()
+    with _lock:
+        if _cached is not None and now - _cached[0] < CLOSURE_CACHE_SECONDS:
+            return _cached[1]
+    from .models import ClosureDay
+
+    calendar = WorkingDayCalendar(frozenset(ClosureDay.objects.values_list("date", flat=True)))
+    with _lock:
+        _cached = (now, calendar)
+    return calendar
+
+
+def clear_calendar_cache() -> None:
+    global _cached
+    with _lock:
+        _cached = None
+
+
+def add_working_days(start: date, days: int) -> date:
+    """N working days from ``start``: the function every deadline uses."""
+    return get_calendar().add_working_days(start, days)
+
+
+def working_days_between(start: date, end: date) -> int:
+    return get_calendar().working_days_between(start, end)

@@ -1,0 +1,86 @@
+from django.conf import settings
+from django.db import models
+
+from .clocks import now as clock_now
+
+
+class ClosureDay(models.Model):
+    """A local closure day (for example an office closure between Christmas and New Year)."""
+
+    date = models.DateField(unique=True)
+    description = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%d %B %Y}: {self.description}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Timeline events are append-only.")
+
+    def delete(self):
+        raise TypeError("Timeline events are append-only.")
+
+
+class TimelineEvent(models.Model):
+    """One entry in a case's append-only timeline: who did what, when, from and to which stage.
+
+    Each workflow subclasses this with a foreign key to its case; services write
+    the event in the same transaction as the change it records.
+    """
+
+    at = models.DateTimeField(default=clock_now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    from_stage = models.CharField(max_length=40, blank=True)
+    to_stage = models.CharField(max_length=40, blank=True)
+    note = models.TextField(blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("Timeline events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Timeline events are append-only.")
+
+
+class ReferenceSequence(models.Model):
+    """Counters for human-readable case references (DRP-00042), safe under concurrency."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    last = models.PositiveBigIntegerField(default=0)
+
+    @classmethod
+    def next(cls, name: str) -> int:
+        """The next number for ``name``; call inside a transaction."""
+        cls.objects.get_or_create(name=name)
+        seq = cls.objects.select_for_update().get(name=name)
+        seq.last += 1
+        seq.save(update_fields=["last"])
+        return seq.last
+
+
+class CaseRead(models.Model):
+    """Someone read a case (page or API): who, when, which case, through which view."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    case_kind = models.CharField(max_length=40)
+    case_id = models.PositiveBigIntegerField()
+    view = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["case_kind", "case_id", "at"]), models.Index(fields=["user", "at"])]

@@ -1,0 +1,41 @@
+"""Running a viewflow.fsm transition the same way in every workflow.
+
+A transition's permission is a query; this is where it is enforced. The
+caller holds the row lock (``select_for_update``) inside its transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from viewflow.fsm import TransitionNotAllowed
+
+from .exceptions import TransitionRefused
+
+
+def perform(flow: Any, name: str, actor, *args: Any, refusal: str, **kwargs: Any) -> Any:
+    """Check state, then permission, then conditions, and run transition ``name``.
+
+    ``refusal`` is the sentence shown when the current status allows no such move.
+    """
+    bound = getattr(flow, name)
+    if not bound.can_proceed(check_conditions=False):
+        raise TransitionRefused(refusal)
+    if not bound.has_perm(actor):
+        raise PermissionDenied(f"You are not allowed to {bound.label.lower()} this case.")
+    try:
+        return bound(*args, **kwargs)
+    except TransitionNotAllowed as exc:
+        message = getattr(exc, "message", "") or str(exc)
+        raise TransitionRefused(message) from exc
+
+
+def available(flow: Any, names: list[str], actor) -> list[str]:
+    """The transitions of ``names`` that ``actor`` may take now (for showing actions)."""
+    result = []
+    for name in names:
+        bound = getattr(flow, name)
+        if bound.can_proceed() and bound.has_perm(actor):
+            result.append(name)
+    return result
