@@ -84,3 +84,21 @@ class CaseRead(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["case_kind", "case_id", "at"]), models.Index(fields=["user", "at"])]
+
+
+class ReminderLog(models.Model):
+    """One reminder sent: its unique key makes the sweep exactly-once."""
+
+    kind = models.CharField(max_length=40)
+    object_id = models.PositiveBigIntegerField()
+    phase = models.CharField(max_length=20)
+    due = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id", "phase", "due"], name="one_reminder_per_deadline_phase")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.object_id} {self.phase} due {self.due}"

@@ -37,7 +37,6 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     "govuk_frontend_django",
     "django_celery_beat",
-    "viewflow",
     "workflows",
     "people",
     "children",

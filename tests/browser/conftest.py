@@ -1,0 +1,73 @@
+"""Browser fixtures: Debian's chromium driven by Playwright's sync API against the live server.
+
+Nothing here downloads a browser: ``/usr/bin/chromium`` is used, or the test is skipped
+(failed under FOOTPRINT_REQUIRE_SERVICES=1).
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from ..conftest import skip_or_fail
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+#: WCAG 2.2 A and AA, as axe tags them.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture
+def browser(live_server, monkeypatch):
+    """A headless chromium for one test, closed before the database is flushed.
+
+    Playwright's sync API runs an event loop on this thread, and Django refuses ORM calls
+    from a thread with a running loop; the test's own ORM calls (fixtures, teardown) are
+    synchronous, so say so.
+    """
+    if not CHROMIUM.exists():
+        skip_or_fail("Debian's chromium is not installed at /usr/bin/chromium")
+    if not AXE_JS.exists():
+        skip_or_fail(f"axe-core is not installed at {AXE_JS} (run `npm install`)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("the playwright Python package is not installed")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A page in a fresh context (its own cookies) with JavaScript on."""
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def assert_accessible(page, what: str):
+    """Run axe-core (WCAG 2.2 A/AA) on the page as it stands; fail listing every violation."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    violations = result["violations"]
+    message = [f"{len(violations)} accessibility violation(s) on {what} ({page.url}):"]
+    for v in violations:
+        message.append(f"- {v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
+        for node in v["nodes"]:
+            message.append(f"    {json.dumps(node['target'])}: {node.get('failureSummary', '').strip()}")
+    assert not violations, "\n".join(message)
+    # axe reports what it could not decide (e.g. contrast over a background image) as
+    # "incomplete"; those are for a person to check, not failures.
+    return result

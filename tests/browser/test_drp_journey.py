@@ -1,0 +1,273 @@
+"""A DRP's life in the browser, as the IRO and the team manager live it.
+
+The IRO raises a DRP for Amy (C000001); the team manager answers it informally; the IRO
+escalates it to Stage 1; the team manager answers again; the IRO resolves it. Every page on
+the way is checked with axe-core against WCAG 2.2 A and AA, with the real stylesheet loaded.
+A second test raises a DRP with JavaScript switched off.
+"""
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import assert_accessible
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+PASSWORD = "footprint-test"
+#: A scripted person raising a DRP should take seconds; the service promises under a minute.
+RAISE_WITHIN_SECONDS = 20
+
+
+# --- what a person does -------------------------------------------------------------------
+
+def sign_in(page, username):
+    page.goto("/accounts/login/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Footprint")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".app-service-navigation__user")).to_be_visible()
+
+
+def sign_out(page):
+    page.locator("header").get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Footprint")
+    expect(page.locator("header").get_by_role("button", name="Sign out")).to_have_count(0)
+
+
+def go_to(page, nav_item):
+    """Follow a link in the service navigation."""
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name=nav_item, exact=True).click()
+    expect(page.locator(".govuk-service-navigation__link[aria-current='page']")).to_have_text(nav_item)
+
+
+def open_action(page, heading):
+    """Open one of the "What you can do" details and return it."""
+    details = page.locator("details.govuk-details").filter(
+        has=page.locator("summary", has_text=re.compile(rf"^\s*{re.escape(heading)}\s*$")))
+    expect(details).to_have_count(1)
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    expect(details).to_have_attribute("open", "")
+    return details
+
+
+def open_every_action(page):
+    """Open the closed "What you can do" forms so that axe checks them too."""
+    for summary in page.locator("details.govuk-details:not([open]) > summary").all():
+        summary.click()
+
+
+# --- what a person sees -------------------------------------------------------------------
+
+def success_banner(page):
+    return page.locator(".govuk-notification-banner--success .govuk-notification-banner__heading")
+
+
+def status_tag(page):
+    return page.locator("h1 .govuk-tag").first
+
+
+def caption(page):
+    return page.locator(".govuk-caption-l")
+
+
+def summary_value(page, key):
+    row = page.locator(".govuk-summary-list__row").filter(
+        has=page.locator("dt", has_text=re.compile(rf"^\s*{re.escape(key)}\s*$")))
+    return row.locator("dd").first
+
+
+def timeline_titles(page):
+    return page.locator(".moj-timeline__title")
+
+
+def assert_styled(page):
+    """The live server serves the built stylesheet, so axe's contrast checks see real colours."""
+    body_font = page.evaluate("() => getComputedStyle(document.body).fontFamily")
+    assert "GDS Transport" in body_font, f"app.css did not load: body font is {body_font!r}"
+    header_background = page.evaluate(
+        "() => getComputedStyle(document.querySelector('.govuk-header')).backgroundColor")
+    assert header_background not in ("", "rgba(0, 0, 0, 0)", "transparent"), \
+        f"app.css did not load: the GOV.UK header has no background ({header_background!r})"
+
+
+# --- the journey --------------------------------------------------------------------------
+
+def test_drp_from_raise_to_resolution(org, page):
+    iro, team_manager = org.iro, org.team_manager
+
+    # The IRO signs in.
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    assert_styled(page)
+    assert_accessible(page, "the sign-in page")
+    sign_in(page, "iro")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Open DRPs")
+    expect(page.locator(".app-service-navigation__user")).to_contain_text(str(iro))
+    expect(page.get_by_text("No DRPs match.")).to_be_visible()
+    assert_accessible(page, "the IRO's DRP list (empty)")
+
+    # Raise a DRP: a first try with nothing filled in shows every problem.
+    go_to(page, "Raise a DRP")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Raise a DRP")
+    assert_accessible(page, "the raise form")
+    page.get_by_role("button", name="Raise DRP").click()
+    expect(page).to_have_title(re.compile(r"^Error: Raise a DRP"))
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary.get_by_role("link")).to_have_text([
+        "Enter the child's case reference",
+        "Select child protection plan or looked-after child",
+        "Select at least one theme",
+        "Describe the concern",
+    ])
+    assert_accessible(page, "the raise form with errors")
+    summary.get_by_role("link", name="Enter the child's case reference").click()
+    expect(page.get_by_label("Child's case reference")).to_be_focused()
+
+    # ... and the raise itself, timed from opening the form to the success banner.
+    started = time.monotonic()
+    go_to(page, "Raise a DRP")
+    page.get_by_label("Child's case reference").fill(org.child.reference)
+    page.get_by_role("group", name="Case type").get_by_label("Looked-after child").check()
+    page.get_by_role("group", name="Themes").get_by_label("Placement", exact=True).check()
+    page.get_by_label("What is the concern?").fill("Amy's placement is at risk of breaking down.")
+    page.get_by_role("button", name="Raise DRP").click()
+    expect(success_banner(page)).to_have_text(re.compile(r"^DRP-\d{5} raised$"))
+    took = time.monotonic() - started
+    assert took < RAISE_WITHIN_SECONDS, f"raising a DRP took {took:.1f}s"
+
+    reference = success_banner(page).inner_text().removesuffix(" raised")
+    drp_url = page.url
+    expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
+    expect(status_tag(page)).to_have_text("Awaiting response")
+    expect(caption(page)).to_have_text("Looked-after child · Informal")
+    expect(summary_value(page, "Child")).to_have_text("Amy Example (C000001)")
+    expect(summary_value(page, "Themes")).to_have_text("Placement")
+    expect(summary_value(page, "Concern")).to_have_text("Amy's placement is at risk of breaking down.")
+    expect(summary_value(page, "Addressed to")).to_contain_text("Social Worker and Team Manager")
+    expect(timeline_titles(page)).to_have_text(["Raised at Informal"])
+    open_every_action(page)
+    assert_accessible(page, "the DRP page with the IRO's actions open")
+    sign_out(page)
+
+    # The team manager answers it from "Awaiting my response".
+    sign_in(page, "team-manager")
+    go_to(page, "Awaiting my response")
+    card = page.locator(".govuk-summary-card").filter(has_text=reference)
+    expect(card).to_have_count(1)
+    expect(summary_value(card, "Stage")).to_have_text("Informal (Looked-after child)")
+    expect(summary_value(card, "Concern")).to_have_text("Amy's placement is at risk of breaking down.")
+    assert_accessible(page, "awaiting my response")
+    card.get_by_label(f"Your response to {reference}").fill("A placement stability meeting on Friday.")
+    card.get_by_role("button", name=f"Send response to {reference}").click()
+    expect(page).to_have_url(drp_url)
+    expect(success_banner(page)).to_have_text("Response sent")
+    expect(status_tag(page)).to_have_text("Awaiting IRO review")
+    expect(caption(page)).to_have_text("Looked-after child · Informal")
+    expect(timeline_titles(page)).to_have_text(["Responded", "Raised at Informal"])
+    expect(page.locator(".moj-timeline__description").first).to_have_text(
+        "A placement stability meeting on Friday.")
+    expect(page.get_by_role("heading", name="What you can do")).to_have_count(0)
+    assert_accessible(page, "the DRP page for the team manager, answered")
+    go_to(page, "Awaiting my response")
+    expect(page.get_by_text("No challenges are waiting for your response.")).to_be_visible()
+    sign_out(page)
+
+    # The IRO is not satisfied and escalates to Stage 1.
+    sign_in(page, "iro")
+    row = page.locator("tbody tr").filter(has_text=reference)
+    expect(row).to_contain_text("Awaiting IRO review")
+    assert_accessible(page, "the IRO's DRP list")
+    row.get_by_role("link", name=reference).click()
+    expect(status_tag(page)).to_have_text("Awaiting IRO review")
+    escalate = open_action(page, "Escalate")
+    stage = escalate.get_by_label("Escalate to")
+    expect(stage.locator("option:checked")).to_have_text("Stage 1")
+    escalate.get_by_label("Reason for escalating").fill("No plan for Amy's placement yet.")
+    escalate.get_by_role("button", name="Escalate").click()
+    expect(success_banner(page)).to_have_text("DRP escalated")
+    expect(status_tag(page)).to_have_text("Awaiting response")
+    expect(caption(page)).to_have_text("Looked-after child · Stage 1")
+    expect(summary_value(page, "Addressed to")).to_contain_text(str(team_manager))
+    expect(summary_value(page, "Addressed to").locator(".govuk-hint")).to_have_text("Team Manager")
+    expect(timeline_titles(page)).to_have_text(
+        ["Escalated from Informal to Stage 1", "Responded", "Raised at Informal"])
+    sign_out(page)
+
+    # The team manager answers at Stage 1, from the DRP's own page this time.
+    sign_in(page, "team-manager")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Challenges awaiting my response")
+    card = page.locator(".govuk-summary-card").filter(has_text=reference)
+    expect(summary_value(card, "Stage")).to_have_text("Stage 1 (Looked-after child)")
+    card.get_by_role("link", name=reference).click()
+    respond = open_action(page, "Respond")
+    assert_accessible(page, "the DRP page with the team manager's respond form")
+    respond.get_by_label("Your response").fill("Amy stays put; a support plan starts Monday.")
+    respond.get_by_role("button", name="Send response").click()
+    expect(success_banner(page)).to_have_text("Response sent")
+    expect(status_tag(page)).to_have_text("Awaiting IRO review")
+    expect(caption(page)).to_have_text("Looked-after child · Stage 1")
+    expect(timeline_titles(page)).to_have_count(4)
+    sign_out(page)
+
+    # The IRO resolves it, recording the outcome and its impact for Amy.
+    sign_in(page, "iro")
+    page.goto(drp_url)
+    resolve = open_action(page, "Resolve")
+    resolve.get_by_label("Outcome").fill("Support plan agreed at Stage 1.")
+    resolve.get_by_label("Impact for the child (optional)").fill("Amy keeps her placement and school.")
+    resolve.get_by_role("button", name="Resolve").click()
+    expect(success_banner(page)).to_have_text("DRP resolved")
+    expect(status_tag(page)).to_have_text("Resolved")
+    expect(summary_value(page, "Closed")).to_contain_text("at Stage 1")
+    expect(summary_value(page, "Outcome")).to_have_text("Support plan agreed at Stage 1.")
+    expect(summary_value(page, "Impact for the child")).to_have_text("Amy keeps her placement and school.")
+    expect(timeline_titles(page)).to_have_text([
+        "Resolved", "Responded", "Escalated from Informal to Stage 1", "Responded", "Raised at Informal",
+    ])
+    expect(page.get_by_role("heading", name="What you can do")).to_have_count(0)
+    assert_accessible(page, "the resolved DRP")
+
+    # Amy's page lists the resolved DRP.
+    summary_value(page, "Child").get_by_role("link", name="Amy Example").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Amy Example")
+    row = page.locator("tbody tr").filter(has_text=reference)
+    expect(row).to_contain_text("Stage 1")
+    expect(row).to_contain_text("Resolved")
+    assert_accessible(page, "the child's page")
+
+    # Off the open list, onto the closed one.
+    go_to(page, "My DRPs")
+    expect(page.get_by_text("No DRPs match.")).to_be_visible()
+    page.get_by_role("link", name="Show closed DRPs").click()
+    expect(page.locator("tbody tr").filter(has_text=reference)).to_contain_text("Resolved")
+    assert_accessible(page, "the closed DRPs list")
+
+
+def test_raise_a_drp_without_javascript(org, browser, live_server):
+    """Everything works without JavaScript: the raise form posts and the DRP page shows."""
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        sign_in(page, "iro")
+        expect(page.locator("body")).not_to_have_class(re.compile(r"\bjs-enabled\b"))
+        go_to(page, "Raise a DRP")
+        page.get_by_label("Child's case reference").fill(org.sibling.reference)
+        page.get_by_role("group", name="Case type").get_by_label("Looked-after child").check()
+        page.get_by_role("group", name="Themes").get_by_label("Health", exact=True).check()
+        page.get_by_role("group", name="Themes").get_by_label("Education", exact=True).check()
+        page.get_by_label("What is the concern?").fill("Ben has had no health assessment this year.")
+        page.get_by_role("button", name="Raise DRP").click()
+        expect(success_banner(page)).to_have_text(re.compile(r"^DRP-\d{5} raised$"))
+        expect(status_tag(page)).to_have_text("Awaiting response")
+        expect(summary_value(page, "Child")).to_have_text("Ben Example (C000002)")
+        expect(summary_value(page, "Themes")).to_have_text(re.compile(r"Health\s+Education|Education\s+Health"))
+        expect(timeline_titles(page)).to_have_text(["Raised at Informal"])
+    finally:
+        context.close()
