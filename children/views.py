@@ -3,6 +3,8 @@ from django.shortcuts import get_object_or_404, render
 
 from drp.selectors import drps_visible_to, with_list_data
 from people import roles
+from positive_practice.selectors import positive_practice_visible_to
+from positive_practice.selectors import with_list_data as pp_with_list_data
 from workflows.audit import record_read
 
 from .selectors import children_visible_to, search
@@ -21,8 +23,11 @@ def child_detail(request, pk):
     child = get_object_or_404(children_visible_to(request.user), pk=pk)
     record_read(request.user, child, "children:detail")
     drps = with_list_data(drps_visible_to(request.user).filter(children=child)).order_by("-raised_on", "-id")
+    positive_practice = pp_with_list_data(
+        positive_practice_visible_to(request.user).filter(children=child)).order_by("-recorded_on", "-id")
     return render(request, "children/detail.html", {
         "child": child,
         "drps": drps,
+        "positive_practice": positive_practice,
         "can_raise": request.user.has_role(*roles.CHALLENGERS),
     })

@@ -8,6 +8,9 @@ api_patterns = [
     path("auth/token/", people_views.ObtainTokenView.as_view(), name="token"),
     path("", include("children.api_urls")),
     path("", include("drp.api_urls")),
+    path("", include("notifications.api_urls")),
+    path("", include("positive_practice.api_urls")),
+    path("lado/", include("lado.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -18,5 +21,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("children/", include("children.urls")),
     path("drps/", include("drp.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("positive-practice/", include("positive_practice.urls")),
+    path("lado/", include("lado.urls")),
     path("api/", include((api_patterns, "api"))),
 ]

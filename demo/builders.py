@@ -170,3 +170,36 @@ def build_drps(users, children, count=80) -> int:
                                               reason="Resolved through the review meeting instead.")
         made += 1
     return made
+
+
+PRAISE = [
+    ("Visited the child every week through the placement move and kept them informed.",
+     "The child said they felt safe and knew what was happening."),
+    ("Shared the review reports five days early and met the child beforehand to hear their views.",
+     "The child's wishes shaped the care plan agreed at the review."),
+    ("Arranged family time with siblings within days of the review recommendation.",
+     "The siblings now see each other every fortnight."),
+    ("Completed the updated assessment ahead of the timescale set at conference.",
+     "The plan could be reviewed on time and the child was not left in limbo."),
+]
+
+
+def build_positive_practice(users, children, count=30) -> int:
+    """Positive practice over the last 18 months, through the real service."""
+    from positive_practice.models import PositivePractice
+    from positive_practice.services import positive_practice_record
+
+    if PositivePractice.objects.exists():
+        return 0
+    rng = random.Random(11)
+    end = today()
+    recorders = [users["iro"], users["chair"]]
+    for n in range(count):
+        day = end - timedelta(days=int(540 * n / count))
+        child = rng.choice(children)
+        what, impact = rng.choice(PRAISE)
+        extra = {"practitioner_name": "Mrs Okoro, foster carer"} if n % 7 == 3 else {}
+        with as_of(day):
+            positive_practice_record(actor=recorders[n % 2], children=[child], case_type=child.status,
+                                     what_happened=what, impact=impact, recorded_on=day, **extra)
+    return count

@@ -12,10 +12,10 @@ from children.models import CaseType
 from .models import Stage, Theme
 
 
-def _helper(*fields, button: str) -> FormHelper:
+def _helper(*fields, button: str, prefix: str = "") -> FormHelper:
     helper = FormHelper()
     helper.form_tag = False  # templates own the <form> and its action
-    helper.layout = Layout(*fields, Button("submit", button))
+    helper.layout = Layout(*fields, Button("submit", button, css_id=f"{prefix or 'form'}-submit"))
     return helper
 
 
@@ -86,7 +86,23 @@ class RaiseForm(forms.Form):
         return value
 
 
-class RespondForm(forms.Form):
+class ActionForm(forms.Form):
+    """A form on the DRP page beside others: its ids carry the action's slug so no two
+    fields (or buttons) on the page share an id."""
+
+    slug = "action"
+
+    def __init__(self, *args, slug: str | None = None, **kwargs):
+        self.slug = slug or self.slug
+        kwargs.setdefault("auto_id", f"{self.slug}-%s")
+        super().__init__(*args, **kwargs)
+
+    def make_helper(self, *fields, button: str) -> FormHelper:
+        return _helper(*fields, button=button, prefix=self.slug)
+
+
+class RespondForm(ActionForm):
+    slug = "respond"
     response = forms.CharField(
         label="Your response", widget=forms.Textarea(attrs={"rows": 5}), max_length=10000,
         help_text="What will be done, by whom and by when.",
@@ -95,10 +111,11 @@ class RespondForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Field.textarea("response", label_size=Size.SMALL), button="Send response")
+        self.helper = self.make_helper(Field.textarea("response", label_size=Size.SMALL), button="Send response")
 
 
-class EscalateForm(forms.Form):
+class EscalateForm(ActionForm):
+    slug = "escalate"
     stage = forms.ModelChoiceField(
         label="Escalate to", queryset=Stage.objects.none(), to_field_name="key", empty_label=None,
     )
@@ -110,11 +127,12 @@ class EscalateForm(forms.Form):
     def __init__(self, *args, drp, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stage"].queryset = Stage.objects.filter(order__gt=drp.stage.order)
-        self.helper = _helper(Field.select("stage"), Field.textarea("reason", label_size=Size.SMALL),
-                              button="Escalate")
+        self.helper = self.make_helper(Field.select("stage"), Field.textarea("reason", label_size=Size.SMALL),
+                                       button="Escalate")
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(ActionForm):
+    slug = "resolve"
     outcome = forms.CharField(
         label="Outcome", widget=forms.Textarea(attrs={"rows": 4}), max_length=10000,
         error_messages={"required": "Enter the outcome"},
@@ -126,11 +144,11 @@ class ResolveForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Field.textarea("outcome", label_size=Size.SMALL),
-                              Field.textarea("impact", label_size=Size.SMALL), button="Resolve")
+        self.helper = self.make_helper(Field.textarea("outcome", label_size=Size.SMALL),
+                                       Field.textarea("impact", label_size=Size.SMALL), button="Resolve")
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(ActionForm):
     reason = forms.CharField(
         label="Reason", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
         error_messages={"required": "Enter the reason"},
@@ -138,4 +156,4 @@ class ReasonForm(forms.Form):
 
     def __init__(self, *args, button: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Field.textarea("reason", label_size=Size.SMALL), button=button)
+        self.helper = self.make_helper(Field.textarea("reason", label_size=Size.SMALL), button=button)

@@ -125,7 +125,7 @@ class StageRecord(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     started_on = models.DateField()
-    due_date = models.DateField()
+    due_date = models.DateField(db_index=True)
     response = models.TextField(blank=True)
     responded_on = models.DateField(null=True, blank=True)
     responded_by = models.ForeignKey(
@@ -147,6 +147,7 @@ class TimelineEvent(BaseTimelineEvent):
         WITHDRAWN = "withdrawn", "Withdrawn"
         REFERRED_TO_CAFCASS = "referred-to-cafcass", "Referred to Cafcass"
 
+    action = models.CharField(max_length=40, choices=Action.choices)
     drp = models.ForeignKey(DisputeResolution, on_delete=models.CASCADE, related_name="timeline")
 
     class Meta(BaseTimelineEvent.Meta):

@@ -20,6 +20,7 @@ from workflows.exceptions import TransitionRefused
 from workflows.models import ReferenceSequence
 from workflows.transitions import perform
 
+from . import notifications
 from .flows import DisputeResolutionFlow
 from .models import DisputeResolution, Stage, StageRecord, Theme, TimelineEvent
 
@@ -155,6 +156,7 @@ def drp_raise(
     drp.themes.set(themes)
     _open_stage_record(drp, actor, "Raised")
     _record(drp, actor, Action.RAISED, note=drp.concern, to_stage=stage.key)
+    notifications.drp_raised(drp, actor)
     return drp
 
 
@@ -169,6 +171,7 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str) -> Disput
     _save(drp, actor, "Responded")
     _record(drp, actor, Action.RESPONDED, note=response.strip(), from_stage=drp.stage.key,
             to_stage=drp.stage.key)
+    notifications.drp_responded(drp, actor, response.strip())
     return drp
 
 
@@ -195,6 +198,7 @@ def drp_escalate(
     _open_stage_record(drp, actor, reason)
     _record(drp, actor, Action.ESCALATED, note=reason.strip(), from_stage=from_stage.key,
             to_stage=target.key)
+    notifications.drp_escalated(drp, actor, reason.strip())
     return drp
 
 
@@ -220,8 +224,10 @@ def drp_resolve(*, drp: DisputeResolution, actor: User, outcome: str, impact: st
     """The IRO is satisfied: record the outcome and the impact for the child."""
     outcome, impact = (outcome or "").strip(), (impact or "").strip()
     note = outcome + (f"\n\nImpact for the child: {impact}" if impact else "")
-    return _close(drp, actor, "resolve", "resolved", note, Action.RESOLVED,
-                  required={"outcome": outcome}, outcome=outcome, impact=impact)
+    drp = _close(drp, actor, "resolve", "resolved", note, Action.RESOLVED,
+                 required={"outcome": outcome}, outcome=outcome, impact=impact)
+    notifications.drp_resolved(drp, actor)
+    return drp
 
 
 @transaction.atomic

@@ -28,10 +28,10 @@ TRANSITIONS = {
                  lambda drp, actor, d: services.drp_escalate(drp=drp, actor=actor, **d), "DRP escalated"),
     "resolve": ("resolve", lambda data, drp: ResolveForm(data),
                 lambda drp, actor, d: services.drp_resolve(drp=drp, actor=actor, **d), "DRP resolved"),
-    "withdraw": ("withdraw", lambda data, drp: ReasonForm(data, button="Withdraw DRP"),
+    "withdraw": ("withdraw", lambda data, drp: ReasonForm(data, button="Withdraw DRP", slug="withdraw"),
                  lambda drp, actor, d: services.drp_withdraw(drp=drp, actor=actor, **d), "DRP withdrawn"),
     "refer-to-cafcass": (
-        "refer_to_cafcass", lambda data, drp: ReasonForm(data, button="Refer to Cafcass"),
+        "refer_to_cafcass", lambda data, drp: ReasonForm(data, button="Refer to Cafcass", slug="refer-to-cafcass"),
         lambda drp, actor, d: services.drp_refer_to_cafcass(drp=drp, actor=actor, **d),
         "Referral to Cafcass recorded"),
 }

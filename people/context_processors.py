@@ -15,12 +15,15 @@ def navigation(request):
         items.append(("Raise a DRP", reverse("drp:raise")))
     if user.has_role(*roles.SOCIAL_CARE):
         items.append(("Awaiting my response", reverse("drp:awaiting-response")))
+    if user.has_role(*roles.CHALLENGERS, roles.COMPLAINTS, roles.BUSINESS_SUPPORT, roles.AUDITOR,
+                     *roles.SOCIAL_CARE):
+        items.append(("Positive practice", reverse("positive_practice:list")))
+    if user.has_role(*roles.DO_TEAM):
+        items.append(("Designated Officer", reverse("lado:tray")))
     if user.has_role(*roles.READ_ALL_DRPS, *roles.SOCIAL_CARE, *roles.DO_TEAM):
         items.append(("Children", reverse("children:list")))
+    # Only the longest matching link is the current page (/drps/raise/ is not also /drps/).
     path = request.path
-    return {
-        "nav_items": [
-            {"text": text, "href": href, "active": path == href or (href != "/" and path.startswith(href))}
-            for text, href in items
-        ]
-    }
+    matches = [href for _, href in items if path == href or (href != "/" and path.startswith(href))]
+    current = max(matches, key=len) if matches else None
+    return {"nav_items": [{"text": text, "href": href, "active": href == current} for text, href in items]}

@@ -55,3 +55,21 @@ def holder_of_role_for_team(role: str, team_id: int | None) -> User | None:
 def holds_role_for_team(user: User, role: str, team_id: int | None) -> bool:
     """True when ``user`` holds ``role`` and the team is within their scope."""
     return user.has_role(role) and team_id is not None and team_id in team_ids_in_scope(user)
+
+
+def line_manager_of(user: User | None) -> User | None:
+    """The person above ``user`` in the line: for a manager, the manager of the unit above the
+    one they manage; otherwise the manager of their own team."""
+    if user is None:
+        return None
+    tree = _tree()
+    managed = [team for team in tree.values() if team.manager_id == user.pk]
+    if managed:
+        # The lowest unit they manage: the one deepest in the tree.
+        lowest = max(managed, key=lambda team: len(ancestors_or_self(team.pk, tree)))
+        above = [unit for unit in ancestors_or_self(lowest.parent_id, tree) if unit.manager_id
+                 and unit.manager_id != user.pk]
+    else:
+        above = [unit for unit in ancestors_or_self(user.team_id, tree) if unit.manager_id
+                 and unit.manager_id != user.pk]
+    return User.objects.filter(pk=above[0].manager_id).first() if above else None

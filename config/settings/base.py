@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "people",
     "children",
     "drp",
+    "lado",
+    "notifications",
+    "positive_practice",
     "demo",
 ]
 
@@ -71,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "people.context_processors.navigation",
+                "notifications.context_processors.unread",
             ],
         },
     }
@@ -81,6 +85,11 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers queue for the lock instead of failing with "database is locked" when two
+    # threads or workers (the demo's server and its reminder loop) write at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 30, "init_command": "PRAGMA journal_mode=WAL;"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.User"
 LOGIN_URL = "login"
@@ -160,4 +169,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {"celery": {"level": "WARNING"}},
 }
+
+# Links in emails are made absolute with this.
+FOOTPRINT_BASE_URL = os.environ.get("FOOTPRINT_BASE_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "footprint@localhost")

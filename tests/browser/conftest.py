@@ -20,12 +20,16 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 @pytest.fixture
-def browser(live_server, monkeypatch):
+def browser(live_server):
     """A headless chromium for one test, closed before the database is flushed.
 
-    Playwright's sync API runs an event loop on this thread, and Django refuses ORM calls
-    from a thread with a running loop; the test's own ORM calls (fixtures, teardown) are
-    synchronous, so say so.
+    Make a test's records in fixtures that come before this one (``org``, or a fixture
+    listed ahead of ``page``), not in the test's body: while Playwright's sync API is
+    running, Django sees an event loop on the thread and refuses ORM calls
+    (SynchronousOnlyOperation). Do not silence that with DJANGO_ALLOW_ASYNC_UNSAFE: the
+    calls would then run on a second database connection (Django keeps connections per
+    async context) that nothing closes, and on PostgreSQL the test database cannot be
+    dropped at the end of the run.
     """
     if not CHROMIUM.exists():
         skip_or_fail("Debian's chromium is not installed at /usr/bin/chromium")
@@ -35,7 +39,6 @@ def browser(live_server, monkeypatch):
         from playwright.sync_api import sync_playwright
     except ImportError:
         skip_or_fail("the playwright Python package is not installed")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -66,8 +69,15 @@ def assert_accessible(page, what: str):
     for v in violations:
         message.append(f"- {v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
         for node in v["nodes"]:
-            message.append(f"    {json.dumps(node['target'])}: {node.get('failureSummary', '').strip()}")
+            summary = node.get("failureSummary", "").strip()
+            message.append(f"    {json.dumps(node['target'])}: {summary}")
     assert not violations, "\n".join(message)
-    # axe reports what it could not decide (e.g. contrast over a background image) as
-    # "incomplete"; those are for a person to check, not failures.
+    assert result["passes"], f"axe checked nothing on {what} ({page.url})"
+    if os.environ.get("AXE_DEBUG"):  # AXE_DEBUG=1 pytest -s: what axe could not decide
+        for item in result["incomplete"]:
+            for node in item["nodes"]:
+                reason = (node.get("any") or [{}])[0].get("message", "")
+                print(f"[axe incomplete] {what}: {item['id']} {node['target']}: {reason}")
+    # What axe could not decide (contrast beside the MOJ timeline's pseudo-element line, say)
+    # is "incomplete": for a person to check, not a failure.
     return result

@@ -1,20 +1,28 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 from demo import builders
+from demo.lado_builders import build_lado_cases
 
 
 class Command(BaseCommand):
-    help = "Load the demo organisation, accounts (password footprint-demo), children and DRPs."
+    help = ("Load the demo organisation, accounts (password footprint-demo), children, DRPs, "
+            "DO cases and positive practice.")
 
     def handle(self, *args, **options):
         if not settings.FOOTPRINT_DEMO:
             raise CommandError("Demo data is only loaded in demo mode: set FOOTPRINT_DEMO=1.")
-        with transaction.atomic():
+        # Eighteen months of history would otherwise print hundreds of emails.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), \
+                transaction.atomic():
             users = builders.build_people()
             children = builders.build_children(users)
             drps = builders.build_drps(users, children)
+            lado_cases = build_lado_cases(users, children)
+            positive = builders.build_positive_practice(users, children)
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready: {len(users)} accounts (password {builders.DEMO_PASSWORD}), "
-            f"{len(children)} children, {drps} new DRPs."))
+            f"{len(children)} children, {drps} new DRPs, {lado_cases} new DO cases, "
+            f"{positive} new positive practice records."))

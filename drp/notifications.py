@@ -1,0 +1,51 @@
+"""Who is told about each DRP event, one function per event (called inside the service's
+transaction; emails leave after commit)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from notifications.services import notify, users_with_role
+from people import roles
+from people.selectors import line_manager_of
+
+
+def _context(drp, **extra) -> dict:
+    children = ", ".join(child.name for child in drp.children.all())
+    return {"drp": drp, "children": children or "the child", **extra}
+
+
+def _link(drp) -> str:
+    return reverse("drp:detail", args=[drp.pk])
+
+
+def _addressee_and_manager(drp) -> list:
+    return [drp.addressee, line_manager_of(drp.addressee)]
+
+
+def drp_raised(drp, actor):
+    """The addressee of the first stage and their manager."""
+    notify(recipients=_addressee_and_manager(drp), kind="drp-raised", link=_link(drp),
+           context=_context(drp, actor=actor))
+
+
+def drp_escalated(drp, actor, reason: str):
+    """The new stage's addressee and their manager."""
+    notify(recipients=_addressee_and_manager(drp), kind="drp-escalated", link=_link(drp),
+           context=_context(drp, actor=actor, reason=reason))
+
+
+def drp_responded(drp, actor, response: str):
+    """The IRO who raised it."""
+    notify(recipients=[drp.raised_by], kind="drp-responded", link=_link(drp),
+           context=_context(drp, actor=actor, response=response))
+
+
+def drp_resolved(drp, actor):
+    """Everyone it was addressed to along the way."""
+    addressees = [record.addressee for record in drp.stage_records.select_related("addressee")]
+    notify(recipients=addressees, kind="drp-resolved", link=_link(drp), context=_context(drp, actor=actor))
+
+
+def iro_managers():
+    return list(users_with_role(roles.IRO_MANAGER))

@@ -1,0 +1,240 @@
+"""The Designated Officer API: thin views over selectors (reads) and services (writes).
+
+Default deny: every endpoint needs a DO role (403 for everyone else, superusers included),
+and every response carrying a case is logged as a read of it."""
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from children.selectors import children_visible_to
+from workflows.audit import record_read
+
+from . import services
+from .models import Category, EmploymentBasis, ReferralSource, Sector, SettingType
+from .selectors import (
+    access_log_for,
+    action_for,
+    enquiries_visible_to,
+    enquiry_for,
+    is_do_manager,
+    is_do_team,
+    reads_by,
+    references_for,
+    retention_due,
+    with_list_data,
+)
+from .serializers import (
+    AccessLogEntrySerializer,
+    ActionInputSerializer,
+    ActionSerializer,
+    ActionUpdateSerializer,
+    ConcludeSerializer,
+    DecideSerializer,
+    DestructionLogSerializer,
+    DoReasonSerializer,
+    EnquiryInputSerializer,
+    EnquiryListSerializer,
+    EnquirySerializer,
+    LegalHoldSerializer,
+    MeetingInputSerializer,
+    RetentionItemSerializer,
+    RetentionSerializer,
+    UserReadSerializer,
+    VocabularyItemSerializer,
+)
+
+
+class IsDOTeam(permissions.BasePermission):
+    message = "Designated Officer records are only for the DO team."
+
+    def has_permission(self, request, view):
+        return is_do_team(request.user)
+
+
+class IsDOManager(permissions.BasePermission):
+    message = "Only the DO Manager can do this."
+
+    def has_permission(self, request, view):
+        return is_do_manager(request.user)
+
+
+DO_TEAM = [permissions.IsAuthenticated, IsDOTeam]
+DO_MANAGER = [permissions.IsAuthenticated, IsDOManager]
+
+
+class EnquiryViewSet(viewsets.GenericViewSet):
+    """Designated Officer cases; moves are POSTs on a case."""
+
+    permission_classes = DO_TEAM
+    serializer_class = EnquirySerializer
+
+    def get_queryset(self):
+        return with_list_data(enquiries_visible_to(self.request.user)).order_by("-received_at", "-id")
+
+    def _case(self, pk):
+        return enquiry_for(self.request.user, pk)
+
+    def _detail(self, enquiry, view: str, status_code=status.HTTP_200_OK, refetch=True):
+        if refetch:  # after a change, read the case again with everything the detail shows
+            enquiry = enquiry_for(self.request.user, enquiry.pk)
+        record_read(self.request.user, enquiry, view)
+        return Response(EnquirySerializer(enquiry).data, status=status_code)
+
+    def _input(self, serializer_class, **kwargs):
+        serializer = serializer_class(data=self.request.data, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @extend_schema(
+        responses=EnquiryListSerializer(many=True),
+        parameters=[OpenApiParameter("status", str, description="Only cases in this status"),
+                    OpenApiParameter("open", bool, description="1: only open cases; 0: only closed")],
+    )
+    def list(self, request):
+        qs = self.get_queryset()
+        wanted = request.query_params.get("status")
+        if wanted:
+            qs = qs.filter(status=wanted)
+        is_open = request.query_params.get("open")
+        if is_open in ("1", "true"):
+            qs = qs.filter(status__in=qs.model.OPEN_STATUSES)
+        elif is_open in ("0", "false"):
+            qs = qs.filter(status__in=qs.model.CLOSED_STATUSES)
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(EnquiryListSerializer(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        return self._detail(self._case(pk), "api:lado-enquiry-detail", refetch=False)
+
+    @extend_schema(request=EnquiryInputSerializer, responses={201: EnquirySerializer})
+    def create(self, request):
+        data = self._input(EnquiryInputSerializer, children_qs=children_visible_to(request.user))
+        enquiry = services.enquiry_log(actor=request.user, **data)
+        return self._detail(enquiry, "api:lado-enquiry-create", status.HTTP_201_CREATED)
+
+    @extend_schema(request=EnquiryInputSerializer, responses=EnquirySerializer)
+    def partial_update(self, request, pk=None):
+        enquiry = self._case(pk)
+        data = self._input(EnquiryInputSerializer, children_qs=children_visible_to(request.user), partial=True)
+        enquiry = services.enquiry_update(enquiry=enquiry, actor=request.user, **data)
+        return self._detail(enquiry, "api:lado-enquiry-update")
+
+    @extend_schema(request=DecideSerializer, responses=EnquirySerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        enquiry = services.enquiry_decide(enquiry=self._case(pk), actor=request.user,
+                                          **self._input(DecideSerializer))
+        return self._detail(enquiry, "api:lado-enquiry-decide")
+
+    @extend_schema(request=MeetingInputSerializer, responses={201: EnquirySerializer})
+    @action(detail=True, methods=["post"])
+    def meetings(self, request, pk=None):
+        meeting = services.enquiry_record_meeting(enquiry=self._case(pk), actor=request.user,
+                                                  **self._input(MeetingInputSerializer))
+        return self._detail(meeting.enquiry, "api:lado-enquiry-meetings", status.HTTP_201_CREATED)
+
+    @extend_schema(request=ActionInputSerializer, responses={201: EnquirySerializer})
+    @action(detail=True, methods=["post"])
+    def actions(self, request, pk=None):
+        recorded = services.enquiry_add_action(enquiry=self._case(pk), actor=request.user,
+                                               **self._input(ActionInputSerializer))
+        return self._detail(recorded.enquiry, "api:lado-enquiry-actions", status.HTTP_201_CREATED)
+
+    @extend_schema(request=ActionUpdateSerializer, responses=ActionSerializer)
+    @action(detail=True, methods=["patch"], url_path=r"actions/(?P<action_id>[0-9]+)")
+    def update_action(self, request, pk=None, action_id=None):
+        enquiry = self._case(pk)
+        updated = services.enquiry_update_action(action=action_for(enquiry, action_id), actor=request.user,
+                                                 **self._input(ActionUpdateSerializer))
+        return self._detail(updated.enquiry, "api:lado-enquiry-update-action")
+
+    @extend_schema(request=ConcludeSerializer, responses=EnquirySerializer)
+    @action(detail=True, methods=["post"])
+    def conclude(self, request, pk=None):
+        enquiry = services.enquiry_conclude(enquiry=self._case(pk), actor=request.user,
+                                            **self._input(ConcludeSerializer))
+        return self._detail(enquiry, "api:lado-enquiry-conclude")
+
+    @extend_schema(request=DoReasonSerializer, responses=EnquirySerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        enquiry = services.enquiry_cancel(enquiry=self._case(pk), actor=request.user,
+                                          **self._input(DoReasonSerializer))
+        return self._detail(enquiry, "api:lado-enquiry-cancel")
+
+    @extend_schema(request=LegalHoldSerializer, responses=EnquirySerializer)
+    @action(detail=True, methods=["post"], url_path="legal-hold")
+    def legal_hold(self, request, pk=None):
+        data = self._input(LegalHoldSerializer)
+        call = services.enquiry_set_legal_hold if data["hold"] else services.enquiry_release_legal_hold
+        enquiry = call(enquiry=self._case(pk), actor=request.user, reason=data["reason"])
+        return self._detail(enquiry, "api:lado-enquiry-legal-hold")
+
+    @extend_schema(request=RetentionSerializer, responses=EnquirySerializer)
+    @action(detail=True, methods=["post"], permission_classes=DO_MANAGER)
+    def retention(self, request, pk=None):
+        enquiry = services.enquiry_extend_retention(enquiry=self._case(pk), actor=request.user,
+                                                    **self._input(RetentionSerializer))
+        return self._detail(enquiry, "api:lado-enquiry-retention")
+
+    @extend_schema(request=DoReasonSerializer, responses=DestructionLogSerializer)
+    @action(detail=True, methods=["post"], url_path="destroy", permission_classes=DO_MANAGER)
+    def destroy_case(self, request, pk=None):
+        entry = services.enquiry_destroy(enquiry=self._case(pk), actor=request.user,
+                                         **self._input(DoReasonSerializer))
+        return Response(DestructionLogSerializer(entry).data)
+
+    @extend_schema(responses=AccessLogEntrySerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="access-log", permission_classes=DO_MANAGER,
+            pagination_class=None)
+    def access_log(self, request, pk=None):
+        enquiry = self._case(pk)
+        record_read(request.user, enquiry, "api:lado-enquiry-access-log")
+        return Response(AccessLogEntrySerializer(access_log_for(enquiry), many=True).data)
+
+
+class ReadsByUserView(APIView):
+    """Every read of a DO case by one person (``?user=<username>``), newest first: DO Manager only."""
+
+    permission_classes = DO_MANAGER
+
+    @extend_schema(parameters=[OpenApiParameter("user", str, required=True)],
+                   responses=UserReadSerializer(many=True))
+    def get(self, request):
+        username = request.query_params.get("user", "")
+        reader = get_user_model().objects.filter(username=username).first()
+        if reader is None:
+            raise NotFound("No such user.")
+        reads = list(reads_by(reader)[:1000])
+        context = {"references": references_for(r.case_id for r in reads)}
+        return Response(UserReadSerializer(reads, many=True, context=context).data)
+
+
+class RetentionReviewView(APIView):
+    """Closed cases due for retention review (no personal data beyond the reference): DO Manager only."""
+
+    permission_classes = DO_MANAGER
+
+    @extend_schema(responses=RetentionItemSerializer(many=True))
+    def get(self, request):
+        return Response(RetentionItemSerializer(retention_due(), many=True).data)
+
+
+class VocabulariesView(APIView):
+    """The vocabularies an enquiry uses, by slug."""
+
+    permission_classes = DO_TEAM
+
+    @extend_schema(responses=VocabularyItemSerializer(many=True))
+    def get(self, request):
+        lists = {"referral_sources": ReferralSource, "sectors": Sector, "settings": SettingType,
+                 "employment_bases": EmploymentBasis, "categories": Category}
+        return Response({
+            key: VocabularyItemSerializer(model.objects.filter(active=True), many=True).data
+            for key, model in lists.items()
+        })

@@ -1,0 +1,21 @@
+"""Calendar-month arithmetic for the Designated Officer's targets and retention.
+
+Working days come from ``workflows.calendar``; months and years are calendar months from
+the date, ending on the same day of the month or the last day of a shorter month
+(31 January + 1 month = 28 or 29 February).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+
+def add_months(start: date, months: int) -> date:
+    return start + relativedelta(months=months)
+
+
+def add_years(start: date, years: int) -> date:
+    """29 February + 1 year = 28 February."""
+    return start + relativedelta(years=years)

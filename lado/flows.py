@@ -1,0 +1,137 @@
+"""The Designated Officer state machine (viewflow.fsm). Services drive it; nothing else sets ``status``.
+
+    awaiting_decision --give_advice--> advice_given (closed)
+    awaiting_decision --meet_threshold--> awaiting_meeting --hold_meeting--> in_progress
+    in_progress --hold_meeting--> in_progress --conclude--> concluded (closed)
+    any open status --cancel--> cancelled (closed)
+"""
+
+from viewflow import fsm
+
+from people import roles
+
+from .models import Enquiry
+
+Status = Enquiry.Status
+OPEN = list(Enquiry.OPEN_STATUSES)
+CLOSED = list(Enquiry.CLOSED_STATUSES)
+ALLEGATION = [Status.AWAITING_MEETING, Status.IN_PROGRESS]
+
+
+def is_do_team(flow, user) -> bool:
+    """Designated Officers and the DO Manager: nobody else, superusers included."""
+    return bool(user and user.is_authenticated and user.has_role(*roles.DO_TEAM))
+
+
+def is_do_manager(flow, user) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(roles.DO_MANAGER))
+
+
+def on_legal_hold(flow):
+    return fsm.State.CONDITION(
+        flow.enquiry.legal_hold, unmet=f"{flow.enquiry.reference} is not on legal hold.")
+
+
+def not_on_legal_hold(flow):
+    return fsm.State.CONDITION(
+        not flow.enquiry.legal_hold,
+        unmet=f"{flow.enquiry.reference} is on legal hold, so it cannot be destroyed.")
+
+
+def retention_review_due(flow):
+    from workflows.clocks import today
+
+    enquiry = flow.enquiry
+    due = enquiry.retention_review_on
+    if due is None:
+        return fsm.State.CONDITION(
+            False, unmet=f"{enquiry.reference} has no retention review date, so it cannot be destroyed.")
+    return fsm.State.CONDITION(
+        due <= today(),
+        unmet=f"{enquiry.reference} is kept until its retention review on {due.day} {due:%B %Y}.")
+
+
+class EnquiryFlow:
+    status = fsm.State(Status, default=Status.AWAITING_DECISION)
+
+    def __init__(self, enquiry: Enquiry):
+        self.enquiry = enquiry
+
+    @status.getter()
+    def _get_status(self):
+        return self.enquiry.status
+
+    @status.setter()
+    def _set_status(self, value):
+        self.enquiry.status = value
+
+    @status.transition(source=OPEN, label="Update details", permission=is_do_team)
+    def update_details(self):
+        """Correct or complete what was recorded when the enquiry came in."""
+
+    @status.transition(source=Status.AWAITING_DECISION, target=Status.ADVICE_GIVEN,
+                       label="Record the threshold decision", permission=is_do_team)
+    def give_advice(self):
+        """The harm test is not met: advice and guidance is given and the enquiry closes."""
+
+    @status.transition(source=Status.AWAITING_DECISION, target=Status.AWAITING_MEETING,
+                       label="Record the threshold decision", permission=is_do_team)
+    def meet_threshold(self):
+        """The harm test is met: an allegation management meeting is to be held."""
+
+    @status.transition(source=ALLEGATION, target=Status.IN_PROGRESS, label="Record a meeting",
+                       permission=is_do_team)
+    def hold_meeting(self):
+        """An allegation management meeting (initial, review or outcome) was held."""
+
+    @status.transition(source=ALLEGATION, label="Record an action", permission=is_do_team)
+    def add_action(self):
+        """An action agreed for the case: investigation, suspension, referral ..."""
+
+    @status.transition(source=ALLEGATION + [Status.CONCLUDED], label="Update an action",
+                       permission=is_do_team)
+    def update_action(self):
+        """Change an action's due date, or record it done (also after the outcome)."""
+
+    @status.transition(source=Status.IN_PROGRESS, target=Status.CONCLUDED, label="Conclude",
+                       permission=is_do_team)
+    def conclude(self):
+        """Record the outcome: substantiated, false, malicious, unfounded or unsubstantiated."""
+
+    @status.transition(source=OPEN, target=Status.CANCELLED, label="Cancel", permission=is_do_team)
+    def cancel(self):
+        """Withdrawn before an outcome, with a reason."""
+
+    @status.transition(source=fsm.State.ANY, label="Place a legal hold", permission=is_do_team,
+                       conditions=[not_on_legal_hold])
+    def set_legal_hold(self):
+        """Stop any destruction of the case while a legal reason applies."""
+
+    @status.transition(source=fsm.State.ANY, label="Release the legal hold", permission=is_do_manager,
+                       conditions=[on_legal_hold])
+    def release_legal_hold(self):
+        """The reason for the hold has ended."""
+
+    @status.transition(source=CLOSED, label="Change the retention review date", permission=is_do_manager)
+    def extend_retention(self):
+        """Keep the case for longer and review it again on a later date."""
+
+    @status.transition(source=CLOSED, label="Destroy", permission=is_do_manager,
+                       conditions=[not_on_legal_hold, retention_review_due])
+    def destroy(self):
+        """Remove the case and its personal data; a destruction-log entry remains."""
+
+
+def unmet_condition(flow: EnquiryFlow, name: str) -> str | None:
+    """The sentence of the first unmet condition of transition ``name`` from the case's current
+    status (legal hold, review not due), or None when every condition is met."""
+    status = flow.enquiry.status
+    transitions = list(getattr(flow, name).get_transitions())
+    transition = next((t for t in transitions if t.source == status), None) or \
+        next((t for t in transitions if t.source == fsm.State.ANY), None)
+    if transition is None:
+        return None
+    unmet = transition.get_unmet_condition(flow)
+    if unmet is None:
+        return None
+    return getattr(unmet[1], "unmet", "") or "This is not allowed now."

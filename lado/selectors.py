@@ -1,0 +1,227 @@
+"""Reads of Designated Officer cases, always through the person asking: the DO team sees every
+case, everyone else (superusers included) sees none."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Least
+from django.http import Http404
+
+from people import roles
+from people.models import User
+from workflows.clocks import today
+from workflows.models import CaseRead
+
+from .models import Action, DestructionLog, Enquiry, Meeting, TimelineEvent
+
+CASE_KIND = Enquiry._meta.label_lower  # how workflows.audit.record_read names a DO case
+FAR_FUTURE = date(9999, 12, 31)
+Status = Enquiry.Status
+
+
+def is_do_team(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(*roles.DO_TEAM))
+
+
+def is_do_manager(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(roles.DO_MANAGER))
+
+
+def enquiries_visible_to(user) -> QuerySet[Enquiry]:
+    """Default deny: the DO team sees every DO case; nobody else sees any."""
+    if is_do_team(user):
+        return Enquiry.objects.all()
+    return Enquiry.objects.none()
+
+
+def with_list_data(qs: QuerySet[Enquiry]) -> QuerySet[Enquiry]:
+    """Everything a tray row shows, in a fixed number of queries."""
+    return qs.select_related(
+        "category", "sector", "setting", "referral_source", "employment_basis", "officer",
+    ).prefetch_related(
+        Prefetch("actions", queryset=Action.objects.filter(done_on__isnull=True).order_by("due_on", "id"),
+                 to_attr="open_actions"),
+        "children",
+    )
+
+
+def with_next_due(qs: QuerySet[Enquiry], on: date | None = None) -> QuerySet[Enquiry]:
+    """Annotate ``next_due``: the soonest running deadline (the same rule as
+    ``Enquiry.next_clock``), so the tray can be ordered and paged in the database."""
+    on = on or today()
+    far = Value(FAR_FUTURE, output_field=DateField())
+    action_due = Action.objects.filter(
+        enquiry=OuterRef("pk"), done_on__isnull=True, due_on__isnull=False
+    ).order_by("due_on").values("due_on")[:1]
+    decision = Case(When(status=Status.AWAITING_DECISION, then=F("decision_due")), default=far,
+                    output_field=DateField())
+    review = Case(When(status=Status.IN_PROGRESS, next_review_on__isnull=False, then=F("next_review_on")),
+                  default=far, output_field=DateField())
+    target = Case(
+        When(target_1_due__gte=on, then=F("target_1_due")),
+        When(target_2_due__gte=on, then=F("target_2_due")),
+        default=F("target_3_due"), output_field=DateField(),
+    )
+    return qs.annotate(next_due=Least(decision, review, Coalesce(Subquery(action_due), far), target))
+
+
+def work_tray(user, *, closed: bool = False, search: str = "", mine: bool = False,
+              on: date | None = None) -> QuerySet[Enquiry]:
+    """Open cases soonest due first, or closed cases most recently closed first."""
+    qs = enquiries_visible_to(user)
+    if closed:
+        qs = qs.filter(status__in=Enquiry.CLOSED_STATUSES).order_by("-closed_on", "-id")
+    else:
+        qs = with_next_due(qs.filter(status__in=Enquiry.OPEN_STATUSES), on).order_by("next_due", "received_at", "id")
+    if mine:
+        qs = qs.filter(officer=user)
+    search = (search or "").strip()
+    if search:
+        qs = qs.filter(Q(reference__iexact=search) | Q(subject_name__icontains=search)
+                       | Q(subject_employer__icontains=search) | Q(referrer_organisation__icontains=search))
+    return with_list_data(qs)
+
+
+def enquiry_for(user, pk) -> Enquiry:
+    """One case with all its detail, or 404; callers check the DO role first (403)."""
+    qs = with_list_data(enquiries_visible_to(user)).select_related(
+        "logged_by", "decided_by"
+    ).prefetch_related(
+        Prefetch("meetings", queryset=Meeting.objects.select_related("recorded_by")),
+        Prefetch("actions", queryset=Action.objects.order_by("due_on", "recorded_at", "id")),
+        Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor")),
+    )
+    try:
+        return qs.get(pk=pk)
+    except (Enquiry.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such case.")
+
+
+def action_for(enquiry: Enquiry, pk) -> Action:
+    try:
+        return Action.objects.select_related("enquiry").get(enquiry=enquiry, pk=pk)
+    except (Action.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such action.")
+
+
+def subject_matches(enquiry: Enquiry) -> QuerySet[Enquiry]:
+    """Other enquiries naming the same subject: the same name (case and spacing ignored) and
+    the same date of birth or the same employer."""
+    if not enquiry.subject_name_key:
+        return Enquiry.objects.none()
+    same = Q()
+    if enquiry.subject_date_of_birth:
+        same |= Q(subject_date_of_birth=enquiry.subject_date_of_birth)
+    if enquiry.subject_employer_key:
+        same |= Q(subject_employer_key=enquiry.subject_employer_key)
+    if not same:
+        return Enquiry.objects.none()
+    return (Enquiry.objects.filter(subject_name_key=enquiry.subject_name_key).filter(same)
+            .exclude(pk=enquiry.pk).select_related("category").order_by("-received_at", "-id"))
+
+
+def subject_history(enquiry: Enquiry) -> tuple[list[Enquiry], list[Enquiry]]:
+    """(earlier, later) enquiries about the same subject, newest first."""
+    earlier, later = [], []
+    for other in subject_matches(enquiry):
+        if (other.received_at, other.pk) < (enquiry.received_at, enquiry.pk):
+            earlier.append(other)
+        else:
+            later.append(other)
+    return earlier, later
+
+
+# --- Access log -----------------------------------------------------------------------------
+
+
+def access_log_for(enquiry: Enquiry) -> QuerySet[CaseRead]:
+    return CaseRead.objects.filter(case_kind=CASE_KIND, case_id=enquiry.pk).select_related("user")
+
+
+def reads_by(user: User) -> QuerySet[CaseRead]:
+    """Every read of a DO case by one person, newest first."""
+    return CaseRead.objects.filter(case_kind=CASE_KIND, user=user).select_related("user")
+
+
+def references_for(case_ids) -> dict[int, tuple[str, bool]]:
+    """case id -> (reference, still exists) for cases in an access log, destroyed ones included."""
+    ids = set(case_ids)
+    found = {pk: (ref, True) for pk, ref in Enquiry.objects.filter(pk__in=ids).values_list("pk", "reference")}
+    for pk, ref in DestructionLog.objects.filter(case_id__in=ids - set(found)).values_list("case_id", "reference"):
+        found[pk] = (ref, False)
+    return found
+
+
+def readers() -> QuerySet[User]:
+    """People who have read a DO case (for the DO Manager to choose from)."""
+    ids = CaseRead.objects.filter(case_kind=CASE_KIND).values("user_id")
+    return User.objects.filter(pk__in=ids).order_by("username")
+
+
+# --- Retention ------------------------------------------------------------------------------
+
+
+def retention_due(on: date | None = None) -> QuerySet[Enquiry]:
+    """Closed cases whose retention review date has come, soonest first (held ones included,
+    marked, since the DO Manager reviews them too but cannot destroy them)."""
+    on = on or today()
+    return (Enquiry.objects.filter(status__in=Enquiry.CLOSED_STATUSES, retention_review_on__lte=on)
+            .select_related("category").order_by("retention_review_on", "id"))
+
+
+def on_legal_hold() -> QuerySet[Enquiry]:
+    return Enquiry.objects.filter(legal_hold=True).select_related("category").order_by("reference")
+
+
+# --- Aggregated figures (no personal data) for reports --------------------------------------
+
+
+def figures(start: date, end: date) -> dict:
+    """Counts for reports over [start, end]: enquiries received, threshold decisions, cases closed
+    by outcome and within each target, and enquiries by sector, setting, category and source.
+    Holds no personal data, so report pages may show it to people outside the DO team."""
+    from . import conf
+
+    received = Enquiry.objects.filter(received_on__gte=start, received_on__lte=end)
+    closed = Enquiry.objects.filter(closed_on__gte=start, closed_on__lte=end)
+    concluded = closed.filter(status=Status.CONCLUDED)
+
+    def by(field):
+        rows = received.values(f"{field}__slug").annotate(n=Count("id")).order_by(f"{field}__slug")
+        return {row[f"{field}__slug"] or "not-recorded": row["n"] for row in rows}
+
+    outcomes = {value: 0 for value in Enquiry.Outcome.values}
+    for row in concluded.values("outcome").annotate(n=Count("id")):
+        outcomes[row["outcome"]] = row["n"]
+    outcomes["cancelled"] = closed.filter(status=Status.CANCELLED).count()
+    months = conf.target_months()
+    within = {
+        conf.months_label(m): concluded.filter(closed_on__lte=F(f"target_{i + 1}_due")).count()
+        for i, m in enumerate(months)
+    }
+    return {
+        "received": received.count(),
+        "threshold_met": received.filter(threshold_met=True).count(),
+        "advice_given": received.filter(threshold_met=False).count(),
+        "concluded": concluded.count(),
+        "outcomes": outcomes,
+        "concluded_within": within,
+        "by_sector": by("sector"),
+        "by_setting": by("setting"),
+        "by_category": by("category"),
+        "by_referral_source": by("referral_source"),
+    }

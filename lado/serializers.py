@@ -1,0 +1,233 @@
+from rest_framework import serializers
+
+from people import roles
+from people.models import User
+
+from .models import (
+    Action,
+    Category,
+    EmploymentBasis,
+    Enquiry,
+    Meeting,
+    ReferralSource,
+    Sector,
+    SettingType,
+    TimelineEvent,
+)
+
+
+def _vocabulary(model, **kwargs):
+    """A vocabulary value by slug: read any, write only active ones."""
+    return serializers.SlugRelatedField(slug_field="slug", queryset=model.objects.filter(active=True), **kwargs)
+
+
+class VocabularyItemSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+
+
+class DoTimelineEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = TimelineEvent
+        fields = ["at", "actor", "action", "from_stage", "to_stage", "note"]
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = ["id", "kind", "held_on", "attendees", "minutes", "decisions", "next_review_on",
+                  "recorded_by", "recorded_at"]
+
+
+class ActionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Action
+        fields = ["id", "kind", "regulator", "employer_outcome", "owner_name", "owner_agency", "due_on",
+                  "done_on", "notes"]
+
+
+class RelatedEnquirySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Enquiry
+        fields = ["id", "reference", "received_at", "status", "outcome"]
+
+
+class EnquiryListSerializer(serializers.ModelSerializer):
+    referral_source = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    sector = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    setting = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    employment_basis = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    officer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    children = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Enquiry
+        fields = [
+            "id", "reference", "status", "received_at", "received_on", "how", "referrer_name",
+            "referrer_organisation", "referral_source", "sector", "setting", "subject_name",
+            "subject_date_of_birth", "subject_role", "subject_employer", "employment_basis", "children",
+            "children_description", "category", "officer", "decision_due", "next_review_on",
+            "target_1_due", "target_2_due", "target_3_due", "threshold_met", "outcome", "closed_on",
+            "legal_hold", "retention_review_on",
+        ]
+
+
+class EnquirySerializer(EnquiryListSerializer):
+    logged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    criteria = serializers.ListField(child=serializers.CharField(), read_only=True)
+    meetings = MeetingSerializer(many=True, read_only=True)
+    actions = ActionSerializer(many=True, read_only=True)
+    timeline = DoTimelineEventSerializer(many=True, read_only=True)
+    earlier_enquiries = serializers.SerializerMethodField()
+    later_enquiries = serializers.SerializerMethodField()
+
+    class Meta(EnquiryListSerializer.Meta):
+        fields = EnquiryListSerializer.Meta.fields + [
+            "summary", "logged_by", "decided_on", "decided_by", "criteria", "rationale", "advice",
+            "cancel_reason", "legal_hold_reason", "meetings", "actions", "earlier_enquiries",
+            "later_enquiries", "timeline",
+        ]
+
+    def _history(self):
+        if not hasattr(self, "_subject_history"):
+            from .selectors import subject_history
+
+            self._subject_history = subject_history(self.instance)
+        return self._subject_history
+
+    def get_earlier_enquiries(self, obj) -> list[dict]:
+        return RelatedEnquirySerializer(self._history()[0], many=True).data
+
+    def get_later_enquiries(self, obj) -> list[dict]:
+        return RelatedEnquirySerializer(self._history()[1], many=True).data
+
+
+class EnquiryInputSerializer(serializers.Serializer):
+    """Logging an enquiry. The subject's details are asked for but may be blank (a consultation
+    below the threshold can be logged without the subject's identity)."""
+
+    received_at = serializers.DateTimeField()
+    how = serializers.ChoiceField(choices=Enquiry.How.choices, required=False)
+    referrer_name = serializers.CharField(max_length=200, allow_blank=True)
+    referrer_organisation = serializers.CharField(max_length=200, allow_blank=True)
+    referral_source = _vocabulary(ReferralSource, required=False, allow_null=True)
+    sector = _vocabulary(Sector)
+    setting = _vocabulary(SettingType)
+    subject_name = serializers.CharField(max_length=200, allow_blank=True)
+    subject_date_of_birth = serializers.DateField(required=False, allow_null=True)
+    subject_role = serializers.CharField(max_length=200, allow_blank=True)
+    subject_employer = serializers.CharField(max_length=200, allow_blank=True)
+    employment_basis = _vocabulary(EmploymentBasis, required=False, allow_null=True)
+    category = _vocabulary(Category)
+    summary = serializers.CharField(max_length=20000)
+    children = serializers.ListField(child=serializers.IntegerField(), required=False)
+    children_description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    officer = serializers.SlugRelatedField(
+        slug_field="username", required=False,
+        queryset=User.objects.filter(is_active=True, roles__slug__in=roles.DO_TEAM).distinct())
+
+    def __init__(self, *args, children_qs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.children_qs = children_qs
+
+    def validate_children(self, value):
+        found = {child.pk: child for child in self.children_qs.filter(pk__in=value)}
+        missing = [pk for pk in value if pk not in found]
+        if missing:
+            raise serializers.ValidationError(f"Unknown child id(s): {', '.join(map(str, missing))}.")
+        return [found[pk] for pk in dict.fromkeys(value)]
+
+
+class DecideSerializer(serializers.Serializer):
+    threshold_met = serializers.BooleanField()
+    criteria = serializers.ListField(child=serializers.ChoiceField(choices=Enquiry.Criterion.choices),
+                                     required=False, default=list)
+    rationale = serializers.CharField(max_length=20000)
+    advice = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+
+
+class MeetingInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Meeting.Kind.choices)
+    held_on = serializers.DateField()
+    attendees = serializers.CharField(max_length=10000)
+    minutes = serializers.CharField(max_length=50000, required=False, allow_blank=True)
+    decisions = serializers.CharField(max_length=20000)
+    next_review_on = serializers.DateField(required=False, allow_null=True)
+
+
+class ActionInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Action.Kind.choices)
+    owner_name = serializers.CharField(max_length=200)
+    owner_agency = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    due_on = serializers.DateField(required=False, allow_null=True)
+    done_on = serializers.DateField(required=False, allow_null=True)
+    regulator = serializers.ChoiceField(choices=Action.Regulator.choices, required=False, allow_blank=True)
+    employer_outcome = serializers.ChoiceField(choices=Action.EmployerOutcome.choices, required=False,
+                                               allow_blank=True)
+    notes = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+
+
+class ActionUpdateSerializer(ActionInputSerializer):
+    kind = None
+    owner_name = serializers.CharField(max_length=200, required=False)
+
+
+class ConcludeSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Enquiry.Outcome.choices)
+    concluded_on = serializers.DateField(required=False)
+    note = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+
+
+class DoReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=10000)
+
+
+class LegalHoldSerializer(serializers.Serializer):
+    hold = serializers.BooleanField()
+    reason = serializers.CharField(max_length=10000)
+
+
+class RetentionSerializer(serializers.Serializer):
+    review_on = serializers.DateField()
+    reason = serializers.CharField(max_length=10000)
+
+
+class AccessLogEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    user = serializers.CharField(source="user.username")
+    view = serializers.CharField()
+
+
+class UserReadSerializer(AccessLogEntrySerializer):
+    case_id = serializers.IntegerField()
+    reference = serializers.SerializerMethodField()
+
+    def get_reference(self, obj) -> str:
+        return self.context.get("references", {}).get(obj.case_id, ("", False))[0]
+
+
+class DestructionLogSerializer(serializers.Serializer):
+    case_id = serializers.IntegerField()
+    reference = serializers.CharField()
+    closure = serializers.CharField()
+    received_on = serializers.DateField()
+    closed_on = serializers.DateField()
+    retention_review_on = serializers.DateField()
+    destroyed_at = serializers.DateTimeField()
+    destroyed_by = serializers.CharField(source="destroyed_by.username")
+    reason = serializers.CharField()
+
+
+class RetentionItemSerializer(serializers.ModelSerializer):
+    """A closed case due for retention review: reference, how it closed and the dates only."""
+
+    class Meta:
+        model = Enquiry
+        fields = ["id", "reference", "status", "outcome", "closed_on", "retention_review_on", "legal_hold"]

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+app_name = "lado"
+urlpatterns = [
+    path("", views.tray, name="tray"),
+    path("log/", views.log_enquiry, name="log"),
+    path("retention/", views.retention_review, name="retention-review"),
+    path("retention/destroyed/", views.destruction_log, name="destruction-log"),
+    path("access-log/", views.reads_by_user, name="reads-by-user"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/access-log/", views.access_log, name="access-log"),
+    path("<int:pk>/actions/<int:action_pk>/", views.action_update, name="action-update"),
+    *[
+        path(f"<int:pk>/{segment}/", views.case_form, {"form_slug": slug}, name=slug)
+        for slug, segment in [
+            ("edit", "edit"), ("decide", "decide"), ("meeting", "meetings/new"), ("action", "actions/new"),
+            ("conclude", "conclude"), ("cancel", "cancel"), ("legal-hold", "legal-hold"),
+            ("retention", "retention"), ("destroy", "destroy"),
+        ]
+    ],
+]

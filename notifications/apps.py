@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    """One way to tell a person something: an in-app notification and an email."""
+
+    name = "notifications"

@@ -1,0 +1,47 @@
+from django.conf import settings
+from django.db import models
+
+
+class EmailFrequency(models.TextChoices):
+    IMMEDIATE = "immediate", "Send each email straight away"
+    DAILY = "daily", "Send one daily digest email"
+
+
+class Preference(models.Model):
+    """How a person wants their emails; everyone gets in-app notifications."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="notification_preference")
+    email = models.CharField(max_length=20, choices=EmailFrequency.choices, default=EmailFrequency.IMMEDIATE)
+
+    def __str__(self):
+        return f"{self.user}: {self.get_email_display()}"
+
+
+class Notification(models.Model):
+    """Something a person was told: what happened, a link to the case, when, and if read.
+
+    ``emailed_at`` makes the email exactly-once: the sending task locks the row and skips it
+    once set, so a retried task never sends twice."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="notifications")
+    kind = models.CharField(max_length=40)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"]),
+                   models.Index(fields=["recipient", "created_at"])]
+
+    def __str__(self):
+        return f"{self.recipient}: {self.subject}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

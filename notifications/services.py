@@ -1,0 +1,116 @@
+"""Telling people things. ``notify`` is the only way in: it writes the in-app notifications
+and queues one email task per notification once the surrounding transaction commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import EmailFrequency, Notification, Preference
+
+
+def render_message(kind: str, context: dict) -> tuple[str, str]:
+    """Subject and body from ``notifications/messages/<kind>.txt`` (first line is the subject);
+    the in-app notification and the email are both made from it."""
+    text = render_to_string(f"notifications/messages/{kind}.txt", context).strip()
+    subject, _, body = text.partition("\n")
+    return subject.strip(), body.strip()
+
+
+def notify(*, recipients: Iterable, kind: str, subject: str = "", body: str = "", link: str = "",
+           context: dict | None = None, case=None) -> list[Notification]:
+    """Tell each recipient (once, even if listed twice); emails go after commit."""
+    if context is not None:
+        subject, body = render_message(kind, context)
+    unique = {}
+    for user in recipients:
+        if user is not None and user.is_active:
+            unique.setdefault(user.pk, user)
+    notifications = Notification.objects.bulk_create(
+        [Notification(recipient=user, kind=kind, subject=subject[:200], body=body, link=link)
+         for user in unique.values()]
+    )
+    immediate = _immediate_recipient_ids(unique)
+    for notification in notifications:
+        if notification.recipient_id in immediate:
+            transaction.on_commit(lambda pk=notification.pk: _queue_email(pk))
+    return notifications
+
+
+def _immediate_recipient_ids(users: dict) -> set[int]:
+    daily = set(Preference.objects.filter(user_id__in=users, email=EmailFrequency.DAILY)
+                .values_list("user_id", flat=True))
+    return {pk for pk, user in users.items() if pk not in daily and user.email}
+
+
+def _queue_email(notification_id: int) -> None:
+    from .tasks import send_notification_email
+
+    send_notification_email.delay(notification_id)
+
+
+def absolute(link: str) -> str:
+    return f"{settings.FOOTPRINT_BASE_URL.rstrip('/')}{link}" if link.startswith("/") else link
+
+
+def send_notification_email(notification_id: int) -> bool:
+    """Email one notification unless it has been emailed already. Returns whether it sent."""
+    with transaction.atomic():
+        notification = (Notification.objects.select_for_update().select_related("recipient")
+                        .filter(pk=notification_id).first())
+        if notification is None or notification.emailed_at is not None:
+            return False
+        body = notification.body + (f"\n\n{absolute(notification.link)}" if notification.link else "")
+        send_mail(notification.subject, body, settings.DEFAULT_FROM_EMAIL, [notification.recipient.email])
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+        return True
+
+
+def send_daily_digests() -> int:
+    """One email per person who chose the daily digest, of everything not yet emailed."""
+    sent = 0
+    user_ids = Preference.objects.filter(email=EmailFrequency.DAILY).values_list("user_id", flat=True)
+    for user in get_user_model().objects.filter(pk__in=list(user_ids), is_active=True).exclude(email=""):
+        with transaction.atomic():
+            pending = list(Notification.objects.select_for_update()
+                           .filter(recipient=user, emailed_at__isnull=True).order_by("created_at", "id"))
+            if not pending:
+                continue
+            lines = [f"- {n.subject}" + (f"\n  {absolute(n.link)}" if n.link else "") for n in pending]
+            send_mail(f"Footprint: {len(pending)} update{'s' if len(pending) != 1 else ''} today",
+                      "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [user.email])
+            Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=timezone.now())
+            sent += 1
+    return sent
+
+
+def mark_read(*, notification: Notification, user) -> Notification:
+    if notification.recipient_id != user.pk:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("That notification is not yours.")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def mark_all_read(*, user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def set_email_frequency(*, user, frequency: str) -> Preference:
+    preference, _ = Preference.objects.update_or_create(user=user, defaults={"email": frequency})
+    return preference
+
+
+def users_with_role(*slugs: str):
+    """Active people holding any of these roles (for team-wide recipients)."""
+    return get_user_model().objects.filter(roles__slug__in=slugs, is_active=True).distinct()

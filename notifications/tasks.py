@@ -1,0 +1,17 @@
+"""Celery tasks: thin wrappers over services."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=600,
+             retry_jitter=False, max_retries=8, acks_late=True)
+def send_notification_email(self, notification_id: int) -> bool:
+    """Email one notification; retried with backoff; a retry never sends twice."""
+    return services.send_notification_email(notification_id)
+
+
+@shared_task
+def send_daily_digests() -> int:
+    return services.send_daily_digests()

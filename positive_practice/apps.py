@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class PositivePracticeConfig(AppConfig):
+    """Good practice recorded by IROs and Chairs, so service learning covers what works."""
+
+    name = "positive_practice"
+    verbose_name = "Positive practice"

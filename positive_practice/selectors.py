@@ -1,0 +1,37 @@
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from people import roles
+from people.selectors import team_ids_in_scope
+
+from .models import PositivePractice, TimelineEvent
+
+READ_ALL = roles.CHALLENGERS | {roles.COMPLAINTS, roles.BUSINESS_SUPPORT, roles.AUDITOR}
+
+
+def positive_practice_visible_to(user) -> QuerySet[PositivePractice]:
+    """The reviewing team, complaints, business support and auditors see all of it;
+    social-care staff see what concerns their teams or recognises them."""
+    qs = PositivePractice.objects.all()
+    if user.has_role(*READ_ALL):
+        return qs
+    if user.has_role(*roles.SOCIAL_CARE):
+        scope = team_ids_in_scope(user)
+        ids = PositivePractice.objects.filter(
+            Q(practitioner=user) | Q(team_id__in=scope) | Q(children__team_id__in=scope)
+        ).values("pk")
+        return qs.filter(pk__in=ids)
+    return qs.none()
+
+
+def with_list_data(qs):
+    return qs.select_related("practitioner", "team", "recorded_by", "drp").prefetch_related("children")
+
+
+def positive_practice_for(user, pk) -> PositivePractice:
+    qs = with_list_data(positive_practice_visible_to(user)).prefetch_related(
+        Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor")))
+    try:
+        return qs.get(pk=pk)
+    except (PositivePractice.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such record.")

@@ -1,0 +1,66 @@
+from django.utils import timezone
+from rest_framework import serializers
+
+from children.models import CaseType
+from drp.serializers import TimelineEventSerializer as DrpTimelineEventSerializer
+from people.models import Team, User
+
+from .models import PositivePractice, TimelineEvent
+
+
+class TimelineEventSerializer(DrpTimelineEventSerializer):
+    class Meta(DrpTimelineEventSerializer.Meta):
+        model = TimelineEvent
+
+
+class PositivePracticeSerializer(serializers.ModelSerializer):
+    children = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    practitioner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    drp = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    timeline = TimelineEventSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PositivePractice
+        fields = ["id", "reference", "case_type", "children", "practitioner", "team", "practitioner_name",
+                  "what_happened", "impact", "drp", "recorded_by", "recorded_on", "timeline"]
+
+
+class RecordSerializer(serializers.Serializer):
+    children = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    case_type = serializers.ChoiceField(choices=CaseType.choices)
+    what_happened = serializers.CharField(max_length=10000)
+    impact = serializers.CharField(max_length=10000)
+    practitioner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all(),
+                                                required=False, allow_null=True)
+    team = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all(), required=False,
+                                        allow_null=True)
+    practitioner_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    drp = serializers.CharField(max_length=40, required=False, allow_blank=True,
+                                help_text="Reference of the DRP it arose from")
+    recorded_on = serializers.DateField(required=False)
+
+    def __init__(self, *args, children_qs=None, drps_qs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.children_qs, self.drps_qs = children_qs, drps_qs
+
+    def validate_children(self, value):
+        found = {c.pk: c for c in self.children_qs.filter(pk__in=value)}
+        missing = [pk for pk in value if pk not in found]
+        if missing:
+            raise serializers.ValidationError(f"Unknown child id(s): {', '.join(map(str, missing))}.")
+        return [found[pk] for pk in dict.fromkeys(value)]
+
+    def validate_drp(self, value):
+        if not value:
+            return None
+        drp = self.drps_qs.filter(reference__iexact=value).first()
+        if drp is None:
+            raise serializers.ValidationError(f"Unknown DRP: {value}.")
+        return drp
+
+    def validate_recorded_on(self, value):
+        if value > timezone.localdate():
+            raise serializers.ValidationError("The date must be today or in the past.")
+        return value

@@ -1,0 +1,74 @@
+"""Recording positive practice: one transaction that saves it with history, appends the
+timeline event and notifies the social worker, their team manager and the complaints team."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+
+from children.models import CaseType, Child
+from notifications.services import notify, users_with_role
+from people import roles
+from people.models import Team, User
+from workflows.clocks import today
+from workflows.models import ReferenceSequence
+
+from .models import PositivePractice, TimelineEvent
+
+RECORDERS = roles.CHALLENGERS
+
+
+def recipients_for(pp: PositivePractice, children: list[Child]) -> list[User]:
+    """The social worker recognised (or the child's allocated one), their team manager, and
+    the Customer Feedback and Complaints Team."""
+    social_worker = pp.practitioner or next((c.social_worker for c in children if c.social_worker_id), None)
+    team = pp.team or (social_worker.team if social_worker and social_worker.team_id else None) \
+        or next((c.team for c in children if c.team_id), None)
+    team_manager = team.manager if team and team.manager_id else None
+    return [social_worker, team_manager, *users_with_role(roles.COMPLAINTS)]
+
+
+@transaction.atomic
+def positive_practice_record(
+    *, actor: User, children: list[Child], case_type: str, what_happened: str, impact: str,
+    practitioner: User | None = None, team: Team | None = None, practitioner_name: str = "",
+    drp=None, recorded_on: date | None = None,
+) -> PositivePractice:
+    if not actor.has_role(*RECORDERS):
+        raise PermissionDenied("Only IROs, Conference Chairs and IRO Managers record positive practice.")
+    recorded_on = recorded_on or today()
+    errors = {}
+    if not children:
+        errors["children"] = "Choose at least one child."
+    if case_type not in CaseType.values:
+        errors["case_type"] = "Choose child protection (CP) or looked after (CLA)."
+    if not (what_happened or "").strip():
+        errors["what_happened"] = "Describe what they did."
+    if not (impact or "").strip():
+        errors["impact"] = "Describe the impact for the child."
+    if recorded_on > today():
+        errors["recorded_on"] = "The date must be today or in the past."
+    if errors:
+        raise ValidationError(errors)
+    if practitioner is None and team is None and not practitioner_name.strip():
+        practitioner = next((c.social_worker for c in children if c.social_worker_id), None)
+    pp = PositivePractice(
+        reference=f"PP-{ReferenceSequence.next('positive-practice'):05d}", case_type=case_type,
+        practitioner=practitioner, team=team or (practitioner.team if practitioner else None),
+        practitioner_name=practitioner_name.strip(), what_happened=what_happened.strip(),
+        impact=impact.strip(), drp=drp, recorded_by=actor, recorded_on=recorded_on,
+    )
+    pp._history_user = actor
+    pp._change_reason = "Recorded"
+    pp.save()
+    pp.children.set(children)
+    TimelineEvent.objects.create(positive_practice=pp, actor=actor, action=TimelineEvent.Action.RECORDED,
+                                 note=pp.what_happened)
+    notify(recipients=recipients_for(pp, children), kind="positive-practice",
+           link=reverse("positive_practice:detail", args=[pp.pk]),
+           context={"pp": pp, "actor": actor,
+                    "children": ", ".join(c.name for c in children)})
+    return pp
