@@ -5,6 +5,7 @@ from rest_framework import mixins, viewsets
 from people import roles
 from workflows.audit import record_read
 
+from .models import Child
 from .selectors import children_visible_to, search
 from .serializers import ChildSerializer
 
@@ -17,6 +18,7 @@ class ChildViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     """Children known to the service; search by case reference or name."""
 
     serializer_class = ChildSerializer
+    queryset = Child.objects.none()  # for the schema; get_queryset() filters by user
 
     def get_queryset(self):
         qs = children_visible_to(self.request.user)

@@ -22,3 +22,22 @@ def search(qs: QuerySet[Child], term: str) -> QuerySet[Child]:
     if not term:
         return qs
     return qs.filter(Q(reference__iexact=term) | Q(reference__istartswith=term) | Q(name__icontains=term))
+
+
+def children_by_references(qs: QuerySet[Child], text: str) -> tuple[list[Child], list[str]]:
+    """The children named by comma-separated case references (any case), in the order given
+    and without repeats, and the references that matched no child in ``qs``."""
+    references = [ref.strip() for ref in (text or "").split(",") if ref.strip()]
+    query = Q()
+    for ref in references:
+        query |= Q(reference__iexact=ref)
+    found = {child.reference.lower(): child for child in qs.filter(query)} if references else {}
+    missing = [ref for ref in references if ref.lower() not in found]
+    chosen = {found[ref.lower()].pk: found[ref.lower()] for ref in references if ref.lower() in found}
+    return list(chosen.values()), missing
+
+
+def children_by_ids(qs: QuerySet[Child], ids: list[int]) -> tuple[list[Child], list[int]]:
+    """The children with these ids that ``qs`` holds, in the order given, and the ids it lacks."""
+    found = {child.pk: child for child in qs.filter(pk__in=ids)}
+    return [found[pk] for pk in dict.fromkeys(ids) if pk in found], [pk for pk in ids if pk not in found]

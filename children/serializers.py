@@ -16,3 +16,13 @@ class ChildSerializer(serializers.ModelSerializer):
     class Meta:
         model = Child
         fields = ["id", "reference", "name", "date_of_birth", "status", "social_worker", "team"]
+
+
+def validate_child_ids(qs, ids: list[int]) -> list[Child]:
+    """Serializer validation for a list of child ids the user may see."""
+    from .selectors import children_by_ids
+
+    children, missing = children_by_ids(qs, ids)
+    if missing:
+        raise serializers.ValidationError(f"Unknown child id(s): {', '.join(map(str, missing))}.")
+    return children

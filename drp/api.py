@@ -10,7 +10,7 @@ from workflows.audit import record_read
 
 from . import services
 from .filters import DisputeResolutionFilter
-from .models import Stage, Theme
+from .models import DisputeResolution, Stage, Theme
 from .selectors import drp_for, drps_visible_to, with_list_data
 from .serializers import (
     DisputeResolutionListSerializer,
@@ -46,6 +46,7 @@ class DisputeResolutionViewSet(viewsets.GenericViewSet):
 
     filterset_class = DisputeResolutionFilter
     serializer_class = DisputeResolutionSerializer
+    queryset = DisputeResolution.objects.none()  # for the schema; get_queryset() filters by user
 
     def get_queryset(self):
         return with_list_data(drps_visible_to(self.request.user)).order_by("-raised_on", "-id")

@@ -1,4 +1,5 @@
 import django_filters
+from django.db.models import Exists, OuterRef
 
 from children.models import CaseType
 
@@ -6,18 +7,33 @@ from .models import DisputeResolution, Stage, Theme
 
 
 class DisputeResolutionFilter(django_filters.FilterSet):
-    """Filters shared by the DRP list page and ``GET /api/drps/``."""
+    """Filters shared by the DRP list page and ``GET /api/drps/``.
 
-    status = django_filters.MultipleChoiceFilter(choices=DisputeResolution.Status.choices)
+    None of them joins a to-many table into the list query (which would need DISTINCT over
+    every column): status and stage are columns of the DRP, theme and child are EXISTS."""
+
+    status = django_filters.MultipleChoiceFilter(choices=DisputeResolution.Status.choices, distinct=False)
     stage = django_filters.ModelMultipleChoiceFilter(
-        field_name="stage__key", to_field_name="key", queryset=Stage.objects.all()
+        field_name="stage__key", to_field_name="key", queryset=Stage.objects.all(), distinct=False
     )
     case_type = django_filters.ChoiceFilter(choices=CaseType.choices)
     theme = django_filters.ModelMultipleChoiceFilter(
-        field_name="themes__slug", to_field_name="slug", queryset=Theme.objects.all(), distinct=True
+        to_field_name="slug", queryset=Theme.objects.all(), method="filter_theme"
     )
-    child = django_filters.NumberFilter(field_name="children", distinct=True)
+    child = django_filters.NumberFilter(method="filter_child")
 
     class Meta:
         model = DisputeResolution
         fields = ["status", "stage", "case_type", "theme", "child"]
+
+    def filter_theme(self, queryset, name, value):
+        if not value:
+            return queryset
+        through = DisputeResolution.themes.through.objects.filter(
+            disputeresolution_id=OuterRef("pk"), theme__in=value)
+        return queryset.filter(Exists(through))
+
+    def filter_child(self, queryset, name, value):
+        through = DisputeResolution.children.through.objects.filter(
+            disputeresolution_id=OuterRef("pk"), child_id=value)
+        return queryset.filter(Exists(through))

@@ -2,11 +2,11 @@
 
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import HTML, Button, Field, Fieldset, Layout, Size
+from crispy_forms_gds.layout import HTML, Button, Field, Layout, Size
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 
+from children.forms import clean_child_references
 from children.models import CaseType
 
 from .models import Stage, Theme
@@ -67,17 +67,7 @@ class RaiseForm(forms.Form):
         )
 
     def clean_children(self):
-        references = [ref.strip() for ref in self.cleaned_data["children"].split(",") if ref.strip()]
-        if not references:
-            raise forms.ValidationError("Enter the child's case reference")
-        query = Q()
-        for ref in references:
-            query |= Q(reference__iexact=ref)
-        found = {child.reference.lower(): child for child in self.children_qs.filter(query)}
-        missing = [ref for ref in references if ref.lower() not in found]
-        if missing:
-            raise forms.ValidationError(f"No child found with case reference {', '.join(missing)}")
-        return list({found[ref.lower()].pk: found[ref.lower()] for ref in references}.values())
+        return clean_child_references(self.children_qs, self.cleaned_data["children"])
 
     def clean_raised_on(self):
         value = self.cleaned_data.get("raised_on")

@@ -99,6 +99,9 @@ class DisputeResolution(models.Model):
         indexes = [
             models.Index(fields=["status", "stage_due_date"]),
             models.Index(fields=["raised_on"]),
+            # The open list is ordered by stage due date: walk only open DRPs, not the closed history.
+            models.Index(fields=["stage_due_date", "id"], name="drp_open_by_stage_due",
+                         condition=models.Q(status__in=["awaiting_response", "awaiting_review"])),
         ]
 
     def __str__(self):

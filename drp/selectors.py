@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from people import roles
@@ -19,11 +19,9 @@ def drps_visible_to(user) -> QuerySet[DisputeResolution]:
         return qs
     if user.has_role(*roles.SOCIAL_CARE):
         scope = team_ids_in_scope(user)
-        ids = DisputeResolution.objects.filter(
-            Q(team_id__in=scope) | Q(addressee=user) | Q(children__social_worker=user)
-            | Q(children__team_id__in=scope)
-        ).values("pk")
-        return qs.filter(pk__in=ids)
+        about_their_children = DisputeResolution.children.through.objects.filter(
+            Q(child__team_id__in=scope) | Q(child__social_worker=user), disputeresolution_id=OuterRef("pk"))
+        return qs.filter(Q(team_id__in=scope) | Q(addressee=user) | Exists(about_their_children))
     return qs.none()
 
 

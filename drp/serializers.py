@@ -2,6 +2,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from children.models import CaseType
+from children.serializers import validate_child_ids
 
 from .models import DisputeResolution, Stage, Theme, TimelineEvent
 
@@ -65,11 +66,7 @@ class RaiseSerializer(serializers.Serializer):
         self.children_qs = children_qs
 
     def validate_children(self, value):
-        found = {child.pk: child for child in self.children_qs.filter(pk__in=value)}
-        missing = [pk for pk in value if pk not in found]
-        if missing:
-            raise serializers.ValidationError(f"Unknown child id(s): {', '.join(map(str, missing))}.")
-        return [found[pk] for pk in dict.fromkeys(value)]
+        return validate_child_ids(self.children_qs, value)
 
     def validate_themes(self, value):
         found = {theme.slug: theme for theme in Theme.objects.filter(slug__in=value)}

@@ -16,6 +16,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from children.forms import clean_child_references
 from people import roles
 from people.models import User
 from workflows.clocks import now as clock_now
@@ -205,17 +206,7 @@ class EnquiryForm(forms.Form):
         return _no_future(self.cleaned_data.get("subject_date_of_birth"), "Date of birth must be in the past")
 
     def clean_children(self):
-        references = [ref.strip() for ref in (self.cleaned_data["children"] or "").split(",") if ref.strip()]
-        if not references:
-            return []
-        query = Q()
-        for ref in references:
-            query |= Q(reference__iexact=ref)
-        found = {child.reference.lower(): child for child in self.children_qs.filter(query)}
-        missing = [ref for ref in references if ref.lower() not in found]
-        if missing:
-            raise forms.ValidationError(f"No child found with case reference {', '.join(missing)}")
-        return list({found[ref.lower()].pk: found[ref.lower()] for ref in references}.values())
+        return clean_child_references(self.children_qs, self.cleaned_data["children"], required=False)
 
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)

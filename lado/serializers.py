@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from children.serializers import validate_child_ids
 from people import roles
 from people.models import User
 
@@ -138,11 +139,7 @@ class EnquiryInputSerializer(serializers.Serializer):
         self.children_qs = children_qs
 
     def validate_children(self, value):
-        found = {child.pk: child for child in self.children_qs.filter(pk__in=value)}
-        missing = [pk for pk in value if pk not in found]
-        if missing:
-            raise serializers.ValidationError(f"Unknown child id(s): {', '.join(map(str, missing))}.")
-        return [found[pk] for pk in dict.fromkeys(value)]
+        return validate_child_ids(self.children_qs, value)
 
 
 class DecideSerializer(serializers.Serializer):

@@ -20,6 +20,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The signed-in person's notifications, newest first."""
 
     serializer_class = NotificationSerializer
+    queryset = Notification.objects.none()  # for the schema; get_queryset() filters by user
 
     def get_queryset(self):
         return notifications_for(self.request.user)

@@ -1,4 +1,4 @@
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -14,8 +14,10 @@ def home(request):
     if user.has_role(*roles.SOCIAL_CARE):
         return redirect("drp:awaiting-response")
     if user.has_role(*roles.DO_TEAM):
-        return redirect("children:list")
-    return redirect("children:list")
+        return redirect("lado:tray")
+    if user.has_role(roles.COMPLAINTS):
+        return redirect("positive_practice:list")
+    return render(request, "home.html")
 
 
 class ObtainTokenView(ObtainAuthToken):

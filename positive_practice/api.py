@@ -8,6 +8,7 @@ from workflows.audit import record_read
 
 from . import services
 from .filters import PositivePracticeFilter
+from .models import PositivePractice
 from .selectors import positive_practice_for, positive_practice_visible_to, with_list_data
 from .serializers import PositivePracticeSerializer, RecordSerializer
 
@@ -16,6 +17,7 @@ class PositivePracticeViewSet(viewsets.GenericViewSet):
     """Positive practice the signed-in person may see; IROs and Chairs record it."""
 
     serializer_class = PositivePracticeSerializer
+    queryset = PositivePractice.objects.none()  # for the schema; get_queryset() filters by user
     filterset_class = PositivePracticeFilter
 
     def get_queryset(self):

@@ -1,8 +1,8 @@
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Button, Field, Layout, Size
 from django import forms
-from django.db.models import Q
 
+from children.forms import clean_child_references
 from children.models import CaseType
 from drp.models import DisputeResolution
 from people import roles
@@ -58,17 +58,7 @@ class RecordForm(forms.Form):
         )
 
     def clean_children(self):
-        references = [ref.strip() for ref in self.cleaned_data["children"].split(",") if ref.strip()]
-        query = Q()
-        for ref in references:
-            query |= Q(reference__iexact=ref)
-        found = {c.reference.lower(): c for c in self.children_qs.filter(query)} if references else {}
-        missing = [ref for ref in references if ref.lower() not in found]
-        if not references:
-            raise forms.ValidationError("Enter the child's case reference")
-        if missing:
-            raise forms.ValidationError(f"No child found with case reference {', '.join(missing)}")
-        return list({found[r.lower()].pk: found[r.lower()] for r in references}.values())
+        return clean_child_references(self.children_qs, self.cleaned_data["children"])
 
     def clean_drp(self):
         reference = self.cleaned_data["drp"].strip()

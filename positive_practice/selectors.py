@@ -1,4 +1,4 @@
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from people import roles
@@ -17,10 +17,9 @@ def positive_practice_visible_to(user) -> QuerySet[PositivePractice]:
         return qs
     if user.has_role(*roles.SOCIAL_CARE):
         scope = team_ids_in_scope(user)
-        ids = PositivePractice.objects.filter(
-            Q(practitioner=user) | Q(team_id__in=scope) | Q(children__team_id__in=scope)
-        ).values("pk")
-        return qs.filter(pk__in=ids)
+        about_their_children = PositivePractice.children.through.objects.filter(
+            child__team_id__in=scope, positivepractice_id=OuterRef("pk"))
+        return qs.filter(Q(practitioner=user) | Q(team_id__in=scope) | Exists(about_their_children))
     return qs.none()
 
 

@@ -2,13 +2,14 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from children.models import CaseType
+from children.serializers import validate_child_ids
 from drp.serializers import TimelineEventSerializer as DrpTimelineEventSerializer
 from people.models import Team, User
 
 from .models import PositivePractice, TimelineEvent
 
 
-class TimelineEventSerializer(DrpTimelineEventSerializer):
+class PositivePracticeTimelineEventSerializer(DrpTimelineEventSerializer):
     class Meta(DrpTimelineEventSerializer.Meta):
         model = TimelineEvent
 
@@ -19,7 +20,7 @@ class PositivePracticeSerializer(serializers.ModelSerializer):
     team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     drp = serializers.SlugRelatedField(slug_field="reference", read_only=True)
     recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    timeline = TimelineEventSerializer(many=True, read_only=True)
+    timeline = PositivePracticeTimelineEventSerializer(many=True, read_only=True)
 
     class Meta:
         model = PositivePractice
@@ -46,11 +47,7 @@ class RecordSerializer(serializers.Serializer):
         self.children_qs, self.drps_qs = children_qs, drps_qs
 
     def validate_children(self, value):
-        found = {c.pk: c for c in self.children_qs.filter(pk__in=value)}
-        missing = [pk for pk in value if pk not in found]
-        if missing:
-            raise serializers.ValidationError(f"Unknown child id(s): {', '.join(map(str, missing))}.")
-        return [found[pk] for pk in dict.fromkeys(value)]
+        return validate_child_ids(self.children_qs, value)
 
     def validate_drp(self, value):
         if not value:

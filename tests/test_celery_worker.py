@@ -14,8 +14,8 @@ from datetime import date
 import pytest
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
-from celery.worker import WorkController
 from celery.signals import task_prerun
+from celery.worker import WorkController
 from django.core import mail
 from django.db import connection
 

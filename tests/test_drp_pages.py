@@ -3,7 +3,6 @@
 from datetime import date
 
 import pytest
-from django.urls import reverse
 
 from drp import services
 from drp.models import DisputeResolution, Stage, Theme
@@ -202,3 +201,16 @@ def test_list_pages_use_a_constant_number_of_queries(client, org, n, django_asse
         assert client.get("/drps/awaiting-my-response/").status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(f"/children/{org.child.pk}/").status_code == 200
+
+
+def test_reference_data_is_editable_in_the_admin(client, org):
+    org.iro_manager.is_staff = org.iro_manager.is_superuser = True
+    org.iro_manager.save()
+    client.force_login(org.iro_manager)
+    for url in ["/admin/drp/stage/", "/admin/drp/theme/", "/admin/people/team/", "/admin/workflows/closureday/",
+                "/admin/drp/stage/1/change/", "/admin/drp/theme/add/"]:
+        assert client.get(url).status_code == 200, url
+    response = client.post("/admin/drp/theme/add/", {"name": "Missing from education", "slug": "missing-education",
+                                                     "active": "on"})
+    assert response.status_code == 302
+    assert Theme.objects.filter(slug="missing-education").exists()

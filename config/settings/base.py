@@ -149,6 +149,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseTypeEnum": "children.models.CaseType",
+        "DrpStatusEnum": "drp.models.DisputeResolution.Status",
+        "EnquiryStatusEnum": "lado.models.Enquiry.Status",
+        "MeetingKindEnum": "lado.models.Meeting.Kind",
+        "ActionKindEnum": "lado.models.Action.Kind",
+    },
 }
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

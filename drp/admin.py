@@ -1,0 +1,32 @@
+"""Reference data for the DRP, edited by the authority: the ladder and the themes.
+
+DRPs themselves are changed only through the services (pages and API), never in the admin,
+so every change passes the state machine and lands on the timeline."""
+
+from django.contrib import admin
+
+from .models import Stage, Theme
+
+
+@admin.register(Stage)
+class StageAdmin(admin.ModelAdmin):
+    list_display = ["order", "key", "name", "addressed_to_roles", "working_days", "is_formal"]
+    list_display_links = ["key"]
+    list_editable = ["name", "working_days"]
+    filter_horizontal = ["addressed_to"]
+    ordering = ["order"]
+
+    @admin.display(description="Addressed to")
+    def addressed_to_roles(self, stage):
+        return ", ".join(role.name for role in stage.addressed_to.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("addressed_to")
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "active"]
+    list_editable = ["active"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name", "slug"]
