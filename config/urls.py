@@ -11,6 +11,7 @@ api_patterns = [
     path("", include("notifications.api_urls")),
     path("", include("positive_practice.api_urls")),
     path("lado/", include("lado.api_urls")),
+    path("reports/", include("reports.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -24,5 +25,6 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("positive-practice/", include("positive_practice.urls")),
     path("lado/", include("lado.urls")),
+    path("reports/", include("reports.urls")),
     path("api/", include((api_patterns, "api"))),
 ]

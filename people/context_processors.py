@@ -22,6 +22,8 @@ def navigation(request):
         items.append(("Designated Officer", reverse("lado:tray")))
     if user.has_role(*roles.READ_ALL_DRPS, *roles.SOCIAL_CARE, *roles.DO_TEAM):
         items.append(("Children", reverse("children:list")))
+    if user.has_role(roles.IRO_MANAGER, roles.DO_MANAGER, roles.AUDITOR):
+        items.append(("Reports", reverse("reports:index")))
     # Only the longest matching link is the current page (/drps/raise/ is not also /drps/).
     path = request.path
     matches = [href for _, href in items if path == href or (href != "/" and path.startswith(href))]

@@ -67,7 +67,7 @@ def positive_practice_record(
     pp.children.set(children)
     TimelineEvent.objects.create(positive_practice=pp, actor=actor, action=TimelineEvent.Action.RECORDED,
                                  note=pp.what_happened)
-    notify(recipients=recipients_for(pp, children), kind="positive-practice",
+    pp.told = notify(recipients=recipients_for(pp, children), kind="positive-practice",
            link=reverse("positive_practice:detail", args=[pp.pk]),
            context={"pp": pp, "actor": actor,
                     "children": ", ".join(c.name for c in children)})

@@ -81,8 +81,10 @@ def positive_practice_record(request):
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                messages.success(request, f"{pp.reference} recorded: the social worker, their team manager "
-                                          f"and the complaints team have been told")
+                told = [str(notification.recipient) for notification in pp.told]
+                messages.success(request, f"{pp.reference} recorded" + (
+                    f": {', '.join(told[:-1])} and {told[-1]} have been told" if len(told) > 1
+                    else f": {told[0]} has been told" if told else ""))
                 return redirect("positive_practice:detail", pk=pp.pk)
     else:
         initial = {}

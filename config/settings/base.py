@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "lado",
     "notifications",
     "positive_practice",
+    "reports",
     "demo",
 ]
 

@@ -38,7 +38,9 @@ pytestmark = [
 
 WHAT_HAPPENED = "Visited Amy every week through her exams and kept her school place."
 IMPACT = "Amy sat all her GCSEs and stayed with her friends."
-TOLD = "the social worker, their team manager and the complaints team have been told"
+def who_was_told(org) -> str:
+    """The banner names who was told: the social worker, their team manager, the complaints team."""
+    return f"{org.social_worker}, {org.team_manager} and {org.complaints} have been told"
 SIBLINGS_WHAT = "Kept Amy and Ben together through a placement move."
 SIBLINGS_IMPACT = "Amy and Ben still live together and see their mum each week."
 FOSTER_CARER = "Mrs Patel, foster carer"
@@ -155,7 +157,7 @@ def test_positive_practice_from_record_to_csv(org, zeds_record, page, tmp_path):
     page.get_by_label("What did they do?").fill(WHAT_HAPPENED)
     page.get_by_label("What difference did it make for the child?").fill(IMPACT)
     page.get_by_role("button", name="Record positive practice").click()
-    expect(success_banner(page)).to_have_text(re.compile(rf"^PP-\d{{5}} recorded: {TOLD}$"))
+    expect(success_banner(page)).to_have_text(re.compile(rf"^PP-\d{{5}} recorded: {re.escape(who_was_told(org))}$"))
     reference = page.get_by_role("heading", level=1).inner_text()
     assert re.fullmatch(r"PP-\d{5}", reference), reference
     pp_url = page.url
@@ -288,7 +290,7 @@ def test_record_positive_practice_without_javascript(org, browser, live_server):
         page.get_by_label("Someone outside the authority").fill(FOSTER_CARER)
         page.get_by_role("button", name="Record positive practice").click()
 
-        expect(success_banner(page)).to_have_text(re.compile(rf"^PP-\d{{5}} recorded: {TOLD}$"))
+        expect(success_banner(page)).to_have_text(re.compile(rf"^PP-\d{{5}} recorded: {re.escape(who_was_told(org))}$"))
         expect(caption(page)).to_have_text("Positive practice · Looked-after child")
         expect(summary_value(page, "Children").get_by_role("listitem")).to_have_text(
             ["Amy Example (C000001)", "Ben Example (C000002)"])

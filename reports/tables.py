@@ -1,0 +1,191 @@
+"""Reports laid out as tables: the same tables feed the pages, the CSV and the XLSX downloads.
+
+A table is ``{"id", "title", "columns", "rows", "chart"}``; each row is a list of cells, the
+first the row's label. A cell is a number, text, ``None`` (shown as "–") or a ``Direction``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from children.models import CaseType
+from lado.models import Category, Enquiry, ReferralSource, Sector, SettingType
+
+from .selectors import CASE_TYPES, NOT_RECORDED
+
+CASE_TYPE_NAMES = {"CP": "Child protection (CP)", "CLA": "Looked after (CLA)"}
+ARROWS = {"up": "▲", "down": "▼", "same": "▶"}
+DIRECTION_TEXT = {"up": "Up on last year", "down": "Down on last year", "same": "Same as last year"}
+
+
+@dataclass(frozen=True)
+class Direction:
+    value: str
+
+    @property
+    def arrow(self) -> str:
+        return ARROWS[self.value]
+
+    @property
+    def text(self) -> str:
+        return DIRECTION_TEXT[self.value]
+
+    def __str__(self):
+        return self.value
+
+
+def _name(names: dict, key: str) -> str:
+    if key == NOT_RECORDED:
+        return "Not recorded"
+    return names.get(key) or key.replace("-", " ").capitalize()
+
+
+def _comparison_row(label, c) -> list:
+    return [label, c["this_year"], c["last_year"], c["variance"], Direction(c["direction"])]
+
+
+COMPARISON_COLUMNS = ["", "This year", "Last year", "Variance", "Direction of travel"]
+
+
+def _chart(table_rows, column=1) -> list[tuple[str, int]]:
+    return [(row[0], row[column] or 0) for row in table_rows]
+
+
+def vocabulary_names() -> dict[str, dict[str, str]]:
+    """Names of the DO vocabularies by slug (four small queries)."""
+    return {field: dict(model.objects.values_list("slug", "name")) for field, model in (
+        ("by_sector", Sector), ("by_setting", SettingType), ("by_category", Category),
+        ("by_referral_source", ReferralSource))}
+
+
+def annual_tables(report: dict, labels: dict, vocabularies: dict) -> list[dict]:
+    drp, do = report["drp"], report["designated_officer"]
+    stage_names = {s["key"]: s["name"] for s in labels["stages"]}
+    theme_names = {t["slug"]: t["name"] for t in labels["themes"]}
+    tables = [
+        {"id": "drps-raised", "title": "DRPs raised", "section": "drp",
+         "columns": ["Case type"] + COMPARISON_COLUMNS[1:],
+         "rows": [_comparison_row(CASE_TYPE_NAMES[ct], drp["raised"][ct]) for ct in CASE_TYPES]},
+        {"id": "positive-practice", "title": "Positive practice recorded", "section": "drp",
+         "columns": ["Case type"] + COMPARISON_COLUMNS[1:],
+         "rows": [_comparison_row(CASE_TYPE_NAMES[ct], drp["positive_practice"][ct]) for ct in CASE_TYPES]},
+    ]
+    stage_keys = list(drp["closed_at_stage"][CASE_TYPES[0]])
+    tables.append({
+        "id": "closed-at-stage", "title": "Stage at which DRPs closed", "section": "drp",
+        "columns": ["Case type"] + [_name(stage_names, k) if k != "total" else "Total closed" for k in stage_keys],
+        "rows": [[CASE_TYPE_NAMES[ct]] + [drp["closed_at_stage"][ct].get(k, 0) for k in stage_keys]
+                 for ct in CASE_TYPES],
+    })
+    slugs = list(dict.fromkeys(s for ct in CASE_TYPES for s in drp["themes"][ct]))
+    theme_rows = [[_name(theme_names, s)] + [drp["themes"][ct].get(s, 0) for ct in CASE_TYPES] for s in slugs]
+    tables.append({
+        "id": "themes", "title": "DRP themes", "section": "drp",
+        "columns": ["Theme"] + [CASE_TYPE_NAMES[ct] for ct in CASE_TYPES], "rows": theme_rows,
+        "charts": [{"title": f"DRP themes: {CASE_TYPE_NAMES[ct]}", "bars": _chart(theme_rows, i + 1)}
+                   for i, ct in enumerate(CASE_TYPES)],
+    })
+    tables.append({
+        "id": "do-enquiries", "title": "Designated Officer enquiries", "section": "do",
+        "columns": COMPARISON_COLUMNS,
+        "rows": [_comparison_row("Enquiries received", do["enquiries"])],
+    })
+    tables.append({
+        "id": "do-threshold", "title": "Threshold decisions on enquiries received", "section": "do",
+        "columns": ["Decision", "Enquiries"],
+        "rows": [["Met the threshold for an allegation management meeting", do["met_threshold"]],
+                 ["Advice and guidance given", do["advice_given"]]],
+    })
+    outcome_names = dict(Enquiry.Outcome.choices) | {"cancelled": "Cancelled", "total": "Total"}
+    tables.append({
+        "id": "do-outcomes", "title": "Cases concluded or cancelled, by outcome", "section": "do",
+        "columns": ["Outcome", "Cases"],
+        "rows": [[outcome_names.get(k, k), n] for k, n in do["outcomes"].items()],
+    })
+    tables.append({
+        "id": "do-timeliness", "title": "Timeliness of cases concluded", "section": "do",
+        "columns": ["Concluded", "Cases (%)", "Target (%)"],
+        "rows": [[key.replace("_", " ").capitalize(), value, do["timeliness_targets"].get(key)]
+                 for key, value in do["timeliness"].items()],
+    })
+    for field, title in (("by_sector", "Enquiries by sector"), ("by_setting", "Enquiries by setting type"),
+                         ("by_category", "Enquiries by category"),
+                         ("by_referral_source", "Enquiries by referral source")):
+        names = vocabularies.get(field, {})
+        tables.append({"id": "do-" + field.replace("_", "-"), "title": title, "section": "do",
+                       "columns": ["", "Enquiries"],
+                       "rows": [[_name(names, k), n] for k, n in do[field].items()]})
+    return tables
+
+
+def monthly_tables(report: dict, labels: dict) -> list[dict]:
+    stage_names = {s["key"]: s["name"] for s in labels["stages"]}
+    theme_names = {t["slug"]: t["name"] for t in labels["themes"]}
+    raised, trend = report["raised"], report["trend"]
+    theme_rows = []
+    for slug, n in raised["by_theme"].items():
+        series = trend["themes"].get(slug, {})
+        theme_rows.append([_name(theme_names, slug)]
+                          + [raised["by_theme_and_case_type"][ct].get(slug, 0) for ct in CASE_TYPES]
+                          + [n, series.get("previous_mean"), "Spike" if series.get("spike") else ""])
+    res = report["resolution"]
+    tables = [
+        {"id": "themes", "title": "DRPs raised by theme",
+         "columns": ["Theme"] + [CASE_TYPE_NAMES[ct] for ct in CASE_TYPES]
+         + ["Total", "Mean of previous 11 months", "Spike"],
+         "rows": theme_rows,
+         "charts": [{"title": "DRPs raised by theme this month", "bars": _chart(theme_rows, 1 + len(CASE_TYPES))}]},
+        {"id": "case-type", "title": "DRPs raised by case type", "columns": ["Case type", "DRPs"],
+         "rows": [[CASE_TYPE_NAMES.get(ct, ct), n] for ct, n in raised["by_case_type"].items()]},
+        {"id": "teams", "title": "DRPs raised by team", "columns": ["Team", "DRPs"],
+         "rows": [[t["name"], t["count"]] for t in raised["by_team"]]},
+        {"id": "stage-reached", "title": "DRPs raised this month by stage reached", "columns": ["Stage", "DRPs"],
+         "rows": [[_name(stage_names, k), n] for k, n in raised["by_stage_reached"].items()]},
+        {"id": "closed", "title": "DRPs closed this month by the stage they closed at",
+         "columns": ["Stage", "DRPs closed"],
+         "rows": [[_name(stage_names, k), n] for k, n in report["closed"]["by_stage"].items()]
+         + [["Total closed", report["closed"]["total"]]]},
+        {"id": "resolution", "title": "Time to resolution", "columns": ["Measure", "Value"],
+         "rows": [["DRPs resolved", res["resolved"]],
+                  ["Median working days from raised to resolved", res["median_working_days"]],
+                  [f"Resolved within {res['timescale_working_days']} working days", res["within_timescale"]],
+                  [f"Resolved within {res['timescale_working_days']} working days (%)",
+                   res["within_timescale_percent"]]]},
+        {"id": "positive-practice", "title": "Positive practice by team", "columns": ["Team", "Positive practice"],
+         "rows": [[t["name"], t["count"]] for t in report["positive_practice"]["by_team"]]
+         + [["Total", report["positive_practice"]["total"]]]},
+        {"id": "cafcass", "title": "Referrals to Cafcass", "columns": ["", "DRPs"],
+         "rows": [["Referred to Cafcass this month", report["cafcass_referrals"]]]},
+    ]
+    months = trend["months"]
+    tables.append({
+        "id": "trend", "title": "Twelve-month trend by theme",
+        "columns": ["Theme"] + months,
+        "rows": [[_name(theme_names, slug)] + s["counts"] for slug, s in trend["themes"].items()],
+    })
+    return tables
+
+
+def learning_tables(teams: list[dict], people: list[dict], labels: dict) -> list[dict]:
+    theme_names = {t["slug"]: t["name"] for t in labels["themes"]}
+    team_rows = []
+    for t in teams:
+        top = sorted(t["themes"].items(), key=lambda kv: (-kv[1], kv[0]))
+        team_rows.append([t["name"], t["drps"]["CP"], t["drps"]["CLA"], t["drps"]["total"],
+                          "; ".join(f"{_name(theme_names, s)} ({n})" for s, n in top),
+                          t["positive_practice"]["CP"], t["positive_practice"]["CLA"],
+                          t["positive_practice"]["total"]])
+    return [
+        {"id": "team-learning", "title": "Service learning by team",
+         "columns": ["Team", "DRPs CP", "DRPs CLA", "DRPs total", "DRP themes",
+                     "Positive practice CP", "Positive practice CLA", "Positive practice total"],
+         "rows": team_rows},
+        {"id": "iro-footprint", "title": "IRO/CC footprint",
+         "columns": ["IRO/CC", "DRPs informal", "DRPs formal", "DRPs total", "Positive practice",
+                     "Children", "DRPs per child", "Positive practice per child"],
+         "rows": [[p["name"], p["drps_informal"], p["drps_formal"], p["drps_total"], p["positive_practice"],
+                   p["children"], p["drps_per_child"], p["positive_practice_per_child"]] for p in people]},
+    ]
+
+
+__all__ = ["annual_tables", "monthly_tables", "learning_tables", "vocabulary_names", "Direction", "CaseType"]

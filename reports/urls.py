@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("annual/", views.annual, name="annual"),
+    path("monthly/", views.monthly, name="monthly"),
+    path("learning/", views.learning, name="learning"),
+]

@@ -1,0 +1,131 @@
+"""Report pages and downloads. Thin: figures come from ``selectors``, layout from ``tables``."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+
+from . import exports, selectors, tables
+from .charts import bar_chart
+from .periods import BadPeriod, add_months, last_month, parse_month, parse_year, reporting_year, reporting_year_of
+from workflows.clocks import today
+
+
+def _require_reader(user):
+    if not selectors.can_read(user):
+        raise PermissionDenied("Reports are for IRO Managers, Designated Officer Managers and auditors.")
+
+
+def _years(chosen: int | None = None) -> list[int]:
+    """The last six reporting years, and the chosen one, newest first."""
+    current = reporting_year_of(today())
+    return sorted(set(range(current, current - 6, -1)) | ({chosen} if chosen else set()), reverse=True)
+
+
+def _charts(table_list):
+    for table in table_list:
+        table["svg_charts"] = [bar_chart(chart["title"], chart["bars"], f"{table['id']}-chart-{i}")
+                               for i, chart in enumerate(table.get("charts", []))]
+    return table_list
+
+
+def _download(fmt, filename, heading, table_list):
+    if fmt == "csv":
+        return exports.csv_response(filename, heading, table_list)
+    if fmt == "xlsx" and exports.xlsx_available():
+        return exports.xlsx_response(filename, heading, table_list)
+    return None
+
+
+def index(request):
+    _require_reader(request.user)
+    return render(request, "reports/index.html", {
+        "years": _years(), "last_month": last_month().strftime("%Y-%m"),
+    })
+
+
+def annual(request):
+    _require_reader(request.user)
+    error = None
+    try:
+        year = parse_year(request.GET.get("year"))
+    except BadPeriod as exc:
+        error, year = exc.message, reporting_year_of(today())
+    report = selectors.annual_report(year)
+    table_list = tables.annual_tables(report, selectors.labels(), tables.vocabulary_names())
+    heading = f"Annual report {year} to {year + 1}"
+    response = None if error else _download(request.GET.get("format"), f"annual-report-{year}", heading, table_list)
+    if response:
+        return response
+    period = reporting_year(year)
+    context = {
+        "report": report, "year": year, "period": period, "heading": heading, "error": error,
+        "drp_tables": _charts([t for t in table_list if t["section"] == "drp"]),
+        "do_tables": [t for t in table_list if t["section"] == "do"],
+        "years": _years(year),
+        "xlsx": exports.xlsx_available(),
+        "query_string": f"year={year}", "print_url": f"?year={year}&print=1",
+        "has_drp_data": any(any(c["this_year"] or c["last_year"] for c in report["drp"][k].values())
+                            for k in ("raised", "positive_practice"))
+        or any(cells["total"] for cells in report["drp"]["closed_at_stage"].values()),
+        "has_do_data": bool(report["designated_officer"]["enquiries"]["this_year"]
+                            or report["designated_officer"]["enquiries"]["last_year"]
+                            or report["designated_officer"]["outcomes"]["total"]),
+    }
+    template = "reports/annual_print.html" if request.GET.get("print") == "1" else "reports/annual.html"
+    return render(request, template, context, status=400 if error else 200)
+
+
+def monthly(request):
+    _require_reader(request.user)
+    error = None
+    try:
+        month = parse_month(request.GET.get("month"))
+    except BadPeriod as exc:
+        error, month = exc.message, last_month()
+    report = selectors.monthly_report(month)
+    labels = selectors.labels()
+    table_list = tables.monthly_tables(report, labels)
+    heading = f"Monthly theme report: {month:%B %Y}"
+    response = None if error else _download(request.GET.get("format"), f"monthly-report-{month:%Y-%m}",
+                                            heading, table_list)
+    if response:
+        return response
+    theme_names = {t["slug"]: t["name"] for t in labels["themes"]}
+    trend_charts = [
+        bar_chart(f"{theme_names.get(slug, slug)}: DRPs raised per month", list(zip(report["trend"]["months"],
+                  series["counts"])), f"trend-{slug}")
+        for slug, series in report["trend"]["themes"].items() if any(series["counts"])
+    ]
+    return render(request, "reports/monthly.html", {
+        "report": report, "month": month, "heading": heading, "error": error,
+        "tables": _charts(table_list), "trend_charts": trend_charts,
+        "spikes": [theme_names.get(slug, slug) for slug in report["trend"]["spikes"]],
+        "previous": add_months(month, -1).strftime("%Y-%m"), "next": add_months(month, 1).strftime("%Y-%m"),
+        "query_string": f"month={month:%Y-%m}",
+        "spike_min": selectors.SPIKE_MIN_COUNT, "spike_factor": selectors.SPIKE_FACTOR,
+        "xlsx": exports.xlsx_available(),
+    }, status=400 if error else 200)
+
+
+def learning(request):
+    _require_reader(request.user)
+    error = None
+    try:
+        year = parse_year(request.GET.get("year"))
+    except BadPeriod as exc:
+        error, year = exc.message, reporting_year_of(today())
+    period = reporting_year(year)
+    teams = selectors.team_learning(period)
+    people = selectors.iro_footprint(period)
+    table_list = tables.learning_tables(teams, people, selectors.labels())
+    heading = f"Service learning and IRO/CC footprint {year} to {year + 1}"
+    response = None if error else _download(request.GET.get("format"), f"service-learning-{year}", heading,
+                                            table_list)
+    if response:
+        return response
+    return render(request, "reports/learning.html", {
+        "heading": heading, "year": year, "period": period, "error": error, "tables": table_list,
+        "years": _years(year),
+        "xlsx": exports.xlsx_available(), "query_string": f"year={year}",
+    }, status=400 if error else 200)

@@ -1,0 +1,422 @@
+"""A Designated Officer case in the browser, from the phone call to the outcome.
+
+The Designated Officer signs in to the work tray, logs an enquiry while the referrer is on the
+phone, decides the harm test is met, records the initial allegation management meeting and a
+review meeting, and concludes the case as unsubstantiated (choosing against the Keeping Children
+Safe in Education definitions). The DO Manager then reads who opened the case, and the
+retention review list. Someone outside the DO team is refused the case and is not offered the
+Designated Officer pages. Every page on the way is checked with axe-core against WCAG 2.2 A and
+AA, with the real stylesheet loaded.
+"""
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+
+from .conftest import assert_accessible
+from .test_drp_journey import (
+    assert_styled,
+    caption,
+    sign_in,
+    sign_out,
+    status_tag,
+    success_banner,
+    summary_value,
+)
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixture skips, or fails under FOOTPRINT_REQUIRE_SERVICES=1
+    expect = None
+
+# As for the DRP journey: the live server answers from another thread, so data is committed,
+# and the tables the migrations seeded (roles, the DO vocabularies, retention rules) are
+# restored after the flush.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+#: Logging an enquiry while the referrer is on the phone: a sanity check, not a benchmark.
+LOG_WITHIN_SECONDS = 30
+
+REFERRER = "Sarah Jones"
+REFERRER_ORGANISATION = "Riverside Primary School"
+SUBJECT = "Mark Taylor"
+SUBJECT_ROLE = "Teaching assistant"
+SUBJECT_EMPLOYER = "Riverside Primary School"
+SUMMARY = "A pupil in Year 4 says the teaching assistant grabbed her arm hard in the corridor."
+RATIONALE = "A bruise was seen by the class teacher; the pupil's account is consistent."
+ATTENDEES = ["Jo Smith, Designated Officer", "Sarah Jones, Riverside Primary School",
+             "DC Patel, Police"]
+FIRST_DECISIONS = "Police to take no further action; the school to investigate under its procedures."
+REVIEW_ATTENDEES = ["Jo Smith, Designated Officer", "Sarah Jones, Riverside Primary School"]
+REVIEW_DECISIONS = "School investigation complete; an outcome can be recorded."
+CONCLUSION_NOTE = "Witness accounts conflict; no CCTV of the corridor."
+
+UNSUBSTANTIATED = ("There is insufficient evidence to either prove or disprove the allegation. "
+                   "The term therefore does not imply guilt or innocence.")
+
+
+# --- what a person does and sees (the rest comes from the DRP journey) --------------------
+
+def long_date(day):
+    return f"{day.day} {day:%B %Y}"
+
+
+def sub_nav(page, item):
+    """Follow a link in the Designated Officer sub-navigation."""
+    nav = page.get_by_role("navigation", name="Designated Officer")
+    nav.get_by_role("link", name=item, exact=True).click()
+    expect(nav.get_by_role("link", name=item, exact=True)).to_have_attribute("aria-current", "page")
+
+
+def menu(page):
+    return page.get_by_role("navigation", name="Menu")
+
+
+def case_buttons(page):
+    """The "what you can do" buttons above the case's details."""
+    return page.locator("main .govuk-button-group a.govuk-button")
+
+
+def fill_date(page, legend, day):
+    group = page.get_by_role("group", name=legend)
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))
+
+
+def expect_case_timeline(page, entries):
+    """The case page's MOJ timeline, newest first: each entry's heading, who it is by, its note."""
+    expect(page.get_by_role("heading", name="Timeline", level=2)).to_be_visible()
+    items = page.locator(".moj-timeline__item")
+    expect(items).to_have_count(len(entries))
+    # Entries sit under the page's "Timeline" h2.
+    expect(page.locator("h3.moj-timeline__title")).to_have_count(len(entries))
+    for item, (title, actor, note) in zip(items.all(), entries):
+        expect(item.locator(".moj-timeline__title")).to_have_text(title)
+        expect(item.locator(".moj-timeline__byline")).to_have_text(f"by {actor}")
+        expect(item.locator(".moj-timeline__date time")).to_have_attribute(
+            "datetime", re.compile(r"^\d{4}-"))
+        expect(item.locator(".moj-timeline__description")).to_have_text(note, use_inner_text=True)
+
+
+def expect_forbidden(page, url, what):
+    response = page.goto(url)
+    assert response.status == 403, f"{what}: {url} answered {response.status}, not 403"
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "You do not have permission to see this page")
+    expect(page.locator("main")).not_to_contain_text(SUBJECT)
+    expect(menu(page).get_by_role("link", name="Designated Officer")).to_have_count(0)
+
+
+# --- the journey --------------------------------------------------------------------------
+
+def test_do_case_from_phone_call_to_unsubstantiated(org, page):
+    officer = org.designated_officer
+    from workflows.clocks import today  # pure date arithmetic: no database
+
+    on = today()
+    first_review, second_review = on + timedelta(days=28), on + timedelta(days=56)
+    do_reads = []  # the pages the DO opens the case through, oldest first
+
+    # The Designated Officer signs in and lands on the work tray.
+    sign_in(page, "designated-officer")
+    expect(page).to_have_url(re.compile(r"/lado/$"))
+    assert_styled(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Work tray")
+    expect(menu(page).get_by_role("link", name="Designated Officer")).to_have_attribute(
+        "aria-current", "page")
+    sub = page.get_by_role("navigation", name="Designated Officer")
+    expect(sub.get_by_role("link")).to_have_text(["Work tray", "Log an enquiry"])  # not a manager
+    expect(sub.get_by_role("link", name="Work tray")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_text("No open cases.")).to_be_visible()
+    assert_accessible(page, "the DO work tray (empty)")
+
+    # Log an enquiry: a first try with nothing filled in names the one thing needed now.
+    sub_nav(page, "Log an enquiry")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log an enquiry")
+    expect(page.get_by_role("group", name="How was it received?").get_by_label("Phone")).to_be_checked()
+    assert_accessible(page, "the log form")
+    page.get_by_role("button", name="Log enquiry").click()
+    expect(page).to_have_title(re.compile(r"^Error: Log an enquiry"))
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary.get_by_role("link")).to_have_text(["Summarise the concern"])
+    assert_accessible(page, "the log form with errors")
+    summary.get_by_role("link", name="Summarise the concern").click()
+    expect(page.get_by_label("What is alleged?")).to_be_focused()
+
+    # ... and the enquiry itself, with what the phone call gives, timed to the success banner.
+    started = time.monotonic()
+    sub_nav(page, "Log an enquiry")
+    page.get_by_label("Referrer's name").fill(REFERRER)
+    page.get_by_label("Referrer's organisation").fill(REFERRER_ORGANISATION)
+    page.get_by_label("Referral source").select_option(label="Education")
+    page.get_by_label("What is alleged?").fill(SUMMARY)
+    page.get_by_role("group", name="Category").get_by_label("Physical abuse").check()
+    person = page.get_by_role("group", name="The person the allegation is about")
+    person.get_by_label("Name", exact=True).fill(SUBJECT)
+    person.get_by_label("Role", exact=True).fill(SUBJECT_ROLE)
+    person.get_by_label("Employer or organisation").fill(SUBJECT_EMPLOYER)
+    person.get_by_label("Organisation's sector").select_option(label="Public")
+    person.get_by_label("Setting").select_option(label="Education")
+    page.get_by_role("button", name="Log enquiry").click()
+    expect(success_banner(page)).to_have_text(re.compile(r"^DO-\d{5} logged$"))
+    took = time.monotonic() - started
+    print(f"Logging an enquiry took {took:.1f}s from opening the form to the success banner")
+    assert took < LOG_WITHIN_SECONDS, f"logging an enquiry took {took:.1f}s"
+    do_reads.append("lado:detail")
+
+    # The case page.
+    reference = success_banner(page).inner_text().removesuffix(" logged")
+    case_url = page.url
+    expect(page).to_have_url(re.compile(r"/lado/\d+/$"))
+    expect(page).to_have_title(re.compile(rf"^{reference} – Footprint$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
+    expect(status_tag(page)).to_have_text("Awaiting threshold decision")
+    expect(caption(page)).to_have_text("Designated Officer case · Physical abuse")
+    expect(summary_value(page, "Referrer")).to_contain_text(f"{REFERRER}, {REFERRER_ORGANISATION}")
+    expect(summary_value(page, "Referrer")).to_contain_text("Source: Education")
+    expect(summary_value(page, "What is alleged")).to_have_text(SUMMARY)
+    expect(summary_value(page, "Category")).to_have_text("Physical abuse")
+    expect(summary_value(page, "Officer")).to_contain_text(str(officer))
+    expect(summary_value(page, "Name")).to_have_text(SUBJECT)
+    expect(summary_value(page, "Role")).to_have_text(SUBJECT_ROLE)
+    expect(summary_value(page, "Employer")).to_contain_text(SUBJECT_EMPLOYER)
+    expect(summary_value(page, "Employer")).to_contain_text("Public sector · Education")
+    expect(page.get_by_text("No meetings recorded.")).to_be_visible()
+    expect(case_buttons(page)).to_have_text(
+        ["Record the threshold decision", "Update details", "Place a legal hold", "Cancel the case"])
+    logged = (f"Enquiry logged at Awaiting threshold decision", officer, SUMMARY)
+    expect_case_timeline(page, [logged])
+    assert_accessible(page, "the case page, just logged")
+
+    # The harm test: a "yes" with no criterion is refused, naming what is missing.
+    case_buttons(page).filter(has_text="Record the threshold decision").click()
+    do_reads.append("lado:decide")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Record the threshold decision")
+    expect(caption(page)).to_have_text(f"{reference} · Awaiting threshold decision")
+    expect(summary_value(page, "What is alleged")).to_have_text(SUMMARY)
+    assert_accessible(page, "the decision form")
+    page.get_by_role("group", name="Is the harm test met?").get_by_label(
+        "Yes: the threshold is met").check()
+    page.get_by_label("Rationale").fill(RATIONALE)
+    page.get_by_role("button", name="Record decision").click()
+    do_reads.append("lado:decide")
+    expect(page).to_have_title(re.compile(rf"^Error: Record the threshold decision – {reference}"))
+    expect(page.locator(".govuk-error-summary").get_by_role("link")).to_have_text(
+        [re.compile(r"^The threshold is met only when at least one harm test criterion applies")])
+    assert_accessible(page, "the decision form with errors")
+    criteria = page.get_by_role("group", name="Which criteria apply?")
+    criteria.get_by_label("Harmed a child").check()
+    criteria.get_by_label("Risk of harm").check()
+    expect(page.get_by_label("Rationale")).to_have_value(RATIONALE)
+    page.get_by_role("button", name="Record decision").click()
+    do_reads.append("lado:detail")
+    expect(page).to_have_url(case_url)
+    expect(success_banner(page)).to_have_text("Threshold decision recorded")
+    expect(status_tag(page)).to_have_text("Awaiting meeting")
+    expect(summary_value(page, "Decision")).to_contain_text("Threshold met")
+    expect(summary_value(page, "Decision")).to_contain_text(f"{long_date(on)} by {officer}")
+    expect(summary_value(page, "Criteria").get_by_role("listitem")).to_have_text(
+        ["Harmed a child", "Risk of harm"])
+    expect(summary_value(page, "Rationale")).to_have_text(RATIONALE)
+    expect(case_buttons(page)).to_have_text(
+        ["Record a meeting", "Record an action", "Update details", "Place a legal hold",
+         "Cancel the case"])
+    threshold_met = ("Threshold met from Awaiting threshold decision to Awaiting meeting", officer,
+                     f"Criteria: Harmed a child; Risk of harm.\n\n{RATIONALE}")
+    expect_case_timeline(page, [threshold_met, logged])
+    assert_accessible(page, "the case page, threshold met")
+
+    # The initial allegation management meeting.
+    case_buttons(page).filter(has_text="Record a meeting").click()
+    do_reads.append("lado:meeting")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Record a meeting")
+    expect(caption(page)).to_have_text(f"{reference} · Awaiting meeting")
+    kind = page.get_by_role("group", name="Meeting")
+    expect(kind.get_by_label("Initial allegation management meeting")).to_be_checked()
+    held = page.get_by_role("group", name="Date held")
+    expect(held.get_by_label("Day")).to_have_value(str(on.day))
+    assert_accessible(page, "the meeting form (initial)")
+    page.get_by_label("Attendees").fill("\n".join(ATTENDEES))
+    page.get_by_label("Decisions").fill(FIRST_DECISIONS)
+    fill_date(page, "Next review meeting", first_review)
+    page.get_by_role("button", name="Record meeting").click()
+    do_reads.append("lado:detail")
+    expect(page).to_have_url(case_url)
+    expect(success_banner(page)).to_have_text("Meeting recorded")
+    expect(status_tag(page)).to_have_text("In progress")
+    initial_card = page.locator(".govuk-summary-card").filter(
+        has=page.get_by_role("heading", name=f"Initial allegation management meeting, {long_date(on)}"))
+    expect(initial_card).to_have_count(1)
+    expect(summary_value(initial_card, "Attendees").get_by_role("listitem")).to_have_text(ATTENDEES)
+    expect(summary_value(initial_card, "Decisions")).to_have_text(FIRST_DECISIONS)
+    expect(summary_value(initial_card, "Next review")).to_have_text(long_date(first_review))
+    expect(summary_value(page, "Next review meeting").locator("time")).to_have_attribute(
+        "datetime", first_review.isoformat())
+    first_meeting = ("Meeting held from Awaiting meeting to In progress", officer,
+                     f"Initial allegation management meeting held on {long_date(on)}.\n\n"
+                     f"Decisions: {FIRST_DECISIONS}\n\nNext review: {long_date(first_review)}.")
+    expect_case_timeline(page, [first_meeting, threshold_met, logged])
+    expect(case_buttons(page)).to_have_text(
+        ["Record a meeting", "Record an action", "Conclude the case", "Update details",
+         "Place a legal hold", "Cancel the case"])
+    assert_accessible(page, "the case page, in progress")
+
+    # A review meeting: the form now offers a review by default.
+    case_buttons(page).filter(has_text="Record a meeting").click()
+    do_reads.append("lado:meeting")
+    expect(caption(page)).to_have_text(f"{reference} · In progress")
+    expect(page.get_by_role("group", name="Meeting").get_by_label("Review meeting")).to_be_checked()
+    assert_accessible(page, "the meeting form (review)")
+    page.get_by_label("Attendees").fill("\n".join(REVIEW_ATTENDEES))
+    page.get_by_label("Decisions").fill(REVIEW_DECISIONS)
+    fill_date(page, "Next review meeting", second_review)
+    page.get_by_role("button", name="Record meeting").click()
+    do_reads.append("lado:detail")
+    expect(success_banner(page)).to_have_text("Meeting recorded")
+    expect(status_tag(page)).to_have_text("In progress")
+    review_card = page.locator(".govuk-summary-card").filter(
+        has=page.get_by_role("heading", name=f"Review meeting, {long_date(on)}"))
+    expect(summary_value(review_card, "Attendees").get_by_role("listitem")).to_have_text(
+        REVIEW_ATTENDEES)
+    expect(summary_value(review_card, "Decisions")).to_have_text(REVIEW_DECISIONS)
+    expect(summary_value(page, "Next review meeting").locator("time")).to_have_attribute(
+        "datetime", second_review.isoformat())
+    review_meeting = ("Meeting held", officer,
+                      f"Review meeting held on {long_date(on)}.\n\nDecisions: {REVIEW_DECISIONS}"
+                      f"\n\nNext review: {long_date(second_review)}.")
+    expect_case_timeline(page, [review_meeting, first_meeting, threshold_met, logged])
+    assert_accessible(page, "the case page after a review meeting")
+
+    # The outcome, chosen against the KCSIE definitions shown beside each choice.
+    case_buttons(page).filter(has_text="Conclude the case").click()
+    do_reads.append("lado:conclude")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Conclude the case")
+    outcomes = page.get_by_role("group", name="Outcome")
+    expect(outcomes.get_by_role("radio")).to_have_count(5)
+    choice = outcomes.locator(".govuk-radios__item").filter(
+        has=page.get_by_label("Unsubstantiated", exact=True))
+    expect(choice.locator(".govuk-radios__hint")).to_have_text(UNSUBSTANTIATED)
+    expect(choice.locator(".govuk-radios__hint")).to_be_visible()
+    expect(outcomes.get_by_role("radio", name="Unsubstantiated")).to_have_accessible_description(
+        UNSUBSTANTIATED)
+    expect(outcomes.get_by_text("The definitions are from Keeping Children Safe in Education, Part 4.")
+           ).to_be_visible()
+    assert_accessible(page, "the conclude form")
+    outcomes.get_by_label("Unsubstantiated", exact=True).check()
+    page.get_by_label("Notes (optional)").fill(CONCLUSION_NOTE)
+    page.get_by_role("button", name="Conclude case").click()
+    do_reads.append("lado:detail")
+    expect(page).to_have_url(case_url)
+    expect(success_banner(page)).to_have_text("Case concluded")
+    expect(page.locator("h1 .govuk-tag")).to_have_text(["Concluded", "Unsubstantiated"])
+    expect(summary_value(page, "Outcome")).to_contain_text("Unsubstantiated")
+    expect(summary_value(page, "Outcome").locator(".govuk-hint")).to_have_text(UNSUBSTANTIATED)
+    expect(summary_value(page, "Closed")).to_have_text(long_date(on))
+    # Unsubstantiated: kept ten years (no date of birth, so no retirement-age rule applies).
+    expect(summary_value(page, "Retention review")).to_have_text(
+        long_date(on.replace(year=on.year + 10)) if (on.month, on.day) != (2, 29)
+        else long_date(on.replace(year=on.year + 10, day=28)))
+    concluded = ("Concluded from In progress to Concluded", officer,
+                 f"Outcome: Unsubstantiated.\n\n{CONCLUSION_NOTE}")
+    expect_case_timeline(page, [concluded, review_meeting, first_meeting, threshold_met, logged])
+    expect(case_buttons(page)).to_have_text(["Place a legal hold"])
+    assert_accessible(page, "the concluded case page")
+
+    # Off the open tray, onto the closed one.
+    sub_nav(page, "Work tray")
+    expect(page.get_by_text("No open cases.")).to_be_visible()
+    page.get_by_role("link", name="Show closed cases").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Closed cases")
+    row = page.locator("tbody tr").filter(has_text=reference)
+    expect(row).to_contain_text("Concluded: Unsubstantiated")
+    expect(row).to_contain_text(SUBJECT)
+    assert_accessible(page, "the DO's closed cases")
+    sign_out(page)
+
+    # The DO Manager reads who opened the case.
+    manager = org.do_manager
+    sign_in(page, "do-manager")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Work tray")
+    expect(page.get_by_role("navigation", name="Designated Officer").get_by_role("link")).to_have_text(
+        ["Work tray", "Log an enquiry", "Retention review", "Access log"])
+    page.get_by_role("link", name="Show closed cases").click()
+    page.locator("tbody").get_by_role("link", name=reference).click()
+    expect(page).to_have_url(case_url)
+    page.get_by_role("link", name="Who has read this case").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Who has read this case")
+    expect(caption(page)).to_have_text(reference)
+    rows = page.locator("tbody tr")
+    expected = [(manager, "do-manager", "lado:access-log"), (manager, "do-manager", "lado:detail")]
+    expected += [(officer, "designated-officer", view) for view in reversed(do_reads)]
+    expect(page.locator("caption")).to_have_text(f"{len(expected)} reads")
+    expect(rows).to_have_count(len(expected))
+    expect(rows.locator("td:nth-child(2)")).to_have_text(
+        [f"{who} ({username})" for who, username, _ in expected])
+    expect(rows.locator("td:nth-child(3)")).to_have_text([view for _, _, view in expected])
+    expect(rows.locator("td:nth-child(1) time").first).to_have_attribute(
+        "datetime", re.compile(r"^\d{4}-"))
+    assert_accessible(page, "the case's access log")
+
+    # Every read by the DO, across cases.
+    rows.filter(has_text="designated-officer").first.get_by_role("link", name=str(officer)).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Access log")
+    expect(page.get_by_role("heading", level=2, name=f"Reads by {officer}")).to_be_visible()
+    expect(page.get_by_label("Person").locator("option:checked")).to_have_text(
+        f"{officer} (designated-officer)")
+    expect(page.locator("tbody tr")).to_have_count(len(do_reads))
+    expect(page.locator("tbody tr td:nth-child(2)")).to_have_text([reference] * len(do_reads))
+    assert_accessible(page, "the access log by person")
+
+    # The retention review list: nothing due yet (the case is kept ten years).
+    sub_nav(page, "Retention review")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Retention review")
+    expect(page.get_by_text("No cases are due for retention review.")).to_be_visible()
+    expect(page.get_by_text("No case is on legal hold.")).to_be_visible()
+    assert_accessible(page, "the retention review list")
+    sign_out(page)
+
+    # The IRO is not in the DO team: no Designated Officer item, and the case is refused.
+    sign_in(page, "iro")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Open DRPs")
+    expect(menu(page).get_by_role("link")).not_to_have_count(0)
+    expect(menu(page).get_by_role("link", name="Designated Officer")).to_have_count(0)
+    expect_forbidden(page, case_url, "the IRO")
+    assert_accessible(page, "the 403 page for a DO case")
+
+
+# --- default deny -------------------------------------------------------------------------
+
+@pytest.fixture
+def logged_enquiry(org):
+    """An enquiry logged by the DO, made before the browser starts."""
+    from lado import services
+
+    return services.enquiry_log(actor=org.designated_officer, summary=SUMMARY, subject_name=SUBJECT,
+                                subject_employer=SUBJECT_EMPLOYER)
+
+
+@pytest.fixture
+def superuser(org):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.mark.parametrize("username", ["iro", "team-manager", "social-worker", "complaints", "auditor",
+                                      "admin"])
+def test_the_do_pages_are_closed_to_everyone_else(org, superuser, logged_enquiry, page, username):
+    """Default deny: no role outside the DO team, not even a superuser, opens a DO page or is
+    offered one in the navigation."""
+    pk = logged_enquiry.pk
+    sign_in(page, username)
+    expect(menu(page).get_by_role("link", name="Designated Officer")).to_have_count(0)
+    for url in [f"/lado/{pk}/", f"/lado/{pk}/decide/", f"/lado/{pk}/access-log/", "/lado/",
+                "/lado/log/", "/lado/retention/"]:
+        expect_forbidden(page, url, username)
