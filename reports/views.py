@@ -5,10 +5,19 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
+from workflows.clocks import today
+
 from . import exports, selectors, tables
 from .charts import bar_chart
-from .periods import BadPeriod, add_months, last_month, parse_month, parse_year, reporting_year, reporting_year_of
-from workflows.clocks import today
+from .periods import (
+    BadPeriod,
+    add_months,
+    last_month,
+    parse_month,
+    parse_year,
+    reporting_year,
+    reporting_year_of,
+)
 
 
 def _require_reader(user):

@@ -208,7 +208,7 @@ def test_reference_data_is_editable_in_the_admin(client, org):
     org.iro_manager.save()
     client.force_login(org.iro_manager)
     for url in ["/admin/drp/stage/", "/admin/drp/theme/", "/admin/people/team/", "/admin/workflows/closureday/",
-                "/admin/drp/stage/1/change/", "/admin/drp/theme/add/"]:
+                f"/admin/drp/stage/{Stage.objects.first().pk}/change/", "/admin/drp/theme/add/"]:
         assert client.get(url).status_code == 200, url
     response = client.post("/admin/drp/theme/add/", {"name": "Missing from education", "slug": "missing-education",
                                                      "active": "on"})

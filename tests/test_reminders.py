@@ -80,14 +80,16 @@ def test_a_sweep_missed_for_days_catches_up_once(org):
 
 
 def test_running_the_sweep_twice_sends_each_reminder_once(org):
-    raise_on(org, date(2026, 11, 2))
-    raise_on(org, date(2026, 11, 3))
+    first_drp = raise_on(org, date(2026, 11, 2))
+    second_drp = raise_on(org, date(2026, 11, 3))
     first = run_sweep(date(2026, 12, 1))
     again = run_sweep(date(2026, 12, 1))
-    # First: Stage 1 overdue and overall limit passed; second: Stage 1 due today (its overall
+    # First DRP: Stage 1 overdue and overall limit passed; second: Stage 1 due today (its overall
     # limit is due today too, which is not yet a breach).
-    assert sorted((r.object_id, r.kind, r.phase) for r in first) == [
-        (1, "drp-overall", OVERDUE), (1, "drp-stage", OVERDUE), (2, "drp-stage", DUE_TODAY)]
+    stage_record = {drp.pk: drp.stage_records.get().pk for drp in (first_drp, second_drp)}
+    assert sorted((r.kind, r.object_id, r.phase) for r in first) == sorted([
+        ("drp-overall", first_drp.pk, OVERDUE), ("drp-stage", stage_record[first_drp.pk], OVERDUE),
+        ("drp-stage", stage_record[second_drp.pk], DUE_TODAY)])
     assert again == []
     assert ReminderLog.objects.count() == 3
 
