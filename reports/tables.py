@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from children.models import CaseType
 from lado.models import Category, Enquiry, ReferralSource, Sector, SettingType
 
 from .selectors import CASE_TYPES, NOT_RECORDED
@@ -187,5 +186,3 @@ def learning_tables(teams: list[dict], people: list[dict], labels: dict) -> list
                    p["children"], p["drps_per_child"], p["positive_practice_per_child"]] for p in people]},
     ]
 
-
-__all__ = ["annual_tables", "monthly_tables", "learning_tables", "vocabulary_names", "Direction", "CaseType"]

@@ -141,8 +141,8 @@ def test_the_case_page_shows_details_clocks_actions_and_timeline(org, client):
                  "Cancel the case"]:
         assert text in page, text
     assert "Destroy the case" not in page and "Who has read this case" not in page
-    assert 'class="moj-timeline__title">Action recorded</h2>' in page
-    assert 'class="moj-timeline__title">Enquiry logged at Awaiting threshold decision</h2>' in page
+    assert 'class="moj-timeline__title">Action recorded</h3>' in page
+    assert 'class="moj-timeline__title">Enquiry logged at Awaiting threshold decision</h3>' in page
     manager_page = login(client, org.do_manager).get(f"/lado/{enquiry.pk}/").content.decode()
     assert "Who has read this case" in manager_page
 

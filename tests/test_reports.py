@@ -306,6 +306,6 @@ def test_monthly_and_learning_queries_do_not_grow_with_data(org, n, django_asser
     _bulk(org, n)
     with django_assert_max_num_queries(14):
         selectors.monthly_report(date(2017, 5, 1))
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(8):
         selectors.team_learning(reporting_year(2017))
         selectors.iro_footprint(reporting_year(2017))
