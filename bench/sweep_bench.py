@@ -8,12 +8,16 @@ For each size it grows a throwaway database to N open DRPs (Stage 1-5, awaiting 
 one open stage record each; exactly 1% of the stage records due on ``--today``), then, in
 the same run:
 
-1. times one ``run_sweep(on=today, kinds=["drp-stage", "drp-overall"])`` for real
-   (it commits), with its SQL statements counted, and then a second sweep that finds
-   nothing left to send;
+1. times a hand-written SELECT of the same due rows (median of 5), before the sweep;
 2. prints ``EXPLAIN (ANALYZE, BUFFERS)`` of the sweep's own due-row queries
-   (``due_rows(kind, phase, on, horizon)``);
-3. times a hand-written SELECT of the same due rows (median of 5).
+   (``due_rows(kind, phase, on, horizon)``), and the same with the partial indexes this
+   bench proposes, created in a transaction that is rolled back (``--no-try-indexes`` skips);
+3. times one ``run_sweep(on=today, kinds=["drp-stage", "drp-overall"])`` for real
+   (it commits), with its SQL statements counted, and then a second sweep that finds
+   nothing left to send.
+
+The LADO deadline kinds are registered too, but not swept. ``--history`` adds what a real
+database also holds: ended stage records, closed DRPs and the reminders already sent for them.
 
 PostgreSQL only. The database setup (create / drop-and-recreate a marked throwaway
 database, refuse a foreign one) and the Django setup are ``bench/drp_bench.py``'s, imported.
