@@ -183,3 +183,5 @@ LOGGING = {
 # Links in emails are made absolute with this.
 FOOTPRINT_BASE_URL = os.environ.get("FOOTPRINT_BASE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "footprint@localhost")
+# Who receives the monthly theme report email (comma-separated); empty = every IRO Manager.
+FOOTPRINT_MONTHLY_REPORT_TO = os.environ.get("FOOTPRINT_MONTHLY_REPORT_TO", "")

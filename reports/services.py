@@ -1,0 +1,71 @@
+"""The monthly theme report email: sent on the first working day of each month, once."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from notifications.services import absolute, users_with_role
+from people import roles
+from workflows.calendar import get_calendar
+from workflows.clocks import today
+from workflows.models import ReminderLog
+
+from .periods import last_month
+from .selectors import monthly_report, themes
+
+LOG_KIND = "monthly-report-email"
+
+
+def first_working_day(month_start: date) -> date:
+    """The first working day on or after the first of the month."""
+    calendar = get_calendar()
+    day = month_start.replace(day=1)
+    while not calendar.is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def recipients() -> list[str]:
+    """FOOTPRINT_MONTHLY_REPORT_TO if set (comma-separated addresses), else the IRO Managers."""
+    configured = [a.strip() for a in settings.FOOTPRINT_MONTHLY_REPORT_TO.split(",") if a.strip()]
+    if configured:
+        return configured
+    return [user.email for user in users_with_role(roles.IRO_MANAGER) if user.email]
+
+
+def send_monthly_report_email(on: date | None = None) -> bool:
+    """On the first working day of a month, email last month's headline figures and the link
+    to the report; any other day, or a second time, do nothing. Returns whether it sent."""
+    on = on or today()
+    if on != first_working_day(on):
+        return False
+    month = last_month(on)
+    to = recipients()
+    if not to:
+        return False
+    try:
+        with transaction.atomic():
+            # The reminder log's unique key makes this exactly-once across workers and re-runs.
+            ReminderLog.objects.create(kind=LOG_KIND, object_id=month.year * 100 + month.month,
+                                       phase="sent", due=on)
+            report = monthly_report(month)
+            names = {t["slug"]: t["name"] for t in themes()}
+            top = sorted(report["raised"]["by_theme"].items(), key=lambda kv: -kv[1])[:3]
+            context = {
+                "month": month, "report": report,
+                "top_themes": [(names.get(slug, slug), n) for slug, n in top if n],
+                "spikes": [names.get(slug, slug) for slug in report["trend"]["spikes"]],
+                "link": absolute(reverse("reports:monthly") + f"?month={month:%Y-%m}"),
+            }
+            subject = f"Footprint monthly theme report: {month:%B %Y}"
+            body = render_to_string("reports/email/monthly.txt", context)
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to)
+    except IntegrityError:
+        return False
+    return True
