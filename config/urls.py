@@ -12,6 +12,7 @@ api_patterns = [
     path("", include("positive_practice.api_urls")),
     path("lado/", include("lado.api_urls")),
     path("reports/", include("reports.api_urls")),
+    path("", include("imports.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -26,5 +27,6 @@ urlpatterns = [
     path("positive-practice/", include("positive_practice.urls")),
     path("lado/", include("lado.urls")),
     path("reports/", include("reports.urls")),
+    path("imports/", include("imports.urls")),
     path("api/", include((api_patterns, "api"))),
 ]

@@ -149,6 +149,7 @@ class TimelineEvent(BaseTimelineEvent):
         RESOLVED = "resolved", "Resolved"
         WITHDRAWN = "withdrawn", "Withdrawn"
         REFERRED_TO_CAFCASS = "referred-to-cafcass", "Referred to Cafcass"
+        IMPORTED = "imported", "Imported"
 
     action = models.CharField(max_length=40, choices=Action.choices)
     drp = models.ForeignKey(DisputeResolution, on_delete=models.CASCADE, related_name="timeline")

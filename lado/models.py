@@ -432,6 +432,7 @@ class TimelineEvent(BaseTimelineEvent):
         LEGAL_HOLD_SET = "legal-hold-set", "Legal hold placed"
         LEGAL_HOLD_RELEASED = "legal-hold-released", "Legal hold released"
         RETENTION_EXTENDED = "retention-extended", "Retention review date changed"
+        IMPORTED = "imported", "Imported"
 
     # Redeclared with choices so that get_action_display names the event in the timeline.
     action = models.CharField(max_length=40, choices=Action.choices)

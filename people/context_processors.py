@@ -24,6 +24,8 @@ def navigation(request):
         items.append(("Children", reverse("children:list")))
     if user.has_role(roles.IRO_MANAGER, roles.DO_MANAGER, roles.AUDITOR):
         items.append(("Reports", reverse("reports:index")))
+    if user.has_role(roles.IRO_MANAGER, roles.DO_MANAGER, roles.BUSINESS_SUPPORT):
+        items.append(("Import", reverse("imports:upload")))
     # Only the longest matching link is the current page (/drps/raise/ is not also /drps/).
     path = request.path
     matches = [href for _, href in items if path == href or (href != "/" and path.startswith(href))]

@@ -50,6 +50,7 @@ class PositivePractice(models.Model):
 class TimelineEvent(BaseTimelineEvent):
     class Action(models.TextChoices):
         RECORDED = "recorded", "Recorded"
+        IMPORTED = "imported", "Imported"
 
     action = models.CharField(max_length=40, choices=Action.choices)
     positive_practice = models.ForeignKey(PositivePractice, on_delete=models.CASCADE, related_name="timeline")

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "notifications",
     "positive_practice",
     "reports",
+    "imports",
     "demo",
 ]
 

@@ -1,0 +1,51 @@
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+from . import services
+
+
+def _kinds(user) -> list[dict]:
+    return [{"value": kind, "name": services.KIND_NAMES[kind], "columns": services.COLUMNS[kind]}
+            for kind in services.kinds_for(user)]
+
+
+def upload(request):
+    """Choose a kind and a file; the import runs as the page is sent, then the result shows."""
+    kinds = _kinds(request.user)
+    if not kinds:
+        raise PermissionDenied("Importing is for IRO Managers, the DO Manager and Business Support.")
+    context = {"kinds": kinds, "chosen": kinds[0]["value"] if len(kinds) == 1 else "", "errors": []}
+    if request.method == "POST":
+        kind = request.POST.get("kind", "")
+        upload = request.FILES.get("file")
+        context["chosen"] = kind
+        if kind not in services.COLUMNS:
+            context["errors"].append({"href": "#kind", "text": "Choose what you are importing."})
+        else:
+            services.require_importer(request.user, kind)
+        if upload is None:
+            context["errors"].append({"href": "#file", "text": "Choose a CSV or XLSX file."})
+        if not context["errors"]:
+            result = services.run_import(kind=kind, upload=upload, filename=upload.name, actor=request.user)
+            if result.ok:
+                return render(request, "imports/result.html", {"result": result,
+                                                                "kind_name": services.KIND_NAMES[kind]})
+            context["result"] = result
+            context["errors"] = [
+                {"href": "#import-errors",
+                 "text": (f"Row {e['row']}" if e["row"] else "File")
+                 + (f", {e['column']}" if e["column"] else "") + f": {e['message']}"}
+                for e in result.errors]
+        return render(request, "imports/upload.html", context, status=400)
+    return render(request, "imports/upload.html", context)
+
+
+def template(request, kind):
+    """The CSV template of a kind: just the header row."""
+    if kind not in services.COLUMNS:
+        raise Http404
+    services.require_importer(request.user, kind)
+    response = HttpResponse(services.template_csv(kind), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-import-template.csv"'
+    return response
