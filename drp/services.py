@@ -19,6 +19,7 @@ from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
 from workflows.models import ReferenceSequence
 from workflows.transitions import perform
+from workflows.validation import require_text
 
 from . import notifications
 from .flows import DisputeResolutionFlow
@@ -43,12 +44,6 @@ def find_addressee(stage: Stage, team_id: int | None, children: Iterable[Child])
         if holder is not None:
             return holder
     return None
-
-
-def _required(**fields: str) -> None:
-    errors = {name: "This field is required." for name, value in fields.items() if not (value or "").strip()}
-    if errors:
-        raise ValidationError(errors)
 
 
 def _lock(drp: DisputeResolution) -> DisputeResolution:
@@ -165,7 +160,7 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str) -> Disput
     """The addressee answers the challenge at the current stage."""
     drp = _lock(drp)
     perform(DisputeResolutionFlow(drp), "respond", actor, refusal=_refusal(drp, "responded to"))
-    _required(response=response)
+    require_text(response=response)
     _close_stage_record(drp, actor, "Responded", response=response.strip(),
                         responded_on=today(), responded_by=actor)
     _save(drp, actor, "Responded")
@@ -185,7 +180,7 @@ def drp_escalate(
     flow = DisputeResolutionFlow(drp, ladder=ladder)
     from_stage = drp.stage
     perform(flow, "escalate", actor, refusal=_refusal(drp, "escalated"))
-    _required(reason=reason)
+    require_text(reason=reason)
     if stage is not None and stage.order <= from_stage.order:
         raise TransitionRefused(
             f"{drp.reference} is at {from_stage.name}: it can only be escalated to a later stage."
@@ -207,7 +202,7 @@ def _close(drp: DisputeResolution, actor: User, transition: str, verb: str, reas
     """Resolve or withdraw: the stage the DRP closes at is the stage it is at now."""
     drp = _lock(drp)
     perform(DisputeResolutionFlow(drp), transition, actor, refusal=_refusal(drp, verb))
-    _required(**required)
+    require_text(**required)
     on = today()
     for name, value in fields.items():
         setattr(drp, name, value)
@@ -242,7 +237,7 @@ def drp_refer_to_cafcass(*, drp: DisputeResolution, actor: User, reason: str) ->
     drp = _lock(drp)
     perform(DisputeResolutionFlow(drp), "refer_to_cafcass", actor,
             refusal=_refusal(drp, "referred to Cafcass"))
-    _required(reason=reason)
+    require_text(reason=reason)
     drp.referred_to_cafcass = True
     drp.referred_to_cafcass_on = today()
     _save(drp, actor, reason.strip())

@@ -21,6 +21,7 @@ from workflows.clocks import now as clock_now
 from workflows.clocks import today
 from workflows.models import ReferenceSequence
 from workflows.transitions import perform
+from workflows.validation import require_text
 
 from . import conf
 from .dates import add_months, add_years
@@ -65,12 +66,6 @@ def require_do_team(user) -> None:
 def require_do_manager(user) -> None:
     if not (user and user.is_authenticated and user.has_role(roles.DO_MANAGER)):
         raise PermissionDenied("Only the DO Manager can do this.")
-
-
-def _required(**fields: str) -> None:
-    errors = {name: "This field is required." for name, value in fields.items() if not (value or "").strip()}
-    if errors:
-        raise ValidationError(errors)
 
 
 def _lock(enquiry: Enquiry) -> Enquiry:
@@ -491,7 +486,7 @@ def enquiry_cancel(*, enquiry: Enquiry, actor: User, reason: str) -> Enquiry:
     enquiry = _lock(enquiry)
     from_status = enquiry.status
     perform(EnquiryFlow(enquiry), "cancel", actor, refusal=refusal_message(enquiry, "it cannot be cancelled"))
-    _required(reason=reason)
+    require_text(reason=reason)
     enquiry.cancel_reason = reason.strip()
     _close(enquiry, today())
     _save(enquiry, actor, f"Cancelled: {enquiry.cancel_reason}")
@@ -507,7 +502,7 @@ def enquiry_cancel(*, enquiry: Enquiry, actor: User, reason: str) -> Enquiry:
 def enquiry_set_legal_hold(*, enquiry: Enquiry, actor: User, reason: str) -> Enquiry:
     enquiry = _lock(enquiry)
     perform(EnquiryFlow(enquiry), "set_legal_hold", actor, refusal=refusal_message(enquiry, "it cannot be held"))
-    _required(reason=reason)
+    require_text(reason=reason)
     enquiry.legal_hold = True
     enquiry.legal_hold_reason = reason.strip()
     _save(enquiry, actor, "Legal hold placed")
@@ -521,7 +516,7 @@ def enquiry_release_legal_hold(*, enquiry: Enquiry, actor: User, reason: str) ->
     enquiry = _lock(enquiry)
     perform(EnquiryFlow(enquiry), "release_legal_hold", actor,
             refusal=refusal_message(enquiry, "its legal hold cannot be released"))
-    _required(reason=reason)
+    require_text(reason=reason)
     enquiry.legal_hold = False
     enquiry.legal_hold_reason = ""
     _save(enquiry, actor, "Legal hold released")
@@ -583,7 +578,7 @@ def enquiry_destroy(*, enquiry: Enquiry, actor: User, reason: str) -> Destructio
     enquiry = _lock(enquiry)
     perform(EnquiryFlow(enquiry), "destroy", actor,
             refusal=refusal_message(enquiry, "it cannot be destroyed until it closes"))
-    _required(reason=reason)
+    require_text(reason=reason)
     entry = DestructionLog.objects.create(
         case_id=enquiry.pk, reference=enquiry.reference, closure=enquiry.closure,
         received_on=enquiry.received_on, closed_on=enquiry.closed_on,
