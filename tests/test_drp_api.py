@@ -244,3 +244,9 @@ def test_detail_api_uses_a_constant_number_of_queries(org, n, django_assert_max_
     client = client_for(org.iro)
     with django_assert_max_num_queries(14):
         assert client.get(f"/api/drps/{drp.pk}/").status_code == 200
+
+
+def test_api_docs_page_is_served_without_a_cdn(client, org):
+    client.force_login(org.iro)
+    page = client.get("/api/docs/").content.decode()
+    assert "swagger-ui" in page and "cdn.jsdelivr" not in page and "/static/drf_spectacular_sidecar/" in page
