@@ -53,13 +53,17 @@ def index(request):
     })
 
 
+def _requested_year(request) -> tuple[int, str | None]:
+    """The reporting year asked for, or this one with the reason the request was refused."""
+    try:
+        return parse_year(request.GET.get("year")), None
+    except BadPeriod as exc:
+        return reporting_year_of(today()), exc.message
+
+
 def annual(request):
     _require_reader(request.user)
-    error = None
-    try:
-        year = parse_year(request.GET.get("year"))
-    except BadPeriod as exc:
-        error, year = exc.message, reporting_year_of(today())
+    year, error = _requested_year(request)
     report = selectors.annual_report(year)
     table_list = tables.annual_tables(report, selectors.labels(), tables.vocabulary_names())
     heading = f"Annual report {year} to {year + 1}"
@@ -119,11 +123,7 @@ def monthly(request):
 
 def learning(request):
     _require_reader(request.user)
-    error = None
-    try:
-        year = parse_year(request.GET.get("year"))
-    except BadPeriod as exc:
-        error, year = exc.message, reporting_year_of(today())
+    year, error = _requested_year(request)
     period = reporting_year(year)
     teams = selectors.team_learning(period)
     people = selectors.iro_footprint(period)
