@@ -122,10 +122,16 @@ class Days:
 
     def shift(self, day: date, n: int) -> date:
         if day in self.index:
-            return self.days[self.index[day] + n]
-        # A non-working day: count from the working day before (n > 0) or after (n < 0) it.
-        return self.calendar.add_working_days(day, n) if n >= 0 else self.shift(
-            self.calendar.add_working_days(day, 1), n + 1)
+            i = self.index[day] + n
+            if not 0 <= i < len(self.days):
+                raise ValueError(f"{n} working days from {day} is outside the precomputed range")
+            return self.days[i]
+        if n >= 0:  # a non-working day: the n-th working day after it
+            return self.calendar.add_working_days(day, n)
+        before = day - timedelta(days=1)  # ... or the |n|-th before it
+        while not self.calendar.is_working_day(before):
+            before -= timedelta(days=1)
+        return self.shift(before, n + 1)
 
     def from_today(self, n: int) -> date:
         return self.today if n == 0 else self.shift(self.today, n)
@@ -478,6 +484,77 @@ def explain_sweep(today: date, horizon: date) -> list[dict]:
     return plans
 
 
+def _median_ms(run, times: int = 3) -> tuple[float, object]:
+    """Run ``run()`` once untimed, then ``times`` times; the median wall time and the last result."""
+    result = run()
+    timings = []
+    for _ in range(times):
+        started = time.perf_counter()
+        result = run()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings), result
+
+
+def time_due_rows(today: date, horizon: date) -> dict[str, float]:
+    """Each due-row query of the sweep as it is, fetched into model instances: median of 3, ms."""
+    from workflows.reminders import due_rows, registered
+
+    timings = {}
+    for kind in registered():
+        if kind.name in KINDS:
+            for phase in kind.phases:
+                timings[f"{kind.name} {phase}"] = round(
+                    _median_ms(lambda: list(due_rows(kind, phase, today, horizon)))[0], 2)
+    return timings
+
+
+def two_step_queries(kind, phase: str, on: date, horizon: date):
+    """A proposed shape for ``due_rows``, in two queries. First the ids of the running rows in
+    the phase, from the kind's own table only: the partial index, no join, so no row estimate
+    can turn it into a scan of every DRP. Then, by primary key, the rest of ``running``, the
+    NOT EXISTS against the log and the ``select_related``: with the ids as a literal list the
+    planner knows how few rows there are. Returns (ids queryset, rows(ids) -> queryset)."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from workflows.models import ReminderLog
+    from workflows.reminders import _phase_filters
+
+    # The part of each kind's ``running`` on its own table: what the partial index holds.
+    own_table = {"drp-stage": Q(ended_on__isnull=True, responded_on__isnull=True)}.get(kind.name,
+                                                                                      kind.running)
+    already = ReminderLog.objects.filter(kind=kind.name, object_id=OuterRef("pk"), phase=phase,
+                                         due=OuterRef(kind.due_field))
+    manager = kind.model._default_manager
+    ids = (manager.filter(own_table).filter(_phase_filters(kind.due_field, on, horizon)[phase])
+           .order_by().values_list("pk", flat=True))
+
+    def rows(pks):
+        return (manager.filter(pk__in=pks).filter(kind.running).filter(~Exists(already))
+                .select_related(*kind.select_related).order_by(kind.due_field, "pk"))
+
+    return ids, rows
+
+
+def try_two_step(today: date, horizon: date) -> list[dict]:
+    """Time (median of 3) and EXPLAIN the two-step shape for each of the sweep's due-row queries."""
+    from workflows.reminders import registered
+
+    results = []
+    for kind in registered():
+        if kind.name not in KINDS:
+            continue
+        for phase in kind.phases:
+            ids_qs, rows = two_step_queries(kind, phase, today, horizon)
+            ms, found = _median_ms(lambda: list(rows(list(ids_qs))))
+            pks = list(ids_qs)
+            ids_plan = explain(*ids_qs.query.sql_with_params())
+            rows_plan = explain(*rows(pks or [0]).query.sql_with_params())
+            results.append({"kind": kind.name, "phase": phase, "ms": round(ms, 2), "rows": len(found),
+                            "ids_plan": ids_plan, "rows_plan": rows_plan,
+                            "ids_summary": plan_summary(ids_plan), "rows_summary": plan_summary(rows_plan)})
+    return results
+
+
 def proposed_indexes() -> list:
     """The indexes this bench proposes (not in any migration): (model, Index)."""
     from django.db.models import Index, Q
@@ -515,6 +592,8 @@ def try_indexes(today: date, horizon: date) -> dict:
                     cursor.execute(statement)
             result["create_s"] = round(time.perf_counter() - started, 2)
             result["plans"] = explain_sweep(today, horizon)
+            result["due_rows_ms"] = time_due_rows(today, horizon)
+            result["two_step"] = try_two_step(today, horizon)
             select = time_hand_written(today, horizon)
             result["select_ms"] = round(select["median_ms"], 3)
             result["select_plan"] = explain(*hand_written(today, horizon))
@@ -540,6 +619,8 @@ def measure(size: int, today: date, horizon: date, show_plans: bool, with_indexe
     select_plan = explain(sql, params)
     join_plan = explain(*hand_written(today, horizon, HAND_WRITTEN_JOIN_SQL))
     plans = explain_sweep(today, horizon)
+    due_rows_ms = time_due_rows(today, horizon)
+    print(f"  the sweep's due-row queries, fetched (median of 3): {due_rows_ms} ms", flush=True)
     for entry in plans:
         flag = "  ** SEQ SCAN **" if entry["seq_scan"] else ""
         print(f"  plan {entry['kind']} {entry['phase']}: {entry['summary']}{flag}", flush=True)
@@ -561,6 +642,11 @@ def measure(size: int, today: date, horizon: date, show_plans: bool, with_indexe
         for entry in tried["plans"]:
             flag = "  ** SEQ SCAN **" if entry["seq_scan"] else ""
             print(f"    plan {entry['kind']} {entry['phase']}: {entry['summary']}{flag}", flush=True)
+        print(f"    the sweep's queries, fetched (median of 3): {tried['due_rows_ms']} ms", flush=True)
+        for entry in tried["two_step"]:
+            print(f"    two-step {entry['kind']} {entry['phase']}: {entry['ms']:.2f} ms for "
+                  f"{entry['rows']:,} rows; ids: {entry['ids_summary']}; rows: {entry['rows_summary']}",
+                  flush=True)
         print(f"    hand-written SELECT: median {tried['select_ms']:.2f} ms; "
               f"{plan_summary(tried['select_plan'])}", flush=True)
         print(f"    hand-written SELECT as a plain JOIN: median {tried['join_select_ms']:.2f} ms; "
@@ -614,6 +700,7 @@ def measure(size: int, today: date, horizon: date, show_plans: bool, with_indexe
         "select_sql": sql, "select_plan": select_plan,
         "join_select_ms": round(joined["median_ms"], 3), "join_select_plan": join_plan,
         "plan_after_sweep": after,
+        "due_rows_ms": due_rows_ms,
         "with_proposed_indexes": tried,
         "sweep_sql_seconds_by_statement": sweep["sql_seconds_by_statement"],
     }

@@ -102,6 +102,10 @@ class DisputeResolution(models.Model):
             # The open list is ordered by stage due date: walk only open DRPs, not the closed history.
             models.Index(fields=["stage_due_date", "id"], name="drp_open_by_stage_due",
                          condition=models.Q(status__in=["awaiting_response", "awaiting_review"])),
+            # The reminder sweep's overall-limit query, which must not read the closed history.
+            models.Index(fields=["overall_due_date", "id"], name="drp_open_overall_due",
+                         condition=models.Q(status__in=["awaiting_response", "awaiting_review"],
+                                            overall_due_date__isnull=False)),
         ]
 
     def __str__(self):
@@ -139,6 +143,11 @@ class StageRecord(models.Model):
 
     class Meta:
         ordering = ["started_on", "id"]
+        indexes = [
+            # The reminder sweep looks only at stages still waiting for a response (see bench/README.md).
+            models.Index(fields=["due_date", "id"], name="drp_stagerecord_running_due",
+                         condition=models.Q(ended_on__isnull=True, responded_on__isnull=True)),
+        ]
 
 
 class TimelineEvent(BaseTimelineEvent):
