@@ -17,6 +17,7 @@ from people.selectors import holder_of_role_for_team
 from workflows.calendar import add_working_days
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
+from workflows.history import save_with_history
 from workflows.models import ReferenceSequence
 from workflows.transitions import perform
 from workflows.validation import require_text
@@ -54,12 +55,6 @@ def _refusal(drp: DisputeResolution, verb: str) -> str:
     return f"{drp.reference} is {drp.get_status_display().lower()}, so it cannot be {verb}."
 
 
-def _save(drp: DisputeResolution, actor: User, reason: str) -> None:
-    drp._history_user = actor
-    drp._change_reason = reason[:100]
-    drp.save()
-
-
 def _record(drp, actor, action, note="", from_stage="", to_stage="") -> TimelineEvent:
     return TimelineEvent.objects.create(
         drp=drp, actor=actor, action=action, note=note, from_stage=from_stage, to_stage=to_stage
@@ -87,9 +82,7 @@ def _open_stage_record(drp: DisputeResolution, actor: User, reason: str) -> None
         drp=drp, stage=drp.stage, addressee=drp.addressee,
         started_on=drp.stage_started_on, due_date=drp.stage_due_date,
     )
-    record._history_user = actor
-    record._change_reason = reason[:100]
-    record.save()
+    save_with_history(record, actor, reason)
 
 
 def _close_stage_record(drp: DisputeResolution, actor: User, reason: str, **changes) -> None:
@@ -98,9 +91,7 @@ def _close_stage_record(drp: DisputeResolution, actor: User, reason: str, **chan
         return
     for field, value in changes.items():
         setattr(record, field, value)
-    record._history_user = actor
-    record._change_reason = reason[:100]
-    record.save()
+    save_with_history(record, actor, reason)
 
 
 @transaction.atomic
@@ -146,7 +137,7 @@ def drp_raise(
         status=DisputeResolution.Status.AWAITING_RESPONSE,
     )
     _start_stage(drp, stage, raised_on, children)
-    _save(drp, actor, "Raised")
+    save_with_history(drp, actor, "Raised")
     drp.children.set(children)
     drp.themes.set(themes)
     _open_stage_record(drp, actor, "Raised")
@@ -163,7 +154,7 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str) -> Disput
     require_text(response=response)
     _close_stage_record(drp, actor, "Responded", response=response.strip(),
                         responded_on=today(), responded_by=actor)
-    _save(drp, actor, "Responded")
+    save_with_history(drp, actor, "Responded")
     _record(drp, actor, Action.RESPONDED, note=response.strip(), from_stage=drp.stage.key,
             to_stage=drp.stage.key)
     notifications.drp_responded(drp, actor, response.strip())
@@ -189,7 +180,7 @@ def drp_escalate(
     on = today()
     _close_stage_record(drp, actor, "Escalated", ended_on=on)
     _start_stage(drp, target, on, list(drp.children.select_related("social_worker")))
-    _save(drp, actor, reason)
+    save_with_history(drp, actor, reason)
     _open_stage_record(drp, actor, reason)
     _record(drp, actor, Action.ESCALATED, note=reason.strip(), from_stage=from_stage.key,
             to_stage=target.key)
@@ -209,7 +200,7 @@ def _close(drp: DisputeResolution, actor: User, transition: str, verb: str, reas
     drp.closed_on = on
     drp.closed_at_stage = drp.stage
     _close_stage_record(drp, actor, action.label, ended_on=on)
-    _save(drp, actor, reason)
+    save_with_history(drp, actor, reason)
     _record(drp, actor, action, note=reason, from_stage=drp.stage.key)
     return drp
 
@@ -240,6 +231,6 @@ def drp_refer_to_cafcass(*, drp: DisputeResolution, actor: User, reason: str) ->
     require_text(reason=reason)
     drp.referred_to_cafcass = True
     drp.referred_to_cafcass_on = today()
-    _save(drp, actor, reason.strip())
+    save_with_history(drp, actor, reason.strip())
     _record(drp, actor, Action.REFERRED_TO_CAFCASS, note=reason.strip(), from_stage=drp.stage.key)
     return drp

@@ -35,6 +35,7 @@ from positive_practice.models import PositivePractice
 from positive_practice.models import TimelineEvent as PpEvent
 from workflows.calendar import add_working_days
 from workflows.clocks import today
+from workflows.history import save_with_history
 from workflows.models import ReferenceSequence
 
 from . import readers
@@ -221,9 +222,7 @@ class Importer:
         raise NotImplementedError
 
     def _save(self, obj) -> None:
-        obj._history_user = self.actor
-        obj._change_reason = self.reason
-        obj.save()
+        save_with_history(obj, self.actor, self.reason)
 
     def _existing(self, reference: str):
         pattern = SEQUENCES[self.kind][1].match(reference)

@@ -19,6 +19,7 @@ from people.models import User
 from workflows.calendar import add_working_days
 from workflows.clocks import now as clock_now
 from workflows.clocks import today
+from workflows.history import save_with_history
 from workflows.models import ReferenceSequence
 from workflows.transitions import perform
 from workflows.validation import require_text
@@ -74,12 +75,6 @@ def _lock(enquiry: Enquiry) -> Enquiry:
 
 def refusal_message(enquiry: Enquiry, consequence: str) -> str:
     return f"{enquiry.reference} is {enquiry.get_status_display().lower()}, so {consequence}."
-
-
-def _save(obj, actor: User | None, reason: str) -> None:
-    obj._history_user = actor
-    obj._change_reason = (reason or "")[:100]
-    obj.save()
 
 
 def _record(enquiry: Enquiry, actor: User | None, action: str, note: str = "", from_stage: str = "",
@@ -206,7 +201,7 @@ def enquiry_log(
         raise ValidationError(errors)
     set_clocks(enquiry)
     enquiry.reference = f"DO-{ReferenceSequence.next('lado'):05d}"
-    _save(enquiry, actor, "Logged")
+    save_with_history(enquiry, actor, "Logged")
     enquiry.children.set(list(children))
     _record(enquiry, actor, Event.LOGGED, note=enquiry.summary, to_stage=enquiry.status)
     return enquiry
@@ -244,7 +239,7 @@ def enquiry_update(*, enquiry: Enquiry, actor: User, **changes) -> Enquiry:
         set_clocks(enquiry)
     labels = [Enquiry._meta.get_field(name).verbose_name for name in changed]
     note = "Changed: " + ", ".join(labels) + "."
-    _save(enquiry, actor, note)
+    save_with_history(enquiry, actor, note)
     if children is not None:
         enquiry.children.set(children)
     _record(enquiry, actor, Event.UPDATED, note=note, from_stage=enquiry.status, to_stage=enquiry.status)
@@ -306,7 +301,7 @@ def enquiry_decide(
         reason = "Threshold not met: advice given"
         note = rationale + (f"\n\nAdvice given: {advice}" if advice else "")
         action = Event.ADVICE_GIVEN
-    _save(enquiry, actor, reason)
+    save_with_history(enquiry, actor, reason)
     _record(enquiry, actor, action, note=note, from_stage=from_status, to_stage=enquiry.status)
     return enquiry
 
@@ -350,9 +345,9 @@ def enquiry_record_meeting(
     meeting = Meeting(enquiry=enquiry, kind=kind, held_on=held_on, attendees=attendees, minutes=minutes,
                       decisions=decisions, next_review_on=next_review_on, recorded_by=actor)
     label = meeting.get_kind_display()
-    _save(meeting, actor, f"{label} recorded")
+    save_with_history(meeting, actor, f"{label} recorded")
     _refresh_next_review(enquiry)
-    _save(enquiry, actor, f"{label} held")
+    save_with_history(enquiry, actor, f"{label} held")
     note = f"{label} held on {long_date(held_on)}.\n\nDecisions: {decisions}"
     if next_review_on:
         note += f"\n\nNext review: {long_date(next_review_on)}."
@@ -396,7 +391,7 @@ def enquiry_add_action(
     errors = _validate_action(action)
     if errors:
         raise ValidationError(errors)
-    _save(action, actor, "Recorded")
+    save_with_history(action, actor, "Recorded")
     note = f"{action.description}, owned by {action.owner}"
     if due_on:
         note += f", due {long_date(due_on)}"
@@ -444,7 +439,7 @@ def enquiry_update_action(*, action: Action, actor: User, **changes) -> Action:
     if other:
         parts.append("changed " + ", ".join(other))
     note = f"{action.description}: {'; '.join(parts)}."
-    _save(action, actor, note)
+    save_with_history(action, actor, note)
     _record(enquiry, actor, Event.ACTION_UPDATED, note=note, from_stage=enquiry.status,
             to_stage=enquiry.status)
     return action
@@ -474,7 +469,7 @@ def enquiry_conclude(
     enquiry.outcome = outcome
     _close(enquiry, concluded_on)
     label = enquiry.get_outcome_display()
-    _save(enquiry, actor, f"Concluded: {label}")
+    save_with_history(enquiry, actor, f"Concluded: {label}")
     text = f"Outcome: {label}." + (f"\n\n{note.strip()}" if (note or "").strip() else "")
     _record(enquiry, actor, Event.CONCLUDED, note=text, from_stage=from_status, to_stage=enquiry.status)
     return enquiry
@@ -489,7 +484,7 @@ def enquiry_cancel(*, enquiry: Enquiry, actor: User, reason: str) -> Enquiry:
     require_text(reason=reason)
     enquiry.cancel_reason = reason.strip()
     _close(enquiry, today())
-    _save(enquiry, actor, f"Cancelled: {enquiry.cancel_reason}")
+    save_with_history(enquiry, actor, f"Cancelled: {enquiry.cancel_reason}")
     _record(enquiry, actor, Event.CANCELLED, note=enquiry.cancel_reason, from_stage=from_status,
             to_stage=enquiry.status)
     return enquiry
@@ -505,7 +500,7 @@ def enquiry_set_legal_hold(*, enquiry: Enquiry, actor: User, reason: str) -> Enq
     require_text(reason=reason)
     enquiry.legal_hold = True
     enquiry.legal_hold_reason = reason.strip()
-    _save(enquiry, actor, "Legal hold placed")
+    save_with_history(enquiry, actor, "Legal hold placed")
     _record(enquiry, actor, Event.LEGAL_HOLD_SET, note=enquiry.legal_hold_reason,
             from_stage=enquiry.status, to_stage=enquiry.status)
     return enquiry
@@ -519,7 +514,7 @@ def enquiry_release_legal_hold(*, enquiry: Enquiry, actor: User, reason: str) ->
     require_text(reason=reason)
     enquiry.legal_hold = False
     enquiry.legal_hold_reason = ""
-    _save(enquiry, actor, "Legal hold released")
+    save_with_history(enquiry, actor, "Legal hold released")
     _record(enquiry, actor, Event.LEGAL_HOLD_RELEASED, note=reason.strip(), from_stage=enquiry.status,
             to_stage=enquiry.status)
     return enquiry
@@ -543,7 +538,7 @@ def enquiry_extend_retention(*, enquiry: Enquiry, actor: User, review_on: date, 
     enquiry.retention_review_on = review_on
     enquiry.retention_set_by_hand = True
     note = f"Next retention review {long_date(review_on)}: {reason.strip()}"
-    _save(enquiry, actor, "Retention review date changed")
+    save_with_history(enquiry, actor, "Retention review date changed")
     _record(enquiry, actor, Event.RETENTION_EXTENDED, note=note, from_stage=enquiry.status,
             to_stage=enquiry.status)
     return enquiry
@@ -565,7 +560,7 @@ def apply_retention_rule(rule: RetentionRule, actor: User | None = None) -> int:
             review = retention_review_date(enquiry, rule)
             if review != enquiry.retention_review_on:
                 enquiry.retention_review_on = review
-                _save(enquiry, actor, "Retention rule changed")
+                save_with_history(enquiry, actor, "Retention rule changed")
                 changed += 1
     return changed
 

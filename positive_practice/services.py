@@ -14,6 +14,7 @@ from notifications.services import notify, users_with_role
 from people import roles
 from people.models import Team, User
 from workflows.clocks import today
+from workflows.history import save_with_history
 from workflows.models import ReferenceSequence
 
 from .models import PositivePractice, TimelineEvent
@@ -61,9 +62,7 @@ def positive_practice_record(
         practitioner_name=practitioner_name.strip(), what_happened=what_happened.strip(),
         impact=impact.strip(), drp=drp, recorded_by=actor, recorded_on=recorded_on,
     )
-    pp._history_user = actor
-    pp._change_reason = "Recorded"
-    pp.save()
+    save_with_history(pp, actor, "Recorded")
     pp.children.set(children)
     TimelineEvent.objects.create(positive_practice=pp, actor=actor, action=TimelineEvent.Action.RECORDED,
                                  note=pp.what_happened)

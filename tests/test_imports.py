@@ -97,6 +97,15 @@ def client_for(user):
     return client
 
 
+def test_a_long_file_name_fits_the_history_reason(org):
+    """The change reason column holds 100 characters (PostgreSQL refuses longer)."""
+    name = "drp-records-exported-from-the-old-spreadsheet-" + "x" * 120 + ".csv"
+    result = run(org, "drp", [drp_row()], name=name)
+    assert result.as_dict()["created"] == 1
+    reason = DisputeResolution.objects.get().history.first().history_change_reason
+    assert reason == f"Imported from {name}"[:100]
+
+
 # --- DRPs: every column ----------------------------------------------------------------------
 
 
