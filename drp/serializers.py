@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from children.models import CaseType
 from children.serializers import validate_child_ids
+from workflows.api import TimelineEventSerializer as BaseTimelineEventSerializer
 
 from .models import DisputeResolution, Stage, Theme, TimelineEvent
 
@@ -21,12 +22,9 @@ class ThemeSerializer(serializers.ModelSerializer):
         fields = ["slug", "name"]
 
 
-class TimelineEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
-
-    class Meta:
+class TimelineEventSerializer(BaseTimelineEventSerializer):
+    class Meta(BaseTimelineEventSerializer.Meta):
         model = TimelineEvent
-        fields = ["at", "actor", "action", "from_stage", "to_stage", "note"]
 
 
 class DisputeResolutionListSerializer(serializers.ModelSerializer):

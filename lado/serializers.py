@@ -3,6 +3,7 @@ from rest_framework import serializers
 from children.serializers import validate_child_ids
 from people import roles
 from people.models import User
+from workflows.api import TimelineEventSerializer
 
 from .models import (
     Action,
@@ -28,12 +29,9 @@ class VocabularyItemSerializer(serializers.Serializer):
     description = serializers.CharField()
 
 
-class DoTimelineEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
-
-    class Meta:
+class DoTimelineEventSerializer(TimelineEventSerializer):
+    class Meta(TimelineEventSerializer.Meta):
         model = TimelineEvent
-        fields = ["at", "actor", "action", "from_stage", "to_stage", "note"]
 
 
 class MeetingSerializer(serializers.ModelSerializer):

@@ -3,14 +3,14 @@ from rest_framework import serializers
 
 from children.models import CaseType
 from children.serializers import validate_child_ids
-from drp.serializers import TimelineEventSerializer as DrpTimelineEventSerializer
 from people.models import Team, User
+from workflows.api import TimelineEventSerializer
 
 from .models import PositivePractice, TimelineEvent
 
 
-class PositivePracticeTimelineEventSerializer(DrpTimelineEventSerializer):
-    class Meta(DrpTimelineEventSerializer.Meta):
+class PositivePracticeTimelineEventSerializer(TimelineEventSerializer):
+    class Meta(TimelineEventSerializer.Meta):
         model = TimelineEvent
 
 
