@@ -128,7 +128,8 @@ def _add_errors(form, exc: ValidationError):
 
 
 def _detail_context(request, drp, forms=None, refusal=None):
-    flow = DisputeResolutionFlow(drp, ladder=list(Stage.objects.all()))
+    ladder = list(Stage.objects.all())
+    flow = DisputeResolutionFlow(drp, ladder=ladder)
     allowed = available(flow, [t[0] for t in TRANSITIONS.values()], request.user)
     forms = forms or {}
     actions = []
@@ -136,7 +137,7 @@ def _detail_context(request, drp, forms=None, refusal=None):
         if name in allowed:
             actions.append({"slug": slug, "heading": ACTION_HEADINGS[slug],
                             "form": forms.get(slug) or make_form(None, drp)})
-    stage_names = {stage.key: stage.name for stage in Stage.objects.all()}
+    stage_names = {stage.key: stage.name for stage in ladder}
     on = today()
     return {
         "drp": drp,
