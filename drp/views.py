@@ -200,4 +200,4 @@ def awaiting_response(request):
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     on = today()
     rows = [(drp, drp.stage_clock(on), drp.overall_clock(on)) for drp in page]
-    return render(request, "drp/awaiting_response.html", {"page": page, "rows": rows, "form": RespondForm()})
+    return render(request, "drp/awaiting_response.html", {"page": page, "rows": rows})
