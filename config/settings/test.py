@@ -16,3 +16,9 @@ STORAGES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"footprint-test-{os.getpid()}.sqlite3")}
+else:
+    # Two suites run at once on one server (parallel developers, a helper's focused run) each
+    # need their own test database: FOOTPRINT_TEST_DB_NAME names it.
+    _test_db_name = os.environ.get("FOOTPRINT_TEST_DB_NAME")
+    if _test_db_name:
+        DATABASES["default"]["TEST"] = {"NAME": _test_db_name}  # noqa: F405
