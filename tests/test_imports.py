@@ -522,6 +522,7 @@ def test_command_reports_errors_and_writes_nothing(org, tmp_path):
 
 def test_command_imports_xlsx_and_reports_progress(org, tmp_path, monkeypatch):
     monkeypatch.setattr(services, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(services, "CHUNK_SIZE", 2)
     path = tmp_path / "many.xlsx"
     path.write_bytes(xlsx_bytes([drp_row(reference=f"M-{n}") for n in range(5)]))
     out = io.StringIO()
