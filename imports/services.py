@@ -12,14 +12,17 @@ timeline event "imported".
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -40,6 +43,9 @@ from workflows.history import REASON_LENGTH
 from workflows.models import ReferenceSequence
 
 from . import readers
+from .models import ImportJob
+
+logger = logging.getLogger(__name__)
 
 DRP, POSITIVE_PRACTICE, LADO = "drp", "positive_practice", "lado"
 
@@ -646,6 +652,8 @@ def run_import(*, kind: str, upload, filename: str, actor: User,
                         references[reference] = number
                 if progress and result.rows % PROGRESS_EVERY == 0:
                     progress("checked", result.rows)
+            if progress and not result.errors:
+                progress("checked", result.rows)
             if result.rows == 0 and not result.errors:
                 result.errors.append({"row": 2, "column": "", "message": "The file has no records under the header."})
             if result.errors:
@@ -676,3 +684,94 @@ def run_import(*, kind: str, upload, filename: str, actor: User,
         result.errors = [{"row": 0, "column": "", "message": str(exc)}]
         result.created = result.updated = 0
     return result
+
+
+# --- Large files: a background job the page follows --------------------------------------
+
+
+def runs_in_background(upload) -> bool:
+    """Files over ``FOOTPRINT_IMPORT_INLINE_MAX_BYTES`` are imported by a job with a progress
+    page; smaller ones while the page waits."""
+    return (upload.size or 0) > settings.FOOTPRINT_IMPORT_INLINE_MAX_BYTES
+
+
+def start_import_job(*, kind: str, upload, actor: User) -> ImportJob:
+    """Keep the file and queue its import: a Celery task when there is a broker; with none
+    (the demo), a thread in this process, or inline when FOOTPRINT_IMPORT_IN_THREAD is off."""
+    require_importer(actor, kind)
+    readers.file_type(upload.name)
+    job = ImportJob(kind=kind, filename=upload.name[:255], size=upload.size or 0, uploaded_by=actor)
+    job.file.save(upload.name, upload, save=False)
+    job.save()
+    transaction.on_commit(lambda: _dispatch(job.pk))
+    return job
+
+
+def _dispatch(job_id: int) -> None:
+    from .tasks import run_import_job as task
+
+    if settings.CELERY_TASK_ALWAYS_EAGER and settings.FOOTPRINT_IMPORT_IN_THREAD:
+        threading.Thread(target=_run_in_thread, args=(job_id,), daemon=True,
+                         name=f"import-job-{job_id}").start()
+    else:
+        task.delay(job_id)
+
+
+def _run_in_thread(job_id: int) -> None:
+    try:
+        run_import_job(job_id)
+    finally:
+        connection.close()  # this thread's own connection
+
+
+def _progress_key(job_id: int) -> str:
+    return f"imports:job:{job_id}:progress"
+
+
+def run_import_job(job_id: int) -> str:
+    """Run a queued job once: claim it, import its file, record the outcome, delete the file."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now())
+    if not claimed:
+        return "not queued"
+    job = ImportJob.objects.select_related("uploaded_by").get(pk=job_id)
+    key = _progress_key(job_id)
+    state = {"checked": 0, "written": 0}
+
+    def progress(phase: str, rows: int) -> None:
+        state[phase] = rows
+        cache.set(key, dict(state), timeout=24 * 3600)
+
+    try:
+        with job.file.open("rb") as upload:
+            result = run_import(kind=job.kind, upload=upload, filename=job.filename,
+                                actor=job.uploaded_by, progress=progress)
+    except Exception:
+        logger.exception("Import job %s failed", job_id)
+        job.status = ImportJob.Status.FAILED
+        job.errors = [{"row": 0, "column": "", "message":
+                       "The import stopped because of an error on our side; nothing was imported. "
+                       "Try again, and tell the system administrator if it happens again."}]
+    else:
+        job.status = ImportJob.Status.DONE if result.ok else ImportJob.Status.REFUSED
+        job.rows, job.created, job.updated, job.errors = (result.rows, result.created,
+                                                          result.updated, result.errors)
+    job.finished_at = timezone.now()
+    job.file.delete(save=False)
+    job.save()
+    cache.delete(key)
+    return job.status
+
+
+def job_progress(job: ImportJob) -> dict:
+    """Where a job has got to, for its page and the page's script."""
+    live = cache.get(_progress_key(job.pk)) or {}
+    return {"status": job.status, "status_display": job.get_status_display(),
+            "finished": job.finished, "rows": job.rows or live.get("checked", 0),
+            "checked": live.get("checked", job.rows), "written": live.get("written", 0),
+            "created": job.created, "updated": job.updated, "errors": len(job.errors)}
+
+
+def job_for(user, job_id: int) -> ImportJob:
+    """A job its uploader may follow; anyone else gets ImportJob.DoesNotExist."""
+    return ImportJob.objects.get(pk=job_id, uploaded_by=user)

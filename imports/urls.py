@@ -7,4 +7,6 @@ app_name = "imports"
 urlpatterns = [
     path("", views.upload, name="upload"),
     path("templates/<str:kind>.csv", views.template, name="template"),
+    path("jobs/<int:job_id>/", views.job, name="job"),
+    path("jobs/<int:job_id>/progress/", views.job_progress, name="job-progress"),
 ]

@@ -1,8 +1,10 @@
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
-from . import services
+from . import readers, services
+from .models import ImportJob
 
 
 def _kinds(user) -> list[dict]:
@@ -26,6 +28,13 @@ def upload(request):
             services.require_importer(request.user, kind)
         if upload is None:
             context["errors"].append({"href": "#file", "text": "Choose a CSV or XLSX file."})
+        if not context["errors"] and services.runs_in_background(upload):
+            try:
+                job = services.start_import_job(kind=kind, upload=upload, actor=request.user)
+            except readers.FileRefused as exc:
+                context["errors"].append({"href": "#file", "text": str(exc)})
+            else:
+                return redirect(job)
         if not context["errors"]:
             result = services.run_import(kind=kind, upload=upload, filename=upload.name, actor=request.user)
             if result.ok:
@@ -49,3 +58,32 @@ def template(request, kind):
     response = HttpResponse(services.template_csv(kind), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{kind}-import-template.csv"'
     return response
+
+
+def _job(request, job_id) -> ImportJob:
+    try:
+        return services.job_for(request.user, job_id)
+    except ImportJob.DoesNotExist:
+        raise Http404("No such import of yours.") from None
+
+
+@require_GET
+def job(request, job_id):
+    """A large import's progress, then its outcome. Without JavaScript, "Check progress"
+    reloads it; static/js/import-progress.js updates it in place."""
+    job = _job(request, job_id)
+    context = {"job": job, "progress": services.job_progress(job),
+               "kind_name": services.KIND_NAMES.get(job.kind, job.kind)}
+    if job.status == ImportJob.Status.REFUSED:
+        context["errors"] = [
+            {"href": "#import-errors",
+             "text": (f"Row {e['row']}" if e["row"] else "File")
+             + (f", {e['column']}" if e["column"] else "") + f": {e['message']}"}
+            for e in job.errors]
+    return render(request, "imports/job.html", context)
+
+
+@require_GET
+def job_progress(request, job_id):
+    """The same as JSON, for the page's script."""
+    return JsonResponse(services.job_progress(_job(request, job_id)))

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import time
 from datetime import date, timedelta
 
 import openpyxl
@@ -17,6 +18,7 @@ from children.models import Child
 from drp.models import DisputeResolution, StageRecord
 from drp.models import TimelineEvent as DrpEvent
 from imports import services
+from imports.models import ImportJob
 from imports.services import COLUMNS
 from lado.models import Enquiry
 from lado.models import TimelineEvent as LadoEvent
@@ -559,3 +561,105 @@ def test_two_years_of_drps_import_and_the_annual_report_shows_the_variance(org):
     assert report["drp"]["themes"]["CP"]["health"] == 4
     last = report_selectors.annual_report(year - 1)
     assert last["drp"]["closed_at_stage"]["CP"]["informal"] == 2
+
+
+# --- Large files: a background job and its progress page ----------------------------------------
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    return django_capture_on_commit_callbacks
+
+
+@pytest.fixture
+def large_threshold(settings):
+    """Every file counts as large, so the page hands it to a job."""
+    settings.FOOTPRINT_IMPORT_INLINE_MAX_BYTES = 10
+
+
+def test_a_large_file_is_imported_by_a_job_whose_page_shows_the_outcome(org, client, large_threshold, on_commit):
+    client.force_login(org.iro_manager)
+    rows = [drp_row(reference=f"J-{n}") for n in range(3)]
+    with on_commit(execute=True):
+        response = client.post("/imports/", {"kind": "drp", "file": upload(csv_bytes(rows), "big.csv")})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/imports/jobs/{job.pk}/"
+    assert job.status == ImportJob.Status.DONE and (job.created, job.updated, job.rows) == (3, 0, 3)
+    assert DisputeResolution.objects.count() == 3
+    assert not job.file, "the uploaded file is deleted once imported"
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert page.status_code == 200 and "Import finished" in html
+    assert '<dd class="govuk-summary-list__value" id="created">3</dd>' in html
+    assert "import-progress.js" not in html, "a finished import needs no polling"
+    progress = client.get(f"/imports/jobs/{job.pk}/progress/").json()
+    assert progress["finished"] is True and progress["created"] == 3
+
+
+def test_a_refused_large_file_writes_nothing_and_lists_every_problem(org, client, large_threshold, on_commit):
+    client.force_login(org.iro_manager)
+    content = csv_bytes([drp_row(), drp_row(reference="J-2", team="nowhere")])
+    with on_commit(execute=True):
+        response = client.post("/imports/", {"kind": "drp", "file": upload(content, "bad.csv")})
+    html = client.get(response["Location"]).content.decode()
+    assert "govuk-error-summary" in html and "nothing was imported" in html and "Row 3, team" in html
+    assert ImportJob.objects.get().status == ImportJob.Status.REFUSED
+    assert not DisputeResolution.objects.exists()
+
+
+def test_a_running_job_shows_how_far_it_has_got(org, client, large_threshold, on_commit, monkeypatch):
+    """Progress goes through the cache, as the import's own transaction hides its rows."""
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(services, "CHUNK_SIZE", 2)
+    seen = []
+    real_set = services.cache.set
+    monkeypatch.setattr(services.cache, "set", lambda key, value, **kw: (seen.append(value),
+                                                                         real_set(key, value, **kw)))
+    client.force_login(org.iro_manager)
+    with on_commit(execute=True):
+        client.post("/imports/", {"kind": "drp", "file": upload(
+            csv_bytes([drp_row(reference=f"P-{n}") for n in range(5)]), "five.csv")})
+    assert {"checked": 2, "written": 0} in seen and {"checked": 5, "written": 4} in seen
+    job = ImportJob.objects.get()
+    # While it runs (as a job that has checked 5 rows and written 2 would look):
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    services.cache.set(services._progress_key(job.pk), {"checked": 5, "written": 2})
+    html = client.get(f"/imports/jobs/{job.pk}/").content.decode()
+    assert "2 of 5 rows written" in html and "Check progress" in html and "import-progress.js" in html
+    assert client.get(f"/imports/jobs/{job.pk}/progress/").json()["written"] == 2
+
+
+def test_only_the_uploader_follows_a_job(org, client, large_threshold, on_commit):
+    client.force_login(org.iro_manager)
+    with on_commit(execute=True):
+        response = client.post("/imports/", {"kind": "drp", "file": upload(csv_bytes([drp_row()]))})
+    client.force_login(org.business_support)
+    assert client.get(response["Location"]).status_code == 404
+    assert client.get(response["Location"] + "progress/").status_code == 404
+
+
+def test_a_job_runs_once(org, client, large_threshold, on_commit):
+    client.force_login(org.iro_manager)
+    with on_commit(execute=True):
+        client.post("/imports/", {"kind": "drp", "file": upload(csv_bytes([drp_row()]))})
+    job = ImportJob.objects.get()
+    assert services.run_import_job(job.pk) == "not queued"
+    assert DrpEvent.objects.filter(action=DrpEvent.Action.IMPORTED).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_no_broker_the_job_runs_in_a_thread_of_the_web_process(org, client, large_threshold,
+                                                                     settings):
+    """The demo has no broker: the import runs beside the page, which can follow it."""
+    settings.FOOTPRINT_IMPORT_IN_THREAD = True
+    client.force_login(org.iro_manager)
+    response = client.post("/imports/", {"kind": "drp", "file": upload(
+        csv_bytes([drp_row(reference=f"T-{n}") for n in range(4)]))})
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    deadline = time.monotonic() + 30
+    while not job.finished and time.monotonic() < deadline:
+        time.sleep(0.1)
+        job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.created == 4
+    assert DisputeResolution.objects.count() == 4
