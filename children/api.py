@@ -31,8 +31,8 @@ class ChildViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         record_read(request.user, self.get_object(), "api:child-detail")
         return response
 
-    def perform_create(self, serializer):
-        user = self.request.user
-        if not user.has_role(*roles.CHALLENGERS, roles.BUSINESS_SUPPORT):
+    def create(self, request, *args, **kwargs):
+        # Who may add a child is decided before the input is read: a refusal is 403, never a 400.
+        if not request.user.has_role(*roles.CHALLENGERS, roles.BUSINESS_SUPPORT):
             raise PermissionDenied("Only the reviewing team and business support can add children.")
-        serializer.save()
+        return super().create(request, *args, **kwargs)

@@ -17,11 +17,23 @@ class ChildSerializer(serializers.ModelSerializer):
         model = Child
         fields = ["id", "reference", "name", "date_of_birth", "status", "social_worker", "team"]
 
+    def validate_date_of_birth(self, value):
+        from workflows.api import checked_date
+
+        return checked_date(value, "Date of birth")
+
+
+#: The largest id a record can have (a 64-bit primary key).
+MAX_ID = 2**63 - 1
+
 
 def validate_child_ids(qs, ids: list[int]) -> list[Child]:
     """Serializer validation for a list of child ids the user may see."""
     from .selectors import children_by_ids
 
+    beyond_any_id = [i for i in ids if not 0 < i <= MAX_ID]  # the database cannot even look these up
+    if beyond_any_id:
+        raise serializers.ValidationError(f"Unknown child id(s): {', '.join(map(str, beyond_any_id))}.")
     children, missing = children_by_ids(qs, ids)
     if missing:
         raise serializers.ValidationError(f"Unknown child id(s): {', '.join(map(str, missing))}.")

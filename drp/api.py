@@ -1,15 +1,19 @@
 """The DRP API: thin views over selectors (reads) and services (writes)."""
 
+from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from children.selectors import children_visible_to
+from people import roles
+from workflows import transitions
 from workflows.audit import record_read
 
 from . import services
 from .filters import DisputeResolutionFilter
+from .flows import DisputeResolutionFlow
 from .models import DisputeResolution, Stage, Theme
 from .selectors import drp_for, drps_visible_to, with_list_data
 from .serializers import (
@@ -46,6 +50,7 @@ class DisputeResolutionViewSet(viewsets.GenericViewSet):
 
     filterset_class = DisputeResolutionFilter
     serializer_class = DisputeResolutionSerializer
+    transitions_may_be_refused = True  # a move the DRP's status does not allow is a 409
     queryset = DisputeResolution.objects.none()  # for the schema; get_queryset() filters by user
 
     def get_queryset(self):
@@ -55,7 +60,12 @@ class DisputeResolutionViewSet(viewsets.GenericViewSet):
         drp = drp_for(self.request.user, drp.pk)
         return Response(DisputeResolutionSerializer(drp).data, status=status_code)
 
-    def _input(self, serializer_class):
+    def _input(self, serializer_class, drp=None, move=""):
+        """The move's input, read only once the DRP's status and the user's role allow the move
+        (409, then 403, before any 400)."""
+        if drp is not None:
+            transitions.check(DisputeResolutionFlow(drp), move, self.request.user,
+                              refusal=services.refusal(drp, services.MOVE_VERBS[move]))
         serializer = serializer_class(data=self.request.data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
@@ -73,6 +83,9 @@ class DisputeResolutionViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=RaiseSerializer, responses={201: DisputeResolutionSerializer})
     def create(self, request):
+        # Who may raise is decided before the input is read: a refusal is 403, never a 400.
+        if not request.user.has_role(*roles.CHALLENGERS):
+            raise PermissionDenied("Only IROs, Conference Chairs and IRO Managers can raise a DRP.")
         serializer = RaiseSerializer(data=request.data, children_qs=children_visible_to(request.user))
         serializer.is_valid(raise_exception=True)
         drp = services.drp_raise(actor=request.user, **serializer.validated_data)
@@ -82,30 +95,31 @@ class DisputeResolutionViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def respond(self, request, pk=None):
         drp = drp_for(request.user, pk)
-        return self._detail(services.drp_respond(drp=drp, actor=request.user, **self._input(RespondSerializer)))
+        return self._detail(services.drp_respond(drp=drp, actor=request.user, **self._input(RespondSerializer, drp, "respond")))
 
     @extend_schema(request=EscalateSerializer, responses=DisputeResolutionSerializer)
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
         drp = drp_for(request.user, pk)
-        return self._detail(services.drp_escalate(drp=drp, actor=request.user, **self._input(EscalateSerializer)))
+        return self._detail(services.drp_escalate(drp=drp, actor=request.user, **self._input(EscalateSerializer, drp, "escalate")))
 
     @extend_schema(request=ResolveSerializer, responses=DisputeResolutionSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         drp = drp_for(request.user, pk)
-        return self._detail(services.drp_resolve(drp=drp, actor=request.user, **self._input(ResolveSerializer)))
+        return self._detail(services.drp_resolve(drp=drp, actor=request.user, **self._input(ResolveSerializer, drp, "resolve")))
 
     @extend_schema(request=ReasonSerializer, responses=DisputeResolutionSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         drp = drp_for(request.user, pk)
-        return self._detail(services.drp_withdraw(drp=drp, actor=request.user, **self._input(ReasonSerializer)))
+        return self._detail(services.drp_withdraw(drp=drp, actor=request.user, **self._input(ReasonSerializer, drp, "withdraw")))
 
     @extend_schema(request=ReasonSerializer, responses=DisputeResolutionSerializer)
     @action(detail=True, methods=["post"], url_path="refer-to-cafcass")
     def refer_to_cafcass(self, request, pk=None):
         drp = drp_for(request.user, pk)
         return self._detail(
-            services.drp_refer_to_cafcass(drp=drp, actor=request.user, **self._input(ReasonSerializer))
+            services.drp_refer_to_cafcass(drp=drp, actor=request.user,
+                                          **self._input(ReasonSerializer, drp, "refer_to_cafcass"))
         )

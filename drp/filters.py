@@ -1,7 +1,10 @@
 import django_filters
 from django.db.models import Exists, OuterRef
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from children.models import CaseType
+from children.serializers import MAX_ID
 
 from .models import DisputeResolution, Stage, Theme
 
@@ -13,14 +16,16 @@ class DisputeResolutionFilter(django_filters.FilterSet):
     every column): status and stage are columns of the DRP, theme and child are EXISTS."""
 
     status = django_filters.MultipleChoiceFilter(choices=DisputeResolution.Status.choices, distinct=False)
-    stage = django_filters.ModelMultipleChoiceFilter(
+    # Declared as strings for the API schema (drf-spectacular cannot follow stage__key + key).
+    stage = extend_schema_field(OpenApiTypes.STR)(django_filters.ModelMultipleChoiceFilter(
         field_name="stage__key", to_field_name="key", queryset=Stage.objects.all(), distinct=False
-    )
+    ))
     case_type = django_filters.ChoiceFilter(choices=CaseType.choices)
-    theme = django_filters.ModelMultipleChoiceFilter(
+    theme = extend_schema_field(OpenApiTypes.STR)(django_filters.ModelMultipleChoiceFilter(
         to_field_name="slug", queryset=Theme.objects.all(), method="filter_theme"
-    )
-    child = django_filters.NumberFilter(method="filter_child")
+    ))
+    # A child's id; bounded so a number beyond any id is a 400, not a database overflow.
+    child = django_filters.NumberFilter(method="filter_child", min_value=1, max_value=MAX_ID)
 
     class Meta:
         model = DisputeResolution

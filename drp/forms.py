@@ -1,6 +1,5 @@
 """Forms for the DRP pages, rendered with crispy-forms-gds (GOV.UK Design System)."""
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Button, Field, Layout, Size
 from django import forms
@@ -8,6 +7,7 @@ from django.utils import timezone
 
 from children.forms import clean_child_references
 from children.models import CaseType
+from workflows.forms import NamedErrorsMixin, RealDateField
 
 from .models import Stage, Theme
 
@@ -19,11 +19,11 @@ def _helper(*fields, button: str, prefix: str = "") -> FormHelper:
     return helper
 
 
-class RaiseForm(forms.Form):
+class RaiseForm(NamedErrorsMixin, forms.Form):
     """Four things and it is raised: children, case type, themes, the concern."""
 
     children = forms.CharField(
-        label="Child's case reference",
+        label="Child's case reference", max_length=500,
         help_text="For a sibling group, separate the references with commas.",
         error_messages={"required": "Enter the child's case reference"},
     )
@@ -44,7 +44,7 @@ class RaiseForm(forms.Form):
         label="Start at stage", queryset=Stage.objects.all(), to_field_name="key", required=False,
         empty_label=None, help_text="Most challenges start informally; start later when the child's situation demands it.",
     )
-    raised_on = DateInputField(
+    raised_on = RealDateField(
         label="Date raised", required=False,
         help_text="Leave as today, or give the date if you are recording a challenge made earlier.",
     )
@@ -76,7 +76,7 @@ class RaiseForm(forms.Form):
         return value
 
 
-class ActionForm(forms.Form):
+class ActionForm(NamedErrorsMixin, forms.Form):
     """A form on the DRP page beside others: its ids carry the action's slug so no two
     fields (or buttons) on the page share an id."""
 

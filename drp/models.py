@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 from children.models import CaseType
 from workflows.clocks import Clock
 from workflows.models import TimelineEvent as BaseTimelineEvent
+from workflows.models import protect_history
 
 
 class Stage(models.Model):
@@ -106,6 +107,9 @@ class DisputeResolution(models.Model):
             models.Index(fields=["overall_due_date", "id"], name="drp_open_overall_due",
                          condition=models.Q(status__in=["awaiting_response", "awaiting_review"],
                                             overall_due_date__isnull=False)),
+            # The monthly report's Cafcass referrals: a handful of rows, never the whole table.
+            models.Index(fields=["referred_to_cafcass_on"], name="drp_cafcass_referred_on",
+                         condition=models.Q(referred_to_cafcass=True)),
         ]
 
     def __str__(self):
@@ -161,7 +165,11 @@ class TimelineEvent(BaseTimelineEvent):
         IMPORTED = "imported", "Imported"
 
     action = models.CharField(max_length=40, choices=Action.choices)
-    drp = models.ForeignKey(DisputeResolution, on_delete=models.CASCADE, related_name="timeline")
+    # PROTECT: a DRP with a timeline (every DRP has one) is never deleted, so its audit stays.
+    drp = models.ForeignKey(DisputeResolution, on_delete=models.PROTECT, related_name="timeline")
 
     class Meta(BaseTimelineEvent.Meta):
         indexes = [models.Index(fields=["drp", "at"])]
+
+
+protect_history(DisputeResolution, StageRecord)

@@ -1,9 +1,9 @@
-from django.utils import timezone
 from rest_framework import serializers
 
 from children.models import CaseType
 from children.serializers import validate_child_ids
 from workflows.api import TimelineEventSerializer as BaseTimelineEventSerializer
+from workflows.api import checked_date
 
 from .models import DisputeResolution, Stage, Theme, TimelineEvent
 
@@ -31,7 +31,7 @@ class DisputeResolutionListSerializer(serializers.ModelSerializer):
     children = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     stage = serializers.SlugRelatedField(slug_field="key", read_only=True)
-    closed_at_stage = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    closed_at_stage = serializers.SlugRelatedField(slug_field="key", read_only=True, allow_null=True)
 
     class Meta:
         model = DisputeResolution
@@ -80,9 +80,7 @@ class RaiseSerializer(serializers.Serializer):
             raise serializers.ValidationError(f"Unknown stage: {value}.")
 
     def validate_raised_on(self, value):
-        if value > timezone.localdate():
-            raise serializers.ValidationError("The date raised must be today or in the past.")
-        return value
+        return checked_date(value, "The date raised")
 
 
 class RespondSerializer(serializers.Serializer):

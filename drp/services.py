@@ -51,7 +51,12 @@ def _lock(drp: DisputeResolution) -> DisputeResolution:
     return DisputeResolution.objects.select_for_update().select_related("stage").get(pk=drp.pk)
 
 
-def _refusal(drp: DisputeResolution, verb: str) -> str:
+#: How each move reads in a refusal ("DRP-0001 is resolved, so it cannot be escalated.").
+MOVE_VERBS = {"respond": "responded to", "escalate": "escalated", "resolve": "resolved",
+              "withdraw": "withdrawn", "refer_to_cafcass": "referred to Cafcass"}
+
+
+def refusal(drp: DisputeResolution, verb: str) -> str:
     return f"{drp.reference} is {drp.get_status_display().lower()}, so it cannot be {verb}."
 
 
@@ -150,7 +155,7 @@ def drp_raise(
 def drp_respond(*, drp: DisputeResolution, actor: User, response: str) -> DisputeResolution:
     """The addressee answers the challenge at the current stage."""
     drp = _lock(drp)
-    perform(DisputeResolutionFlow(drp), "respond", actor, refusal=_refusal(drp, "responded to"))
+    perform(DisputeResolutionFlow(drp), "respond", actor, refusal=refusal(drp, "responded to"))
     require_text(response=response)
     _close_stage_record(drp, actor, "Responded", response=response.strip(),
                         responded_on=today(), responded_by=actor)
@@ -170,7 +175,7 @@ def drp_escalate(
     ladder = list(Stage.objects.all())
     flow = DisputeResolutionFlow(drp, ladder=ladder)
     from_stage = drp.stage
-    perform(flow, "escalate", actor, refusal=_refusal(drp, "escalated"))
+    perform(flow, "escalate", actor, refusal=refusal(drp, "escalated"))
     require_text(reason=reason)
     if stage is not None and stage.order <= from_stage.order:
         raise TransitionRefused(
@@ -192,7 +197,7 @@ def _close(drp: DisputeResolution, actor: User, transition: str, verb: str, reas
            action: str, required: dict[str, str], **fields) -> DisputeResolution:
     """Resolve or withdraw: the stage the DRP closes at is the stage it is at now."""
     drp = _lock(drp)
-    perform(DisputeResolutionFlow(drp), transition, actor, refusal=_refusal(drp, verb))
+    perform(DisputeResolutionFlow(drp), transition, actor, refusal=refusal(drp, verb))
     require_text(**required)
     on = today()
     for name, value in fields.items():
@@ -227,7 +232,7 @@ def drp_refer_to_cafcass(*, drp: DisputeResolution, actor: User, reason: str) ->
     """Looked-after children only; the DRP stays open unless the IRO resolves it."""
     drp = _lock(drp)
     perform(DisputeResolutionFlow(drp), "refer_to_cafcass", actor,
-            refusal=_refusal(drp, "referred to Cafcass"))
+            refusal=refusal(drp, "referred to Cafcass"))
     require_text(reason=reason)
     drp.referred_to_cafcass = True
     drp.referred_to_cafcass_on = today()

@@ -38,6 +38,10 @@ class ImportView(APIView):
             return Response({"created": 0, "updated": 0, "errors": [
                 {"row": 0, "column": "file", "message": "Attach a CSV or XLSX file."}]},
                 status=status.HTTP_400_BAD_REQUEST)
+        if services.too_large(upload):
+            return Response({"created": 0, "updated": 0, "errors": [
+                {"row": 0, "column": "file", "message": services.too_large_message()}]},
+                status=status.HTTP_400_BAD_REQUEST)
         result = services.run_import(kind=kind, upload=upload, filename=upload.name, actor=request.user)
         if result.errors:
             code = status.HTTP_400_BAD_REQUEST

@@ -775,3 +775,16 @@ def job_progress(job: ImportJob) -> dict:
 def job_for(user, job_id: int) -> ImportJob:
     """A job its uploader may follow; anyone else gets ImportJob.DoesNotExist."""
     return ImportJob.objects.get(pk=job_id, uploaded_by=user)
+
+
+# --- The upload limit ------------------------------------------------------------------------
+
+def too_large(upload) -> bool:
+    """Bigger than the page and API take (``FOOTPRINT_IMPORT_MAX_BYTES``)."""
+    return (upload.size or 0) > settings.FOOTPRINT_IMPORT_MAX_BYTES
+
+
+def too_large_message() -> str:
+    limit = settings.FOOTPRINT_IMPORT_MAX_BYTES / 2**20
+    return (f"The file must be smaller than {limit:g} MB. Split it into smaller files, or ask "
+            "for it to be imported with the import_records command.")

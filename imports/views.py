@@ -12,6 +12,14 @@ def _kinds(user) -> list[dict]:
             for kind in services.kinds_for(user)]
 
 
+def _summary(errors: list[dict]) -> list[dict]:
+    """An import's problems as GOV.UK error summary items, each linking to the full table."""
+    return [{"href": "#import-errors",
+             "text": (f"Row {e['row']}" if e["row"] else "File")
+             + (f", {e['column']}" if e["column"] else "") + f": {e['message']}"}
+            for e in errors]
+
+
 def upload(request):
     """Choose a kind and a file; the import runs as the page is sent, then the result shows."""
     kinds = _kinds(request.user)
@@ -28,6 +36,8 @@ def upload(request):
             services.require_importer(request.user, kind)
         if upload is None:
             context["errors"].append({"href": "#file", "text": "Choose a CSV or XLSX file."})
+        elif services.too_large(upload):
+            context["errors"].append({"href": "#file", "text": services.too_large_message()})
         if not context["errors"] and services.runs_in_background(upload):
             try:
                 job = services.start_import_job(kind=kind, upload=upload, actor=request.user)
@@ -41,11 +51,7 @@ def upload(request):
                 return render(request, "imports/result.html", {"result": result,
                                                                 "kind_name": services.KIND_NAMES[kind]})
             context["result"] = result
-            context["errors"] = [
-                {"href": "#import-errors",
-                 "text": (f"Row {e['row']}" if e["row"] else "File")
-                 + (f", {e['column']}" if e["column"] else "") + f": {e['message']}"}
-                for e in result.errors]
+            context["errors"] = _summary(result.errors)
         return render(request, "imports/upload.html", context, status=400)
     return render(request, "imports/upload.html", context)
 
@@ -75,11 +81,7 @@ def job(request, job_id):
     context = {"job": job, "progress": services.job_progress(job),
                "kind_name": services.KIND_NAMES.get(job.kind, job.kind)}
     if job.status == ImportJob.Status.REFUSED:
-        context["errors"] = [
-            {"href": "#import-errors",
-             "text": (f"Row {e['row']}" if e["row"] else "File")
-             + (f", {e['column']}" if e["column"] else "") + f": {e['message']}"}
-            for e in job.errors]
+        context["errors"] = _summary(job.errors)
     return render(request, "imports/job.html", context)
 
 

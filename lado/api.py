@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from children.selectors import children_visible_to
+from workflows.api import ErrorSerializer
 from workflows.audit import record_read
 
 from . import services
@@ -31,7 +32,6 @@ from .selectors import (
 from .serializers import (
     AccessLogEntrySerializer,
     ActionInputSerializer,
-    ActionSerializer,
     ActionUpdateSerializer,
     ConcludeSerializer,
     DecideSerializer,
@@ -45,6 +45,7 @@ from .serializers import (
     RetentionItemSerializer,
     RetentionSerializer,
     UserReadSerializer,
+    VocabulariesSerializer,
     VocabularyItemSerializer,
 )
 
@@ -72,6 +73,7 @@ class EnquiryViewSet(viewsets.GenericViewSet):
 
     permission_classes = DO_TEAM
     serializer_class = EnquirySerializer
+    transitions_may_be_refused = True  # a move the case's status does not allow is a 409
 
     def get_queryset(self):
         return with_list_data(enquiries_visible_to(self.request.user)).order_by("-received_at", "-id")
@@ -145,7 +147,7 @@ class EnquiryViewSet(viewsets.GenericViewSet):
                                                **self._input(ActionInputSerializer))
         return self._detail(recorded.enquiry, "api:lado-enquiry-actions", status.HTTP_201_CREATED)
 
-    @extend_schema(request=ActionUpdateSerializer, responses=ActionSerializer)
+    @extend_schema(request=ActionUpdateSerializer, responses=EnquirySerializer)  # the case, as every move
     @action(detail=True, methods=["patch"], url_path=r"actions/(?P<action_id>[0-9]+)")
     def update_action(self, request, pk=None, action_id=None):
         enquiry = self._case(pk)
@@ -204,7 +206,7 @@ class ReadsByUserView(APIView):
     permission_classes = DO_MANAGER
 
     @extend_schema(parameters=[OpenApiParameter("user", str, required=True)],
-                   responses=UserReadSerializer(many=True))
+                   responses={200: UserReadSerializer(many=True), 404: ErrorSerializer})
     def get(self, request):
         username = request.query_params.get("user", "")
         reader = get_user_model().objects.filter(username=username).first()
@@ -230,7 +232,7 @@ class VocabulariesView(APIView):
 
     permission_classes = DO_TEAM
 
-    @extend_schema(responses=VocabularyItemSerializer(many=True))
+    @extend_schema(responses=VocabulariesSerializer)
     def get(self, request):
         lists = {"referral_sources": ReferralSource, "sectors": Sector, "settings": SettingType,
                  "employment_bases": EmploymentBasis, "categories": Category}

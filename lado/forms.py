@@ -9,7 +9,6 @@ import re
 from datetime import datetime, time
 
 from crispy_forms_gds.choices import Choice
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fieldset, Layout, Size
 from django import forms
@@ -21,6 +20,7 @@ from people import roles
 from people.models import User
 from workflows.clocks import now as clock_now
 from workflows.clocks import today
+from workflows.forms import NamedErrorsMixin, RealDateField
 
 from .models import (
     Action,
@@ -68,7 +68,7 @@ class VocabularyField(forms.ChoiceField):
 
 def _date(label, required=False, help_text=None, **kwargs):
     messages = {"required": f"Enter the {label.lower()}", "incomplete": f"Enter the {label.lower()} in full"}
-    field = DateInputField(label=label, required=required, help_text=help_text, **kwargs)
+    field = RealDateField(label=label, required=required, help_text=help_text, **kwargs)
     field.error_messages.update(messages)
     return field
 
@@ -79,7 +79,7 @@ def _no_future(value, message):
     return value
 
 
-class EnquiryForm(forms.Form):
+class EnquiryForm(NamedErrorsMixin, forms.Form):
     """Log an enquiry while the call is happening: only the summary must be filled in; received
     is now unless changed; everything else can be completed later."""
 
@@ -106,7 +106,7 @@ class EnquiryForm(forms.Form):
     sector = VocabularyField(Sector, label="Organisation's sector")
     setting = VocabularyField(SettingType, label="Setting")
     children = forms.CharField(
-        label="Children's case references", required=False,
+        label="Children's case references", required=False, max_length=500,
         help_text="For children with a record here; separate references with commas.",
     )
     children_description = forms.CharField(
@@ -222,7 +222,7 @@ class EnquiryForm(forms.Form):
         return data
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(NamedErrorsMixin, forms.Form):
     threshold_met = forms.TypedChoiceField(
         label="Is the harm test met?", widget=forms.RadioSelect, coerce=lambda v: v == "yes",
         choices=[
@@ -258,7 +258,7 @@ class DecisionForm(forms.Form):
         )
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(NamedErrorsMixin, forms.Form):
     kind = forms.ChoiceField(label="Meeting", choices=Meeting.Kind.choices, widget=forms.RadioSelect,
                              error_messages={"required": "Select the kind of meeting"})
     held_on = _date("Date held", required=True)
@@ -291,7 +291,7 @@ class MeetingForm(forms.Form):
         return _no_future(self.cleaned_data.get("held_on"), "The meeting date must be today or in the past")
 
 
-class ActionForm(forms.Form):
+class ActionForm(NamedErrorsMixin, forms.Form):
     kind = forms.ChoiceField(label="Action", choices=Action.Kind.choices, widget=forms.RadioSelect,
                              error_messages={"required": "Select the action"})
     regulator = forms.ChoiceField(label="Regulator (for a regulator referral)",
@@ -317,7 +317,7 @@ class ActionForm(forms.Form):
         )
 
 
-class ActionUpdateForm(forms.Form):
+class ActionUpdateForm(NamedErrorsMixin, forms.Form):
     due_on = _date("Due date")
     done_on = _date("Date done", help_text="Fill in when the action is complete.")
     employer_outcome = forms.ChoiceField(
@@ -342,7 +342,7 @@ class ActionUpdateForm(forms.Form):
         return _no_future(self.cleaned_data.get("done_on"), "The date done must be today or in the past")
 
 
-class ConcludeForm(forms.Form):
+class ConcludeForm(NamedErrorsMixin, forms.Form):
     outcome = forms.ChoiceField(
         label="Outcome", widget=forms.RadioSelect,
         choices=[Choice(value, label, hint=Enquiry.OUTCOME_HINTS[value]) for value, label in Enquiry.Outcome.choices],
@@ -364,7 +364,7 @@ class ConcludeForm(forms.Form):
         return _no_future(self.cleaned_data.get("concluded_on"), "The date concluded must be today or in the past")
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(NamedErrorsMixin, forms.Form):
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
                              error_messages={"required": "Enter the reason"})
 
@@ -375,7 +375,7 @@ class ReasonForm(forms.Form):
         self.helper = _helper(Field.textarea("reason", label_size=Size.SMALL), button=button, warning=warning)
 
 
-class DestroyForm(forms.Form):
+class DestroyForm(NamedErrorsMixin, forms.Form):
     reason = forms.CharField(
         label="Reason for destroying the case", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
         help_text="This is kept in the destruction log. Do not include names or other personal data.",
@@ -392,7 +392,7 @@ class DestroyForm(forms.Form):
                               button="Destroy case", warning=True)
 
 
-class RetentionForm(forms.Form):
+class RetentionForm(NamedErrorsMixin, forms.Form):
     review_on = _date("Next retention review", required=True)
     reason = forms.CharField(label="Reason for keeping the case", widget=forms.Textarea(attrs={"rows": 3}),
                              max_length=10000, error_messages={"required": "Enter the reason for keeping the case"})

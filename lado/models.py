@@ -19,6 +19,7 @@ from workflows.clocks import Clock, rag_for
 from workflows.clocks import now as clock_now
 from workflows.clocks import today as clock_today
 from workflows.models import TimelineEvent as BaseTimelineEvent
+from workflows.models import protect_history
 
 from . import conf
 
@@ -436,10 +437,14 @@ class TimelineEvent(BaseTimelineEvent):
 
     # Redeclared with choices so that get_action_display names the event in the timeline.
     action = models.CharField(max_length=40, choices=Action.choices)
-    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="timeline")
+    # PROTECT: only the recorded destruction (``services.purge``) removes a case's timeline.
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.PROTECT, related_name="timeline")
 
     class Meta(BaseTimelineEvent.Meta):
         indexes = [models.Index(fields=["enquiry", "at"])]
+
+
+protect_history(Enquiry, Meeting, Action)
 
 
 # --- Retention ------------------------------------------------------------------------------

@@ -204,20 +204,27 @@ def figures(start: date, end: date) -> dict:
         rows = received.values(f"{field}__slug").annotate(n=Count("id")).order_by(f"{field}__slug")
         return {row[f"{field}__slug"] or "not-recorded": row["n"] for row in rows}
 
-    outcomes = {value: 0 for value in Enquiry.Outcome.values}
-    for row in concluded.values("outcome").annotate(n=Count("id")):
-        outcomes[row["outcome"]] = row["n"]
-    outcomes["cancelled"] = closed.filter(status=Status.CANCELLED).count()
+    # One pass over each period's rows for the plain counts, one for the outcomes.
+    counts = received.aggregate(n_received=Count("id"),
+                                n_met=Count("id", filter=Q(threshold_met=True)),
+                                n_advice=Count("id", filter=Q(threshold_met=False)))
     months = conf.target_months()
-    within = {
-        conf.months_label(m): concluded.filter(closed_on__lte=F(f"target_{i + 1}_due")).count()
-        for i, m in enumerate(months)
-    }
+    closing = closed.aggregate(
+        n_cancelled=Count("id", filter=Q(status=Status.CANCELLED)),
+        n_concluded=Count("id", filter=Q(status=Status.CONCLUDED)),
+        **{f"within_{i}": Count("id", filter=Q(status=Status.CONCLUDED,
+                                               closed_on__lte=F(f"target_{i + 1}_due")))
+           for i in range(len(months))})
+    outcomes = {value: 0 for value in Enquiry.Outcome.values}
+    for row in concluded.values("outcome").annotate(n=Count("id")).order_by():
+        outcomes[row["outcome"]] = row["n"]
+    outcomes["cancelled"] = closing["n_cancelled"]
+    within = {conf.months_label(m): closing[f"within_{i}"] for i, m in enumerate(months)}
     return {
-        "received": received.count(),
-        "threshold_met": received.filter(threshold_met=True).count(),
-        "advice_given": received.filter(threshold_met=False).count(),
-        "concluded": concluded.count(),
+        "received": counts["n_received"],
+        "threshold_met": counts["n_met"],
+        "advice_given": counts["n_advice"],
+        "concluded": closing["n_concluded"],
         "outcomes": outcomes,
         "concluded_within": within,
         "by_sector": by("sector"),

@@ -3,7 +3,7 @@ from rest_framework import serializers
 from children.serializers import validate_child_ids
 from people import roles
 from people.models import User
-from workflows.api import TimelineEventSerializer
+from workflows.api import TimelineEventSerializer, checked_date
 
 from .models import (
     Action,
@@ -27,6 +27,16 @@ class VocabularyItemSerializer(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
     description = serializers.CharField()
+
+
+class VocabulariesSerializer(serializers.Serializer):
+    """Every vocabulary an enquiry uses (active values only), by name."""
+
+    referral_sources = VocabularyItemSerializer(many=True)
+    sectors = VocabularyItemSerializer(many=True)
+    settings = VocabularyItemSerializer(many=True)
+    employment_bases = VocabularyItemSerializer(many=True)
+    categories = VocabularyItemSerializer(many=True)
 
 
 class DoTimelineEventSerializer(TimelineEventSerializer):
@@ -57,12 +67,13 @@ class RelatedEnquirySerializer(serializers.ModelSerializer):
 
 
 class EnquiryListSerializer(serializers.ModelSerializer):
-    referral_source = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    sector = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    setting = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    employment_basis = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    officer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Imported and anonymous cases may lack any of these.
+    referral_source = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    sector = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    setting = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    employment_basis = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    officer = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     children = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
@@ -79,7 +90,7 @@ class EnquiryListSerializer(serializers.ModelSerializer):
 
 class EnquirySerializer(EnquiryListSerializer):
     logged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     criteria = serializers.ListField(child=serializers.CharField(), read_only=True)
     meetings = MeetingSerializer(many=True, read_only=True)
     actions = ActionSerializer(many=True, read_only=True)
@@ -139,6 +150,12 @@ class EnquiryInputSerializer(serializers.Serializer):
     def validate_children(self, value):
         return validate_child_ids(self.children_qs, value)
 
+    def validate_received_at(self, value):
+        return checked_date(value, "The date received")
+
+    def validate_subject_date_of_birth(self, value):
+        return checked_date(value, "Date of birth")
+
 
 class DecideSerializer(serializers.Serializer):
     threshold_met = serializers.BooleanField()
@@ -156,6 +173,12 @@ class MeetingInputSerializer(serializers.Serializer):
     decisions = serializers.CharField(max_length=20000)
     next_review_on = serializers.DateField(required=False, allow_null=True)
 
+    def validate_held_on(self, value):
+        return checked_date(value, "The meeting date")
+
+    def validate_next_review_on(self, value):
+        return checked_date(value, "The next review", future=True)
+
 
 class ActionInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Action.Kind.choices)
@@ -168,6 +191,12 @@ class ActionInputSerializer(serializers.Serializer):
                                                allow_blank=True)
     notes = serializers.CharField(max_length=10000, required=False, allow_blank=True)
 
+    def validate_due_on(self, value):
+        return checked_date(value, "The due date", future=True)
+
+    def validate_done_on(self, value):
+        return checked_date(value, "The date done")
+
 
 class ActionUpdateSerializer(ActionInputSerializer):
     kind = None
@@ -178,6 +207,9 @@ class ConcludeSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Enquiry.Outcome.choices)
     concluded_on = serializers.DateField(required=False)
     note = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+
+    def validate_concluded_on(self, value):
+        return checked_date(value, "The date concluded")
 
 
 class DoReasonSerializer(serializers.Serializer):
@@ -192,6 +224,9 @@ class LegalHoldSerializer(serializers.Serializer):
 class RetentionSerializer(serializers.Serializer):
     review_on = serializers.DateField()
     reason = serializers.CharField(max_length=10000)
+
+    def validate_review_on(self, value):
+        return checked_date(value, "The next retention review", future=True)
 
 
 class AccessLogEntrySerializer(serializers.Serializer):
@@ -213,8 +248,8 @@ class DestructionLogSerializer(serializers.Serializer):
     reference = serializers.CharField()
     closure = serializers.CharField()
     received_on = serializers.DateField()
-    closed_on = serializers.DateField()
-    retention_review_on = serializers.DateField()
+    closed_on = serializers.DateField(allow_null=True)
+    retention_review_on = serializers.DateField(allow_null=True)
     destroyed_at = serializers.DateTimeField()
     destroyed_by = serializers.CharField(source="destroyed_by.username")
     reason = serializers.CharField()

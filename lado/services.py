@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
+import pgtrigger
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -583,17 +584,33 @@ def enquiry_destroy(*, enquiry: Enquiry, actor: User, reason: str) -> Destructio
     return entry
 
 
+#: The append-only triggers (``workflows.models.append_only``) that destruction, and only
+#: destruction, passes: the case's timeline and the history of the case, meetings and actions.
+#: The access log (``workflows.CaseRead``) is not among them: it outlives the case.
+DESTRUCTION_IGNORES = (
+    "lado.TimelineEvent:append_only",
+    "lado.HistoricalEnquiry:append_only",
+    "lado.HistoricalMeeting:append_only",
+    "lado.HistoricalAction:append_only",
+)
+
+
 def purge(enquiry: Enquiry) -> None:
-    """Delete a case and everything recorded about it, history included."""
+    """Delete a case and everything recorded about it, history included. Call inside the
+    transaction that writes the destruction-log entry."""
     pk = enquiry.pk
     meeting_ids = list(Meeting.objects.filter(enquiry_id=pk).values_list("pk", flat=True))
     action_ids = list(Action.objects.filter(enquiry_id=pk).values_list("pk", flat=True))
-    enquiry.children.clear()
-    # Meetings, actions and timeline cascade; their history and the case's own history go
-    # with them (cascade_delete_history), and are swept again below in case any remain.
-    enquiry.delete()
-    Enquiry.history.model.objects.filter(id=pk).delete()
-    Meeting.history.model.objects.filter(id__in=meeting_ids).delete()
-    Meeting.history.model.objects.filter(enquiry_id=pk).delete()
-    Action.history.model.objects.filter(id__in=action_ids).delete()
-    Action.history.model.objects.filter(enquiry_id=pk).delete()
+    with pgtrigger.ignore(*DESTRUCTION_IGNORES):
+        enquiry.children.clear()
+        # The timeline is append-only (its manager refuses delete, and its foreign key protects
+        # the case): the plain base manager removes it here, the one place allowed to.
+        TimelineEvent._base_manager.filter(enquiry_id=pk).delete()
+        # Meetings and actions cascade; their history and the case's own history go with them
+        # (cascade_delete_history), and are swept again below in case any remain.
+        enquiry.delete()
+        Enquiry.history.model.objects.filter(id=pk).delete()
+        Meeting.history.model.objects.filter(id__in=meeting_ids).delete()
+        Meeting.history.model.objects.filter(enquiry_id=pk).delete()
+        Action.history.model.objects.filter(id__in=action_ids).delete()
+        Action.history.model.objects.filter(enquiry_id=pk).delete()

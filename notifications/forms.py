@@ -2,10 +2,12 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 
+from workflows.forms import NamedErrorsMixin
+
 from .models import EmailFrequency
 
 
-class PreferenceForm(forms.Form):
+class PreferenceForm(NamedErrorsMixin, forms.Form):
     email = forms.ChoiceField(label="How should we email you?", choices=EmailFrequency.choices,
                               widget=forms.RadioSelect)
 

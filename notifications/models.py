@@ -37,7 +37,10 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["recipient", "read_at"]),
-                   models.Index(fields=["recipient", "created_at"])]
+                   models.Index(fields=["recipient", "created_at"]),
+                   # The few emails still to send, for queue_pending_emails.
+                   models.Index(fields=["created_at"], condition=models.Q(emailed_at__isnull=True),
+                                name="notification_unemailed")]
 
     def __str__(self):
         return f"{self.recipient}: {self.subject}"

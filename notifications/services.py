@@ -3,7 +3,9 @@ and queues one email task per notification once the surrounding transaction comm
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,6 +15,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import EmailFrequency, Notification, Preference
+
+logger = logging.getLogger(__name__)
+#: An immediate email still unsent after this long was not queued (the broker was down) or its
+#: task was lost: ``queue_pending_emails`` queues it again.
+PENDING_EMAIL_GRACE = timedelta(minutes=10)
+#: Older than this, a never-sent email is stale news: it stays in the app only.
+PENDING_EMAIL_LIMIT = timedelta(days=7)
 
 
 def render_message(kind: str, context: dict) -> tuple[str, str]:
@@ -49,10 +58,31 @@ def _immediate_recipient_ids(users: dict) -> set[int]:
     return {pk for pk, user in users.items() if pk not in daily and user.email}
 
 
-def _queue_email(notification_id: int) -> None:
+def _queue_email(notification_id: int) -> bool:
+    """Queue one email task. A broker that is down must not undo or break the change that
+    caused the notification (it has committed): the email waits for ``queue_pending_emails``."""
     from .tasks import send_notification_email
 
-    send_notification_email.delay(notification_id)
+    try:
+        send_notification_email.delay(notification_id)
+    except Exception:  # kombu's OperationalError, a refused connection, a timeout…
+        logger.warning("Could not queue email for notification %s; it will be queued again later",
+                       notification_id, exc_info=True)
+        return False
+    return True
+
+
+def queue_pending_emails() -> int:
+    """Queue again every immediate email that should have gone but has not (exactly-once is
+    kept by the sending task, which skips a notification already emailed). Run by beat."""
+    now = timezone.now()
+    daily = Preference.objects.filter(email=EmailFrequency.DAILY).values("user_id")
+    pending = (Notification.objects
+               .filter(emailed_at__isnull=True, created_at__lt=now - PENDING_EMAIL_GRACE,
+                       created_at__gte=now - PENDING_EMAIL_LIMIT, recipient__is_active=True)
+               .exclude(recipient__email="").exclude(recipient_id__in=daily)
+               .values_list("pk", flat=True))
+    return sum(_queue_email(pk) for pk in pending.iterator())
 
 
 def absolute(link: str) -> str:

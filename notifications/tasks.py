@@ -15,3 +15,8 @@ def send_notification_email(self, notification_id: int) -> bool:
 @shared_task
 def send_daily_digests() -> int:
     return services.send_daily_digests()
+
+
+@shared_task
+def queue_pending_emails() -> int:
+    return services.queue_pending_emails()

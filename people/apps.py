@@ -6,3 +6,6 @@ class PeopleConfig(AppConfig):
 
     name = "people"
     verbose_name = "People and organisation"
+
+    def ready(self):
+        from . import two_step  # noqa: F401  (connects its sign-in signal receiver)

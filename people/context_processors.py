@@ -26,6 +26,9 @@ def navigation(request):
         items.append(("Reports", reverse("reports:index")))
     if user.has_role(roles.IRO_MANAGER, roles.DO_MANAGER, roles.BUSINESS_SUPPORT):
         items.append(("Import", reverse("imports:upload")))
+    if user.has_role(roles.IRO_MANAGER, roles.DO_MANAGER):
+        items.append(("Access log", reverse("audit:access-log")))
+        items.append(("Subject access", reverse("subject_access:list")))
     # Only the longest matching link is the current page (/drps/raise/ is not also /drps/).
     path = request.path
     matches = [href for _, href in items if path == href or (href != "/" and path.startswith(href))]

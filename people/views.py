@@ -1,9 +1,22 @@
-from django.shortcuts import redirect, render
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
-from rest_framework.authtoken.views import ObtainAuthToken
+from urllib.parse import urlencode
 
-from . import roles
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
+
+from . import roles, two_step
+from .forms import CodeForm, TurnOffForm
 
 
 def home(request):
@@ -20,13 +33,174 @@ def home(request):
     return render(request, "home.html")
 
 
+# --- signing in: lockout and two-step verification ----------------------------------------
+
+def locked_out(request, original_response=None, credentials=None):
+    """The page django-axes shows (AXES_LOCKOUT_CALLABLE) after too many wrong passwords."""
+    from axes.helpers import get_cool_off, get_failure_limit
+
+    cool_off = get_cool_off(request)
+    minutes = int(cool_off.total_seconds() // 60) if cool_off else None
+    if request.path.startswith("/api/"):  # the token endpoint answers in JSON, as its schema says
+        return JsonResponse({"detail": "Too many failed sign-in attempts: this account is locked "
+                                       "for a while. Try again later."}, status=429)
+    return render(request, "registration/locked_out.html",
+                  {"failure_limit": get_failure_limit(request, credentials), "minutes": minutes},
+                  status=429)
+
+
+def _next_url(request, default="home"):
+    """Where to go after a code is accepted: ``next`` if it is a page on this site."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse(default)
+
+
+def _render_step(request, template, context):
+    """Render a two-step page; while a code is still owed, without the service navigation
+    (every link in it would only lead back here)."""
+    context.setdefault("next", _next_url(request))
+    if two_step.next_step(request) is not None:
+        context["nav_items"] = []
+    return render(request, template, context)
+
+
+def two_step_overview(request):
+    """A person's two-step verification: whether it is on, and turning it on or off."""
+    return render(request, "people/two_step.html", {
+        "device": two_step.confirmed_device(request.user),
+        "required": two_step.required_for(request.user),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def two_step_set_up(request):
+    """Link an authenticator app: scan the QR code (or type the key), then enter a code."""
+    user = request.user
+    if two_step.confirmed_device(user) is not None:
+        # Already on: replacing it must go through a verified session (the overview page),
+        # or a password alone would be enough to add a second authenticator.
+        return redirect("accounts:two-step")
+    device = two_step.pending_device(user)
+    form = CodeForm(request.POST or None, user=user, device=device)
+    if request.method == "POST" and form.is_valid():
+        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        request.session.cycle_key()
+        two_step.mark_verified(request, device)
+        two_step.remember(request, True)
+        messages.success(request, "Two-step verification is on")
+        return redirect(_next_url(request, default="accounts:two-step"))
+    return _render_step(request, "people/two_step_set_up.html", {
+        "form": form,
+        "next": _next_url(request, default="accounts:two-step"),
+        "required": two_step.required_for(user),
+        "qr_code": two_step.qr_code_svg(device),
+        "secret_key": two_step.secret_key(device),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def two_step_verify(request):
+    """After the password: the code from the person's authenticator app."""
+    user = request.user
+    if user.is_verified():
+        return redirect(_next_url(request))
+    device = two_step.confirmed_device(user)
+    if device is None:
+        if two_step.required_for(user):
+            query = urlencode({"next": _next_url(request)})
+            return redirect(f"{reverse('accounts:two-step-set-up')}?{query}")
+        two_step.remember(request, False)  # removed since sign-in (by an administrator, say)
+        return redirect(_next_url(request))
+    form = CodeForm(request.POST or None, user=user, device=device)
+    if request.method == "POST" and form.is_valid():
+        request.session.cycle_key()
+        two_step.mark_verified(request, device)
+        return redirect(_next_url(request))
+    return _render_step(request, "people/two_step_verify.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def two_step_turn_off(request):
+    """Remove the authenticator app, after the password is entered again."""
+    user = request.user
+    if two_step.confirmed_device(user) is None:
+        return redirect("accounts:two-step")
+    form = TurnOffForm(request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        TOTPDevice.objects.filter(user=user).delete()
+        request.session.pop(DEVICE_ID_SESSION_KEY, None)
+        two_step.remember(request, False)
+        if two_step.required_for(user):
+            messages.success(request, "Authenticator app removed. Set up a new one to carry on")
+            return redirect("accounts:two-step-set-up")
+        messages.success(request, "Two-step verification is off")
+        return redirect("accounts:two-step")
+    return render(request, "people/two_step_turn_off.html", {
+        "form": form, "required": two_step.required_for(user)})
+
+
+# --- the API token --------------------------------------------------------------------------
+
+class TokenRequestSerializer(AuthTokenSerializer):
+    """Username and password, and the authenticator code when two-step verification is on."""
+
+    otp_token = serializers.CharField(
+        required=False, allow_blank=True, write_only=True,
+        help_text="The 6-digit code from the authenticator app; required when two-step "
+                  "verification is on for the account (always, for Designated Officer roles).")
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        user, code = attrs["user"], attrs.get("otp_token", "").replace(" ", "")
+        device = two_step.confirmed_device(user)
+        if device is None:
+            if two_step.required_for(user):
+                raise serializers.ValidationError({"otp_token": [
+                    "Designated Officer roles must use two-step verification: set up an "
+                    "authenticator app in Footprint (Two-step verification) and send its "
+                    "code as otp_token."]})
+            return attrs
+        if not code:
+            raise serializers.ValidationError({"otp_token": [
+                "Two-step verification is on for this account: send otp_token, the 6-digit "
+                "code from the authenticator app."]})
+        if two_step.throttled(device):
+            raise serializers.ValidationError({"otp_token": [
+                "Too many wrong codes: wait a minute, then send the current code."]})
+        if not two_step.check_code(user, device, code):
+            raise serializers.ValidationError({"otp_token": [
+                "The code is not right or has expired."]})
+        return attrs
+
+
 class ObtainTokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token (header ``Authorization: Token …``)."""
+    """Exchange a username and password (and the authenticator code, with two-step
+    verification) for an API token (header ``Authorization: Token …``)."""
+
+    serializer_class = TokenRequestSerializer
 
     @extend_schema(
-        request=inline_serializer("TokenRequest", {"username": serializers.CharField(),
-                                                   "password": serializers.CharField()}),
+        request=inline_serializer("TokenRequest", {
+            "username": serializers.CharField(),
+            "password": serializers.CharField(),
+            "otp_token": serializers.CharField(
+                required=False,
+                help_text="6-digit authenticator code; required when two-step verification "
+                          "is on (always for Designated Officer roles)."),
+        }),
         responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
     )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        serializer = self.get_serializer(data=request.data)
+        if not serializer.is_valid():
+            if getattr(request, "axes_locked_out", False):
+                return Response({"detail": "Too many failed sign-in attempts: this account is "
+                                           "locked for a while. Try again later."},
+                                status=status.HTTP_429_TOO_MANY_REQUESTS)
+            return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
+        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})

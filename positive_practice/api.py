@@ -1,3 +1,4 @@
+from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.response import Response
@@ -35,6 +36,9 @@ class PositivePracticeViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=RecordSerializer, responses={201: PositivePracticeSerializer})
     def create(self, request):
+        # Who may record is decided before the input is read: a refusal is 403, never a 400.
+        if not request.user.has_role(*services.RECORDERS):
+            raise PermissionDenied("Only IROs, Conference Chairs and IRO Managers record positive practice.")
         serializer = RecordSerializer(data=request.data, children_qs=children_visible_to(request.user),
                                       drps_qs=drps_visible_to(request.user))
         serializer.is_valid(raise_exception=True)

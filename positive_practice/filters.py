@@ -1,6 +1,9 @@
 import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from children.models import CaseType
+from children.serializers import MAX_ID
 from people.models import Team
 
 from .models import PositivePractice
@@ -8,11 +11,13 @@ from .models import PositivePractice
 
 class PositivePracticeFilter(django_filters.FilterSet):
     case_type = django_filters.ChoiceFilter(choices=CaseType.choices)
-    team = django_filters.ModelChoiceFilter(field_name="team__slug", to_field_name="slug",
-                                            queryset=Team.objects.all())
+    # A team's slug; declared for the API schema (drf-spectacular cannot follow team__slug + slug).
+    team = extend_schema_field(OpenApiTypes.STR)(django_filters.ModelChoiceFilter(
+        field_name="team__slug", to_field_name="slug", queryset=Team.objects.all()))
     recorded_from = django_filters.DateFilter(field_name="recorded_on", lookup_expr="gte")
     recorded_to = django_filters.DateFilter(field_name="recorded_on", lookup_expr="lte")
-    child = django_filters.NumberFilter(field_name="children", distinct=True)
+    # A child's id; bounded so a number beyond any id is a 400, not a database overflow.
+    child = django_filters.NumberFilter(field_name="children", distinct=True, min_value=1, max_value=MAX_ID)
 
     class Meta:
         model = PositivePractice

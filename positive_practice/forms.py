@@ -7,14 +7,16 @@ from children.models import CaseType
 from drp.models import DisputeResolution
 from people import roles
 from people.models import Team, User
+from workflows.forms import NamedErrorsMixin
 
 
-class RecordForm(forms.Form):
+class RecordForm(NamedErrorsMixin, forms.Form):
     """Children, case type, what they did and its impact; who is recognised defaults to the
     child's social worker."""
 
     children = forms.CharField(
-        label="Child's case reference", help_text="For a sibling group, separate the references with commas.",
+        label="Child's case reference", max_length=500,
+        help_text="For a sibling group, separate the references with commas.",
         error_messages={"required": "Enter the child's case reference"},
     )
     case_type = forms.ChoiceField(label="Case type", choices=CaseType.choices, widget=forms.RadioSelect,

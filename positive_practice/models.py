@@ -5,6 +5,7 @@ from simple_history.models import HistoricalRecords
 
 from children.models import CaseType
 from workflows.models import TimelineEvent as BaseTimelineEvent
+from workflows.models import protect_history
 
 
 class PositivePractice(models.Model):
@@ -53,4 +54,8 @@ class TimelineEvent(BaseTimelineEvent):
         IMPORTED = "imported", "Imported"
 
     action = models.CharField(max_length=40, choices=Action.choices)
-    positive_practice = models.ForeignKey(PositivePractice, on_delete=models.CASCADE, related_name="timeline")
+    # PROTECT: a record with a timeline is never deleted, so its audit stays.
+    positive_practice = models.ForeignKey(PositivePractice, on_delete=models.PROTECT, related_name="timeline")
+
+
+protect_history(PositivePractice)

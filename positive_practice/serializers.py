@@ -1,10 +1,9 @@
-from django.utils import timezone
 from rest_framework import serializers
 
 from children.models import CaseType
 from children.serializers import validate_child_ids
 from people.models import Team, User
-from workflows.api import TimelineEventSerializer
+from workflows.api import TimelineEventSerializer, checked_date
 
 from .models import PositivePractice, TimelineEvent
 
@@ -16,9 +15,9 @@ class PositivePracticeTimelineEventSerializer(TimelineEventSerializer):
 
 class PositivePracticeSerializer(serializers.ModelSerializer):
     children = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    practitioner = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    drp = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    practitioner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    drp = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
     recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     timeline = PositivePracticeTimelineEventSerializer(many=True, read_only=True)
 
@@ -58,6 +57,4 @@ class RecordSerializer(serializers.Serializer):
         return drp
 
     def validate_recorded_on(self, value):
-        if value > timezone.localdate():
-            raise serializers.ValidationError("The date must be today or in the past.")
-        return value
+        return checked_date(value, "The date")

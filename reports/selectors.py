@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection
@@ -55,7 +55,7 @@ from lado.models import Enquiry
 from people import roles
 from people.models import User
 from positive_practice.models import PositivePractice
-from workflows.calendar import working_days_between
+from workflows.calendar import get_calendar
 
 from .periods import Period, add_months, month_period, reporting_year
 
@@ -222,14 +222,32 @@ def _by_team(qs) -> list[dict]:
              "count": row["n"]} for row in rows]
 
 
+def working_days_for(pairs: list[tuple[date, date]]) -> list[int]:
+    """``workflows.calendar.working_days_between(start, end)`` for many pairs at once.
+
+    One walk over the calendar from the earliest day to the latest numbers the working days;
+    each pair is then a subtraction. Walking each pair instead costs a call per calendar day
+    per DRP: 0.9 s for a month of 14,000 resolved DRPs (bench/report_bench.py)."""
+    if not pairs:
+        return []
+    calendar = get_calendar()
+    day, last = min(min(pair) for pair in pairs), max(max(pair) for pair in pairs)
+    counted, working_so_far = {}, 0  # day -> working days from the first day to it, inclusive
+    while day <= last:
+        working_so_far += calendar.is_working_day(day)
+        counted[day] = working_so_far
+        day += timedelta(days=1)
+    return [counted[end] - counted[start] for start, end in pairs]
+
+
 def resolution_times(period: Period) -> dict:
     """Median working days from raised to resolved, and the share resolved within
     ``settings.DRP_OVERALL_WORKING_DAYS`` working days of being raised, for DRPs resolved in
     the period. Counts working days in Python over that month's resolved DRPs only (one query)."""
     limit = settings.DRP_OVERALL_WORKING_DAYS
-    pairs = (_closed_in(period).filter(status=DisputeResolution.Status.RESOLVED)
-             .values_list("raised_on", "closed_on"))
-    days = [working_days_between(raised, closed) for raised, closed in pairs]
+    pairs = list(_closed_in(period).filter(status=DisputeResolution.Status.RESOLVED)
+                 .values_list("raised_on", "closed_on"))
+    days = working_days_for(pairs)
     within = sum(1 for d in days if d <= limit)
     return {
         "resolved": len(days),

@@ -250,3 +250,32 @@ def test_api_docs_page_is_served_without_a_cdn(client, org):
     client.force_login(org.iro)
     page = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in page and "cdn.jsdelivr" not in page and "/static/drf_spectacular_sidecar/" in page
+
+
+def test_a_move_is_refused_for_status_or_role_before_its_input_is_read(org):
+    """409 (status) then 403 (role) come before 400 (input), as in the services."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from drp import services
+    from drp.models import Theme
+
+    drp = services.drp_raise(actor=org.iro, children=[org.child], case_type="CLA",
+                             concern="Drift in the plan.", themes=[Theme.objects.first()])
+
+    def post(user, move, body):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        return client.post(f"/api/drps/{drp.pk}/{move}/", body, format="json")
+
+    # The social worker may not escalate: 403 even with an empty body.
+    assert post(org.social_worker, "escalate", {}).status_code == 403
+    # The IRO may not respond to their own challenge.
+    assert post(org.iro, "respond", {}).status_code == 403
+    # The addressee may respond: now the input counts.
+    response = post(org.social_worker, "respond", {})
+    assert response.status_code == 400 and "response" in response.json()
+    assert post(org.iro, "withdraw", {"reason": "Sorted at the review."}).status_code == 200
+    # Withdrawn: every move is a 409, whoever asks and whatever the body.
+    assert post(org.iro, "escalate", {}).status_code == 409
+    assert post(org.social_worker, "respond", {}).status_code == 409

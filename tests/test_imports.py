@@ -32,6 +32,8 @@ from workflows.calendar import add_working_days
 from workflows.clocks import today
 from workflows.models import ReferenceSequence
 
+from .auth import login
+
 TODAY = today()
 PAST = TODAY - timedelta(days=60)
 
@@ -416,7 +418,7 @@ def test_lado_errors(org, change, column):
 def test_permissions_are_the_same_everywhere(org, client, tmp_path, role, kinds):
     user = getattr(org, role)
     assert services.kinds_for(user) == kinds
-    client.force_login(user)
+    login(client, user)
     page = client.get("/imports/")
     assert page.status_code == (200 if kinds else 403)
     request = RequestFactory().get("/")
@@ -647,7 +649,7 @@ def test_a_job_runs_once(org, client, large_threshold, on_commit):
     assert DrpEvent.objects.filter(action=DrpEvent.Action.IMPORTED).count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_with_no_broker_the_job_runs_in_a_thread_of_the_web_process(org, client, large_threshold,
                                                                      settings):
     """The demo has no broker: the import runs beside the page, which can follow it."""

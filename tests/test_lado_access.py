@@ -16,6 +16,7 @@ from lado.models import Enquiry
 from people.context_processors import navigation
 from workflows.models import CaseRead
 
+from .auth import login
 from .test_lado_fixtures import at, client_for, concluded, in_progress, non_do_users
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +124,7 @@ def test_signed_out_people_are_sent_to_sign_in_or_refused(case, client):
 
 def test_a_designated_officer_is_refused_the_managers_pages_and_endpoints(org, case, client):
     enquiry, action = case
-    client.force_login(org.designated_officer)
+    login(client, org.designated_officer)
     for name, url in page_urls(enquiry, action):
         response = client.get(url)
         if name in MANAGER_ONLY_PAGES:
@@ -162,7 +163,7 @@ def test_a_superuser_sees_no_do_menu_and_no_do_models_in_the_admin(org, client):
 
 def test_every_read_of_a_case_is_logged(org, case, client):
     enquiry, action = case
-    client.force_login(org.do_manager)
+    login(client, org.do_manager)
     for name, url in page_urls(enquiry, action, only_cases=True):
         before = CaseRead.objects.count()
         assert client.get(url).status_code == 200, name
@@ -180,7 +181,7 @@ def test_every_read_of_a_case_is_logged(org, case, client):
 
 def test_the_do_manager_sees_each_cases_access_log(org, case, client):
     enquiry, _ = case
-    client.force_login(org.designated_officer)
+    login(client, org.designated_officer)
     client.get(f"/lado/{enquiry.pk}/")
     client_for(org.designated_officer).get(f"/api/lado/enquiries/{enquiry.pk}/")
     manager = client_for(org.do_manager)
@@ -195,7 +196,7 @@ def test_the_do_manager_sees_each_cases_access_log(org, case, client):
     assert set(log[0]) == {"at", "user", "view"}
     assert client_for(org.designated_officer).get(
         f"/api/lado/enquiries/{enquiry.pk}/access-log/").status_code == 403
-    client.force_login(org.do_manager)
+    login(client, org.do_manager)
     page = client.get(f"/lado/{enquiry.pk}/access-log/").content.decode()
     assert "lado:detail" in page and "api:lado-enquiry-detail" in page and "designated-officer" in page
 
@@ -203,7 +204,7 @@ def test_the_do_manager_sees_each_cases_access_log(org, case, client):
 def test_the_do_manager_lists_all_reads_by_one_person(org, client):
     first = concluded(org, "false", on=date(2024, 1, 8))
     second = in_progress(org, received_at=at(date(2025, 1, 6)))
-    client.force_login(org.designated_officer)
+    login(client, org.designated_officer)
     client.get(f"/lado/{first.pk}/")
     client.get(f"/lado/{second.pk}/decide/")
     manager = client_for(org.do_manager)
@@ -211,6 +212,6 @@ def test_the_do_manager_lists_all_reads_by_one_person(org, client):
     assert [(r["reference"], r["view"]) for r in reads] == [
         (second.reference, "lado:decide"), (first.reference, "lado:detail")]
     assert manager.get("/api/lado/access-log/?user=nobody").status_code == 404
-    client.force_login(org.do_manager)
+    login(client, org.do_manager)
     page = client.get("/lado/access-log/?user=designated-officer").content.decode()
     assert first.reference in page and second.reference in page and "lado:decide" in page

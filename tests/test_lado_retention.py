@@ -15,6 +15,7 @@ from workflows.clocks import as_of, today
 from workflows.exceptions import TransitionRefused
 from workflows.models import CaseRead
 
+from .auth import login
 from .test_lado_fixtures import advise, at, concluded, in_progress, log
 
 pytestmark = pytest.mark.django_db
@@ -160,7 +161,7 @@ def test_destroying_a_case_leaves_only_its_log_entry_and_no_personal_data(org, c
         enquiry = services.enquiry_conclude(enquiry=enquiry, actor=org.designated_officer, outcome="malicious")
     services.enquiry_release_legal_hold(enquiry=enquiry, actor=org.do_manager, reason="Tribunal closed")
     other = in_progress(org, subject_name="Another Person")
-    client.force_login(org.do_manager)
+    login(client, org.do_manager)
     assert client.get(f"/lado/{enquiry.pk}/").status_code == 200  # a read to keep in the access log
     pk, reference = enquiry.pk, enquiry.reference
     text = _all_text_in_database()

@@ -122,3 +122,45 @@ def test_email_preference_page(client, org):
     assert client.get("/notifications/preferences/").status_code == 200
     client.post("/notifications/preferences/", {"email": "daily"})
     assert org.iro.notification_preference.email == "daily"
+
+
+# --- The broker down when an email is queued -------------------------------------------------
+
+
+def test_a_broker_that_is_down_loses_no_email_and_breaks_no_change(org, monkeypatch,
+                                                                   django_capture_on_commit_callbacks):
+    """The change commits and the notification is kept; the email goes once the broker is back,
+    when beat's queue_pending_emails runs, and only once however often it runs."""
+    from datetime import timedelta
+
+    from kombu.exceptions import OperationalError
+
+    from notifications import tasks
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.send_notification_email, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        drp = raise_drp(org)
+    assert drp.pk and not mail.outbox
+    pending = Notification.objects.filter(emailed_at__isnull=True)
+    assert pending.count() == 2  # the social worker and their team manager
+    monkeypatch.undo()
+    # Too soon: the task may still be on its way.
+    assert notification_services.queue_pending_emails() == 0
+    pending.update(created_at=pending.first().created_at - timedelta(minutes=11))
+    assert notification_services.queue_pending_emails() == 2
+    assert notification_services.queue_pending_emails() == 0
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([org.social_worker.email,
+                                                          org.team_manager.email])
+
+
+def test_pending_emails_leave_the_daily_digest_alone(org):
+    from datetime import timedelta
+
+    notification_services.set_email_frequency(user=org.iro, frequency=EmailFrequency.DAILY)
+    Notification.objects.create(recipient=org.iro, kind="test", subject="For the digest")
+    Notification.objects.update(created_at=Notification.objects.first().created_at - timedelta(hours=1))
+    assert notification_services.queue_pending_emails() == 0
+    assert not mail.outbox

@@ -13,6 +13,8 @@ from notifications.models import Notification
 from positive_practice import services
 from positive_practice.models import PositivePractice
 
+from .auth import login
+
 pytestmark = pytest.mark.django_db
 
 
@@ -104,7 +106,7 @@ def test_who_can_see_positive_practice(client, org):
     pp = record(org)
     for user, status in [(org.complaints, 200), (org.auditor, 200), (org.social_worker, 200),
                          (org.other_social_worker, 404), (org.designated_officer, 403)]:
-        client.force_login(user)
+        login(client, user)
         assert client.get(f"/positive-practice/{pp.pk}/").status_code == status, user.username
 
 

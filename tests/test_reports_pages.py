@@ -10,6 +10,7 @@ import pytest
 from lado.models import Enquiry
 from people.context_processors import navigation
 
+from .auth import login
 from .reports_helpers import drp, enquiry, practice
 from .test_lado_fixtures import client_for
 
@@ -47,7 +48,7 @@ def data(org):
 
 def test_readers_get_every_page_and_endpoint(data, client):
     for user in readers(data):
-        client.force_login(user)
+        login(client, user)
         for url in PAGES:
             assert client.get(url).status_code == 200, (user.username, url)
         api = client_for(user)
@@ -57,7 +58,7 @@ def test_readers_get_every_page_and_endpoint(data, client):
 
 def test_every_other_role_is_refused(data, client):
     for user in others(data):
-        client.force_login(user)
+        login(client, user)
         for url in PAGES:
             assert client.get(url).status_code == 403, (user.username, url)
         api = client_for(user)
@@ -165,7 +166,7 @@ def test_annual_csv_is_injection_safe(org, client):
 
 def test_xlsx_downloads_open_with_openpyxl(data, client):
     from openpyxl import load_workbook
-    client.force_login(data.do_manager)
+    login(client, data.do_manager)
     for url in ("/reports/annual/?year=2017&format=xlsx", "/reports/monthly/?month=2017-05&format=xlsx"):
         response = client.get(url)
         book = load_workbook(io.BytesIO(response.content))

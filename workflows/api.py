@@ -1,12 +1,49 @@
 """API conventions shared by every workflow: refusals are 409, bad input names the field."""
 
+from datetime import datetime
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, serializers, status
+from django.http import JsonResponse
+from django.views import defaults
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .clocks import now as clock_now
+from .clocks import today as clock_today
 from .exceptions import TransitionRefused
+from .forms import EARLIEST_YEAR, LATEST_YEAR
+
+
+def checked_date(value, label: str, *, future: bool = False):
+    """Serializer validation for a date or date-time a client sent: a plausible year (not 0253,
+    which no case has), and not in the future unless ``future``."""
+    if value is None:
+        return value
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise serializers.ValidationError(f"{label} must be a real date.")
+    if not future and value > (clock_now() if isinstance(value, datetime) else clock_today()):
+        raise serializers.ValidationError(f"{label} must be today or in the past.")
+    return value
+
+
+def page_not_found(request, exception):
+    """``handler404``: an address under /api/ that matches no endpoint (``/drps/abc/``, an
+    action id that is not a number) answers in JSON like every other API error; pages keep
+    the GOV.UK 404 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """``handler500``: an API client gets JSON even when something has gone wrong; pages keep
+    the GOV.UK error page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Sorry, there is a problem with the service."}, status=500)
+    return defaults.server_error(request)
 
 
 def exception_handler(exc, context):
@@ -26,7 +63,71 @@ def exception_handler(exc, context):
 class TimelineEventSerializer(serializers.ModelSerializer):
     """A timeline entry as every workflow's API shows it; subclasses name their event model."""
 
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # No actor: the system did it (a reminder sweep, an import).
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         fields = ["at", "actor", "action", "from_stage", "to_stage", "note"]
+
+
+class ErrorSerializer(serializers.Serializer):
+    """A refusal (401, 403, 404, 409): one sentence saying why."""
+
+    detail = serializers.CharField()
+
+
+#: 400: each field named with its messages (``non_field_errors`` for the request as a whole; a
+#: list field's messages keyed by item); ``detail`` alone when the body could not be read.
+VALIDATION_ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Messages by field name.",
+    "additionalProperties": {"anyOf": [
+        {"type": "array", "items": {"type": "string"}},
+        {"type": "object"},
+        {"type": "string"},
+    ]},
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """The OpenAPI schema tells the truth about errors too: every operation documents the
+    refusals it can answer with, in the shapes ``exception_handler`` gives them.
+
+    400 where the request carries input (a body or query parameters), 401 and 403 where a
+    token is needed, 429 where anyone may call (signing in, locked after repeated failures),
+    404 where the path names a record, and 409 for moves on a case when the
+    view says transitions may be refused (``transitions_may_be_refused = True``).
+    """
+
+    PAGINATION_PARAMETERS = frozenset({"limit", "offset"})
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, body in self._error_bodies().items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(body, code, direction=direction)
+        return responses
+
+    def _takes_input(self) -> bool:
+        if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
+            return True
+        names = {p.name if hasattr(p, "name") else p.get("name") for p in self.get_override_parameters()}
+        names |= {p["name"] for p in self._get_filter_parameters()}
+        return bool(names - self.PAGINATION_PARAMETERS)
+
+    def _needs_token(self) -> bool:
+        return not all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions())
+
+    def _error_bodies(self) -> dict:
+        errors = {}
+        if self._takes_input():
+            errors["400"] = VALIDATION_ERROR_SCHEMA
+        if self._needs_token():
+            errors["401"] = errors["403"] = ErrorSerializer
+        else:  # open only to sign in: django-axes locks out repeated failures
+            errors["429"] = ErrorSerializer
+        if "{" in self.path:
+            errors["404"] = ErrorSerializer
+            if self.method != "GET" and getattr(self.view, "transitions_may_be_refused", False):
+                errors["409"] = ErrorSerializer
+        return errors

@@ -1,3 +1,4 @@
+import pgtrigger
 from django.conf import settings
 from django.db import models
 
@@ -15,6 +16,14 @@ class ClosureDay(models.Model):
 
     def __str__(self):
         return f"{self.date:%d %B %Y}: {self.description}"
+
+
+def append_only(name: str = "append_only") -> pgtrigger.Protect:
+    """A PostgreSQL trigger that refuses UPDATE and DELETE on an audit table, whoever asks
+    (raw SQL, a cascade, the admin). Only a path that names the trigger in ``pgtrigger.ignore``
+    gets past it: the recorded retention destruction of a DO case (``lado.services.purge``).
+    SQLite has no such trigger; there ``AppendOnlyQuerySet`` and the models' save/delete refuse."""
+    return pgtrigger.Protect(name=name, operation=pgtrigger.Update | pgtrigger.Delete)
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -46,6 +55,8 @@ class TimelineEvent(models.Model):
     class Meta:
         abstract = True
         ordering = ["at", "id"]
+        # Inherited by every app's timeline (their Meta subclasses this one).
+        triggers = [append_only()]
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
@@ -83,7 +94,11 @@ class CaseRead(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["case_kind", "case_id", "at"]), models.Index(fields=["user", "at"])]
+        indexes = [models.Index(fields=["case_kind", "case_id", "at"]), models.Index(fields=["user", "at"]),
+                   # The access log viewer: newest reads of one kind of case, a page at a time.
+                   models.Index(fields=["case_kind", "at"], name="caseread_kind_at")]
+        # The access log outlives even a destroyed case: nothing may change or remove it.
+        triggers = [append_only()]
 
 
 class ReminderLog(models.Model):
@@ -102,3 +117,10 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.object_id} {self.phase} due {self.due}"
+
+
+def protect_history(*case_models: type[models.Model]) -> None:
+    """Make the django-simple-history tables of these case models append-only as well: their
+    rows are the "who changed what, and why" record. Call from the app's models module."""
+    for model in case_models:
+        pgtrigger.register(append_only())(model.history.model)

@@ -14,16 +14,26 @@ from viewflow.fsm import TransitionNotAllowed
 from .exceptions import TransitionRefused
 
 
-def perform(flow: Any, name: str, actor, *args: Any, refusal: str, **kwargs: Any) -> Any:
-    """Check state, then permission, then conditions, and run transition ``name``.
+def check(flow: Any, name: str, actor, *, refusal: str):
+    """Refuse a move the status does not allow (409), then one the actor may not make (403).
 
-    ``refusal`` is the sentence shown when the current status allows no such move.
+    Views call it before reading the input, so a refusal is never hidden behind a 400; the
+    service calls it again under the row lock (through ``perform``), which is what counts.
     """
     bound = getattr(flow, name)
     if not bound.can_proceed(check_conditions=False):
         raise TransitionRefused(refusal)
     if not bound.has_perm(actor):
         raise PermissionDenied(f"You are not allowed to {bound.label.lower()} this case.")
+    return bound
+
+
+def perform(flow: Any, name: str, actor, *args: Any, refusal: str, **kwargs: Any) -> Any:
+    """Check state, then permission, then conditions, and run transition ``name``.
+
+    ``refusal`` is the sentence shown when the current status allows no such move.
+    """
+    bound = check(flow, name, actor, refusal=refusal)
     try:
         return bound(*args, **kwargs)
     except TransitionNotAllowed as exc:

@@ -1,6 +1,7 @@
 """Settings shared by every environment, read from the environment (cookiecutter-django style)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -38,6 +39,10 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     "govuk_frontend_django",
     "django_celery_beat",
+    "pgtrigger",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "workflows",
     "people",
     "children",
@@ -47,6 +52,8 @@ INSTALLED_APPS = [
     "positive_practice",
     "reports",
     "imports",
+    "audit",
+    "subject_access",
     "demo",
 ]
 
@@ -57,10 +64,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "people.middleware.TwoStepVerificationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "people.middleware.PermissionsPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -101,10 +114,67 @@ LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Security: sign-in lockout, sessions, two-step verification, headers -------------------
+
+# django-axes: too many wrong passwords for one username from one address locks that pair
+# out for a cool-off period (a locked-out person sees registration/locked_out.html).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("FOOTPRINT_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("FOOTPRINT_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "people.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "people.middleware.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "code"]
+# Behind a reverse proxy: how many proxies append to X-Forwarded-For (0 = use REMOTE_ADDR).
+FOOTPRINT_PROXY_COUNT = int(os.environ.get("FOOTPRINT_PROXY_COUNT", "0"))
+
+# Signed out after this many minutes without a request (each request restarts the clock),
+# and when the browser closes.
+# Database sessions whose store treats a forged sessionid cookie (say, a NUL byte) as none.
+SESSION_ENGINE = "workflows.sessions"
+SESSION_COOKIE_AGE = int(os.environ.get("FOOTPRINT_SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# django-otp: the name authenticator apps show for Footprint's codes.
+OTP_TOTP_ISSUER = "Footprint"
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp 4): only this site's own scripts, styles and images.
+# No 'unsafe-inline': templates have no inline <script>, event handlers or style attributes
+# (tests/test_security.py scans them), and the API docs load their script from a URL.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -139,8 +209,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_SCHEMA_CLASS": "workflows.api.AutoSchema",  # documents the error responses too
+    "DEFAULT_PAGINATION_CLASS": "workflows.pagination.Pagination",  # LimitOffset, limit capped at 500
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "workflows.api.exception_handler",
 }
@@ -191,3 +261,20 @@ FOOTPRINT_BASE_URL = os.environ.get("FOOTPRINT_BASE_URL", "http://127.0.0.1:8000
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "footprint@localhost")
 # Who receives the monthly theme report email (comma-separated); empty = every IRO Manager.
 FOOTPRINT_MONTHLY_REPORT_TO = os.environ.get("FOOTPRINT_MONTHLY_REPORT_TO", "")
+
+# Uploaded files waiting to be imported (deleted once imported). Several web/worker machines
+# need this on shared storage.
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "/media/"  # never served: nothing here is public
+# Import files bigger than this run as a background job whose page shows progress.
+FOOTPRINT_IMPORT_INLINE_MAX_BYTES = int(os.environ.get("FOOTPRINT_IMPORT_INLINE_MAX_BYTES", 512 * 1024))
+# The largest file the import page and API accept (bigger files: manage.py import_records).
+FOOTPRINT_IMPORT_MAX_BYTES = int(os.environ.get("FOOTPRINT_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
+# With no broker (the demo), run import jobs in a thread of the web process.
+FOOTPRINT_IMPORT_IN_THREAD = env_bool("FOOTPRINT_IMPORT_IN_THREAD", not CELERY_BROKER_URL)
+
+# The cache holds import progress between the job and the page: Redis when several processes
+# or machines serve the app (REDIS_CACHE_URL), else this process's memory.
+if os.environ.get("REDIS_CACHE_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["REDIS_CACHE_URL"]}}

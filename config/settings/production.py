@@ -24,3 +24,27 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "footprint@localhost")
+
+# Logs: one JSON object per line on stdout (journald or the platform collects it), from web,
+# worker and beat alike: timestamp, level, logger, message, request_id (the web request's
+# X-Request-ID, or the Celery task's id), process. See docs/deployment.md.
+MIDDLEWARE = ["config.request_id.RequestIdMiddleware", *MIDDLEWARE]  # noqa: F405
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
+    "formatters": {"json": {"()": "config.request_id.JsonLogFormatter"}},
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
+                   "formatter": "json", "filters": ["request_id"]},
+    },
+    "root": {"handlers": ["stdout"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Celery's own lines (task received/succeeded/retried) go through the root handler.
+        "celery": {"level": os.environ.get("CELERY_LOG_LEVEL", "INFO")},
+        "django.db.backends": {"level": "INFO"},
+    },
+}
+# Celery keeps Django's logging above instead of installing its plain-text handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_REDIRECT_STDOUTS = False

@@ -22,3 +22,16 @@ else:
     _test_db_name = os.environ.get("FOOTPRINT_TEST_DB_NAME")
     if _test_db_name:
         DATABASES["default"]["TEST"] = {"NAME": _test_db_name}  # noqa: F405
+
+# django-axes logs every sign-in at INFO; the tests sign in very often.
+AXES_VERBOSE = False
+LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], "axes": {"level": "WARNING"}}}  # noqa: F405
+
+# Import jobs run inline (eager), and their files go to a temporary directory.
+FOOTPRINT_IMPORT_IN_THREAD = False
+MEDIA_ROOT = Path(tempfile.gettempdir()) / f"footprint-test-media-{os.getpid()}"  # noqa: F405
+
+# WhiteNoise scans every static file (node_modules included) when a handler starts, about 2 s
+# for each test Client; looking files up as they are asked for is the same for tests.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

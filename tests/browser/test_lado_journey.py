@@ -4,16 +4,20 @@ The Designated Officer signs in to the work tray, logs an enquiry while the refe
 phone, decides the harm test is met, records the initial allegation management meeting and a
 review meeting, and concludes the case as unsubstantiated (choosing against the Keeping Children
 Safe in Education definitions). The DO Manager then reads who opened the case, and the
-retention review list. Someone outside the DO team is refused the case and is not offered the
+retention review list. DO roles must use two-step verification: the Designated Officer enters the
+code from an authenticator app after the password (a wrong code first), and the DO Manager, who
+has none yet, sets one up with the setup key shown on the page. Someone outside the DO team is refused the case and is not offered the
 Designated Officer pages. Every page on the way is checked with axe-core against WCAG 2.2 A and
 AA, with the real stylesheet loaded.
 """
 
+import base64
 import re
 import time
 from datetime import timedelta
 
 import pytest
+from django_otp.oath import TOTP
 
 from .conftest import assert_accessible
 from .test_drp_journey import (
@@ -105,6 +109,35 @@ def expect_case_timeline(page, entries):
         expect(item.locator(".moj-timeline__description")).to_have_text(note, use_inner_text=True)
 
 
+def totp_code(key: bytes, step=30, t0=0, digits=6, drift=0) -> str:
+    """The code an authenticator app shows now for this key."""
+    return f"{TOTP(key, step, t0, digits, drift).token():0{digits}d}"
+
+
+def enter_security_code(page, code):
+    """After the password: the code from the authenticator app."""
+    expect(page).to_have_url(re.compile(r"/accounts/two-step/verify/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter your security code")
+    page.get_by_label("Security code").fill(code)
+    page.get_by_role("button", name="Continue").click()
+
+
+def set_up_two_step(page, check_accessible=False):
+    """A DO role without an authenticator app is sent to set one up: here the setup key shown
+    on the page is "typed into the app" and the app's code entered."""
+    expect(page).to_have_url(re.compile(r"/accounts/two-step/set-up/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set up two-step verification")
+    expect(page.get_by_role("img", name="QR code to scan with your authenticator app")).to_be_visible()
+    expect(menu(page)).to_have_count(0)  # nothing else to go to until it is set up
+    if check_accessible:
+        assert_accessible(page, "the two-step set-up page")
+    secret = page.locator("#secret-key").inner_text().replace(" ", "")
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    page.get_by_label("Security code").fill(totp_code(key))
+    page.get_by_role("button", name="Turn on two-step verification").click()
+    expect(success_banner(page)).to_have_text("Two-step verification is on")
+
+
 def expect_forbidden(page, url, what):
     response = page.goto(url)
     assert response.status == 403, f"{what}: {url} answered {response.status}, not 403"
@@ -116,16 +149,47 @@ def expect_forbidden(page, url, what):
 
 # --- the journey --------------------------------------------------------------------------
 
-def test_do_case_from_phone_call_to_unsubstantiated(org, page):
+@pytest.fixture
+def officer_authenticator(org):
+    """The Designated Officer's authenticator app (made before the browser starts): what the
+    test needs to work out its codes, as the app on their phone would."""
+    from tests.auth import totp_device
+
+    device = totp_device(org.designated_officer)
+    return {"key": device.bin_key, "step": device.step, "t0": device.t0,
+            "digits": device.digits, "drift": device.drift}
+
+
+def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, page):
     officer = org.designated_officer
     from workflows.clocks import today  # pure date arithmetic: no database
 
     on = today()
     first_review, second_review = on + timedelta(days=28), on + timedelta(days=56)
     do_reads = []  # the pages the DO opens the case through, oldest first
+    # Anything the Content-Security-Policy blocks, chromium reports on the console.
+    blocked = []
+    page.on("console", lambda message: blocked.append(message.text)
+            if "Content Security Policy" in message.text else None)
 
-    # The Designated Officer signs in and lands on the work tray.
+    # The Designated Officer signs in: after the password, the code from their authenticator
+    # app. A mistyped code is refused first, naming the problem.
     sign_in(page, "designated-officer")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter your security code")
+    expect(menu(page)).to_have_count(0)
+    assert_styled(page)
+    assert_accessible(page, "the security code page")
+    right_code = totp_code(**officer_authenticator)
+    enter_security_code(page, "000000" if right_code != "000000" else "111111")
+    expect(page).to_have_title(re.compile(r"^Error: Enter your security code"))
+    summary = page.locator(".govuk-error-summary")
+    expect(summary.get_by_role("link")).to_have_text(
+        ["The code is not right or has expired. Enter the code your authenticator app shows now"])
+    assert_accessible(page, "the security code page with an error")
+    page.wait_for_timeout(1100)  # django-otp refuses every code for a second after a wrong one
+    enter_security_code(page, totp_code(**officer_authenticator))
+
+    # ... and lands on the work tray.
     expect(page).to_have_url(re.compile(r"/lado/$"))
     assert_styled(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Work tray")
@@ -341,10 +405,12 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, page):
     assert_accessible(page, "the DO's closed cases")
     sign_out(page)
 
-    # The DO Manager reads who opened the case.
+    # The DO Manager reads who opened the case, after setting up two-step verification.
     manager = org.do_manager
     sign_in(page, "do-manager")
+    set_up_two_step(page, check_accessible=True)
     expect(page.get_by_role("heading", level=1)).to_have_text("Work tray")
+    assert_accessible(page, "the work tray with two-step verification just turned on")
     expect(page.get_by_role("navigation", name="Designated Officer").get_by_role("link")).to_have_text(
         ["Work tray", "Log an enquiry", "Retention review", "Access log"])
     page.get_by_role("link", name="Show closed cases").click()
@@ -390,6 +456,7 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, page):
     expect(menu(page).get_by_role("link", name="Designated Officer")).to_have_count(0)
     expect_forbidden(page, case_url, "the IRO")
     assert_accessible(page, "the 403 page for a DO case")
+    assert not blocked, "\n".join(blocked)
 
 
 # --- default deny -------------------------------------------------------------------------
@@ -440,6 +507,7 @@ def test_the_do_pages_are_closed_to_everyone_else(org, superuser, logged_enquiry
     try:
         page = context.new_page()
         sign_in(page, "do-manager")
+        set_up_two_step(page)
         page.goto(f"/lado/{pk}/access-log/")
         expect(page.get_by_role("heading", level=1)).to_have_text("Who has read this case")
         expect(page.locator("tbody tr td:nth-child(3)")).to_have_text(["lado:access-log"])

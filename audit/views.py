@@ -1,0 +1,45 @@
+"""The access log page and its exports. Thin: the log is read by ``selectors.log_entries``."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+
+from . import exports
+from .forms import AccessLogFilterForm
+from .models import AccessLogView
+from .selectors import entries, iter_entries, log_entries, require_log_reader
+
+PAGE_SIZE = 50
+
+
+def access_log(request):
+    """Who read or changed which case: IRO Managers see non-DO cases, the DO Manager DO cases.
+    Every look at the log (page or export) is itself logged."""
+    scopes = require_log_reader(request.user)
+    form = AccessLogFilterForm(request.GET or None, scopes=scopes)
+    valid = form.is_valid() if request.GET else True
+    filters = form.filters() if request.GET and valid else None
+    export = request.GET.get("format", "")
+    qs = log_entries(request.user, filters) if valid else None
+    scope_text = "+".join(sorted(scopes))
+    filter_dict = filters.as_dict() if filters else {}
+    stamp = timezone.localdate().isoformat()
+    if qs is not None and export in ("csv", "xlsx"):
+        total = qs.count()
+        if export == "xlsx" and total > exports.XLSX_MAX_ROWS:
+            form.add_error(None, f"{total:,} entries are too many for a spreadsheet "
+                                 f"(at most {exports.XLSX_MAX_ROWS:,}): narrow the filters or download CSV")
+        else:
+            AccessLogView.objects.create(user=request.user, scopes=scope_text, filters=filter_dict,
+                                         format=export, rows=total)
+            make = exports.csv_response if export == "csv" else exports.xlsx_response
+            return make(f"access-log-{stamp}", iter_entries(qs))
+    page = rows = None
+    if qs is not None:
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = entries(page.object_list)
+        AccessLogView.objects.create(user=request.user, scopes=scope_text, filters=filter_dict,
+                                     format=AccessLogView.Format.PAGE, rows=page.paginator.count)
+    return render(request, "audit/access_log.html", {
+        "form": form, "page": page, "rows": rows, "scopes": scopes,
+    }, status=400 if form.errors else 200)

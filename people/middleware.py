@@ -1,0 +1,88 @@
+"""Security middleware: two-step verification before any page, and the Permissions-Policy header."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from . import two_step
+
+#: Pages an unverified person may still open: signing in and out, and the two-step pages.
+EXEMPT_VIEWS = frozenset({
+    "login",
+    "logout",
+    "accounts:two-step-set-up",
+    "accounts:two-step-verify",
+})
+
+TWO_STEP_API_MESSAGE = (
+    "Two-step verification is needed: enter the code from your authenticator app in the "
+    "browser (or use an API token obtained with otp_token) before using the API.")
+
+
+class TwoStepVerificationMiddleware:
+    """Send a signed-in person who must use two-step verification, and has not entered a code
+    in this session, to enter one (or to set up an authenticator app first).
+
+    Who must: every Designated Officer role, and anyone who has turned two-step verification
+    on. Session-authenticated API calls are refused (403, JSON) rather than redirected.
+    Token-authenticated API calls never reach this check (the user is anonymous here; DRF
+    authenticates the token inside the view), which is why the token endpoint itself asks
+    for the code.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        match = request.resolver_match
+        if (match and match.view_name in EXEMPT_VIEWS) or request.path.startswith(
+                settings.STATIC_URL):
+            return None
+        step = two_step.next_step(request)
+        if step is None:
+            return None
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": TWO_STEP_API_MESSAGE}, status=403)
+        url = reverse("accounts:two-step-verify" if step == two_step.VERIFY
+                      else "accounts:two-step-set-up")
+        return redirect(f"{url}?{urlencode({'next': request.get_full_path()})}")
+
+
+class PermissionsPolicyMiddleware:
+    """Tell browsers that no page here uses the camera, microphone, location and the like."""
+
+    POLICY = ", ".join(f"{feature}=()" for feature in (
+        "accelerometer", "camera", "geolocation", "gyroscope", "magnetometer", "microphone",
+        "payment", "usb"))
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.POLICY)
+        return response
+
+
+def client_ip(request) -> str | None:
+    """The address a request came from, for django-axes' lockout (AXES_CLIENT_IP_CALLABLE).
+
+    Behind ``FOOTPRINT_PROXY_COUNT`` reverse proxies, the address the outermost of them saw
+    (counted from the right of X-Forwarded-For, which a client cannot forge past the proxies);
+    otherwise REMOTE_ADDR.
+    """
+    proxies = settings.FOOTPRINT_PROXY_COUNT
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+                 if part.strip()]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR")

@@ -1,0 +1,112 @@
+"""Two-step verification (an authenticator app's 6-digit code, TOTP via django-otp).
+
+Who must use it: everyone in the Designated Officer team (their cases are allegations against
+adults who work with children), and anyone else who has chosen to turn it on. A session counts
+as verified once a code has been accepted in it (``request.user.is_verified()``).
+"""
+
+from __future__ import annotations
+
+import base64
+
+import qrcode
+import qrcode.image.svg
+from django.contrib.auth.signals import user_logged_in
+from django.db import transaction
+from django.dispatch import receiver
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from . import roles
+
+DEVICE_NAME = "Authenticator app"
+
+#: What an unverified, signed-in person must do next.
+SET_UP = "set-up"
+VERIFY = "verify"
+
+
+def required_for(user) -> bool:
+    """Whether this person's roles make two-step verification compulsory."""
+    return user.has_role(*roles.DO_TEAM)
+
+
+def confirmed_device(user) -> TOTPDevice | None:
+    """The person's authenticator app, once they have confirmed it with a code."""
+    return TOTPDevice.objects.devices_for_user(user, confirmed=True).order_by("pk").first()
+
+
+#: Whether this session's person has an authenticator app (so owes a code), remembered for
+#: people outside the DO team so that their pages cost no extra query. Worked out at each
+#: sign-in; a device set up or removed in this session updates it.
+SESSION_KEY = "footprint_two_step_on"
+
+
+def next_step(request) -> str | None:
+    """For a signed-in session without a code yet: ``VERIFY``, ``SET_UP`` or nothing to do."""
+    user = request.user
+    if not user.is_authenticated or user.is_verified():
+        return None
+    if required_for(user):
+        return VERIFY if confirmed_device(user) is not None else SET_UP
+    has_device = request.session.get(SESSION_KEY)
+    if has_device is None:
+        has_device = request.session[SESSION_KEY] = confirmed_device(user) is not None
+    return VERIFY if has_device else None
+
+
+def remember(request, has_device: bool):
+    """Record in the session that two-step verification was turned on or off in it."""
+    request.session[SESSION_KEY] = has_device
+
+
+@receiver(user_logged_in)
+def _check_on_sign_in(sender, request, user, **kwargs):
+    """Each sign-in asks the database again whether the person has an authenticator app."""
+    if request is not None and hasattr(request, "session"):
+        remember(request, confirmed_device(user) is not None)
+
+
+def pending_device(user) -> TOTPDevice:
+    """The authenticator being set up: the same secret on every visit until it is confirmed."""
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=False).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+
+
+def qr_code_svg(device: TOTPDevice) -> str:
+    """The device's otpauth:// address as an inline SVG QR code (no style attributes, so the
+    Content-Security-Policy needs no 'unsafe-inline'), labelled for screen readers."""
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
+    svg = image.to_string(encoding="unicode")
+    return svg.replace(
+        "<svg ",
+        '<svg class="app-qr-code" role="img" aria-label="QR code to scan with your '
+        'authenticator app" focusable="false" ',
+        1,
+    )
+
+
+def secret_key(device: TOTPDevice) -> str:
+    """The secret as an authenticator app asks for it when typed in: base32, in groups of 4."""
+    key = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(key[i:i + 4] for i in range(0, len(key), 4))
+
+
+def throttled(device: TOTPDevice) -> bool:
+    """Too many wrong codes in a row: the device refuses codes for a few seconds."""
+    allowed, _ = device.verify_is_allowed()
+    return not allowed
+
+
+def check_code(user, device: TOTPDevice, code: str) -> bool:
+    """Whether ``code`` is the device's current code (each code works once; wrong codes slow
+    further tries down). Locks the device row so two tries at once cannot both pass."""
+    with transaction.atomic():
+        locked = TOTPDevice.objects.select_for_update().filter(pk=device.pk, user=user).first()
+        return locked is not None and locked.verify_token(code)
+
+
+def mark_verified(request, device: TOTPDevice):
+    """Record in the session that this person has entered a code from ``device``."""
+    device.refresh_from_db()
+    otp_login(request, device)

@@ -1,0 +1,14 @@
+"""A person's own account pages, under /accounts/ (beside Django's sign-in pages)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("two-step/", views.two_step_overview, name="two-step"),
+    path("two-step/set-up/", views.two_step_set_up, name="two-step-set-up"),
+    path("two-step/verify/", views.two_step_verify, name="two-step-verify"),
+    path("two-step/turn-off/", views.two_step_turn_off, name="two-step-turn-off"),
+]

@@ -1,0 +1,91 @@
+"""A large import in the browser: the IRO Manager uploads a file, follows its progress and
+sees the outcome. The page works without JavaScript (a Check progress button) and with it
+(the page asks for progress and reloads itself when the import has finished). Every page state
+is checked with axe-core against WCAG 2.2 A and AA."""
+
+import re
+
+import pytest
+
+from .conftest import assert_accessible
+from .test_drp_journey import sign_in
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixture skips, or fails under FOOTPRINT_REQUIRE_SERVICES=1
+    expect = None
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+HEADER = ("reference,case_type,child_references,team,raised_on,start_stage,themes,status,"
+          "closed_on,closed_at_stage")
+
+
+@pytest.fixture
+def background_imports(settings):
+    """Every file counts as large; with no broker the job runs in a thread of the server."""
+    settings.FOOTPRINT_IMPORT_INLINE_MAX_BYTES = 10
+    settings.FOOTPRINT_IMPORT_IN_THREAD = True
+
+
+@pytest.fixture
+def running_job(org):
+    """A job part-way through: 5,000 rows checked, 1,500 written (as its cache entry says)."""
+    from imports import services
+    from imports.models import ImportJob
+
+    job = ImportJob.objects.create(kind="drp", filename="ten-years.csv", uploaded_by=org.iro_manager,
+                                   status=ImportJob.Status.RUNNING)
+    services.cache.set(services._progress_key(job.pk), {"checked": 5000, "written": 1500})
+    yield job
+    services.cache.delete(services._progress_key(job.pk))
+
+
+def test_a_running_import_shows_its_progress_without_javascript(org, running_job, browser, live_server):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        sign_in(page, "iro-manager")
+        page.goto(f"/imports/jobs/{running_job.pk}/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Import of ten-years.csv")
+        expect(page.locator("#import-status")).to_contain_text("1,500 of 5,000 rows written")
+        check = page.get_by_role("button", name="Check progress")
+        expect(check).to_be_visible()
+        check.click()
+        expect(page.locator("#import-status")).to_contain_text("Importing")
+    finally:
+        context.close()
+
+
+def test_a_running_import_updates_itself_with_javascript(org, running_job, page):
+    from imports import services
+
+    sign_in(page, "iro-manager")
+    page.goto(f"/imports/jobs/{running_job.pk}/")
+    expect(page.locator("#import-status")).to_contain_text("1,500 of 5,000 rows written")
+    assert_accessible(page, "a running import")
+    # The job moves on (its progress lives in this process's cache, as the server's does).
+    services.cache.set(services._progress_key(running_job.pk), {"checked": 5000, "written": 3500})
+    expect(page.locator("#import-status")).to_contain_text("3,500 of 5,000 rows written")
+
+
+def test_an_uploaded_file_is_followed_to_its_outcome(org, background_imports, page, tmp_path):
+    rows = [f"BIG-{n},CLA,C00000{1 + n % 2},north-1,2024-05-0{1 + n % 9},informal,placement,"
+            f"resolved,2024-06-0{1 + n % 9},stage-1" for n in range(40)]
+    path = tmp_path / "forty.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    sign_in(page, "iro-manager")
+    page.goto("/imports/")
+    assert_accessible(page, "the import page")
+    page.get_by_label("DRPs").check()
+    page.get_by_label("File", exact=True).set_input_files(str(path))
+    page.get_by_role("button", name="Import").click()
+    # The job page: it polls, then reloads itself with the outcome.
+    expect(page).to_have_url(re.compile(r"/imports/jobs/\d+/$"))
+    expect(page.locator(".govuk-panel__title")).to_have_text("Import finished", timeout=30_000)
+    expect(page.locator("#created")).to_have_text("40")
+    assert_accessible(page, "a finished import")
