@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from . import two_step
 
@@ -86,3 +87,28 @@ def client_ip(request) -> str | None:
     if proxies and len(forwarded) >= proxies:
         return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR")
+
+
+class IdleTimeoutMiddleware:
+    """Keep a signed-in session alive while it is used, writing it at most once a minute.
+
+    Sessions last SESSION_COOKIE_AGE from their last save. Saving on every request
+    (SESSION_SAVE_EVERY_REQUEST) made each page three statements and a write longer; marking
+    the session modified only when its last refresh is over ``SESSION_REFRESH_SECONDS`` old
+    gives the same sign-out after inactivity, to within that minute.
+    """
+
+    KEY = "_refreshed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # After the view, so that signing in counts as the first refresh; only for a session
+        # that exists (an API call signed with a token has none and must not get one).
+        if request.session.session_key and request.user.is_authenticated:
+            now = int(timezone.now().timestamp())
+            if now - request.session.get(self.KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+                request.session[self.KEY] = now  # marks it modified: saved, and its age restarts
+        return response

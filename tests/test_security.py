@@ -133,7 +133,8 @@ def test_session_cookies_are_http_only_lax_and_end_with_the_browser(org, client)
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
     assert cookie["max-age"] == "" and cookie["expires"] == ""  # a browser-session cookie
-    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert "people.middleware.IdleTimeoutMiddleware" in settings.MIDDLEWARE
     assert settings.CSRF_COOKIE_HTTPONLY
 
 
@@ -153,6 +154,40 @@ def test_an_idle_session_is_signed_out_and_activity_keeps_it_alive(org, client):
         response = client.get("/drps/")
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/?next=/drps/")
+
+
+def test_a_session_in_use_is_written_at_most_once_a_minute(org, client):
+    """Pages read the session; they write it again only when its last refresh is a minute old."""
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    start = timezone.now()
+    with mock.patch("django.utils.timezone.now", return_value=start):
+        sign_in(client, "iro")
+    def session_writes(at):
+        with mock.patch("django.utils.timezone.now", return_value=at), \
+                CaptureQueriesContext(connection) as queries:
+            assert client.get("/drps/").status_code == 200
+        return sum("django_session" in q["sql"] and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))
+                   for q in queries)
+
+    assert session_writes(start + timedelta(seconds=10)) == 0
+    assert session_writes(start + timedelta(seconds=50)) == 0
+    assert session_writes(start + timedelta(seconds=70)) == 1
+    expiry = Session.objects.get().expire_date
+    assert expiry == start + timedelta(seconds=70) + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+
+
+def test_an_api_call_with_a_token_makes_no_session(org):
+    from django.contrib.sessions.models import Session
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=org.iro).key}")
+    assert api.get("/api/drps/").status_code == 200
+    assert not Session.objects.exists()
 
 
 def test_production_settings_read_the_environment_and_secure_the_cookies():

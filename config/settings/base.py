@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "people.middleware.IdleTimeoutMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -138,12 +139,15 @@ AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "code"]
 # Behind a reverse proxy: how many proxies append to X-Forwarded-For (0 = use REMOTE_ADDR).
 FOOTPRINT_PROXY_COUNT = int(os.environ.get("FOOTPRINT_PROXY_COUNT", "0"))
 
-# Signed out after this many minutes without a request (each request restarts the clock),
+# Signed out after this many minutes without a request (a request restarts the clock),
 # and when the browser closes.
 # Database sessions whose store treats a forged sessionid cookie (say, a NUL byte) as none.
 SESSION_ENGINE = "workflows.sessions"
 SESSION_COOKIE_AGE = int(os.environ.get("FOOTPRINT_SESSION_IDLE_MINUTES", "30")) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Used sessions are saved again at most once a minute (people.middleware.IdleTimeoutMiddleware),
+# not on every request, so the sign-out comes 29 to 30 idle minutes after the last request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
