@@ -8,4 +8,4 @@ class PeopleConfig(AppConfig):
     verbose_name = "People and organisation"
 
     def ready(self):
-        from . import two_step  # noqa: F401  (connects its sign-in signal receiver)
+        from . import middleware, two_step  # noqa: F401  (connect their sign-in signal receivers)

@@ -3,6 +3,8 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -89,6 +91,19 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
+def mark_refreshed(session) -> None:
+    """The session has just been saved, or is about to be: its age restarts now."""
+    session[IdleTimeoutMiddleware.KEY] = int(timezone.now().timestamp())
+
+
+@receiver(user_logged_in)
+def _signing_in_refreshes(sender, request, user, **kwargs):
+    """Signing in saves the session: count it as the first refresh (so the next page,
+    whichever way the person signed in, does not write it again)."""
+    if request is not None and hasattr(request, "session"):
+        mark_refreshed(request.session)
+
+
 class IdleTimeoutMiddleware:
     """Keep a signed-in session alive while it is used, writing it at most once a minute.
 
@@ -110,5 +125,5 @@ class IdleTimeoutMiddleware:
         if request.session.session_key and request.user.is_authenticated:
             now = int(timezone.now().timestamp())
             if now - request.session.get(self.KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
-                request.session[self.KEY] = now  # marks it modified: saved, and its age restarts
+                mark_refreshed(request.session)  # marks it modified: saved, and its age restarts
         return response
