@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 
 from children.selectors import children_visible_to
 from people import roles
+from workflows import transitions
 from workflows.audit import record_read
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
@@ -170,10 +171,17 @@ def drp_transition(request, pk, transition):
     drp = drp_for(request.user, pk)
     if request.method != "POST":
         return redirect("drp:detail", pk=drp.pk)
-    _, make_form, call, success = TRANSITIONS[transition]
+    move, make_form, call, success = TRANSITIONS[transition]
     form = make_form(request.POST, drp)
     status = 200
     refusal = None
+    try:
+        # The DRP's status (409), then the person's role (403), before the form (400).
+        transitions.check(DisputeResolutionFlow(drp), move, request.user,
+                          refusal=services.refusal(drp, services.MOVE_VERBS[move]))
+    except TransitionRefused as exc:
+        return render(request, "drp/detail.html",
+                      _detail_context(request, drp, refusal=exc.message), status=409)
     if form.is_valid():
         try:
             call(drp, request.user, form.cleaned_data)

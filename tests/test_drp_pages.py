@@ -212,3 +212,20 @@ def test_reference_data_is_editable_in_the_admin(client, org):
                                                      "active": "on"})
     assert response.status_code == 302
     assert Theme.objects.filter(slug="missing-education").exists()
+
+
+def test_a_page_move_is_refused_for_status_or_role_before_the_form_is_read(org, client):
+    """As in the API: 409 for the status, then 403 for the role, before any 400."""
+    from drp import services
+    from drp.models import Theme
+
+    drp = services.drp_raise(actor=org.iro, children=[org.child], case_type="CLA",
+                             concern="Drift in the plan.", themes=[Theme.objects.first()])
+    client.force_login(org.social_worker)
+    assert client.post(f"/drps/{drp.pk}/escalate/", {}).status_code == 403
+    assert client.post(f"/drps/{drp.pk}/respond/", {}).status_code == 400  # theirs: the form counts
+    client.force_login(org.iro)
+    assert client.post(f"/drps/{drp.pk}/respond/", {}).status_code == 403
+    services.drp_withdraw(drp=drp, actor=org.iro, reason="Sorted at the review.")
+    response = client.post(f"/drps/{drp.pk}/escalate/", {})
+    assert response.status_code == 409 and "withdrawn, so it cannot be escalated" in response.content.decode()
