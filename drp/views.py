@@ -12,6 +12,7 @@ from workflows import transitions
 from workflows.audit import record_read
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
+from workflows.forms import add_errors
 from workflows.transitions import available
 
 from . import services
@@ -106,7 +107,7 @@ def drp_raise(request):
                     stage=data["stage"], raised_on=data["raised_on"],
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, f"{drp.reference} raised")
                 return redirect("drp:detail", pk=drp.pk)
@@ -118,14 +119,6 @@ def drp_raise(request):
             initial = {"children": child.reference, "case_type": child.status}
         form = RaiseForm(initial=initial, children_qs=children_qs)
     return render(request, "drp/raise.html", {"form": form})
-
-
-def _add_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _detail_context(request, drp, forms=None, refusal=None):
@@ -188,7 +181,7 @@ def drp_transition(request, pk, transition):
         except TransitionRefused as exc:
             refusal, status = exc.message, 409
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
             status = 400
         else:
             messages.success(request, success)

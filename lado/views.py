@@ -20,6 +20,7 @@ from children.selectors import children_visible_to
 from workflows.audit import record_read
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
+from workflows.forms import add_errors
 
 from . import services
 from .flows import EnquiryFlow, unmet_condition
@@ -51,16 +52,8 @@ from .selectors import (
 from .services import require_do_manager, require_do_team
 
 STATUS_NAMES = dict(Enquiry.Status.choices)
-
-
-def _add_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            if field == "received_at" and "received_on" in form.fields:
-                field = "received_on"
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+#: The service checks the enquiry's received_at; the forms ask for the date it was received.
+RENAMED_ERRORS = {"received_at": "received_on"}
 
 
 # --- Work tray and logging -------------------------------------------------------------------
@@ -92,7 +85,7 @@ def log_enquiry(request):
             try:
                 enquiry = services.enquiry_log(actor=request.user, **form.service_data())
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc, RENAMED_ERRORS)
             else:
                 messages.success(request, f"{enquiry.reference} logged")
                 earlier, later = subject_history(enquiry)
@@ -271,7 +264,7 @@ def case_form(request, pk, form_slug):
             except TransitionRefused as exc:
                 refusal, status, form = exc.message, 409, None
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc, RENAMED_ERRORS)
             else:
                 messages.success(request, spec.success)
                 if form_slug == "destroy":
@@ -308,7 +301,7 @@ def action_update(request, pk, action_pk):
             except TransitionRefused as exc:
                 refusal, status, form = exc.message, 409, None
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc, RENAMED_ERRORS)
             else:
                 messages.success(request, "Action updated")
                 return redirect("lado:detail", pk=enquiry.pk)

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 
 from workflows.audit import record_read
 from workflows.exceptions import TransitionRefused
+from workflows.forms import add_errors
 
 from . import selectors, services
 from .forms import DecisionForm, RedactionForm, StartForm
@@ -20,14 +21,6 @@ from .models import SubjectAccessRequest
 from .records import Redactor
 
 Kind = SubjectAccessRequest.Kind
-
-
-def _add_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def request_list(request):
@@ -60,7 +53,7 @@ def request_start(request):
                         actor=request.user, requester_name=data["requester_name"], received_on=data["received_on"],
                         **({"child": picked[0]} if is_child else {"enquiry": picked[0]}))
                 except ValidationError as exc:
-                    _add_errors(form, exc)
+                    add_errors(form, exc)
                 else:
                     messages.success(request, f"{sar.reference} started")
                     return redirect("subject_access:detail", pk=sar.pk)
@@ -111,7 +104,7 @@ def request_redactions(request, pk):
                 services.request_set_redactions(actor=request.user, sar=sar, keys=form.cleaned_data["redact"],
                                                 terms=form.cleaned_data["terms"])
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, "Redactions saved")
                 return redirect("subject_access:detail", pk=sar.pk)
@@ -132,7 +125,7 @@ def request_decision(request, pk):
             try:
                 decision = services.decision_record(actor=request.user, sar=sar, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, f"Decision recorded: {decision.get_decision_display().lower()}")
                 return redirect("subject_access:detail", pk=sar.pk)

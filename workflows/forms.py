@@ -54,3 +54,14 @@ class NamedErrorsMixin:
             if isinstance(field, forms.ModelMultipleChoiceField):
                 field.error_messages["invalid_choice"] = f"Select valid options for {label.lower()}"
                 field.error_messages["invalid_pk_value"] = f"Select valid options for {label.lower()}"
+
+
+def add_errors(form: forms.Form, exc: ValidationError, renamed: dict[str, str] | None = None) -> None:
+    """Show a service's ValidationError on the form that sent it: each message on its field
+    (``renamed`` maps a model field to the form field that sets it), the rest above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for name, errors in exc.message_dict.items():
+        name = (renamed or {}).get(name, name)
+        form.add_error(name if name in form.fields else None, errors)
