@@ -3,8 +3,10 @@
 DRPs themselves are changed only through the services (pages and API), never in the admin,
 so every change passes the state machine and lands on the timeline."""
 
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 
+from . import clocks
 from .models import Stage, Theme
 
 
@@ -22,6 +24,24 @@ class StageAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("addressed_to")
+
+    def changelist_view(self, request, extra_context=None):
+        """Say what the formal stages add up to, and warn when that is over the overall limit
+        (each formal stage's deadline is then cut short at the overall deadline)."""
+        if request.method == "GET":
+            stages = list(Stage.objects.all())
+            total = clocks.formal_ladder_total(stages)
+            limit = settings.DRP_OVERALL_WORKING_DAYS
+            if clocks.ladder_fits(stages):
+                self.message_user(request, f"The formal stages add up to {total} working days, "
+                                           f"within the overall limit of {limit}.", messages.INFO)
+            else:
+                self.message_user(
+                    request, f"The formal stages add up to {total} working days, more than the "
+                             f"overall limit of {limit} (IRO Handbook 6.2). A DRP escalated "
+                             "through every stage will have later stages' deadlines cut short at "
+                             "the overall deadline.", messages.WARNING)
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(Theme)

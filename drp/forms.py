@@ -98,10 +98,16 @@ class RespondForm(ActionForm):
         help_text="What will be done, by whom and by when.",
         error_messages={"required": "Enter your response"},
     )
+    agreed_by = RealDateField(
+        label="Agreed by (optional)", required=False,
+        help_text="The date by which what you have agreed will be done. The IRO is reminded to "
+                  "check it happened.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = self.make_helper(Field.textarea("response", label_size=Size.SMALL), button="Send response")
+        self.helper = self.make_helper(Field.textarea("response", label_size=Size.SMALL),
+                                       Field("agreed_by"), button="Send response")
 
 
 class EscalateForm(ActionForm):

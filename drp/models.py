@@ -20,7 +20,9 @@ class Stage(models.Model):
         help_text="Who answers a DRP at this stage, found from the child's allocation.",
     )
     working_days = models.PositiveSmallIntegerField(
-        default=20, help_text="Response timescale in working days from the start of the stage."
+        default=5, help_text="Response timescale in working days from the start of the stage. "
+        "Formal stages together should not exceed the overall limit (20 working days, IRO "
+        "Handbook 6.2); a formal stage's deadline is never later than the overall deadline."
     )
     is_formal = models.BooleanField(
         default=True, help_text="Formal stages count towards the overall formal time limit."
@@ -83,6 +85,9 @@ class DisputeResolution(models.Model):
     stage_due_date = models.DateField(db_index=True)
     formal_started_on = models.DateField(null=True, blank=True)
     overall_due_date = models.DateField(null=True, blank=True, db_index=True)
+    review_due_date = models.DateField(
+        null=True, blank=True,
+        help_text="While the DRP awaits the IRO's review of a response: by when they resolve or escalate.")
     referred_to_cafcass = models.BooleanField(default=False)
     referred_to_cafcass_on = models.DateField(null=True, blank=True)
     outcome = models.TextField(blank=True)
@@ -107,6 +112,9 @@ class DisputeResolution(models.Model):
             models.Index(fields=["overall_due_date", "id"], name="drp_open_overall_due",
                          condition=models.Q(status__in=["awaiting_response", "awaiting_review"],
                                             overall_due_date__isnull=False)),
+            # The reminder sweep's review clock: answered DRPs waiting on the IRO.
+            models.Index(fields=["review_due_date", "id"], name="drp_awaiting_review_due",
+                         condition=models.Q(status="awaiting_review", review_due_date__isnull=False)),
             # The monthly report's Cafcass referrals: a handful of rows, never the whole table.
             models.Index(fields=["referred_to_cafcass_on"], name="drp_cafcass_referred_on",
                          condition=models.Q(referred_to_cafcass=True)),
@@ -124,7 +132,19 @@ class DisputeResolution(models.Model):
         return Clock.of("Stage response due", due, on)
 
     def overall_clock(self, on=None) -> Clock:
-        return Clock.of("Formal process due", self.overall_due_date if self.is_open else None, on)
+        from .clocks import RAISED, timescale_from
+
+        label = "Overall limit due" if timescale_from() == RAISED else "Formal process due"
+        return Clock.of(label, self.overall_due_date if self.is_open else None, on)
+
+    def review_clock(self, on=None) -> Clock:
+        due = self.review_due_date if self.status == self.Status.AWAITING_REVIEW else None
+        return Clock.of("IRO review due", due, on)
+
+    def clocks(self, on=None) -> list[Clock]:
+        """Every clock running now, in the order a person reads them."""
+        return [clock for clock in (self.stage_clock(on), self.review_clock(on), self.overall_clock(on))
+                if clock.due is not None]
 
 
 class StageRecord(models.Model):
@@ -142,6 +162,9 @@ class StageRecord(models.Model):
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    agreed_by = models.DateField(
+        null=True, blank=True,
+        help_text="The date by which the responder agreed the actions would be done (optional).")
     ended_on = models.DateField(null=True, blank=True)
     history = HistoricalRecords()
 
@@ -151,6 +174,9 @@ class StageRecord(models.Model):
             # The reminder sweep looks only at stages still waiting for a response (see bench/README.md).
             models.Index(fields=["due_date", "id"], name="drp_stagerecord_running_due",
                          condition=models.Q(ended_on__isnull=True, responded_on__isnull=True)),
+            # Agreed-by dates the IRO is reminded to check.
+            models.Index(fields=["agreed_by", "id"], name="drp_stagerecord_agreed_by",
+                         condition=models.Q(agreed_by__isnull=False)),
         ]
 
 

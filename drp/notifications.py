@@ -35,10 +35,25 @@ def drp_escalated(drp, actor, reason: str):
            context=_context(drp, actor=actor, reason=reason))
 
 
+def next_step(drp) -> str:
+    """What the IRO should consider (a phrase after "consider")  when a stage has not resolved things: escalate while the ladder
+    goes higher; at the top, refer a looked-after child to Cafcass, or for any child consider
+    a complaint on their behalf or an advocate (IRO Handbook 6.3-6.5)."""
+    from .models import Stage
+
+    if Stage.objects.filter(order__gt=drp.stage.order).exists():
+        return "escalating the DRP"
+    if drp.case_type == "CLA" and not drp.referred_to_cafcass:
+        return ("referring the child to Cafcass (this is the last stage of the procedure), or "
+                "helping the child make a complaint or get an advocate")
+    return ("helping the child make a complaint or get an advocate (this is the last stage of "
+            "the procedure)")
+
+
 def drp_responded(drp, actor, response: str):
-    """The IRO who raised it."""
+    """The IRO who raised it, with the date their review is due."""
     notify(recipients=[drp.raised_by], kind="drp-responded", link=_link(drp),
-           context=_context(drp, actor=actor, response=response))
+           context=_context(drp, actor=actor, response=response, next_step=next_step(drp)))
 
 
 def drp_resolved(drp, actor):

@@ -37,7 +37,7 @@ class DisputeResolutionListSerializer(serializers.ModelSerializer):
         model = DisputeResolution
         fields = [
             "id", "reference", "case_type", "children", "themes", "stage", "status", "raised_on",
-            "stage_started_on", "stage_due_date", "overall_due_date", "closed_on",
+            "stage_started_on", "stage_due_date", "overall_due_date", "review_due_date", "closed_on",
             "closed_at_stage", "referred_to_cafcass",
         ]
 
@@ -85,6 +85,12 @@ class RaiseSerializer(serializers.Serializer):
 
 class RespondSerializer(serializers.Serializer):
     response = serializers.CharField(max_length=10000)
+    agreed_by = serializers.DateField(
+        required=False, allow_null=True,
+        help_text="Optional: the date by which what is agreed will be done (today or later).")
+
+    def validate_agreed_by(self, value):
+        return checked_date(value, "The agreed-by date", future=True)
 
 
 class EscalateSerializer(serializers.Serializer):

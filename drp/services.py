@@ -4,9 +4,8 @@ moves the state machine, records history with a reason, and appends one timeline
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -14,7 +13,6 @@ from children.models import CaseType, Child
 from people import roles
 from people.models import User
 from people.selectors import holder_of_role_for_team
-from workflows.calendar import add_working_days
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
 from workflows.history import save_with_history
@@ -22,7 +20,7 @@ from workflows.models import ReferenceSequence
 from workflows.transitions import perform
 from workflows.validation import require_text
 
-from . import notifications
+from . import clocks, notifications
 from .flows import DisputeResolutionFlow
 from .models import DisputeResolution, Stage, StageRecord, Theme, TimelineEvent
 
@@ -70,15 +68,26 @@ def _current_stage_record(drp: DisputeResolution) -> StageRecord | None:
     return drp.stage_records.filter(ended_on__isnull=True).order_by("-started_on", "-id").first()
 
 
-def _start_stage(drp: DisputeResolution, stage: Stage, started_on: date, children: list[Child]) -> None:
-    """Point the DRP at ``stage`` with fresh clocks and the addressee found for it."""
+def start_stage_clocks(drp: DisputeResolution, stage: Stage, started_on: date) -> None:
+    """Point the DRP at ``stage`` with its clocks (``drp.clocks``): the overall limit once it
+    starts, then the stage's own deadline, never after the overall one. The importer uses it
+    too, so an imported DRP's clocks follow the same rule."""
     drp.stage = stage
     drp.stage_started_on = started_on
-    drp.stage_due_date = add_working_days(started_on, stage.working_days)
-    drp.addressee = find_addressee(stage, drp.team_id, children)
+    drp.review_due_date = None
     if stage.is_formal and drp.formal_started_on is None:
         drp.formal_started_on = started_on
-        drp.overall_due_date = add_working_days(started_on, settings.DRP_OVERALL_WORKING_DAYS)
+    if drp.overall_due_date is None:
+        drp.overall_due_date = clocks.overall_due(clocks.overall_start(
+            raised_on=drp.raised_on, formal_started_on=drp.formal_started_on))
+    drp.stage_due_date = clocks.stage_due(working_days=stage.working_days, is_formal=stage.is_formal,
+                                          started_on=started_on, overall_due_date=drp.overall_due_date)
+
+
+def _start_stage(drp: DisputeResolution, stage: Stage, started_on: date, children: list[Child]) -> None:
+    """Point the DRP at ``stage`` with fresh clocks and the addressee found for it."""
+    start_stage_clocks(drp, stage, started_on)
+    drp.addressee = find_addressee(stage, drp.team_id, children)
 
 
 def _open_stage_record(drp: DisputeResolution, actor: User, reason: str) -> None:
@@ -151,16 +160,28 @@ def drp_raise(
     return drp
 
 
+#: An agreed-by date further ahead than this is a typing mistake, not a plan.
+AGREED_BY_MAX_DAYS = 2 * 366
+
+
 @transaction.atomic
-def drp_respond(*, drp: DisputeResolution, actor: User, response: str) -> DisputeResolution:
-    """The addressee answers the challenge at the current stage."""
+def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
+                agreed_by: date | None = None) -> DisputeResolution:
+    """The addressee answers the challenge at the current stage: what will be done and,
+    optionally, the date it is agreed to be done by. The IRO's review clock starts."""
     drp = _lock(drp)
     perform(DisputeResolutionFlow(drp), "respond", actor, refusal=refusal(drp, "responded to"))
     require_text(response=response)
+    on = today()
+    if agreed_by is not None and not on <= agreed_by <= on + timedelta(days=AGREED_BY_MAX_DAYS):
+        raise ValidationError({"agreed_by": "The agreed-by date must be today or later, and "
+                                            "within two years."})
     _close_stage_record(drp, actor, "Responded", response=response.strip(),
-                        responded_on=today(), responded_by=actor)
+                        responded_on=on, responded_by=actor, agreed_by=agreed_by)
+    drp.review_due_date = clocks.review_due(on)
     save_with_history(drp, actor, "Responded")
-    _record(drp, actor, Action.RESPONDED, note=response.strip(), from_stage=drp.stage.key,
+    note = response.strip() + (f"\n\nAgreed by {agreed_by:%-d %B %Y}." if agreed_by else "")
+    _record(drp, actor, Action.RESPONDED, note=note, from_stage=drp.stage.key,
             to_stage=drp.stage.key)
     notifications.drp_responded(drp, actor, response.strip())
     return drp
@@ -204,6 +225,7 @@ def _close(drp: DisputeResolution, actor: User, transition: str, verb: str, reas
         setattr(drp, name, value)
     drp.closed_on = on
     drp.closed_at_stage = drp.stage
+    drp.review_due_date = None
     _close_stage_record(drp, actor, action.label, ended_on=on)
     save_with_history(drp, actor, reason)
     _record(drp, actor, action, note=reason, from_stage=drp.stage.key)

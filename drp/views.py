@@ -15,7 +15,7 @@ from workflows.exceptions import TransitionRefused
 from workflows.forms import add_errors
 from workflows.transitions import available
 
-from . import services
+from . import clocks, services
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
 from .forms import EscalateForm, RaiseForm, ReasonForm, ResolveForm, RespondForm
@@ -139,6 +139,9 @@ def _detail_context(request, drp, forms=None, refusal=None):
         "refusal": refusal,
         "stage_clock": drp.stage_clock(on),
         "overall_clock": drp.overall_clock(on),
+        "review_clock": drp.review_clock(on),
+        "timescale": clocks.timescale_description(),
+        "agreed": [record for record in drp.stage_records.all() if record.agreed_by],
         "stage_names": stage_names,
         "timeline": [
             {"event": event, "from_stage": stage_names.get(event.from_stage, event.from_stage),

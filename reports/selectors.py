@@ -19,8 +19,10 @@ Definitions (shown on the pages too):
 * **Stage reached**: a DRP's current stage, the highest it has reached (stages only go up).
 * **Time to resolution**: working days (``workflows.calendar``) from ``raised_on`` to
   ``closed_on`` for DRPs *resolved* (not withdrawn) in the month. **Within timescale**: resolved
-  within ``settings.DRP_OVERALL_WORKING_DAYS`` (default 20) working days of being raised, the
-  20-working-day timescale of the IRO Handbook (6.2).
+  on or before the DRP's overall deadline, the 20-working-day limit of the IRO Handbook (6.2),
+  counted from the first formal stage or from the date raised as ``FOOTPRINT_DRP_TIMESCALE_FROM``
+  says (``drp.clocks``, the rule the DRP's own clock and reminders use); DRPs resolved before
+  any formal stage have no overall clock under the first and are counted apart.
 * **Theme spike**: a theme's count this month is at least :data:`SPIKE_MIN_COUNT` (3) *and* at
   least :data:`SPIKE_FACTOR` (2) times its mean monthly count over the previous 11 months
   (zero months included).
@@ -48,6 +50,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 
 from children.models import CaseType
+from drp import clocks as drp_clocks
 from drp.models import DisputeResolution, Stage, Theme
 from lado import conf as lado_conf
 from lado import selectors as lado_selectors
@@ -241,20 +244,29 @@ def working_days_for(pairs: list[tuple[date, date]]) -> list[int]:
 
 
 def resolution_times(period: Period) -> dict:
-    """Median working days from raised to resolved, and the share resolved within
-    ``settings.DRP_OVERALL_WORKING_DAYS`` working days of being raised, for DRPs resolved in
-    the period. Counts working days in Python over that month's resolved DRPs only (one query)."""
-    limit = settings.DRP_OVERALL_WORKING_DAYS
-    pairs = list(_closed_in(period).filter(status=DisputeResolution.Status.RESOLVED)
-                 .values_list("raised_on", "closed_on"))
-    days = working_days_for(pairs)
-    within = sum(1 for d in days if d <= limit)
+    """Median working days from raised to resolved, for DRPs resolved in the period, and the
+    share resolved inside the overall limit by the same rule as the DRP's own clock
+    (``drp.clocks``: from the first formal stage, or from the date raised, as
+    ``FOOTPRINT_DRP_TIMESCALE_FROM`` says). DRPs resolved before any formal stage ran have no
+    overall clock when it runs from the first formal stage: they are counted apart. Counts
+    working days in Python over that month's resolved DRPs only (one query)."""
+    rows = list(_closed_in(period).filter(status=DisputeResolution.Status.RESOLVED)
+                .values_list("raised_on", "closed_on", "overall_due_date"))
+    days = working_days_for([(raised, closed) for raised, closed, _ in rows])
+    timed = [drp_clocks.closed_within_timescale(closed_on=closed, overall_due_date=due)
+             for _, closed, due in rows]
+    with_clock = [within for within in timed if within is not None]
+    within = sum(with_clock)
     return {
         "resolved": len(days),
         "median_working_days": statistics.median(days) if days else None,
+        "with_overall_clock": len(with_clock),
+        "before_formal_stage": len(timed) - len(with_clock),
         "within_timescale": within,
-        "within_timescale_percent": percent(within, len(days)),
-        "timescale_working_days": limit,
+        "within_timescale_percent": percent(within, len(with_clock)),
+        "timescale_working_days": settings.DRP_OVERALL_WORKING_DAYS,
+        "timescale_from": drp_clocks.timescale_from(),
+        "timescale_rule": drp_clocks.timescale_description(),
     }
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from drp import clocks as drp_clocks
 from drp.models import DisputeResolution, Stage, Theme
 from lado.models import Category, Enquiry, ReferralSource, Sector, SettingType
 from positive_practice.models import PositivePractice
@@ -20,10 +21,16 @@ def drp(org, raised_on: date, case_type="CLA", stage="informal", themes=("drift-
         cafcass_on: date | None = None) -> DisputeResolution:
     st = Stage.objects.get(key=stage)
     status = status or (RESOLVED if closed_on else DisputeResolution.Status.AWAITING_RESPONSE)
+    # The overall clock as drp.services starts it (drp.clocks): from the first formal stage, or
+    # from the date raised, as the setting says.
+    formal_on = raised_on if st.is_formal else None
+    overall_due = drp_clocks.overall_due(drp_clocks.overall_start(raised_on=raised_on,
+                                                                 formal_started_on=formal_on))
     d = DisputeResolution.objects.create(
         reference=f"DRP-T{next(_seq):05d}", case_type=case_type, concern="x", team=team or org.team,
         raised_by=raised_by or org.iro, raised_on=raised_on, stage=st, status=status,
         stage_started_on=raised_on, stage_due_date=raised_on + timedelta(days=28),
+        formal_started_on=formal_on, overall_due_date=overall_due,
         closed_on=closed_on, closed_at_stage=st if closed_on else None,
         referred_to_cafcass=bool(cafcass_on), referred_to_cafcass_on=cafcass_on,
     )

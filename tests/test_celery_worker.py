@@ -167,7 +167,8 @@ def _sweep_day(monkeypatch, day: date) -> None:
 
 def drp_due_on(org, due: date) -> DisputeResolution:
     """A DRP raised at Stage 2 on the working day that makes its stage response, and the overall
-    formal limit, fall due on ``due`` (both are 20 working days)."""
+    formal limit, fall due on ``due`` (a ladder whose Stage 2 takes the whole 20 working days)."""
+    Stage.objects.filter(key="stage-2").update(working_days=20)
     stage = Stage.objects.get(key="stage-2")
     raised = due - timedelta(days=20)
     while add_working_days(raised, stage.working_days) != due:

@@ -50,7 +50,8 @@ def test_stages_list_the_default_ladder(org):
     stages = client_for(org.iro).get("/api/drp/stages/").json()
     assert [s["key"] for s in stages] == ["informal", "stage-1", "stage-2", "stage-3", "stage-4", "stage-5"]
     assert stages[0] == {"key": "informal", "name": "Informal",
-                         "addressed_to": ["social-worker", "team-manager"], "working_days": 20}
+                         "addressed_to": ["social-worker", "team-manager"], "working_days": 10}
+    assert {s["working_days"] for s in stages[1:]} == {5}
     assert stages[2]["addressed_to"] == ["service-manager"]
 
 
@@ -65,7 +66,7 @@ def test_raise_returns_201_with_the_documented_shape(org):
     body = response.json()
     assert set(body) == {"id", "reference", "case_type", "children", "themes", "stage", "status",
                          "raised_on", "stage_started_on", "stage_due_date", "overall_due_date",
-                         "closed_on", "closed_at_stage", "referred_to_cafcass", "timeline"}
+                         "review_due_date", "closed_on", "closed_at_stage", "referred_to_cafcass", "timeline"}
     assert body["children"] == [org.child.pk, org.sibling.pk]
     assert sorted(body["themes"]) == ["drift-and-delay", "placement"]
     assert (body["stage"], body["status"]) == ("informal", "awaiting_response")
@@ -77,7 +78,9 @@ def test_raise_returns_201_with_the_documented_shape(org):
 
 def test_raise_at_a_stage_on_a_past_date(org):
     body = raise_via_api(org, stage="stage-2", raised_on="2026-04-01").json()
-    assert (body["stage"], body["raised_on"], body["stage_due_date"]) == ("stage-2", "2026-04-01", "2026-05-01")
+    # Stage 2's 5 working days skip Good Friday and Easter Monday; the overall limit is 20.
+    assert (body["stage"], body["raised_on"], body["stage_due_date"], body["overall_due_date"]) == (
+        "stage-2", "2026-04-01", "2026-04-10", "2026-05-01")
 
 
 @pytest.mark.parametrize("field,value", [

@@ -34,8 +34,8 @@ def test_raising_starts_informal_addressed_to_the_allocated_social_worker(org):
     assert drp.stage.key == "informal"
     assert drp.addressee == org.social_worker
     assert drp.team == org.team
-    # 20 working days from Monday 23 November 2026 is Monday 21 December 2026.
-    assert drp.stage_due_date == date(2026, 12, 21)
+    # The informal stage's default 10 working days from Monday 23 November 2026: Monday 7 December.
+    assert drp.stage_due_date == date(2026, 12, 7)
     # The formal clock has not started at the informal stage.
     assert drp.overall_due_date is None
     event = drp.timeline.get()
@@ -46,8 +46,9 @@ def test_raising_at_a_formal_stage_starts_the_overall_clock(org):
     with as_of(date(2026, 12, 14)):
         drp = raise_drp(org, stage=stage("stage-2"))
     assert drp.addressee == org.service_manager
-    # Skips Christmas Day, the Boxing Day substitute (28th) and New Year's Day.
-    assert drp.stage_due_date == date(2027, 1, 14)
+    # A formal stage's default 5 working days: Monday 21 December.
+    assert drp.stage_due_date == date(2026, 12, 21)
+    # The overall 20 skip Christmas Day, the Boxing Day substitute (28th) and New Year's Day.
     assert drp.overall_due_date == date(2027, 1, 14)
     assert drp.formal_started_on == date(2026, 12, 14)
 
@@ -55,7 +56,8 @@ def test_raising_at_a_formal_stage_starts_the_overall_clock(org):
 def test_recorded_after_the_event_clocks_count_from_the_date_raised(org):
     drp = raise_drp(org, raised_on=date(2026, 3, 30), stage=stage("stage-1"))
     assert drp.stage_started_on == date(2026, 3, 30)
-    assert drp.stage_due_date == add_working_days(date(2026, 3, 30), 20) == date(2026, 4, 29)
+    # Five working days over Easter (Good Friday 3 April, Easter Monday 6 April 2026).
+    assert drp.stage_due_date == add_working_days(date(2026, 3, 30), 5) == date(2026, 4, 8)
     assert drp.stage_clock(on=date(2026, 11, 25)).rag == Rag.OVERDUE
 
 

@@ -122,7 +122,7 @@ def test_drp_open_row_imports_every_column(org):
     assert drp.team == org.team
     assert drp.raised_on == PAST and drp.raised_by == org.iro_manager
     assert drp.stage.key == "stage-1" and drp.status == DisputeResolution.Status.AWAITING_RESPONSE
-    assert drp.stage_due_date == add_working_days(PAST, 20)
+    assert drp.stage_due_date == add_working_days(PAST, 5)
     assert drp.formal_started_on == PAST and drp.overall_due_date == add_working_days(PAST, 20)
     assert drp.addressee == org.team_manager
     assert set(drp.themes.values_list("slug", flat=True)) == {"placement", "drift-and-delay"}

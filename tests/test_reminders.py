@@ -16,6 +16,14 @@ from workflows.reminders import DUE_SOON, DUE_TODAY, OVERDUE, run_sweep
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def twenty_day_stages(db):
+    """An authority whose every stage allows the whole overall limit (20 working days): the
+    sweep's mechanics below are the same whatever the ladder; the defaults' own reminders are
+    in tests/test_drp_rules.py."""
+    Stage.objects.update(working_days=20)
+
+
 def raise_on(org, day, stage="stage-1", **kw):
     with as_of(day):
         return services.drp_raise(actor=org.iro, children=[org.child], case_type="CLA",
@@ -95,13 +103,14 @@ def test_running_the_sweep_twice_sends_each_reminder_once(org):
 
 
 def test_an_escalated_stage_gets_no_stale_reminder(org):
-    drp = raise_on(org, date(2026, 11, 2))
+    drp = raise_on(org, date(2026, 11, 2), stage="informal")
     with as_of(date(2026, 11, 20)):
         services.drp_escalate(drp=drp, actor=org.iro, reason="No reply")
-    # The Stage 1 deadline (30 Nov) no longer applies; Stage 2 is due 18 Dec.
+    # The informal deadline (30 Nov) no longer applies to the social worker; Stage 1, addressed
+    # to the team manager, is due 18 Dec.
     reminders = sent(date(2026, 11, 30), ["drp-stage"])
     assert reminders == {}
-    assert sent(date(2026, 12, 11), ["drp-stage"]) == {("drp-stage", DUE_SOON): {"service-manager"}}
+    assert sent(date(2026, 12, 11), ["drp-stage"]) == {("drp-stage", DUE_SOON): {"team-manager"}}
 
 
 def test_a_response_stops_stage_reminders(org):

@@ -199,19 +199,25 @@ def test_monthly_breakdowns(org):
 
 
 def test_resolution_time_is_median_working_days_and_within_timescale(org):
-    # Mon 3 Mar 2025 -> Mon 10 Mar = 5 working days; -> Mon 31 Mar = 20; -> 1 Apr = 21 (April: not counted)
+    # Raised at Stage 1 (the overall clock starts with it) on Mon 3 Mar 2025: its 20 working
+    # days end Mon 31 Mar. -> Mon 10 Mar = 5 working days; -> Mon 31 Mar = 20 (the last day
+    # inside the limit); from Mon 3 Feb -> 17 Mar = 30 working days.
+    drp(org, date(2025, 3, 3), stage="stage-1", closed_on=date(2025, 3, 10))
+    drp(org, date(2025, 3, 3), stage="stage-1", closed_on=date(2025, 3, 31))
+    drp(org, date(2025, 2, 3), stage="stage-1", closed_on=date(2025, 3, 17))
+    # Resolved informally: no overall clock ran, so it is counted apart from the rate.
     drp(org, date(2025, 3, 3), closed_on=date(2025, 3, 10))
-    drp(org, date(2025, 3, 3), closed_on=date(2025, 3, 31))
-    drp(org, date(2025, 2, 3), closed_on=date(2025, 3, 17))  # 30 working days
     drp(org, date(2025, 3, 3), status=WITHDRAWN, closed_on=date(2025, 3, 4))  # withdrawn: not a resolution
     res = selectors.monthly_report(date(2025, 3, 1))["resolution"]
-    assert res == {"resolved": 3, "median_working_days": 20, "within_timescale": 2,
-                   "within_timescale_percent": 66.7, "timescale_working_days": 20}
+    assert res == {"resolved": 4, "median_working_days": 12.5, "with_overall_clock": 3,
+                   "before_formal_stage": 1, "within_timescale": 2, "within_timescale_percent": 66.7,
+                   "timescale_working_days": 20, "timescale_from": "formal",
+                   "timescale_rule": "20 working days from the start of the first formal stage"}
 
 
 @override_settings(DRP_OVERALL_WORKING_DAYS=10)
 def test_timescale_follows_the_setting(org):
-    drp(org, date(2025, 3, 3), closed_on=date(2025, 3, 31))
+    drp(org, date(2025, 3, 3), stage="stage-1", closed_on=date(2025, 3, 31))
     res = selectors.monthly_report(date(2025, 3, 1))["resolution"]
     assert (res["within_timescale"], res["timescale_working_days"]) == (0, 10)
 

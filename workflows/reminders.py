@@ -7,6 +7,10 @@ The log's unique key (kind, object, phase, due date) makes reminders exactly-onc
 run twice, or by two workers at once, sends each once; a missed sweep catches up because
 phases are ranges, not days; a deadline that moves gets a new due date (and for DRP stages a
 new stage record), so no reminder is sent for the old one.
+
+Reminders go out on working days only: a sweep on a weekend, a bank holiday or a closure day
+sends nothing, and the next working day's sweep sends what fell due (so an overdue reminder
+comes on the first working day after the deadline, never on Christmas Day).
 """
 
 from __future__ import annotations
@@ -46,6 +50,9 @@ class DeadlineKind:
     phases: tuple[str, ...]
     remind: Callable[[models.Model, str, date], list[str]]
     select_related: tuple[str, ...] = field(default_factory=tuple)
+    #: "Due soon" starts this many working days before the deadline (default: the
+    #: FOOTPRINT_DUE_SOON_WORKING_DAYS setting); shorter for short clocks.
+    soon_working_days: int | None = None
 
 
 _registry: dict[str, DeadlineKind] = {}
@@ -102,11 +109,16 @@ def run_sweep(on: date | None = None, kinds: Iterable[str] | None = None) -> lis
     from .models import ReminderLog
 
     on = on or clock_today()
-    horizon = get_calendar().add_working_days(on, settings.CLOCK_DUE_SOON_WORKING_DAYS)
+    calendar = get_calendar()
     sent: list[SentReminder] = []
+    if not calendar.is_working_day(on):
+        return sent
     for kind in registered():
         if kinds is not None and kind.name not in kinds:
             continue
+        soon = settings.CLOCK_DUE_SOON_WORKING_DAYS if kind.soon_working_days is None \
+            else kind.soon_working_days
+        horizon = calendar.add_working_days(on, soon)
         for phase in kind.phases:
             for obj in list(due_rows(kind, phase, on, horizon)):
                 due = getattr(obj, kind.due_field)

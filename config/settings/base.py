@@ -249,6 +249,16 @@ FOOTPRINT_DEMO = env_bool("FOOTPRINT_DEMO", False)
 
 # How the DRP's overall formal process is limited (IRO Handbook 6.2), in working days.
 DRP_OVERALL_WORKING_DAYS = int(os.environ.get("FOOTPRINT_DRP_OVERALL_WORKING_DAYS", "20"))
+# Which date that limit runs from: "formal", the first formal stage (as the IRO Handbook says),
+# or "raised", the date the DRP was raised (as some authorities count). One setting for the
+# clock on the DRP's page, the reminders and every report.
+DRP_TIMESCALE_FROM = os.environ.get("FOOTPRINT_DRP_TIMESCALE_FROM", "formal").strip().lower()
+if DRP_TIMESCALE_FROM not in {"formal", "raised"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("FOOTPRINT_DRP_TIMESCALE_FROM must be 'formal' or 'raised'.")
+# Once a response is in, the IRO resolves or escalates within this many working days.
+DRP_REVIEW_WORKING_DAYS = int(os.environ.get("FOOTPRINT_DRP_REVIEW_WORKING_DAYS", "5"))
 # A clock is "due soon" (amber) when its due date is this many working days away or fewer.
 CLOCK_DUE_SOON_WORKING_DAYS = int(os.environ.get("FOOTPRINT_DUE_SOON_WORKING_DAYS", "5"))
 
