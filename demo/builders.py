@@ -126,7 +126,8 @@ def build_drps(users, children, count=80) -> int:
             raised_on -= timedelta(days=1)
         iro = challengers[n % len(challengers)]
         first = rng.choice(children)
-        siblings = [first] + ([rng.choice(children)] if rng.random() < 0.2 else [])
+        same_type = [child for child in children if child.status == first.status]
+        siblings = [first] + ([rng.choice(same_type)] if rng.random() < 0.2 else [])
         if n < 2 * len(ladder):
             # The newest: one open DRP awaiting response and one awaiting review at every stage.
             start = target_stage = ladder[n % len(ladder)]
@@ -147,7 +148,10 @@ def build_drps(users, children, count=80) -> int:
             if ending == "open" and drp.stage.order >= target_stage.order:
                 break  # left awaiting a response
             with as_of(day):
-                drp = drp_services.drp_respond(drp=drp, actor=responder, response=rng.choice(RESPONSES))
+                # Four responses in ten agree a date; the IRO is reminded to check it.
+                agreed_by = add_working_days(day, rng.randint(5, 25)) if rng.random() < 0.4 else None
+                drp = drp_services.drp_respond(drp=drp, actor=responder, response=rng.choice(RESPONSES),
+                                               agreed_by=agreed_by)
             if drp.stage.order >= target_stage.order:
                 break
             day = _next_step_day(day, rng, end)

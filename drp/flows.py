@@ -40,10 +40,18 @@ def has_later_stage(flow):
 
 
 def is_looked_after(flow):
-    return fsm.State.CONDITION(
-        flow.drp.case_type == CaseType.CLA,
-        unmet="Only a looked-after child's DRP can be referred to Cafcass.",
-    )
+    """Cafcass is for looked-after children (IRO Handbook 6.5): the DRP's type, and every
+    child's record now, say so."""
+    drp = flow.drp
+    not_looked_after = [] if drp.pk is None else [
+        child.name for child in drp.children.all() if child.status != CaseType.CLA]
+    if drp.case_type != CaseType.CLA:
+        unmet = "Only a looked-after child's DRP can be referred to Cafcass."
+    else:
+        unmet = (f"{', '.join(not_looked_after)} {'is' if len(not_looked_after) == 1 else 'are'} "
+                 "no longer recorded as looked after: only looked-after children can be referred "
+                 "to Cafcass.")
+    return fsm.State.CONDITION(drp.case_type == CaseType.CLA and not not_looked_after, unmet=unmet)
 
 
 def not_yet_referred(flow):

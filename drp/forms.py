@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from children.forms import clean_child_references
 from children.models import CaseType
+from people.models import Team
 from workflows.forms import NamedErrorsMixin, RealDateField
 
 from .models import Stage, Theme
@@ -48,6 +49,11 @@ class RaiseForm(NamedErrorsMixin, forms.Form):
         label="Date raised", required=False,
         help_text="Leave as today, or give the date if you are recording a challenge made earlier.",
     )
+    team = forms.ModelChoiceField(
+        label="Lead team (optional)", queryset=Team.objects.all(), to_field_name="slug", required=False,
+        help_text="Only needed for siblings allocated to different teams: the team the DRP is "
+                  "addressed through. Every child's team sees it.",
+    )
 
     def __init__(self, *args, children_qs, **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,11 +63,14 @@ class RaiseForm(NamedErrorsMixin, forms.Form):
             Field.radios("case_type", legend_size=Size.SMALL, inline=True),
             Field.checkboxes("themes", legend_size=Size.SMALL, small=True),
             Field.textarea("concern", label_size=Size.SMALL, rows=5),
-            HTML('<details class="govuk-details"><summary class="govuk-details__summary">'
-                 '<span class="govuk-details__summary-text">Start stage and date raised</span>'
-                 '</summary><div class="govuk-details__text">'),
+            # Open when a field inside holds an error, so the error summary's link reaches it.
+            HTML('<details class="govuk-details"{% if form.stage.errors or form.raised_on.errors '
+                 'or form.team.errors %} open{% endif %}><summary class="govuk-details__summary">'
+                 '<span class="govuk-details__summary-text">Start stage, date raised and lead team'
+                 '</span></summary><div class="govuk-details__text">'),
             Field.select("stage"),
             Field("raised_on"),
+            Field.select("team"),
             HTML("</div></details>"),
             button="Raise DRP",
         )

@@ -67,7 +67,13 @@ class DisputeResolution(models.Model):
     concern = models.TextField()
     team = models.ForeignKey(
         "people.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="drps",
-        help_text="The allocated team of the children when raised; finds the addressees.",
+        help_text="The lead team when raised (the children's team, or the one the IRO chose for "
+                  "siblings in different teams); finds the addressees.",
+    )
+    teams = models.ManyToManyField(
+        "people.Team", blank=True, related_name="+",
+        help_text="Every child's allocated team when raised: each sees the DRP and reports "
+                  "count it for each.",
     )
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="raised_drps"

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from children.models import CaseType
 from children.serializers import validate_child_ids
+from people.models import Team
 from workflows.api import TimelineEventSerializer as BaseTimelineEventSerializer
 from workflows.api import checked_date
 
@@ -58,6 +59,9 @@ class RaiseSerializer(serializers.Serializer):
     concern = serializers.CharField(max_length=10000)
     stage = serializers.SlugField(required=False)
     raised_on = serializers.DateField(required=False)
+    team = serializers.SlugField(
+        required=False, help_text="The lead team's slug, needed only when the children are "
+                                  "allocated to different teams.")
 
     def __init__(self, *args, children_qs=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,6 +85,12 @@ class RaiseSerializer(serializers.Serializer):
 
     def validate_raised_on(self, value):
         return checked_date(value, "The date raised")
+
+    def validate_team(self, value):
+        team = Team.objects.filter(slug=value).first()
+        if team is None:
+            raise serializers.ValidationError(f"Unknown team: {value}.")
+        return team
 
 
 class RespondSerializer(serializers.Serializer):

@@ -118,8 +118,13 @@ def drp_raise(
     concern: str,
     stage: Stage | None = None,
     raised_on: date | None = None,
+    team=None,
 ) -> DisputeResolution:
-    """An IRO or Conference Chair raises a DRP, by default at the informal stage."""
+    """An IRO or Conference Chair raises a DRP, by default at the informal stage.
+
+    The DRP's CP/CLA type must be the children's own (a child protection plan, or looked
+    after). When a sibling group's children are allocated to different teams the IRO names
+    the lead team, which the stages are addressed through; every child's team sees the DRP."""
     if not actor.has_role(*roles.CHALLENGERS):
         raise PermissionDenied("Only IROs, Conference Chairs and IRO Managers can raise a DRP.")
     errors = {}
@@ -131,16 +136,31 @@ def drp_raise(
         errors["themes"] = "Choose at least one theme."
     if not (concern or "").strip():
         errors["concern"] = "Describe the concern."
+    if children and case_type in CaseType.values:
+        mismatched = [child for child in children if child.status != case_type]
+        if mismatched and "case_type" not in errors:
+            label = CaseType(case_type).label.lower()
+            errors["case_type"] = (
+                f"{', '.join(f'{c.name} ({c.reference})' for c in mismatched)} "
+                f"{'is' if len(mismatched) == 1 else 'are'} not recorded as "
+                f"{'having a' if case_type == CaseType.CP else 'a'} {label}: choose the type the "
+                "children's records show, or raise a separate DRP for each type.")
     raised_on = raised_on or today()
     if raised_on > today():
         errors["raised_on"] = "The date raised must be today or in the past."
+    child_teams = list(dict.fromkeys(child.team_id for child in children or [] if child.team_id))
+    if team is not None and team.pk not in child_teams:
+        errors["team"] = "The lead team must be the team of one of the children."
+    elif team is None and len(child_teams) > 1:
+        errors["team"] = ("The children are allocated to different teams: choose the lead team "
+                          "the DRP is addressed through.")
     if errors:
         raise ValidationError(errors)
     stage = stage or Stage.objects.order_by("order").first()
     if stage is None:
         raise ValidationError({"stage": "The DRP ladder has no stages; set them up in the admin."})
 
-    team_id = next((child.team_id for child in children if child.team_id), None)
+    team_id = team.pk if team is not None else (child_teams[0] if child_teams else None)
     drp = DisputeResolution(
         reference=f"DRP-{ReferenceSequence.next('drp'):05d}",
         case_type=case_type,
@@ -153,6 +173,7 @@ def drp_raise(
     _start_stage(drp, stage, raised_on, children)
     save_with_history(drp, actor, "Raised")
     drp.children.set(children)
+    drp.teams.set(child_teams)
     drp.themes.set(themes)
     _open_stage_record(drp, actor, "Raised")
     _record(drp, actor, Action.RAISED, note=drp.concern, to_stage=stage.key)

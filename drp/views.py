@@ -104,7 +104,7 @@ def drp_raise(request):
                 drp = services.drp_raise(
                     actor=request.user, children=data["children"], case_type=data["case_type"],
                     themes=list(data["themes"]), concern=data["concern"],
-                    stage=data["stage"], raised_on=data["raised_on"],
+                    stage=data["stage"], raised_on=data["raised_on"], team=data["team"],
                 )
             except ValidationError as exc:
                 add_errors(form, exc)

@@ -46,7 +46,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import TruncMonth
 
 from children.models import CaseType
@@ -225,6 +225,16 @@ def _by_team(qs) -> list[dict]:
              "count": row["n"]} for row in rows]
 
 
+def _drps_by_team(drps) -> list[dict]:
+    """DRPs per team of the children when raised: a sibling group's DRP across two teams counts
+    once for each (so the rows can add up to more than the DRPs raised). One grouped query."""
+    rows = drps.values("teams__slug", "teams__name").annotate(n=Count("pk")).order_by("teams__name")
+    result = [{"team": row["teams__slug"], "name": row["teams__name"], "count": row["n"]}
+              for row in rows if row["teams__slug"]]
+    return result + [{"team": NOT_RECORDED, "name": "No team recorded", "count": row["n"]}
+                     for row in rows if not row["teams__slug"]]
+
+
 def working_days_for(pairs: list[tuple[date, date]]) -> list[int]:
     """``workflows.calendar.working_days_between(start, end)`` for many pairs at once.
 
@@ -323,7 +333,7 @@ def monthly_report(month: date) -> dict:
             "by_theme": by_theme,
             "by_theme_and_case_type": themes_all,
             "by_case_type": by_case_type,
-            "by_team": _by_team(raised),
+            "by_team": _drps_by_team(raised),
             "by_stage_reached": by_stage,
         },
         "closed": {"total": sum(closed_by_stage.values()), "by_stage": closed_by_stage},
@@ -355,18 +365,24 @@ def team_learning(period: Period) -> list[dict]:
             "themes": {},
         })
 
-    for key, qs in (("drps", raised), ("positive_practice", practice)):
-        for row in qs.values("team__slug", "team__name", "case_type").annotate(n=Count("id")).order_by():
-            cells = team(row["team__slug"], row["team__name"])[key]
-            cells[row["case_type"]] = cells.get(row["case_type"], 0) + row["n"]
+    # DRPs count for each child's team when raised (DisputeResolution.teams); positive practice
+    # for its one team.
+    # (values() across the many-to-many is an outer join: a DRP with no team is one row of None.)
+    grouped = (
+        ("drps", raised.values(slug=F("teams__slug"), name=F("teams__name"), ct=F("case_type"))),
+        ("positive_practice", practice.values(slug=F("team__slug"), name=F("team__name"), ct=F("case_type"))),
+    )
+    for key, qs in grouped:
+        for row in qs.annotate(n=Count("pk")).order_by():
+            cells = team(row["slug"], row["name"])[key]
+            cells[row["ct"]] = cells.get(row["ct"], 0) + row["n"]
             cells["total"] += row["n"]
-    through = DisputeResolution.themes.through
-    rows = (through.objects.filter(disputeresolution__raised_on__gte=period.start,
-                                   disputeresolution__raised_on__lte=period.end)
-            .values("disputeresolution__team__slug", "disputeresolution__team__name", "theme__slug")
-            .annotate(n=Count("id")).order_by())
+    themes = DisputeResolution.themes.through.objects.filter(
+        disputeresolution__raised_on__gte=period.start, disputeresolution__raised_on__lte=period.end)
+    rows = (themes.values("disputeresolution__teams__slug", "disputeresolution__teams__name", "theme__slug")
+            .annotate(n=Count("pk")).order_by())
     for row in rows:
-        team(row["disputeresolution__team__slug"], row["disputeresolution__team__name"])[
+        team(row["disputeresolution__teams__slug"], row["disputeresolution__teams__name"])[
             "themes"][row["theme__slug"]] = row["n"]
     return sorted(teams.values(), key=lambda t: (t["team"] == NOT_RECORDED, t["name"]))
 

@@ -36,6 +36,7 @@ def drp(org, raised_on: date, case_type="CLA", stage="informal", themes=("drift-
     )
     d.themes.set(Theme.objects.filter(slug__in=themes))
     d.children.set(children if children is not None else [org.child])
+    d.teams.set([d.team] if d.team else [])
     return d
 
 

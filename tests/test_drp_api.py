@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from drp import services
 from drp.models import DisputeResolution, Stage, Theme
+from tests.factories import cp_child
 from workflows.clocks import today
 
 pytestmark = pytest.mark.django_db
@@ -146,7 +147,7 @@ def test_moves_not_allowed_from_the_current_status_are_409(org):
 
 def test_cafcass_referral_only_for_looked_after_children(org):
     cla = raise_via_api(org).json()["id"]
-    cp = raise_via_api(org, case_type="CP").json()["id"]
+    cp = raise_via_api(org, case_type="CP", children=[cp_child(org).pk]).json()["id"]
     iro = client_for(org.iro)
     body = iro.post(f"/api/drps/{cla}/refer-to-cafcass/", {"reason": "Drift"}, format="json").json()
     assert body["referred_to_cafcass"] is True and body["status"] == "awaiting_response"
@@ -177,7 +178,7 @@ def test_drps_outside_a_social_workers_teams_are_invisible(org):
 
 def test_list_filters(org):
     raise_via_api(org)
-    raise_via_api(org, case_type="CP", themes=["health"], stage="stage-3", children=[org.child.pk])
+    raise_via_api(org, case_type="CP", themes=["health"], stage="stage-3", children=[cp_child(org).pk])
     iro = client_for(org.iro)
     assert iro.get("/api/drps/?case_type=CP").json()["count"] == 1
     assert iro.get("/api/drps/?stage=stage-3").json()["count"] == 1

@@ -9,6 +9,7 @@ from drp.models import DisputeResolution, Stage, Theme
 from workflows.models import CaseRead
 
 from .auth import login
+from .factories import cp_child
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +122,7 @@ def test_respond_escalate_and_resolve_through_the_pages(client, org):
 
 
 def test_a_refused_move_is_shown_not_ignored(client, org):
-    drp = raise_drp(org, case_type="CP")
+    drp = raise_drp(org, case_type="CP", children=[cp_child(org)])
     login(client, org.iro)
     response = client.post(f"/drps/{drp.pk}/refer-to-cafcass/", {"reason": "x"})
     assert response.status_code == 409
@@ -158,7 +159,7 @@ def test_do_and_complaints_roles_cannot_see_drps(client, org):
 
 def test_list_filters_by_case_type_and_shows_closed(client, org):
     raise_drp(org)
-    cp = raise_drp(org, case_type="CP")
+    cp = raise_drp(org, case_type="CP", children=[cp_child(org)])
     closed = services.drp_withdraw(drp=raise_drp(org), actor=org.iro, reason="x")
     login(client, org.iro)
     body = client.get("/drps/?case_type=CP").content.decode()

@@ -334,3 +334,85 @@ def test_last_stage_overdue_points_a_child_protection_case_to_complaints_or_advo
     body = Notification.objects.get(recipient=org.iro).body
     assert "complaint" in body and "advocate" in body
     assert "Cafcass" not in body and "escalating" not in body
+
+
+# --- CP or CLA, Cafcass, and sibling groups across teams ------------------------------------------
+
+def test_case_type_must_match_the_childrens_records(org):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        raise_on(org, date(2026, 11, 2), case_type="CP")
+    assert "Amy Example (C000001) is not recorded as having a child protection plan" in \
+        exc.value.message_dict["case_type"][0]
+    assert not DisputeResolution.objects.exists()
+
+
+def test_case_type_mismatch_is_400_naming_the_field_in_the_api(org):
+    client = APIClient()
+    client.force_authenticate(org.iro)
+    response = client.post("/api/drps/", {"children": [org.child.pk], "case_type": "CP",
+                                          "themes": ["placement"], "concern": "x"}, format="json")
+    assert response.status_code == 400 and "case_type" in response.json()
+
+
+def test_cafcass_only_while_the_child_is_looked_after(org):
+    from workflows.exceptions import TransitionRefused
+
+    drp = raise_on(org, date(2026, 11, 2))
+    org.child.status = "CP"  # the child's plan changed after the DRP was raised
+    org.child.save()
+    with pytest.raises(TransitionRefused, match="no longer recorded as looked after"):
+        services.drp_refer_to_cafcass(drp=drp, actor=org.iro, reason="Permanence drift")
+
+
+def test_siblings_in_two_teams_need_a_lead_team(org):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        raise_on(org, date(2026, 11, 2), children=[org.child, org.other_child])
+    assert "different teams" in exc.value.message_dict["team"][0]
+    with as_of(date(2026, 11, 2)):
+        with pytest.raises(ValidationError) as exc:
+            services.drp_raise(actor=org.iro, children=[org.child], case_type="CLA",
+                               themes=[Theme.objects.get(slug="placement")], concern="x",
+                               team=org.other_team)
+    assert "one of the children" in exc.value.message_dict["team"][0]
+
+
+def test_sibling_group_across_teams_is_seen_by_both_teams_and_counted_for_each(org):
+    from drp.selectors import drps_visible_to
+    from tests.factories import UserFactory
+
+    with as_of(date(2026, 11, 2)):
+        drp = services.drp_raise(actor=org.iro, children=[org.child, org.other_child], case_type="CLA",
+                                 themes=[Theme.objects.get(slug="placement")], concern="x",
+                                 stage=stage("stage-1"), team=org.other_team)
+    assert drp.team == org.other_team
+    assert set(drp.teams.all()) == {org.team, org.other_team}
+    other_manager = UserFactory(username="south-manager", roles=["team-manager"], team=org.other_team)
+    for reader in (org.team_manager, other_manager):
+        assert drps_visible_to(reader).filter(pk=drp.pk).exists(), reader
+    monthly = report_selectors.monthly_report(date(2026, 11, 1))
+    by_team = {row["name"]: row["count"] for row in monthly["raised"]["by_team"]}
+    assert by_team == {"North Team 1": 1, "South Team 1": 1}
+    learning = {row["name"]: row["drps"]["total"] for row in report_selectors.team_learning(
+        report_selectors.month_period(date(2026, 11, 1)))}
+    assert learning == {"North Team 1": 1, "South Team 1": 1}
+
+
+def test_lead_team_chosen_on_the_raise_page(org, client):
+    from tests.auth import login
+
+    login(client, org.iro)
+    response = client.post("/drps/raise/", {
+        "children": "C000001, C000099", "case_type": "CLA", "themes": ["placement"], "concern": "x",
+        "stage": "informal"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "different teams" in page
+    assert "<details class=\"govuk-details\" open>" in page  # the error's section is open
+    response = client.post("/drps/raise/", {
+        "children": "C000001, C000099", "case_type": "CLA", "themes": ["placement"], "concern": "x",
+        "stage": "informal", "team": org.other_team.slug})
+    assert response.status_code == 302
+    assert DisputeResolution.objects.get().team == org.other_team

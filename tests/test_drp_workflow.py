@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from drp import services
 from drp.models import DisputeResolution, Stage, Theme, TimelineEvent
+from tests.factories import cp_child
 from workflows.calendar import add_working_days
 from workflows.clocks import Rag, as_of
 from workflows.exceptions import TransitionRefused
@@ -221,7 +222,7 @@ def test_looked_after_child_can_be_referred_to_cafcass_and_stays_open(org):
 
 
 def test_child_protection_drp_cannot_be_referred_to_cafcass(org):
-    drp = raise_drp(org, case_type="CP")
+    drp = raise_drp(org, case_type="CP", children=[cp_child(org)])
     with pytest.raises(TransitionRefused, match="looked-after"):
         services.drp_refer_to_cafcass(drp=drp, actor=org.iro, reason="x")
     drp.refresh_from_db()
