@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from children.models import CaseType, Child
 from drp import services as drp_services
-from drp.models import DisputeResolution, Stage, Theme
+from drp.models import DisputeResolution, ImpactCode, Stage, Theme
 from people import roles
 from people.models import Role, Team, User
 from workflows.calendar import add_working_days
@@ -114,6 +114,7 @@ def build_drps(users, children, count=80) -> int:
     rng = random.Random(42)
     ladder = list(Stage.objects.all())
     themes = list(Theme.objects.filter(active=True))
+    impacts = list(ImpactCode.objects.filter(active=True))
     end = today()
     challengers = [users["iro"], users["chair"], users["iro"]]
     responders = {"informal": "social-worker", "stage-1": "team-manager", "stage-2": "service-manager",
@@ -168,7 +169,9 @@ def build_drps(users, children, count=80) -> int:
                 if ending == "resolved":
                     drp_services.drp_resolve(
                         drp=drp, actor=iro, outcome="Actions completed and the plan is back on track.",
-                        impact="The child's plan now has clear timescales and they have been seen.")
+                        impact="The child's plan now has clear timescales and they have been seen.",
+                        impact_codes=rng.sample(impacts, rng.randint(1, 2)),
+                        child_informed=rng.random() < 0.8, advocacy_offered=rng.random() < 0.5)
                 else:
                     drp_services.drp_withdraw(drp=drp, actor=iro,
                                               reason="Resolved through the review meeting instead.")

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 
 from . import clocks
-from .models import Stage, Theme
+from .models import ImpactCode, Stage, Theme
 
 
 @admin.register(Stage)
@@ -48,5 +48,13 @@ class StageAdmin(admin.ModelAdmin):
 class ThemeAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "active"]
     list_editable = ["active"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name", "slug"]
+
+
+@admin.register(ImpactCode)
+class ImpactCodeAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "order", "active"]
+    list_editable = ["order", "active"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug"]

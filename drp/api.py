@@ -14,12 +14,13 @@ from workflows.audit import record_read
 from . import services
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
-from .models import DisputeResolution, Stage, Theme
+from .models import DisputeResolution, ImpactCode, Stage, Theme
 from .selectors import drp_for, drps_visible_to, with_list_data
 from .serializers import (
     DisputeResolutionListSerializer,
     DisputeResolutionSerializer,
     EscalateSerializer,
+    ImpactCodeSerializer,
     RaiseSerializer,
     ReasonSerializer,
     ResolveSerializer,
@@ -42,6 +43,14 @@ class ThemeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = ThemeSerializer
     queryset = Theme.objects.filter(active=True)
+    pagination_class = None
+
+
+class ImpactCodeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """What a resolved DRP can have changed for the child (chosen when resolving)."""
+
+    serializer_class = ImpactCodeSerializer
+    queryset = ImpactCode.objects.filter(active=True)
     pagination_class = None
 
 

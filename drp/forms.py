@@ -10,7 +10,7 @@ from children.models import CaseType
 from people.models import Team
 from workflows.forms import NamedErrorsMixin, RealDateField
 
-from .models import Stage, Theme
+from .models import ImpactCode, Stage, Theme
 
 
 def _helper(*fields, button: str, prefix: str = "") -> FormHelper:
@@ -136,21 +136,46 @@ class EscalateForm(ActionForm):
                                        button="Escalate")
 
 
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def yes_no_field(label: str, required_message: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(label=label, choices=YES_NO, widget=forms.RadioSelect,
+                                  coerce=lambda value: value == "yes",
+                                  error_messages={"required": required_message})
+
+
 class ResolveForm(ActionForm):
+    """The outcome, and what it changed for the child: the reason the procedure exists."""
+
     slug = "resolve"
     outcome = forms.CharField(
         label="Outcome", widget=forms.Textarea(attrs={"rows": 4}), max_length=10000,
         error_messages={"required": "Enter the outcome"},
     )
-    impact = forms.CharField(
-        label="Impact for the child (optional)", widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=10000, required=False,
+    impact_codes = forms.ModelMultipleChoiceField(
+        label="Impact for the child", queryset=ImpactCode.objects.filter(active=True), to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple, help_text="Select all that apply.",
+        error_messages={"required": "Select at least one impact for the child"},
     )
+    impact = forms.CharField(
+        label="What difference has it made for the child?", widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=10000, error_messages={"required": "Describe the difference it has made for the child"},
+    )
+    child_informed = yes_no_field("Has the child been told the outcome?",
+                                  "Select yes if the child has been told the outcome")
+    advocacy_offered = yes_no_field("Has the child been offered an advocate?",
+                                    "Select yes if the child has been offered an advocate")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = self.make_helper(Field.textarea("outcome", label_size=Size.SMALL),
-                                       Field.textarea("impact", label_size=Size.SMALL), button="Resolve")
+        self.helper = self.make_helper(
+            Field.textarea("outcome", label_size=Size.SMALL),
+            Field.checkboxes("impact_codes", legend_size=Size.SMALL, small=True),
+            Field.textarea("impact", label_size=Size.SMALL),
+            Field.radios("child_informed", legend_size=Size.SMALL, inline=True),
+            Field.radios("advocacy_offered", legend_size=Size.SMALL, inline=True),
+            button="Resolve")
 
 
 class ReasonForm(ActionForm):

@@ -49,6 +49,22 @@ class Theme(models.Model):
         return self.name
 
 
+class ImpactCode(models.Model):
+    """What difference a resolved DRP made for the child (plan changed, placement stabilised,
+    service provided, no change...): a local list, several per DRP, counted in reports."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120, unique=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True, help_text="Offered when resolving a DRP.")
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
 class DisputeResolution(models.Model):
     """A challenge raised by an IRO or Conference Chair on behalf of a child or sibling group."""
 
@@ -98,6 +114,11 @@ class DisputeResolution(models.Model):
     referred_to_cafcass_on = models.DateField(null=True, blank=True)
     outcome = models.TextField(blank=True)
     impact = models.TextField(blank=True, help_text="The difference the challenge made for the child.")
+    impact_codes = models.ManyToManyField(ImpactCode, blank=True, related_name="drps")
+    child_informed = models.BooleanField(
+        null=True, blank=True, help_text="At resolution: whether the child was told the outcome.")
+    advocacy_offered = models.BooleanField(
+        null=True, blank=True, help_text="At resolution: whether the child was offered an advocate.")
     closed_on = models.DateField(null=True, blank=True, db_index=True)
     closed_at_stage = models.ForeignKey(
         Stage, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -193,6 +214,7 @@ class TimelineEvent(BaseTimelineEvent):
         ESCALATED = "escalated", "Escalated"
         RESOLVED = "resolved", "Resolved"
         WITHDRAWN = "withdrawn", "Withdrawn"
+        DEADLINES_RECALCULATED = "deadlines-recalculated", "Deadlines recalculated"
         REFERRED_TO_CAFCASS = "referred-to-cafcass", "Referred to Cafcass"
         IMPORTED = "imported", "Imported"
 

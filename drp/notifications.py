@@ -62,5 +62,10 @@ def drp_resolved(drp, actor):
     notify(recipients=addressees, kind="drp-resolved", link=_link(drp), context=_context(drp, actor=actor))
 
 
+def drp_withdrawn(drp, actor, addressee):
+    """The person the DRP was addressed to when it was withdrawn: they need not answer it."""
+    notify(recipients=[addressee], kind="drp-withdrawn", link=_link(drp), context=_context(drp, actor=actor))
+
+
 def iro_managers():
     return list(users_with_role(roles.IRO_MANAGER))

@@ -40,6 +40,7 @@ def drp_for(user, pk) -> DisputeResolution:
         "stage_records__stage",
         "stage_records__addressee",
         "stage_records__responded_by",
+        "impact_codes",
     )
     try:
         return qs.get(pk=pk)

@@ -6,7 +6,7 @@ from people.models import Team
 from workflows.api import TimelineEventSerializer as BaseTimelineEventSerializer
 from workflows.api import checked_date
 
-from .models import DisputeResolution, Stage, Theme, TimelineEvent
+from .models import DisputeResolution, ImpactCode, Stage, Theme, TimelineEvent
 
 
 class StageSerializer(serializers.ModelSerializer):
@@ -44,10 +44,12 @@ class DisputeResolutionListSerializer(serializers.ModelSerializer):
 
 
 class DisputeResolutionSerializer(DisputeResolutionListSerializer):
+    impact_codes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     timeline = TimelineEventSerializer(many=True, read_only=True)
 
     class Meta(DisputeResolutionListSerializer.Meta):
-        fields = DisputeResolutionListSerializer.Meta.fields + ["timeline"]
+        fields = DisputeResolutionListSerializer.Meta.fields + [
+            "outcome", "impact", "impact_codes", "child_informed", "advocacy_offered", "timeline"]
 
 
 class RaiseSerializer(serializers.Serializer):
@@ -115,8 +117,28 @@ class EscalateSerializer(serializers.Serializer):
 
 
 class ResolveSerializer(serializers.Serializer):
+    """The outcome and what it changed for the child."""
+
     outcome = serializers.CharField(max_length=10000)
-    impact = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    impact = serializers.CharField(max_length=10000, help_text="The difference it has made for the child.")
+    impact_codes = serializers.ListField(
+        child=serializers.SlugField(), allow_empty=False,
+        help_text="Slugs from GET /api/drp/impact-codes/ (plan-changed, placement-stabilised, ...).")
+    child_informed = serializers.BooleanField(help_text="Whether the child has been told the outcome.")
+    advocacy_offered = serializers.BooleanField(help_text="Whether the child has been offered an advocate.")
+
+    def validate_impact_codes(self, value):
+        found = {code.slug: code for code in ImpactCode.objects.filter(slug__in=value, active=True)}
+        missing = [slug for slug in value if slug not in found]
+        if missing:
+            raise serializers.ValidationError(f"Unknown impact code(s): {', '.join(missing)}.")
+        return [found[slug] for slug in dict.fromkeys(value)]
+
+
+class ImpactCodeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ImpactCode
+        fields = ["slug", "name"]
 
 
 class ReasonSerializer(serializers.Serializer):

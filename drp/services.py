@@ -18,11 +18,11 @@ from workflows.exceptions import TransitionRefused
 from workflows.history import save_with_history
 from workflows.models import ReferenceSequence
 from workflows.transitions import perform
-from workflows.validation import require_text
+from workflows.validation import blank_text_errors, require_text
 
 from . import clocks, notifications
 from .flows import DisputeResolutionFlow
-from .models import DisputeResolution, Stage, StageRecord, Theme, TimelineEvent
+from .models import DisputeResolution, ImpactCode, Stage, StageRecord, Theme, TimelineEvent
 
 Action = TimelineEvent.Action
 
@@ -236,11 +236,15 @@ def drp_escalate(
 
 
 def _close(drp: DisputeResolution, actor: User, transition: str, verb: str, reason: str,
-           action: str, required: dict[str, str], **fields) -> DisputeResolution:
-    """Resolve or withdraw: the stage the DRP closes at is the stage it is at now."""
+           action: str, required: dict[str, str], also=None, **fields) -> DisputeResolution:
+    """Resolve or withdraw: the stage the DRP closes at is the stage it is at now. Once state
+    and permission have passed, blank ``required`` text and the errors ``also()`` finds are
+    refused together, each naming its field."""
     drp = _lock(drp)
     perform(DisputeResolutionFlow(drp), transition, actor, refusal=refusal(drp, verb))
-    require_text(**required)
+    errors = blank_text_errors(**required) | (also() if also is not None else {})
+    if errors:
+        raise ValidationError(errors)
     on = today()
     for name, value in fields.items():
         setattr(drp, name, value)
@@ -253,21 +257,49 @@ def _close(drp: DisputeResolution, actor: User, transition: str, verb: str, reas
     return drp
 
 
+def _yes_no(value: bool | None) -> str:
+    return "yes" if value else "no"
+
+
 @transaction.atomic
-def drp_resolve(*, drp: DisputeResolution, actor: User, outcome: str, impact: str = "") -> DisputeResolution:
-    """The IRO is satisfied: record the outcome and the impact for the child."""
+def drp_resolve(*, drp: DisputeResolution, actor: User, outcome: str, impact: str,
+                impact_codes: list[ImpactCode], child_informed: bool | None,
+                advocacy_offered: bool | None) -> DisputeResolution:
+    """The IRO is satisfied: record the outcome and what it changed for the child (the whole
+    procedure exists for that): the impact, coded from the local list and in words, and whether
+    the child was told and offered an advocate."""
     outcome, impact = (outcome or "").strip(), (impact or "").strip()
-    note = outcome + (f"\n\nImpact for the child: {impact}" if impact else "")
+    codes = list(dict.fromkeys(impact_codes or []))
+    note = (f"{outcome}\n\nImpact for the child ({', '.join(code.name for code in codes)}): {impact}"
+            f"\nChild told of the outcome: {_yes_no(child_informed)}; offered an advocate: "
+            f"{_yes_no(advocacy_offered)}.")
+
+    def unanswered() -> dict[str, str]:
+        errors = {}
+        if not codes:
+            errors["impact_codes"] = "Choose at least one impact for the child."
+        if child_informed is None:
+            errors["child_informed"] = "Say whether the child was told of the outcome."
+        if advocacy_offered is None:
+            errors["advocacy_offered"] = "Say whether the child was offered an advocate."
+        return errors
+
     drp = _close(drp, actor, "resolve", "resolved", note, Action.RESOLVED,
-                 required={"outcome": outcome}, outcome=outcome, impact=impact)
+                 required={"outcome": outcome, "impact": impact}, also=unanswered, outcome=outcome,
+                 impact=impact, child_informed=child_informed, advocacy_offered=advocacy_offered)
+    drp.impact_codes.set(codes)
     notifications.drp_resolved(drp, actor)
     return drp
 
 
 @transaction.atomic
 def drp_withdraw(*, drp: DisputeResolution, actor: User, reason: str) -> DisputeResolution:
-    return _close(drp, actor, "withdraw", "withdrawn", (reason or "").strip(), Action.WITHDRAWN,
-                  required={"reason": reason})
+    """The IRO withdraws the challenge; the person it is addressed to is told."""
+    addressee = drp.addressee
+    drp = _close(drp, actor, "withdraw", "withdrawn", (reason or "").strip(), Action.WITHDRAWN,
+                 required={"reason": reason})
+    notifications.drp_withdrawn(drp, actor, addressee)
+    return drp
 
 
 @transaction.atomic

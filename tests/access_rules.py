@@ -152,7 +152,9 @@ _NEW_CHILD = {"reference": "C777777", "name": "New Child", "date_of_birth": "201
 DRP_MOVES = {
     "respond": (INFORMAL_ADDRESSEES, {"response": "We will convene a meeting by Friday."}),
     "escalate": (CHALLENGERS, {"stage": "stage-1", "reason": "No reply in time."}),
-    "resolve": (CHALLENGERS, {"outcome": "Plan agreed."}),
+    "resolve": (CHALLENGERS, {"outcome": "Plan agreed.", "impact": "Seen weekly.",
+                              "impact_codes": ["plan-changed"], "child_informed": "yes",
+                              "advocacy_offered": "no"}),
     "withdraw": (CHALLENGERS, {"reason": "Raised in error."}),
     "refer-to-cafcass": (CHALLENGERS, {"reason": "Drift continues."}),
 }
@@ -259,7 +261,8 @@ RULES: tuple[Rule, ...] = (
         Case({"GET": OTHER_TEAM_CHILD_READERS}, "child in South Team 1", {"id": "other_child"},
              hidden=SIGNED_IN - OTHER_TEAM_CHILD_READERS),
     )),
-    rule("API DRP ladder and themes (reference data)", r"/api/drp/(stages|themes)/", {"GET": SIGNED_IN}),
+    rule("API DRP ladder, themes and impact codes (reference data)", r"/api/drp/(stages|themes|impact-codes)/",
+         {"GET": SIGNED_IN}),
     rule("API DRPs (list filtered; raise for challengers)", r"/api/drps/",
          {"GET": SIGNED_IN, "POST": CHALLENGERS}, body={"POST": _new_drp}),
     Rule("API DRP", r"/api/drps/\{id\}/", (

@@ -49,3 +49,18 @@ def cp_child(org, **kwargs) -> Child:
     """A child on a child protection plan in the org's North Team 1 (the org's own children are
     looked after), for DRPs of type CP."""
     return ChildFactory(status=CaseType.CP, team=org.team, social_worker=org.social_worker, **kwargs)
+
+
+def resolution(outcome: str = "Plan agreed at the review", **overrides) -> dict:
+    """What drp_resolve needs besides the DRP and the IRO: the outcome and its impact for the
+    child (codes and words), and whether the child was told and offered an advocate."""
+    from drp.models import ImpactCode
+
+    return {"outcome": outcome, "impact": "The child's plan now has clear timescales",
+            "impact_codes": list(ImpactCode.objects.filter(slug="plan-changed")),
+            "child_informed": True, "advocacy_offered": False, **overrides}
+
+
+#: The same for a resolve form or API body.
+RESOLUTION_FORM = {"outcome": "Plan agreed at the review", "impact": "The child's plan now has clear timescales",
+                   "impact_codes": ["plan-changed"], "child_informed": "yes", "advocacy_offered": "no"}

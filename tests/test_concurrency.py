@@ -26,6 +26,7 @@ from rest_framework.test import APIClient
 
 from drp import services
 from drp.models import DisputeResolution, Stage, StageRecord, Theme, TimelineEvent
+from tests.factories import RESOLUTION_FORM, resolution
 from notifications.models import Notification
 from workflows.exceptions import TransitionRefused
 
@@ -143,7 +144,7 @@ def test_100_concurrent_resolves_through_the_service_resolve_it_once(org, open_d
     def attempt():
         drp = DisputeResolution.objects.get(pk=open_drp.pk)  # each thread reads it as open
         try:
-            services.drp_resolve(drp=drp, actor=org.iro, outcome="Plan agreed at the review")
+            services.drp_resolve(drp=drp, actor=org.iro, **resolution())
         except TransitionRefused as refused:
             assert "resolved" in refused.message
             return "refused"
@@ -170,7 +171,8 @@ def test_100_concurrent_resolves_through_the_api_give_one_200_and_99_conflicts(o
         client = APIClient()
         client.handler = warm.handler
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-        response = client.post(url, {"outcome": "Plan agreed at the review"}, format="json")
+        response = client.post(url, RESOLUTION_FORM | {"child_informed": True, "advocacy_offered": False},
+                               format="json")
         if response.status_code == 409:
             assert "resolved" in response.json()["detail"]
         return response.status_code
@@ -196,7 +198,7 @@ def test_100_concurrent_mixed_moves_only_the_first_counts(org, open_drp):
             if n % 2:
                 services.drp_withdraw(drp=drp, actor=org.iro, reason="Raised in error")
                 return "withdrawn"
-            services.drp_resolve(drp=drp, actor=org.iro, outcome="Plan agreed")
+            services.drp_resolve(drp=drp, actor=org.iro, **resolution("Plan agreed"))
             return "resolved"
         except TransitionRefused:
             return "refused"

@@ -67,7 +67,8 @@ def test_raise_returns_201_with_the_documented_shape(org):
     body = response.json()
     assert set(body) == {"id", "reference", "case_type", "children", "themes", "stage", "status",
                          "raised_on", "stage_started_on", "stage_due_date", "overall_due_date",
-                         "review_due_date", "closed_on", "closed_at_stage", "referred_to_cafcass", "timeline"}
+                         "review_due_date", "closed_on", "closed_at_stage", "referred_to_cafcass",
+                         "outcome", "impact", "impact_codes", "child_informed", "advocacy_offered", "timeline"}
     assert body["children"] == [org.child.pk, org.sibling.pk]
     assert sorted(body["themes"]) == ["drift-and-delay", "placement"]
     assert (body["stage"], body["status"]) == ("informal", "awaiting_response")
@@ -114,7 +115,11 @@ def test_transitions_through_the_api(org):
     body = iro.post(f"/api/drps/{drp_id}/escalate/", {"reason": "Not done"}, format="json").json()
     assert (body["stage"], body["status"]) == ("stage-1", "awaiting_response")
     assert tm.post(f"/api/drps/{drp_id}/respond/", {"response": "Doing it"}, format="json").status_code == 200
-    body = iro.post(f"/api/drps/{drp_id}/resolve/", {"outcome": "Done", "impact": "Seen"}, format="json").json()
+    body = iro.post(f"/api/drps/{drp_id}/resolve/", {
+        "outcome": "Done", "impact": "Seen weekly", "impact_codes": ["plan-changed", "service-provided"],
+        "child_informed": True, "advocacy_offered": False}, format="json").json()
+    assert (body["impact"], body["impact_codes"], body["child_informed"], body["advocacy_offered"]) == (
+        "Seen weekly", ["plan-changed", "service-provided"], True, False)
     assert (body["status"], body["closed_at_stage"], body["closed_on"]) == ("resolved", "stage-1", today().isoformat())
     assert [e["action"] for e in body["timeline"]] == ["raised", "responded", "escalated", "responded", "resolved"]
     assert [e["actor"] for e in body["timeline"]] == ["iro", "social-worker", "iro", "team-manager", "iro"]
@@ -163,7 +168,8 @@ def test_wrong_person_gets_403_and_missing_field_400(org):
     response = client_for(org.service_manager).post(f"/api/drps/{drp_id}/respond/", {}, format="json")
     assert response.status_code == 400 and "response" in response.json()
     response = client_for(org.iro).post(f"/api/drps/{drp_id}/resolve/", {"impact": "x"}, format="json")
-    assert response.status_code == 400 and "outcome" in response.json()
+    assert response.status_code == 400
+    assert {"outcome", "impact_codes", "child_informed", "advocacy_offered"} <= set(response.json())
 
 
 def test_drps_outside_a_social_workers_teams_are_invisible(org):

@@ -9,7 +9,7 @@ from drp.models import DisputeResolution, Stage, Theme
 from workflows.models import CaseRead
 
 from .auth import login
-from .factories import cp_child
+from .factories import RESOLUTION_FORM, cp_child
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +116,7 @@ def test_respond_escalate_and_resolve_through_the_pages(client, org):
     response = client.post(f"/drps/{drp.pk}/resolve/", {"outcome": "", "impact": "keep me"})
     assert response.status_code == 400
     assert "Enter the outcome" in response.content.decode() and "keep me" in response.content.decode()
-    assert client.post(f"/drps/{drp.pk}/resolve/", {"outcome": "Sorted"}).status_code == 302
+    assert client.post(f"/drps/{drp.pk}/resolve/", RESOLUTION_FORM).status_code == 302
     drp.refresh_from_db()
     assert drp.status == "resolved"
 

@@ -11,10 +11,10 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from drp import services
-from drp.models import DisputeResolution, Stage, Theme
+from drp.models import DisputeResolution, ImpactCode, Stage, Theme
 from notifications.models import Notification
 from reports import selectors as report_selectors
-from tests.factories import ChildFactory
+from tests.factories import ChildFactory, resolution
 from workflows.calendar import get_calendar
 from workflows.clocks import Rag, as_of
 from workflows.reminders import DUE_SOON, DUE_TODAY, OVERDUE, run_sweep
@@ -157,7 +157,7 @@ def test_timescale_setting_is_used_alike_by_clock_reminders_and_report(org, coun
         overall = sent(date(2026, 12, 1), ["drp-overall"])
         assert bool(overall) == (counted_from == "raised")
         with as_of(date(2026, 12, 22)):
-            services.drp_resolve(drp=drp, actor=org.iro, outcome="Plan agreed")
+            services.drp_resolve(drp=drp, actor=org.iro, **resolution("Plan agreed"))
         res = resolved_in_report(drp, date(2026, 12, 1))
         assert (res["with_overall_clock"], res["within_timescale"], res["timescale_from"]) == (1, within, counted_from)
 
@@ -207,7 +207,7 @@ def test_escalating_resolving_or_withdrawing_stops_the_review_clock(org, move):
         if move == "escalate":
             drp = services.drp_escalate(drp=drp, actor=org.iro, reason="Not enough")
         elif move == "resolve":
-            drp = services.drp_resolve(drp=drp, actor=org.iro, outcome="Agreed")
+            drp = services.drp_resolve(drp=drp, actor=org.iro, **resolution("Agreed"))
         else:
             drp = services.drp_withdraw(drp=drp, actor=org.iro, reason="Child moved")
     assert drp.review_due_date is None
@@ -249,7 +249,7 @@ def test_agreed_by_date_reminds_iro_to_check_it_happened(org):
     assert drp.stage_records.get().agreed_by == date(2026, 11, 20)
     # Resolved on the strength of the plan: the check still comes.
     with as_of(date(2026, 11, 4)):
-        services.drp_resolve(drp=drp, actor=org.iro, outcome="Assessment agreed by 20 November")
+        services.drp_resolve(drp=drp, actor=org.iro, **resolution("Assessment agreed by 20 November"))
     assert sent(date(2026, 11, 20), ["drp-agreed-by"]) == {}
     assert sent(date(2026, 11, 23), ["drp-agreed-by"]) == {("drp-agreed-by", OVERDUE): {"iro"}}
     note = Notification.objects.get(recipient=org.iro)
@@ -416,3 +416,59 @@ def test_lead_team_chosen_on_the_raise_page(org, client):
         "stage": "informal", "team": org.other_team.slug})
     assert response.status_code == 302
     assert DisputeResolution.objects.get().team == org.other_team
+
+
+# --- Impact for the child, and telling people ----------------------------------------------------
+
+def test_resolution_requires_the_impact_for_the_child_coded_and_in_words(org):
+    from django.core.exceptions import ValidationError
+
+    drp = raise_on(org, date(2026, 11, 2))
+    with as_of(date(2026, 11, 3)):
+        with pytest.raises(ValidationError) as exc:
+            services.drp_resolve(drp=drp, actor=org.iro, outcome="Plan agreed", impact="",
+                                 impact_codes=[], child_informed=None, advocacy_offered=None)
+    assert set(exc.value.message_dict) == {"impact", "impact_codes", "child_informed", "advocacy_offered"}
+    drp.refresh_from_db()
+    assert drp.status == Status.AWAITING_RESPONSE
+    with as_of(date(2026, 11, 3)):
+        drp = services.drp_resolve(drp=drp, actor=org.iro, **resolution(
+            impact_codes=list(ImpactCode.objects.filter(slug__in=["plan-changed", "placement-stabilised"])),
+            child_informed=True, advocacy_offered=True))
+    assert set(drp.impact_codes.values_list("slug", flat=True)) == {"plan-changed", "placement-stabilised"}
+    assert (drp.child_informed, drp.advocacy_offered) == (True, True)
+    note = drp.timeline.last().note
+    assert "Placement stabilised" in note and "Child told of the outcome: yes" in note
+
+
+def test_impact_codes_are_local_data(org):
+    ImpactCode.objects.create(slug="family-time-restored", name="Family time restored", order=6)
+    client = APIClient()
+    client.force_authenticate(org.iro)
+    slugs = [code["slug"] for code in client.get("/api/drp/impact-codes/").json()]
+    assert "family-time-restored" in slugs and "no-change" in slugs
+
+
+def test_resolve_form_asks_for_impact_and_whether_the_child_was_told(org, client):
+    from tests.auth import login
+
+    drp = raise_on(org, date(2026, 11, 2))
+    login(client, org.iro)
+    response = client.post(f"/drps/{drp.pk}/resolve/", {"outcome": "Plan agreed"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    for message in ("Select at least one impact for the child",
+                    "Describe the difference it has made for the child",
+                    "Select yes if the child has been told the outcome",
+                    "Select yes if the child has been offered an advocate"):
+        assert message in page
+
+
+def test_withdrawal_tells_the_addressee(org):
+    drp = raise_on(org, date(2026, 11, 2), "stage-2")
+    Notification.objects.all().delete()
+    with as_of(date(2026, 11, 3)):
+        services.drp_withdraw(drp=drp, actor=org.iro, reason="The child has moved authority")
+    told = Notification.objects.get(kind="drp-withdrawn")
+    assert told.recipient == org.service_manager
+    assert "No response is needed" in told.body

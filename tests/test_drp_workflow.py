@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from drp import services
 from drp.models import DisputeResolution, Stage, Theme, TimelineEvent
-from tests.factories import cp_child
+from tests.factories import cp_child, resolution
 from workflows.calendar import add_working_days
 from workflows.clocks import Rag, as_of
 from workflows.exceptions import TransitionRefused
@@ -103,8 +103,7 @@ def test_full_journey_respond_escalate_respond_resolve(org):
     with as_of(date(2026, 11, 12)):
         drp = services.drp_respond(drp=drp, actor=org.team_manager, response="Started today")
     with as_of(date(2026, 11, 13)):
-        drp = services.drp_resolve(drp=drp, actor=org.iro, outcome="Assessment under way",
-                                   impact="Child seen")
+        drp = services.drp_resolve(drp=drp, actor=org.iro, **resolution("Assessment under way"))
     assert drp.status == Status.RESOLVED
     assert drp.closed_on == date(2026, 11, 13)
     assert drp.closed_at_stage.key == "stage-1"
@@ -189,13 +188,13 @@ def test_responding_twice_is_refused_with_a_clear_message(org):
 def test_closed_drps_refuse_every_move(org, closing):
     drp = raise_drp(org)
     if closing == "resolve":
-        drp = services.drp_resolve(drp=drp, actor=org.iro, outcome="Sorted")
+        drp = services.drp_resolve(drp=drp, actor=org.iro, **resolution("Sorted"))
     else:
         drp = services.drp_withdraw(drp=drp, actor=org.iro, reason="Not needed")
     calls = [
         lambda: services.drp_respond(drp=drp, actor=org.social_worker, response="x"),
         lambda: services.drp_escalate(drp=drp, actor=org.iro, reason="x"),
-        lambda: services.drp_resolve(drp=drp, actor=org.iro, outcome="x"),
+        lambda: services.drp_resolve(drp=drp, actor=org.iro, **resolution("x")),
         lambda: services.drp_withdraw(drp=drp, actor=org.iro, reason="x"),
         lambda: services.drp_refer_to_cafcass(drp=drp, actor=org.iro, reason="x"),
     ]

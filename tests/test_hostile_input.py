@@ -134,7 +134,8 @@ FORMS = {
         "iro", lambda w: f"/drps/{w.drp.pk}/escalate/", lambda w: {"stage": "stage-1", "reason": "Drift"},
         text=("reason",), choices={"stage": "stage-99"}, shows=lambda w: [("iro", f"/drps/{w.drp.pk}/")]),
     "drp-resolve": FormCase(
-        "iro", lambda w: f"/drps/{w.drp.pk}/resolve/", lambda w: {"outcome": "Done", "impact": "Seen"},
+        "iro", lambda w: f"/drps/{w.drp.pk}/resolve/", lambda w: {"outcome": "Done", "impact": "Seen", "impact_codes": ["plan-changed"],
+                                                            "child_informed": "yes", "advocacy_offered": "no"},
         text=("outcome", "impact"), shows=lambda w: [("iro", f"/drps/{w.drp.pk}/")]),
     "drp-withdraw": FormCase(
         "iro", lambda w: f"/drps/{w.drp.pk}/withdraw/", lambda w: {"reason": "Settled"},

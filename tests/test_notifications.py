@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from drp import services
 from drp.models import Stage, Theme
+from tests.factories import resolution
 from notifications import services as notification_services
 from notifications.models import EmailFrequency, Notification
 
@@ -43,7 +44,7 @@ def test_a_response_tells_the_iro(org):
 def test_resolving_tells_everyone_it_was_addressed_to(org):
     drp = raise_drp(org)
     drp = services.drp_escalate(drp=drp, actor=org.iro, reason="x")
-    services.drp_resolve(drp=drp, actor=org.iro, outcome="Sorted")
+    services.drp_resolve(drp=drp, actor=org.iro, **resolution("Sorted"))
     assert told("drp-resolved") == {"social-worker", "team-manager"}
 
 
