@@ -26,8 +26,8 @@ from rest_framework.test import APIClient
 
 from drp import services
 from drp.models import DisputeResolution, Stage, StageRecord, Theme, TimelineEvent
-from tests.factories import RESOLUTION_FORM, resolution
 from notifications.models import Notification
+from tests.factories import RESOLUTION_FORM, resolution
 from workflows.exceptions import TransitionRefused
 
 ATTEMPTS = 100

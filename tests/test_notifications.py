@@ -6,9 +6,9 @@ from rest_framework.test import APIClient
 
 from drp import services
 from drp.models import Stage, Theme
-from tests.factories import resolution
 from notifications import services as notification_services
 from notifications.models import EmailFrequency, Notification
+from tests.factories import resolution
 
 pytestmark = pytest.mark.django_db
 
