@@ -6,6 +6,14 @@ class DrpConfig(AppConfig):
     verbose_name = "Dispute Resolution Procedure"
 
     def ready(self):
-        from .reminders import register_deadlines
+        from workflows.calendar import calendar_changed
 
+        from .reminders import register_deadlines
         register_deadlines()
+        calendar_changed.connect(_recount_deadlines, dispatch_uid="drp-recount-deadlines")
+
+
+def _recount_deadlines(sender, day, closed, description="", actor=None, **kwargs):
+    from .services import drps_recount_after_calendar_change
+
+    drps_recount_after_calendar_change(day=day, closed=closed, description=description, actor=actor)

@@ -472,3 +472,49 @@ def test_withdrawal_tells_the_addressee(org):
     told = Notification.objects.get(kind="drp-withdrawn")
     assert told.recipient == org.service_manager
     assert "No response is needed" in told.body
+
+
+# --- Deadlines follow the calendar --------------------------------------------------------------
+
+def test_adding_a_closure_day_moves_open_deadlines_and_says_so(org, client):
+    from tests.auth import login
+    from tests.factories import UserFactory
+    from workflows.models import ClosureDay
+
+    drp = raise_on(org, date(2026, 11, 2))  # Stage 1 due Monday 9 November; overall 30 November
+    answered = respond_on(org, raise_on(org, date(2026, 11, 2)), date(2026, 11, 3))  # review due 10 Nov
+    closed = raise_on(org, date(2026, 11, 2))
+    with as_of(date(2026, 11, 3)):
+        services.drp_withdraw(drp=closed, actor=org.iro, reason="Raised in error")
+    admin = UserFactory(username="admin-person", is_staff=True, is_superuser=True)
+    login(client, admin)
+    response = client.post("/admin/workflows/closureday/add/",
+                           {"date": "2026-11-06", "description": "Office move"})
+    assert response.status_code == 302
+    drp.refresh_from_db()
+    assert (drp.stage_due_date, drp.overall_due_date) == (date(2026, 11, 10), date(2026, 12, 1))
+    assert drp.stage_records.get().due_date == date(2026, 11, 10)
+    event = drp.timeline.last()
+    assert (event.action, event.actor) == ("deadlines-recalculated", admin)
+    assert event.note.startswith("6 November 2026 is now a closure day (Office move): ")
+    assert "Stage 1 response due 10 November 2026 (was 9 November 2026)" in event.note
+    answered.refresh_from_db()
+    assert answered.review_due_date == date(2026, 11, 11)
+    closed.refresh_from_db()
+    assert closed.timeline.last().action == "withdrawn"  # closed DRPs keep their dates
+
+    # Removing it again brings them back.
+    ClosureDay.objects.get(date=date(2026, 11, 6)).delete()
+    drp.refresh_from_db()
+    assert (drp.stage_due_date, drp.overall_due_date) == (date(2026, 11, 9), date(2026, 11, 30))
+    assert "6 November 2026 is a working day again" in drp.timeline.last().note
+
+
+def test_a_closure_day_outside_every_deadline_moves_nothing(org):
+    from workflows.models import ClosureDay
+
+    drp = raise_on(org, date(2026, 11, 2))
+    ClosureDay.objects.create(date=date(2027, 3, 1), description="Later")
+    drp.refresh_from_db()
+    assert drp.stage_due_date == date(2026, 11, 9)
+    assert drp.timeline.count() == 1

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 import holidays
+from django.dispatch import Signal
 
 # Closure days change rarely; each process re-reads them at most this often,
 # and at once after an edit in this process (see signals.py).
@@ -74,6 +75,13 @@ class WorkingDayCalendar:
         return count
 
 
+#: Sent when a day stops or starts being a working day (a closure day added, moved or removed),
+#: inside the transaction that changed it, with ``day``, ``closed`` (True: no longer a working
+#: day), ``description`` and ``actor`` (who changed it, or None). Each app recalculates its open
+#: deadlines whose count runs over that day, so a due date never silently ignores the change.
+calendar_changed = Signal()
+
+
 def get_calendar() -> WorkingDayCalendar:
     """The calendar with this authority's closure days (cached briefly per process)."""
     global _cached
@@ -102,3 +110,19 @@ def add_working_days(start: date, days: int) -> date:
 
 def working_days_between(start: date, end: date) -> int:
     return get_calendar().working_days_between(start, end)
+
+
+def calendars_around(day: date, closed: bool) -> tuple[WorkingDayCalendar, WorkingDayCalendar]:
+    """(before, after) a change to ``day``: the calendar as deadlines were counted, and as they
+    must be counted now. Call after the change is saved (in its transaction)."""
+    clear_calendar_cache()
+    after = get_calendar()
+    closures = set(after.closure_days)
+    before = closures - {day} if closed else closures | {day}
+    return WorkingDayCalendar(frozenset(before)), after
+
+
+def recount(before: WorkingDayCalendar, after: WorkingDayCalendar, start: date, due: date) -> date:
+    """The deadline ``due``, counted from ``start`` under ``before``, counted again under
+    ``after``: the same number of working days from the same start."""
+    return after.add_working_days(start, before.working_days_between(start, due))
