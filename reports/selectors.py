@@ -13,7 +13,10 @@ Definitions (shown on the pages too):
 * **Raised**: DRPs whose ``raised_on`` falls in the period. **Positive practice**: records whose
   ``recorded_on`` falls in the period.
 * **Closed**: DRPs resolved or withdrawn with ``closed_on`` in the period, counted by the stage
-  they closed at (``closed_at_stage``); every stage of the ladder appears, zeros included.
+  they closed at (``closed_at_stage``); every stage of the ladder appears, zeros included. The
+  annual report shows it two ways, labelled: DRPs *closed in the year*, and DRPs *raised in the
+  year* that have closed (the seed report's view); in both, resolved DRPs are counted by case
+  type and withdrawn ones on a row of their own.
 * **Themes**: DRPs raised in the period per theme (a DRP with two themes counts once for each);
   every active theme appears.
 * **Stage reached**: a DRP's current stage, the highest it has reached (stages only go up).
@@ -87,9 +90,27 @@ def direction(this_year: int, last_year: int) -> str:
     return "same"
 
 
-def comparison(this_year: int, last_year: int) -> dict:
+NOT_RECORDED_DIRECTION = "not-recorded"
+
+
+def comparison(this_year: int, last_year: int | None) -> dict:
+    """This year against last; last year ``None`` when nothing was recorded then."""
+    if last_year is None:
+        return {"this_year": this_year, "last_year": None, "variance": None,
+                "direction": NOT_RECORDED_DIRECTION}
     return {"this_year": this_year, "last_year": last_year, "variance": this_year - last_year,
             "direction": direction(this_year, last_year)}
+
+
+def recording_began(record_type: str, qs, date_field: str) -> date | None:
+    """When recording of this kind began: as set in the admin (``RecordingStart``), else the
+    day of the earliest record (one query, on an indexed date)."""
+    from .models import RecordingStart
+
+    began = RecordingStart.objects.filter(record_type=record_type).values_list("began_on", flat=True).first()
+    if began is not None:
+        return began
+    return qs.order_by(date_field).values_list(date_field, flat=True).first()
 
 
 def percent(part: int, whole: int) -> float | None:
@@ -110,8 +131,10 @@ def _zero_themes(theme_rows) -> dict:
     return {t["slug"]: 0 for t in theme_rows if t["active"]}
 
 
-def _compare_by_case_type(qs, date_field: str, this: Period, last: Period) -> dict:
-    """{case type: comparison} from one GROUP BY over both years."""
+def _compare_by_case_type(qs, date_field: str, this: Period, last: Period,
+                          recorded_from: date | None = None) -> dict:
+    """{case type: comparison} from one GROUP BY over both years; last year "not recorded"
+    when it ended before recording began."""
     in_this = Q(**{f"{date_field}__gte": this.start, f"{date_field}__lte": this.end})
     in_last = Q(**{f"{date_field}__gte": last.start, f"{date_field}__lte": last.end})
     rows = (qs.filter(**{f"{date_field}__gte": last.start, f"{date_field}__lte": this.end})
@@ -119,7 +142,9 @@ def _compare_by_case_type(qs, date_field: str, this: Period, last: Period) -> di
             .annotate(this_year=Count("id", filter=in_this), last_year=Count("id", filter=in_last))
             .order_by())
     counts = {row["case_type"]: row for row in rows}
-    return {ct: comparison(counts.get(ct, {}).get("this_year", 0), counts.get(ct, {}).get("last_year", 0))
+    unrecorded = recorded_from is None or last.end < recorded_from
+    return {ct: comparison(counts.get(ct, {}).get("this_year", 0),
+                           None if unrecorded else counts.get(ct, {}).get("last_year", 0))
             for ct in CASE_TYPES}
 
 
@@ -132,13 +157,19 @@ def _closed_in(period: Period):
                                             closed_on__lte=period.end)
 
 
-def closed_at_stage(period: Period, stages: list[dict]) -> dict:
-    """{case type: {stage key: n, ..., "total": n}} for DRPs closed in the period."""
-    rows = (_closed_in(period).values("case_type", "closed_at_stage__key").annotate(n=Count("id"))
+WITHDRAWN_ROW = "withdrawn"
+
+
+def closed_at_stage(closed, stages: list[dict]) -> dict:
+    """{row: {stage key: n, ..., "total": n}} for the closed DRPs ``closed``, by the stage they
+    closed at: a row for DRPs *resolved* of each case type (CP, CLA), and one row for every DRP
+    *withdrawn*, whatever its type (a withdrawal is not a resolution). One GROUP BY."""
+    rows = (closed.values("case_type", "status", "closed_at_stage__key").annotate(n=Count("id"))
             .order_by())
-    table = {ct: {s["key"]: 0 for s in stages} | {"total": 0} for ct in CASE_TYPES}
+    table = {row: {s["key"]: 0 for s in stages} | {"total": 0} for row in (*CASE_TYPES, WITHDRAWN_ROW)}
     for row in rows:
-        cells = table.setdefault(row["case_type"], {s["key"]: 0 for s in stages} | {"total": 0})
+        name = WITHDRAWN_ROW if row["status"] == DisputeResolution.Status.WITHDRAWN else row["case_type"]
+        cells = table.setdefault(name, {s["key"]: 0 for s in stages} | {"total": 0})
         key = row["closed_at_stage__key"] or NOT_RECORDED
         cells[key] = cells.get(key, 0) + row["n"]
         cells["total"] += row["n"]
@@ -196,9 +227,16 @@ def annual_report(year: int) -> dict:
         "year": year,
         "period": this.as_dict(),
         "drp": {
-            "raised": _compare_by_case_type(DisputeResolution.objects, "raised_on", this, last),
-            "positive_practice": _compare_by_case_type(PositivePractice.objects, "recorded_on", this, last),
-            "closed_at_stage": closed_at_stage(this, stages),
+            "raised": _compare_by_case_type(
+                DisputeResolution.objects, "raised_on", this, last,
+                recording_began("drp", DisputeResolution.objects, "raised_on")),
+            "positive_practice": _compare_by_case_type(
+                PositivePractice.objects, "recorded_on", this, last,
+                recording_began("positive-practice", PositivePractice.objects, "recorded_on")),
+            # Two views of one table, labelled: DRPs closed in the year (whenever raised), and
+            # DRPs raised in the year that have closed (the seed report's view).
+            "closed_at_stage": closed_at_stage(_closed_in(this), stages),
+            "closed_at_stage_of_raised": closed_at_stage(_raised_in(this).filter(status__in=CLOSED), stages),
             "themes": themes_by_case_type(this, theme_rows),
         },
         "designated_officer": designated_officer(this, last),

@@ -13,8 +13,9 @@ from lado.models import Category, Enquiry, ReferralSource, Sector, SettingType
 from .selectors import CASE_TYPES, NOT_RECORDED
 
 CASE_TYPE_NAMES = {"CP": "Child protection (CP)", "CLA": "Looked after (CLA)"}
-ARROWS = {"up": "▲", "down": "▼", "same": "▶"}
-DIRECTION_TEXT = {"up": "Up on last year", "down": "Down on last year", "same": "Same as last year"}
+ARROWS = {"up": "▲", "down": "▼", "same": "▶", "not-recorded": "–"}
+DIRECTION_TEXT = {"up": "Up on last year", "down": "Down on last year", "same": "Same as last year",
+                  "not-recorded": "Not previously recorded"}
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ def _name(names: dict, key: str) -> str:
 
 
 def _comparison_row(label, c) -> list:
-    return [label, c["this_year"], c["last_year"], c["variance"], Direction(c["direction"])]
+    last = "Not recorded" if c["direction"] == "not-recorded" else c["last_year"]
+    return [label, c["this_year"], last, c["variance"], Direction(c["direction"])]
 
 
 COMPARISON_COLUMNS = ["", "This year", "Last year", "Variance", "Direction of travel"]
@@ -69,13 +71,19 @@ def annual_tables(report: dict, labels: dict, vocabularies: dict) -> list[dict]:
          "columns": ["Case type"] + COMPARISON_COLUMNS[1:],
          "rows": [_comparison_row(CASE_TYPE_NAMES[ct], drp["positive_practice"][ct]) for ct in CASE_TYPES]},
     ]
-    stage_keys = list(drp["closed_at_stage"][CASE_TYPES[0]])
-    tables.append({
-        "id": "closed-at-stage", "title": "Stage at which DRPs closed", "section": "drp",
-        "columns": ["Case type"] + [_name(stage_names, k) if k != "total" else "Total closed" for k in stage_keys],
-        "rows": [[CASE_TYPE_NAMES[ct]] + [drp["closed_at_stage"][ct].get(k, 0) for k in stage_keys]
-                 for ct in CASE_TYPES],
-    })
+    for key, table_id, title in (
+            ("closed_at_stage", "closed-at-stage", "Stage at which DRPs closed: DRPs closed this year"),
+            ("closed_at_stage_of_raised", "closed-at-stage-of-raised",
+             "Stage at which DRPs closed: DRPs raised this year")):
+        closed = drp[key]
+        stage_keys = list(closed[CASE_TYPES[0]])
+        tables.append({
+            "id": table_id, "title": title, "section": "drp",
+            "columns": [""] + [_name(stage_names, k) if k != "total" else "Total closed" for k in stage_keys],
+            "rows": [[f"{CASE_TYPE_NAMES[ct]}, resolved"] + [closed[ct].get(k, 0) for k in stage_keys]
+                     for ct in CASE_TYPES]
+            + [["Withdrawn (CP and CLA)"] + [closed["withdrawn"].get(k, 0) for k in stage_keys]],
+        })
     slugs = list(dict.fromkeys(s for ct in CASE_TYPES for s in drp["themes"][ct]))
     theme_rows = [[_name(theme_names, s)] + [drp["themes"][ct].get(s, 0) for ct in CASE_TYPES] for s in slugs]
     tables.append({

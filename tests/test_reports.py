@@ -52,7 +52,8 @@ def test_annual_shape_is_exactly_as_documented(org):
     report = selectors.annual_report(2017)
     assert set(report) == {"year", "period", "drp", "designated_officer"}
     assert report["year"] == 2017 and report["period"] == {"start": "2017-04-01", "end": "2018-03-31"}
-    assert set(report["drp"]) == {"raised", "positive_practice", "closed_at_stage", "themes"}
+    assert set(report["drp"]) == {"raised", "positive_practice", "closed_at_stage",
+                                  "closed_at_stage_of_raised", "themes"}
     for key in ("raised", "positive_practice"):
         assert set(report["drp"][key]) == {"CP", "CLA"}
         assert set(report["drp"][key]["CP"]) == {"this_year", "last_year", "variance", "direction"}
@@ -107,9 +108,24 @@ def test_closed_at_stage_counts_resolved_and_withdrawn_closed_in_the_year(org):
     drp(org, date(2017, 1, 5), "CLA", "stage-1", closed_on=date(2017, 3, 31))            # last year
     drp(org, date(2017, 5, 5), "CLA", "stage-3")                                         # open
     table = selectors.annual_report(2017)["drp"]["closed_at_stage"]
-    assert table["CLA"] == {"informal": 2, "stage-1": 0, "stage-2": 1, "stage-3": 0, "stage-4": 0,
-                            "stage-5": 0, "total": 3}
+    assert table["CLA"] == {"informal": 1, "stage-1": 0, "stage-2": 1, "stage-3": 0, "stage-4": 0,
+                            "stage-5": 0, "total": 2}
+    assert table["withdrawn"]["informal"] == 1 and table["withdrawn"]["total"] == 1
     assert table["CP"]["stage-5"] == 1 and table["CP"]["total"] == 1
+
+
+def test_closed_at_stage_of_raised_counts_drps_raised_in_the_year_by_where_they_closed(org):
+    drp(org, date(2017, 1, 5), "CLA", "stage-2", closed_on=date(2017, 4, 1))             # raised last year
+    drp(org, date(2017, 5, 5), "CLA", "informal", closed_on=date(2018, 3, 31))
+    drp(org, date(2017, 5, 5), "CLA", "stage-1", closed_on=date(2018, 4, 1))             # closed next year
+    drp(org, date(2017, 5, 5), "CP", "informal", status=WITHDRAWN, closed_on=date(2017, 9, 1))
+    drp(org, date(2017, 5, 5), "CLA", "stage-3")                                         # still open
+    table = selectors.annual_report(2017)["drp"]["closed_at_stage_of_raised"]
+    assert (table["CLA"]["informal"], table["CLA"]["stage-1"], table["CLA"]["stage-2"]) == (1, 1, 0)
+    assert table["CLA"]["total"] == 2
+    assert table["withdrawn"] == {"informal": 1, "stage-1": 0, "stage-2": 0, "stage-3": 0, "stage-4": 0,
+                                  "stage-5": 0, "total": 1}
+    assert table["CP"]["total"] == 0
 
 
 def test_a_new_ladder_stage_appears_with_zeros(org):
@@ -315,3 +331,21 @@ def test_monthly_and_learning_queries_do_not_grow_with_data(org, n, django_asser
     with django_assert_max_num_queries(8):
         selectors.team_learning(reporting_year(2017))
         selectors.iro_footprint(reporting_year(2017))
+
+
+def test_last_year_not_recorded_before_recording_began(org):
+    from reports.models import RecordingStart
+
+    practice(org, date(2017, 5, 4), "CP")
+    drp(org, date(2016, 5, 3), "CP")
+    drp(org, date(2017, 5, 3), "CP")
+    report = selectors.annual_report(2017)["drp"]
+    # Positive practice began to be recorded in 2017: last year is not a zero.
+    assert report["positive_practice"]["CP"] == {"this_year": 1, "last_year": None, "variance": None,
+                                                 "direction": "not-recorded"}
+    # DRPs were recorded last year: a real comparison.
+    assert report["raised"]["CP"] == {"this_year": 1, "last_year": 1, "variance": 0, "direction": "same"}
+    # The team says when recording began: from then on, zeros are zeros.
+    RecordingStart.objects.create(record_type="positive-practice", began_on=date(2016, 4, 1))
+    report = selectors.annual_report(2017)["drp"]
+    assert report["positive_practice"]["CP"] == {"this_year": 1, "last_year": 0, "variance": 1, "direction": "up"}

@@ -159,7 +159,8 @@ def test_annual_csv_is_injection_safe(org, client):
     assert 'filename="annual-report-2017.csv"' in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert ["Case type", "This year", "Last year", "Variance", "Direction of travel"] in rows
-    assert ["Looked after (CLA)", "1", "0", "1", "up"] in rows
+    # The only DRP is this year's: last year is "not recorded", not 0 and "up".
+    assert ["Looked after (CLA)", "1", "Not recorded", "", "not-recorded"] in rows
     assert not any(cell.startswith("=") for row in rows for cell in row)
     assert ["'=HYPERLINK(\"http://x\")", "0", "1"] in rows
 
