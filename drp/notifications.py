@@ -35,13 +35,20 @@ def drp_escalated(drp, actor, reason: str):
            context=_context(drp, actor=actor, reason=reason))
 
 
-def next_step(drp) -> str:
+def top_stage_order() -> int | None:
+    from django.db.models import Max
+
+    from .models import Stage
+
+    return Stage.objects.aggregate(top=Max("order"))["top"]
+
+
+def next_step(drp, top_order: int | None = None) -> str:
     """What the IRO should consider (a phrase after "consider")  when a stage has not resolved things: escalate while the ladder
     goes higher; at the top, refer a looked-after child to Cafcass, or for any child consider
     a complaint on their behalf or an advocate (IRO Handbook 6.3-6.5)."""
-    from .models import Stage
-
-    if Stage.objects.filter(order__gt=drp.stage.order).exists():
+    top_order = top_stage_order() if top_order is None else top_order
+    if top_order is not None and drp.stage.order < top_order:
         return "escalating the DRP"
     if drp.case_type == "CLA" and not drp.referred_to_cafcass:
         return ("referring the child to Cafcass (this is the last stage of the procedure), or "

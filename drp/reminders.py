@@ -8,22 +8,24 @@
 - the IRO's review of a response due within 2 working days, or today: the IRO; overdue: the
   IRO and the IRO Manager (an answered DRP never waits unseen);
 - an agreed-by date passed: the IRO, to check that what was agreed happened.
+
+Each ``remind_*`` takes a whole batch of due rows: the people to tell are looked up together
+(line managers in one query, IRO Managers once), and ``notify_many`` writes every notification
+in one insert, so a sweep costs the same few statements for one reminder or ten thousand.
 """
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.db.models import Q
 from django.urls import reverse
 
-from notifications.services import notify
-from people.selectors import line_manager_of
+from notifications.services import Message, notify_many
+from people.selectors import line_managers_of
 from workflows.reminders import DUE_SOON, DUE_TODAY, OVERDUE, DeadlineKind, register
 
 from . import clocks
 from .models import DisputeResolution, StageRecord
-from .notifications import _context, iro_managers, next_step
+from .notifications import _context, iro_managers, next_step, top_stage_order
 
 HEADLINES = {
     DUE_SOON: "{stage} response due {due:%A %-d %B}",
@@ -37,53 +39,79 @@ REVIEW_HEADLINES = {
 }
 
 
-def _send(drp: DisputeResolution, recipients: list, headline: str, detail: str, prompt: str = "") -> list[str]:
-    sent = notify(recipients=recipients, kind="drp-reminder", link=reverse("drp:detail", args=[drp.pk]),
-                  context=_context(drp, headline=headline, detail=detail, prompt=prompt))
-    return [notification.recipient.username for notification in sent]
+def _message(drp: DisputeResolution, recipients: list, headline: str, detail: str, prompt: str = "") -> Message:
+    return Message(recipients=recipients, kind="drp-reminder", link=reverse("drp:detail", args=[drp.pk]),
+                   context=_context(drp, headline=headline, detail=detail, prompt=prompt))
 
 
-def remind_stage(record: StageRecord, phase: str, due: date) -> list[str]:
-    drp = record.drp
-    addressee = record.addressee
-    recipients = [addressee]
-    prompt = ""
-    if phase in (DUE_TODAY, OVERDUE):
-        recipients.append(drp.raised_by)
-    if phase == OVERDUE:
-        recipients += [line_manager_of(addressee), *iro_managers()]
-        prompt = f"No response has been recorded in time. The IRO should consider {next_step(drp)}."
-    headline = HEADLINES[phase].format(stage=record.stage.name, due=due)
-    detail = f"The response at {record.stage.name} is due by {due:%A %-d %B %Y}."
-    return _send(drp, recipients, headline, detail, prompt)
+def _send(messages: dict[int, Message]) -> dict[int, list[str]]:
+    """Notify every message at once; {row pk: usernames told}."""
+    notify_many(messages.values())
+    return {pk: sorted({user.username for user in message.recipients if user is not None and user.is_active})
+            for pk, message in messages.items()}
 
 
-def remind_overall(drp: DisputeResolution, phase: str, due: date) -> list[str]:
-    headline = f"overall time limit passed on {due:%-d %B %Y}"
-    detail = (f"The DRP should have concluded within {clocks.timescale_description()}, "
-              f"by {due:%-d %B %Y}.")
-    return _send(drp, [drp.raised_by, *iro_managers()], headline, detail,
-                 f"Resolve the DRP if the issue has been addressed; if not, consider {next_step(drp)}.")
+def remind_stage(records: list[StageRecord], phase: str) -> dict[int, list[str]]:
+    managers = line_managers_of([r.addressee for r in records]) if phase == OVERDUE else {}
+    extra = iro_managers() if phase == OVERDUE else []
+    top = top_stage_order() if phase == OVERDUE else None
+    messages = {}
+    for record in records:
+        drp, due = record.drp, record.due_date
+        recipients = [record.addressee]
+        prompt = ""
+        if phase in (DUE_TODAY, OVERDUE):
+            recipients.append(drp.raised_by)
+        if phase == OVERDUE:
+            recipients += [managers.get(record.addressee_id), *extra]
+            prompt = f"No response has been recorded in time. The IRO should consider {next_step(drp, top)}."
+        headline = HEADLINES[phase].format(stage=record.stage.name, due=due)
+        detail = f"The response at {record.stage.name} is due by {due:%A %-d %B %Y}."
+        messages[record.pk] = _message(drp, recipients, headline, detail, prompt)
+    return _send(messages)
 
 
-def remind_review(drp: DisputeResolution, phase: str, due: date) -> list[str]:
-    recipients = [drp.raised_by]
-    if phase == OVERDUE:
-        recipients += iro_managers()
-    headline = REVIEW_HEADLINES[phase].format(due=due)
-    detail = (f"A response was recorded at {drp.stage.name}. The IRO resolves the DRP or takes the "
-              f"next step by {due:%A %-d %B %Y}.")
-    return _send(drp, recipients, headline, detail,
-                 f"Resolve the DRP if the response is enough; if not, consider {next_step(drp)}.")
+def remind_overall(drps: list[DisputeResolution], phase: str) -> dict[int, list[str]]:
+    managers, top = iro_managers(), top_stage_order()
+    messages = {}
+    for drp in drps:
+        due = drp.overall_due_date
+        messages[drp.pk] = _message(
+            drp, [drp.raised_by, *managers], f"overall time limit passed on {due:%-d %B %Y}",
+            f"The DRP should have concluded within {clocks.timescale_description()}, by {due:%-d %B %Y}.",
+            f"Resolve the DRP if the issue has been addressed; if not, consider {next_step(drp, top)}.")
+    return _send(messages)
 
 
-def remind_agreed_by(record: StageRecord, phase: str, due: date) -> list[str]:
-    drp = record.drp
-    headline = f"check the actions agreed by {due:%-d %B %Y} happened"
-    detail = (f"At {record.stage.name} the response agreed actions by {due:%A %-d %B %Y}. "
-              "Check with the social worker that they happened, and record it on the DRP.")
-    prompt = "" if not drp.is_open else f"If they have not happened, consider {next_step(drp)}."
-    return _send(drp, [drp.raised_by], headline, detail, prompt)
+def remind_review(drps: list[DisputeResolution], phase: str) -> dict[int, list[str]]:
+    managers = iro_managers() if phase == OVERDUE else []
+    top = top_stage_order()
+    messages = {}
+    for drp in drps:
+        due = drp.review_due_date
+        messages[drp.pk] = _message(
+            drp, [drp.raised_by, *managers], REVIEW_HEADLINES[phase].format(due=due),
+            f"A response was recorded at {drp.stage.name}. The IRO resolves the DRP or takes the "
+            f"next step by {due:%A %-d %B %Y}.",
+            f"Resolve the DRP if the response is enough; if not, consider {next_step(drp, top)}.")
+    return _send(messages)
+
+
+def remind_agreed_by(records: list[StageRecord], phase: str) -> dict[int, list[str]]:
+    top = top_stage_order()
+    messages = {}
+    for record in records:
+        drp, due = record.drp, record.agreed_by
+        prompt = "" if not drp.is_open else f"If they have not happened, consider {next_step(drp, top)}."
+        messages[record.pk] = _message(
+            drp, [drp.raised_by], f"check the actions agreed by {due:%-d %B %Y} happened",
+            f"At {record.stage.name} the response agreed actions by {due:%A %-d %B %Y}. Check with "
+            "the social worker that they happened, and record it on the DRP.", prompt)
+    return _send(messages)
+
+
+#: What every DRP reminder's message reads, fetched with the due rows.
+_DRP = ("drp", "drp__raised_by", "drp__stage", "drp__addressee")
 
 
 def register_deadlines() -> None:
@@ -92,23 +120,23 @@ def register_deadlines() -> None:
         running=Q(ended_on__isnull=True, responded_on__isnull=True,
                   drp__status=DisputeResolution.Status.AWAITING_RESPONSE),
         phases=(DUE_SOON, DUE_TODAY, OVERDUE), remind=remind_stage,
-        select_related=("drp", "stage", "addressee", "drp__raised_by", "drp__stage", "drp__addressee"),
+        select_related=(*_DRP, "stage", "addressee"), prefetch_related=("drp__children",),
     ))
     register(DeadlineKind(
         name="drp-overall", model=DisputeResolution, due_field="overall_due_date",
         running=Q(status__in=DisputeResolution.OPEN_STATUSES, overall_due_date__isnull=False),
         phases=(OVERDUE,), remind=remind_overall,
-        select_related=("raised_by", "stage", "addressee"),
+        select_related=("raised_by", "stage", "addressee"), prefetch_related=("children",),
     ))
     register(DeadlineKind(
         name="drp-review", model=DisputeResolution, due_field="review_due_date",
         running=Q(status=DisputeResolution.Status.AWAITING_REVIEW, review_due_date__isnull=False),
         phases=(DUE_SOON, DUE_TODAY, OVERDUE), remind=remind_review, soon_working_days=2,
-        select_related=("raised_by", "stage", "addressee"),
+        select_related=("raised_by", "stage", "addressee"), prefetch_related=("children",),
     ))
     register(DeadlineKind(
         name="drp-agreed-by", model=StageRecord, due_field="agreed_by",
         running=Q(agreed_by__isnull=False) & ~Q(drp__status=DisputeResolution.Status.WITHDRAWN),
         phases=(OVERDUE,), remind=remind_agreed_by,
-        select_related=("drp", "stage", "drp__raised_by", "drp__stage", "drp__addressee"),
+        select_related=(*_DRP, "stage"), prefetch_related=("drp__children",),
     ))

@@ -42,46 +42,61 @@ def _when(phase: str, due: date) -> str:
     return f"is due on {day}"
 
 
-def _send(enquiry: Enquiry, subject: str, body: str) -> list[str]:
-    from notifications.services import notify  # the notifications app is optional at import time
+def _send(items: dict[int, tuple[Enquiry, str, str]]) -> dict[int, list[str]]:
+    """Tell the DO team about each (case, subject, body), all at once: the team looked up once,
+    every notification in one insert. {row pk: usernames told}."""
+    from notifications.services import Message, notify_many  # optional at import time
 
-    sent = notify(recipients=do_team(), kind=KIND, subject=subject, body=body,
-                  link=reverse("lado:detail", args=[enquiry.pk]))
-    return [notification.recipient.username for notification in sent]
+    team = do_team()
+    notify_many(Message(recipients=team, kind=KIND, subject=subject, body=body,
+                        link=reverse("lado:detail", args=[enquiry.pk]))
+                for enquiry, subject, body in items.values())
+    told = [user.username for user in team]
+    return {pk: told for pk in items}
 
 
-def remind_decision(enquiry: Enquiry, phase: str, due: date) -> list[str]:
+def _word(phase: str) -> str:
+    return {OVERDUE: "overdue", DUE_TODAY: "due today"}.get(phase, "due soon")
+
+
+def remind_decision(enquiries: list[Enquiry], phase: str) -> dict[int, list[str]]:
     word = "overdue" if phase == OVERDUE else "due today"
-    return _send(enquiry, f"{enquiry.reference}: threshold decision {word}",
-                 f"The threshold decision for {enquiry.reference} {_when(phase, due)}.")
+    return _send({e.pk: (e, f"{e.reference}: threshold decision {word}",
+                         f"The threshold decision for {e.reference} {_when(phase, e.decision_due)}.")
+                  for e in enquiries})
 
 
-def remind_review(enquiry: Enquiry, phase: str, due: date) -> list[str]:
-    word = {OVERDUE: "overdue", DUE_TODAY: "due today"}.get(phase, "due soon")
-    return _send(enquiry, f"{enquiry.reference}: review meeting {word}",
-                 f"The next review meeting for {enquiry.reference} {_when(phase, due)}.")
+def remind_review(enquiries: list[Enquiry], phase: str) -> dict[int, list[str]]:
+    return _send({e.pk: (e, f"{e.reference}: review meeting {_word(phase)}",
+                         f"The next review meeting for {e.reference} {_when(phase, e.next_review_on)}.")
+                  for e in enquiries})
 
 
-def remind_action(action: Action, phase: str, due: date) -> list[str]:
-    enquiry = action.enquiry
-    word = {OVERDUE: "overdue", DUE_TODAY: "due today"}.get(phase, "due soon")
-    label = action.get_kind_display()
-    return _send(enquiry, f"{enquiry.reference}: {label.lower()} {word}",
-                 f"{label} for {enquiry.reference} {_when(phase, due)}.")
+def remind_action(actions: list[Action], phase: str) -> dict[int, list[str]]:
+    items = {}
+    for action in actions:
+        enquiry, label = action.enquiry, action.get_kind_display()
+        items[action.pk] = (enquiry, f"{enquiry.reference}: {label.lower()} {_word(phase)}",
+                            f"{label} for {enquiry.reference} {_when(phase, action.due_on)}.")
+    return _send(items)
 
 
 def _remind_target(index: int):
-    def remind(enquiry: Enquiry, phase: str, due: date) -> list[str]:
+    def remind(enquiries: list[Enquiry], phase: str) -> dict[int, list[str]]:
         months = conf.months_label(conf.target_months()[index])
-        day = f"{due.day} {due:%B %Y}"
-        if phase == OVERDUE:
-            subject = f"{enquiry.reference}: {months} target missed"
-            body = (f"{enquiry.reference} was not concluded within {months} of referral "
-                    f"(target date {day}).")
-        else:
-            subject = f"{enquiry.reference}: {months} target approaching"
-            body = f"{enquiry.reference} should be concluded within {months} of referral, by {day}."
-        return _send(enquiry, subject, body)
+        items = {}
+        for enquiry in enquiries:
+            due = getattr(enquiry, f"target_{index + 1}_due")
+            day = f"{due.day} {due:%B %Y}"
+            if phase == OVERDUE:
+                subject = f"{enquiry.reference}: {months} target missed"
+                body = (f"{enquiry.reference} was not concluded within {months} of referral "
+                        f"(target date {day}).")
+            else:
+                subject = f"{enquiry.reference}: {months} target approaching"
+                body = f"{enquiry.reference} should be concluded within {months} of referral, by {day}."
+            items[enquiry.pk] = (enquiry, subject, body)
+        return _send(items)
 
     return remind
 

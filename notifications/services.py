@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -32,23 +33,52 @@ def render_message(kind: str, context: dict) -> tuple[str, str]:
     return subject.strip(), body.strip()
 
 
+@dataclass
+class Message:
+    """One thing to tell some people: rendered from ``notifications/messages/<kind>.txt`` with
+    ``context``, or given as ``subject`` and ``body``; ``link`` is the page it is about."""
+
+    recipients: Iterable
+    kind: str
+    link: str = ""
+    context: dict | None = None
+    subject: str = ""
+    body: str = ""
+
+
 def notify(*, recipients: Iterable, kind: str, subject: str = "", body: str = "", link: str = "",
            context: dict | None = None, case=None) -> list[Notification]:
     """Tell each recipient (once, even if listed twice); emails go after commit."""
-    if context is not None:
-        subject, body = render_message(kind, context)
-    unique = {}
-    for user in recipients:
-        if user is not None and user.is_active:
-            unique.setdefault(user.pk, user)
-    notifications = Notification.objects.bulk_create(
-        [Notification(recipient=user, kind=kind, subject=subject[:200], body=body, link=link)
-         for user in unique.values()]
-    )
-    immediate = _immediate_recipient_ids(unique)
-    for notification in notifications:
-        if notification.recipient_id in immediate:
-            transaction.on_commit(lambda pk=notification.pk: _queue_email(pk))
+    return notify_many([Message(recipients=recipients, kind=kind, link=link, context=context,
+                                subject=subject, body=body)])
+
+
+#: Notifications whose emails one task sends.
+EMAIL_BATCH = 100
+
+
+def notify_many(messages: Iterable[Message]) -> list[Notification]:
+    """Tell many people many things in a fixed number of statements: one insert for every
+    notification, one look-up of who wants a daily digest instead, and after commit one email
+    task per ``EMAIL_BATCH`` notifications (the reminder sweep sends thousands at once)."""
+    pending: list[Notification] = []
+    people: dict = {}
+    for message in messages:
+        subject, body = (render_message(message.kind, message.context) if message.context is not None
+                         else (message.subject, message.body))
+        unique = {}
+        for user in message.recipients:
+            if user is not None and user.is_active:
+                unique.setdefault(user.pk, user)
+        people.update(unique)
+        pending += [Notification(recipient=user, kind=message.kind, subject=subject[:200], body=body,
+                                 link=message.link) for user in unique.values()]
+    notifications = Notification.objects.bulk_create(pending)
+    immediate = _immediate_recipient_ids(people)
+    to_email = [n.pk for n in notifications if n.recipient_id in immediate]
+    for start in range(0, len(to_email), EMAIL_BATCH):
+        batch = to_email[start:start + EMAIL_BATCH]
+        transaction.on_commit(lambda ids=batch: _queue_emails(ids))
     return notifications
 
 
@@ -58,16 +88,20 @@ def _immediate_recipient_ids(users: dict) -> set[int]:
     return {pk for pk, user in users.items() if pk not in daily and user.email}
 
 
-def _queue_email(notification_id: int) -> bool:
-    """Queue one email task. A broker that is down must not undo or break the change that
-    caused the notification (it has committed): the email waits for ``queue_pending_emails``."""
-    from .tasks import send_notification_email
+def _queue_emails(notification_ids: list[int]) -> bool:
+    """Queue one email task for a batch. A broker that is down must not undo or break the
+    change that caused the notifications (it has committed): the emails wait for
+    ``queue_pending_emails``."""
+    from .tasks import send_notification_email, send_notification_emails
 
     try:
-        send_notification_email.delay(notification_id)
+        if len(notification_ids) == 1:
+            send_notification_email.delay(notification_ids[0])
+        else:
+            send_notification_emails.delay(notification_ids)
     except Exception:  # kombu's OperationalError, a refused connection, a timeout…
-        logger.warning("Could not queue email for notification %s; it will be queued again later",
-                       notification_id, exc_info=True)
+        logger.warning("Could not queue emails for notifications %s; they will be queued again later",
+                       notification_ids, exc_info=True)
         return False
     return True
 
@@ -82,7 +116,9 @@ def queue_pending_emails() -> int:
                        created_at__gte=now - PENDING_EMAIL_LIMIT, recipient__is_active=True)
                .exclude(recipient__email="").exclude(recipient_id__in=daily)
                .values_list("pk", flat=True))
-    return sum(_queue_email(pk) for pk in pending.iterator())
+    ids = list(pending.iterator())
+    batches = [ids[start:start + EMAIL_BATCH] for start in range(0, len(ids), EMAIL_BATCH)]
+    return sum(len(batch) for batch in batches if _queue_emails(batch))
 
 
 def absolute(link: str) -> str:
@@ -101,6 +137,12 @@ def send_notification_email(notification_id: int) -> bool:
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
         return True
+
+
+def send_notification_emails(notification_ids: list[int]) -> int:
+    """Email a batch of notifications, each exactly once (each as ``send_notification_email``).
+    Returns how many this call sent."""
+    return sum(send_notification_email(pk) for pk in notification_ids)
 
 
 def send_daily_digests() -> int:

@@ -57,19 +57,31 @@ def holds_role_for_team(user: User, role: str, team_id: int | None) -> bool:
     return user.has_role(role) and team_id is not None and team_id in team_ids_in_scope(user)
 
 
+def line_managers_of(users) -> dict[int, User | None]:
+    """``line_manager_of`` for many people at once: the team tree read once, the managers
+    fetched in one query. {user pk: their line manager, or None}."""
+    tree = _tree()
+    above_ids = {user.pk: _line_manager_id(user, tree) for user in users if user is not None}
+    managers = User.objects.in_bulk({pk for pk in above_ids.values() if pk})
+    return {pk: managers.get(manager_id) for pk, manager_id in above_ids.items()}
+
+
+def _line_manager_id(user: User, tree: dict[int, Team]) -> int | None:
+    managed = [team for team in tree.values() if team.manager_id == user.pk]
+    if managed:
+        # The lowest unit they manage: the one deepest in the tree.
+        lowest = max(managed, key=lambda team: len(ancestors_or_self(team.pk, tree)))
+        start = lowest.parent_id
+    else:
+        start = user.team_id
+    above = [unit for unit in ancestors_or_self(start, tree) if unit.manager_id and unit.manager_id != user.pk]
+    return above[0].manager_id if above else None
+
+
 def line_manager_of(user: User | None) -> User | None:
     """The person above ``user`` in the line: for a manager, the manager of the unit above the
     one they manage; otherwise the manager of their own team."""
     if user is None:
         return None
-    tree = _tree()
-    managed = [team for team in tree.values() if team.manager_id == user.pk]
-    if managed:
-        # The lowest unit they manage: the one deepest in the tree.
-        lowest = max(managed, key=lambda team: len(ancestors_or_self(team.pk, tree)))
-        above = [unit for unit in ancestors_or_self(lowest.parent_id, tree) if unit.manager_id
-                 and unit.manager_id != user.pk]
-    else:
-        above = [unit for unit in ancestors_or_self(user.team_id, tree) if unit.manager_id
-                 and unit.manager_id != user.pk]
-    return User.objects.filter(pk=above[0].manager_id).first() if above else None
+    manager_id = _line_manager_id(user, _tree())
+    return User.objects.filter(pk=manager_id).first() if manager_id else None

@@ -142,6 +142,7 @@ def test_a_broker_that_is_down_loses_no_email_and_breaks_no_change(org, monkeypa
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(tasks.send_notification_email, "delay", broker_down)
+    monkeypatch.setattr(tasks.send_notification_emails, "delay", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         drp = raise_drp(org)
     assert drp.pk and not mail.outbox

@@ -156,3 +156,25 @@ def test_run_reminders_command_prints_what_it_sent(org, capsys):
     assert "drp-stage" in out and "overdue" in out and "reminders sent" in out
     call_command("run_reminders", "--today", "2026-12-01")
     assert "0 reminders sent" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kinds", [["drp-stage"], ["drp-overall"]])
+def test_sweep_statements_are_fixed_per_kind_and_phase_not_per_reminder(org, kinds):
+    """Set-based: the due rows, one claim in the log, the recipients together, one insert of
+    notifications. Three reminders or thirty cost the same statements."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(count, day):
+        for _ in range(count):
+            raise_on(org, day, stage="stage-2")
+        overdue = date(2027, 1, 5) if day.year == 2026 else date(2027, 3, 5)
+        with CaptureQueriesContext(connection) as captured:
+            sent = run_sweep(overdue, kinds=kinds)
+        assert len(sent) == count
+        return len(captured)
+
+    few = statements(3, date(2026, 11, 2))
+    many = statements(30, date(2027, 1, 4))
+    assert few == many, (few, many)
+    assert many < 30  # below one statement per reminder

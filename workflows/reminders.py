@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from .calendar import get_calendar
 from .clocks import today as clock_today
@@ -39,8 +40,10 @@ PHASES = (DUE_SOON, DUE_TODAY, OVERDUE)
 class DeadlineKind:
     """A kind of deadline the sweep watches.
 
-    ``remind(obj, phase, due)`` tells the right people (through the notifications app) and
-    returns the usernames told; it runs in the transaction that logs the reminder.
+    ``remind(rows, phase)`` tells the right people about a whole batch of rows due in ``phase``
+    (through the notifications app), in a fixed number of statements whatever the batch's
+    size, and returns ``{row pk: usernames told}``. It runs in the transaction that logs the
+    batch, so a failure leaves nothing logged and the next sweep tries again.
     """
 
     name: str
@@ -48,8 +51,9 @@ class DeadlineKind:
     due_field: str
     running: Q
     phases: tuple[str, ...]
-    remind: Callable[[models.Model, str, date], list[str]]
+    remind: Callable[[list[models.Model], str], dict[int, list[str]]]
     select_related: tuple[str, ...] = field(default_factory=tuple)
+    prefetch_related: tuple[str, ...] = field(default_factory=tuple)
     #: "Due soon" starts this many working days before the deadline (default: the
     #: FOOTPRINT_DUE_SOON_WORKING_DAYS setting); shorter for short clocks.
     soon_working_days: int | None = None
@@ -100,14 +104,47 @@ def due_rows(kind: DeadlineKind, phase: str, on: date, horizon: date) -> models.
         .filter(_phase_filters(kind.due_field, on, horizon)[phase])
         .filter(~Exists(already))
         .select_related(*kind.select_related)
+        .prefetch_related(*kind.prefetch_related)
         .order_by(kind.due_field, "pk")
     )
 
 
-def run_sweep(on: date | None = None, kinds: Iterable[str] | None = None) -> list[SentReminder]:
-    """Send every reminder that is due and not yet sent; return what was sent."""
+#: Rows logged per INSERT statement (well under every database's limit on parameters).
+CLAIM_CHUNK = 500
+
+
+def claim(kind: str, phase: str, keys: list[tuple[int, date]]) -> set[tuple[int, date]]:
+    """Log reminders (kind, object, phase, due) in one ``INSERT ... ON CONFLICT DO NOTHING
+    RETURNING`` per chunk: the keys returned are this sweep's to send. A key another sweep
+    logged first is not returned (on PostgreSQL the second insert waits for the first's commit,
+    then skips), so each reminder is sent once, whoever sweeps."""
     from .models import ReminderLog
 
+    table = connection.ops.quote_name(ReminderLog._meta.db_table)
+    now = timezone.now()
+    claimed: set[tuple[int, date]] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), CLAIM_CHUNK):
+            chunk = keys[start:start + CLAIM_CHUNK]
+            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+            params = [value for object_id, due in chunk for value in (kind, object_id, phase, due, now)]
+            cursor.execute(
+                f"INSERT INTO {table} (kind, object_id, phase, due, sent_at) VALUES {values} "
+                "ON CONFLICT (kind, object_id, phase, due) DO NOTHING RETURNING object_id, due", params)
+            for object_id, due in cursor.fetchall():
+                if isinstance(due, str):  # SQLite returns the date as text
+                    due = date.fromisoformat(due)
+                claimed.add((int(object_id), due))
+    return claimed
+
+
+def run_sweep(on: date | None = None, kinds: Iterable[str] | None = None) -> list[SentReminder]:
+    """Send every reminder that is due and not yet sent; return what was sent.
+
+    Per kind of deadline and phase, a fixed number of statements whatever the number of rows:
+    one query for the due rows the log does not hold, one insert claiming them in the log, and
+    the kind's ``remind`` for the whole batch (recipients looked up together, notifications in
+    one insert, emails queued in batches after commit)."""
     on = on or clock_today()
     calendar = get_calendar()
     sent: list[SentReminder] = []
@@ -120,15 +157,16 @@ def run_sweep(on: date | None = None, kinds: Iterable[str] | None = None) -> lis
             else kind.soon_working_days
         horizon = calendar.add_working_days(on, soon)
         for phase in kind.phases:
-            for obj in list(due_rows(kind, phase, on, horizon)):
-                due = getattr(obj, kind.due_field)
-                try:
-                    with transaction.atomic():
-                        ReminderLog.objects.create(kind=kind.name, object_id=obj.pk, phase=phase, due=due)
-                        recipients = kind.remind(obj, phase, due)
-                except IntegrityError:
-                    continue  # another worker logged (and sent) it first
-                reminder = SentReminder(kind.name, obj.pk, phase, due, tuple(recipients))
+            rows = list(due_rows(kind, phase, on, horizon))
+            if not rows:
+                continue
+            with transaction.atomic():
+                mine = claim(kind.name, phase, [(row.pk, getattr(row, kind.due_field)) for row in rows])
+                batch = [row for row in rows if (row.pk, getattr(row, kind.due_field)) in mine]
+                told = kind.remind(batch, phase) if batch else {}
+            for row in batch:
+                reminder = SentReminder(kind.name, row.pk, phase, getattr(row, kind.due_field),
+                                        tuple(told.get(row.pk, ())))
                 logger.info("reminder sent: %s", reminder)
                 sent.append(reminder)
     return sent
