@@ -29,6 +29,7 @@ class AccessLogFilterForm(forms.Form):
     def __init__(self, *args, scopes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", "Any")] + [(kind.key, kind.label) for kind in kinds_for(scopes)]
+        self.fields["person"].queryset = people_choices(scopes)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.form_method = "get"

@@ -18,9 +18,13 @@ filters on ``case_kind`` and ``CaseRead`` has no ``(case_kind, at)`` index; addi
 ``workflows.CaseRead`` would make the first page an index walk.
 
 Scopes, by role (never by superuser status):
-- ``iro`` (IRO Manager): DRPs with their stage records, positive practice, child records;
-- ``do`` (DO Manager): Designated Officer enquiries with their meetings and actions.
-DO cases never appear in the ``iro`` scope, nor IRO cases in the ``do`` scope.
+- ``iro`` (IRO Manager): DRPs with their stage records, positive practice, child records, read
+  or changed by anyone outside the DO team;
+- ``do`` (DO Manager): Designated Officer enquiries with their meetings and actions, and what
+  members of the DO team read or changed of the other kinds (a Designated Officer opening a
+  child's record says something about a DO case, so only the DO Manager sees it).
+DO cases never appear in the ``iro`` scope, nor the DO team's reads and changes, nor the DO team
+in its list of people; someone holding both roles sees everything.
 """
 
 from __future__ import annotations
@@ -107,7 +111,33 @@ def require_log_reader(user) -> frozenset[str]:
 
 
 def kinds_for(scopes: Iterable[str]) -> list[Kind]:
-    return [kind for kind in KINDS.values() if kind.scope in scopes]
+    """The kinds of case whose entries the scopes show (the DO scope shows every kind, the IRO
+    kinds only for what the DO team did: see ``_who``)."""
+    scopes = frozenset(scopes)
+    return [kind for kind in KINDS.values() if kind.scope in scopes or DO_SCOPE in scopes]
+
+
+EVERYONE, DO_TEAM_ONLY, OUTSIDE_DO_TEAM = "everyone", "do-team", "outside-do-team"
+
+
+def _who(kind: Kind, scopes: frozenset[str]) -> str:
+    """Whose reads and changes of this kind of case the scopes show."""
+    if kind.scope == DO_SCOPE or {IRO_SCOPE, DO_SCOPE} <= scopes:
+        return EVERYONE
+    return OUTSIDE_DO_TEAM if IRO_SCOPE in scopes else DO_TEAM_ONLY
+
+
+def do_team_ids() -> QuerySet:
+    """Everyone holding a DO role (a subquery: it goes into each branch of the union)."""
+    return User.objects.filter(roles__slug__in=roles.DO_TEAM).values("pk")
+
+
+def _people(field: str, who: str) -> Q:
+    if who == DO_TEAM_ONLY:
+        return Q(**{f"{field}__in": do_team_ids()})
+    if who == OUTSIDE_DO_TEAM:  # a change made by the system (no person) stays in
+        return ~Q(**{f"{field}__in": do_team_ids()})
+    return Q()
 
 
 @dataclass
@@ -159,8 +189,30 @@ def _big(name: str) -> Cast:
 def log_entries(user, filters: LogFilters | None = None) -> QuerySet:
     """Every read and change in the person's scope matching the filters, newest first, as rows
     of ``COLUMNS`` (one SQL query; see the module docstring)."""
+    branches = _branches(require_log_reader(user), filters or LogFilters())
+    first, *rest = branches
+    union = first.union(*rest, all=True) if rest else first
+    return union.order_by("-e_at", "-e_row")
+
+
+def do_case_ids(user, filters: LogFilters | None = None) -> list[int]:
+    """The distinct DO cases, still held, in the log ``log_entries`` would return (two queries):
+    an export of the log names each of them, so the export is logged as a read of each."""
     scopes = require_log_reader(user)
     filters = filters or LogFilters()
+    key = Enquiry._meta.label_lower
+    if DO_SCOPE not in scopes or filters.kind not in ("", key):
+        return []
+    narrowed = LogFilters(**{**filters.__dict__, "kind": key})
+    first, *rest = [branch.values("e_case") for branch in _branches(scopes, narrowed)]
+    union = first.union(*rest) if rest else first.distinct()
+    ids = [row["e_case"] for row in union]
+    # Destroyed cases are named by their destruction-log entry only: nothing of them is read.
+    return list(Enquiry.objects.filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)) if ids else []
+
+
+def _branches(scopes: frozenset[str], filters: LogFilters) -> list[QuerySet]:
+    """One queryset of ``COLUMNS`` per table, each filtered before the union."""
     kinds = kinds_for(scopes)
     if filters.kind:
         kinds = [kind for kind in kinds if kind.key == filters.kind]
@@ -173,7 +225,13 @@ def log_entries(user, filters: LogFilters | None = None) -> QuerySet:
 
     branches: list[QuerySet] = []
     if kinds and filters.event in ("", READ):
-        reads = CaseRead.objects.filter(case_kind__in=[kind.key for kind in kinds])
+        keys_by_who: dict[str, list[str]] = defaultdict(list)
+        for kind in kinds:
+            keys_by_who[_who(kind, scopes)].append(kind.key)
+        which = Q(pk__in=[])
+        for who, keys in keys_by_who.items():
+            which |= Q(case_kind__in=keys) & _people("user", who)
+        reads = CaseRead.objects.filter(which)
         if case_ids is not None:
             reads = reads.filter(_any_case(case_ids, kinds))
         if filters.person:
@@ -186,7 +244,7 @@ def log_entries(user, filters: LogFilters | None = None) -> QuerySet:
     if filters.event in ("", CHANGED):
         for kind in kinds:
             for part in kind.parts:
-                history = part.model.history.model.objects.all()
+                history = part.model.history.model.objects.filter(_people("history_user", _who(kind, scopes)))
                 if case_ids is not None:
                     history = history.filter(**{f"{part.case_field}__in": case_ids[kind.key]})
                 if filters.person:
@@ -203,9 +261,7 @@ def log_entries(user, filters: LogFilters | None = None) -> QuerySet:
                 ).values(*COLUMNS))
     if not branches:  # nothing can match (an unknown reference, say)
         branches.append(_read_rows(CaseRead.objects.none()))
-    first, *rest = branches
-    union = first.union(*rest, all=True) if rest else first
-    return union.order_by("-e_at", "-e_row")
+    return branches
 
 
 def _read_rows(reads: QuerySet[CaseRead]) -> QuerySet:
@@ -302,5 +358,9 @@ def iter_entries(qs: QuerySet, chunk: int = 2000) -> Iterator[Entry]:
         yield from entries(batch)
 
 
-def people_choices() -> QuerySet[User]:
-    return User.objects.order_by("last_name", "first_name", "username")
+def people_choices(scopes: Iterable[str] = (DO_SCOPE,)) -> QuerySet[User]:
+    """Whom the log may be filtered by: the IRO scope alone does not list the DO team."""
+    people = User.objects.order_by("last_name", "first_name", "username")
+    if DO_SCOPE not in frozenset(scopes):
+        people = people.exclude(pk__in=do_team_ids())
+    return people

@@ -13,11 +13,13 @@ from rest_framework.views import APIView
 
 from children.selectors import children_visible_to
 from workflows.api import ErrorSerializer
-from workflows.audit import record_read
+from workflows.audit import record_read, record_reads, record_reads_by_id
 
 from . import services
+from .alerts import read_case
 from .models import Category, EmploymentBasis, ReferralSource, Sector, SettingType
 from .selectors import (
+    CASE_KIND,
     access_log_for,
     action_for,
     enquiries_visible_to,
@@ -27,6 +29,7 @@ from .selectors import (
     reads_by,
     references_for,
     retention_due,
+    subject_history,
     with_list_data,
 )
 from .serializers import (
@@ -84,8 +87,9 @@ class EnquiryViewSet(viewsets.GenericViewSet):
     def _detail(self, enquiry, view: str, status_code=status.HTTP_200_OK, refetch=True):
         if refetch:  # after a change, read the case again with everything the detail shows
             enquiry = enquiry_for(self.request.user, enquiry.pk)
-        record_read(self.request.user, enquiry, view)
-        return Response(EnquirySerializer(enquiry).data, status=status_code)
+        history = subject_history(enquiry)
+        read_case(self.request.user, enquiry, view, shown=history[0] + history[1])
+        return Response(EnquirySerializer(enquiry, context={"subject_history": history}).data, status=status_code)
 
     def _input(self, serializer_class, **kwargs):
         serializer = serializer_class(data=self.request.data, **kwargs)
@@ -108,6 +112,7 @@ class EnquiryViewSet(viewsets.GenericViewSet):
         elif is_open in ("0", "false"):
             qs = qs.filter(status__in=qs.model.CLOSED_STATUSES)
         page = self.paginate_queryset(qs)
+        record_reads(request.user, page, "api:lado-enquiry-list")  # every case returned, one insert
         return self.get_paginated_response(EnquiryListSerializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
@@ -214,6 +219,8 @@ class ReadsByUserView(APIView):
             raise NotFound("No such user.")
         reads = list(reads_by(reader)[:1000])
         context = {"references": references_for(r.case_id for r in reads)}
+        record_reads_by_id(request.user, CASE_KIND,
+                           [pk for pk, (_, exists) in context["references"].items() if exists], "api:lado-access-log")
         return Response(UserReadSerializer(reads, many=True, context=context).data)
 
 
@@ -224,7 +231,9 @@ class RetentionReviewView(APIView):
 
     @extend_schema(responses=RetentionItemSerializer(many=True))
     def get(self, request):
-        return Response(RetentionItemSerializer(retention_due(), many=True).data)
+        due = list(retention_due())
+        record_reads(request.user, due, "api:lado-retention-review")
+        return Response(RetentionItemSerializer(due, many=True).data)
 
 
 class VocabulariesView(APIView):

@@ -20,6 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Least
 from django.http import Http404
+from django.urls import Resolver404, resolve
 
 from people import roles
 from people.models import User
@@ -164,6 +165,30 @@ def references_for(case_ids) -> dict[int, tuple[str, bool]]:
     for pk, ref in DestructionLog.objects.filter(case_id__in=ids - set(found)).values_list("case_id", "reference"):
         found[pk] = (ref, False)
     return found
+
+
+def case_id_from_link(link: str) -> int | None:
+    """The DO case a notification's link opens (``/lado/<pk>/``), or None for any other link:
+    how the notifications about DO cases are told apart without storing anything more."""
+    if not (link or "").startswith("/"):
+        return None
+    try:
+        match = resolve(link.split("?", 1)[0])
+    except Resolver404:
+        return None
+    if match.namespace != "lado" or "pk" not in match.kwargs:
+        return None
+    return int(match.kwargs["pk"])
+
+
+def case_opened_alerts(user):
+    """The alerts this person was sent about DO cases opened by someone other than the case's
+    officer and the DO Manager (``lado.alerts``), newest first."""
+    from notifications.models import Notification
+
+    from .alerts import KIND
+
+    return Notification.objects.filter(recipient=user, kind=KIND).order_by("-created_at", "-id")
 
 
 def readers() -> QuerySet[User]:

@@ -106,10 +106,11 @@ class EnquirySerializer(EnquiryListSerializer):
         ]
 
     def _history(self):
+        """(earlier, later): from the context when the view has read them already (to log them)."""
         if not hasattr(self, "_subject_history"):
             from .selectors import subject_history
 
-            self._subject_history = subject_history(self.instance)
+            self._subject_history = self.context.get("subject_history") or subject_history(self.instance)
         return self._subject_history
 
     def get_earlier_enquiries(self, obj) -> list[dict]:

@@ -596,9 +596,15 @@ DESTRUCTION_IGNORES = (
 
 
 def purge(enquiry: Enquiry) -> None:
-    """Delete a case and everything recorded about it, history included. Call inside the
-    transaction that writes the destruction-log entry."""
+    """Delete a case and everything recorded about it, history included, and the names that
+    subject access requests covering it hold. Call inside the transaction that writes the
+    destruction-log entry."""
+    from subject_access.services import forget_destroyed_case  # subject_access imports lado
+
+    from .selectors import subject_matches
+
     pk = enquiry.pk
+    forget_destroyed_case(enquiry, list(subject_matches(enquiry).values_list("pk", flat=True)))
     meeting_ids = list(Meeting.objects.filter(enquiry_id=pk).values_list("pk", flat=True))
     action_ids = list(Action.objects.filter(enquiry_id=pk).values_list("pk", flat=True))
     with pgtrigger.ignore(*DESTRUCTION_IGNORES):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("retention/", views.retention_review, name="retention-review"),
     path("retention/destroyed/", views.destruction_log, name="destruction-log"),
     path("access-log/", views.reads_by_user, name="reads-by-user"),
+    path("alerts/", views.opened_alerts, name="alerts"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/access-log/", views.access_log, name="access-log"),
     path("<int:pk>/actions/<int:action_pk>/", views.action_update, name="action-update"),

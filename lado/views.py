@@ -17,12 +17,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from children.selectors import children_visible_to
-from workflows.audit import record_read
+from workflows.audit import record_read, record_reads, record_reads_by_id
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
 from workflows.forms import add_errors
 
 from . import services
+from .alerts import enabled as alerts_enabled
+from .alerts import read_case
 from .flows import EnquiryFlow, unmet_condition
 from .forms import (
     ActionForm,
@@ -37,8 +39,11 @@ from .forms import (
 )
 from .models import DestructionLog, Enquiry
 from .selectors import (
+    CASE_KIND,
     access_log_for,
     action_for,
+    case_id_from_link,
+    case_opened_alerts,
     enquiry_for,
     is_do_manager,
     on_legal_hold,
@@ -69,6 +74,9 @@ def tray(request):
     qs = work_tray(request.user, closed=closed, search=search, mine=mine, on=on)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     rows = [(enquiry, enquiry.next_clock(on)) for enquiry in page]
+    # Every case on the page is a read; the search words are not logged (they may be a name).
+    record_reads(request.user, page.object_list, "lado:tray" + (" closed" if closed else "")
+                 + (" mine" if mine else "") + (" search" if search.strip() else ""))
     return render(request, "lado/tray.html", {
         "page": page, "rows": rows, "closed": closed, "mine": mine, "q": search,
         "is_manager": is_do_manager(request.user),
@@ -217,9 +225,9 @@ def _timeline(enquiry: Enquiry) -> list[dict]:
 def detail(request, pk):
     require_do_team(request.user)
     enquiry = enquiry_for(request.user, pk)
-    record_read(request.user, enquiry, "lado:detail")
     on = today()
     earlier, later = subject_history(enquiry)
+    read_case(request.user, enquiry, "lado:detail", shown=earlier + later)
     return render(request, "lado/detail.html", {
         "enquiry": enquiry,
         "decision_clock": enquiry.decision_clock(on),
@@ -271,7 +279,7 @@ def case_form(request, pk, form_slug):
                     messages.success(request, f"{result.reference} destroyed. The destruction log keeps its entry.")
                     return redirect("lado:retention-review")
                 return redirect("lado:detail", pk=enquiry.pk)
-    record_read(request.user, enquiry, f"lado:{form_slug}")
+    read_case(request.user, enquiry, f"lado:{form_slug}")
     heading = spec.heading
     if form_slug == "legal-hold":
         heading = "Release the legal hold" if enquiry.legal_hold else "Place a legal hold"
@@ -305,7 +313,7 @@ def action_update(request, pk, action_pk):
             else:
                 messages.success(request, "Action updated")
                 return redirect("lado:detail", pk=enquiry.pk)
-    record_read(request.user, enquiry, "lado:action-update")
+    read_case(request.user, enquiry, "lado:action-update")
     return render(request, "lado/case_form.html", {
         "enquiry": enquiry, "form": form, "heading": f"Update action: {action.description}",
         "intro": f"Owner: {action.owner}.", "refusal": refusal, "form_slug": "action-update",
@@ -337,9 +345,26 @@ def reads_by_user(request):
         page = Paginator(reads_by(reader), 100).get_page(request.GET.get("page"))
         references = references_for(read.case_id for read in page)
         rows = [(read, *references.get(read.case_id, ("", False))) for read in page]
+        # The page names each case read: that too is a read (of the cases that still exist).
+        record_reads_by_id(request.user, CASE_KIND, [pk for pk, (_, exists) in references.items() if exists],
+                           "lado:reads-by-user")
     return render(request, "lado/reads_by_user.html", {
         "readers": readers(), "reader": reader, "username": username, "page": page, "rows": rows,
     })
+
+
+def opened_alerts(request):
+    """Cases opened by someone other than their officer and the DO Manager (DO Manager): the
+    alerts sent to the person looking, newest first. Each names a case, so showing it is a read."""
+    require_do_team(request.user)
+    require_do_manager(request.user)
+    page = Paginator(case_opened_alerts(request.user), 50).get_page(request.GET.get("page"))
+    case_ids = {alert.pk: case_id_from_link(alert.link) for alert in page}
+    references = references_for(pk for pk in case_ids.values() if pk is not None)
+    rows = [(alert, case_ids[alert.pk], *references.get(case_ids[alert.pk], ("", False))) for alert in page]
+    record_reads_by_id(request.user, CASE_KIND, [pk for pk, (_, exists) in references.items() if exists],
+                       "lado:alerts")
+    return render(request, "lado/alerts.html", {"page": page, "rows": rows, "enabled": alerts_enabled()})
 
 
 def retention_review(request):
@@ -347,7 +372,9 @@ def retention_review(request):
     require_do_team(request.user)
     require_do_manager(request.user)
     page = Paginator(retention_due(), 50).get_page(request.GET.get("page"))
-    return render(request, "lado/retention.html", {"page": page, "held": on_legal_hold()})
+    held = list(on_legal_hold())
+    record_reads(request.user, page.object_list, "lado:retention-review", more={"lado:retention-review legal hold": held})
+    return render(request, "lado/retention.html", {"page": page, "held": held})
 
 
 def destruction_log(request):

@@ -5,7 +5,7 @@ from rest_framework.response import Response
 
 from . import services
 from .models import Notification
-from .selectors import notifications_for
+from .selectors import log_do_case_reads, notifications_for
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -25,8 +25,14 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return notifications_for(self.request.user)
 
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        log_do_case_reads(request.user, page, "api:notification-list")
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         notification = self.get_object()
+        log_do_case_reads(request.user, [notification], "api:notification-read")
         return Response(NotificationSerializer(services.mark_read(notification=notification, user=request.user)).data)

@@ -136,6 +136,7 @@ def send_notification_email(notification_id: int) -> bool:
         send_mail(notification.subject, body, settings.DEFAULT_FROM_EMAIL, [notification.recipient.email])
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
+        _log_do_case_reads(notification.recipient, [notification], "notifications:email")
         return True
 
 
@@ -159,8 +160,15 @@ def send_daily_digests() -> int:
             send_mail(f"Footprint: {len(pending)} update{'s' if len(pending) != 1 else ''} today",
                       "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [user.email])
             Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=timezone.now())
+            _log_do_case_reads(user, pending, "notifications:daily-digest")
             sent += 1
     return sent
+
+
+def _log_do_case_reads(user, notifications, view: str) -> int:
+    from .selectors import log_do_case_reads
+
+    return log_do_case_reads(user, notifications, view)
 
 
 def mark_read(*, notification: Notification, user) -> Notification:

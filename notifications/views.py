@@ -6,11 +6,12 @@ from django.views.decorators.http import require_POST
 from . import services
 from .forms import PreferenceForm
 from .models import EmailFrequency, Preference
-from .selectors import notifications_for
+from .selectors import log_do_case_reads, notifications_for
 
 
 def notification_list(request):
     page = Paginator(notifications_for(request.user), 50).get_page(request.GET.get("page"))
+    log_do_case_reads(request.user, page, "notifications:list")
     return render(request, "notifications/list.html", {"page": page})
 
 

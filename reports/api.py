@@ -7,8 +7,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors
+from . import disclosure, selectors, tables
 from .periods import BadPeriod, parse_month, parse_year, reporting_year
+from .serializers import AnnualReportSerializer
 
 
 class CanReadReports(permissions.BasePermission):
@@ -33,12 +34,18 @@ class AnnualReportView(_ReportView):
     @extend_schema(
         parameters=[OpenApiParameter("year", OpenApiTypes.INT, description=(
             "Reporting year: 2017 is 1 April 2017 to 31 March 2018. Default: the current one."))],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: AnnualReportSerializer},
         description="The annual report: DRPs (raised, positive practice, stage closed at, themes) and "
-                    "Designated Officer aggregates, this year against last year.",
+                    "Designated Officer aggregates, this year against last year. The DO team gets exact, live DO "
+                    "figures. Anyone else gets them only for a year that has ended (before that "
+                    "`designated_officer` is null), and each count below FOOTPRINT_SMALL_NUMBER_THRESHOLD "
+                    "(default 5), or derivable from a total, as null with its path listed in "
+                    "`designated_officer_disclosure.suppressed`.",
     )
     def get(self, request):
-        return Response(selectors.annual_report(self._param(parse_year, request, "year")))
+        year = self._param(parse_year, request, "year")
+        return Response(disclosure.annual_report_for(request.user, selectors.annual_report(year),
+                                                     reporting_year(year), tables.vocabulary_names()))
 
 
 class MonthlyReportView(_ReportView):

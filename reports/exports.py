@@ -11,7 +11,7 @@ from django.http import HttpResponse
 
 from workflows.exports import safe_cell
 
-from .tables import Direction
+from .tables import Direction, Suppressed
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -34,6 +34,8 @@ def _cell(value):
         return value
     if isinstance(value, Direction):
         return value.value
+    if isinstance(value, Suppressed):  # "fewer than 5": text, never a number
+        return safe_cell(value.text)
     return safe_cell(value)
 
 

@@ -33,7 +33,9 @@ Definitions (shown on the pages too):
   met threshold and advice given count enquiries *received* in the period; outcomes count
   cases *concluded or cancelled* in the period; timeliness is the percentage (one decimal;
   ``None`` when none concluded) of cases concluded in the period that concluded by each
-  configured target date (``lado.conf.target_months``, default 1, 3 and 12 months).
+  configured target date (``lado.conf.target_months``, default 1, 3 and 12 months), and
+  ``concluded_within`` the counts behind it. Readers outside the DO team see these only for
+  a period that has ended, small counts suppressed: ``reports.disclosure``.
 * **Caseload** (IRO/CC footprint): the distinct children named in the DRPs the IRO/CC raised
   and the positive practice they recorded in the period; the only caseload Footprint can see.
 * **Informal / formal** (IRO/CC footprint): a DRP is *informal* while its highest stage reached
@@ -198,11 +200,12 @@ def designated_officer(this: Period, last: Period) -> dict:
     outcomes = {value: figures["outcomes"].get(value, 0) for value in Enquiry.Outcome.values}
     outcomes["cancelled"] = figures["outcomes"].get("cancelled", 0)
     outcomes["total"] = sum(outcomes.values())
-    timeliness = {}
+    timeliness, within = {}, {}
     for months in lado_conf.target_months():
         label = lado_conf.months_label(months)
-        timeliness["within_" + label.replace(" ", "_")] = percent(
-            figures["concluded_within"].get(label, 0), figures["concluded"])
+        key = "within_" + label.replace(" ", "_")
+        within[key] = figures["concluded_within"].get(label, 0)
+        timeliness[key] = percent(within[key], figures["concluded"])
     return {
         "enquiries": comparison(figures["received"], last_received),
         "met_threshold": figures["threshold_met"],
@@ -210,6 +213,7 @@ def designated_officer(this: Period, last: Period) -> dict:
         "concluded": figures["concluded"],
         "outcomes": outcomes,
         "timeliness": timeliness,
+        "concluded_within": within,
         "timeliness_targets": dict(zip(timeliness, lado_conf.target_percentages())),
         "by_sector": figures["by_sector"],
         "by_setting": figures["by_setting"],

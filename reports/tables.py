@@ -34,6 +34,17 @@ class Direction:
         return self.value
 
 
+@dataclass(frozen=True)
+class Suppressed:
+    """A figure withheld from a reader outside the DO team (``reports.disclosure``): shown as
+    its text on pages and in downloads, never as a number."""
+
+    text: str
+
+    def __str__(self):
+        return self.text
+
+
 def _name(names: dict, key: str) -> str:
     if key == NOT_RECORDED:
         return "Not recorded"
@@ -92,27 +103,46 @@ def annual_tables(report: dict, labels: dict, vocabularies: dict) -> list[dict]:
         "charts": [{"title": f"DRP themes: {CASE_TYPE_NAMES[ct]}", "bars": _chart(theme_rows, i + 1)}
                    for i, ct in enumerate(CASE_TYPES)],
     })
+    disclosure = report.get("designated_officer_disclosure") or {}
+    if disclosure.get("note"):  # why DO figures are withheld or suppressed; the downloads say it too
+        tables.append({"id": "do-note", "title": "Designated Officer", "section": "do-note",
+                       "columns": ["Note"], "rows": [[disclosure["note"]]]})
+    if do is None:  # withheld from this reader (reports.disclosure)
+        return tables
+    hidden = set(disclosure.get("suppressed", []))
+    fewer = Suppressed(f"fewer than {disclosure.get('threshold')}")
+    not_shown = Suppressed("not shown")
+
+    def count(path, value):
+        return fewer if path in hidden else value
+
+    enquiries = do["enquiries"]
     tables.append({
         "id": "do-enquiries", "title": "Designated Officer enquiries", "section": "do",
         "columns": COMPARISON_COLUMNS,
-        "rows": [_comparison_row("Enquiries received", do["enquiries"])],
+        "rows": [["Enquiries received", count("enquiries.this_year", enquiries["this_year"]),
+                  count("enquiries.last_year", enquiries["last_year"]),
+                  not_shown if "enquiries.variance" in hidden else enquiries["variance"],
+                  not_shown if "enquiries.direction" in hidden else Direction(enquiries["direction"])]],
     })
     tables.append({
         "id": "do-threshold", "title": "Threshold decisions on enquiries received", "section": "do",
         "columns": ["Decision", "Enquiries"],
-        "rows": [["Met the threshold for an allegation management meeting", do["met_threshold"]],
-                 ["Advice and guidance given", do["advice_given"]]],
+        "rows": [["Met the threshold for an allegation management meeting",
+                  count("met_threshold", do["met_threshold"])],
+                 ["Advice and guidance given", count("advice_given", do["advice_given"])]],
     })
     outcome_names = dict(Enquiry.Outcome.choices) | {"cancelled": "Cancelled", "total": "Total"}
     tables.append({
         "id": "do-outcomes", "title": "Cases concluded or cancelled, by outcome", "section": "do",
         "columns": ["Outcome", "Cases"],
-        "rows": [[outcome_names.get(k, k), n] for k, n in do["outcomes"].items()],
+        "rows": [[outcome_names.get(k, k), count(f"outcomes.{k}", n)] for k, n in do["outcomes"].items()],
     })
     tables.append({
         "id": "do-timeliness", "title": "Timeliness of cases concluded", "section": "do",
         "columns": ["Concluded", "Cases (%)", "Target (%)"],
-        "rows": [[key.replace("_", " ").capitalize(), value, do["timeliness_targets"].get(key)]
+        "rows": [[key.replace("_", " ").capitalize(), not_shown if f"timeliness.{key}" in hidden else value,
+                  do["timeliness_targets"].get(key)]
                  for key, value in do["timeliness"].items()],
     })
     for field, title in (("by_sector", "Enquiries by sector"), ("by_setting", "Enquiries by setting type"),
@@ -121,7 +151,7 @@ def annual_tables(report: dict, labels: dict, vocabularies: dict) -> list[dict]:
         names = vocabularies.get(field, {})
         tables.append({"id": "do-" + field.replace("_", "-"), "title": title, "section": "do",
                        "columns": ["", "Enquiries"],
-                       "rows": [[_name(names, k), n] for k, n in do[field].items()]})
+                       "rows": [[_name(names, k), count(f"{field}.{k}", n)] for k, n in do[field].items()]})
     return tables
 
 

@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from workflows.clocks import today
 
-from . import exports, selectors, tables
+from . import disclosure, exports, selectors, tables
 from .charts import bar_chart
 from .periods import (
     BadPeriod,
@@ -64,13 +64,17 @@ def _requested_year(request) -> tuple[int, str | None]:
 def annual(request):
     _require_reader(request.user)
     year, error = _requested_year(request)
-    report = selectors.annual_report(year)
-    table_list = tables.annual_tables(report, selectors.labels(), tables.vocabulary_names())
+    period = reporting_year(year)
+    vocabularies = tables.vocabulary_names()
+    # Exact DO figures for the DO team; ended periods with small counts suppressed for the rest.
+    report = disclosure.annual_report_for(request.user, selectors.annual_report(year), period, vocabularies)
+    table_list = tables.annual_tables(report, selectors.labels(), vocabularies)
     heading = f"Annual report {year} to {year + 1}"
     response = None if error else _download(request.GET.get("format"), f"annual-report-{year}", heading, table_list)
     if response:
         return response
-    period = reporting_year(year)
+    do = report["designated_officer"]
+    do_disclosure = report["designated_officer_disclosure"]
     context = {
         "report": report, "year": year, "period": period, "heading": heading, "error": error,
         "drp_tables": _charts([t for t in table_list if t["section"] == "drp"]),
@@ -81,9 +85,10 @@ def annual(request):
         "has_drp_data": any(any(c["this_year"] or c["last_year"] for c in report["drp"][k].values())
                             for k in ("raised", "positive_practice"))
         or any(cells["total"] for cells in report["drp"]["closed_at_stage"].values()),
-        "has_do_data": bool(report["designated_officer"]["enquiries"]["this_year"]
-                            or report["designated_officer"]["enquiries"]["last_year"]
-                            or report["designated_officer"]["outcomes"]["total"]),
+        "do_disclosure": do_disclosure,
+        # Only exact figures may say "none": for anyone else a suppressed zero stays suppressed.
+        "has_do_data": do is not None and (do_disclosure["level"] != disclosure.EXACT or bool(
+            do["enquiries"]["this_year"] or do["enquiries"]["last_year"] or do["outcomes"]["total"])),
     }
     template = "reports/annual_print.html" if request.GET.get("print") == "1" else "reports/annual.html"
     return render(request, template, context, status=400 if error else 200)

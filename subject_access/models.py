@@ -67,6 +67,11 @@ class SubjectAccessRequest(models.Model):
         default=False, help_text="False until someone saves the redactions: other children are then redacted by default.")
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     started_at = models.DateTimeField(default=clock_now)
+    # Set when a DO case whose records the request covered is destroyed: the names, redaction
+    # choices and decision reasons are removed with it (lado.services.purge), and the request is
+    # closed. Its reference, dates, decisions, who acted and the downloads' hashes stay.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    anonymised_because = models.CharField(max_length=200, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:

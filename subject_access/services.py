@@ -9,10 +9,12 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from children.models import Child
 from lado.models import Enquiry
 from people.models import User
+from workflows.clocks import now as clock_now
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
 from workflows.history import save_with_history
@@ -28,8 +30,12 @@ MAX_TERMS = 200
 
 
 def _lock(sar: SubjectAccessRequest) -> SubjectAccessRequest:
-    return (SubjectAccessRequest.objects.select_for_update(of=("self",)).select_related("child", "enquiry")
-            .get(pk=sar.pk))
+    sar = (SubjectAccessRequest.objects.select_for_update(of=("self",)).select_related("child", "enquiry")
+           .get(pk=sar.pk))
+    if sar.anonymised_at is not None:
+        raise TransitionRefused(f"{sar.reference} was closed when {sar.anonymised_because}: its records and "
+                                "names were removed, so nothing more can be done with it.")
+    return sar
 
 
 @transaction.atomic
@@ -118,3 +124,27 @@ def download_prepare(*, actor: User, sar: SubjectAccessRequest) -> tuple[str, by
                             sha256=hashlib.sha256(content).hexdigest(), size=len(content))
     return filename, content, found.cases
 
+
+
+def forget_destroyed_case(enquiry: Enquiry, same_subject_ids: list[int]) -> int:
+    """Called by ``lado.services.purge`` inside the destruction's transaction: every DO-subject
+    request whose records included the destroyed case (found by it, or by another enquiry about
+    the same subject, ``same_subject_ids``) loses the names it holds, in its history too: the
+    subject, the requester, the third parties chosen for redaction, the redaction words and the
+    decisions' reasons and redaction lists. What stays is what the destruction log keeps: the
+    reference, dates, the decisions made, who acted, and each download's file name and hash.
+    The request is closed (every change and download is then refused). Returns how many."""
+    requests = SubjectAccessRequest.objects.filter(kind=Kind.DO_SUBJECT).filter(
+        Q(enquiry_id=enquiry.pk) | Q(enquiry_id__in=same_subject_ids))
+    ids = list(requests.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    blank = {"requester_name": "", "subject_name": "", "redacted_keys": [], "redaction_terms": ""}
+    because = f"{enquiry.reference} was destroyed"
+    SubjectAccessRequest.objects.filter(pk__in=ids).update(
+        **blank, anonymised_at=clock_now(), anonymised_because=because)
+    SubjectAccessRequest.history.model.objects.filter(id__in=ids).update(**blank, anonymised_because=because)
+    # Decisions are append-only for people; destruction is the one path that may blank them.
+    DisclosureDecision._base_manager.filter(request_id__in=ids).update(reason="", redactions={})
+    DisclosureDecision.history.model.objects.filter(request_id__in=ids).update(reason="", redactions={})
+    return len(ids)

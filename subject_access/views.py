@@ -11,7 +11,8 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
-from workflows.audit import record_read
+from lado.selectors import CASE_KIND as DO_CASE
+from workflows.audit import record_reads, record_reads_by_id
 from workflows.exceptions import TransitionRefused
 from workflows.forms import add_errors
 
@@ -26,6 +27,9 @@ Kind = SubjectAccessRequest.Kind
 def request_list(request):
     selectors.require_handler(request.user)
     page = Paginator(selectors.requests_visible_to(request.user), 50).get_page(request.GET.get("page"))
+    # A DO subject's request names them: showing it is a read of the case they were found by.
+    record_reads_by_id(request.user, DO_CASE, [sar.enquiry_id for sar in page if sar.enquiry_id],
+                       "subject_access:list")
     return render(request, "subject_access/list.html", {"page": page})
 
 
@@ -42,6 +46,8 @@ def request_start(request):
             is_child = data["kind"] == Kind.CHILD
             find = selectors.find_children if is_child else selectors.find_do_subjects
             candidates = find(request.user, data["subject"])
+            if not is_child:  # each DO subject offered is shown with the case it was found in
+                record_reads(request.user, candidates, "subject_access:start")
             chosen = request.POST.get("choice", "")
             picked = [c for c in candidates if str(c.pk) == chosen] or (candidates if len(candidates) == 1 else [])
             if not candidates:
@@ -66,8 +72,16 @@ def request_start(request):
 
 
 def _log_reads(user, found, view: str) -> None:
-    for case in found.cases:
-        record_read(user, case, view)
+    """Every case whose records (or third parties' names) the page shows, in one insert."""
+    record_reads(user, found.cases, view)
+
+
+def _closed(request, sar):
+    """A request closed when a DO case it covered was destroyed: nothing more can be done (409)."""
+    return render(request, "subject_access/refused.html", {
+        "sar": sar, "heading": "This request is closed",
+        "refusal": f"{sar.reference} was closed when {sar.anonymised_because}: its records and names were "
+                   "removed, so nothing more can be done with it."}, status=409)
 
 
 def request_detail(request, pk):
@@ -93,7 +107,10 @@ def request_detail(request, pk):
 def request_redactions(request, pk):
     selectors.require_handler(request.user)
     sar = selectors.request_for(request.user, pk)
+    if sar.anonymised_at is not None:
+        return _closed(request, sar)
     found = selectors.records_for(request.user, sar)
+    _log_reads(request.user, found, "subject_access:redactions")
     initial = {"redact": sorted(selectors.chosen_keys(sar, found.third_parties)), "terms": sar.redaction_terms}
     form = RedactionForm(request.POST or None, initial=initial, third_parties=found.third_parties)
     status = 200
@@ -115,7 +132,10 @@ def request_redactions(request, pk):
 def request_decision(request, pk):
     selectors.require_handler(request.user)
     sar = selectors.request_for(request.user, pk)
+    if sar.anonymised_at is not None:
+        return _closed(request, sar)
     found = selectors.records_for(request.user, sar)
+    _log_reads(request.user, found, "subject_access:decision")
     snapshot = selectors.redactions_snapshot(sar, found.third_parties)
     form = DecisionForm(request.POST or None)
     status = 200
@@ -143,8 +163,7 @@ def request_download(request, pk):
         filename, content, cases = services.download_prepare(actor=request.user, sar=sar)
     except TransitionRefused as exc:
         return render(request, "subject_access/refused.html", {"sar": sar, "refusal": exc.message}, status=409)
-    for case in cases:
-        record_read(request.user, case, "subject_access:download")
+    record_reads(request.user, cases, "subject_access:download")
     response = HttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -162,7 +162,7 @@ DRP_MOVES = {
 #: Admin pages even a superuser is refused (403): adding to logs kept read-only, and the
 #: autocomplete endpoint called without naming a field.
 _ADMIN_NOBODY = r"autocomplete/|axes/\w+/add/|workflows/caseread/add/|imports/importjob/add/"
-_LADO_MANAGER_PAGES = r"/lado/(access-log|retention|retention/destroyed|\{id\}/(access-log|retention|destroy))/"
+_LADO_MANAGER_PAGES = r"/lado/(access-log|alerts|retention|retention/destroyed|\{id\}/(access-log|retention|destroy))/"
 _LADO_MANAGER_API = r"/api/lado/(access-log|retention-review|enquiries/\{id\}/(access-log|retention|destroy))/"
 
 RULES: tuple[Rule, ...] = (

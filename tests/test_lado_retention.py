@@ -11,6 +11,7 @@ from django.db import models
 from lado import services
 from lado.models import Action, DestructionLog, Enquiry, Meeting, RetentionRule, TimelineEvent
 from lado.selectors import on_legal_hold, retention_due
+from subject_access import services as sar_services
 from workflows.clocks import as_of, today
 from workflows.exceptions import TransitionRefused
 from workflows.models import CaseRead
@@ -130,7 +131,8 @@ def test_keeping_a_case_sets_a_later_review(org):
 
 
 PERSONAL = ["Zebedee Quartermaine", "Quartermaine", "Pemberton Academy", "Ottoline Referrer",
-            "bruised wrist in the changing room", "Tribunal pending for Zebedee"]
+            "bruised wrist in the changing room", "Tribunal pending for Zebedee", "Quentin Solicitor",
+            "ottoline referrer"]
 
 
 def _all_text_in_database() -> str:
@@ -163,6 +165,14 @@ def test_destroying_a_case_leaves_only_its_log_entry_and_no_personal_data(org, c
     other = in_progress(org, subject_name="Another Person")
     login(client, org.do_manager)
     assert client.get(f"/lado/{enquiry.pk}/").status_code == 200  # a read to keep in the access log
+    # A subject access request about the subject, redacted, decided and downloaded.
+    sar = sar_services.request_start(actor=org.do_manager, requester_name="Quentin Solicitor",
+                                     received_on=date(2024, 3, 1), enquiry=enquiry)
+    client.post(f"/subject-access/{sar.pk}/redactions/", {"redact": ["name:ottoline referrer"],
+                                                         "terms": "Pemberton Academy"})
+    client.post(f"/subject-access/{sar.pk}/decision/", {"decision": "release-with-redactions",
+                                                       "reason": "Tribunal pending for Zebedee"})
+    assert client.post(f"/subject-access/{sar.pk}/download/").status_code == 200
     pk, reference = enquiry.pk, enquiry.reference
     text = _all_text_in_database()
     assert all(value in text for value in PERSONAL)  # the probe finds them before destruction

@@ -88,8 +88,14 @@ def test_api_annual_returns_the_report(data):
     assert body["drp"]["raised"]["CLA"] == {"this_year": 1, "last_year": 0, "variance": 1, "direction": "up"}
     assert body["drp"]["raised"]["CP"] == {"this_year": 0, "last_year": 1, "variance": -1, "direction": "down"}
     assert body["drp"]["closed_at_stage"]["CLA"]["stage-2"] == 1
+    # One DO case: the IRO Manager sees it suppressed, the DO Manager exactly.
+    assert body["designated_officer"]["outcomes"]["substantiated"] is None
+    assert "outcomes.substantiated" in body["designated_officer_disclosure"]["suppressed"]
+    body = client_for(data.do_manager).get("/api/reports/annual/?year=2017").json()
     assert body["designated_officer"]["outcomes"]["substantiated"] == 1
     assert body["designated_officer"]["timeliness"]["within_1_month"] == 100.0
+    assert body["designated_officer_disclosure"] == {"level": "exact", "threshold": None, "suppressed": [],
+                                                     "note": ""}
 
 
 def test_api_monthly_returns_the_report(data):
@@ -219,3 +225,94 @@ def test_query_counts_are_identical_at_two_sizes(org, client):
             sizes.append(len(ctx))
         counts.append(sizes)
     assert counts[0] == counts[1], counts
+
+
+# --- Designated Officer figures for readers outside the DO team ---------------------------------------
+
+def _csv(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_auditor_sees_no_live_do_figures(org, client):
+    """An auditor compared the annual report before and after one new enquiry and read its
+    category, source, sector and setting (and later its outcome). While the year runs, readers
+    outside the DO team get no DO figures at all, on the page, in the API and in downloads."""
+    from workflows.clocks import as_of
+
+    enquiry(org, date(2017, 5, 1), Enquiry.Status.CONCLUDED, threshold_met=True, outcome="substantiated",
+            closed_on=date(2017, 5, 20))
+    with as_of(date(2018, 1, 15)):
+        api = client_for(org.auditor)
+        before = api.get("/api/reports/annual/?year=2017").json()
+        enquiry(org, date(2018, 1, 15), category="sexual", setting="faith", sector="voluntary", source="police")
+        after = api.get("/api/reports/annual/?year=2017").json()
+        assert before == after
+        assert after["designated_officer"] is None
+        assert after["designated_officer_disclosure"]["level"] == "withheld"
+        for user in (org.auditor, org.iro_manager):
+            login(client, user)
+            html = client.get("/reports/annual/?year=2017").content.decode()
+            assert "Designated Officer figures are shown once the period has ended." in html
+            assert 'id="table-do-' not in html and "Enquiries by category" not in html
+            rows = _csv(client.get("/reports/annual/?year=2017&format=csv"))
+            assert ["Designated Officer figures are shown once the period has ended."] in rows
+            assert not any(row and row[0] in ("Enquiries received", "Sexual", "Faith") for row in rows)
+        # The DO team still sees exact, live figures.
+        exact = client_for(org.do_manager).get("/api/reports/annual/?year=2017").json()["designated_officer"]
+        assert exact["enquiries"]["this_year"] == 2 and exact["by_category"] == {"physical": 1, "sexual": 1}
+    # Once the year has ended the figures appear, small ones suppressed.
+    with as_of(date(2018, 4, 1)):
+        ended = client_for(org.auditor).get("/api/reports/annual/?year=2017").json()
+        assert ended["designated_officer_disclosure"]["level"] == "suppressed"
+        assert ended["designated_officer"]["by_category"]["sexual"] is None
+
+
+def test_small_do_counts_suppressed_for_non_do_readers(org, client):
+    """Counts below 5 (FOOTPRINT_SMALL_NUMBER_THRESHOLD) are "fewer than 5" on the page and in
+    CSV/XLSX, and null with their paths listed in the API, for the IRO Manager and the auditor."""
+    from openpyxl import load_workbook
+
+    for day in range(1, 7):
+        enquiry(org, date(2017, 6, day), Enquiry.Status.CONCLUDED, threshold_met=True, outcome="substantiated",
+                closed_on=date(2017, 6, 20))
+    enquiry(org, date(2017, 7, 1), Enquiry.Status.CONCLUDED, threshold_met=True, outcome="malicious",
+            closed_on=date(2017, 7, 20), category="sexual", setting="faith")
+    for user in (org.iro_manager, org.auditor):
+        body = client_for(user).get("/api/reports/annual/?year=2017").json()
+        do, how = body["designated_officer"], body["designated_officer_disclosure"]
+        assert do["enquiries"]["this_year"] == 7 and do["outcomes"]["substantiated"] == 6
+        assert do["outcomes"]["malicious"] is None and do["by_category"]["sexual"] is None
+        assert do["by_setting"]["faith"] is None and do["by_category"]["physical"] == 6
+        assert {"outcomes.malicious", "by_category.sexual", "by_setting.faith", "enquiries.last_year"} <= set(
+            how["suppressed"])
+        assert how["level"] == "suppressed" and how["threshold"] == 5
+        login(client, user)
+        html = client.get("/reports/annual/?year=2017").content.decode()
+        assert "fewer than 5" in html and "Counts below 5 are shown as" in html
+        assert "No enquiries were received" not in html
+        rows = _csv(client.get("/reports/annual/?year=2017&format=csv"))
+        assert ["Malicious", "fewer than 5"] in rows and ["Substantiated", "6"] in rows
+        assert ["Sexual abuse", "fewer than 5"] in rows and ["Physical abuse", "6"] in rows
+        assert ["Faith", "fewer than 5"] in rows and ["Enquiries received", "7", "fewer than 5", "not shown",
+                                                     "not shown"] in rows
+        book = load_workbook(io.BytesIO(client.get("/reports/annual/?year=2017&format=xlsx").content))
+        values = [[c.value for c in row] for row in book["Enquiries by category"].iter_rows()]
+        assert ["Sexual abuse", "fewer than 5"] in values and ["Physical abuse", 6] in values
+    # The DO Manager sees every count as it is.
+    exact = client_for(org.do_manager).get("/api/reports/annual/?year=2017").json()
+    assert exact["designated_officer"]["outcomes"]["malicious"] == 1
+    assert exact["designated_officer_disclosure"]["level"] == "exact"
+    login(client, org.do_manager)
+    assert "fewer than" not in client.get("/reports/annual/?year=2017").content.decode()
+
+
+def test_the_api_documents_suppressed_do_figures(org, client):
+    import json
+
+    client.force_login(org.iro_manager)
+    schema = json.loads(client.get("/api/schema/?format=json").content)
+    components = schema["components"]["schemas"]
+    assert "designated_officer_disclosure" in components["AnnualReport"]["properties"]
+    figures = components["DesignatedOfficerFigures"]["properties"]
+    assert figures["met_threshold"]["nullable"] is True and "suppressed" in figures["met_threshold"]["description"]
+    assert components["Disclosure"]["properties"]["suppressed"]["type"] == "array"

@@ -262,6 +262,13 @@ DRP_REVIEW_WORKING_DAYS = int(os.environ.get("FOOTPRINT_DRP_REVIEW_WORKING_DAYS"
 # A clock is "due soon" (amber) when its due date is this many working days away or fewer.
 CLOCK_DUE_SOON_WORKING_DAYS = int(os.environ.get("FOOTPRINT_DUE_SOON_WORKING_DAYS", "5"))
 
+# Designated Officer figures in reports for readers outside the DO team (IRO Managers,
+# auditors): only for periods that have ended, and counts below this shown as "fewer than N".
+FOOTPRINT_SMALL_NUMBER_THRESHOLD = int(os.environ.get("FOOTPRINT_SMALL_NUMBER_THRESHOLD", "5"))
+# Tell the DO Manager when a DO case is opened by someone other than its officer and the DO
+# Manager (once per person, case and day).
+FOOTPRINT_DO_CASE_OPENED_ALERTS = env_bool("FOOTPRINT_DO_CASE_OPENED_ALERTS", True)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
