@@ -20,8 +20,8 @@ from people.models import Role, User
 from workflows.calendar import add_working_days
 from workflows.clocks import now as clock_now
 from workflows.clocks import today
-from workflows.history import save_with_history
 from workflows.exceptions import TransitionRefused
+from workflows.history import save_with_history
 from workflows.models import ReferenceSequence
 from workflows.transitions import perform
 from workflows.validation import require_text

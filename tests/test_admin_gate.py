@@ -24,7 +24,15 @@ from children.models import Child
 from config.admin import HIDDEN_RECORDS
 from imports.models import ImportJob
 from lado import services
-from lado.models import AccessReview, Enquiry, RetentionRule, RetentionRuleChange, RoleChange, Sector, TimelineEvent
+from lado.models import (
+    AccessReview,
+    Enquiry,
+    RetentionRule,
+    RetentionRuleChange,
+    RoleChange,
+    Sector,
+    TimelineEvent,
+)
 from lado.views import do_team
 from notifications.models import Notification
 from people import roles
@@ -33,8 +41,8 @@ from people.models import AuthenticatorRemoval, Role
 from workflows.exceptions import TransitionRefused
 
 from .auth import login, totp_device
-from .test_access_matrix import DO_ROLE_CHOICE
 from .factories import UserFactory
+from .test_access_matrix import DO_ROLE_CHOICE
 from .test_lado_fixtures import concluded, in_progress
 
 pytestmark = pytest.mark.django_db
