@@ -453,7 +453,7 @@ class RetentionRuleForm(NamedErrorsMixin, forms.Form):
     (here, to show every problem at once, and again in the service), so the page and any
     other way in apply the same rule."""
 
-    years = forms.IntegerField(label="Years after closing", required=False, min_value=None,
+    years = forms.IntegerField(label="Years after closing", required=False,
                                error_messages={"invalid": "Years must be a whole number"})
     until_retirement = forms.BooleanField(
         label="Or until the subject reaches retirement age, if that is later", required=False,
