@@ -5,6 +5,9 @@ so every change passes the state machine and lands on the timeline."""
 
 from django.contrib import admin
 
+from people import roles
+from people.models import Role
+
 from .models import Stage, Theme
 
 
@@ -22,6 +25,13 @@ class StageAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("addressed_to")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # A DRP is answered by the social-care line, never by the Designated Officer team, and
+        # the admin offers no DO role anywhere.
+        if db_field.name == "addressed_to":
+            kwargs["queryset"] = Role.objects.exclude(slug__in=roles.DO_TEAM)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(Theme)
