@@ -6,6 +6,9 @@ so every change passes the state machine and lands on the timeline."""
 from django.conf import settings
 from django.contrib import admin, messages
 
+from people import roles
+from people.models import Role
+
 from . import clocks
 from .models import ImpactCode, Stage, Theme
 
@@ -42,6 +45,13 @@ class StageAdmin(admin.ModelAdmin):
                              "through every stage will have later stages' deadlines cut short at "
                              "the overall deadline.", messages.WARNING)
         return super().changelist_view(request, extra_context)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # A DRP is answered by the social-care line, never by the Designated Officer team, and
+        # the admin offers no DO role anywhere.
+        if db_field.name == "addressed_to":
+            kwargs["queryset"] = Role.objects.exclude(slug__in=roles.DO_TEAM)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(Theme)

@@ -1,13 +1,14 @@
-"""Only reference data is in the admin: the vocabularies and the retention rules.
+"""Only the DO vocabularies are in the admin: they hold no personal data.
 
-DO cases, meetings, actions, timelines and the destruction log are deliberately NOT
-registered: the admin would show them to superusers, who are not the DO team.
+DO cases, meetings, actions, timelines, links to children, the destruction log, who holds a DO
+role and the retention rules are deliberately NOT registered: the admin would show them to
+superusers, who are not the DO team, and saving a retention rule rewrote closed cases' review
+dates. The DO Manager edits the retention rules in the DO area (``lado:retention-rules``).
 """
 
 from django.contrib import admin
 
-from . import services
-from .models import Category, EmploymentBasis, ReferralSource, RetentionRule, Sector, SettingType
+from .models import Category, EmploymentBasis, ReferralSource, Sector, SettingType
 
 
 class VocabularyAdmin(admin.ModelAdmin):
@@ -19,14 +20,3 @@ class VocabularyAdmin(admin.ModelAdmin):
 
 for model in (ReferralSource, Sector, SettingType, EmploymentBasis, Category):
     admin.site.register(model, VocabularyAdmin)
-
-
-@admin.register(RetentionRule)
-class RetentionRuleAdmin(admin.ModelAdmin):
-    list_display = ["closure", "years", "until_retirement", "retirement_age", "note"]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        changed = services.apply_retention_rule(obj, actor=request.user)
-        if changed:
-            self.message_user(request, f"Retention review dates recalculated for {changed} closed case(s).")

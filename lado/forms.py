@@ -402,3 +402,85 @@ class RetentionForm(NamedErrorsMixin, forms.Form):
         self.helper = _helper(Field("review_on"), Field.textarea("reason", label_size=Size.SMALL),
                               button="Keep and review later")
 
+
+
+# --- The DO Manager's pages: DO roles, the access review, retention rules ---------------------
+
+
+class RoleGrantForm(NamedErrorsMixin, forms.Form):
+    """Give someone a DO role. The person is named by username (they need an account first)."""
+
+    person = forms.CharField(label="Their username", max_length=150,
+                             help_text="The username they sign in with.",
+                             error_messages={"required": "Enter the username of the person"})
+    role = forms.ChoiceField(
+        label="Role", widget=forms.RadioSelect,
+        choices=[Choice(roles.DESIGNATED_OFFICER, roles.NAMES[roles.DESIGNATED_OFFICER],
+                        hint="Sees and works every DO case."),
+                 Choice(roles.DO_MANAGER, roles.NAMES[roles.DO_MANAGER],
+                        hint="As a Designated Officer, and also grants DO roles, sets retention rules, "
+                             "reads the access log and destroys cases.")],
+        error_messages={"required": "Select the role"},
+    )
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
+                             help_text="For example, joined the DO team on 1 April.",
+                             error_messages={"required": "Enter the reason"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field.text("person", field_width=20), Field.radios("role", legend_size=Size.SMALL),
+                              Field.textarea("reason", label_size=Size.SMALL), button="Grant role")
+
+    def clean_person(self):
+        username = self.cleaned_data["person"].strip()
+        person = User.objects.filter(username=username).first()
+        if person is None:
+            raise forms.ValidationError(f"No one has the username “{username}”")
+        return person
+
+
+class AccessReviewForm(NamedErrorsMixin, forms.Form):
+    note = forms.CharField(label="Note (optional)", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
+                           required=False, help_text="For example, checked against the DO team's staff list.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field.textarea("note", label_size=Size.SMALL), button="Record the review as done")
+
+
+class RetentionRuleForm(NamedErrorsMixin, forms.Form):
+    """Reads the values; ``services.check_retention_rule`` decides whether they are allowed
+    (here, to show every problem at once, and again in the service), so the page and any
+    other way in apply the same rule."""
+
+    years = forms.IntegerField(label="Years after closing", required=False,
+                               error_messages={"invalid": "Years must be a whole number"})
+    until_retirement = forms.BooleanField(
+        label="Or until the subject reaches retirement age, if that is later", required=False,
+        help_text="Needs the subject's date of birth.")
+    retirement_age = forms.IntegerField(label="Retirement age", required=False,
+                                        error_messages={"invalid": "Retirement age must be a whole number"})
+    note = forms.CharField(label="Note (optional)", max_length=300, required=False,
+                           help_text="For example, the guidance the rule follows.")
+    reason = forms.CharField(label="Reason for the change", widget=forms.Textarea(attrs={"rows": 3}),
+                             max_length=10000, error_messages={"required": "Enter the reason for changing the rule"})
+
+    def __init__(self, *args, rule=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if rule is not None and not self.is_bound:
+            self.initial.update(years=rule.years, until_retirement=rule.until_retirement,
+                                retirement_age=rule.retirement_age, note=rule.note)
+        self.helper = _helper(Field.text("years", field_width=2), Field.checkbox("until_retirement"),
+                              Field.text("retirement_age", field_width=2), Field.text("note"),
+                              Field.textarea("reason", label_size=Size.SMALL), button="Change the rule")
+
+    def clean(self):
+        from .services import check_retention_rule
+
+        data = super().clean()
+        if "years" in data and "retirement_age" in data:
+            problems = check_retention_rule(years=data["years"], until_retirement=data.get("until_retirement", False),
+                                            retirement_age=data["retirement_age"])
+            for name, message in problems.items():
+                self.add_error(name, message)
+        return data

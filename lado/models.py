@@ -2,8 +2,9 @@
 
 These records hold criminal-offence and special-category data. They are seen and changed only
 by the DO team (``people.roles.DO_TEAM``), every read is logged, and none is registered in the
-Django admin (a superuser is not a Designated Officer). Only the vocabularies and retention
-rules, which hold no personal data, are edited there.
+Django admin (a superuser is not a Designated Officer). Only the vocabularies, which hold no
+personal data, are edited there; the retention rules and who holds a DO role are the DO
+Manager's, on pages of the DO area.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from workflows.clocks import Clock, rag_for
 from workflows.clocks import now as clock_now
 from workflows.clocks import today as clock_today
 from workflows.models import TimelineEvent as BaseTimelineEvent
-from workflows.models import protect_history
+from workflows.models import append_only, protect_history
 
 from . import conf
 
@@ -163,7 +164,7 @@ class Enquiry(models.Model):
     subject_employer_key = models.CharField(max_length=200, blank=True, editable=False)
 
     # The children and the allegation
-    children = models.ManyToManyField("children.Child", blank=True, related_name="+")
+    children = models.ManyToManyField("children.Child", through="EnquiryChild", blank=True, related_name="+")
     children_description = models.TextField(
         blank=True, help_text="Children involved who have no record here, described.")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -324,6 +325,23 @@ class Enquiry(models.Model):
         return Clock(label=label, due=due, rag=rag_for(due, on))
 
 
+class EnquiryChild(models.Model):
+    """A child an enquiry is about. The child cannot be deleted while linked (PROTECT), so a
+    child never drops silently out of a DO case (the admin's delete used to cascade here):
+    the link goes only when the DO team edits the case or the case is destroyed."""
+
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="+")
+    child = models.ForeignKey("children.Child", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        db_table = "lado_enquiry_children"  # the table Django made for the plain many-to-many
+        unique_together = [("enquiry", "child")]
+        verbose_name = "child in a DO enquiry"
+
+    def __str__(self):
+        return f"Child {self.child_id} in enquiry {self.enquiry_id}"
+
+
 class Meeting(models.Model):
     """An allegation management meeting: the initial one, reviews, and the outcome meeting."""
 
@@ -433,6 +451,7 @@ class TimelineEvent(BaseTimelineEvent):
         LEGAL_HOLD_SET = "legal-hold-set", "Legal hold placed"
         LEGAL_HOLD_RELEASED = "legal-hold-released", "Legal hold released"
         RETENTION_EXTENDED = "retention-extended", "Retention review date changed"
+        RETENTION_RULE_APPLIED = "retention-rule-applied", "Retention rule changed"
         IMPORTED = "imported", "Imported"
 
     # Redeclared with choices so that get_action_display names the event in the timeline.
@@ -500,3 +519,94 @@ class DestructionLog(models.Model):
     def __str__(self):
         return f"{self.reference} destroyed {self.destroyed_at:%d %B %Y}"
 
+
+
+# --- The DO Manager's records: rule changes, DO roles, access reviews -----------------------
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("This record is append-only.")
+
+    def delete(self):
+        raise TypeError("This record is append-only.")
+
+
+class AppendOnlyRecord(models.Model):
+    """A row that is written once and never changed or removed: refused here, and by the
+    database on PostgreSQL (``workflows.models.append_only``)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        triggers = [append_only()]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("This record is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("This record is append-only.")
+
+
+class RetentionRuleChange(AppendOnlyRecord):
+    """The DO Manager changed a retention rule: the rule before and after, why, and how many
+    closed cases got a new review date (each one also has it on its timeline)."""
+
+    rule = models.ForeignKey(RetentionRule, on_delete=models.PROTECT, related_name="changes")
+    at = models.DateTimeField(default=clock_now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    before = models.CharField(max_length=400)
+    after = models.CharField(max_length=400)
+    reason = models.TextField()
+    cases_changed = models.PositiveIntegerField(default=0)
+
+    class Meta(AppendOnlyRecord.Meta):
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.rule.get_closure_display()} rule changed {self.at:%d %B %Y}"
+
+
+class RoleChange(AppendOnlyRecord):
+    """A Designated Officer role granted or removed: who did it, to whom, which role, when and
+    why. Only the DO Manager makes these (``services.do_role_grant`` / ``do_role_remove``),
+    except the first DO Manager, appointed from the server (``manage.py appoint_do_manager``,
+    ``actor`` empty)."""
+
+    class Change(models.TextChoices):
+        GRANTED = "granted", "Granted"
+        REMOVED = "removed", "Removed"
+
+    at = models.DateTimeField(default=clock_now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", help_text="Empty: appointed from the server.")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    role = models.ForeignKey("people.Role", on_delete=models.PROTECT, related_name="+")
+    change = models.CharField(max_length=10, choices=Change.choices)
+    reason = models.TextField()
+
+    class Meta(AppendOnlyRecord.Meta):
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["person", "role", "at"])]
+
+    def __str__(self):
+        return f"{self.role_id} {self.change} {self.at:%d %B %Y}"
+
+
+class AccessReview(AppendOnlyRecord):
+    """The DO Manager's yearly review of who holds DO roles: when, by whom, who held which
+    role at the time, and a note."""
+
+    at = models.DateTimeField(default=clock_now, db_index=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    holders = models.JSONField(default=list, help_text="Each holder's username and DO roles at the review.")
+    note = models.TextField(blank=True)
+
+    class Meta(AppendOnlyRecord.Meta):
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"DO access review {self.at:%d %B %Y}"

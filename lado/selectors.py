@@ -10,6 +10,7 @@ from django.db.models import (
     Count,
     DateField,
     F,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -23,11 +24,21 @@ from django.http import Http404
 from django.urls import Resolver404, resolve
 
 from people import roles
-from people.models import User
+from people.models import Role, User
 from workflows.clocks import today
 from workflows.models import CaseRead
 
-from .models import Action, DestructionLog, Enquiry, Meeting, TimelineEvent
+from .models import (
+    AccessReview,
+    Action,
+    DestructionLog,
+    Enquiry,
+    Meeting,
+    RetentionRule,
+    RetentionRuleChange,
+    RoleChange,
+    TimelineEvent,
+)
 
 CASE_KIND = Enquiry._meta.label_lower  # how workflows.audit.record_read names a DO case
 FAR_FUTURE = date(9999, 12, 31)
@@ -210,6 +221,45 @@ def retention_due(on: date | None = None) -> QuerySet[Enquiry]:
 
 def on_legal_hold() -> QuerySet[Enquiry]:
     return Enquiry.objects.filter(legal_hold=True).select_related("category").order_by("reference")
+
+
+def retention_rules() -> QuerySet[RetentionRule]:
+    return RetentionRule.objects.order_by("closure")
+
+
+def retention_rule_changes() -> QuerySet[RetentionRuleChange]:
+    return RetentionRuleChange.objects.select_related("rule", "actor")
+
+
+# --- Who holds a DO role (DO Manager) -------------------------------------------------------
+
+
+def do_role_holders() -> list[User]:
+    """Everyone holding a DO role, by name, each with ``do_roles`` (their DO roles, as
+    ``(role, last granted or None)`` in ``role_rows``) and ``last_login``: three queries
+    whatever the number of people."""
+    holders = list(
+        User.objects.filter(roles__slug__in=roles.DO_TEAM).distinct().prefetch_related(
+            Prefetch("roles", queryset=Role.objects.filter(slug__in=roles.DO_TEAM).order_by("slug"),
+                     to_attr="do_roles")))
+    granted = {
+        (row["person_id"], row["role_id"]): row["last"]
+        for row in RoleChange.objects.filter(person__in=[user.pk for user in holders],
+                                             change=RoleChange.Change.GRANTED)
+        .values("person_id", "role_id").annotate(last=Max("at")).order_by()
+    }
+    for user in holders:
+        user.role_rows = [(role, granted.get((user.pk, role.slug))) for role in user.do_roles]
+    return holders
+
+
+def role_changes() -> QuerySet[RoleChange]:
+    """The audit trail of DO roles granted and removed, newest first."""
+    return RoleChange.objects.select_related("actor", "person", "role")
+
+
+def last_access_review() -> AccessReview | None:
+    return AccessReview.objects.select_related("reviewed_by").first()
 
 
 # --- Aggregated figures (no personal data) for reports --------------------------------------

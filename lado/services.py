@@ -16,10 +16,11 @@ from django.utils import timezone
 
 from children.models import Child
 from people import roles
-from people.models import User
+from people.models import Role, User
 from workflows.calendar import add_working_days
 from workflows.clocks import now as clock_now
 from workflows.clocks import today
+from workflows.exceptions import TransitionRefused
 from workflows.history import save_with_history
 from workflows.models import ReferenceSequence
 from workflows.transitions import perform
@@ -29,6 +30,7 @@ from . import conf
 from .dates import add_months, add_years
 from .flows import EnquiryFlow
 from .models import (
+    AccessReview,
     Action,
     Category,
     DestructionLog,
@@ -37,10 +39,13 @@ from .models import (
     Meeting,
     ReferralSource,
     RetentionRule,
+    RetentionRuleChange,
+    RoleChange,
     Sector,
     SettingType,
     TimelineEvent,
 )
+from .selectors import do_role_holders
 
 Event = TimelineEvent.Action
 Status = Enquiry.Status
@@ -545,9 +550,9 @@ def enquiry_extend_retention(*, enquiry: Enquiry, actor: User, review_on: date, 
     return enquiry
 
 
-def apply_retention_rule(rule: RetentionRule, actor: User | None = None) -> int:
+def apply_retention_rule(rule: RetentionRule, actor: User | None = None, reason: str = "") -> int:
     """Recompute the review date of closed cases under a changed rule (not those whose date the
-    DO Manager set by hand). Returns how many changed."""
+    DO Manager set by hand), each change on the case's timeline. Returns how many changed."""
     closed = Enquiry.objects.filter(status__in=Enquiry.CLOSED_STATUSES, retention_set_by_hand=False)
     if rule.closure == RetentionRule.Closure.ADVICE_GIVEN:
         closed = closed.filter(status=Status.ADVICE_GIVEN)
@@ -555,15 +560,155 @@ def apply_retention_rule(rule: RetentionRule, actor: User | None = None) -> int:
         closed = closed.filter(status=Status.CANCELLED)
     else:
         closed = closed.filter(status=Status.CONCLUDED, outcome=rule.closure)
-    changed = 0
+    events = []
     with transaction.atomic():
         for enquiry in closed.select_for_update():
             review = retention_review_date(enquiry, rule)
             if review != enquiry.retention_review_on:
+                was = long_date(enquiry.retention_review_on) if enquiry.retention_review_on else "none"
                 enquiry.retention_review_on = review
                 save_with_history(enquiry, actor, "Retention rule changed")
-                changed += 1
-    return changed
+                note = (f"Next retention review {long_date(review) if review else 'none'} (was {was}) under the "
+                        f"changed rule: {rule}.")
+                if reason.strip():
+                    note += f" Reason: {reason.strip()}"
+                events.append(TimelineEvent(enquiry=enquiry, actor=actor, action=Event.RETENTION_RULE_APPLIED,
+                                            note=note, from_stage=enquiry.status, to_stage=enquiry.status))
+        TimelineEvent.objects.bulk_create(events)
+    return len(events)
+
+
+def check_retention_rule(*, years, until_retirement: bool, retirement_age) -> dict[str, str]:
+    """The one place a retention rule's values are checked, whoever sends them: each problem
+    by the field it is about (a statutory minimum per closure belongs here too)."""
+    errors = {}
+    if years is None:
+        errors["years"] = "Enter how many years after closing the case is reviewed"
+    elif not 1 <= years <= 100:
+        errors["years"] = "Years must be between 1 and 100"
+    if until_retirement and retirement_age is None:
+        errors["retirement_age"] = "Enter the retirement age"
+    elif retirement_age is not None and not 55 <= retirement_age <= 75:
+        errors["retirement_age"] = "Retirement age must be between 55 and 75"
+    return errors
+
+
+@transaction.atomic
+def retention_rule_change(*, rule: RetentionRule, actor: User, years: int, until_retirement: bool,
+                          retirement_age: int | None, note: str = "", reason: str) -> RetentionRuleChange:
+    """The DO Manager changes how long cases closed one way are kept: the rule, then every
+    closed case under it gets its new review date (on its timeline), and the change is
+    recorded with who made it and why."""
+    require_do_manager(actor)
+    rule = RetentionRule.objects.select_for_update().get(pk=rule.pk)
+    errors = check_retention_rule(years=years, until_retirement=until_retirement, retirement_age=retirement_age)
+    if not (reason or "").strip():
+        errors["reason"] = "Enter the reason for changing the rule"
+    if errors:
+        raise ValidationError(errors)
+    before = str(rule)
+    rule.years = years
+    rule.until_retirement = until_retirement
+    if retirement_age is not None:
+        rule.retirement_age = retirement_age
+    rule.note = (note or "").strip()
+    rule.save()
+    changed = apply_retention_rule(rule, actor=actor, reason=reason)
+    return RetentionRuleChange.objects.create(rule=rule, actor=actor, before=before, after=str(rule),
+                                              reason=reason.strip(), cases_changed=changed)
+
+
+# --- Who holds a DO role ---------------------------------------------------------------------
+
+
+def _do_role(role: str) -> Role:
+    """A DO role by slug; any other slug is refused, naming the field."""
+    found = Role.objects.filter(slug=role, slug__in=roles.DO_TEAM).first() if role else None
+    if found is None:
+        raise ValidationError({"role": "Select a Designated Officer role"})
+    return found
+
+
+def _other_do_managers(person: User, lock: bool = False) -> int:
+    """Active DO Managers besides ``person``. With ``lock``, every holder's row is locked first,
+    so two managers removing themselves at once cannot both pass."""
+    holders = User.objects.filter(roles__slug=roles.DO_MANAGER)
+    if lock:
+        list(holders.select_for_update().values_list("pk", flat=True))
+    return holders.filter(is_active=True).exclude(pk=person.pk).count()
+
+
+def role_removal_refusal(person: User, role: str, lock: bool = False) -> str | None:
+    """Why ``role`` cannot be taken from ``person`` now, or None. Pages ask before showing the
+    form; ``do_role_remove`` asks again under the lock."""
+    name = roles.NAMES.get(role, role)
+    if not person.roles.filter(slug=role).exists():
+        return f"{person} is not a {name}."
+    if role == roles.DO_MANAGER and _other_do_managers(person, lock=lock) == 0:
+        return (f"{person} is the only DO Manager, so this role cannot be removed: nobody would be left to "
+                "grant or remove DO roles. Give someone else the DO Manager role first.")
+    return None
+
+
+@transaction.atomic
+def do_role_grant(*, actor: User, person: User, role: str, reason: str) -> RoleChange:
+    """The DO Manager gives someone a DO role (the only way anyone gets one, besides the first
+    DO Manager's appointment from the server). They must then set up two-step verification."""
+    require_do_manager(actor)
+    the_role = _do_role(role)
+    person = User.objects.select_for_update().get(pk=person.pk)
+    if not person.is_active:
+        raise TransitionRefused(f"{person} cannot be given a role: their account is switched off.")
+    if person.roles.filter(pk=the_role.pk).exists():
+        raise TransitionRefused(f"{person} is already a {the_role.name}.")
+    require_text(reason=reason)
+    person.roles.add(the_role)
+    return RoleChange.objects.create(actor=actor, person=person, role=the_role, change=RoleChange.Change.GRANTED,
+                                     reason=reason.strip())
+
+
+@transaction.atomic
+def do_role_remove(*, actor: User, person: User, role: str, reason: str) -> RoleChange:
+    """The DO Manager takes a DO role away (a leaver, a move, the yearly access review). The last
+    active DO Manager cannot remove their own: nobody would be left to grant DO roles."""
+    require_do_manager(actor)
+    the_role = _do_role(role)
+    person = User.objects.select_for_update().get(pk=person.pk)
+    refusal = role_removal_refusal(person, the_role.slug, lock=True)
+    if refusal:
+        raise TransitionRefused(refusal)
+    require_text(reason=reason)
+    person.roles.remove(the_role)
+    return RoleChange.objects.create(actor=actor, person=person, role=the_role, change=RoleChange.Change.REMOVED,
+                                     reason=reason.strip())
+
+
+@transaction.atomic
+def appoint_do_manager(*, person: User, reason: str) -> RoleChange:
+    """From the server only (``manage.py appoint_do_manager``): make someone the DO Manager
+    when there is no active one (first set-up, or the last one has left). While there is one,
+    only they grant DO roles."""
+    the_role = Role.objects.get(slug=roles.DO_MANAGER)
+    person = User.objects.select_for_update().get(pk=person.pk)
+    if _other_do_managers(person, lock=True) or (person.is_active and person.roles.filter(pk=the_role.pk).exists()):
+        raise TransitionRefused("There is already an active DO Manager: they grant DO roles in the "
+                                "Designated Officer area.")
+    if not person.is_active:
+        raise TransitionRefused(f"{person}'s account is switched off.")
+    require_text(reason=reason)
+    person.roles.add(the_role)
+    return RoleChange.objects.create(actor=None, person=person, role=the_role, change=RoleChange.Change.GRANTED,
+                                     reason=reason.strip())
+
+
+@transaction.atomic
+def do_access_review_record(*, actor: User, note: str = "") -> AccessReview:
+    """The DO Manager records that this year's review of who holds DO roles is done, with who
+    held which role at that moment."""
+    require_do_manager(actor)
+    holders = [{"username": user.username, "roles": [role.slug for role in user.do_roles]}
+               for user in do_role_holders()]
+    return AccessReview.objects.create(reviewed_by=actor, holders=holders, note=(note or "").strip())
 
 
 @transaction.atomic

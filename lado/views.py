@@ -7,16 +7,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from children.selectors import children_visible_to
+from people import roles
+from people.models import Role
 from workflows.audit import record_read, record_reads, record_reads_by_id
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
@@ -27,6 +31,7 @@ from .alerts import enabled as alerts_enabled
 from .alerts import read_case
 from .flows import EnquiryFlow, unmet_condition
 from .forms import (
+    AccessReviewForm,
     ActionForm,
     ActionUpdateForm,
     ConcludeForm,
@@ -36,21 +41,28 @@ from .forms import (
     MeetingForm,
     ReasonForm,
     RetentionForm,
+    RetentionRuleForm,
+    RoleGrantForm,
 )
-from .models import DestructionLog, Enquiry
+from .models import DestructionLog, Enquiry, RetentionRule
 from .selectors import (
     CASE_KIND,
     access_log_for,
     action_for,
     case_id_from_link,
     case_opened_alerts,
+    do_role_holders,
     enquiry_for,
     is_do_manager,
+    last_access_review,
     on_legal_hold,
     readers,
     reads_by,
     references_for,
     retention_due,
+    retention_rule_changes,
+    retention_rules,
+    role_changes,
     subject_history,
     work_tray,
 )
@@ -382,3 +394,122 @@ def destruction_log(request):
     require_do_manager(request.user)
     page = Paginator(DestructionLog.objects.select_related("destroyed_by"), 50).get_page(request.GET.get("page"))
     return render(request, "lado/destruction_log.html", {"page": page})
+
+
+# --- DO Manager: who holds a DO role, the yearly access review, retention rules --------------
+
+#: How often the DO Manager reviews who holds DO roles.
+ACCESS_REVIEW_DAYS = 365
+
+
+def require_verified_do_manager(request) -> None:
+    """The DO Manager, in a session where a code from their authenticator app was entered. The
+    two-step middleware already sends DO roles to enter one; this page does not rely on it."""
+    require_do_team(request.user)
+    require_do_manager(request.user)
+    if not getattr(request.user, "is_verified", lambda: False)():
+        raise PermissionDenied("Enter a code from your authenticator app before changing the DO team.")
+
+
+def do_team(request):
+    """Who holds a DO role, giving someone one, and every grant and removal (DO Manager)."""
+    require_verified_do_manager(request)
+    refusal, status = None, 200
+    form = RoleGrantForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                change = services.do_role_grant(actor=request.user, person=data["person"], role=data["role"],
+                                                reason=data["reason"])
+            except TransitionRefused as exc:
+                refusal, status = exc.message, 409
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, f"{change.person} is now a {change.role.name}. They set up two-step "
+                                          "verification when they next sign in.")
+                return redirect("lado:do-team")
+    page = Paginator(role_changes(), 50).get_page(request.GET.get("page"))
+    return render(request, "lado/do_team.html", {
+        "holders": do_role_holders(), "form": form, "refusal": refusal, "page": page,
+    }, status=status)
+
+
+def role_remove(request, user_id, role):
+    """Take a DO role away, with a reason (DO Manager). A refusal (the last DO Manager removing
+    their own role) is said before the form, not after it."""
+    require_verified_do_manager(request)
+    person = get_object_or_404(get_user_model(), pk=user_id)
+    the_role = get_object_or_404(Role, slug=role, slug__in=roles.DO_TEAM)
+    back = "lado:access-review" if request.GET.get("from") == "review" else "lado:do-team"
+    refusal = services.role_removal_refusal(person, the_role.slug)
+    form = None if refusal else ReasonForm(request.POST if request.method == "POST" else None,
+                                           button="Remove role", warning=True,
+                                           hint="For example, left the DO team on 31 March.")
+    status = 200
+    if request.method == "POST":
+        status = 409 if refusal else 400
+        if form is not None and form.is_valid():
+            try:
+                services.do_role_remove(actor=request.user, person=person, role=the_role.slug,
+                                        reason=form.cleaned_data["reason"])
+            except TransitionRefused as exc:
+                refusal, status, form = exc.message, 409, None
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, f"{person} is no longer a {the_role.name}.")
+                return redirect(back)
+    return render(request, "lado/role_remove.html", {
+        "person": person, "role": the_role, "form": form, "refusal": refusal, "back": back,
+        "action_url": request.get_full_path(),
+    }, status=status)
+
+
+def access_review(request):
+    """The yearly review of who holds DO roles: when each last signed in, one click to remove a
+    role, and a record that the review was done (DO Manager)."""
+    require_verified_do_manager(request)
+    form = AccessReviewForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            services.do_access_review_record(actor=request.user, note=form.cleaned_data["note"])
+            messages.success(request, "Access review recorded")
+            return redirect("lado:access-review")
+    last = last_access_review()
+    due = (timezone.localdate(last.at) + timedelta(days=ACCESS_REVIEW_DAYS)) if last else None
+    return render(request, "lado/access_review.html", {
+        "holders": do_role_holders(), "form": form, "last": last, "due": due,
+        "overdue": due is None or due <= today(), "signed_in_since": today() - timedelta(days=90),
+    }, status=status)
+
+
+def retention_rules_page(request):
+    """How long closed cases are kept, per closure, and every change to the rules (DO Manager)."""
+    require_verified_do_manager(request)
+    page = Paginator(retention_rule_changes(), 50).get_page(request.GET.get("page"))
+    return render(request, "lado/retention_rules.html", {"rules": retention_rules(), "page": page})
+
+
+def retention_rule_edit(request, rule_id):
+    """Change one retention rule with a reason; closed cases under it get their new review date."""
+    require_verified_do_manager(request)
+    rule = get_object_or_404(RetentionRule, pk=rule_id)
+    form = RetentionRuleForm(request.POST if request.method == "POST" else None, rule=rule)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                change = services.retention_rule_change(rule=rule, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, f"Rule changed: {change.after}. Review dates recalculated for "
+                                          f"{change.cases_changed} closed case{'s' if change.cases_changed != 1 else ''}.")
+                return redirect("lado:retention-rules")
+    return render(request, "lado/retention_rule_form.html", {"rule": rule, "form": form}, status=status)

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
+
+from workflows.models import append_only
 
 
 class Role(models.Model):
@@ -63,3 +66,30 @@ class User(AbstractUser):
 
     def has_role(self, *slugs: str) -> bool:
         return bool(self.role_slugs.intersection(slugs))
+
+
+class AuthenticatorRemoval(models.Model):
+    """An administrator removed someone's authenticator app from the server (they lost their
+    phone): whose, who says they did it, why, and how many devices went. Written once by
+    ``manage.py remove_authenticator``; never changed (PostgreSQL refuses UPDATE and DELETE)."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    person = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    removed_by = models.CharField(max_length=150, help_text="The administrator, as they named themselves.")
+    reason = models.TextField()
+    devices = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        triggers = [append_only()]
+
+    def __str__(self):
+        return f"Authenticator removed {self.at:%d %B %Y}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("This record is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("This record is append-only.")

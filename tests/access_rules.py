@@ -14,8 +14,9 @@ sent to sign in (pages) or get 401/403 (API).
 Derived from ../shared/DOMAIN.md and issues 2-6: the reviewing team and business support and
 auditors read every DRP; social-care managers read DRPs about children in their part of the
 team tree; only the DO team sees Designated Officer records (the DO Manager alone: access
-logs, retention, destruction); reports are for IRO Managers, DO Managers and auditors; the
-Django admin is for superusers.
+logs, retention, destruction, the DO team's roles, retention rules); reports are for IRO
+Managers, DO Managers and auditors; the Django admin is for superusers, and shows them no DO
+data: every admin page is requested with a real object (issue 10).
 """
 
 from __future__ import annotations
@@ -117,9 +118,6 @@ class Rule:
     name: str
     path: str  # regular expression, matched in full against the path template
     cases: tuple[Case, ...]
-    #: Only patterns with no {params} are requested (the Django admin: Django wraps every admin
-    #: view in the same staff check, so a sample of ~all of them proves the gate).
-    sample_without_params: bool = False
     #: Only these methods are tried (the admin: GET; its forms are Django's own).
     methods: tuple[str, ...] | None = None
 
@@ -159,10 +157,17 @@ DRP_MOVES = {
     "refer-to-cafcass": (CHALLENGERS, {"reason": "Drift continues."}),
 }
 
-#: Admin pages even a superuser is refused (403): adding to logs kept read-only, and the
-#: autocomplete endpoint called without naming a field.
-_ADMIN_NOBODY = r"autocomplete/|axes/\w+/add/|workflows/caseread/add/|imports/importjob/add/"
-_LADO_MANAGER_PAGES = r"/lado/(access-log|alerts|retention|retention/destroyed|\{id\}/(access-log|retention|destroy))/"
+#: Admin pages even a superuser is refused (403): adding to logs kept read-only, adding or
+#: deleting roles (defined in code), deleting a read of a case, and the autocomplete endpoint
+#: called without naming a field.
+_ADMIN_NOBODY = (r"autocomplete/|axes/\w+/add/|workflows/caseread/(add|\{object_id\}/delete)/|imports/importjob/add/"
+                 r"|people/role/(add|\{object_id\}/delete)/")
+#: Every admin page with an object in its address is requested with a real one, per model: the
+#: one most linked to the DO case where there is a choice (World.admin_value in the matrix).
+_ADMIN_VALUES = {"object_id": "admin_object", "arg0": "admin_object", "arg1": "admin_version",
+                 "app_label": "=lado", "content_type_id": "admin_content_type"}
+_LADO_MANAGER_PAGES = (r"/lado/(access-log|retention|retention/destroyed|retention/rules|retention/rules/\{rule_id\}"
+                       r"|alerts|team|team/access-review|team/\{user_id\}/\{role\}/remove|\{id\}/(access-log|retention|destroy))/")
 _LADO_MANAGER_API = r"/api/lado/(access-log|retention-review|enquiries/\{id\}/(access-log|retention|destroy))/"
 
 RULES: tuple[Rule, ...] = (
@@ -214,8 +219,9 @@ RULES: tuple[Rule, ...] = (
              hidden=SIGNED_IN),
     )),
     # --- Designated Officer: the DO team only; the DO Manager for logs and retention ----------
-    rule("DO pages, DO Manager only", _LADO_MANAGER_PAGES, page(DO_MANAGER),
-         values={"id": "enquiry"}, query="user=designated-officer"),
+    rule("DO pages, DO Manager only (the DO team and its roles, retention rules, logs, destruction)",
+         _LADO_MANAGER_PAGES, page(DO_MANAGER), query="user=designated-officer",
+         values={"id": "enquiry", "rule_id": "retention_rule", "user_id": "do_officer", "role": "=designated-officer"}),
     rule("DO pages", r"/lado/(|log/|\{id\}/((?!access-log/|retention/|destroy/)[a-z-]+/|meetings/new/"
          r"|actions/new/|actions/\{action_pk\}/)?)", page(DO_TEAM), values={"id": "enquiry", "action_pk": "action"}),
     # --- Reports, import, the access log, subject access requests ------------------------------
@@ -244,13 +250,19 @@ RULES: tuple[Rule, ...] = (
     rule("admin sign-in", r"/admin/login/", page(PUBLIC)),
     rule("admin sign-out (POST; GET is 405)", r"/admin/logout/", page(SIGNED_IN), signs_out=True,
          anonymous=ANY_LOGIN),
-    Rule("Django admin: superusers only (staff check on every admin view)",
-         rf"/admin/(?!login/|logout/|{_ADMIN_NOBODY}).*",
-         (Case({"GET": ADMINS}, denied=ADMIN_LOGIN, anonymous=ANY_LOGIN),),
-         sample_without_params=True, methods=("GET",)),
-    rule("Django admin pages nobody may use: adding to read-only logs, autocomplete with no field",
+    rule("Django admin: superusers only (staff check on every admin view), every page with a real object",
+         rf"/admin/(?!login/|logout/|{_ADMIN_NOBODY}|people/user/\{{id\}}/password/|\{{url\}}).*",
+         {"GET": ADMINS}, denied=ADMIN_LOGIN, anonymous=ANY_LOGIN, values=_ADMIN_VALUES, methods=("GET",)),
+    rule("Django admin pages nobody may use: adding to read-only logs, roles, autocomplete with no field",
          rf"/admin/({_ADMIN_NOBODY})", {"GET": NOBODY}, denied=ADMIN_LOGIN, anonymous=ANY_LOGIN,
-         forbidden=ADMINS, methods=("GET",)),
+         forbidden=ADMINS, values=_ADMIN_VALUES, methods=("GET",)),
+    Rule("Django admin: setting a person's password (never a DO role holder's)", r"/admin/people/user/\{id\}/password/", (
+        Case({"GET": ADMINS}, "the auditor's", {"id": "auditor"}, denied=ADMIN_LOGIN, anonymous=ANY_LOGIN),
+        Case({"GET": NOBODY}, "a Designated Officer's", {"id": "do_officer"}, denied=ADMIN_LOGIN,
+             anonymous=ANY_LOGIN, forbidden=ADMINS),
+    ), methods=("GET",)),
+    rule("Django admin: an address it does not have", r"/admin/\{url\}", {"GET": NOBODY}, values={"url": "=no-such-page/"},
+         denied=ADMIN_LOGIN, anonymous=ANY_LOGIN, hidden=ADMINS, methods=("GET",)),
     # --- API -----------------------------------------------------------------------------------
     rule("API token (username and password)", r"/api/auth/token/", {"POST": PUBLIC}),
     rule("API schema and docs", r"/api/(schema|docs)/", {"GET": SIGNED_IN}),

@@ -5,7 +5,9 @@ Pages and endpoints are discovered from the URL resolver and the OpenAPI schema,
 without a rule fails ``test_every_endpoint_has_exactly_one_rule``. Each request runs in a
 savepoint that is rolled back, so a POST that succeeds (an escalation, a sign-out) changes
 nothing the next request sees; the objects are built once per test. Nobody outside the DO team
-may see a DO case's reference, subject or summary in any response.
+may see a DO case's reference, subject or summary in any response, and no admin page shows
+them to anyone: every admin page (list, add, change, delete, history) is requested with a real
+object of its model, and none offers a DO role or shows an API token's key.
 
 Run with ``pytest tests/test_access_matrix.py -s`` to see the number of checks.
 """
@@ -19,10 +21,15 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -31,13 +38,14 @@ from drp import services as drp_services
 from drp.models import DisputeResolution, Theme
 from imports.models import ImportJob
 from lado import services as lado_services
-from lado.models import Enquiry
+from lado.models import Enquiry, RetentionRule
 from notifications.models import Notification
 from people import roles
 from positive_practice import services as pp_services
 from subject_access import services as sar_services
 from workflows.audit import record_read
 from workflows.clocks import today
+from workflows.models import CaseRead, ClosureDay
 
 from . import access_rules as rules
 from .auth import login
@@ -50,19 +58,32 @@ PAGE_METHODS = ("GET", "POST")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 TWO_STEP_GATE = ("/accounts/two-step/verify/", "/accounts/two-step/set-up/")
 DO_SECRETS = ("Secret Subjectname", "Confidential allegation text", "Head teacher Hilda")
+#: A DO import's file name and a cell value quoted in its errors: DO data too.
+DO_IMPORT_SECRETS = ("do-allegation-ron-miles.xlsx", "Ronald Miles Cellvalue")
+#: What an admin page must never offer: a DO role as a choice (a select option, a checkbox).
+DO_ROLE_CHOICE = re.compile("|".join(rf'<option value="{slug}"|<input type="(?:checkbox|radio)"[^>]*value="{slug}"'
+                                     for slug in sorted(roles.DO_TEAM)))
+#: Admins still showing an API token's key on their change page, replaced by the API token work
+#: of issue 10 (django-rest-knox, no token admin): remove each here when its admin goes (a test
+#: fails while one is listed but no longer registered).
+TOKEN_ADMINS_BEING_REPLACED = frozenset({"authtoken.tokenproxy"})
 
 
 # --- Discovery ----------------------------------------------------------------------------------
 
 _GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+_UNNAMED_GROUP = re.compile(r"\((?!\?)[^)]*\)")
 _CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
 
 
 def path_template(route: str) -> str:
     """``drps/<int:pk>/`` and ``api/^drps/(?P<pk>[^/.]+)/$`` become ``/drps/{id}/``, as the
-    OpenAPI schema writes paths."""
-    template = _CONVERTER.sub(r"{\1}", _GROUP.sub(r"{\1}", route)).replace("^", "").replace("$", "")
-    return "/" + template.replace("{pk}", "{id}")
+    OpenAPI schema writes paths; unnamed groups (django-simple-history's admin) become
+    ``{arg0}``, ``{arg1}`` ..."""
+    template = _CONVERTER.sub(r"{\1}", _GROUP.sub(r"{\1}", route))
+    numbers = iter(range(10))
+    template = _UNNAMED_GROUP.sub(lambda match: f"{{arg{next(numbers)}}}", template)
+    return "/" + template.replace("^", "").replace("$", "").replace("{pk}", "{id}")
 
 
 def _walk(patterns, prefix=""):
@@ -141,10 +162,9 @@ def test_every_endpoint_has_exactly_one_rule():
             undecided = set(methods_tried(rule, endpoint)) - set(case.access)
             if undecided:
                 problems.append(f"{template}: no decision for {sorted(undecided)} in {rule.name!r}")
-            if not rule.sample_without_params:
-                unfilled = [p for p in endpoint.params if p not in case.values]
-                if unfilled:
-                    problems.append(f"{template}: {rule.name!r} gives no value for {unfilled}")
+            unfilled = [p for p in endpoint.params if p not in case.values]
+            if unfilled:
+                problems.append(f"{template}: {rule.name!r} gives no value for {unfilled}")
     for rule in rules.RULES:
         if rule.name not in used:
             problems.append(f"rule {rule.name!r} matches no endpoint (stale)")
@@ -184,7 +204,8 @@ class World:
                                                         impact="Settled")
         self.pp, self.other_pp = pp.pk, other_pp.pk
         self.pp_reference, self.other_pp_reference = pp.reference, other_pp.reference
-        enquiry = in_progress(org, subject_name="Secret Subjectname", summary="Confidential allegation text")
+        enquiry = in_progress(org, subject_name="Secret Subjectname", summary="Confidential allegation text",
+                              children=[org.child])
         action = lado_services.enquiry_add_action(enquiry=enquiry, actor=org.designated_officer,
                                                   kind="suspension", owner_name="Head teacher Hilda")
         self.enquiry, self.action, self.enquiry_reference = enquiry.pk, action.pk, enquiry.reference
@@ -195,6 +216,9 @@ class World:
             recipient=org.other_social_worker, kind="test", subject="Not yours").pk
         self.import_job = ImportJob.objects.create(kind="drp", filename="drps.csv", uploaded_by=org.iro_manager,
                                                    status=ImportJob.Status.DONE).pk
+        self.do_import_job = ImportJob.objects.create(
+            kind="lado", filename=DO_IMPORT_SECRETS[0], uploaded_by=org.do_manager, status=ImportJob.Status.REFUSED,
+            errors=[{"row": 2, "column": "subject_name", "message": f"“{DO_IMPORT_SECRETS[1]}” appears twice"}]).pk
         self.sar_child = sar_services.request_start(actor=org.iro_manager, requester_name="Amy's advocate",
                                                     received_on=today(), child=org.child).pk
         self.sar_do = sar_services.request_start(actor=org.do_manager, requester_name="A solicitor",
@@ -202,17 +226,77 @@ class World:
         # Something in the access log of each kind.
         record_read(org.designated_officer, enquiry, "lado:detail")
         record_read(org.iro, drp, "drp:detail")
+        # The DO Manager's pages: a DO officer's role, a retention rule, a role change.
+        self.do_officer, self.auditor = org.designated_officer.pk, org.auditor.pk
+        self.retention_rule = RetentionRule.objects.get(closure="substantiated").pk
+        lado_services.do_role_grant(actor=org.do_manager, person=org.iro_manager, role=roles.DESIGNATED_OFFICER,
+                                    reason="Covering leave")
+        lado_services.do_role_remove(actor=org.do_manager, person=org.iro_manager, role=roles.DESIGNATED_OFFICER,
+                                     reason="Back from leave")
+        self.admin_objects = self._admin_objects(org, enquiry)
 
-    def value(self, spec: str, actor: str) -> str:
+    def _admin_objects(self, org, enquiry) -> dict[str, object]:
+        """One object per registered admin model (model label -> primary key), built here where
+        the test data has none, and linked to the DO case wherever there is a choice."""
+        from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+        from django_celery_beat.models import ClockedSchedule, SolarSchedule
+
+        ClosureDay.objects.create(date=today(), description="Office closed")
+        Group.objects.create(name="Administrators")
+        ClockedSchedule.objects.create(clocked_time=timezone.now())
+        SolarSchedule.objects.create(event="sunrise", latitude=51.5, longitude=-0.1)
+        sign_in = {"username": "do-manager", "ip_address": "10.0.0.1", "user_agent": "Firefox", "http_accept": "*/*",
+                   "path_info": "/accounts/login/"}
+        AccessAttempt.objects.create(**sign_in, failures_since_start=1)
+        AccessLog.objects.create(**sign_in)
+        AccessFailureLog.objects.create(username="do-manager", ip_address="10.0.0.1", user_agent="Firefox",
+                                        http_accept="*/*", path_info="/accounts/login/", locked_out=False)
+        chosen = {
+            "people.user": org.designated_officer.pk,  # logged the DO case, read it, holds a DO role
+            "people.role": roles.IRO_MANAGER,  # the DO roles are not in the admin
+            "people.team": org.team.pk,
+            "children.child": org.child.pk,  # a child in the DO case
+            "lado.sector": enquiry.sector_id, "lado.settingtype": enquiry.setting_id,
+            "lado.category": enquiry.category_id, "lado.referralsource": enquiry.referral_source_id,
+            "lado.employmentbasis": enquiry.employment_basis_id,
+            "imports.importjob": self.import_job,  # the DO import is not in the admin
+            "workflows.caseread": CaseRead.objects.filter(case_kind="drp.disputeresolution").first().pk,
+            "authtoken.tokenproxy": org.designated_officer.pk,  # TokenProxy: the token's user's id
+        }
+        api_client_for(org.designated_officer)  # a DO officer's API token
+        found = {}
+        for model in admin.site._registry:
+            label = model._meta.label_lower
+            found[label] = chosen.get(label) or getattr(model._default_manager.order_by("pk").first(), "pk", None)
+        return found
+
+    def admin_value(self, spec: str, template: str) -> str:
+        """An admin address's object: ``/admin/<app>/<model>/{object_id}/...`` gets that model's
+        object; ``admin_version`` its latest history row; ``/admin/r/...`` the DRP import."""
+        if template.startswith("/admin/r/"):
+            if spec == "admin_content_type":
+                return str(ContentType.objects.get_for_model(ImportJob).pk)
+            return str(self.import_job)
+        app_label, model_name = template.split("/")[2:4]
+        label = f"{app_label}.{model_name}"
+        pk = self.admin_objects[label]
+        if spec == "admin_version":
+            model = apps.get_model(app_label, model_name)
+            return str(model.history.filter(pk=pk).latest("history_date").history_id)
+        return str(pk)
+
+    def value(self, spec: str, actor: str, template: str = "") -> str:
         if spec.startswith("="):
             return spec[1:]
+        if spec.startswith("admin_"):
+            return self.admin_value(spec, template)
         value = getattr(self, spec)
         if isinstance(value, dict):  # one each (a signed-out person tries the IRO's)
             value = value.get(actor, value[roles.IRO])
         return str(value)
 
     def secrets(self) -> tuple[str, ...]:
-        return (self.enquiry_reference, *DO_SECRETS)
+        return (self.enquiry_reference, *DO_SECRETS, *DO_IMPORT_SECRETS)
 
 
 @pytest.fixture
@@ -245,10 +329,13 @@ class Actors:
 
     def __init__(self, world: World):
         self.pages, self.api, self.sessions = {}, {}, {}
+        self.token_keys = []  # every API token's key, which no admin page may show
         for actor in rules.ACTORS:
             user = world.users.get(actor)
             page_client = new_client()
             api_client = api_client_for(user) if user else new_client(APIClient)
+            if user is not None:
+                self.token_keys.append(api_client._credentials["HTTP_AUTHORIZATION"].split()[-1])
             if user is not None:
                 login(page_client, user)
                 self.sessions[actor] = page_client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -325,7 +412,6 @@ def send(actors: Actors, actor: str, method: str, url: str, api: bool, body, fmt
 class Tally:
     checks: int = 0
     by_group: dict = field(default_factory=dict)
-    skipped: list = field(default_factory=list)
 
 
 @pytest.fixture(scope="module")
@@ -334,8 +420,7 @@ def tally():
     yield counts
     if counts.checks:
         groups = ", ".join(f"{group} {n}" for group, n in sorted(counts.by_group.items()))
-        print(f"\nrole × endpoint matrix: {counts.checks} checks ({groups}); "
-              f"{len(rules.ACTORS)} actors; {len(counts.skipped)} admin patterns with parameters not requested")
+        print(f"\nrole × endpoint matrix: {counts.checks} checks ({groups}); {len(rules.ACTORS)} actors")
 
 
 def group_of(template: str) -> str:
@@ -356,6 +441,16 @@ def quiet_refusals():
     logger.setLevel(level)
 
 
+def admin_offers(template: str, actor: str, url: str, text: str, token_keys: list[str]) -> list[str]:
+    """What an admin page must not offer: a DO role as a choice (any page), or a token's key
+    (an add or change page)."""
+    found = [f"DO ROLE OFFERED: {actor} GET {url} has {match.group()}" for match in DO_ROLE_CHOICE.finditer(text)]
+    label = ".".join(template.split("/")[2:4])
+    if template.endswith(("/add/", "/change/")) and label not in TOKEN_ADMINS_BEING_REPLACED:
+        found += [f"TOKEN KEY SHOWN: {actor} GET {url}" for key in token_keys if key in text]
+    return found
+
+
 @pytest.mark.parametrize("group", ["pages", "api", "admin"])
 def test_role_endpoint_matrix(group, world, tally, quiet_refusals):
     """0 unexpected allows, 0 unexpected denies, no 500s, no DO case data outside the DO team."""
@@ -369,14 +464,11 @@ def test_role_endpoint_matrix(group, world, tally, quiet_refusals):
         if len(matched) != 1:
             continue  # test_every_endpoint_has_exactly_one_rule names it
         rule = matched[0]
-        if rule.sample_without_params and endpoint.params:
-            tally.skipped.append(template)
-            continue
         for case in rule.cases:
             for actor in rules.ACTORS:
                 url = template
                 for param in endpoint.params:
-                    url = url.replace(f"{{{param}}}", world.value(case.values[param], actor))
+                    url = url.replace(f"{{{param}}}", world.value(case.values[param], actor, template))
                 if case.query:
                     url = f"{url}?{case.query}"
                 for method in methods_tried(rule, endpoint):
@@ -394,16 +486,20 @@ def test_role_endpoint_matrix(group, world, tally, quiet_refusals):
                                           f"{': ' + case.label if case.label else ''}] expected {expected}, "
                                           f"got {status} ({got}) {text[:120] if status >= 500 or got == str(status) else ''}")
                     leaked = [secret for secret in world.secrets() if secret in text]
-                    if leaked and actor in rules.DO_TEAM:
+                    if leaked and actor in rules.DO_TEAM and group != "admin":
                         shown_to_do_team += 1
                     elif leaked:
                         leaks.append(f"DO DATA SEEN: {actor} {method} {url} shows {leaked}")
+                    if group == "admin":
+                        leaks.extend(admin_offers(template, actor, url, text, actors.token_keys))
     tally.checks += checks
     tally.by_group[group] = checks
     print(f"\n{group}: {checks} checks, {len(mismatches)} mismatches, {len(leaks)} leaks")
     assert checks > 0
     # The leak check looks for the right words: the DO team's own pages and API show them.
     assert shown_to_do_team > 0 or group == "admin"
+    if group == "admin":  # ... and on the admin, it looked at real pages of every model
+        assert checks >= len(admin.site._registry) * 5 * len(rules.ACTORS)
     unexpected_allows = [m for m in mismatches if m.startswith("UNEXPECTED ALLOW")]
     unexpected_denies = [m for m in mismatches if m.startswith("UNEXPECTED DENY")]
     assert not mismatches and not leaks, (
@@ -499,3 +595,18 @@ def test_the_access_log_keeps_do_cases_for_the_do_manager(world):
     assert world.drp_reference in iro_log and world.enquiry_reference not in iro_log
     do_log = _page(world, roles.DO_MANAGER, "/audit/")
     assert world.enquiry_reference in do_log and world.drp_reference not in do_log
+
+
+def test_every_admin_model_is_requested_with_a_real_object(world):
+    """The admin rows of the matrix name a real object for every registered model (the World
+    builds one where the test data has none), and its pages answer the superuser."""
+    missing = [label for label, pk in world.admin_objects.items() if pk is None]
+    assert not missing, f"build one of each in World._admin_objects: {missing}"
+    assert not TOKEN_ADMINS_BEING_REPLACED - set(world.admin_objects), (
+        "a token admin has gone: remove it from TOKEN_ADMINS_BEING_REPLACED")
+    assert {"otp_totp.totpdevice", "lado.retentionrule", "lado.enquiry"}.isdisjoint(world.admin_objects)
+    client = login(new_client(), world.superuser)
+    for label, pk in world.admin_objects.items():
+        app_label, model_name = label.split(".")
+        response = client.get(f"/admin/{app_label}/{model_name}/{pk}/change/")
+        assert response.status_code == 200, (label, response.status_code)

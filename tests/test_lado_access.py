@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 import lado.api_urls
 import lado.urls
 from lado import services
-from lado.models import Enquiry
+from lado.models import Enquiry, RetentionRule
 from people.context_processors import navigation
 from workflows.models import CaseRead
 
@@ -21,13 +21,15 @@ from .test_lado_fixtures import at, client_for, concluded, in_progress, non_do_u
 
 pytestmark = pytest.mark.django_db
 MANAGER_ONLY_PAGES = {"access-log", "reads-by-user", "alerts", "retention-review", "destruction-log", "retention",
-                      "destroy"}
+                      "destroy", "retention-rules", "retention-rule", "do-team", "access-review", "role-remove"}
 MANAGER_ONLY_API = {"lado-enquiry-access-log", "lado-access-log", "lado-retention-review",
                     "lado-enquiry-retention", "lado-enquiry-destroy-case"}
 
 
 def _kwargs(names, enquiry, action):
-    values = {"pk": enquiry.pk, "action_pk": action.pk, "action_id": action.pk}
+    values = {"pk": enquiry.pk, "action_pk": action.pk, "action_id": action.pk,
+              "user_id": enquiry.logged_by_id, "role": "designated-officer",
+              "rule_id": RetentionRule.objects.get(closure="substantiated").pk}
     return {name: values[name] for name in names}
 
 
@@ -155,8 +157,9 @@ def test_a_superuser_sees_no_do_menu_and_no_do_models_in_the_admin(org, client):
     superuser = non_do_users(org)[-1]
     client.force_login(superuser)
     page = client.get("/admin/").content.decode()
-    assert "Retention rules" in page and "Sectors" in page
+    assert "Sectors" in page
     assert "DO enquir" not in page and "Meetings" not in page and "Destruction log" not in page
+    assert "Retention rules" not in page and "Role changes" not in page
     assert client.get("/admin/lado/enquiry/").status_code == 404
     assert "Designated Officer</a>" not in client.get("/children/").content.decode()
 

@@ -19,8 +19,19 @@ from drp import services as drp_services
 from drp.models import DisputeResolution, Stage, StageRecord, Theme
 from drp.models import TimelineEvent as DrpTimelineEvent
 from lado import services as lado_services
-from lado.models import Action, DestructionLog, Enquiry, Meeting
+from lado.models import (
+    AccessReview,
+    Action,
+    DestructionLog,
+    Enquiry,
+    Meeting,
+    RetentionRule,
+    RetentionRuleChange,
+    RoleChange,
+)
 from lado.models import TimelineEvent as DoTimelineEvent
+from people import services as people_services
+from people.models import AuthenticatorRemoval
 from positive_practice import services as pp_services
 from positive_practice.models import PositivePractice
 from positive_practice.models import TimelineEvent as PpTimelineEvent
@@ -43,6 +54,9 @@ PROTECTED = [
     DoTimelineEvent, Enquiry.history.model, Meeting.history.model, Action.history.model,
     PpTimelineEvent, PositivePractice.history.model,
     CaseRead,
+    # The DO Manager's records (who holds a DO role, rule changes, access reviews) and the
+    # removal of a lost authenticator.
+    RoleChange, RetentionRuleChange, AccessReview, AuthenticatorRemoval,
 ]
 
 
@@ -62,6 +76,11 @@ def cases(org):
     pp_services.positive_practice_record(actor=org.iro, children=[org.child], case_type="CLA",
                                          what_happened="Weekly visits", impact="Felt heard")
     record_read(org.iro, drp, "drp:detail")
+    lado_services.do_role_grant(actor=org.do_manager, person=org.iro, role="designated-officer", reason="Cover")
+    lado_services.retention_rule_change(rule=RetentionRule.objects.get(closure="false"), actor=org.do_manager,
+                                        years=2, until_retirement=False, retirement_age=67, reason="Board")
+    lado_services.do_access_review_record(actor=org.do_manager, note="Yearly review")
+    people_services.remove_authenticator(person=org.auditor, removed_by="Sam", reason="Phone lost")
     return {"drp": drp, "enquiry": enquiry}
 
 
@@ -70,8 +89,8 @@ def _table(model: type[models.Model]) -> str:
 
 
 def _text_column(model: type[models.Model]) -> str:
-    """A column to overwrite: the note, the change reason, or the view name."""
-    for name in ("note", "history_change_reason", "view"):
+    """A column to overwrite: the note, the change reason, the view name or the reason."""
+    for name in ("note", "history_change_reason", "view", "reason"):
         try:
             return model._meta.get_field(name).column
         except Exception:  # noqa: BLE001  (FieldDoesNotExist: try the next)

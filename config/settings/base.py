@@ -22,7 +22,7 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin.FootprintAdminConfig",  # django.contrib.admin with Footprint's site (no DO records)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -156,6 +156,9 @@ CSRF_COOKIE_SAMESITE = "Lax"
 
 # django-otp: the name authenticator apps show for Footprint's codes.
 OTP_TOTP_ISSUER = "Footprint"
+# Authenticator devices have no admin at all (people/admin.py unregisters it); should one ever
+# be registered again, django-otp still never shows a secret key there.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -412,7 +412,8 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Work tray")
     assert_accessible(page, "the work tray with two-step verification just turned on")
     expect(page.get_by_role("navigation", name="Designated Officer").get_by_role("link")).to_have_text(
-        ["Work tray", "Log an enquiry", "Retention review", "Access log"])
+        ["Work tray", "Log an enquiry", "Retention review", "Access log", "DO team", "Access review",
+         "Retention rules"])
     page.get_by_role("link", name="Show closed cases").click()
     page.locator("tbody").get_by_role("link", name=reference).click()
     expect(page).to_have_url(case_url)
@@ -447,6 +448,21 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     expect(page.get_by_text("No cases are due for retention review.")).to_be_visible()
     expect(page.get_by_text("No case is on legal hold.")).to_be_visible()
     assert_accessible(page, "the retention review list")
+
+    # The DO Manager's own pages: who holds a DO role, the yearly review, the retention rules.
+    sub_nav(page, "DO team")
+    expect(page.get_by_role("heading", level=1)).to_have_text("DO team")
+    expect(page.locator("tbody tr").filter(has_text="designated-officer")).to_contain_text("Designated Officer")
+    page.get_by_role("button", name="Grant role").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the username of the person")
+    assert_accessible(page, "the DO team page with its errors")
+    sub_nav(page, "Access review")
+    expect(page.get_by_text("No access review has been recorded yet.")).to_be_visible()
+    assert_accessible(page, "the access review")
+    sub_nav(page, "Retention rules")
+    page.get_by_role("link", name="Change the rule for Malicious").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cases closed as malicious")
+    assert_accessible(page, "a retention rule's form")
     sign_out(page)
 
     # The IRO is not in the DO team: no Designated Officer item, and the case is refused.
@@ -495,7 +511,7 @@ def test_the_do_pages_are_closed_to_everyone_else(org, superuser, logged_enquiry
             urls = [f"/lado/{pk}/", "/lado/"]
             if username in ("iro", "admin"):  # every kind of DO page, for two of them
                 urls += [f"/lado/{pk}/decide/", f"/lado/{pk}/access-log/", "/lado/log/",
-                         "/lado/retention/", "/lado/access-log/"]
+                         "/lado/retention/", "/lado/access-log/", "/lado/team/", "/lado/retention/rules/"]
             for url in urls:
                 expect_forbidden(page, url, username)
         finally:
