@@ -24,7 +24,6 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from drp import services as drp_services
@@ -40,7 +39,7 @@ from workflows.audit import record_read
 from workflows.clocks import today
 
 from . import access_rules as rules
-from .auth import login
+from .auth import api_token, login
 from .factories import UserFactory
 from .test_lado_fixtures import in_progress
 
@@ -236,7 +235,7 @@ def new_client(cls=Client):
 
 def api_client_for(user) -> APIClient:
     client = new_client(APIClient)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

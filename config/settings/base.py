@@ -30,7 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -206,11 +206,31 @@ STATICFILES_DIRS = [
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
 
+# API tokens (django-rest-knox, people.models.ApiToken): only a hash of each key is stored;
+# a token is issued by POST /api/auth/token/ to its owner alone (with the two-step code when
+# the person has an authenticator), expires after FOOTPRINT_API_TOKEN_HOURS, and is revoked
+# when the person's password, roles or authenticator change (people/tokens.py).
+FOOTPRINT_API_TOKEN_HOURS = int(os.environ.get("FOOTPRINT_API_TOKEN_HOURS", "12"))
+KNOX_TOKEN_MODEL = "people.ApiToken"
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "TOKEN_TTL": timedelta(hours=FOOTPRINT_API_TOKEN_HOURS),
+    "AUTO_REFRESH": False,  # a token lasts its hours from issue, however much it is used
+    "AUTH_HEADER_PREFIX": "Token",  # clients send "Authorization: Token <key>", as before
+}
+
+# How fast one person may call the Designated Officer API (DRF's rate syntax: "60/minute",
+# "1000/hour"); over it the API answers 429 with Retry-After.
+FOOTPRINT_DO_API_RATE = os.environ.get("FOOTPRINT_DO_API_RATE", "120/minute")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "people.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Views name a scope (``throttle_scope``); views without one are not throttled.
+    "DEFAULT_THROTTLE_CLASSES": ["people.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"designated-officer": FOOTPRINT_DO_API_RATE},
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "workflows.api.AutoSchema",  # documents the error responses too
