@@ -9,6 +9,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from . import two_step
 
@@ -58,6 +59,23 @@ class TwoStepVerificationMiddleware:
         url = reverse("accounts:two-step-verify" if step == two_step.VERIFY
                       else "accounts:two-step-set-up")
         return redirect(f"{url}?{urlencode({'next': request.get_full_path()})}")
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` (Django's never-cache headers) on every API response and
+    every response to a signed-in person: case pages, DO records and API answers must not be
+    kept by the browser's back-button cache, a shared computer's disk or a proxy. Static
+    files (served by WhiteNoise before this runs) keep their long caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)  # after the view: the token's user, for the API
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+            add_never_cache_headers(response)
+        return response
 
 
 class PermissionsPolicyMiddleware:

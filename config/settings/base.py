@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "people.middleware.PermissionsPolicyMiddleware",
+    "people.middleware.NoStoreMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -123,15 +124,20 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Security: sign-in lockout, sessions, two-step verification, headers -------------------
 
-# django-axes: too many wrong passwords for one username from one address locks that pair
-# out for a cool-off period (a locked-out person sees registration/locked_out.html).
+# django-axes: too many wrong passwords lock sign-in out for a cool-off period (a locked-out
+# person sees registration/locked_out.html). Three counts, each with its own limit
+# (people/lockout.py): one username from one address; one username from any address (rotating
+# addresses); one address against any usernames (one password sprayed across accounts).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("FOOTPRINT_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("FOOTPRINT_LOGIN_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+FOOTPRINT_LOGIN_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("FOOTPRINT_LOGIN_ACCOUNT_FAILURE_LIMIT", "20"))
+FOOTPRINT_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("FOOTPRINT_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_HANDLER = "people.lockout.AxesHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "people.views.locked_out"
 AXES_CLIENT_IP_CALLABLE = "people.middleware.client_ip"
