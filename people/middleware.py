@@ -30,11 +30,12 @@ class TwoStepVerificationMiddleware:
     """Send a signed-in person who must use two-step verification, and has not entered a code
     in this session, to enter one (or to set up an authenticator app first).
 
-    Who must: every Designated Officer role, and anyone who has turned two-step verification
-    on. Session-authenticated API calls are refused (403, JSON) rather than redirected.
-    Token-authenticated API calls never reach this check (the user is anonymous here; DRF
-    authenticates the token inside the view), which is why the token endpoint itself asks
-    for the code.
+    Who must: every Designated Officer role, everyone who can reach the admin (staff,
+    superusers), and anyone who has turned two-step verification on. Session-authenticated
+    API calls are refused (403, JSON) rather than redirected. Token-authenticated API calls
+    never reach this check (the user is anonymous here; DRF authenticates the token inside
+    the view), which is why the token endpoint itself asks for the code and a token issued
+    without one does not work for those who must use it (people/tokens.py).
     """
 
     def __init__(self, get_response):

@@ -67,6 +67,14 @@ def revoke_all(user_ids, reason: str) -> int:
 class TokenAuthentication(knox_auth.TokenAuthentication):
     """``Authorization: Token <key>``: knox's check, then Footprint's rules above."""
 
+    def authenticate_credentials(self, token):
+        """knox's check, with a key that is not UTF-8 refused (401) rather than a 500."""
+        try:
+            token.decode("utf-8")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        return super().authenticate_credentials(token)
+
     def _cleanup_token(self, auth_token) -> bool:
         """Drop this token if it has expired (knox also scans all the person's other tokens on
         every call, one query more; ``issue`` tidies those instead)."""

@@ -209,6 +209,12 @@ def test_token_revoke_ends_only_that_token(org):
     assert APIClient().post("/api/auth/token/revoke/").status_code == 401
 
 
+@pytest.mark.parametrize("header", ["Token caf\xe9", "Token a b", "Token", "Token " + "f" * 5000])
+def test_a_malformed_token_is_refused_cleanly(org, header):
+    response = APIClient(HTTP_AUTHORIZATION=header).get("/api/drps/")
+    assert response.status_code == 401 and response.json()["detail"]
+
+
 def test_token_keys_are_stored_only_as_hashes(org):
     key = token_from_endpoint("iro")["token"]
     stored = ApiToken.objects.get(user=org.iro)

@@ -247,7 +247,14 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Footprint API",
-    "DESCRIPTION": "Dispute Resolution Procedure and Designated Officer casework.",
+    "DESCRIPTION": (
+        "Dispute Resolution Procedure and Designated Officer casework.\n\n"
+        "Sign in with POST /api/auth/token/ (username, password, and otp_token: the code from "
+        "your authenticator app when two-step verification is on, always for Designated "
+        "Officer roles and administrators), then send Authorization: Token <key>. A token "
+        "expires at the time the response gives, and ends when your password, roles or "
+        "authenticator change; POST /api/auth/token/revoke/ ends it sooner. The Designated "
+        "Officer API is rate-limited per person (429 with Retry-After)."),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
