@@ -65,6 +65,7 @@ def _render_step(request, template, context):
     context.setdefault("next", _next_url(request))
     if two_step.next_step(request) is not None:
         context["nav_items"] = []
+        context["code_owed"] = True  # no Admin link either
     return render(request, template, context)
 
 

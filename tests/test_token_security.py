@@ -263,6 +263,7 @@ def test_superuser_must_use_two_step_for_admin(org):
     response = browser.get("/admin/")
     assert response.status_code == 302
     assert response.url == "/accounts/two-step/set-up/?next=%2Fadmin%2F"
+    assert 'href="/admin/"' not in browser.get(response.url).content.decode()  # no way round
     assert browser.get("/admin/people/user/").url.startswith("/accounts/two-step/set-up/")
     # Django admin's own sign-in page is no way round it.
     other = Client()
