@@ -34,16 +34,29 @@ def group_limits(request, credentials) -> list[int]:
 
 class AxesHandler(AxesDatabaseHandler):
 
+    def group_counts(self, request, credentials=None) -> list[tuple[tuple[str, ...], int, int]]:
+        """(group, failures, limit) for each AXES_LOCKOUT_PARAMETERS group."""
+        return [
+            (_group_key(parameter),
+             attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0, own_limit)
+            for parameter, attempts, own_limit in zip(
+                settings.AXES_LOCKOUT_PARAMETERS, self.get_user_attempts(request, credentials),
+                group_limits(request, credentials))]
+
     def get_failures(self, request, credentials=None) -> int:
         """The failures as axes compares them with AXES_FAILURE_LIMIT: each group's count
         scaled to that limit, so a group reaches it exactly when it reaches its own."""
         limit = get_failure_limit(request, credentials)
-        scaled = 0
-        for attempts, own_limit in zip(self.get_user_attempts(request, credentials),
-                                       group_limits(request, credentials)):
-            count = attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
-            scaled = max(scaled, count * limit // max(own_limit, 1))
-        return scaled
+        return max((count * limit // max(own_limit, 1)
+                    for _, count, own_limit in self.group_counts(request, credentials)), default=0)
+
+    def locked_by(self, request, credentials=None) -> tuple[str, ...] | None:
+        """Which count stopped this sign-in: ("ip_address", "username"), ("username",) or
+        ("ip_address",), for the lockout page to say what happened."""
+        for group, count, own_limit in self.group_counts(request, credentials):
+            if count >= own_limit:
+                return group
+        return None
 
     def reset_user_attempts(self, request, credentials=None) -> int:
         """After a successful sign-in: the account's counts, not the address's."""

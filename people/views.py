@@ -45,8 +45,12 @@ def locked_out(request, original_response=None, credentials=None):
     if request.path.startswith("/api/"):  # the token endpoint answers in JSON, as its schema says
         return JsonResponse({"detail": "Too many failed sign-in attempts: this account is locked "
                                        "for a while. Try again later."}, status=429)
+    from .lockout import AxesHandler
+
+    locked_by = AxesHandler().locked_by(request, credentials) or ("ip_address", "username")
     return render(request, "registration/locked_out.html",
-                  {"failure_limit": get_failure_limit(request, credentials), "minutes": minutes},
+                  {"failure_limit": get_failure_limit(request, credentials), "minutes": minutes,
+                   "locked_by": "-".join(locked_by)},
                   status=429)
 
 
