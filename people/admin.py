@@ -28,7 +28,7 @@ class RoleAdmin(admin.ModelAdmin):
 # The admin creates no credentials and shows none: no API token pages (django-rest-knox
 # registers one; tokens come only from POST /api/auth/token/, to their owner) and no
 # authenticator pages (django-otp's would let an administrator make someone's authenticator
-# and see its secret). Removing a lost authenticator: manage.py reset_two_step <username>.
+# and see its secret). Removing a lost authenticator: manage.py remove_authenticator.
 def _unregister_credentials():
     from django_otp.plugins.otp_totp.models import TOTPDevice
     from knox.models import AuthToken

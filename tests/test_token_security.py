@@ -19,7 +19,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
-from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
@@ -105,13 +104,15 @@ def test_token_revoked_when_two_step_turned_off(org):
     assert not ApiToken.objects.filter(user=officer).exists()
 
 
-def test_token_revoked_when_an_administrator_resets_two_step(org):
+def test_token_revoked_when_authenticator_removed_from_the_server(org):
+    """A lost phone: the authenticator deleted from the server (manage.py remove_authenticator
+    deletes the person's devices this way), not through the person's own page."""
     device = totp_device(org.do_manager)
     api = signed_with(token_from_endpoint("do-manager", code_for(device))["token"])
     assert api.get(DO_CASES).status_code == 200
-    call_command("reset_two_step", "do-manager", stdout=open("/dev/null", "w"))
-    assert not TOTPDevice.objects.filter(user=org.do_manager).exists()
+    TOTPDevice.objects.filter(user=org.do_manager).delete()
     assert api.get(DO_CASES).status_code == 401
+    assert not ApiToken.objects.filter(user=org.do_manager).exists()
 
 
 def test_token_revoked_when_two_step_turned_on(org, client):
