@@ -11,7 +11,6 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from children.models import Child
@@ -32,7 +31,7 @@ from workflows.calendar import add_working_days
 from workflows.clocks import today
 from workflows.models import ReferenceSequence
 
-from .auth import login
+from .auth import api_token, login
 
 TODAY = today()
 PAST = TODAY - timedelta(days=60)
@@ -97,7 +96,7 @@ def errors_of(result):
 
 def client_for(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 
