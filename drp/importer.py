@@ -9,6 +9,7 @@ import created and that nobody has touched since.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from simple_history.utils import bulk_create_with_history
 
@@ -51,6 +52,9 @@ class DrpImporter(Importer):
             self.themes[theme.slug.casefold()] = theme
             self.themes[theme.name.casefold()] = theme
         self._addressees: dict[tuple, User | None] = {}
+        # The services' clocks, asked once per stage and day (a file repeats them).
+        self.stage_due = lru_cache(maxsize=None)(clocks.stage_due)
+        self.overall_due = lru_cache(maxsize=None)(clocks.overall_due)
 
     def _stage(self, value: str, column: str, errors: RowErrors) -> Stage | None:
         stage = self.stages.get(value)
@@ -148,10 +152,10 @@ class DrpImporter(Importer):
         # the start stage (a closed DRP runs no clock).
         drp.stage = start
         drp.stage_started_on = raised_on
-        drp.stage_due_date = clocks.stage_due(start, raised_on)
+        drp.stage_due_date = self.stage_due(start, raised_on)
         formal = start if start.is_formal else (closed_at if closed_at and closed_at.is_formal else None)
         drp.formal_started_on = raised_on if formal else None
-        drp.overall_due_date = clocks.overall_due(raised_on) if formal else None
+        drp.overall_due_date = self.overall_due(raised_on) if formal else None
         if drp.status in DisputeResolution.OPEN_STATUSES:
             drp.closed_on = drp.closed_at_stage = None
             drp.addressee = self._addressee(start, drp.team_id, children)
@@ -166,11 +170,13 @@ class DrpImporter(Importer):
                                         for drp, data in pairs})
         self.replace_links("themes", {drp.pk: [theme.pk for theme in data["themes"]]
                                       for drp, data in pairs})
-        # The first stage record of each DRP stands for the start stage (one query for all).
+        # The first stage record of each DRP stands for the start stage (one query for all the
+        # DRPs imported before).
         firsts: dict[int, StageRecord] = {}
-        for record in StageRecord.objects.filter(drp__in=[drp.pk for drp, _ in pairs]).order_by(
-                "drp_id", "-started_on", "-id"):
-            firsts[record.drp_id] = record
+        if self.updated_pks:
+            for record in StageRecord.objects.filter(drp__in=self.updated_pks).order_by(
+                    "drp_id", "-started_on", "-id"):
+                firsts[record.drp_id] = record
         new_records, changed_records = [], []
         for drp, data in pairs:
             record = firsts.get(drp.pk)

@@ -56,7 +56,7 @@ class ImportView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": inline_serializer("ImportUpload", {
-            "kind": serializers.ChoiceField(choices=["drp", "positive_practice", "lado"]),
+            "kind": serializers.ChoiceField(choices=registry.names()),
             "file": serializers.FileField(),
             "create_children": serializers.BooleanField(required=False, default=False)})},
         responses={201: _result, 200: _result, 202: _job, 400: _result},
