@@ -43,11 +43,12 @@ def is_importer(flow, user) -> bool:
     return user.is_authenticated and user.has_role(*IMPORTERS)
 
 
-def last_timeline_action(drp: DisputeResolution) -> str | None:
-    """The latest timeline event's action (an importer annotates ``last_action`` for a chunk)."""
-    if hasattr(drp, "last_action"):
-        return drp.last_action
-    return drp.timeline.order_by("-id").values_list("action", flat=True).first()
+def changed_in_footprint(drp: DisputeResolution) -> bool:
+    """Whether anything but an import wrote the timeline (an importer annotates
+    ``changed_in_footprint`` for a whole chunk in its query)."""
+    if hasattr(drp, "changed_in_footprint"):
+        return drp.changed_in_footprint
+    return drp.timeline.exclude(action=TimelineEvent.Action.IMPORTED).exists()
 
 
 def imported_and_untouched(flow):
@@ -58,7 +59,7 @@ def imported_and_untouched(flow):
         return fsm.State.CONDITION(
             False, unmet=f"{drp.reference} was raised in Footprint: an import never changes it.")
     return fsm.State.CONDITION(
-        last_timeline_action(drp) == TimelineEvent.Action.IMPORTED,
+        not changed_in_footprint(drp),
         unmet=f"{drp.reference} has been changed in Footprint since it was imported: "
               "an import no longer changes it.")
 

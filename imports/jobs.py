@@ -25,6 +25,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -142,6 +143,8 @@ def run(job_id: int) -> str:
     except JobLost:
         logger.warning("Import job %s was failed while it ran; nothing was written", job_id)
         outcome = None
+    except PermissionDenied as exc:  # no longer allowed to import this kind
+        outcome = _end(job_id, attempt, status=Status.REFUSED, errors=_error(str(exc)))
     except Exception:
         logger.exception("Import job %s failed", job_id)
         outcome = _end(job_id, attempt, status=Status.FAILED, errors=_error(SERVER_ERROR))

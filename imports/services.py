@@ -26,13 +26,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 from simple_history.utils import bulk_create_with_history
 
 from children.models import Child
 from people.models import User
 from workflows.clocks import today
+from workflows.exceptions import TransitionRefused
 from workflows.history import REASON_LENGTH
 from workflows.models import ReferenceSequence
 
@@ -108,7 +110,7 @@ class Importer:
     statement each (see ``update_with_history``).
 
     The case model needs a ``reference``, an ``imported_from`` and a ``timeline`` (the reverse
-    name of its timeline events).
+    name of its timeline events, whose action for an import is "imported").
     """
 
     model: type[models.Model]
@@ -156,7 +158,7 @@ class Importer:
         kind without a state machine: only a record an import made, untouched since."""
         if not obj.imported_from:
             return f"{obj.reference} was {self.made_in_footprint} in Footprint: an import never changes it."
-        if obj.last_action != IMPORTED:
+        if obj.changed_in_footprint:
             return (f"{obj.reference} has been changed in Footprint since it was imported: "
                     "an import no longer changes it.")
         return None
@@ -172,13 +174,14 @@ class Importer:
     # --- The engine -------------------------------------------------------------------------
 
     def existing(self, references: list[str], *, lock: bool = False) -> dict:
-        """The records with these references, each with ``last_action``: its latest timeline
-        event's action. Locked (``select_for_update``) while they are written."""
+        """The records with these references, each with ``changed_in_footprint``: whether its
+        timeline holds anything but imports. Locked (``select_for_update``) while they are
+        written."""
         timeline = self.model._meta.get_field("timeline")
-        last = (timeline.related_model._base_manager.filter(**{timeline.field.name: OuterRef("pk")})
-                .order_by("-id").values("action")[:1])
+        changed = (timeline.related_model._base_manager.filter(**{timeline.field.name: OuterRef("pk")})
+                   .exclude(action=IMPORTED))
         records = self.model._default_manager.filter(reference__in=references).annotate(
-            last_action=Subquery(last))
+            changed_in_footprint=Exists(changed))
         if lock:
             records = records.select_for_update()
         return {obj.reference: obj for obj in records}
@@ -227,13 +230,17 @@ class Importer:
         if result.errors:
             return 0
         created, changed, pairs = [], [], []
-        for _, data in chunk:
+        for number, data in chunk:
             obj = existing.get(data["reference"])
             if obj is None:
                 obj = self.new(data)
                 created.append(obj)
             else:
-                self.reimport(obj, data)
+                try:
+                    self.reimport(obj, data)
+                except (TransitionRefused, PermissionDenied) as exc:  # ``refusal`` said yes: a bug
+                    RowErrors(result, number).add("reference", getattr(exc, "message", str(exc)))
+                    return 0
                 changed.append(obj)
             obj.imported_from = self.source
             self.fill(obj, data, [children[ref] for ref in data.get("children", ())])

@@ -31,11 +31,12 @@ def is_do_manager(flow, user) -> bool:
     return bool(user and user.is_authenticated and user.has_role(roles.DO_MANAGER))
 
 
-def last_timeline_action(enquiry: Enquiry) -> str | None:
-    """The latest timeline event's action (an importer annotates ``last_action`` for a chunk)."""
-    if hasattr(enquiry, "last_action"):
-        return enquiry.last_action
-    return enquiry.timeline.order_by("-id").values_list("action", flat=True).first()
+def changed_in_footprint(enquiry: Enquiry) -> bool:
+    """Whether anything but an import wrote the timeline (an importer annotates
+    ``changed_in_footprint`` for a whole chunk in its query)."""
+    if hasattr(enquiry, "changed_in_footprint"):
+        return enquiry.changed_in_footprint
+    return enquiry.timeline.exclude(action=TimelineEvent.Action.IMPORTED).exists()
 
 
 def imported_and_untouched(flow):
@@ -46,7 +47,7 @@ def imported_and_untouched(flow):
         return fsm.State.CONDITION(
             False, unmet=f"{enquiry.reference} was logged in Footprint: an import never changes it.")
     return fsm.State.CONDITION(
-        last_timeline_action(enquiry) == TimelineEvent.Action.IMPORTED,
+        not changed_in_footprint(enquiry),
         unmet=f"{enquiry.reference} has been changed in Footprint since it was imported: "
               "an import no longer changes it.")
 

@@ -604,3 +604,13 @@ def test_a_lost_running_job_is_failed_by_the_sweep(org, settings):
     ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=job.queued_at - timedelta(minutes=2))
     assert jobs.sweep()["failed"] == 1
     assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.FAILED
+
+
+def test_a_job_whose_uploader_lost_the_role_is_refused_and_writes_nothing(org):
+    job = jobs.create(kind="drp", upload=SimpleUploadedFile("r.csv", csv_bytes([drp_row()])),
+                      actor=org.business_support)
+    org.business_support.roles.clear()
+    assert jobs.run(job.pk) == ImportJob.Status.REFUSED
+    job.refresh_from_db()
+    assert "cannot import" in job.errors[0]["message"] and not job.file
+    assert not DisputeResolution.objects.exists()
