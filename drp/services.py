@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -14,7 +13,6 @@ from children.models import CaseType, Child
 from people import roles
 from people.models import User
 from people.selectors import holder_of_role_for_team
-from workflows.calendar import add_working_days
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
 from workflows.history import save_with_history
@@ -22,7 +20,7 @@ from workflows.models import ReferenceSequence
 from workflows.transitions import perform
 from workflows.validation import require_text
 
-from . import notifications
+from . import clocks, notifications
 from .flows import DisputeResolutionFlow
 from .models import DisputeResolution, Stage, StageRecord, Theme, TimelineEvent
 
@@ -74,11 +72,11 @@ def _start_stage(drp: DisputeResolution, stage: Stage, started_on: date, childre
     """Point the DRP at ``stage`` with fresh clocks and the addressee found for it."""
     drp.stage = stage
     drp.stage_started_on = started_on
-    drp.stage_due_date = add_working_days(started_on, stage.working_days)
+    drp.stage_due_date = clocks.stage_due(stage, started_on)
     drp.addressee = find_addressee(stage, drp.team_id, children)
     if stage.is_formal and drp.formal_started_on is None:
         drp.formal_started_on = started_on
-        drp.overall_due_date = add_working_days(started_on, settings.DRP_OVERALL_WORKING_DAYS)
+        drp.overall_due_date = clocks.overall_due(started_on)
 
 
 def _open_stage_record(drp: DisputeResolution, actor: User, reason: str) -> None:

@@ -235,6 +235,10 @@ RULES: tuple[Rule, ...] = (
         Case(page(IRO_MANAGER), "the IRO Manager's import", {"job_id": "import_job"},
              hidden=SIGNED_IN - IRO_MANAGER),
     )),
+    Rule("try a failed import again (POST; GET is 405): its uploader only", r"/imports/jobs/\{job_id\}/retry/", (
+        Case(page(IRO_MANAGER), "the IRO Manager's import", {"job_id": "import_job"},
+             hidden=SIGNED_IN - IRO_MANAGER),
+    )),
     Rule("access log viewer and its CSV", r"/audit/(.+/)?", (
         Case(page(LOG_READERS), "page"), Case(page(LOG_READERS), "CSV", query="format=csv"))),
     rule("subject access requests: list, start", r"/subject-access/(start/)?", page(SAR_HANDLERS)),
@@ -305,4 +309,9 @@ RULES: tuple[Rule, ...] = (
         Case({"POST": DRP_IMPORTERS}, "drp", body={"POST": {"kind": "drp"}}, format="multipart"),
         Case({"POST": DO_MANAGER}, "lado", body={"POST": {"kind": "lado"}}, format="multipart"),
     )),
+    Rule("API import job: its progress and outcome, a retry; its uploader only",
+         r"/api/imports/jobs/\{job_id\}/(retry/)?", (
+             Case({"GET": IRO_MANAGER, "POST": IRO_MANAGER}, "the IRO Manager's import", {"job_id": "import_job"},
+                  hidden=SIGNED_IN - IRO_MANAGER),
+         )),
 )

@@ -324,6 +324,14 @@ FOOTPRINT_IMPORT_INLINE_MAX_BYTES = int(os.environ.get("FOOTPRINT_IMPORT_INLINE_
 FOOTPRINT_IMPORT_MAX_BYTES = int(os.environ.get("FOOTPRINT_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
 # With no broker (the demo), run import jobs in a thread of the web process.
 FOOTPRINT_IMPORT_IN_THREAD = env_bool("FOOTPRINT_IMPORT_IN_THREAD", not CELERY_BROKER_URL)
+# An XLSX file (a zip) that would unpack to more than this is refused before it is opened.
+FOOTPRINT_IMPORT_MAX_EXPANDED_BYTES = int(os.environ.get("FOOTPRINT_IMPORT_MAX_EXPANDED_BYTES",
+                                                         512 * 1024 * 1024))
+# A running import job whose worker has not renewed its lease for this long lost its worker
+# (killed, restarted): it is shown as failed, nothing written, and can be tried again.
+FOOTPRINT_IMPORT_LEASE_SECONDS = int(os.environ.get("FOOTPRINT_IMPORT_LEASE_SECONDS", 300))
+# A failed import keeps its file this long so its uploader can try again; then it is deleted.
+FOOTPRINT_IMPORT_RETRY_HOURS = int(os.environ.get("FOOTPRINT_IMPORT_RETRY_HOURS", 24))
 
 # The cache holds import progress between the job and the page: Redis when several processes
 # or machines serve the app (REDIS_CACHE_URL), else this process's memory.
