@@ -23,7 +23,12 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+# Only this machine by default: the reverse proxy on the same machine connects here, and
+# nothing else can reach gunicorn to forge X-Forwarded-For / X-Forwarded-Proto around it.
+# A proxy on another machine: GUNICORN_BIND=<private address>:8000 behind a firewall that
+# admits only the proxy; a platform whose router is the only way in (the Procfile) binds
+# 0.0.0.0:$PORT.
+bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 # Sync workers: a request holds one worker; two or more per core keeps the CPU busy while
 # others wait on PostgreSQL.
 workers = _int("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1)
@@ -50,7 +55,10 @@ proc_name = "footprint-web"
 
 class JsonLogger(glogging.Logger):
     """gunicorn's error and access logs as JSON lines; an access line has method, path,
-    status, bytes, duration_ms, the client and forwarded-for addresses and the request id."""
+    status, bytes, duration_ms, the client and forwarded-for addresses and the request id.
+
+    Never the query string: searches (``/children/?q=Daniel+Harper``) carry names of children
+    and of adults in DO cases, and logs are kept longer and read more widely than records."""
 
     def setup(self, cfg):
         super().setup(cfg)
@@ -65,7 +73,6 @@ class JsonLogger(glogging.Logger):
         fields = {
             "method": atoms["m"],
             "path": atoms["U"],
-            "query": atoms["q"] or "",
             "status": int(atoms["s"]) if str(atoms["s"]).isdigit() else atoms["s"],
             "bytes": atoms["B"] or 0,
             "duration_ms": atoms["M"],

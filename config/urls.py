@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -7,6 +8,7 @@ from people import views as people_views
 
 api_patterns = [
     path("auth/token/", people_views.ObtainTokenView.as_view(), name="token"),
+    path("auth/token/revoke/", people_views.RevokeTokenView.as_view(), name="token-revoke"),
     path("", include("children.api_urls")),
     path("", include("drp.api_urls")),
     path("", include("notifications.api_urls")),
@@ -26,7 +28,14 @@ urlpatterns = [
     path("healthz/", config_views.healthz, name="healthz"),
     path("healthz/ready/", config_views.healthz_ready, name="healthz-ready"),
     path("accounts/", include("people.urls")),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Signing in and out and changing one's own password; no password reset by email (an
+    # administrator resets a password: manage.py changepassword, docs/security.md).
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password_change/", auth_views.PasswordChangeView.as_view(),
+         name="password_change"),
+    path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(),
+         name="password_change_done"),
     path("admin/", admin.site.urls),
     path("children/", include("children.urls")),
     path("drps/", include("drp.urls")),

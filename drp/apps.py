@@ -6,10 +6,14 @@ class DrpConfig(AppConfig):
     verbose_name = "Dispute Resolution Procedure"
 
     def ready(self):
+        from imports.registry import register
         from workflows.calendar import calendar_changed
 
+        from .importer import KIND
         from .reminders import register_deadlines
+
         register_deadlines()
+        register(KIND)
         calendar_changed.connect(_recount_deadlines, dispatch_uid="drp-recount-deadlines")
 
 

@@ -1,4 +1,8 @@
-"""The DRP state machine (viewflow.fsm). Services drive it; nothing else sets ``status``."""
+"""The DRP state machine (viewflow.fsm). Services drive it; nothing else sets ``status``.
+
+An import creates historical DRPs in the status its file gives; it changes an existing DRP only
+through ``reimport``: a closed DRP that an import created and nobody has touched since.
+"""
 
 from viewflow import fsm
 
@@ -6,10 +10,13 @@ from children.models import CaseType
 from people import roles
 from people.selectors import holds_role_for_team
 
-from .models import DisputeResolution
+from .models import DisputeResolution, TimelineEvent
 
 Status = DisputeResolution.Status
 OPEN = [Status.AWAITING_RESPONSE, Status.AWAITING_REVIEW]
+CLOSED = [Status.RESOLVED, Status.WITHDRAWN]
+#: Who imports historical DRPs (and corrects them by importing again).
+IMPORTERS = frozenset({roles.IRO_MANAGER, roles.BUSINESS_SUPPORT})
 
 
 def is_challenger(flow, user) -> bool:
@@ -30,6 +37,31 @@ def is_addressee(flow, user) -> bool:
         if drp.children.filter(social_worker=user).exists():
             return True
     return any(holds_role_for_team(user, role, drp.team_id) for role in addressed)
+
+
+def is_importer(flow, user) -> bool:
+    return user.is_authenticated and user.has_role(*IMPORTERS)
+
+
+def changed_in_footprint(drp: DisputeResolution) -> bool:
+    """Whether anything but an import wrote the timeline (an importer annotates
+    ``changed_in_footprint`` for a whole chunk in its query)."""
+    if hasattr(drp, "changed_in_footprint"):
+        return drp.changed_in_footprint
+    return drp.timeline.exclude(action=TimelineEvent.Action.IMPORTED).exists()
+
+
+def imported_and_untouched(flow):
+    """Only what an import wrote may an import rewrite: not a DRP raised in Footprint, nor one
+    anybody has moved on (responded, escalated, closed, referred) since it was imported."""
+    drp = flow.drp
+    if not drp.imported_from:
+        return fsm.State.CONDITION(
+            False, unmet=f"{drp.reference} was raised in Footprint: an import never changes it.")
+    return fsm.State.CONDITION(
+        not changed_in_footprint(drp),
+        unmet=f"{drp.reference} has been changed in Footprint since it was imported: "
+              "an import no longer changes it.")
 
 
 def has_later_stage(flow):
@@ -103,3 +135,9 @@ class DisputeResolutionFlow:
                        conditions=[is_looked_after, not_yet_referred])
     def refer_to_cafcass(self):
         """For a looked-after child: refer to Cafcass, alongside or instead of escalating."""
+
+    @status.transition(source=CLOSED, target=fsm.State.GET_STATE(lambda flow, status: status, states=CLOSED),
+                       label="Correct by importing again", permission=is_importer,
+                       conditions=[imported_and_untouched])
+    def reimport(self, status):
+        """A file imported again corrects a closed historical DRP; it stays closed."""

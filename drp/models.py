@@ -123,6 +123,10 @@ class DisputeResolution(models.Model):
     closed_at_stage = models.ForeignKey(
         Stage, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    imported_from = models.CharField(
+        max_length=255, blank=True, editable=False,
+        help_text="The file an import last wrote this record from; empty for a record made in Footprint.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     history = HistoricalRecords()
 

@@ -72,8 +72,8 @@ def _current_stage_record(drp: DisputeResolution) -> StageRecord | None:
 
 def start_stage_clocks(drp: DisputeResolution, stage: Stage, started_on: date) -> None:
     """Point the DRP at ``stage`` with its clocks (``drp.clocks``): the overall limit once it
-    starts, then the stage's own deadline, never after the overall one. The importer uses it
-    too, so an imported DRP's clocks follow the same rule."""
+    starts, then the stage's own deadline, never after the overall one. The importer counts
+    with the same ``drp.clocks`` functions, so an imported DRP's clocks follow the same rule."""
     drp.stage = stage
     drp.stage_started_on = started_on
     drp.review_due_date = None

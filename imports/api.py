@@ -1,10 +1,13 @@
+from django.http import Http404
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import services
+from . import jobs, readers, registry, services, tasks
+from .models import ImportJob
 
 _error = inline_serializer("ImportRowError", {"row": serializers.IntegerField(),
                                            "column": serializers.CharField(),
@@ -12,39 +15,111 @@ _error = inline_serializer("ImportRowError", {"row": serializers.IntegerField(),
 _result = inline_serializer("ImportResult", {"created": serializers.IntegerField(),
                                              "updated": serializers.IntegerField(),
                                              "errors": _error.__class__(many=True)})
+_job = inline_serializer("ImportJob", {
+    "id": serializers.IntegerField(), "url": serializers.CharField(),
+    "kind": serializers.CharField(), "filename": serializers.CharField(),
+    "status": serializers.ChoiceField(choices=ImportJob.Status.choices),
+    "status_display": serializers.CharField(), "finished": serializers.BooleanField(),
+    "rows": serializers.IntegerField(), "checked": serializers.IntegerField(),
+    "written": serializers.IntegerField(), "created": serializers.IntegerField(),
+    "updated": serializers.IntegerField(), "can_retry": serializers.BooleanField(),
+    "errors": _error.__class__(many=True)})
+
+
+def _refused(column: str, message: str) -> Response:
+    return Response({"created": 0, "updated": 0, "errors": [{"row": 0, "column": column, "message": message}]},
+                    status=status.HTTP_400_BAD_REQUEST)
+
+
+def job_data(job: ImportJob) -> dict:
+    return {"id": job.pk, "url": reverse("api:import-job", args=[job.pk]), "kind": job.kind,
+            "filename": job.filename, **jobs.progress(job), "errors": job.errors}
+
+
+def _job_response(job: ImportJob, code=status.HTTP_200_OK) -> Response:
+    data = job_data(job)
+    headers = {"Location": data["url"]} if code == status.HTTP_202_ACCEPTED else None
+    return Response(data, status=code, headers=headers)
 
 
 class ImportView(APIView):
     """Import historical records from a CSV or XLSX file: all rows or none. IRO Managers and
-    Business Support import DRPs and positive practice; the DO Manager imports DO cases."""
+    Business Support import DRPs and positive practice; the DO Manager imports DO cases.
+
+    An import creates records, or corrects records an import created that are closed and
+    untouched since; it never changes a record made in Footprint, nor an open one. A child
+    reference with no child is an error unless ``create_children`` is true. A file over the
+    inline limit (FOOTPRINT_IMPORT_INLINE_MAX_BYTES) is imported by a background job: the answer
+    is 202 with the job, whose URL (``GET /api/imports/jobs/{id}/``) says how it is going."""
 
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
         request={"multipart/form-data": inline_serializer("ImportUpload", {
-            "kind": serializers.ChoiceField(choices=list(services.COLUMNS)),
-            "file": serializers.FileField()})},
-        responses={201: _result, 200: _result, 400: _result},
+            "kind": serializers.ChoiceField(choices=registry.names()),
+            "file": serializers.FileField(),
+            "create_children": serializers.BooleanField(required=False, default=False)})},
+        responses={201: _result, 200: _result, 202: _job, 400: _result},
     )
     def post(self, request):
         kind = request.data.get("kind", "")
         upload = request.FILES.get("file")
-        if kind not in services.COLUMNS:
-            return Response({"created": 0, "updated": 0, "errors": [
-                {"row": 0, "column": "kind", "message": "Choose drp, positive_practice or lado."}]},
-                status=status.HTTP_400_BAD_REQUEST)
-        services.require_importer(request.user, kind)
+        if registry.get(kind) is None:
+            return _refused("kind", f"Choose {', '.join(registry.names()[:-1])} or {registry.names()[-1]}.")
+        registry.require_importer(request.user, kind)
         if upload is None:
-            return Response({"created": 0, "updated": 0, "errors": [
-                {"row": 0, "column": "file", "message": "Attach a CSV or XLSX file."}]},
-                status=status.HTTP_400_BAD_REQUEST)
+            return _refused("file", "Attach a CSV or XLSX file.")
         if services.too_large(upload):
-            return Response({"created": 0, "updated": 0, "errors": [
-                {"row": 0, "column": "file", "message": services.too_large_message()}]},
-                status=status.HTTP_400_BAD_REQUEST)
-        result = services.run_import(kind=kind, upload=upload, filename=upload.name, actor=request.user)
+            return _refused("file", services.too_large_message())
+        flag = serializers.BooleanField(required=False, default=False)
+        try:
+            create_children = flag.run_validation(request.data.get("create_children", False))
+        except serializers.ValidationError:
+            return _refused("create_children", "Give create_children as true or false.")
+        try:
+            services.check_upload(upload)
+            if services.runs_in_background(upload):
+                job = jobs.create(kind=kind, upload=upload, actor=request.user, create_children=create_children)
+                tasks.queue(job)
+                return _job_response(job, status.HTTP_202_ACCEPTED)
+        except readers.FileRefused as exc:
+            return _refused("file", str(exc))
+        result = services.run_import(kind=kind, upload=upload, filename=upload.name, actor=request.user,
+                                     create_children=create_children)
         if result.errors:
             code = status.HTTP_400_BAD_REQUEST
         else:
             code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(result.as_dict(), status=code)
+
+
+def _own_job(request, job_id) -> ImportJob:
+    try:
+        return jobs.job_for(request.user, job_id)
+    except ImportJob.DoesNotExist:
+        raise Http404("No such import of yours.") from None
+
+
+class ImportJobView(APIView):
+    """A background import: its progress, then its outcome (every error when refused). Only
+    the person who uploaded the file sees it."""
+
+    @extend_schema(responses={200: _job})
+    def get(self, request, job_id):
+        return _job_response(_own_job(request, job_id))
+
+
+class ImportJobRetryView(APIView):
+    """Try a failed background import again with the same file (its uploader only; 409 when
+    it did not fail, or its file has been deleted since)."""
+
+    transitions_may_be_refused = True
+
+    @extend_schema(request=None, responses={202: _job})
+    def post(self, request, job_id):
+        try:
+            job = jobs.retry(job_id=job_id, actor=request.user)
+        except ImportJob.DoesNotExist:
+            raise Http404("No such import of yours.") from None
+        tasks.queue(job)
+        return _job_response(job, status.HTTP_202_ACCEPTED)

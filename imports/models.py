@@ -8,10 +8,13 @@ from django.urls import reverse
 class ImportJob(models.Model):
     """One uploaded file waiting for, or having had, its import.
 
-    The file is kept only until the import has run (it is special-category data); what the
-    import did (counts, or every error) stays on the job. Progress while it runs is kept in the
-    cache (``imports.services.job_progress``), because the import writes in one transaction
-    that no other connection can see into until it commits.
+    The file is kept only until the import has run (it is special-category data), or, when
+    the import failed, until it is tried again or ``FOOTPRINT_IMPORT_RETRY_HOURS`` pass; what
+    the import did (counts, or every error) stays on the job. Progress while it runs is kept in
+    the cache (``imports.jobs.progress``), because the import writes in one transaction that no
+    other connection can see into until it commits. The worker running it renews
+    ``heartbeat_at`` from a connection of its own: a running job whose heartbeat is older than
+    ``FOOTPRINT_IMPORT_LEASE_SECONDS`` lost its worker, and is failed (nothing was written).
     """
 
     class Status(models.TextChoices):
@@ -21,13 +24,16 @@ class ImportJob(models.Model):
         REFUSED = "refused", "Nothing imported: the file has problems"
         FAILED = "failed", "Failed"
 
-    kind = models.CharField(max_length=30)
+    kind = models.CharField(max_length=30, help_text="The registered kind's name (imports.registry).")
     filename = models.CharField(max_length=255)
     file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
     size = models.PositiveBigIntegerField(default=0)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="import_jobs")
+    create_children = models.BooleanField(
+        default=False, help_text="The uploader chose to create children the file names and Footprint lacks.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="How many times a worker took it on.")
     rows = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
@@ -35,6 +41,7 @@ class ImportJob(models.Model):
     queued_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-queued_at"]

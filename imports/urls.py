@@ -9,4 +9,5 @@ urlpatterns = [
     path("templates/<str:kind>.csv", views.template, name="template"),
     path("jobs/<int:job_id>/", views.job, name="job"),
     path("jobs/<int:job_id>/progress/", views.job_progress, name="job-progress"),
+    path("jobs/<int:job_id>/retry/", views.job_retry, name="job-retry"),
 ]

@@ -1,15 +1,18 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from . import readers, services
+from workflows.exceptions import TransitionRefused
+
+from . import jobs, readers, registry, services, tasks
 from .models import ImportJob
 
 
 def _kinds(user) -> list[dict]:
-    return [{"value": kind, "name": services.KIND_NAMES[kind], "columns": services.COLUMNS[kind]}
-            for kind in services.kinds_for(user)]
+    return [{"value": kind.name, "name": kind.label, "columns": kind.columns,
+             "children": "child_references" in kind.columns}
+            for kind in registry.kinds_for(user)]
 
 
 def _summary(errors: list[dict]) -> list[dict]:
@@ -25,31 +28,36 @@ def upload(request):
     kinds = _kinds(request.user)
     if not kinds:
         raise PermissionDenied("Importing is for IRO Managers, the DO Manager and Business Support.")
-    context = {"kinds": kinds, "chosen": kinds[0]["value"] if len(kinds) == 1 else "", "errors": []}
+    context = {"kinds": kinds, "chosen": kinds[0]["value"] if len(kinds) == 1 else "", "errors": [],
+               "offer_children": any(kind["children"] for kind in kinds)}
     if request.method == "POST":
         kind = request.POST.get("kind", "")
         upload = request.FILES.get("file")
-        context["chosen"] = kind
-        if kind not in services.COLUMNS:
+        create_children = request.POST.get("create_children") == "yes"
+        context.update(chosen=kind, create_children=create_children)
+        if registry.get(kind) is None:
             context["errors"].append({"href": "#kind", "text": "Choose what you are importing."})
         else:
-            services.require_importer(request.user, kind)
+            registry.require_importer(request.user, kind)
         if upload is None:
             context["errors"].append({"href": "#file", "text": "Choose a CSV or XLSX file."})
         elif services.too_large(upload):
             context["errors"].append({"href": "#file", "text": services.too_large_message()})
-        if not context["errors"] and services.runs_in_background(upload):
+        if not context["errors"]:
             try:
-                job = services.start_import_job(kind=kind, upload=upload, actor=request.user)
+                services.check_upload(upload)
+                if services.runs_in_background(upload):
+                    job = jobs.create(kind=kind, upload=upload, actor=request.user, create_children=create_children)
+                    tasks.queue(job)
+                    return redirect(job)
             except readers.FileRefused as exc:
                 context["errors"].append({"href": "#file", "text": str(exc)})
-            else:
-                return redirect(job)
         if not context["errors"]:
-            result = services.run_import(kind=kind, upload=upload, filename=upload.name, actor=request.user)
+            result = services.run_import(kind=kind, upload=upload, filename=upload.name, actor=request.user,
+                                         create_children=create_children)
             if result.ok:
                 return render(request, "imports/result.html", {"result": result,
-                                                                "kind_name": services.KIND_NAMES[kind]})
+                                                                "kind_name": registry.get(kind).label})
             context["result"] = result
             context["errors"] = _summary(result.errors)
         return render(request, "imports/upload.html", context, status=400)
@@ -58,9 +66,9 @@ def upload(request):
 
 def template(request, kind):
     """The CSV template of a kind: just the header row."""
-    if kind not in services.COLUMNS:
+    if registry.get(kind) is None:
         raise Http404
-    services.require_importer(request.user, kind)
+    registry.require_importer(request.user, kind)
     response = HttpResponse(services.template_csv(kind), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{kind}-import-template.csv"'
     return response
@@ -68,24 +76,42 @@ def template(request, kind):
 
 def _job(request, job_id) -> ImportJob:
     try:
-        return services.job_for(request.user, job_id)
+        return jobs.job_for(request.user, job_id)
     except ImportJob.DoesNotExist:
         raise Http404("No such import of yours.") from None
+
+
+def _job_page(request, job: ImportJob, *, refusal: str = "", status: int = 200):
+    kind = registry.get(job.kind)
+    context = {"job": job, "progress": jobs.progress(job), "kind_name": kind.label if kind else job.kind,
+               "refusal": refusal}
+    if job.status == ImportJob.Status.REFUSED:
+        context["errors"] = _summary(job.errors)
+    return render(request, "imports/job.html", context, status=status)
 
 
 @require_GET
 def job(request, job_id):
     """A large import's progress, then its outcome. Without JavaScript, "Check progress"
-    reloads it; static/js/import-progress.js updates it in place."""
-    job = _job(request, job_id)
-    context = {"job": job, "progress": services.job_progress(job),
-               "kind_name": services.KIND_NAMES.get(job.kind, job.kind)}
-    if job.status == ImportJob.Status.REFUSED:
-        context["errors"] = _summary(job.errors)
-    return render(request, "imports/job.html", context)
+    reloads it; static/js/import-progress.js updates it in place. An import whose worker died
+    shows as failed, nothing written, with "Try again"."""
+    return _job_page(request, _job(request, job_id))
 
 
 @require_GET
 def job_progress(request, job_id):
     """The same as JSON, for the page's script."""
-    return JsonResponse(services.job_progress(_job(request, job_id)))
+    return JsonResponse(jobs.progress(_job(request, job_id)))
+
+
+@require_POST
+def job_retry(request, job_id):
+    """Its uploader tries a failed import again with the same file."""
+    try:
+        job = jobs.retry(job_id=job_id, actor=request.user)
+    except ImportJob.DoesNotExist:
+        raise Http404("No such import of yours.") from None
+    except TransitionRefused as exc:
+        return _job_page(request, _job(request, job_id), refusal=exc.message, status=409)
+    tasks.queue(job)
+    return redirect(job)

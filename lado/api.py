@@ -75,6 +75,7 @@ class EnquiryViewSet(viewsets.GenericViewSet):
     """Designated Officer cases; moves are POSTs on a case."""
 
     permission_classes = DO_TEAM
+    throttle_scope = "designated-officer"  # REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     serializer_class = EnquirySerializer
     transitions_may_be_refused = True  # a move the case's status does not allow is a 409
 
@@ -209,6 +210,7 @@ class ReadsByUserView(APIView):
     """Every read of a DO case by one person (``?user=<username>``), newest first: DO Manager only."""
 
     permission_classes = DO_MANAGER
+    throttle_scope = "designated-officer"
 
     @extend_schema(parameters=[OpenApiParameter("user", str, required=True)],
                    responses={200: UserReadSerializer(many=True), 404: ErrorSerializer})
@@ -228,6 +230,7 @@ class RetentionReviewView(APIView):
     """Closed cases due for retention review (no personal data beyond the reference): DO Manager only."""
 
     permission_classes = DO_MANAGER
+    throttle_scope = "designated-officer"
 
     @extend_schema(responses=RetentionItemSerializer(many=True))
     def get(self, request):
@@ -240,6 +243,7 @@ class VocabulariesView(APIView):
     """The vocabularies an enquiry uses, by slug."""
 
     permission_classes = DO_TEAM
+    throttle_scope = "designated-officer"
 
     @extend_schema(responses=VocabulariesSerializer)
     def get(self, request):

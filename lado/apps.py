@@ -8,6 +8,10 @@ class LadoConfig(AppConfig):
     verbose_name = "Designated Officer"
 
     def ready(self):
+        from imports.registry import register
+
+        from .importer import KIND
         from .reminders import register_deadlines
 
         register_deadlines()
+        register(KIND)

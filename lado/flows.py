@@ -4,13 +4,17 @@
     awaiting_decision --meet_threshold--> awaiting_meeting --hold_meeting--> in_progress
     in_progress --hold_meeting--> in_progress --conclude--> concluded (closed)
     any open status --cancel--> cancelled (closed)
+    a closed case an import created, untouched since --reimport--> any closed status
+
+An import creates historical cases in the status its file gives; it changes an existing case
+only through ``reimport``.
 """
 
 from viewflow import fsm
 
 from people import roles
 
-from .models import Enquiry
+from .models import Enquiry, TimelineEvent
 
 Status = Enquiry.Status
 OPEN = list(Enquiry.OPEN_STATUSES)
@@ -25,6 +29,27 @@ def is_do_team(flow, user) -> bool:
 
 def is_do_manager(flow, user) -> bool:
     return bool(user and user.is_authenticated and user.has_role(roles.DO_MANAGER))
+
+
+def changed_in_footprint(enquiry: Enquiry) -> bool:
+    """Whether anything but an import wrote the timeline (an importer annotates
+    ``changed_in_footprint`` for a whole chunk in its query)."""
+    if hasattr(enquiry, "changed_in_footprint"):
+        return enquiry.changed_in_footprint
+    return enquiry.timeline.exclude(action=TimelineEvent.Action.IMPORTED).exists()
+
+
+def imported_and_untouched(flow):
+    """Only what an import wrote may an import rewrite: not a case logged in Footprint, nor one
+    the DO team has touched since (meetings, actions, legal hold, retention)."""
+    enquiry = flow.enquiry
+    if not enquiry.imported_from:
+        return fsm.State.CONDITION(
+            False, unmet=f"{enquiry.reference} was logged in Footprint: an import never changes it.")
+    return fsm.State.CONDITION(
+        not changed_in_footprint(enquiry),
+        unmet=f"{enquiry.reference} has been changed in Footprint since it was imported: "
+              "an import no longer changes it.")
 
 
 def on_legal_hold(flow):
@@ -115,6 +140,12 @@ class EnquiryFlow:
     @status.transition(source=CLOSED, label="Change the retention review date", permission=is_do_manager)
     def extend_retention(self):
         """Keep the case for longer and review it again on a later date."""
+
+    @status.transition(source=CLOSED, target=fsm.State.GET_STATE(lambda flow, status: status, states=CLOSED),
+                       label="Correct by importing again", permission=is_do_manager,
+                       conditions=[imported_and_untouched])
+    def reimport(self, status):
+        """A file imported again corrects a closed historical case; it stays closed."""
 
     @status.transition(source=CLOSED, label="Destroy", permission=is_do_manager,
                        conditions=[not_on_legal_hold, retention_review_due])

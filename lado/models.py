@@ -207,6 +207,10 @@ class Enquiry(models.Model):
     retention_set_by_hand = models.BooleanField(
         default=False, help_text="The DO Manager set the review date; rule changes leave it alone.")
 
+    imported_from = models.CharField(
+        max_length=255, blank=True, editable=False,
+        help_text="The file an import last wrote this record from; empty for a record made in Footprint.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     history = HistoricalRecords(cascade_delete_history=True)
 

@@ -132,3 +132,20 @@ class RoleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+# The admin creates no credentials and shows none: no API token pages (django-rest-knox
+# registers one; tokens come only from POST /api/auth/token/, to their owner) and no
+# authenticator pages (django-otp's would let an administrator make someone's authenticator
+# and see its secret). Removing a lost authenticator: manage.py remove_authenticator.
+def _unregister_credentials():
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from knox.models import AuthToken
+
+    from .models import ApiToken
+
+    for model in (AuthToken, ApiToken, TOTPDevice):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+
+
+_unregister_credentials()

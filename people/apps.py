@@ -8,4 +8,4 @@ class PeopleConfig(AppConfig):
     verbose_name = "People and organisation"
 
     def ready(self):
-        from . import middleware, two_step  # noqa: F401  (connect their sign-in signal receivers)
+        from . import middleware, schema, tokens, two_step  # noqa: F401  (signal receivers, schema)

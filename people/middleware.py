@@ -9,6 +9,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from . import two_step
 
@@ -29,11 +30,12 @@ class TwoStepVerificationMiddleware:
     """Send a signed-in person who must use two-step verification, and has not entered a code
     in this session, to enter one (or to set up an authenticator app first).
 
-    Who must: every Designated Officer role, and anyone who has turned two-step verification
-    on. Session-authenticated API calls are refused (403, JSON) rather than redirected.
-    Token-authenticated API calls never reach this check (the user is anonymous here; DRF
-    authenticates the token inside the view), which is why the token endpoint itself asks
-    for the code.
+    Who must: every Designated Officer role, everyone who can reach the admin (staff,
+    superusers), and anyone who has turned two-step verification on. Session-authenticated
+    API calls are refused (403, JSON) rather than redirected. Token-authenticated API calls
+    never reach this check (the user is anonymous here; DRF authenticates the token inside
+    the view), which is why the token endpoint itself asks for the code and a token issued
+    without one does not work for those who must use it (people/tokens.py).
     """
 
     def __init__(self, get_response):
@@ -58,6 +60,23 @@ class TwoStepVerificationMiddleware:
         url = reverse("accounts:two-step-verify" if step == two_step.VERIFY
                       else "accounts:two-step-set-up")
         return redirect(f"{url}?{urlencode({'next': request.get_full_path()})}")
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` (Django's never-cache headers) on every API response and
+    every response to a signed-in person: case pages, DO records and API answers must not be
+    kept by the browser's back-button cache, a shared computer's disk or a proxy. Static
+    files (served by WhiteNoise before this runs) keep their long caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)  # after the view: the token's user, for the API
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+            add_never_cache_headers(response)
+        return response
 
 
 class PermissionsPolicyMiddleware:

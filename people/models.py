@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
+from knox.models import AbstractAuthToken
 from simple_history.models import HistoricalRecords
 
 from workflows.models import append_only
@@ -93,3 +94,25 @@ class AuthenticatorRemoval(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("This record is append-only.")
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox: only a hash of the key is stored, and it expires).
+
+    ``verified`` says whether a two-step code was accepted when it was issued: a token issued on
+    the password alone never works for someone who must use two-step verification (the DO team,
+    administrators), even if they were given that role after it was issued.
+    ``password_fingerprint`` ties it to the password it was issued under, as Django ties a
+    session to it: a changed password ends the token however the password was changed.
+    """
+
+    verified = models.BooleanField(
+        default=False, help_text="Issued after a two-step verification code was accepted")
+    password_fingerprint = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"API token of {self.user} issued {self.created:%Y-%m-%d %H:%M}"

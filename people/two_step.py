@@ -1,7 +1,8 @@
 """Two-step verification (an authenticator app's 6-digit code, TOTP via django-otp).
 
 Who must use it: everyone in the Designated Officer team (their cases are allegations against
-adults who work with children), and anyone else who has chosen to turn it on. A session counts
+adults who work with children), everyone who can reach the Django admin (staff and superusers:
+the admin manages people and roles), and anyone else who has chosen to turn it on. A session counts
 as verified once a code has been accepted in it (``request.user.is_verified()``).
 """
 
@@ -27,8 +28,9 @@ VERIFY = "verify"
 
 
 def required_for(user) -> bool:
-    """Whether this person's roles make two-step verification compulsory."""
-    return user.has_role(*roles.DO_TEAM)
+    """Whether this person's roles, or their access to the admin, make two-step verification
+    compulsory."""
+    return user.is_staff or user.is_superuser or user.has_role(*roles.DO_TEAM)
 
 
 def confirmed_device(user) -> TOTPDevice | None:
@@ -67,10 +69,37 @@ def _check_on_sign_in(sender, request, user, **kwargs):
         remember(request, confirmed_device(user) is not None)
 
 
-def pending_device(user) -> TOTPDevice:
-    """The authenticator being set up: the same secret on every visit until it is confirmed."""
-    device = TOTPDevice.objects.devices_for_user(user, confirmed=False).order_by("pk").first()
-    return device or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+#: The authenticator this session is setting up (its device id).
+PENDING_SESSION_KEY = "footprint_two_step_pending"
+
+
+def pending_device(request) -> TOTPDevice:
+    """The authenticator being set up in this session: a new secret for each session (so a
+    secret seen elsewhere, say over a shoulder or in another browser, is no use here), the
+    same one on every visit within it until it is confirmed."""
+    user = request.user
+    pk = request.session.get(PENDING_SESSION_KEY)
+    device = None
+    if pk is not None:
+        device = TOTPDevice.objects.filter(pk=pk, user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+        request.session[PENDING_SESSION_KEY] = device.pk
+    return device
+
+
+def confirm(request, device: TOTPDevice):
+    """The code from ``device`` was right: it becomes the person's authenticator, every other
+    secret being set up (in other sessions) is discarded, and API tokens issued before it
+    are revoked (they were issued without its code)."""
+    from .tokens import revoke_all
+
+    user = request.user
+    with transaction.atomic():
+        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        revoke_all([user.pk], "authenticator set up")
+    request.session.pop(PENDING_SESSION_KEY, None)
 
 
 def qr_code_svg(device: TOTPDevice) -> str:

@@ -1,6 +1,7 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth import authenticate
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,12 +11,12 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from . import roles, two_step
+from . import roles, tokens, two_step
 from .forms import CodeForm, TurnOffForm
 
 
@@ -44,8 +45,12 @@ def locked_out(request, original_response=None, credentials=None):
     if request.path.startswith("/api/"):  # the token endpoint answers in JSON, as its schema says
         return JsonResponse({"detail": "Too many failed sign-in attempts: this account is locked "
                                        "for a while. Try again later."}, status=429)
+    from .lockout import AxesHandler
+
+    locked_by = AxesHandler().locked_by(request, credentials) or ("ip_address", "username")
     return render(request, "registration/locked_out.html",
-                  {"failure_limit": get_failure_limit(request, credentials), "minutes": minutes},
+                  {"failure_limit": get_failure_limit(request, credentials), "minutes": minutes,
+                   "locked_by": "-".join(locked_by)},
                   status=429)
 
 
@@ -64,6 +69,7 @@ def _render_step(request, template, context):
     context.setdefault("next", _next_url(request))
     if two_step.next_step(request) is not None:
         context["nav_items"] = []
+        context["code_owed"] = True  # no Admin link either
     return render(request, template, context)
 
 
@@ -83,11 +89,10 @@ def two_step_set_up(request):
         # Already on: replacing it must go through a verified session (the overview page),
         # or a password alone would be enough to add a second authenticator.
         return redirect("accounts:two-step")
-    device = two_step.pending_device(user)
+    device = two_step.pending_device(request)
     form = CodeForm(request.POST or None, user=user, device=device)
     if request.method == "POST" and form.is_valid():
-        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
-        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        two_step.confirm(request, device)
         request.session.cycle_key()
         two_step.mark_verified(request, device)
         two_step.remember(request, True)
@@ -143,26 +148,36 @@ def two_step_turn_off(request):
         "form": form, "required": two_step.required_for(user)})
 
 
-# --- the API token --------------------------------------------------------------------------
+# --- the API token ---------------------------------------------------------------------------
 
-class TokenRequestSerializer(AuthTokenSerializer):
+class TokenRequestSerializer(serializers.Serializer):
     """Username and password, and the authenticator code when two-step verification is on."""
 
+    username = serializers.CharField(write_only=True)
+    password = serializers.CharField(write_only=True, trim_whitespace=False,
+                                     style={"input_type": "password"})
     otp_token = serializers.CharField(
         required=False, allow_blank=True, write_only=True,
         help_text="The 6-digit code from the authenticator app; required when two-step "
-                  "verification is on for the account (always, for Designated Officer roles).")
+                  "verification is on for the account (always, for Designated Officer roles "
+                  "and administrators).")
 
     def validate(self, attrs):
-        attrs = super().validate(attrs)
-        user, code = attrs["user"], attrs.get("otp_token", "").replace(" ", "")
+        # Through authenticate(), so wrong passwords count towards django-axes' lockout.
+        user = authenticate(request=self.context["request"], username=attrs["username"],
+                            password=attrs["password"])
+        if user is None:
+            raise serializers.ValidationError(
+                "Unable to log in with provided credentials.", code="authorization")
+        code = attrs.get("otp_token", "").replace(" ", "")
+        attrs["user"], attrs["verified"] = user, False
         device = two_step.confirmed_device(user)
         if device is None:
             if two_step.required_for(user):
                 raise serializers.ValidationError({"otp_token": [
-                    "Designated Officer roles must use two-step verification: set up an "
-                    "authenticator app in Footprint (Two-step verification) and send its "
-                    "code as otp_token."]})
+                    "Designated Officer roles and administrators must use two-step "
+                    "verification: set up an authenticator app in Footprint (Two-step "
+                    "verification) and send its code as otp_token."]})
             return attrs
         if not code:
             raise serializers.ValidationError({"otp_token": [
@@ -174,13 +189,19 @@ class TokenRequestSerializer(AuthTokenSerializer):
         if not two_step.check_code(user, device, code):
             raise serializers.ValidationError({"otp_token": [
                 "The code is not right or has expired."]})
+        attrs["verified"] = True
         return attrs
 
 
-class ObtainTokenView(ObtainAuthToken):
+class ObtainTokenView(APIView):
     """Exchange a username and password (and the authenticator code, with two-step
-    verification) for an API token (header ``Authorization: Token …``)."""
+    verification) for an API token (header ``Authorization: Token …``) that expires after
+    ``FOOTPRINT_API_TOKEN_HOURS``. The only way a token is made: nobody issues one for
+    someone else."""
 
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer]
     serializer_class = TokenRequestSerializer
 
     @extend_schema(
@@ -190,17 +211,34 @@ class ObtainTokenView(ObtainAuthToken):
             "otp_token": serializers.CharField(
                 required=False,
                 help_text="6-digit authenticator code; required when two-step verification "
-                          "is on (always for Designated Officer roles)."),
+                          "is on (always for Designated Officer roles and administrators)."),
         }),
-        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+        responses=inline_serializer("TokenResponse", {
+            "token": serializers.CharField(help_text="Send as the header Authorization: Token …"),
+            "expires": serializers.DateTimeField(help_text="When the token stops working"),
+        }),
     )
     def post(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
+        serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         if not serializer.is_valid():
             if getattr(request, "axes_locked_out", False):
                 return Response({"detail": "Too many failed sign-in attempts: this account is "
                                            "locked for a while. Try again later."},
                                 status=status.HTTP_429_TOO_MANY_REQUESTS)
             return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        data = serializer.validated_data
+        token, key = tokens.issue(data["user"], verified=data["verified"])
+        return Response({"token": key,
+                         "expires": serializers.DateTimeField().to_representation(token.expiry)})
+
+
+class RevokeTokenView(APIView):
+    """End the token this request is signed with (signing out of the API)."""
+
+    authentication_classes = [tokens.TokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, *args, **kwargs):
+        request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,3 +6,10 @@ class PositivePracticeConfig(AppConfig):
 
     name = "positive_practice"
     verbose_name = "Positive practice"
+
+    def ready(self):
+        from imports.registry import register
+
+        from .importer import KIND
+
+        register(KIND)

@@ -31,6 +31,10 @@ class PositivePractice(models.Model):
                             related_name="positive_practice")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_on = models.DateField(db_index=True)
+    imported_from = models.CharField(
+        max_length=255, blank=True, editable=False,
+        help_text="The file an import last wrote this record from; empty for a record made in Footprint.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     history = HistoricalRecords()
 

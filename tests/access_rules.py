@@ -173,9 +173,8 @@ _LADO_MANAGER_API = r"/api/lado/(access-log|retention-review|enquiries/\{id\}/(a
 RULES: tuple[Rule, ...] = (
     # --- Signing in, accounts, health ------------------------------------------------------
     rule("home: each person's start page", r"/", page(SIGNED_IN)),
-    rule("sign in, password reset (Django auth)",
-         r"/accounts/(login|password_reset|password_reset/done|reset/\{uidb64\}/\{token\}|reset/done)/",
-         page(PUBLIC), values={"uidb64": "=MQ", "token": "=not-a-token"}),
+    # No password reset by email: an administrator resets a password (docs/security.md).
+    rule("sign in", r"/accounts/login/", page(PUBLIC)),
     rule("sign out (POST; GET is 405)", r"/accounts/logout/", page(SIGNED_IN), signs_out=True),
     rule("change my password", r"/accounts/password_change/(done/)?", page(SIGNED_IN)),
     rule("two-step verification: my own authenticator", r"/accounts/two-step/([a-z-]+/)?", page(SIGNED_IN)),
@@ -238,6 +237,10 @@ RULES: tuple[Rule, ...] = (
         Case(page(IRO_MANAGER), "the IRO Manager's import", {"job_id": "import_job"},
              hidden=SIGNED_IN - IRO_MANAGER),
     )),
+    Rule("try a failed import again (POST; GET is 405): its uploader only", r"/imports/jobs/\{job_id\}/retry/", (
+        Case(page(IRO_MANAGER), "the IRO Manager's import", {"job_id": "import_job"},
+             hidden=SIGNED_IN - IRO_MANAGER),
+    )),
     Rule("access log viewer and its CSV", r"/audit/(.+/)?", (
         Case(page(LOG_READERS), "page"), Case(page(LOG_READERS), "CSV", query="format=csv"))),
     rule("subject access requests: list, start", r"/subject-access/(start/)?", page(SAR_HANDLERS)),
@@ -265,6 +268,8 @@ RULES: tuple[Rule, ...] = (
          denied=ADMIN_LOGIN, anonymous=ANY_LOGIN, hidden=ADMINS, methods=("GET",)),
     # --- API -----------------------------------------------------------------------------------
     rule("API token (username and password)", r"/api/auth/token/", {"POST": PUBLIC}),
+    rule("API token: end the token the request is signed with", r"/api/auth/token/revoke/",
+         {"POST": SIGNED_IN}),
     rule("API schema and docs", r"/api/(schema|docs)/", {"GET": SIGNED_IN}),
     rule("API children (list filtered; create for the reviewing team and business support)",
          r"/api/children/", {"GET": SIGNED_IN, "POST": CHILD_CREATORS}, body={"POST": _NEW_CHILD}),
@@ -307,4 +312,9 @@ RULES: tuple[Rule, ...] = (
         Case({"POST": DRP_IMPORTERS}, "drp", body={"POST": {"kind": "drp"}}, format="multipart"),
         Case({"POST": DO_MANAGER}, "lado", body={"POST": {"kind": "lado"}}, format="multipart"),
     )),
+    Rule("API import job: its progress and outcome, a retry; its uploader only",
+         r"/api/imports/jobs/\{job_id\}/(retry/)?", (
+             Case({"GET": IRO_MANAGER, "POST": IRO_MANAGER}, "the IRO Manager's import", {"job_id": "import_job"},
+                  hidden=SIGNED_IN - IRO_MANAGER),
+         )),
 )

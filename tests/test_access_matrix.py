@@ -31,7 +31,6 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from drp import services as drp_services
@@ -48,7 +47,7 @@ from workflows.clocks import today
 from workflows.models import CaseRead, ClosureDay
 
 from . import access_rules as rules
-from .auth import login
+from .auth import api_token, login
 from .factories import UserFactory
 from .test_lado_fixtures import in_progress
 
@@ -63,10 +62,6 @@ DO_IMPORT_SECRETS = ("do-allegation-ron-miles.xlsx", "Ronald Miles Cellvalue")
 #: What an admin page must never offer: a DO role as a choice (a select option, a checkbox).
 DO_ROLE_CHOICE = re.compile("|".join(rf'<option value="{slug}"|<input type="(?:checkbox|radio)"[^>]*value="{slug}"'
                                      for slug in sorted(roles.DO_TEAM)))
-#: Admins still showing an API token's key on their change page, replaced by the API token work
-#: of issue 10 (django-rest-knox, no token admin): remove each here when its admin goes (a test
-#: fails while one is listed but no longer registered).
-TOKEN_ADMINS_BEING_REPLACED = frozenset({"authtoken.tokenproxy"})
 
 
 # --- Discovery ----------------------------------------------------------------------------------
@@ -261,7 +256,6 @@ class World:
             "lado.employmentbasis": enquiry.employment_basis_id,
             "imports.importjob": self.import_job,  # the DO import is not in the admin
             "workflows.caseread": CaseRead.objects.filter(case_kind="drp.disputeresolution").first().pk,
-            "authtoken.tokenproxy": org.designated_officer.pk,  # TokenProxy: the token's user's id
         }
         api_client_for(org.designated_officer)  # a DO officer's API token
         found = {}
@@ -320,7 +314,7 @@ def new_client(cls=Client):
 
 def api_client_for(user) -> APIClient:
     client = new_client(APIClient)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 
@@ -446,7 +440,7 @@ def admin_offers(template: str, actor: str, url: str, text: str, token_keys: lis
     (an add or change page)."""
     found = [f"DO ROLE OFFERED: {actor} GET {url} has {match.group()}" for match in DO_ROLE_CHOICE.finditer(text)]
     label = ".".join(template.split("/")[2:4])
-    if template.endswith(("/add/", "/change/")) and label not in TOKEN_ADMINS_BEING_REPLACED:
+    if template.endswith(("/add/", "/change/")):
         found += [f"TOKEN KEY SHOWN: {actor} GET {url}" for key in token_keys if key in text]
     return found
 
@@ -602,9 +596,8 @@ def test_every_admin_model_is_requested_with_a_real_object(world):
     builds one where the test data has none), and its pages answer the superuser."""
     missing = [label for label, pk in world.admin_objects.items() if pk is None]
     assert not missing, f"build one of each in World._admin_objects: {missing}"
-    assert not TOKEN_ADMINS_BEING_REPLACED - set(world.admin_objects), (
-        "a token admin has gone: remove it from TOKEN_ADMINS_BEING_REPLACED")
-    assert {"otp_totp.totpdevice", "lado.retentionrule", "lado.enquiry"}.isdisjoint(world.admin_objects)
+    assert {"otp_totp.totpdevice", "lado.retentionrule", "lado.enquiry", "authtoken.tokenproxy",
+            "knox.authtoken", "people.apitoken"}.isdisjoint(world.admin_objects)
     client = login(new_client(), world.superuser)
     for label, pk in world.admin_objects.items():
         app_label, model_name = label.split(".")

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from drp import services
@@ -29,6 +28,8 @@ from drp.models import DisputeResolution, Stage, StageRecord, Theme, TimelineEve
 from notifications.models import Notification
 from tests.factories import RESOLUTION_FORM, resolution
 from workflows.exceptions import TransitionRefused
+
+from .auth import api_token
 
 ATTEMPTS = 100
 
@@ -159,7 +160,7 @@ def test_100_concurrent_resolves_through_the_service_resolve_it_once(org, open_d
 def test_100_concurrent_resolves_through_the_api_give_one_200_and_99_conflicts(org, open_drp):
     before = _record_counts(open_drp)
     url = f"/api/drps/{open_drp.pk}/resolve/"
-    token = Token.objects.create(user=org.iro).key
+    token = api_token(org.iro)
     # One application shared by every thread, as a WSGI server shares it: a test client per
     # thread would each load the middleware (WhiteNoise scans the static files) first.
     warm = APIClient()

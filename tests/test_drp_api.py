@@ -3,7 +3,6 @@
 from datetime import date, timedelta
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from drp import services
@@ -11,12 +10,14 @@ from drp.models import DisputeResolution, Stage, Theme
 from tests.factories import cp_child
 from workflows.clocks import today
 
+from .auth import api_token
+
 pytestmark = pytest.mark.django_db
 
 
 def client_for(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 
@@ -264,7 +265,6 @@ def test_api_docs_page_is_served_without_a_cdn(client, org):
 
 def test_a_move_is_refused_for_status_or_role_before_its_input_is_read(org):
     """409 (status) then 403 (role) come before 400 (input), as in the services."""
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     from drp import services
@@ -275,7 +275,7 @@ def test_a_move_is_refused_for_status_or_role_before_its_input_is_read(org):
 
     def post(user, move, body):
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
         return client.post(f"/api/drps/{drp.pk}/{move}/", body, format="json")
 
     # The social worker may not escalate: 403 even with an empty body.

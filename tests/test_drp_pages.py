@@ -205,7 +205,7 @@ def test_list_pages_use_a_constant_number_of_queries(client, org, n, django_asse
 def test_reference_data_is_editable_in_the_admin(client, org):
     org.iro_manager.is_staff = org.iro_manager.is_superuser = True
     org.iro_manager.save()
-    client.force_login(org.iro_manager)
+    login(client, org.iro_manager)  # administrators must use two-step verification
     for url in ["/admin/drp/stage/", "/admin/drp/theme/", "/admin/people/team/", "/admin/workflows/closureday/",
                 f"/admin/drp/stage/{Stage.objects.first().pk}/change/", "/admin/drp/theme/add/"]:
         assert client.get(url).status_code == 200, url

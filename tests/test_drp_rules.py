@@ -110,7 +110,7 @@ def test_migration_fits_an_old_ladder_and_brings_late_stage_deadlines_back(org):
     answered = respond_on(org, answered, date(2026, 11, 3))
     DisputeResolution.objects.filter(pk=answered.pk).update(review_due_date=None)
 
-    migration = __import__("drp.migrations.0011_stage_timescales_that_fit_and_review_clock",
+    migration = __import__("drp.migrations.0012_stage_timescales_that_fit_and_review_clock",
                            fromlist=["forwards"])
     migration.forwards(apps, None)
 
@@ -125,7 +125,7 @@ def test_migration_fits_an_old_ladder_and_brings_late_stage_deadlines_back(org):
 def test_migration_keeps_a_ladder_the_authority_has_set(org):
     Stage.objects.update(working_days=20)
     Stage.objects.filter(key="stage-1").update(working_days=3)
-    migration = __import__("drp.migrations.0011_stage_timescales_that_fit_and_review_clock",
+    migration = __import__("drp.migrations.0012_stage_timescales_that_fit_and_review_clock",
                            fromlist=["forwards"])
     migration.forwards(apps, None)
     assert Stage.objects.get(key="stage-1").working_days == 3

@@ -88,7 +88,7 @@ def _no_case_data(body: str, enquiry: Enquiry):
 def test_every_page_is_403_for_every_other_role(org, case, client):
     enquiry, action = case
     for user in non_do_users(org):
-        client.force_login(user)
+        login(client, user)  # the superuser with their two-step code
         for name, url in page_urls(enquiry, action):
             for method in ("get", "post"):
                 response = getattr(client, method)(url)
@@ -155,7 +155,7 @@ def test_the_menu_item_is_only_for_the_do_team(org):
 
 def test_a_superuser_sees_no_do_menu_and_no_do_models_in_the_admin(org, client):
     superuser = non_do_users(org)[-1]
-    client.force_login(superuser)
+    login(client, superuser)  # administrators must use two-step verification
     page = client.get("/admin/").content.decode()
     assert "Sectors" in page
     assert "DO enquir" not in page and "Meetings" not in page and "Destruction log" not in page

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from lado import services
@@ -20,6 +19,8 @@ from lado.models import (
     SettingType,
 )
 from workflows.clocks import as_of
+
+from .auth import api_token
 
 
 def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
@@ -84,7 +85,7 @@ def concluded(org, outcome="substantiated", on: date | None = None, **overrides)
 
 def client_for(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

@@ -29,7 +29,7 @@ from rest_framework.test import APIClient
 
 from people import two_step
 
-from .auth import login, totp_device
+from .auth import login, token_client, totp_device
 
 pytestmark = pytest.mark.django_db
 
@@ -181,11 +181,8 @@ def test_a_session_in_use_is_written_at_most_once_a_minute(org, client):
 
 def test_an_api_call_with_a_token_makes_no_session(org):
     from django.contrib.sessions.models import Session
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
 
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=org.iro).key}")
+    api = token_client(APIClient(), org.iro)
     assert api.get("/api/drps/").status_code == 200
     assert not Session.objects.exists()
 
@@ -384,7 +381,8 @@ def test_the_do_team_needs_an_authenticator_for_a_token_and_then_the_token_works
     api = APIClient()
     response = api.post("/api/auth/token/", {"username": "designated-officer", "password": PASSWORD})
     assert response.status_code == 400
-    assert "Designated Officer roles must use two-step verification" in response.json()["otp_token"][0]
+    assert ("Designated Officer roles and administrators must use two-step verification"
+            in response.json()["otp_token"][0])
 
     device = totp_device(org.designated_officer)
     response = api.post("/api/auth/token/", {"username": "designated-officer", "password": PASSWORD,

@@ -94,7 +94,8 @@ class AutoSchema(SpectacularAutoSchema):
     refusals it can answer with, in the shapes ``exception_handler`` gives them.
 
     400 where the request carries input (a body or query parameters), 401 and 403 where a
-    token is needed, 429 where anyone may call (signing in, locked after repeated failures),
+    token is needed, 429 where anyone may call (signing in, locked after repeated failures)
+    or the view is rate-limited (``throttle_scope``),
     404 where the path names a record, and 409 for moves on a case when the
     view says transitions may be refused (``transitions_may_be_refused = True``).
     """
@@ -124,7 +125,9 @@ class AutoSchema(SpectacularAutoSchema):
             errors["400"] = VALIDATION_ERROR_SCHEMA
         if self._needs_token():
             errors["401"] = errors["403"] = ErrorSerializer
-        else:  # open only to sign in: django-axes locks out repeated failures
+        # Open only to sign in (django-axes locks out repeated failures), or rate-limited
+        # (a ``throttle_scope``: the DO API).
+        if not self._needs_token() or getattr(self.view, "throttle_scope", None):
             errors["429"] = ErrorSerializer
         if "{" in self.path:
             errors["404"] = ErrorSerializer

@@ -49,3 +49,20 @@ def available(flow: Any, names: list[str], actor) -> list[str]:
         if bound.can_proceed() and bound.has_perm(actor):
             result.append(name)
     return result
+
+
+def refusal_of(flow: Any, name: str, actor, *, refusal: str) -> str | None:
+    """Why ``perform`` would refuse transition ``name`` now (status, permission, then the first
+    unmet condition), or None when it would run. Nothing moves: an import checks every row of a
+    file this way before it writes any (each flow keeps its state in ``status``)."""
+    try:
+        bound = check(flow, name, actor, refusal=refusal)
+    except (TransitionRefused, PermissionDenied) as exc:
+        return exc.message if isinstance(exc, TransitionRefused) else str(exc)
+    current = flow.status
+    for transition in bound.get_transitions():
+        if transition.source == current:
+            unmet = transition.get_unmet_condition(flow)
+            if unmet is not None:
+                return getattr(unmet[1], "unmet", "") or "This is not allowed now."
+    return None

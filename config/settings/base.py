@@ -30,7 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "people.middleware.PermissionsPolicyMiddleware",
+    "people.middleware.NoStoreMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -123,15 +124,20 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Security: sign-in lockout, sessions, two-step verification, headers -------------------
 
-# django-axes: too many wrong passwords for one username from one address locks that pair
-# out for a cool-off period (a locked-out person sees registration/locked_out.html).
+# django-axes: too many wrong passwords lock sign-in out for a cool-off period (a locked-out
+# person sees registration/locked_out.html). Three counts, each with its own limit
+# (people/lockout.py): one username from one address; one username from any address (rotating
+# addresses); one address against any usernames (one password sprayed across accounts).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("FOOTPRINT_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("FOOTPRINT_LOGIN_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+FOOTPRINT_LOGIN_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("FOOTPRINT_LOGIN_ACCOUNT_FAILURE_LIMIT", "20"))
+FOOTPRINT_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("FOOTPRINT_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_HANDLER = "people.lockout.AxesHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "people.views.locked_out"
 AXES_CLIENT_IP_CALLABLE = "people.middleware.client_ip"
@@ -209,11 +215,36 @@ STATICFILES_DIRS = [
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
 
+# API tokens (django-rest-knox, people.models.ApiToken): only a hash of each key is stored;
+# a token is issued by POST /api/auth/token/ to its owner alone (with the two-step code when
+# the person has an authenticator), expires after FOOTPRINT_API_TOKEN_HOURS, and is revoked
+# when the person's password, roles or authenticator change (people/tokens.py).
+FOOTPRINT_API_TOKEN_HOURS = int(os.environ.get("FOOTPRINT_API_TOKEN_HOURS", "12"))
+KNOX_TOKEN_MODEL = "people.ApiToken"
+# knox's own migrations would create its unused knox_authtoken table (they make it even when
+# the model is swapped), whose foreign key to people_user then stops PostgreSQL truncating
+# the users table (TransactionTestCase, manage.py flush). Its model is swapped for ours, so
+# it needs no table and no migrations.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "TOKEN_TTL": timedelta(hours=FOOTPRINT_API_TOKEN_HOURS),
+    "AUTO_REFRESH": False,  # a token lasts its hours from issue, however much it is used
+    "AUTH_HEADER_PREFIX": "Token",  # clients send "Authorization: Token <key>", as before
+}
+
+# How fast one person may call the Designated Officer API (DRF's rate syntax: "60/minute",
+# "1000/hour"); over it the API answers 429 with Retry-After.
+FOOTPRINT_DO_API_RATE = os.environ.get("FOOTPRINT_DO_API_RATE", "120/minute")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "people.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Views name a scope (``throttle_scope``); views without one are not throttled.
+    "DEFAULT_THROTTLE_CLASSES": ["people.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"designated-officer": FOOTPRINT_DO_API_RATE},
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "workflows.api.AutoSchema",  # documents the error responses too
@@ -224,7 +255,14 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Footprint API",
-    "DESCRIPTION": "Dispute Resolution Procedure and Designated Officer casework.",
+    "DESCRIPTION": (
+        "Dispute Resolution Procedure and Designated Officer casework.\n\n"
+        "Sign in with POST /api/auth/token/ (username, password, and otp_token: the code from "
+        "your authenticator app when two-step verification is on, always for Designated "
+        "Officer roles and administrators), then send Authorization: Token <key>. A token "
+        "expires at the time the response gives, and ends when your password, roles or "
+        "authenticator change; POST /api/auth/token/revoke/ ends it sooner. The Designated "
+        "Officer API is rate-limited per person (429 with Retry-After)."),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
@@ -296,6 +334,14 @@ FOOTPRINT_IMPORT_INLINE_MAX_BYTES = int(os.environ.get("FOOTPRINT_IMPORT_INLINE_
 FOOTPRINT_IMPORT_MAX_BYTES = int(os.environ.get("FOOTPRINT_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
 # With no broker (the demo), run import jobs in a thread of the web process.
 FOOTPRINT_IMPORT_IN_THREAD = env_bool("FOOTPRINT_IMPORT_IN_THREAD", not CELERY_BROKER_URL)
+# An XLSX file (a zip) that would unpack to more than this is refused before it is opened.
+FOOTPRINT_IMPORT_MAX_EXPANDED_BYTES = int(os.environ.get("FOOTPRINT_IMPORT_MAX_EXPANDED_BYTES",
+                                                         512 * 1024 * 1024))
+# A running import job whose worker has not renewed its lease for this long lost its worker
+# (killed, restarted): it is shown as failed, nothing written, and can be tried again.
+FOOTPRINT_IMPORT_LEASE_SECONDS = int(os.environ.get("FOOTPRINT_IMPORT_LEASE_SECONDS", 300))
+# A failed import keeps its file this long so its uploader can try again; then it is deleted.
+FOOTPRINT_IMPORT_RETRY_HOURS = int(os.environ.get("FOOTPRINT_IMPORT_RETRY_HOURS", 24))
 
 # The cache holds import progress between the job and the page: Redis when several processes
 # or machines serve the app (REDIS_CACHE_URL), else this process's memory.

@@ -35,3 +35,8 @@ MEDIA_ROOT = Path(tempfile.gettempdir()) / f"footprint-test-media-{os.getpid()}"
 # for each test Client; looking files up as they are asked for is the same for tests.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# The DO API's rate limit would slow the fuzz and matrix tests (thousands of calls a minute);
+# tests/test_token_security.py sets a small rate where it checks the limit itself.
+REST_FRAMEWORK = {**REST_FRAMEWORK,  # noqa: F405
+                  "DEFAULT_THROTTLE_RATES": {"designated-officer": "100000/minute"}}

@@ -34,14 +34,14 @@ def background_imports(settings):
 @pytest.fixture
 def running_job(org):
     """A job part-way through: 5,000 rows checked, 1,500 written (as its cache entry says)."""
-    from imports import services
+    from imports import jobs
     from imports.models import ImportJob
 
     job = ImportJob.objects.create(kind="drp", filename="ten-years.csv", uploaded_by=org.iro_manager,
                                    status=ImportJob.Status.RUNNING)
-    services.cache.set(services._progress_key(job.pk), {"checked": 5000, "written": 1500})
+    jobs.cache.set(jobs.progress_key(job.pk), {"checked": 5000, "written": 1500})
     yield job
-    services.cache.delete(services._progress_key(job.pk))
+    jobs.cache.delete(jobs.progress_key(job.pk))
 
 
 def test_a_running_import_shows_its_progress_without_javascript(org, running_job, browser, live_server):
@@ -62,14 +62,14 @@ def test_a_running_import_shows_its_progress_without_javascript(org, running_job
 
 
 def test_a_running_import_updates_itself_with_javascript(org, running_job, page):
-    from imports import services
+    from imports import jobs
 
     sign_in(page, "iro-manager")
     page.goto(f"/imports/jobs/{running_job.pk}/")
     expect(page.locator("#import-status")).to_contain_text("1,500 of 5,000 rows written")
     assert_accessible(page, "a running import")
     # The job moves on (its progress lives in this process's cache, as the server's does).
-    services.cache.set(services._progress_key(running_job.pk), {"checked": 5000, "written": 3500})
+    jobs.cache.set(jobs.progress_key(running_job.pk), {"checked": 5000, "written": 3500})
     expect(page.locator("#import-status")).to_contain_text("3,500 of 5,000 rows written")
 
 
@@ -89,3 +89,36 @@ def test_an_uploaded_file_is_followed_to_its_outcome(org, background_imports, pa
     expect(page.locator(".govuk-panel__title")).to_have_text("Import finished", timeout=30_000)
     expect(page.locator("#created")).to_have_text("40")
     assert_accessible(page, "a finished import")
+
+
+@pytest.fixture
+def lost_job(org, background_imports):
+    """A job whose worker died part-way (as a killed worker leaves it): running, its heartbeat
+    an hour old, its file still kept."""
+    from datetime import timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from imports import jobs
+    from imports.models import ImportJob
+
+    rows = [f"LOST-{n},CLA,C000001,north-1,2024-05-01,informal,placement,resolved,2024-06-01,"
+            for n in range(12)]
+    upload = SimpleUploadedFile("lost.csv", "\n".join([HEADER, *rows, ""]).encode())
+    job = jobs.create(kind="drp", upload=upload, actor=org.iro_manager)
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, attempts=1,
+                                               started_at=an_hour_ago, heartbeat_at=an_hour_ago)
+    return job
+
+
+def test_an_import_whose_worker_died_shows_failed_and_is_tried_again(org, lost_job, page):
+    sign_in(page, "iro-manager")
+    page.goto(f"/imports/jobs/{lost_job.pk}/")
+    expect(page.locator("#import-status-tag")).to_have_text("Failed")
+    expect(page.locator("#import-failure")).to_contain_text("Nothing was written")
+    assert_accessible(page, "an import whose worker died")
+    page.get_by_role("button", name="Try again").click()
+    expect(page.locator(".govuk-panel__title")).to_have_text("Import finished", timeout=30_000)
+    expect(page.locator("#created")).to_have_text("12")

@@ -507,6 +507,8 @@ def test_the_do_pages_are_closed_to_everyone_else(org, superuser, logged_enquiry
         try:
             page = context.new_page()
             sign_in(page, username)
+            if username == "admin":  # administrators must use two-step verification
+                set_up_two_step(page)
             expect(menu(page).get_by_role("link", name="Designated Officer")).to_have_count(0)
             urls = [f"/lado/{pk}/", "/lado/"]
             if username in ("iro", "admin"):  # every kind of DO page, for two of them

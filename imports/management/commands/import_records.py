@@ -3,20 +3,23 @@ import os
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from imports import services
+from imports import registry, services
 from people.models import User
 
 
 class Command(BaseCommand):
     help = ("Import historical records from a CSV or XLSX file, all rows or none: "
-            "import_records drp|positive_practice|lado FILE --user USERNAME")
+            "import_records drp|positive_practice|lado FILE --user USERNAME [--create-children]")
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=list(services.COLUMNS))
+        parser.add_argument("kind", choices=registry.names())
         parser.add_argument("file")
         parser.add_argument("--user", required=True, help="The importing user (needs the role to import).")
+        parser.add_argument("--create-children", action="store_true",
+                            help="Create a minimal child record for each child reference Footprint lacks "
+                                 "(by default such a row is an error).")
 
-    def handle(self, *args, kind, file, user, **options):
+    def handle(self, *args, kind, file, user, create_children, **options):
         try:
             actor = User.objects.get(username=user)
         except User.DoesNotExist:
@@ -28,7 +31,7 @@ class Command(BaseCommand):
         try:
             with open(file, "rb") as handle:
                 result = services.run_import(kind=kind, upload=handle, filename=os.path.basename(file), actor=actor,
-                                             progress=progress)
+                                             create_children=create_children, progress=progress)
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from exc
         except OSError as exc:

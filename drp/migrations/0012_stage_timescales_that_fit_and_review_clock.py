@@ -48,5 +48,5 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("drp", "0010_drp_review_clock_agreed_by"), ("workflows", "0006_caseread_kind_at_index")]
+    dependencies = [("drp", "0011_drp_review_clock_agreed_by"), ("workflows", "0006_caseread_kind_at_index")]
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

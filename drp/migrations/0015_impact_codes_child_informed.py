@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('drp', '0013_drp_teams_from_lead_team'),
+        ('drp', '0014_drp_teams_from_lead_team'),
     ]
 
     operations = [

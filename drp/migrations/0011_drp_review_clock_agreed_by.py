@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('children', '0002_initial'),
-        ('drp', '0009_cafcass_referral_index'),
+        ('drp', '0010_imported_from'),
         ('people', '0002_seed_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

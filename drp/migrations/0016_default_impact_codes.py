@@ -19,5 +19,5 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("drp", "0014_impact_codes_child_informed")]
+    dependencies = [("drp", "0015_impact_codes_child_informed")]
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

@@ -17,5 +17,5 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("drp", "0012_drp_teams")]
+    dependencies = [("drp", "0013_drp_teams")]
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('drp', '0011_stage_timescales_that_fit_and_review_clock'),
+        ('drp', '0012_stage_timescales_that_fit_and_review_clock'),
         ('people', '0002_seed_roles'),
     ]
 

@@ -1,0 +1,168 @@
+"""Importing historical Designated Officer cases (registered with ``imports`` in
+``LadoConfig.ready``; the DO Manager only).
+
+Clocks and retention are lado's own (``services.set_clocks``, ``services.retention_review_date``),
+so an imported case is kept, reviewed and destroyed by the same rule as any other. An existing
+case is changed only through the state machine's ``reimport``: a closed case that an import
+created and that the DO team has not touched since. A reference in the destruction log is never
+used again: a destroyed case does not come back through a file.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+
+from django.utils import timezone
+
+from imports import values
+from imports.registry import ImportKind
+from imports.services import Importer
+from people import roles
+from workflows.transitions import perform, refusal_of
+
+from .flows import EnquiryFlow
+from .models import (
+    Category,
+    DestructionLog,
+    Enquiry,
+    ReferralSource,
+    RetentionRule,
+    Sector,
+    SettingType,
+    TimelineEvent,
+    name_key,
+)
+from .services import long_date, retention_review_date, set_clocks
+
+COLUMNS = ("reference", "received_on", "sector", "setting", "category", "referral_source",
+           "threshold_met", "decided_on", "concluded_on", "outcome")
+OUTCOMES = (*Enquiry.Outcome.values, "cancelled")
+IMPORTERS = frozenset({roles.DO_MANAGER})
+Status = Enquiry.Status
+
+
+class LadoImporter(Importer):
+    model = Enquiry
+    fields = ("received_at", "received_on", "decision_due", "target_1_due", "target_2_due",
+              "target_3_due", "sector", "setting", "category", "referral_source", "threshold_met",
+              "decided_on", "outcome", "closed_on", "cancel_reason", "status", "retention_review_on")
+    sequence = ("lado", re.compile(r"^DO-(\d+)$"))
+    made_in_footprint = "logged"
+
+    def __init__(self, actor, filename, **options):
+        super().__init__(actor, filename, **options)
+        self.vocabularies = {name: values.Vocabulary(name, model) for name, model in (
+            ("sector", Sector), ("setting", SettingType), ("category", Category),
+            ("referral_source", ReferralSource))}
+        self.retention_rules = {rule.closure: rule for rule in RetentionRule.objects.all()}
+
+    def parse(self, row, errors):
+        data = {"reference": values.reference(row["reference"], errors),
+                "received_on": values.date_value(row["received_on"], "received_on", errors, required=True,
+                                                 on=self.today)}
+        for name, vocabulary in self.vocabularies.items():
+            data[name] = vocabulary.read(row[name], errors)
+        threshold = row["threshold_met"]
+        data["threshold_met"] = values.yes_no(threshold, "threshold_met", errors,
+                                              blank_means="before the decision")
+        decided_on = values.date_value(row["decided_on"], "decided_on", errors, required=False, on=self.today)
+        concluded_on = values.date_value(row["concluded_on"], "concluded_on", errors, required=False,
+                                         on=self.today)
+        outcome = row["outcome"]
+        if outcome and outcome not in OUTCOMES:
+            errors.add("outcome", f"“{outcome}” is not an outcome (use one of: {', '.join(OUTCOMES)}).")
+        if threshold in ("yes", "no"):
+            if not row["decided_on"]:
+                errors.add("decided_on", "Enter the date the threshold decision was made.")
+            for name in ("sector", "setting", "category"):
+                if not row[name]:
+                    errors.add(name, f"A decided case needs its {name} (as the threshold decision does).")
+        elif row["decided_on"]:
+            errors.add("decided_on", "A case awaiting the threshold decision has no decision date: "
+                                     "give threshold_met or leave it empty.")
+        if outcome and threshold != "yes":
+            errors.add("outcome", "Only a case whose threshold was met has an outcome "
+                                  "(advice given and open cases leave it empty).")
+        if outcome and not row["concluded_on"]:
+            errors.add("concluded_on", "Enter the date the case was concluded or cancelled.")
+        if row["concluded_on"] and not outcome:
+            errors.add("concluded_on", "A case with no outcome has no concluded date: leave it empty.")
+        received_on = data["received_on"]
+        if decided_on and received_on and decided_on < received_on:
+            errors.add("decided_on", "The decision cannot be before the enquiry was received.")
+        if concluded_on and (decided_on or received_on) and concluded_on < (decided_on or received_on):
+            errors.add("concluded_on", "The date concluded cannot be before the enquiry was received "
+                                       "or the threshold decision.")
+        data.update(decided_on=decided_on, concluded_on=concluded_on, outcome=outcome,
+                    status=self._status(data["threshold_met"], outcome))
+        return data
+
+    @staticmethod
+    def _status(threshold_met: bool | None, outcome: str) -> str:
+        if threshold_met is None:
+            return Status.AWAITING_DECISION
+        if threshold_met is False:
+            return Status.ADVICE_GIVEN
+        if not outcome:
+            return Status.IN_PROGRESS
+        return Status.CANCELLED if outcome == "cancelled" else Status.CONCLUDED
+
+    # --- Which cases a row may change ----------------------------------------------------------
+
+    def refused_references(self, references):
+        return {entry.reference: f"{entry.reference} was destroyed on {long_date(timezone.localdate(entry.destroyed_at))}: "
+                                 "an import cannot bring a destroyed case back."
+                for entry in DestructionLog.objects.filter(reference__in=references)}
+
+    def refusal(self, enquiry, data):
+        message = refusal_of(EnquiryFlow(enquiry), "reimport", self.actor,
+                             refusal=f"{enquiry.reference} is open ({enquiry.get_status_display().lower()}): "
+                                     "an import never changes an open case.")
+        if message is None and data["status"] in Enquiry.OPEN_STATUSES:
+            message = (f"{enquiry.reference} is {enquiry.get_status_display().lower()}: an import cannot "
+                       "reopen it (give its decision, outcome and dates as closed).")
+        return message
+
+    def reimport(self, enquiry, data):
+        perform(EnquiryFlow(enquiry), "reimport", self.actor, data["status"],
+                refusal=f"{enquiry.reference} is open: an import never changes an open case.")
+
+    # --- Writing -----------------------------------------------------------------------------
+
+    def new(self, data):
+        # bulk_create skips Enquiry.save(), which keeps the subject match keys: set them here.
+        return Enquiry(reference=data["reference"], logged_by=self.actor, summary=self.reason,
+                       subject_name_key=name_key(""), subject_employer_key=name_key(""), status=data["status"])
+
+    def fill(self, enquiry, data, children):
+        # Noon, so that the local date of received_at is received_on in any season.
+        enquiry.received_at = timezone.make_aware(datetime.combine(data["received_on"], time(12)))
+        set_clocks(enquiry)
+        for name in self.vocabularies:
+            setattr(enquiry, name, data[name])
+        enquiry.threshold_met = data["threshold_met"]
+        enquiry.decided_on = data["decided_on"]
+        enquiry.outcome = ""
+        enquiry.closed_on = None
+        enquiry.cancel_reason = ""
+        if enquiry.status == Status.ADVICE_GIVEN:
+            enquiry.closed_on = data["decided_on"]
+        elif enquiry.status == Status.CANCELLED:
+            enquiry.closed_on = data["concluded_on"]
+            enquiry.cancel_reason = self.reason
+        elif enquiry.status == Status.CONCLUDED:
+            enquiry.outcome = data["outcome"]
+            enquiry.closed_on = data["concluded_on"]
+        # The case's own retention rule, from the date it closed (None while open).
+        enquiry.retention_review_on = retention_review_date(enquiry, self.retention_rules.get(enquiry.closure))
+
+    def after_write(self, pairs, children):
+        TimelineEvent.objects.bulk_create(
+            [TimelineEvent(enquiry=enquiry, actor=self.actor, note=self.reason,
+                           action=TimelineEvent.Action.IMPORTED, to_stage=enquiry.status)
+             for enquiry, _ in pairs])
+
+
+KIND = ImportKind(name="lado", label="Designated Officer cases", columns=COLUMNS, roles=IMPORTERS,
+                  importer=LadoImporter, order=30)

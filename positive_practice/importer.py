@@ -1,0 +1,65 @@
+"""Importing historical positive practice (registered with ``imports`` in the app's ``ready()``).
+
+Positive practice has no open or closed state: a record an import made, and nobody has
+touched since, may be corrected by importing it again; one recorded in Footprint never is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from imports import values
+from imports.registry import ImportKind
+from imports.services import Importer
+from people import roles
+
+from .models import PositivePractice, TimelineEvent
+
+COLUMNS = ("reference", "case_type", "child_references", "team", "recorded_on", "practitioner", "summary")
+IMPORTERS = frozenset({roles.IRO_MANAGER, roles.BUSINESS_SUPPORT})
+
+
+class PositivePracticeImporter(Importer):
+    model = PositivePractice
+    fields = ("case_type", "team", "recorded_on", "practitioner_name", "what_happened")
+    sequence = ("positive-practice", re.compile(r"^PP-(\d+)$"))
+    children_column = "child_references"
+    made_in_footprint = "recorded"
+    #: The file has no impact column; the model requires one.
+    IMPACT_NOT_RECORDED = "Not recorded"
+
+    def __init__(self, actor, filename, **options):
+        super().__init__(actor, filename, **options)
+        self.teams = values.Teams()
+
+    def parse(self, row, errors):
+        return {"reference": values.reference(row["reference"], errors),
+                "case_type": values.case_type(row["case_type"], errors),
+                "children": values.child_references(row["child_references"], errors),
+                "team": self.teams.read(row["team"], errors),
+                "recorded_on": values.date_value(row["recorded_on"], "recorded_on", errors, required=True,
+                                                 on=self.today),
+                "practitioner_name": values.text(row["practitioner"], "practitioner", errors, 200, required=False),
+                "what_happened": values.text(row["summary"], "summary", errors, None, required=True)}
+
+    def new(self, data):
+        return PositivePractice(reference=data["reference"], recorded_by=self.actor,
+                                impact=self.IMPACT_NOT_RECORDED)
+
+    def fill(self, pp, data, children):
+        pp.case_type = data["case_type"]
+        pp.team = data["team"]
+        pp.recorded_on = data["recorded_on"]
+        pp.practitioner_name = data["practitioner_name"]
+        pp.what_happened = data["what_happened"]
+
+    def after_write(self, pairs, children):
+        self.replace_links("children", {pp.pk: [children[ref].pk for ref in data["children"]]
+                                        for pp, data in pairs})
+        TimelineEvent.objects.bulk_create(
+            [TimelineEvent(positive_practice=pp, actor=self.actor, action=TimelineEvent.Action.IMPORTED,
+                           note=self.reason) for pp, _ in pairs])
+
+
+KIND = ImportKind(name="positive_practice", label="Positive practice", columns=COLUMNS, roles=IMPORTERS,
+                  importer=PositivePracticeImporter, order=20)
