@@ -234,8 +234,9 @@ class World:
         """One object per registered admin model (model label -> primary key), built here where
         the test data has none, and linked to the DO case wherever there is a choice."""
         from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-        from reports.models import RecordingStart
         from django_celery_beat.models import ClockedSchedule, SolarSchedule
+
+        from reports.models import RecordingStart
 
         ClosureDay.objects.create(date=today(), description="Office closed")
         RecordingStart.objects.create(record_type="positive-practice", began_on=today().replace(month=4, day=1))
