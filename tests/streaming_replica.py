@@ -209,6 +209,9 @@ class LocalStandby:
             "port": str(self.port),
             "unix_socket_directories": f"'{self.directory}'",
             "hot_standby": "on",
+            # Names it in process titles and in the primary's pg_stat_replication (the load test
+            # tells its backends from the primary's by it).
+            "cluster_name": "'footprint-standby'",
             "hot_standby_feedback": "on",  # no query here cancelled by the primary's vacuum
             "wal_receiver_create_temp_slot": "on",
             "shared_buffers": "'32MB'",
