@@ -34,8 +34,9 @@ Definitions (shown on the pages too):
 * **Caseload** (IRO/CC footprint): the distinct children named in the DRPs the IRO/CC raised
   and the positive practice they recorded in the period; the only caseload Footprint can see.
 * **Where figures are read**: the public functions here are :func:`workflows.replica.from_replica`:
-  with ``DATABASE_REPLICA_URL`` set they read the streaming replica (a few seconds behind at
-  most), and the primary when it is down; pages, downloads, the API and the monthly email alike.
+  with ``DATABASE_REPLICA_URL`` set they read the streaming replica (usually under a second
+  behind the primary, seconds under heavy writes), and the primary when it is down; pages,
+  downloads, the API and the monthly email alike.
 * **Informal / formal** (IRO/CC footprint): a DRP is *informal* while its highest stage reached
   is not formal (resolved, withdrawn or still open at the informal stage), *formal* once it has
   reached a formal stage.
