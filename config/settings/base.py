@@ -108,6 +108,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # threads or workers (the demo's server and its reminder loop) write at once.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 30, "init_command": "PRAGMA journal_mode=WAL;"})
+# An optional streaming read replica of the primary, for reports (docs/deployment.md): reads go
+# there only inside workflows.replica.reading_from_replica() (the report selectors); writes and
+# everything else stay on "default", and reports fall back to the primary when it is down.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=60, conn_health_checks=True)
+    if "postgresql" in DATABASES["replica"]["ENGINE"]:
+        # An unreachable replica costs a report 3 seconds at most, then the primary answers.
+        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # Tests never create a database on it: it is the default database seen another way.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["workflows.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.User"
 LOGIN_URL = "login"
