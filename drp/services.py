@@ -18,6 +18,7 @@ from workflows.calendar import add_working_days
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
 from workflows.history import save_with_history
+from workflows.locks import lock
 from workflows.models import ReferenceSequence
 from workflows.transitions import perform
 from workflows.validation import require_text
@@ -48,7 +49,7 @@ def find_addressee(stage: Stage, team_id: int | None, children: Iterable[Child])
 
 
 def _lock(drp: DisputeResolution) -> DisputeResolution:
-    return DisputeResolution.objects.select_for_update().select_related("stage").get(pk=drp.pk)
+    return lock(DisputeResolution.objects.select_related("stage"), drp.pk)
 
 
 #: How each move reads in a refusal ("DRP-0001 is resolved, so it cannot be escalated.").

@@ -92,7 +92,8 @@ def absolute(link: str) -> str:
 def send_notification_email(notification_id: int) -> bool:
     """Email one notification unless it has been emailed already. Returns whether it sent."""
     with transaction.atomic():
-        notification = (Notification.objects.select_for_update().select_related("recipient")
+        # The notification's row only: not its recipient's (a sign-in updates that).
+        notification = (Notification.objects.select_for_update(of=("self",)).select_related("recipient")
                         .filter(pk=notification_id).first())
         if notification is None or notification.emailed_at is not None:
             return False

@@ -16,6 +16,7 @@ from people.models import User
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
 from workflows.history import save_with_history
+from workflows.locks import lock
 from workflows.models import ReferenceSequence
 from workflows.validation import require_text
 
@@ -28,8 +29,7 @@ MAX_TERMS = 200
 
 
 def _lock(sar: SubjectAccessRequest) -> SubjectAccessRequest:
-    return (SubjectAccessRequest.objects.select_for_update(of=("self",)).select_related("child", "enquiry")
-            .get(pk=sar.pk))
+    return lock(SubjectAccessRequest.objects.select_related("child", "enquiry"), sar.pk)
 
 
 @transaction.atomic
