@@ -163,7 +163,7 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str) -> Disput
     save_with_history(drp, actor, "Responded")
     _record(drp, actor, Action.RESPONDED, note=response.strip(), from_stage=drp.stage.key,
             to_stage=drp.stage.key)
-    notifications.drp_responded(drp, actor, response.strip())
+    notifications.drp_responded(drp, actor)
     return drp
 
 
@@ -190,7 +190,7 @@ def drp_escalate(
     _open_stage_record(drp, actor, reason)
     _record(drp, actor, Action.ESCALATED, note=reason.strip(), from_stage=from_stage.key,
             to_stage=target.key)
-    notifications.drp_escalated(drp, actor, reason.strip())
+    notifications.drp_escalated(drp, actor)
     return drp
 
 
