@@ -211,3 +211,20 @@ def test_the_destruction_path_cannot_touch_the_access_log(cases, org):
     with pgtrigger.ignore(*lado_services.DESTRUCTION_IGNORES):
         _refused(f"DELETE FROM {_table(CaseRead)}")
         _refused(f"UPDATE {_table(DrpTimelineEvent)} SET note = 'x'")
+
+
+@on_postgresql
+def test_the_erase_function_ignores_exactly_the_destruction_triggers_and_is_not_public():
+    """The database function DO destruction uses (lado/migrations/0006) switches off the four
+    triggers in DESTRUCTION_IGNORES and no other, runs with a fixed search path, and PUBLIC may
+    not run it (only roles grant_app_role names)."""
+    wanted = {trigger.get_pgid(model) for model, trigger in pgtrigger.registered(*lado_services.DESTRUCTION_IGNORES)}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT p.prosecdef, p.proconfig, p.proacl::text[] FROM pg_proc p WHERE p.proname = %s",
+                       [lado_services.ERASE_FUNCTION])
+        security_definer, config, acl = cursor.fetchone()
+    settings = dict(entry.split("=", 1) for entry in config)
+    assert security_definer and "pg_temp" in settings["search_path"]
+    assert set(settings["pgtrigger.ignore"].strip("{}").split(",")) == wanted and len(wanted) == 4
+    # NULL would mean the default, which lets PUBLIC run it; "=X/owner" is a grant to PUBLIC.
+    assert acl is not None and not [entry for entry in acl if entry.startswith("=")]
