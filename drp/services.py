@@ -16,6 +16,7 @@ from people.selectors import holder_of_role_for_team
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
 from workflows.history import save_with_history
+from workflows.locks import lock
 from workflows.models import ReferenceSequence
 from workflows.transitions import perform
 from workflows.validation import require_text
@@ -46,7 +47,7 @@ def find_addressee(stage: Stage, team_id: int | None, children: Iterable[Child])
 
 
 def _lock(drp: DisputeResolution) -> DisputeResolution:
-    return DisputeResolution.objects.select_for_update().select_related("stage").get(pk=drp.pk)
+    return lock(DisputeResolution.objects.select_related("stage"), drp.pk)
 
 
 #: How each move reads in a refusal ("DRP-0001 is resolved, so it cannot be escalated.").
@@ -160,7 +161,7 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str) -> Disput
     save_with_history(drp, actor, "Responded")
     _record(drp, actor, Action.RESPONDED, note=response.strip(), from_stage=drp.stage.key,
             to_stage=drp.stage.key)
-    notifications.drp_responded(drp, actor, response.strip())
+    notifications.drp_responded(drp, actor)
     return drp
 
 
@@ -187,7 +188,7 @@ def drp_escalate(
     _open_stage_record(drp, actor, reason)
     _record(drp, actor, Action.ESCALATED, note=reason.strip(), from_stage=from_stage.key,
             to_stage=target.key)
-    notifications.drp_escalated(drp, actor, reason.strip())
+    notifications.drp_escalated(drp, actor)
     return drp
 
 

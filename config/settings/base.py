@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "people.middleware.IdleTimeoutMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After the sign-in check, before every view: a NUL byte anywhere in a request is a 400.
+    "workflows.middleware.RefuseNulBytesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "people.middleware.TwoStepVerificationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -103,6 +105,14 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60
     )
 }
+# PostgreSQL in production has two roles (docs/deployment.md, "The database's two roles"): web,
+# worker and beat connect as the application's role (DATABASE_URL), which owns no table and may
+# only read and add to the audit tables; the release step (migrate, grant_app_role) connects as
+# the tables' owner, DATABASE_OWNER_URL, when FOOTPRINT_DATABASE_AS_OWNER is set.
+DATABASE_APP_ROLE = DATABASES["default"].get("USER", "")
+DATABASE_OWNER_CONNECTED = env_bool("FOOTPRINT_DATABASE_AS_OWNER") and bool(os.environ.get("DATABASE_OWNER_URL"))
+if DATABASE_OWNER_CONNECTED:
+    DATABASES["default"] = dj_database_url.parse(os.environ["DATABASE_OWNER_URL"])
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue for the lock instead of failing with "database is locked" when two
     # threads or workers (the demo's server and its reminder loop) write at once.
