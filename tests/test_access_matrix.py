@@ -439,7 +439,6 @@ def admin_offers(template: str, actor: str, url: str, text: str, token_keys: lis
     """What an admin page must not offer: a DO role as a choice (any page), or a token's key
     (an add or change page)."""
     found = [f"DO ROLE OFFERED: {actor} GET {url} has {match.group()}" for match in DO_ROLE_CHOICE.finditer(text)]
-    label = ".".join(template.split("/")[2:4])
     if template.endswith(("/add/", "/change/")):
         found += [f"TOKEN KEY SHOWN: {actor} GET {url}" for key in token_keys if key in text]
     return found

@@ -172,8 +172,9 @@ def test_nul_byte_in_a_form_field_json_field_or_header_answers_400(org, client):
     assert response.status_code == 400 and "kind contains" in response.text
     assert not ImportJob.objects.exists()
 
-    from .auth import api_token
     from rest_framework.test import APIClient
+
+    from .auth import api_token
 
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(org.iro)}")
@@ -338,12 +339,13 @@ def test_only_social_care_staff_may_be_named_practitioner(org, client):
     """An IRO named the Designated Officer (or anyone) as the practitioner, who was then told
     about the child. Now the service, the form and the API refuse (400 naming the field), and
     nobody is told anything."""
-    from .auth import api_token
     from rest_framework.test import APIClient
 
     from notifications.models import Notification
     from positive_practice import services as pp_services
     from positive_practice.models import PositivePractice
+
+    from .auth import api_token
 
     for outsider in (org.designated_officer, org.do_manager, org.iro_manager, org.complaints, org.auditor):
         with pytest.raises(ValidationError) as refused:
@@ -522,12 +524,11 @@ def test_do_case_destruction_works_as_app_role(org, app_role):
     from lado import services as lado_services
     from lado.models import Action, DestructionLog, Meeting
     from lado.models import TimelineEvent as DoTimelineEvent
+    from subject_access import services as sar_services
+    from subject_access.models import DisclosureDecision, SubjectAccessRequest
     from workflows.audit import record_read
     from workflows.clocks import as_of
     from workflows.models import CaseRead
-
-    from subject_access import services as sar_services
-    from subject_access.models import DisclosureDecision, SubjectAccessRequest
 
     from .test_lado_fixtures import at, concluded, in_progress
 
