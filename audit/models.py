@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from workflows.clocks import now as clock_now
+from workflows.models import append_only
 
 
 class AccessLogView(models.Model):
@@ -26,6 +27,7 @@ class AccessLogView(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["user", "at"])]
+        triggers = [append_only()]
 
     def __str__(self):
         return f"{self.user} viewed the access log ({self.scopes}) at {self.at:%d %B %Y %H:%M}"

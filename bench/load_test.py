@@ -19,6 +19,19 @@
    the machine's load average before and after, and writes ``summary.json`` and
    ``summary.csv`` (and locust's own CSVs) to ``--out``.
 
+Beyond one machine (``--web-servers``, ``--celery-workers``, ``--replica``): several gunicorn
+servers on their own ports (the simulated people spread over them, as a load balancer would),
+several Celery workers taking the notification emails from Redis (``--broker``), and a streaming
+read replica for the reports (``--replica`` makes one of the load database's server with
+``pg_basebackup``, as the tests do; ``--replica-url`` uses one you have), with an IRO Manager
+reading reports in the mix::
+
+    .venv/bin/python bench/load_test.py --drps 2000 --users 10 --duration 30s \
+        --web-servers 2 --workers 1 --celery-workers 2 --replica --broker redis://127.0.0.1:6379/9
+
+Each run then also reports the replica's transactions, CPU and replay lag, the workers' CPU and
+the tasks left queued.
+
 Exit status 1 if any request failed. See docs/performance.md for what the figures mean.
 """
 
@@ -41,7 +54,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -55,6 +68,11 @@ GUNICORN_CONF = REPO_ROOT / "config" / "gunicorn.conf.py"
 # People the simulated users act as, and how many separate signed-in sessions each gets.
 SESSION_ROLES = ("iro", "social-worker")
 TOKEN_ROLES = ("iro", "social-worker", "team-manager")
+REPORT_ROLE = "iro-manager"  # reads reports (with --reports or a replica)
+DEFAULT_BROKER = "redis://127.0.0.1:6379/12"
+# The standby made by tests/streaming_replica.py names itself so in process titles and in the
+# primary's pg_stat_replication.
+STANDBY_NAME = "footprint-standby"
 SESSIONS_PER_ROLE = 200
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -80,9 +98,10 @@ def server_environment(args) -> dict[str, str]:
         # Left on, as in production: the locust users send X-Forwarded-Proto: https like the
         # TLS proxy would, so any request without it shows up as a failed redirect.
         "DJANGO_SECURE_SSL_REDIRECT": "1",
-        # No broker: Celery tasks (notification emails) run in the web process after commit,
-        # which makes the write paths pessimistic; no SMTP server: the dummy backend.
-        "CELERY_BROKER_URL": "",
+        # No broker (the default): Celery tasks (notification emails) run in the web process
+        # after commit, which makes the write paths pessimistic. With --celery-workers, Redis
+        # and the workers take them, as in production. No SMTP server: the dummy backend.
+        "CELERY_BROKER_URL": args.broker if args.celery_workers else "",
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         # config/gunicorn.conf.py: two sync workers as the issue asks, on our own port.
         "GUNICORN_WORKERS": str(args.workers),
@@ -101,6 +120,10 @@ def free_port() -> int:
 # --------------------------------------------------------------------------------------
 
 
+def report_readers(args) -> bool:
+    return bool(args.reports or args.replica or args.replica_url)
+
+
 def build_data(args) -> dict:
     """Grow the database and return what the locust users need (ids, sessions, tokens)."""
     from drp_bench import analyze, build_org, generate, prepare_database, setup_django
@@ -116,6 +139,7 @@ def build_data(args) -> dict:
     from children.models import Child
     from drp.models import DisputeResolution, Theme
     from drp.selectors import awaiting_response_from
+    from reports.periods import last_month, reporting_year_of
 
     log(f"database: {connection.settings_dict['NAME']} ({action}); settings {settings.SETTINGS_MODULE}")
     started = time.perf_counter()
@@ -131,7 +155,9 @@ def build_data(args) -> dict:
         f"(now {DisputeResolution.objects.count():,})")
 
     users = org.users
-    tokens = {role: issue(users[role], verified=True)[1] for role in TOKEN_ROLES}
+    session_roles = SESSION_ROLES + ((REPORT_ROLE,) if report_readers(args) else ())
+    token_roles = TOKEN_ROLES + ((REPORT_ROLE,) if report_readers(args) else ())
+    tokens = {role: issue(users[role], verified=True)[1] for role in token_roles}
     # A session made the way login() makes one, minus the password check: PBKDF2 is slow on
     # purpose, and axes would lock out an account that many parallel logins got wrong.
     backends = list(settings.AUTHENTICATION_BACKENDS)
@@ -140,7 +166,7 @@ def build_data(args) -> dict:
         backend = backends[-1]
     engine = __import__(settings.SESSION_ENGINE, fromlist=["SessionStore"])
     sessions = {}
-    for role in SESSION_ROLES:
+    for role in session_roles:
         user = users[role]
         keys = []
         for _ in range(SESSIONS_PER_ROLE):
@@ -171,6 +197,10 @@ def build_data(args) -> dict:
         "journey_children": [{"id": c["id"], "case_type": c["status"]} for c in journey][:500],
         "themes": list(Theme.objects.filter(active=True).values_list("slug", flat=True)),
         "drp_count": DisputeResolution.objects.count(),
+        # The IRO Manager's reports: this reporting year and last month (drp_bench's DRPs are
+        # raised over the last 18 months).
+        "report_year": reporting_year_of(date.today()),
+        "report_month": last_month().strftime("%Y-%m"),
         "database_name": connection.settings_dict["NAME"],
     }
     for what, values in (("IRO's DRPs", iro_open), ("DRPs awaiting the social worker", sw_waiting),
@@ -211,8 +241,8 @@ def staticfiles_fresh() -> bool:
 # --------------------------------------------------------------------------------------
 
 
-def start_gunicorn(args, env, port: int, out: Path) -> subprocess.Popen:
-    logfile = open(out / "gunicorn.log", "ab")
+def start_gunicorn(args, env, port: int, out: Path, name: str = "gunicorn") -> subprocess.Popen:
+    logfile = open(out / f"{name}.log", "ab")
     cmd = [str(VENV_BIN / "gunicorn"), "config.wsgi:application"]
     if GUNICORN_CONF.exists():  # the deployment's own settings (JSON access log, timeouts ...)
         cmd += ["-c", str(GUNICORN_CONF)]
@@ -224,7 +254,7 @@ def start_gunicorn(args, env, port: int, out: Path) -> subprocess.Popen:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"load_test: gunicorn exited ({proc.returncode}); see {out / 'gunicorn.log'}")
+            raise SystemExit(f"load_test: gunicorn exited ({proc.returncode}); see {out / f'{name}.log'}")
         try:
             request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
             with urllib.request.urlopen(request, timeout=2) as response:
@@ -245,6 +275,121 @@ def stop_gunicorn(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def start_celery_workers(args, env, out: Path) -> list[subprocess.Popen]:
+    """``--celery-workers`` worker processes on the ``--broker`` Redis, after emptying its queue
+    (tasks a killed earlier run left there would otherwise run against this database)."""
+    celery = [str(VENV_BIN / "celery"), "-A", "config.celery_app"]
+    subprocess.run([*celery, "purge", "-f"], cwd=REPO_ROOT, env=env, capture_output=True, timeout=60)
+    workers = []
+    for n in range(args.celery_workers):
+        logfile = open(out / f"celery-{n}.log", "ab")
+        cmd = [*celery, "worker", "--concurrency", str(args.celery_concurrency), "-n", f"load{n}@%h",
+               "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO"]
+        workers.append(subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT,
+                                        start_new_session=True))
+    log(f"celery: {args.celery_workers} workers × {args.celery_concurrency} on {args.broker}")
+    deadline = time.monotonic() + 90
+    for n, worker in enumerate(workers):
+        while b"ready" not in (out / f"celery-{n}.log").read_bytes():
+            if worker.poll() is not None or time.monotonic() > deadline:
+                stop_processes(workers)
+                raise SystemExit(f"load_test: Celery worker {n} did not start; see {out / f'celery-{n}.log'}")
+            time.sleep(0.3)
+    return workers
+
+
+def stop_processes(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)  # gunicorn: graceful; Celery: finish the tasks in hand
+    for proc in procs:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def queued_tasks(broker: str) -> int | None:
+    """Tasks still waiting in the broker's default queue (None without Redis)."""
+    try:
+        import redis
+        return redis.Redis.from_url(broker, socket_timeout=3).llen("celery")
+    except Exception:  # noqa: BLE001 - a figure, not a reason to stop
+        return None
+
+
+def start_replica(args, database_url: str):
+    """A local streaming standby of the load database's server (tests/streaming_replica.py)."""
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    from tests.streaming_replica import LocalStandby, StandbyUnavailable
+
+    from urllib.parse import urlsplit, urlunsplit
+    server = urlunsplit(urlsplit(database_url)._replace(path="/postgres"))
+    try:
+        standby = LocalStandby.start(server, log=log)
+    except StandbyUnavailable as exc:
+        raise SystemExit(f"load_test: no replica: {exc}")
+    dbname = urlsplit(database_url).path.lstrip("/")
+    log(f"replica: caught up in {standby.wait_for_replay():.2f} s")
+    return standby, standby.url(dbname)
+
+
+class ReplicaFigures:
+    """Transactions the replica ran, and its replay lag sampled every half second from the
+    primary's pg_stat_replication, during one run."""
+
+    def __init__(self, primary_url: str | None, replica_url: str | None):
+        self.primary_url, self.replica_url = primary_url, replica_url
+        self.lag_ms: list[float] = []
+        self.behind_bytes: list[int] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _transactions(url: str) -> int:
+        import psycopg
+        with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+            return conn.execute("SELECT xact_commit + xact_rollback FROM pg_stat_database"
+                                " WHERE datname = current_database()").fetchone()[0]
+
+    def _run(self) -> None:
+        import psycopg
+        try:
+            with psycopg.connect(self.primary_url, autocommit=True, connect_timeout=5) as conn:
+                while not self.stop.wait(0.5):
+                    for lag, behind in conn.execute(
+                            "SELECT EXTRACT(epoch FROM replay_lag) * 1000,"
+                            " pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) FROM pg_stat_replication"):
+                        if lag is not None:
+                            self.lag_ms.append(float(lag))
+                        if behind is not None:
+                            self.behind_bytes.append(int(behind))
+        except psycopg.Error as exc:
+            log(f"replica lag: not sampled ({exc})")
+
+    def __enter__(self):
+        if self.replica_url:
+            self.start = self._transactions(self.replica_url)
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.replica_url:
+            self.stop.set()
+            self.thread.join()
+            self.transactions = self._transactions(self.replica_url) - self.start
+
+    def figures(self) -> dict:
+        if not self.replica_url:
+            return {}
+        return {"replica_transactions": self.transactions,
+                "replica_lag_max_ms": round(max(self.lag_ms), 1) if self.lag_ms else None,
+                "replica_lag_p50_ms": round(sorted(self.lag_ms)[len(self.lag_ms) // 2], 1) if self.lag_ms else None,
+                "replica_behind_max_bytes": max(self.behind_bytes) if self.behind_bytes else None}
 
 
 def process_tree_cpu(root: int) -> float:
@@ -273,8 +418,9 @@ class PostgresCpu:
     and sampled every half second, because gunicorn's connections are replaced every
     CONN_MAX_AGE seconds and a backend's CPU time vanishes with it."""
 
-    def __init__(self, dbname: str):
+    def __init__(self, dbname: str, standby: bool = False):
         self.marker = f" {dbname} "
+        self.standby = standby  # the local replica's backends (STANDBY_NAME in their title) or not
         self.seen: dict[int, float] = {}
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -286,6 +432,8 @@ class PostgresCpu:
             try:
                 title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
                 if not title.startswith("postgres:") or self.marker not in title:
+                    continue
+                if (f"{STANDBY_NAME}:" in title) != self.standby:
                     continue
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
@@ -336,21 +484,26 @@ def workers_alive(proc: subprocess.Popen) -> bool:
 
 
 def run_locust(name: str, locustfile: Path, users: int, duration: str, host: str, out: Path,
-               env: dict, gunicorn: subprocess.Popen, measure: bool = True) -> dict:
+               env: dict, servers: list[subprocess.Popen], measure: bool = True,
+               workers: list[subprocess.Popen] = (), replica: ReplicaFigures | None = None) -> dict:
     prefix = out / name
     cmd = [str(VENV_BIN / "locust"), "-f", str(locustfile), "--headless", "-u", str(users),
            "-r", str(users), "-t", duration, "--host", host, "--csv", str(prefix), "--only-summary",
            "--stop-timeout", "10", "--loglevel", "WARNING"]
     load_before = os.getloadavg()
     busy0, total0 = machine_cpu()
-    gunicorn0 = process_tree_cpu(gunicorn.pid)
+    gunicorn0 = sum(process_tree_cpu(s.pid) for s in servers)
+    workers0 = sum(process_tree_cpu(w.pid) for w in workers)
     children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall0 = time.perf_counter()
-    with open(out / f"{name}.locust.log", "wb") as logfile, PostgresCpu(env["FOOTPRINT_LOAD_DBNAME"]) as pg:
+    replica = replica or ReplicaFigures(None, None)
+    with open(out / f"{name}.locust.log", "wb") as logfile, PostgresCpu(env["FOOTPRINT_LOAD_DBNAME"]) as pg, \
+            PostgresCpu(env["FOOTPRINT_LOAD_DBNAME"], standby=True) as pg_replica, replica:
         result = subprocess.run(cmd, cwd=REPO_ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT)
     wall = time.perf_counter() - wall0
     children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    gunicorn_cpu = process_tree_cpu(gunicorn.pid) - gunicorn0
+    gunicorn_cpu = sum(process_tree_cpu(s.pid) for s in servers) - gunicorn0
+    workers_cpu = sum(process_tree_cpu(w.pid) for w in workers) - workers0
     busy1, total1 = machine_cpu()
     load_after = os.getloadavg()
     if not measure:
@@ -379,7 +532,12 @@ def run_locust(name: str, locustfile: Path, users: int, duration: str, host: str
         "cores": cores,
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
-        "gunicorn_alive": workers_alive(gunicorn),
+        "gunicorn_alive": all(workers_alive(s) for s in servers),
+        **({"replica_cores": round(pg_replica.seconds / wall, 2),
+            "replica_cpu_ms_per_request": round(1000 * pg_replica.seconds / max(1, aggregated["requests"]), 1),
+            **replica.figures()} if replica.replica_url else {}),
+        **({"worker_cores": round(workers_cpu / wall, 2),
+            "tasks_left_queued": queued_tasks(env["CELERY_BROKER_URL"])} if workers else {}),
         "locust_exit": result.returncode,
         "endpoints": endpoints,
     }
@@ -407,7 +565,9 @@ def endpoint_figures(row: dict) -> dict:
 SUMMARY_FIELDS = ["run", "users", "duration", "requests", "failures", "rps", "p50_ms", "p95_ms",
                   "p99_ms", "avg_ms", "max_ms", "machine_cpu_busy_pct", "gunicorn_cores",
                   "postgres_cores", "locust_cores", "gunicorn_cpu_ms_per_request",
-                  "postgres_cpu_ms_per_request", "load_average_before", "load_average_after"]
+                  "postgres_cpu_ms_per_request", "load_average_before", "load_average_after",
+                  "replica_transactions", "replica_cores", "replica_cpu_ms_per_request", "replica_lag_max_ms",
+                  "replica_lag_p50_ms", "replica_behind_max_bytes", "worker_cores", "tasks_left_queued"]
 
 
 def fmt(value) -> str:
@@ -415,7 +575,9 @@ def fmt(value) -> str:
 
 
 def print_summary(runs: list[dict], meta: dict) -> None:
-    log(f"\nFootprint under gunicorn ({meta['workers']} workers, production settings, PostgreSQL), "
+    log(f"\nFootprint under gunicorn ({meta['web_servers']} server(s) × {meta['workers']} workers, production "
+        f"settings, PostgreSQL{' + streaming replica' if meta.get('replica') else ''}"
+        f"{', ' + str(meta['celery_workers']) + ' Celery workers' if meta.get('celery_workers') else ''}), "
         f"{meta['drp_count']:,} DRPs, {meta['cores']} cores shared with locust and PostgreSQL")
     header = (f"{'run':<14} {'users':>5} {'requests':>9} {'failures':>8} {'req/s':>8} {'p50 ms':>7} "
               f"{'p95 ms':>7} {'p99 ms':>7} | {'busy':>5} {'gunicorn':>8} {'postgres':>8} {'locust':>6} | "
@@ -429,6 +591,18 @@ def print_summary(runs: list[dict], meta: dict) -> None:
             f"{r['locust_cores']:>6.2f} | "
             f"{r['gunicorn_cpu_ms_per_request'] + r['postgres_cpu_ms_per_request']:>10.1f} | "
             f"{r['load_average_before'][0]:.2f}→{r['load_average_after'][0]:.2f}")
+    for r in runs:
+        if "replica_transactions" in r or "worker_cores" in r:
+            parts = []
+            if "replica_transactions" in r:
+                parts.append(f"replica {r['replica_transactions']:,} transactions, {r['replica_cores']:.2f} cores "
+                             f"({r['replica_cpu_ms_per_request']} ms/req), replay lag p50/max "
+                             f"{fmt(r['replica_lag_p50_ms'])}/{fmt(r['replica_lag_max_ms'])} ms, "
+                             f"at most {fmt(r['replica_behind_max_bytes'])} bytes behind")
+            if "worker_cores" in r:
+                parts.append(f"Celery workers {r['worker_cores']:.2f} cores, "
+                             f"{fmt(r['tasks_left_queued'])} tasks left queued")
+            log(f"{r['run']:<14} " + "; ".join(parts))
     app_runs = [r for r in runs if r["run"].startswith("app")]
     if app_runs:
         busiest = max(app_runs, key=lambda r: r["rps"])
@@ -473,6 +647,21 @@ def main(argv=None) -> int:
     parser.add_argument("--collectstatic", action="store_true",
                         help="run collectstatic even when the manifest looks up to date")
     parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--web-servers", type=int, default=1,
+                        help="gunicorn servers on their own ports, each with --workers (default 1)")
+    parser.add_argument("--celery-workers", type=int, default=0,
+                        help="Celery worker processes taking the tasks from --broker (default 0: tasks "
+                             "run in the web process)")
+    parser.add_argument("--celery-concurrency", type=int, default=1, help="processes per Celery worker (default 1)")
+    parser.add_argument("--broker", default=os.environ.get("FOOTPRINT_LOAD_BROKER_URL", DEFAULT_BROKER),
+                        help=f"Redis for Celery with --celery-workers (default {DEFAULT_BROKER}; it is purged "
+                             "first, so give each person on a shared machine their own database number)")
+    parser.add_argument("--replica", action="store_true",
+                        help="start a local streaming replica of the load database's server (pg_basebackup) "
+                             "and read reports there")
+    parser.add_argument("--replica-url", help="read reports from this existing replica of the load database")
+    parser.add_argument("--reports", action="store_true",
+                        help="add an IRO Manager reading reports to the mix (on with a replica)")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
@@ -487,36 +676,57 @@ def main(argv=None) -> int:
     config = build_data(args)
     config_path = out / "config.json"
     config_path.write_text(json.dumps(config))
-    locust_env = dict(env, FOOTPRINT_LOAD_CONFIG=str(config_path), FOOTPRINT_LOAD_WAIT=args.wait,
-                      FOOTPRINT_LOAD_DBNAME=config["database_name"])
 
-    port = free_port()
-    host = f"http://127.0.0.1:{port}"
-    gunicorn = start_gunicorn(args, env, port, out)
+    standby, replica_url = None, args.replica_url
+    if args.replica:
+        standby, replica_url = start_replica(args, os.environ["DATABASE_URL"])
+    if replica_url:
+        env["DATABASE_REPLICA_URL"] = replica_url
+    ports = [free_port() for _ in range(args.web_servers)]
+    hosts = [f"http://127.0.0.1:{port}" for port in ports]
+    host = hosts[0]
+    locust_env = dict(env, FOOTPRINT_LOAD_CONFIG=str(config_path), FOOTPRINT_LOAD_WAIT=args.wait,
+                      FOOTPRINT_LOAD_DBNAME=config["database_name"], FOOTPRINT_LOAD_HOSTS=",".join(hosts),
+                      FOOTPRINT_LOAD_REPORT_WEIGHT="1" if report_readers(args) else "0")
+    servers: list[subprocess.Popen] = []
+    workers: list[subprocess.Popen] = []
     runs: list[dict] = []
-    meta = {"drp_count": config["drp_count"], "workers": args.workers, "cores": os.cpu_count(),
+    meta = {"drp_count": config["drp_count"], "workers": args.workers, "web_servers": args.web_servers,
+            "celery_workers": args.celery_workers, "celery_concurrency": args.celery_concurrency,
+            "replica": "local standby" if standby else ("given" if replica_url else None),
+            "reports": report_readers(args), "cores": os.cpu_count(),
             "duration": args.duration, "wait": args.wait, "database": os.environ["DATABASE_URL"],
             "started": datetime.now().isoformat(timespec="seconds"), "argv": sys.argv}
+    replica = ReplicaFigures(os.environ["DATABASE_URL"], replica_url)
     try:
+        for n, port in enumerate(ports):
+            servers.append(start_gunicorn(args, env, port, out, name="gunicorn" if n == 0 else f"gunicorn-{n}"))
+        if args.celery_workers:
+            workers = start_celery_workers(args, env, out)
         app_file, ceiling_file = BENCH_DIR / "load" / "locustfile.py", BENCH_DIR / "load" / "ceiling.py"
         if args.warmup not in ("", "0", "0s"):
             log(f"warm-up: {args.warmup} at {min(args.users)} users (not reported)")
-            run_locust("warmup", app_file, min(args.users), args.warmup, host, out, locust_env, gunicorn,
-                       measure=False)
+            run_locust("warmup", app_file, min(args.users), args.warmup, host, out, locust_env, servers,
+                       measure=False, workers=workers)
         for users in args.users:
             log(f"app paths: {users} users for {args.duration} ...")
             runs.append(run_locust(f"app-u{users}", app_file, users, args.duration, host, out,
-                                   locust_env, gunicorn))
+                                   locust_env, servers, workers=workers, replica=replica))
+            replica = ReplicaFigures(os.environ["DATABASE_URL"], replica_url)
         for users in args.ceiling_users:
             log(f"ceiling (/healthz/): {users} clients for {args.duration} ...")
             runs.append(run_locust(f"ceiling-u{users}", ceiling_file, users, args.duration, host, out,
-                                   locust_env, gunicorn))
+                                   locust_env, servers))
     finally:
-        stop_gunicorn(gunicorn)
+        stop_processes(servers)
+        stop_processes(workers)
+        if standby:
+            standby.destroy()
         # The sessions and tokens are for a throwaway database, but they are still keys:
         # never leave them in a results directory that may be committed.
         config_path.unlink(missing_ok=True)
-        compress(out / "gunicorn.log")  # the JSON access log: ~8 MB for a full run
+        for n in range(args.web_servers):  # the JSON access logs: ~8 MB for a full run
+            compress(out / ("gunicorn.log" if n == 0 else f"gunicorn-{n}.log"))
     meta["finished"] = datetime.now().isoformat(timespec="seconds")
     print_summary(runs, meta)
     write_summary(runs, meta, out)

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from workflows.models import protect_history
+
 
 class CaseType(models.TextChoices):
     """Why the child is known to the reviewing service."""
@@ -36,3 +38,7 @@ class Child(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.reference})"
+
+
+# Who changed a child's record, and how: added to, never rewritten.
+protect_history(Child)

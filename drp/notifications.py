@@ -1,5 +1,10 @@
 """Who is told about each DRP event, one function per event (called inside the service's
-transaction; emails leave after commit)."""
+transaction; emails leave after commit).
+
+The messages say what happened to which DRP (its reference, stage, who and when) and link to
+it; they never name a child or quote the concern, reason, response or outcome: an email
+leaves the authority's systems, and an in-app notification outlives the reader's access. The
+DRP's page, behind sign-in and the access rules, shows the rest."""
 
 from __future__ import annotations
 
@@ -11,8 +16,7 @@ from people.selectors import line_manager_of
 
 
 def _context(drp, **extra) -> dict:
-    children = ", ".join(child.name for child in drp.children.all())
-    return {"drp": drp, "children": children or "the child", **extra}
+    return {"drp": drp, **extra}
 
 
 def _link(drp) -> str:
@@ -29,10 +33,10 @@ def drp_raised(drp, actor):
            context=_context(drp, actor=actor))
 
 
-def drp_escalated(drp, actor, reason: str):
+def drp_escalated(drp, actor):
     """The new stage's addressee and their manager."""
     notify(recipients=_addressee_and_manager(drp), kind="drp-escalated", link=_link(drp),
-           context=_context(drp, actor=actor, reason=reason))
+           context=_context(drp, actor=actor))
 
 
 def top_stage_order() -> int | None:
@@ -44,9 +48,10 @@ def top_stage_order() -> int | None:
 
 
 def next_step(drp, top_order: int | None = None) -> str:
-    """What the IRO should consider (a phrase after "consider")  when a stage has not resolved things: escalate while the ladder
-    goes higher; at the top, refer a looked-after child to Cafcass, or for any child consider
-    a complaint on their behalf or an advocate (IRO Handbook 6.3-6.5)."""
+    """What the IRO should consider (a phrase after "consider") when a stage has not resolved
+    things: escalating while the ladder goes higher; at the top, referring a looked-after child
+    to Cafcass, or for any child a complaint on their behalf or an advocate (IRO Handbook
+    6.3-6.5)."""
     top_order = top_stage_order() if top_order is None else top_order
     if top_order is not None and drp.stage.order < top_order:
         return "escalating the DRP"
@@ -57,10 +62,10 @@ def next_step(drp, top_order: int | None = None) -> str:
             "the procedure)")
 
 
-def drp_responded(drp, actor, response: str):
+def drp_responded(drp, actor):
     """The IRO who raised it, with the date their review is due."""
     notify(recipients=[drp.raised_by], kind="drp-responded", link=_link(drp),
-           context=_context(drp, actor=actor, response=response, next_step=next_step(drp)))
+           context=_context(drp, actor=actor, next_step=next_step(drp)))
 
 
 def drp_resolved(drp, actor):

@@ -120,23 +120,23 @@ def register_deadlines() -> None:
         running=Q(ended_on__isnull=True, responded_on__isnull=True,
                   drp__status=DisputeResolution.Status.AWAITING_RESPONSE),
         phases=(DUE_SOON, DUE_TODAY, OVERDUE), remind=remind_stage,
-        select_related=(*_DRP, "stage", "addressee"), prefetch_related=("drp__children",),
+        select_related=(*_DRP, "stage", "addressee"),
     ))
     register(DeadlineKind(
         name="drp-overall", model=DisputeResolution, due_field="overall_due_date",
         running=Q(status__in=DisputeResolution.OPEN_STATUSES, overall_due_date__isnull=False),
         phases=(OVERDUE,), remind=remind_overall,
-        select_related=("raised_by", "stage", "addressee"), prefetch_related=("children",),
+        select_related=("raised_by", "stage", "addressee"),
     ))
     register(DeadlineKind(
         name="drp-review", model=DisputeResolution, due_field="review_due_date",
         running=Q(status=DisputeResolution.Status.AWAITING_REVIEW, review_due_date__isnull=False),
         phases=(DUE_SOON, DUE_TODAY, OVERDUE), remind=remind_review, soon_working_days=2,
-        select_related=("raised_by", "stage", "addressee"), prefetch_related=("children",),
+        select_related=("raised_by", "stage", "addressee"),
     ))
     register(DeadlineKind(
         name="drp-agreed-by", model=StageRecord, due_field="agreed_by",
         running=Q(agreed_by__isnull=False) & ~Q(drp__status=DisputeResolution.Status.WITHDRAWN),
         phases=(OVERDUE,), remind=remind_agreed_by,
-        select_related=(*_DRP, "stage"), prefetch_related=("drp__children",),
+        select_related=(*_DRP, "stage"),
     ))

@@ -18,6 +18,7 @@ from workflows.calendar import calendars_around, recount
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
 from workflows.history import save_with_history
+from workflows.locks import lock
 from workflows.models import ReferenceSequence
 from workflows.transitions import perform
 from workflows.validation import blank_text_errors, require_text
@@ -48,7 +49,7 @@ def find_addressee(stage: Stage, team_id: int | None, children: Iterable[Child])
 
 
 def _lock(drp: DisputeResolution) -> DisputeResolution:
-    return DisputeResolution.objects.select_for_update().select_related("stage").get(pk=drp.pk)
+    return lock(DisputeResolution.objects.select_related("stage"), drp.pk)
 
 
 #: How each move reads in a refusal ("DRP-0001 is resolved, so it cannot be escalated.").
@@ -206,7 +207,7 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
     note = response.strip() + (f"\n\nAgreed by {agreed_by:%-d %B %Y}." if agreed_by else "")
     _record(drp, actor, Action.RESPONDED, note=note, from_stage=drp.stage.key,
             to_stage=drp.stage.key)
-    notifications.drp_responded(drp, actor, response.strip())
+    notifications.drp_responded(drp, actor)
     return drp
 
 
@@ -233,7 +234,7 @@ def drp_escalate(
     _open_stage_record(drp, actor, reason)
     _record(drp, actor, Action.ESCALATED, note=reason.strip(), from_stage=from_stage.key,
             to_stage=target.key)
-    notifications.drp_escalated(drp, actor, reason.strip())
+    notifications.drp_escalated(drp, actor)
     return drp
 
 

@@ -14,11 +14,11 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from workflows.clocks import Clock, rag_for
 from workflows.clocks import now as clock_now
 from workflows.clocks import today as clock_today
+from workflows.history import CaseHistory
 from workflows.models import TimelineEvent as BaseTimelineEvent
 from workflows.models import append_only, protect_history
 
@@ -212,7 +212,7 @@ class Enquiry(models.Model):
         help_text="The file an import last wrote this record from; empty for a record made in Footprint.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    history = HistoricalRecords(cascade_delete_history=True)
+    history = CaseHistory()
 
     CRITERIA_FIELDS = {
         Criterion.HARMED: "harmed",
@@ -363,7 +363,7 @@ class Meeting(models.Model):
     next_review_on = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=clock_now)
-    history = HistoricalRecords(cascade_delete_history=True)
+    history = CaseHistory()
 
     class Meta:
         ordering = ["held_on", "id"]
@@ -415,7 +415,7 @@ class Action(models.Model):
     notes = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=clock_now)
-    history = HistoricalRecords(cascade_delete_history=True)
+    history = CaseHistory()
 
     class Meta:
         ordering = ["recorded_at", "id"]
@@ -519,6 +519,8 @@ class DestructionLog(models.Model):
 
     class Meta:
         ordering = ["-destroyed_at", "-id"]
+        # The proof that a case was destroyed, by whom and why: added to, never changed.
+        triggers = [append_only()]
 
     def __str__(self):
         return f"{self.reference} destroyed {self.destroyed_at:%d %B %Y}"

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-import pgtrigger
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from children.models import Child
@@ -21,7 +20,7 @@ from workflows.calendar import add_working_days
 from workflows.clocks import now as clock_now
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
-from workflows.history import save_with_history
+from workflows.history import history_erased_separately, save_with_history
 from workflows.models import ReferenceSequence
 from workflows.transitions import perform
 from workflows.validation import require_text
@@ -731,37 +730,49 @@ def enquiry_destroy(*, enquiry: Enquiry, actor: User, reason: str) -> Destructio
 
 #: The append-only triggers (``workflows.models.append_only``) that destruction, and only
 #: destruction, passes: the case's timeline and the history of the case, meetings and actions.
-#: The access log (``workflows.CaseRead``) is not among them: it outlives the case.
+#: On PostgreSQL the database function ``footprint_erase_destroyed_do_case`` ignores exactly these
+#: (lado/migrations/0006); the access log (``workflows.CaseRead``) is not among them: it
+#: outlives the case.
 DESTRUCTION_IGNORES = (
     "lado.TimelineEvent:append_only",
     "lado.HistoricalEnquiry:append_only",
     "lado.HistoricalMeeting:append_only",
     "lado.HistoricalAction:append_only",
 )
+ERASE_FUNCTION = "footprint_erase_destroyed_do_case"
+
+
+def erase_record(case_id: int) -> int:
+    """Erase a destroyed case's timeline and the history of the case, its meetings and actions;
+    returns how many rows went.
+
+    On PostgreSQL the application's role may not delete these rows (nor switch their triggers
+    off): a function owned by the tables' owner does it, for a case whose destruction is in the
+    destruction log, and for nothing else. SQLite has no roles or triggers: the base managers
+    (the models themselves refuse) remove the same rows."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {ERASE_FUNCTION}(%s)", [case_id])
+            return cursor.fetchone()[0]
+    return sum(queryset.delete()[0] for queryset in (
+        TimelineEvent._base_manager.filter(enquiry_id=case_id),
+        Enquiry.history.model.objects.filter(id=case_id),
+        Meeting.history.model.objects.filter(enquiry_id=case_id),
+        Action.history.model.objects.filter(enquiry_id=case_id),
+    ))
 
 
 def purge(enquiry: Enquiry) -> None:
     """Delete a case and everything recorded about it, history included, and the names that
     subject access requests covering it hold. Call inside the transaction that writes the
-    destruction-log entry."""
+    destruction-log entry (PostgreSQL refuses without one)."""
     from subject_access.services import forget_destroyed_case  # subject_access imports lado
 
     from .selectors import subject_matches
 
-    pk = enquiry.pk
     forget_destroyed_case(enquiry, list(subject_matches(enquiry).values_list("pk", flat=True)))
-    meeting_ids = list(Meeting.objects.filter(enquiry_id=pk).values_list("pk", flat=True))
-    action_ids = list(Action.objects.filter(enquiry_id=pk).values_list("pk", flat=True))
-    with pgtrigger.ignore(*DESTRUCTION_IGNORES):
-        enquiry.children.clear()
-        # The timeline is append-only (its manager refuses delete, and its foreign key protects
-        # the case): the plain base manager removes it here, the one place allowed to.
-        TimelineEvent._base_manager.filter(enquiry_id=pk).delete()
-        # Meetings and actions cascade; their history and the case's own history go with them
-        # (cascade_delete_history), and are swept again below in case any remain.
+    erase_record(enquiry.pk)
+    # Meetings, actions and the links to children go with the case; no history row is written
+    # for them (it would outlive the case).
+    with history_erased_separately():
         enquiry.delete()
-        Enquiry.history.model.objects.filter(id=pk).delete()
-        Meeting.history.model.objects.filter(id__in=meeting_ids).delete()
-        Meeting.history.model.objects.filter(enquiry_id=pk).delete()
-        Action.history.model.objects.filter(id__in=action_ids).delete()
-        Action.history.model.objects.filter(enquiry_id=pk).delete()

@@ -4,6 +4,7 @@ and queues one email task per notification once the surrounding transaction comm
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,12 +26,31 @@ PENDING_EMAIL_GRACE = timedelta(minutes=10)
 PENDING_EMAIL_LIMIT = timedelta(days=7)
 
 
+_NOT_IN_A_HEADER = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """``text`` fit for an email header (a subject): line breaks and other control characters
+    become one space. Django refuses a header with CR or LF (``BadHeaderError``), so a name
+    typed with a line break in it (positive practice's ``practitioner_name``) would stop the
+    email from going at all."""
+    return " ".join(_NOT_IN_A_HEADER.sub(" ", text or "").split())
+
+
+def send_email(subject: str, body: str, to: list[str]) -> int:
+    """Every email Footprint sends goes through here: the subject made one line, from
+    DEFAULT_FROM_EMAIL. Emails say what happened and link to the page; they name no child
+    and quote no case text (tests/test_hardening.py reads every kind)."""
+    return send_mail(one_line(subject), body, settings.DEFAULT_FROM_EMAIL, to)
+
+
 def render_message(kind: str, context: dict) -> tuple[str, str]:
-    """Subject and body from ``notifications/messages/<kind>.txt`` (first line is the subject);
-    the in-app notification and the email are both made from it."""
-    text = render_to_string(f"notifications/messages/{kind}.txt", context).strip()
-    subject, _, body = text.partition("\n")
-    return subject.strip(), body.strip()
+    """Subject and body from ``notifications/messages/<kind>.subject.txt`` and ``<kind>.txt``;
+    the in-app notification and the email are both made from them. Rendered apart, so a value
+    with a line break in it (a stage renamed in the admin) cannot push the subject into the body."""
+    subject = render_to_string(f"notifications/messages/{kind}.subject.txt", context)
+    body = render_to_string(f"notifications/messages/{kind}.txt", context)
+    return one_line(subject), body.strip()
 
 
 @dataclass
@@ -71,7 +91,7 @@ def notify_many(messages: Iterable[Message]) -> list[Notification]:
             if user is not None and user.is_active:
                 unique.setdefault(user.pk, user)
         people.update(unique)
-        pending += [Notification(recipient=user, kind=message.kind, subject=subject[:200], body=body,
+        pending += [Notification(recipient=user, kind=message.kind, subject=one_line(subject)[:200], body=body,
                                  link=message.link) for user in unique.values()]
     notifications = Notification.objects.bulk_create(pending)
     immediate = _immediate_recipient_ids(people)
@@ -128,12 +148,13 @@ def absolute(link: str) -> str:
 def send_notification_email(notification_id: int) -> bool:
     """Email one notification unless it has been emailed already. Returns whether it sent."""
     with transaction.atomic():
-        notification = (Notification.objects.select_for_update().select_related("recipient")
+        # The notification's row only: not its recipient's (a sign-in updates that).
+        notification = (Notification.objects.select_for_update(of=("self",)).select_related("recipient")
                         .filter(pk=notification_id).first())
         if notification is None or notification.emailed_at is not None:
             return False
         body = notification.body + (f"\n\n{absolute(notification.link)}" if notification.link else "")
-        send_mail(notification.subject, body, settings.DEFAULT_FROM_EMAIL, [notification.recipient.email])
+        send_email(notification.subject, body, [notification.recipient.email])
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
         _log_do_case_reads(notification.recipient, [notification], "notifications:email")
@@ -157,8 +178,8 @@ def send_daily_digests() -> int:
             if not pending:
                 continue
             lines = [f"- {n.subject}" + (f"\n  {absolute(n.link)}" if n.link else "") for n in pending]
-            send_mail(f"Footprint: {len(pending)} update{'s' if len(pending) != 1 else ''} today",
-                      "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [user.email])
+            send_email(f"Footprint: {len(pending)} update{'s' if len(pending) != 1 else ''} today",
+                       "\n".join(lines), [user.email])
             Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=timezone.now())
             _log_do_case_reads(user, pending, "notifications:daily-digest")
             sent += 1

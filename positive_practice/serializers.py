@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from children.models import CaseType
 from children.serializers import validate_child_ids
+from people import roles
 from people.models import Team, User
 from workflows.api import TimelineEventSerializer, checked_date
 
@@ -32,8 +33,10 @@ class RecordSerializer(serializers.Serializer):
     case_type = serializers.ChoiceField(choices=CaseType.choices)
     what_happened = serializers.CharField(max_length=10000)
     impact = serializers.CharField(max_length=10000)
-    practitioner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all(),
-                                                required=False, allow_null=True)
+    practitioner = serializers.SlugRelatedField(
+        slug_field="username", queryset=User.objects.filter(roles__slug__in=roles.SOCIAL_CARE, is_active=True).distinct(),
+        required=False, allow_null=True, help_text="Username of a social worker or manager in children's social care",
+        error_messages={"does_not_exist": "Choose a social worker or manager in children's social care."})
     team = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all(), required=False,
                                         allow_null=True)
     practitioner_name = serializers.CharField(max_length=200, required=False, allow_blank=True)

@@ -20,6 +20,13 @@ from workflows.models import ReferenceSequence
 from .models import PositivePractice, TimelineEvent
 
 RECORDERS = roles.CHALLENGERS
+PRACTITIONER_MESSAGE = "Choose a social worker or manager in children's social care."
+
+
+def may_be_named_practitioner(user: User) -> bool:
+    """Only social-care staff are recognised by name (and so told, with the case reference):
+    not a Designated Officer, an IRO or anyone else in the system."""
+    return user.is_active and user.has_role(*roles.SOCIAL_CARE)
 
 
 def recipients_for(pp: PositivePractice, children: list[Child]) -> list[User]:
@@ -52,6 +59,8 @@ def positive_practice_record(
         errors["impact"] = "Describe the impact for the child."
     if recorded_on > today():
         errors["recorded_on"] = "The date must be today or in the past."
+    if practitioner is not None and not may_be_named_practitioner(practitioner):
+        errors["practitioner"] = PRACTITIONER_MESSAGE
     if errors:
         raise ValidationError(errors)
     if practitioner is None and team is None and not practitioner_name.strip():
@@ -66,8 +75,7 @@ def positive_practice_record(
     pp.children.set(children)
     TimelineEvent.objects.create(positive_practice=pp, actor=actor, action=TimelineEvent.Action.RECORDED,
                                  note=pp.what_happened)
+    # Names no child and quotes nothing recorded: the page has it (drp/notifications.py says why).
     pp.told = notify(recipients=recipients_for(pp, children), kind="positive-practice",
-           link=reverse("positive_practice:detail", args=[pp.pk]),
-           context={"pp": pp, "actor": actor,
-                    "children": ", ".join(c.name for c in children)})
+                     link=reverse("positive_practice:detail", args=[pp.pk]), context={"pp": pp, "actor": actor})
     return pp

@@ -38,6 +38,10 @@ Definitions (shown on the pages too):
   a period that has ended, small counts suppressed: ``reports.disclosure``.
 * **Caseload** (IRO/CC footprint): the distinct children named in the DRPs the IRO/CC raised
   and the positive practice they recorded in the period; the only caseload Footprint can see.
+* **Where figures are read**: the public functions here are :func:`workflows.replica.from_replica`:
+  with ``DATABASE_REPLICA_URL`` set they read the streaming replica (usually under a second
+  behind the primary, seconds under heavy writes), and the primary when it is down; pages,
+  downloads, the API and the monthly email alike.
 * **Informal / formal** (IRO/CC footprint): a DRP is *informal* while its highest stage reached
   is not formal (resolved, withdrawn or still open at the informal stage), *formal* once it has
   reached a formal stage.
@@ -50,7 +54,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Count, F, Q
 from django.db.models.functions import TruncMonth
 
@@ -64,6 +68,7 @@ from people import roles
 from people.models import User
 from positive_practice.models import PositivePractice
 from workflows.calendar import get_calendar
+from workflows.replica import from_replica
 
 from .periods import Period, add_months, month_period, reporting_year
 
@@ -119,11 +124,13 @@ def percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
+@from_replica
 def ladder() -> list[dict]:
     """The stages, lowest first: key, name, formal."""
     return list(Stage.objects.order_by("order").values("key", "name", "is_formal"))
 
 
+@from_replica
 def themes() -> list[dict]:
     """Active themes by name, then any inactive ones (they still appear when counted)."""
     return list(Theme.objects.order_by("-active", "name").values("slug", "name", "active"))
@@ -222,6 +229,7 @@ def designated_officer(this: Period, last: Period) -> dict:
     }
 
 
+@from_replica
 def annual_report(year: int) -> dict:
     """The annual report for the reporting year starting 1 April ``year`` (shape in the README
     of this app and on ``/api/docs/``)."""
@@ -247,6 +255,7 @@ def annual_report(year: int) -> dict:
     }
 
 
+@from_replica
 def labels() -> dict:
     """Names for the slugs and keys a report uses (2 queries)."""
     return {"stages": ladder(), "themes": themes()}
@@ -353,6 +362,7 @@ def theme_trend(month: date, theme_rows: list[dict]) -> dict:
             "spikes": [slug for slug, s in series.items() if s["spike"]]}
 
 
+@from_replica
 def monthly_report(month: date) -> dict:
     """The monthly theme report for the month starting ``month``."""
     period = month_period(month)
@@ -392,6 +402,7 @@ def monthly_report(month: date) -> dict:
 # --- Service learning and IRO/CC footprint ------------------------------------------------
 
 
+@from_replica
 def team_learning(period: Period) -> list[dict]:
     """Per team: DRPs raised (CP/CLA), their themes, and positive practice (CP/CLA) side by side."""
     raised = _raised_in(period)
@@ -435,6 +446,8 @@ def _caseloads(period: Period) -> dict[int, int]:
     drp, pp = DisputeResolution._meta, PositivePractice._meta
     drp_children = DisputeResolution.children.through._meta.db_table
     pp_children = PositivePractice.children.through._meta.db_table
+    # Raw SQL is not routed by itself: run it where the ORM's reads of these rows would go.
+    connection = connections[router.db_for_read(DisputeResolution)]
     q = connection.ops.quote_name
     sql = (
         f"SELECT person, COUNT(DISTINCT child) FROM ("
@@ -452,6 +465,7 @@ def _caseloads(period: Period) -> dict[int, int]:
         return dict(cursor.fetchall())
 
 
+@from_replica
 def iro_footprint(period: Period) -> list[dict]:
     """Per IRO/CC: DRPs raised (informal, formal), positive practice recorded, the children
     on their caseload (see the module docstring) and each per child."""

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from notifications.services import absolute, users_with_role
+from notifications.services import absolute, send_email, users_with_role
 from people import roles
 from workflows.calendar import get_calendar
 from workflows.clocks import today
@@ -65,7 +64,7 @@ def send_monthly_report_email(on: date | None = None) -> bool:
             }
             subject = f"Footprint monthly theme report: {month:%B %Y}"
             body = render_to_string("reports/email/monthly.txt", context)
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to)
+            send_email(subject, body, to)
     except IntegrityError:
         return False
     return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lado.models import Category, Enquiry, ReferralSource, Sector, SettingType
+from workflows.replica import from_replica
 
 from .selectors import CASE_TYPES, NOT_RECORDED
 
@@ -63,6 +64,7 @@ def _chart(table_rows, column=1) -> list[tuple[str, int]]:
     return [(row[0], row[column] or 0) for row in table_rows]
 
 
+@from_replica
 def vocabulary_names() -> dict[str, dict[str, str]]:
     """Names of the DO vocabularies by slug (four small queries)."""
     return {field: dict(model.objects.values_list("slug", "name")) for field, model in (

@@ -14,6 +14,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from workflows.clocks import now as clock_now
+from workflows.models import append_only, protect_history
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -107,6 +108,7 @@ class DisclosureDecision(AppendOnly):
 
     class Meta:
         ordering = ["decided_at", "id"]
+        triggers = [append_only()]
 
     def __str__(self):
         return f"{self.request}: {self.get_decision_display()}"
@@ -133,3 +135,8 @@ class Download(AppendOnly):
 
     class Meta:
         ordering = ["downloaded_at", "id"]
+        triggers = [append_only()]
+
+
+# Who started the request, what was redacted and decided, and each download, as they happened.
+protect_history(SubjectAccessRequest, DisclosureDecision)

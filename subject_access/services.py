@@ -8,7 +8,7 @@ import hashlib
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from children.models import Child
@@ -18,6 +18,7 @@ from workflows.clocks import now as clock_now
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
 from workflows.history import save_with_history
+from workflows.locks import lock
 from workflows.models import ReferenceSequence
 from workflows.validation import require_text
 
@@ -30,8 +31,7 @@ MAX_TERMS = 200
 
 
 def _lock(sar: SubjectAccessRequest) -> SubjectAccessRequest:
-    sar = (SubjectAccessRequest.objects.select_for_update(of=("self",)).select_related("child", "enquiry")
-           .get(pk=sar.pk))
+    sar = lock(SubjectAccessRequest.objects.select_related("child", "enquiry"), sar.pk)
     if sar.anonymised_at is not None:
         raise TransitionRefused(f"{sar.reference} was closed when {sar.anonymised_because}: its records and "
                                 "names were removed, so nothing more can be done with it.")
@@ -126,6 +126,9 @@ def download_prepare(*, actor: User, sar: SubjectAccessRequest) -> tuple[str, by
 
 
 
+FORGET_FUNCTION = "footprint_forget_destroyed_do_case_requests"
+
+
 def forget_destroyed_case(enquiry: Enquiry, same_subject_ids: list[int]) -> int:
     """Called by ``lado.services.purge`` inside the destruction's transaction: every DO-subject
     request whose records included the destroyed case (found by it, or by another enquiry about
@@ -139,8 +142,15 @@ def forget_destroyed_case(enquiry: Enquiry, same_subject_ids: list[int]) -> int:
     ids = list(requests.values_list("pk", flat=True))
     if not ids:
         return 0
-    blank = {"requester_name": "", "subject_name": "", "redacted_keys": [], "redaction_terms": ""}
     because = f"{enquiry.reference} was destroyed"
+    if connection.vendor == "postgresql":
+        # History and decisions are append-only and the application's role may not change them:
+        # a function run with the owner's rights blanks them, for a destroyed case only
+        # (subject_access/migrations/0004).
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {FORGET_FUNCTION}(%s, %s, %s)", [enquiry.pk, ids, because])
+            return cursor.fetchone()[0]
+    blank = {"requester_name": "", "subject_name": "", "redacted_keys": [], "redaction_terms": ""}
     SubjectAccessRequest.objects.filter(pk__in=ids).update(
         **blank, anonymised_at=clock_now(), anonymised_because=because)
     SubjectAccessRequest.history.model.objects.filter(id__in=ids).update(**blank, anonymised_because=because)

@@ -1,4 +1,4 @@
-"""100 people press "Resolve" on the same DRP at the same moment.
+"""100 people press "Resolve" on the same DRP at the same moment (and escalate races withdraw).
 
 Each attempt runs in its own thread with its own PostgreSQL connection, released together by a
 barrier, through the service layer and through the API. The row lock in the service
@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from rest_framework.test import APIClient
 
 from drp import services
@@ -212,3 +212,102 @@ def test_100_concurrent_mixed_moves_only_the_first_counts(org, open_drp):
     assert not open_drp.is_open
     assert DisputeResolution.history.filter(id=open_drp.pk).count() == before["history"] + 1
     assert TimelineEvent.objects.filter(drp=open_drp).count() == before["timeline"] + 1
+
+
+def test_escalate_racing_withdraw_answers_409(org, open_drp):
+    """Half the attempts escalate the DRP to Stage 2, half withdraw it, all at once through the
+    API. The lock takes the DRP's row only (not its stage's), so they queue on the one row:
+    whichever comes first wins, the DRP can be withdrawn once (after an escalation too), and
+    every loser is told why (409); nobody gets a server error or a deadlock."""
+    before = _record_counts(open_drp)
+    url = f"/api/drps/{open_drp.pk}"
+    token = api_token(org.iro)
+    warm = APIClient()
+    warm.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert warm.get(f"{url}/").status_code == 200
+    connection.close()
+    turn = iter(range(ATTEMPTS))
+    turn_lock = threading.Lock()
+
+    def attempt():
+        with turn_lock:
+            n = next(turn)
+        client = APIClient()
+        client.handler = warm.handler
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        move = "withdraw" if n % 2 else "escalate"
+        body = {"reason": "Raised in error"} if move == "withdraw" else {"reason": "No plan", "stage": "stage-2"}
+        response = client.post(f"{url}/{move}/", body, format="json")
+        if response.status_code == 409:
+            assert response.json()["detail"]
+        return f"{move} {response.status_code}"
+
+    result = race(attempt)
+    assert result.errors == []
+    assert set(result.outcomes) <= {"escalate 200", "escalate 409", "withdraw 200", "withdraw 409"}, result.outcomes
+    assert result.outcomes["withdraw 200"] == 1
+    assert result.outcomes["escalate 200"] <= 1
+    assert result.outcomes["escalate 409"] + result.outcomes["withdraw 409"] == ATTEMPTS - 1 - result.outcomes["escalate 200"]
+    open_drp.refresh_from_db()
+    assert open_drp.status == DisputeResolution.Status.WITHDRAWN
+    escalated = result.outcomes["escalate 200"]
+    assert open_drp.closed_at_stage.key == ("stage-2" if escalated else "stage-1")
+    assert TimelineEvent.objects.filter(drp=open_drp).count() == before["timeline"] + 1 + escalated
+    assert DisputeResolution.history.filter(id=open_drp.pk).count() == before["history"] + 1 + escalated
+
+
+def _behind(held_move, waiting_move) -> str:
+    """Run ``held_move()`` in a transaction that stays open until ``waiting_move()``, in another
+    thread and connection, is queued behind its row lock; then commit, and return what the
+    waiting move came to. Deterministic, where a race only sometimes puts one move first."""
+    outcome = {}
+
+    def wait():
+        try:
+            outcome["result"] = waiting_move()
+        except TransitionRefused as refused:
+            outcome["result"] = f"409 {refused.message}"
+        except Exception as exc:  # noqa: BLE001  (a 500: shown by the assertion)
+            outcome["result"] = f"error {exc!r}"
+        finally:
+            connection.close()
+
+    waiter = threading.Thread(target=wait)
+    with transaction.atomic():
+        held_move()
+        waiter.start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # until the waiting move asks for the row lock
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if cursor.fetchone()[0]:
+                    break
+            time.sleep(0.02)
+        else:
+            raise AssertionError("the second move never queued for the lock")
+    waiter.join(timeout=30)
+    return outcome["result"]
+
+
+def test_withdraw_queued_behind_an_escalation_withdraws_at_the_new_stage(org, open_drp):
+    """The lock used to be taken over a join with the DRP's stage: when the escalation it
+    waited for moved the DRP to Stage 2, PostgreSQL found the row no longer joined the Stage 1
+    row it had read, and the withdrawal failed with DoesNotExist (a 500)."""
+    stage_2 = Stage.objects.get(key="stage-2")
+    result = _behind(
+        lambda: services.drp_escalate(drp=open_drp, actor=org.iro, reason="No plan", stage=stage_2),
+        lambda: services.drp_withdraw(drp=DisputeResolution.objects.get(pk=open_drp.pk), actor=org.iro,
+                                      reason="Raised in error").status)
+    assert result == DisputeResolution.Status.WITHDRAWN
+    open_drp.refresh_from_db()
+    assert (open_drp.status, open_drp.closed_at_stage) == (DisputeResolution.Status.WITHDRAWN, stage_2)
+
+
+def test_escalation_queued_behind_the_same_escalation_answers_409(org, open_drp):
+    stage_2 = Stage.objects.get(key="stage-2")
+    result = _behind(
+        lambda: services.drp_escalate(drp=open_drp, actor=org.iro, reason="No plan", stage=stage_2),
+        lambda: services.drp_escalate(drp=DisputeResolution.objects.get(pk=open_drp.pk), actor=org.iro,
+                                      reason="No plan either", stage=stage_2).status)
+    assert result == f"409 {open_drp.reference} is at Stage 2: it can only be escalated to a later stage."
+    assert TimelineEvent.objects.filter(drp=open_drp, action=TimelineEvent.Action.ESCALATED).count() == 1

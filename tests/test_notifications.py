@@ -32,7 +32,10 @@ def test_escalating_tells_the_new_addressee_and_their_manager(org):
     drp = raise_drp(org)
     services.drp_escalate(drp=drp, actor=org.iro, reason="No reply", stage=Stage.objects.get(key="stage-3"))
     assert told("drp-escalated") == {"head-of-service", "assistant-director"}
-    assert "No reply" in Notification.objects.filter(kind="drp-escalated").first().body
+    body = Notification.objects.filter(kind="drp-escalated").first().body
+    # What happened and where to read it; the reason itself stays on the DRP's page.
+    assert f"has escalated {drp.reference} to Stage 3" in body and "Read the reason in Footprint" in body
+    assert "No reply" not in body
 
 
 def test_a_response_tells_the_iro(org):

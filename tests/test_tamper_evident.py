@@ -1,9 +1,11 @@
 """The audit record cannot be quietly rewritten.
 
-On PostgreSQL every timeline, the access log and the history of every case model carry a
-trigger (``workflows.models.append_only``) that refuses UPDATE and DELETE, even in raw SQL from
-someone with the application's database login. The one way past it is the recorded retention
-destruction of a Designated Officer case, which leaves its destruction-log entry.
+On PostgreSQL every timeline, the read log, the history of every case model and of a child's
+record, the destruction log, subject access decisions and downloads, the record of looking at
+the access log and the reminder log carry a trigger (``workflows.models.append_only``) that
+refuses UPDATE and DELETE, even in raw SQL. The application's own database role may not update,
+delete or truncate them at all (tests/test_hardening.py). The one way past both is the recorded
+retention destruction of a Designated Officer case, which leaves its destruction-log entry.
 
 SQLite has no triggers: there the models and ``AppendOnlyQuerySet`` refuse (tested below on
 both databases), and a case with a timeline cannot be deleted (its foreign key protects it).
@@ -14,7 +16,10 @@ from datetime import date
 import pgtrigger
 import pytest
 from django.db import DatabaseError, connection, models, transaction
+from django.test import Client
 
+from audit.models import AccessLogView
+from children.models import Child
 from drp import services as drp_services
 from drp.models import DisputeResolution, Stage, StageRecord, Theme
 from drp.models import TimelineEvent as DrpTimelineEvent
@@ -35,10 +40,14 @@ from people.models import AuthenticatorRemoval
 from positive_practice import services as pp_services
 from positive_practice.models import PositivePractice
 from positive_practice.models import TimelineEvent as PpTimelineEvent
+from subject_access import services as sar_services
+from subject_access.models import DisclosureDecision, Download, SubjectAccessRequest
 from workflows.audit import record_read
 from workflows.clocks import as_of
-from workflows.models import CaseRead
+from workflows.models import CaseRead, ReminderLog
+from workflows.reminders import run_sweep
 
+from .auth import login
 from .test_lado_fixtures import at, concluded, in_progress
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +62,8 @@ PROTECTED = [
     DrpTimelineEvent, DisputeResolution.history.model, StageRecord.history.model,
     DoTimelineEvent, Enquiry.history.model, Meeting.history.model, Action.history.model,
     PpTimelineEvent, PositivePractice.history.model,
-    CaseRead,
+    CaseRead, Child.history.model, ReminderLog, AccessLogView, DestructionLog,
+    SubjectAccessRequest.history.model, DisclosureDecision, DisclosureDecision.history.model, Download,
     # The DO Manager's records (who holds a DO role, rule changes, access reviews) and the
     # removal of a lost authenticator.
     RoleChange, RetentionRuleChange, AccessReview, AuthenticatorRemoval,
@@ -62,8 +72,9 @@ PROTECTED = [
 
 @pytest.fixture
 def cases(org):
-    """One of everything: a DRP, a DO case with a meeting and an action, positive practice, and
-    a read of the DRP, each written through its service."""
+    """One of everything: a DRP, a DO case with a meeting and an action, positive practice, a
+    read of the DRP, a destroyed DO case, a subject access request decided and downloaded, a
+    look at the access log and a reminder sent, each written through its service."""
     drp = drp_services.drp_raise(actor=org.iro, children=[org.child], case_type="CLA",
                                  themes=[Theme.objects.get(slug="placement")], concern="Drift in plan",
                                  stage=Stage.objects.get(key="stage-1"))
@@ -81,6 +92,14 @@ def cases(org):
                                         years=2, until_retirement=False, retirement_age=67, reason="Board")
     lado_services.do_access_review_record(actor=org.do_manager, note="Yearly review")
     people_services.remove_authenticator(person=org.auditor, removed_by="Sam", reason="Phone lost")
+    lado_services.enquiry_destroy(enquiry=concluded(org, "false", on=date(2010, 1, 4)), actor=org.do_manager,
+                                  reason="Retention ended")
+    sar = sar_services.request_start(actor=org.iro_manager, requester_name="Amy's advocate",
+                                     received_on=date(2024, 1, 8), child=org.child)
+    sar_services.decision_record(actor=org.iro_manager, sar=sar, decision="release-in-full", reason="Agreed")
+    sar_services.download_prepare(actor=org.iro_manager, sar=sar)
+    login(Client(), org.iro_manager).get("/audit/")
+    assert run_sweep(drp.stage_due_date, kinds=["drp-stage"])  # a reminder sent, in the reminder log
     return {"drp": drp, "enquiry": enquiry}
 
 
@@ -89,8 +108,8 @@ def _table(model: type[models.Model]) -> str:
 
 
 def _text_column(model: type[models.Model]) -> str:
-    """A column to overwrite: the note, the change reason, the view name or the reason."""
-    for name in ("note", "history_change_reason", "view", "reason"):
+    """A column to overwrite: the note, the change reason, the view name, the reason ..."""
+    for name in ("note", "history_change_reason", "view", "reason", "filename", "scopes", "phase"):
         try:
             return model._meta.get_field(name).column
         except Exception:  # noqa: BLE001  (FieldDoesNotExist: try the next)
@@ -181,7 +200,7 @@ def test_retention_destruction_still_removes_the_case_and_logs_it(cases, org):
 
     entry = lado_services.enquiry_destroy(enquiry=enquiry, actor=org.do_manager, reason="Retention ended")
 
-    assert DestructionLog.objects.get() == entry and entry.case_id == pk
+    assert DestructionLog.objects.get(case_id=pk) == entry
     assert not Enquiry.objects.filter(pk=pk).exists()
     assert not DoTimelineEvent._base_manager.filter(enquiry_id=pk).exists()
     assert not Enquiry.history.filter(id=pk).exists()
@@ -211,3 +230,20 @@ def test_the_destruction_path_cannot_touch_the_access_log(cases, org):
     with pgtrigger.ignore(*lado_services.DESTRUCTION_IGNORES):
         _refused(f"DELETE FROM {_table(CaseRead)}")
         _refused(f"UPDATE {_table(DrpTimelineEvent)} SET note = 'x'")
+
+
+@on_postgresql
+def test_the_erase_function_ignores_exactly_the_destruction_triggers_and_is_not_public():
+    """The database function DO destruction uses (lado/migrations/0006) switches off the four
+    triggers in DESTRUCTION_IGNORES and no other, runs with a fixed search path, and PUBLIC may
+    not run it (only roles grant_app_role names)."""
+    wanted = {trigger.get_pgid(model) for model, trigger in pgtrigger.registered(*lado_services.DESTRUCTION_IGNORES)}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT p.prosecdef, p.proconfig, p.proacl::text[] FROM pg_proc p WHERE p.proname = %s",
+                       [lado_services.ERASE_FUNCTION])
+        security_definer, config, acl = cursor.fetchone()
+    settings = dict(entry.split("=", 1) for entry in config)
+    assert security_definer and "pg_temp" in settings["search_path"]
+    assert set(settings["pgtrigger.ignore"].strip("{}").split(",")) == wanted and len(wanted) == 4
+    # NULL would mean the default, which lets PUBLIC run it; "=X/owner" is a grant to PUBLIC.
+    assert acl is not None and not [entry for entry in acl if entry.startswith("=")]

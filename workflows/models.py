@@ -20,9 +20,12 @@ class ClosureDay(models.Model):
 
 def append_only(name: str = "append_only") -> pgtrigger.Protect:
     """A PostgreSQL trigger that refuses UPDATE and DELETE on an audit table, whoever asks
-    (raw SQL, a cascade, the admin). Only a path that names the trigger in ``pgtrigger.ignore``
-    gets past it: the recorded retention destruction of a DO case (``lado.services.purge``).
-    SQLite has no such trigger; there ``AppendOnlyQuerySet`` and the models' save/delete refuse."""
+    (raw SQL, a cascade, the admin). A table with this trigger is an audit table: the
+    application's database role may only read and add to it (``workflows.database``), so it
+    cannot switch the trigger off with ``pgtrigger.ignore`` either. The one way past both is
+    the recorded destruction of a DO case (``lado.services.purge``), through a database
+    function owned by the tables' owner. SQLite has no such trigger; there
+    ``AppendOnlyQuerySet`` and the models' save/delete refuse."""
     return pgtrigger.Protect(name=name, operation=pgtrigger.Update | pgtrigger.Delete)
 
 
@@ -114,6 +117,8 @@ class ReminderLog(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "object_id", "phase", "due"], name="one_reminder_per_deadline_phase")
         ]
+        # The record of which reminders and reports were sent: added to, never changed.
+        triggers = [append_only()]
 
     def __str__(self):
         return f"{self.kind} #{self.object_id} {self.phase} due {self.due}"

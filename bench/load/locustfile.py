@@ -22,6 +22,12 @@ Who is simulated (non-DO roles only: DO roles must pass two-step verification):
   the IRO raises it, the social worker responds, the IRO escalates it to Stage 1, the team
   manager responds, the IRO resolves it. Each journey has its own DRP, so no step should
   ever meet a 409.
+* ``ReportReader`` (only when ``FOOTPRINT_LOAD_REPORT_WEIGHT`` is above 0: ``bench/load_test.py
+  --reports`` or a replica): an IRO Manager reading the annual, monthly and service learning
+  reports, a CSV download and the reports API; with a replica, these are the reads it takes.
+
+With several gunicorn servers (``FOOTPRINT_LOAD_HOSTS``, comma-separated base URLs), each
+simulated person is given one of them in turn, as a load balancer without sticky sessions would.
 
 How it talks to production settings over plain http on loopback: every request carries
 ``X-Forwarded-Proto: https``, as the TLS-terminating proxy in front of gunicorn would
@@ -61,6 +67,7 @@ def _load_config() -> dict:
 
 
 CONFIG = _load_config()
+_hosts = itertools.cycle([h for h in os.environ.get("FOOTPRINT_LOAD_HOSTS", "").split(",") if h] or [None])
 _session_pools = {role: itertools.cycle(keys) for role, keys in CONFIG["sessions"].items()}
 _pool_lock = threading.Lock()
 
@@ -89,6 +96,13 @@ class FootprintUser(FastHttpUser):
     abstract = True
     wait_time = between(*WAIT)
     default_headers = {"X-Forwarded-Proto": "https"}
+
+    def __init__(self, environment):
+        with _pool_lock:
+            host = next(_hosts)
+        if host:
+            self.host = host  # this person's web server
+        super().__init__(environment)
 
     def check(self, method: str, url: str, expect: int, name: str, **kwargs):
         """One request that must answer exactly ``expect``; returns the response (or None)."""
@@ -214,3 +228,33 @@ class DrpJourney(ApiUser):
             label = f"POST /api/drps/{{id}}/{action}/ ({as_role}{', ' + stage if stage else ''})"
             if self.api("POST", f"/api/drps/{pk}/{action}/", 200, label, as_role=as_role, json=body) is None:
                 return
+
+
+class ReportReader(BrowserUser):
+    """An IRO Manager reading reports: the pages, a download and the API."""
+
+    weight = int(os.environ.get("FOOTPRINT_LOAD_REPORT_WEIGHT", "0"))
+    role = "iro-manager"
+
+    @task(3)
+    def annual(self):
+        self.check("GET", f"/reports/annual/?year={CONFIG['report_year']}", 200, "GET /reports/annual/")
+
+    @task(2)
+    def monthly(self):
+        self.check("GET", f"/reports/monthly/?month={CONFIG['report_month']}", 200, "GET /reports/monthly/")
+
+    @task(1)
+    def learning(self):
+        self.check("GET", f"/reports/learning/?year={CONFIG['report_year']}", 200, "GET /reports/learning/")
+
+    @task(1)
+    def annual_csv(self):
+        self.check("GET", f"/reports/annual/?year={CONFIG['report_year']}&format=csv", 200,
+                   "GET /reports/annual/?format=csv")
+
+    @task(2)
+    def annual_api(self):
+        headers = {"Authorization": f"Token {CONFIG['tokens'][self.role]}", "Accept": "application/json"}
+        self.check("GET", f"/api/reports/annual/?year={CONFIG['report_year']}", 200, "GET /api/reports/annual/",
+                   headers=headers)

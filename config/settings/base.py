@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "people.middleware.IdleTimeoutMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After the sign-in check, before every view: a NUL byte anywhere in a request is a 400.
+    "workflows.middleware.RefuseNulBytesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "people.middleware.TwoStepVerificationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -103,11 +105,31 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60
     )
 }
+# PostgreSQL in production has two roles (docs/deployment.md, "The database's two roles"): web,
+# worker and beat connect as the application's role (DATABASE_URL), which owns no table and may
+# only read and add to the audit tables; the release step (migrate, grant_app_role) connects as
+# the tables' owner, DATABASE_OWNER_URL, when FOOTPRINT_DATABASE_AS_OWNER is set.
+DATABASE_APP_ROLE = DATABASES["default"].get("USER", "")
+DATABASE_OWNER_CONNECTED = env_bool("FOOTPRINT_DATABASE_AS_OWNER") and bool(os.environ.get("DATABASE_OWNER_URL"))
+if DATABASE_OWNER_CONNECTED:
+    DATABASES["default"] = dj_database_url.parse(os.environ["DATABASE_OWNER_URL"])
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue for the lock instead of failing with "database is locked" when two
     # threads or workers (the demo's server and its reminder loop) write at once.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 30, "init_command": "PRAGMA journal_mode=WAL;"})
+# An optional streaming read replica of the primary, for reports (docs/deployment.md): reads go
+# there only inside workflows.replica.reading_from_replica() (the report selectors); writes and
+# everything else stay on "default", and reports fall back to the primary when it is down.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=60, conn_health_checks=True)
+    if "postgresql" in DATABASES["replica"]["ENGINE"]:
+        # An unreachable replica costs a report 3 seconds at most, then the primary answers.
+        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # Tests never create a database on it: it is the default database seen another way.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["workflows.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.User"
 LOGIN_URL = "login"
