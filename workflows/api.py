@@ -1,10 +1,14 @@
 """API conventions shared by every workflow: refusals are 409, bad input names the field."""
 
+import sys
 from datetime import datetime
 
+from csp.utils import build_policy
+from django import db
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.views import defaults
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from rest_framework import exceptions, permissions, serializers, status
@@ -38,12 +42,47 @@ def page_not_found(request, exception):
     return defaults.page_not_found(request, exception)
 
 
+#: How long a client is asked to wait before trying again while the database is unreachable.
+RETRY_AFTER_SECONDS = 30
+UNAVAILABLE = "Sorry, the service is unavailable. Try again later."
+
+
 def server_error(request):
     """``handler500``: an API client gets JSON even when something has gone wrong; pages keep
-    the GOV.UK error page."""
+    the GOV.UK error page.
+
+    While the database cannot be reached (connection refused, dropped or closed, wherever in
+    the request that happened), the answer is 503 with ``Retry-After`` instead: the service is
+    unavailable and the same request will work once it is back. (A change whose transaction
+    committed before the connection was lost is saved; that is the one way a 503 can follow a
+    saved change, so the page says to check.) Django calls this handler inside its ``except``
+    block, so the exception is ``sys.exc_info()``'s."""
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return service_unavailable(request)
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Sorry, there is a problem with the service."}, status=500)
     return defaults.server_error(request)
+
+
+#: What psycopg and sqlite3 raise, through Django, when the database is down or the connection
+#: was lost: refused, terminated, closed, locked for too long.
+DATABASE_UNAVAILABLE = (db.OperationalError, db.InterfaceError)
+
+
+def service_unavailable(request):
+    """503 with ``Retry-After``: JSON under /api/, else the GOV.UK "Sorry, the service is
+    unavailable" page, rendered without the database (no request context). The database may
+    have failed in a middleware before the ones that add the security headers, so this sets
+    them itself."""
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": UNAVAILABLE}, status=503)
+    else:
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Content-Security-Policy"] = build_policy()
+    response["X-Frame-Options"] = "DENY"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def exception_handler(exc, context):
