@@ -182,7 +182,7 @@ def queue_pending_emails() -> int:
     return len(ids)
 
 
-#: The catch-up job runs in a worker, where waiting is fine: three more tries, 1, 2 and 4 s apart.
+#: The catch-up job runs in a worker, where waiting is fine: three more tries, 1, 2 and 3 s apart.
 REQUEUE_RETRY_POLICY = {"max_retries": 3, "interval_start": 1, "interval_step": 1, "interval_max": 4}
 
 
