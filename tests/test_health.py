@@ -74,6 +74,9 @@ def test_pages_and_api_answer_503_with_retry_after_while_the_database_is_unreach
     write = api_client.post("/api/drps/", {"concern": "x"}, content_type="application/json")
     assert write.status_code == 503 and write["Retry-After"] == "30"
     assert write.json() == {"detail": "Sorry, the service is unavailable. Try again later."}
+    monkeypatch.undo()
+    schema = api_client.get("/api/schema/?format=json").json()
+    assert "503" in schema["paths"]["/api/drps/"]["post"]["responses"]  # and documented
 
 
 @pytest.mark.django_db

@@ -212,7 +212,7 @@ def test_the_catch_up_job_sends_what_the_broker_still_refuses(org, broker_unplug
     assert len(mail.outbox) == 2
 
 
-def test_an_email_being_sent_is_not_sent_by_a_second_sender(org):
+def test_an_email_claimed_by_a_sender_is_not_sent_by_another_until_the_claim_runs_out(org):
     """A sender's claim (committed before it talks to the mail server) keeps every other sender
     off the notification until it runs out; then the email goes, once."""
     from datetime import timedelta

@@ -134,8 +134,9 @@ class AutoSchema(SpectacularAutoSchema):
 
     400 where the request carries input (a body or query parameters), 401 and 403 where a
     token is needed, 429 where anyone may call (signing in, locked after repeated failures),
-    404 where the path names a record, and 409 for moves on a case when the
-    view says transitions may be refused (``transitions_may_be_refused = True``).
+    404 where the path names a record, 409 for moves on a case when the view says
+    transitions may be refused (``transitions_may_be_refused = True``), and 503 everywhere
+    (the database unreachable; ``server_error``).
     """
 
     PAGINATION_PARAMETERS = frozenset({"limit", "offset"})
@@ -169,4 +170,5 @@ class AutoSchema(SpectacularAutoSchema):
             errors["404"] = ErrorSerializer
             if self.method != "GET" and getattr(self.view, "transitions_may_be_refused", False):
                 errors["409"] = ErrorSerializer
+        errors["503"] = ErrorSerializer  # the database unreachable: try again after Retry-After
         return errors
