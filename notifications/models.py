@@ -21,8 +21,14 @@ class Preference(models.Model):
 class Notification(models.Model):
     """Something a person was told: what happened, a link to the case, when, and if read.
 
-    ``emailed_at`` makes the email exactly-once: the sending task locks the row and skips it
-    once set, so a retried task never sends twice."""
+    Its email goes through three states: waiting (``emailed_at`` and ``email_claimed_until``
+    empty, or the claim run out), being sent (``email_claimed_until`` in the future: one sender
+    has claimed it, and committed the claim, before talking to the mail server) and sent
+    (``emailed_at``, written once the mail server took it). A second sender skips a claimed or
+    sent notification, so it is emailed at least once and, unless a sender dies (or loses the
+    database for the whole claim) between the mail server taking it and ``emailed_at`` being
+    written, exactly once; in that window it is sent again when the claim runs out
+    (``notifications.services``, docs/deployment.md)."""
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                   related_name="notifications")
@@ -33,6 +39,8 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    #: Claimed by a sender until then (FOOTPRINT_EMAIL_LEASE_SECONDS after it claimed it).
+    email_claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

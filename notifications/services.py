@@ -1,29 +1,62 @@
 """Telling people things. ``notify`` is the only way in: it writes the in-app notifications
-and queues one email task per notification once the surrounding transaction commits."""
+and queues their emails once the surrounding transaction commits.
+
+Delivery guarantee for emails (docs/deployment.md, "Faults and the delivery guarantee"):
+
+* **At least once.** An immediate email is sent while its notification is under 7 days old and
+  its recipient active with an address, however often the broker, workers, mail server or
+  database fail meanwhile: a task that could not be queued, was lost or failed is queued again
+  by beat's ``queue_pending_emails`` (every 2 minutes, for notifications older than
+  ``FOOTPRINT_PENDING_EMAIL_GRACE_SECONDS`` and not claimed).
+* **Exactly once, outside one window.** A sender first claims the notification
+  (``email_claimed_until``, committed) and only then talks to the mail server; afterwards it
+  writes ``emailed_at``. No second sender sends a claimed or sent notification. If the sender
+  dies, or cannot reach the database for the whole claim, after the mail server took the
+  email and before ``emailed_at`` is written, the email is sent a second time once the claim
+  runs out (``FOOTPRINT_EMAIL_LEASE_SECONDS``, 5 minutes). A sender that dies before the mail
+  server took it delays the email to the end of the claim, no more. Both sends carry the same
+  ``Message-ID``.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import time
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import timedelta
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.db import transaction
+from django.core.mail import EmailMessage
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from workflows.broker import queue_without_waiting
 
 from .models import EmailFrequency, Notification, Preference
 
 logger = logging.getLogger(__name__)
-#: An immediate email still unsent after this long was not queued (the broker was down) or its
-#: task was lost: ``queue_pending_emails`` queues it again.
-PENDING_EMAIL_GRACE = timedelta(minutes=10)
 #: Older than this, a never-sent email is stale news: it stays in the app only.
 PENDING_EMAIL_LIMIT = timedelta(days=7)
+
+
+def pending_email_grace() -> timedelta:
+    """An immediate email unsent this long after its notification was written was not queued
+    (the broker was down) or its task was lost: ``queue_pending_emails`` queues it again."""
+    return timedelta(seconds=settings.FOOTPRINT_PENDING_EMAIL_GRACE_SECONDS)
+
+
+def email_lease() -> timedelta:
+    """How long a sender's claim on a notification lasts."""
+    return timedelta(seconds=settings.FOOTPRINT_EMAIL_LEASE_SECONDS)
 
 
 _NOT_IN_A_HEADER = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
@@ -37,11 +70,11 @@ def one_line(text: str) -> str:
     return " ".join(_NOT_IN_A_HEADER.sub(" ", text or "").split())
 
 
-def send_email(subject: str, body: str, to: list[str]) -> int:
+def send_email(subject: str, body: str, to: list[str], headers: dict | None = None) -> int:
     """Every email Footprint sends goes through here: the subject made one line, from
     DEFAULT_FROM_EMAIL. Emails say what happened and link to the page; they name no child
     and quote no case text (tests/test_hardening.py reads every kind)."""
-    return send_mail(one_line(subject), body, settings.DEFAULT_FROM_EMAIL, to)
+    return EmailMessage(one_line(subject), body, settings.DEFAULT_FROM_EMAIL, to, headers=headers).send()
 
 
 def render_message(kind: str, context: dict) -> tuple[str, str]:
@@ -83,6 +116,7 @@ def notify_many(messages: Iterable[Message]) -> list[Notification]:
     task per ``EMAIL_BATCH`` notifications (the reminder sweep sends thousands at once)."""
     pending: list[Notification] = []
     people: dict = {}
+    history = _history_only.get()
     for message in messages:
         subject, body = (render_message(message.kind, message.context) if message.context is not None
                          else (message.subject, message.body))
@@ -92,14 +126,33 @@ def notify_many(messages: Iterable[Message]) -> list[Notification]:
                 unique.setdefault(user.pk, user)
         people.update(unique)
         pending += [Notification(recipient=user, kind=message.kind, subject=one_line(subject)[:200], body=body,
-                                 link=message.link) for user in unique.values()]
+                                 link=message.link, emailed_at=timezone.now() if history else None)
+                    for user in unique.values()]
     notifications = Notification.objects.bulk_create(pending)
+    if history:
+        return notifications
     immediate = _immediate_recipient_ids(people)
     to_email = [n.pk for n in notifications if n.recipient_id in immediate]
     for start in range(0, len(to_email), EMAIL_BATCH):
         batch = to_email[start:start + EMAIL_BATCH]
-        transaction.on_commit(lambda ids=batch: _queue_emails(ids))
+        # robust: nothing that happens while queuing can turn a committed change into an error.
+        transaction.on_commit(lambda ids=batch: _queue_emails(ids), robust=True)
     return notifications
+
+
+_history_only: ContextVar[bool] = ContextVar("notifications_history_only", default=False)
+
+
+@contextmanager
+def history_only():
+    """Notifications made inside are kept in the app and marked as already emailed: nothing is
+    queued and no digest picks them up. For loading past events (the demo's eighteen months),
+    which nobody should be emailed about, with or without a broker."""
+    token = _history_only.set(True)
+    try:
+        yield
+    finally:
+        _history_only.reset(token)
 
 
 def _immediate_recipient_ids(users: dict) -> set[int]:
@@ -109,81 +162,189 @@ def _immediate_recipient_ids(users: dict) -> set[int]:
 
 
 def _queue_emails(notification_ids: list[int]) -> bool:
-    """Queue one email task for a batch. A broker that is down must not undo or break the
-    change that caused the notifications (it has committed): the emails wait for
-    ``queue_pending_emails``."""
+    """Queue one email task for a batch, without ever waiting on the broker
+    (``workflows.broker``): the change that caused the notifications has committed. What
+    cannot be queued waits for ``queue_pending_emails``."""
     from .tasks import send_notification_email, send_notification_emails
 
-    try:
-        if len(notification_ids) == 1:
-            send_notification_email.delay(notification_ids[0])
-        else:
-            send_notification_emails.delay(notification_ids)
-    except Exception:  # kombu's OperationalError, a refused connection, a timeout…
-        logger.warning("Could not queue emails for notifications %s; they will be queued again later",
-                       notification_ids, exc_info=True)
-        return False
-    return True
+    if len(notification_ids) == 1:
+        return queue_without_waiting(send_notification_email, notification_ids[0])
+    return queue_without_waiting(send_notification_emails, notification_ids)
+
+
+def _not_claimed(now: datetime) -> Q:
+    return Q(email_claimed_until__isnull=True) | Q(email_claimed_until__lte=now)
 
 
 def queue_pending_emails() -> int:
-    """Queue again every immediate email that should have gone but has not (exactly-once is
-    kept by the sending task, which skips a notification already emailed). Run by beat."""
+    """Queue again every immediate email that should have gone but has not, and is not being
+    sent (a sender's claim). Each batch the broker will not take is retried, then sent from
+    here. Run by beat; returns how many notifications it queued or sent."""
+    from .tasks import send_notification_emails as task
+
     now = timezone.now()
     daily = Preference.objects.filter(email=EmailFrequency.DAILY).values("user_id")
     pending = (Notification.objects
-               .filter(emailed_at__isnull=True, created_at__lt=now - PENDING_EMAIL_GRACE,
+               .filter(_not_claimed(now), emailed_at__isnull=True,
+                       created_at__lt=now - pending_email_grace(),
                        created_at__gte=now - PENDING_EMAIL_LIMIT, recipient__is_active=True)
                .exclude(recipient__email="").exclude(recipient_id__in=daily)
                .values_list("pk", flat=True))
     ids = list(pending.iterator())
-    batches = [ids[start:start + EMAIL_BATCH] for start in range(0, len(ids), EMAIL_BATCH)]
-    return sum(len(batch) for batch in batches if _queue_emails(batch))
+    for start in range(0, len(ids), EMAIL_BATCH):
+        batch = ids[start:start + EMAIL_BATCH]
+        try:
+            task.apply_async((batch,), retry=True, retry_policy=REQUEUE_RETRY_POLICY)
+        except Exception:
+            logger.warning("Could not queue emails for notifications %s; sending them here", batch,
+                           exc_info=True)
+            send_notification_emails(batch)
+    return len(ids)
+
+
+#: The catch-up job runs in a worker, where waiting is fine: three more tries, 1, 2 and 3 s apart.
+REQUEUE_RETRY_POLICY = {"max_retries": 3, "interval_start": 1, "interval_step": 1, "interval_max": 4}
 
 
 def absolute(link: str) -> str:
     return f"{settings.FOOTPRINT_BASE_URL.rstrip('/')}{link}" if link.startswith("/") else link
 
 
+def message_id(kind: str, key) -> str:
+    """A ``Message-ID`` fixed by what is sent, so that an email sent twice (the crash window)
+    is twice the same message to the mail system."""
+    host = urlsplit(settings.FOOTPRINT_BASE_URL).hostname or "footprint.invalid"
+    return f"<footprint.{kind}.{key}@{host}>"
+
+
+@dataclass
+class Delivery:
+    """What a sending call did: how many it emailed, and which notifications another sender
+    has claimed (``held``, until ``held_until``), to be tried again when the claim runs out."""
+
+    sent: int = 0
+    held: list[int] = field(default_factory=list)
+    held_until: datetime | None = None
+
+
 def send_notification_email(notification_id: int) -> bool:
-    """Email one notification unless it has been emailed already. Returns whether it sent."""
-    with transaction.atomic():
-        # The notification's row only: not its recipient's (a sign-in updates that).
-        notification = (Notification.objects.select_for_update(of=("self",)).select_related("recipient")
-                        .filter(pk=notification_id).first())
-        if notification is None or notification.emailed_at is not None:
-            return False
-        body = notification.body + (f"\n\n{absolute(notification.link)}" if notification.link else "")
-        send_email(notification.subject, body, [notification.recipient.email])
-        notification.emailed_at = timezone.now()
-        notification.save(update_fields=["emailed_at"])
-        _log_do_case_reads(notification.recipient, [notification], "notifications:email")
-        return True
+    """Email one notification unless it is emailed already or being emailed. Returns whether
+    this call sent it."""
+    return send_notification_emails([notification_id]).sent == 1
 
 
-def send_notification_emails(notification_ids: list[int]) -> int:
-    """Email a batch of notifications, each exactly once (each as ``send_notification_email``).
-    Returns how many this call sent."""
-    return sum(send_notification_email(pk) for pk in notification_ids)
+def send_notification_emails(notification_ids: Iterable[int]) -> Delivery:
+    """Email each notification in turn: claim it (committed), send it, record it. Those already
+    emailed are skipped; those another sender holds are returned in ``held``."""
+    delivery = Delivery()
+    for pk in notification_ids:
+        held_until = _email_one(pk)
+        if held_until is True:
+            delivery.sent += 1
+        elif held_until:
+            delivery.held.append(pk)
+            delivery.held_until = max(delivery.held_until or held_until, held_until)
+    return delivery
+
+
+def _email_one(pk: int) -> bool | datetime | None:
+    """True once sent; the claim's end if another sender holds it; None if there is nothing to
+    send (emailed already, or gone)."""
+    now = timezone.now()
+    lease_until = now + email_lease()
+    # One statement, committed on its own: from here on no other sender will send it.
+    claimed = (Notification.objects.filter(_not_claimed(now), pk=pk, emailed_at__isnull=True)
+               .update(email_claimed_until=lease_until))
+    if not claimed:
+        state = Notification.objects.filter(pk=pk).values_list("emailed_at", "email_claimed_until").first()
+        # Held by another sender; or released just now by one that failed (try again soon).
+        return None if state is None or state[0] is not None else (state[1] or now)
+    notification = Notification.objects.select_related("recipient").get(pk=pk)
+    body = notification.body + (f"\n\n{absolute(notification.link)}" if notification.link else "")
+    _send(notification.subject, body, notification.recipient.email, message_id("notification", pk),
+          [pk], lease_until)
+    _record_emailed(notification.recipient, [notification], lease_until, "notifications:email")
+    return True
+
+
+def _send(subject: str, body: str, to: str, msgid: str, claimed: list[int], lease_until: datetime) -> None:
+    """Hand the email to the mail server; if it will not take it, give the claim back so a
+    retry can send at once."""
+    try:
+        send_email(subject, body, [to], headers={"Message-ID": msgid})
+    except Exception:
+        try:
+            (Notification.objects.filter(pk__in=claimed, emailed_at__isnull=True,
+                                         email_claimed_until=lease_until)
+             .update(email_claimed_until=None))
+        except (OperationalError, InterfaceError):  # then the claim runs out by itself
+            logger.warning("Could not release the claim on notifications %s", claimed, exc_info=True)
+        raise
+    if timezone.now() > lease_until:
+        logger.error("Sending notifications %s took longer than their claim; another sender may "
+                     "have sent them too", claimed)
+
+
+#: Waits between tries to record an email as sent when the database connection is lost.
+RECORD_RETRY_WAITS = (0.2, 0.5, 1, 2, 4, 8, 15)
+
+
+def _record_emailed(recipient, notifications: list[Notification], lease_until: datetime, view: str) -> None:
+    """Write ``emailed_at`` (and, for DO cases, the read log) once the mail server has taken the
+    email. A lost database connection is retried while the claim lasts: giving up would let
+    the email be sent again."""
+    give_up_at = lease_until - email_lease() / 10
+    waits = iter(RECORD_RETRY_WAITS)
+    while True:
+        try:
+            with transaction.atomic():
+                Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(
+                    emailed_at=timezone.now())
+                _log_do_case_reads(recipient, notifications, view)
+            return
+        except (OperationalError, InterfaceError):
+            wait = next(waits, RECORD_RETRY_WAITS[-1])
+            if connection.in_atomic_block or timezone.now() + timedelta(seconds=wait) >= give_up_at:
+                logger.error("Emailed notifications %s but could not record it; they will be sent "
+                             "again after %s", [n.pk for n in notifications], lease_until)
+                raise
+            logger.warning("Emailed notifications %s; recording it failed, trying again in %s s",
+                           [n.pk for n in notifications], wait, exc_info=True)
+            connection.close()  # the next try opens a new connection
+            time.sleep(wait)
 
 
 def send_daily_digests() -> int:
-    """One email per person who chose the daily digest, of everything not yet emailed."""
+    """One email per person who chose the daily digest, of everything not yet emailed. Each
+    digest is claimed, sent and recorded like an immediate email; one person's failure leaves
+    their digest for tomorrow and the others still go."""
     sent = 0
     user_ids = Preference.objects.filter(email=EmailFrequency.DAILY).values_list("user_id", flat=True)
     for user in get_user_model().objects.filter(pk__in=list(user_ids), is_active=True).exclude(email=""):
-        with transaction.atomic():
-            pending = list(Notification.objects.select_for_update()
-                           .filter(recipient=user, emailed_at__isnull=True).order_by("created_at", "id"))
-            if not pending:
-                continue
-            lines = [f"- {n.subject}" + (f"\n  {absolute(n.link)}" if n.link else "") for n in pending]
-            send_email(f"Footprint: {len(pending)} update{'s' if len(pending) != 1 else ''} today",
-                       "\n".join(lines), [user.email])
-            Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=timezone.now())
-            _log_do_case_reads(user, pending, "notifications:daily-digest")
-            sent += 1
+        try:
+            sent += _send_digest(user)
+        except Exception:
+            logger.exception("The daily digest for user %s was not sent; it will go tomorrow", user.pk)
     return sent
+
+
+def _send_digest(user) -> bool:
+    now = timezone.now()
+    lease_until = now + email_lease()
+    with transaction.atomic():
+        pending = list(Notification.objects.select_for_update()
+                       .filter(_not_claimed(now), recipient=user, emailed_at__isnull=True)
+                       .order_by("created_at", "id"))
+        if not pending:
+            return False
+        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(email_claimed_until=lease_until)
+    ids = [n.pk for n in pending]
+    lines = [f"- {n.subject}" + (f"\n  {absolute(n.link)}" if n.link else "") for n in pending]
+    key = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:20]
+    _send(f"Footprint: {len(pending)} update{'s' if len(pending) != 1 else ''} today", "\n".join(lines),
+          user.email, message_id("digest", f"{user.pk}.{key}"), ids, lease_until)
+    _record_emailed(user, pending, lease_until, "notifications:daily-digest")
+    return True
 
 
 def _log_do_case_reads(user, notifications, view: str) -> int:

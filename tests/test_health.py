@@ -47,3 +47,48 @@ def test_other_pages_still_need_signing_in(client):
     response = client.get("/drps/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_pages_and_api_answer_503_with_retry_after_while_the_database_is_unreachable(org, monkeypatch):
+    """Not 500: the service is unavailable, and says when to try again. A page gets GOV.UK's
+    "Sorry, the service is unavailable" page, the API JSON; neither needs the database.
+    (tests/test_faults.py does this against a real database that refuses connections.)"""
+    from django.db import connection
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    page_client = Client(raise_request_exception=False)
+    page_client.force_login(org.iro)
+    token = Token.objects.create(user=org.iro)
+    api_client = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    def refuse(*args, **kwargs):
+        raise OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
+
+    monkeypatch.setattr(connection, "cursor", refuse)
+    page = page_client.get("/drps/")
+    assert page.status_code == 503 and page["Retry-After"] == "30"
+    assert "Sorry, the service is unavailable" in page.content.decode()
+    assert "Content-Security-Policy" in page  # still through the security middleware
+    write = api_client.post("/api/drps/", {"concern": "x"}, content_type="application/json")
+    assert write.status_code == 503 and write["Retry-After"] == "30"
+    assert write.json() == {"detail": "Sorry, the service is unavailable. Try again later."}
+    monkeypatch.undo()
+    schema = api_client.get("/api/schema/?format=json").json()
+    assert "503" in schema["paths"]["/api/drps/"]["post"]["responses"]  # and documented
+
+
+@pytest.mark.django_db
+def test_other_server_errors_stay_500(org, monkeypatch):
+    """Only an unreachable database is 503; a bug is still a 500 (and is logged as one)."""
+    from django.test import Client
+
+    def bug(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("drp.views.drps_visible_to", bug)
+    client = Client(raise_request_exception=False)
+    client.force_login(org.iro)
+    response = client.get("/drps/")
+    assert response.status_code == 500 and "Retry-After" not in response

@@ -1,5 +1,7 @@
 """Who is told about each event, in the app and by email, and only once."""
 
+import os
+
 import pytest
 from django.core import mail
 from rest_framework.test import APIClient
@@ -131,34 +133,168 @@ def test_email_preference_page(client, org):
 # --- The broker down when an email is queued -------------------------------------------------
 
 
-def test_a_broker_that_is_down_loses_no_email_and_breaks_no_change(org, monkeypatch,
+def closed_port() -> int:
+    """A local port nothing listens on: the broker, unplugged."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def broker_unplugged():
+    """A Celery app like the project's, current while the test runs, with a broker (not eager)
+    at an address that refuses connections. (A new app: an app's producer pool keeps the
+    address it was first used with.)"""
+    from celery import Celery
+
+    from config.celery_app import app as project_app
+    from workflows import broker
+
+    app = Celery("footprint-unplugged", set_as_current=True)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(broker_url=f"redis://127.0.0.1:{closed_port()}/0", task_always_eager=False)
+    broker.reset()
+    yield app
+    project_app.set_current()
+    broker.reset()
+
+
+def test_a_broker_that_is_down_loses_no_email_and_breaks_no_change(org, broker_unplugged,
                                                                    django_capture_on_commit_callbacks):
-    """The change commits and the notification is kept; the email goes once the broker is back,
-    when beat's queue_pending_emails runs, and only once however often it runs."""
+    """The change commits and the notification is kept; queuing fails fast (one refused
+    connection, no retries) and the next change does not even try; the email goes once the
+    broker is back, when beat's queue_pending_emails runs, and only once however often it runs."""
+    import time
     from datetime import timedelta
 
-    from kombu.exceptions import OperationalError
+    from workflows import broker
 
-    from notifications import tasks
+    def queuing_time(stage):
+        with django_capture_on_commit_callbacks() as callbacks:
+            raise_drp(org, stage=stage)
+        started = time.perf_counter()
+        for callback in callbacks:
+            callback()
+        return time.perf_counter() - started
 
-    def broker_down(*args, **kwargs):
-        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
-    monkeypatch.setattr(tasks.send_notification_email, "delay", broker_down)
-    monkeypatch.setattr(tasks.send_notification_emails, "delay", broker_down)
-    with django_capture_on_commit_callbacks(execute=True):
-        drp = raise_drp(org)
-    assert drp.pk and not mail.outbox
+    queuing_time("informal")  # the first call also loads the broker client
+    broker.reset()
+    refused = queuing_time("stage-1")  # one refused connection, no retries (was 0.6 s)
+    paused = queuing_time("stage-2")   # within the pause: the broker is not asked
+    assert not mail.outbox
+    assert refused < 0.15, f"queuing against a refused broker took {refused:.2f} s"
+    assert paused < 0.01, f"queuing while paused took {paused:.3f} s"
     pending = Notification.objects.filter(emailed_at__isnull=True)
-    assert pending.count() == 2  # the social worker and their team manager
-    monkeypatch.undo()
+    assert pending.count() == 6  # social worker, team, service and head-of-service managers
+    broker_unplugged.conf.task_always_eager = True  # the broker is back (here: tasks run in-process)
     # Too soon: the task may still be on its way.
     assert notification_services.queue_pending_emails() == 0
-    pending.update(created_at=pending.first().created_at - timedelta(minutes=11))
-    assert notification_services.queue_pending_emails() == 2
+    pending.update(created_at=pending.first().created_at - timedelta(minutes=3))
+    assert notification_services.queue_pending_emails() == 6
     assert notification_services.queue_pending_emails() == 0
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([org.social_worker.email,
-                                                          org.team_manager.email])
+    emailed = [(m.to[0], m.subject) for m in mail.outbox]
+    assert len(emailed) == 6 and sorted(emailed) == sorted(set(emailed))
+    assert not pending.exists()
+
+
+def test_the_catch_up_job_sends_what_the_broker_still_refuses(org, broker_unplugged,
+                                                              django_capture_on_commit_callbacks):
+    """queue_pending_emails runs in a worker: when the broker refuses it even after retrying,
+    the worker sends the emails itself, once."""
+    from datetime import timedelta
+
+    with django_capture_on_commit_callbacks(execute=True):
+        raise_drp(org)
+    pending = Notification.objects.filter(emailed_at__isnull=True)
+    pending.update(created_at=pending.first().created_at - timedelta(minutes=3))
+    assert notification_services.queue_pending_emails() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([org.social_worker.email, org.team_manager.email])
+    assert notification_services.queue_pending_emails() == 0
+    assert len(mail.outbox) == 2
+
+
+def test_an_email_claimed_by_a_sender_is_not_sent_by_another_until_the_claim_runs_out(org):
+    """A sender's claim (committed before it talks to the mail server) keeps every other sender
+    off the notification until it runs out; then the email goes, once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    notification = Notification.objects.create(recipient=org.iro, kind="test", subject="Claimed")
+    claimed_until = timezone.now() + timedelta(minutes=5)
+    Notification.objects.filter(pk=notification.pk).update(email_claimed_until=claimed_until)
+    delivery = notification_services.send_notification_emails([notification.pk])
+    assert (delivery.sent, delivery.held, delivery.held_until) == (0, [notification.pk], claimed_until)
+    Notification.objects.update(created_at=timezone.now() - timedelta(minutes=3))
+    assert notification_services.queue_pending_emails() == 0  # being sent: not queued again
+    assert not mail.outbox
+    # The sender died: its claim runs out, and the next sender sends it.
+    Notification.objects.filter(pk=notification.pk).update(email_claimed_until=timezone.now())
+    assert notification_services.send_notification_email(notification.pk) is True
+    assert [m.subject for m in mail.outbox] == ["Claimed"]
+    assert mail.outbox[0].extra_headers["Message-ID"] == notification_services.message_id(
+        "notification", notification.pk)
+    assert notification_services.send_notification_email(notification.pk) is False
+
+
+def test_a_mail_server_refusal_gives_the_claim_back(org, settings):
+    """A send that fails leaves the notification unclaimed, so the task's retry sends it at once."""
+    from tests.email_backends import FlakyBackend
+
+    settings.EMAIL_BACKEND = "tests.email_backends.FlakyBackend"
+    FlakyBackend.failures_left, FlakyBackend.attempts = 1, 0
+    notification = Notification.objects.create(recipient=org.iro, kind="test", subject="Retry me")
+    with pytest.raises(ConnectionError):
+        notification_services.send_notification_email(notification.pk)
+    notification.refresh_from_db()
+    assert notification.email_claimed_until is None and notification.emailed_at is None
+    assert notification_services.send_notification_email(notification.pk) is True
+    assert FlakyBackend.attempts == 2 and len(mail.outbox) == 1
+
+
+@pytest.fixture
+def publishes():
+    """Every task Celery is about to send to the broker (its before_task_publish signal, sent
+    before it connects: a refused broker still counts)."""
+    from celery.signals import before_task_publish
+
+    sent = []
+
+    def seen(sender=None, **kwargs):
+        sent.append(sender)
+
+    before_task_publish.connect(seen, weak=False)
+    yield sent
+    before_task_publish.disconnect(seen)
+
+
+def test_history_only_notifications_queue_no_email(org, broker_unplugged, publishes,
+                                                    django_capture_on_commit_callbacks):
+    """Notifications made while loading history are in the app, marked emailed: nothing is
+    queued after commit and no digest or catch-up job picks them up. Without it, the same
+    change queues its emails (so the check can fail)."""
+    with django_capture_on_commit_callbacks(execute=True), notification_services.history_only():
+        raise_drp(org)
+    assert Notification.objects.count() == 2
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+    assert publishes == []
+    with django_capture_on_commit_callbacks(execute=True):
+        raise_drp(org)
+    assert publishes == ["notifications.tasks.send_notification_emails"]
+
+
+def test_loading_the_demo_with_a_broker_queues_no_email(broker_unplugged, publishes, settings):
+    """manage.py load_demo with CELERY_BROKER_URL set (here, a broker that refuses): eighteen
+    months of notifications, none queued, none waiting to be emailed."""
+    from django.core.management import call_command
+
+    settings.FOOTPRINT_DEMO = True
+    call_command("load_demo", stdout=open(os.devnull, "w"))
+    assert Notification.objects.count() > 100
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+    assert publishes == []
 
 
 def test_pending_emails_leave_the_daily_digest_alone(org):

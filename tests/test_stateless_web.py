@@ -50,9 +50,9 @@ def free_port() -> int:
 
 
 class Server:
-    """One gunicorn (config/gunicorn.conf.py, one worker) on its own port and log file."""
+    """One gunicorn (config/gunicorn.conf.py, one worker unless told) on its own port and log file."""
 
-    def __init__(self, name: str, env: dict, log_dir: Path):
+    def __init__(self, name: str, env: dict, log_dir: Path, workers: int = 1):
         self.name = name
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -60,7 +60,7 @@ class Server:
         self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [str(GUNICORN), "config.wsgi", "-c", "config/gunicorn.conf.py",
-             "--bind", f"127.0.0.1:{self.port}", "--workers", "1"],
+             "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers)],
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_until_ready(self, timeout: float = 90):

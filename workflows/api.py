@@ -1,10 +1,14 @@
 """API conventions shared by every workflow: refusals are 409, bad input names the field."""
 
+import sys
 from datetime import datetime
 
+from csp.utils import build_policy
+from django import db
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.views import defaults
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from rest_framework import exceptions, permissions, serializers, status
@@ -38,12 +42,47 @@ def page_not_found(request, exception):
     return defaults.page_not_found(request, exception)
 
 
+#: How long a client is asked to wait before trying again while the database is unreachable.
+RETRY_AFTER_SECONDS = 30
+UNAVAILABLE = "Sorry, the service is unavailable. Try again later."
+
+
 def server_error(request):
     """``handler500``: an API client gets JSON even when something has gone wrong; pages keep
-    the GOV.UK error page."""
+    the GOV.UK error page.
+
+    While the database cannot be reached (connection refused, dropped or closed, wherever in
+    the request that happened), the answer is 503 with ``Retry-After`` instead: the service is
+    unavailable and the same request will work once it is back. (A change whose transaction
+    committed before the connection was lost is saved; that is the one way a 503 can follow a
+    saved change, so the page says to check.) Django calls this handler inside its ``except``
+    block, so the exception is ``sys.exc_info()``'s."""
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return service_unavailable(request)
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Sorry, there is a problem with the service."}, status=500)
     return defaults.server_error(request)
+
+
+#: What psycopg and sqlite3 raise, through Django, when the database is down or the connection
+#: was lost: refused, terminated, closed, locked for too long.
+DATABASE_UNAVAILABLE = (db.OperationalError, db.InterfaceError)
+
+
+def service_unavailable(request):
+    """503 with ``Retry-After``: JSON under /api/, else the GOV.UK "Sorry, the service is
+    unavailable" page, rendered without the database (no request context). The database may
+    have failed in a middleware before the ones that add the security headers, so this sets
+    them itself."""
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": UNAVAILABLE}, status=503)
+    else:
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Content-Security-Policy"] = build_policy()
+    response["X-Frame-Options"] = "DENY"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def exception_handler(exc, context):
@@ -95,9 +134,10 @@ class AutoSchema(SpectacularAutoSchema):
 
     400 where the request carries input (a body or query parameters), 401 and 403 where a
     token is needed, 429 where anyone may call (signing in, locked after repeated failures)
-    or the view is rate-limited (``throttle_scope``),
-    404 where the path names a record, and 409 for moves on a case when the
-    view says transitions may be refused (``transitions_may_be_refused = True``).
+    or the view is rate-limited (``throttle_scope``), 404 where the path names a record, 409
+    for moves on a case when the view says transitions may be refused
+    (``transitions_may_be_refused = True``), and 503 everywhere (the database unreachable;
+    ``server_error``).
     """
 
     PAGINATION_PARAMETERS = frozenset({"limit", "offset"})
@@ -133,4 +173,5 @@ class AutoSchema(SpectacularAutoSchema):
             errors["404"] = ErrorSerializer
             if self.method != "GET" and getattr(self.view, "transitions_may_be_refused", False):
                 errors["409"] = ErrorSerializer
+        errors["503"] = ErrorSerializer  # the database unreachable: try again after Retry-After
         return errors
