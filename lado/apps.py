@@ -8,6 +8,15 @@ class LadoConfig(AppConfig):
     verbose_name = "Designated Officer"
 
     def ready(self):
+        from workflows.calendar import calendar_changed
+
         from .reminders import register_deadlines
 
         register_deadlines()
+        calendar_changed.connect(_recount_deadlines, dispatch_uid="lado-recount-deadlines")
+
+
+def _recount_deadlines(sender, day, closed, description="", actor=None, **kwargs):
+    from .services import enquiries_recount_after_calendar_change
+
+    enquiries_recount_after_calendar_change(day=day, closed=closed, description=description, actor=actor)
