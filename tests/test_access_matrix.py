@@ -18,6 +18,7 @@ import functools
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
@@ -38,7 +39,7 @@ from drp import services as drp_services
 from drp.models import DisputeResolution, Theme
 from imports.models import ImportJob
 from lado import services as lado_services
-from lado.models import Enquiry, RetentionRule
+from lado.models import Category, Enquiry, RetentionRule
 from notifications.models import Notification
 from people import roles
 from positive_practice import services as pp_services
@@ -229,6 +230,7 @@ class World:
         # The DO Manager's pages: a DO officer's role, a retention rule, a role change.
         self.do_officer, self.auditor = org.designated_officer.pk, org.auditor.pk
         self.retention_rule = RetentionRule.objects.get(closure="substantiated").pk
+        self.category = Category.objects.get(slug="sexual").pk
         lado_services.do_role_grant(actor=org.do_manager, person=org.iro_manager, role=roles.DESIGNATED_OFFICER,
                                     reason="Covering leave")
         lado_services.do_role_remove(actor=org.do_manager, person=org.iro_manager, role=roles.DESIGNATED_OFFICER,
@@ -241,7 +243,10 @@ class World:
         from axes.models import AccessAttempt, AccessFailureLog, AccessLog
         from django_celery_beat.models import ClockedSchedule, SolarSchedule
 
+        from reports.models import RecordingStart
+
         ClosureDay.objects.create(date=today(), description="Office closed")
+        RecordingStart.objects.create(record_type="drp", began_on=today() - timedelta(days=3650))
         Group.objects.create(name="Administrators")
         ClockedSchedule.objects.create(clocked_time=timezone.now())
         SolarSchedule.objects.create(event="sunrise", latitude=51.5, longitude=-0.1)

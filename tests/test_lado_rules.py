@@ -586,7 +586,6 @@ def test_annual_report_shows_open_cases_by_age_decisions_within_a_working_day_an
     """Open at 31 March 2026 by time since referral; threshold decisions made in the year by their
     due date; cases with a police investigation, suspension, DBS or regulator referral action
     recorded in the year."""
-    end = date(2026, 3, 31)
     for received, count in ((date(2026, 3, 10), 2), (date(2026, 1, 15), 1), (date(2025, 9, 1), 3),
                             (date(2024, 12, 1), 1)):
         for _ in range(count):
@@ -681,3 +680,20 @@ def test_a_closure_day_outside_every_do_deadline_moves_nothing(org):
     meeting.refresh_from_db()
     assert meeting.first_meeting_due == date(2026, 11, 9)
     assert not meeting.timeline.filter(action="deadlines-recalculated").exists()
+
+
+# --- Refusal order in the API --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("move", ["decide", "meetings", "actions", "conclude", "conclude-without-meeting", "cancel"])
+def test_a_move_the_status_refuses_is_409_before_its_input_is_read(org, move):
+    """State 409, permission 403, input 400, in that order: a DO move on a closed case with an
+    empty body is refused for the case's status, not for the missing fields."""
+    closed = services.enquiry_cancel(enquiry=log(org), actor=org.designated_officer, reason="Withdrawn")
+    url = f"/api/lado/enquiries/{closed.pk}/{move}/"
+    response = client_for(org.designated_officer).post(url, {}, format="json")
+    assert response.status_code == 409, response.content
+    assert response.json()["detail"].startswith(f"{closed.reference} is cancelled, so ")
+    open_case = log(org)
+    assert client_for(org.iro_manager).post(f"/api/lado/enquiries/{open_case.pk}/{move}/", {},
+                                            format="json").status_code == 403
