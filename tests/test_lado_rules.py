@@ -697,3 +697,17 @@ def test_a_move_the_status_refuses_is_409_before_its_input_is_read(org, move):
     open_case = log(org)
     assert client_for(org.iro_manager).post(f"/api/lado/enquiries/{open_case.pk}/{move}/", {},
                                             format="json").status_code == 403
+
+
+def test_a_subject_access_request_includes_what_is_now_recorded(org):
+    """The subject's right of access covers the police reference, criminal outcome, who was told
+    and the DBS decision recorded on their case."""
+    from subject_access.records import ThirdParties, enquiry_records
+
+    with as_of(date(2025, 4, 17)):
+        enquiry = log(org, received_at=at(date(2025, 4, 17)), **RECORD)
+    fields = dict(enquiry_records(Enquiry.objects.filter(pk=enquiry.pk), ThirdParties())[0]["fields"])
+    assert fields["Police reference"] == "CR/123/25" and fields["Criminal outcome"] == "No further action"
+    assert (fields["Subject told"], fields["Parents told"]) == ("Yes, 17 April 2025", "No")
+    assert (fields["DBS referral"], fields["DBS decision"]) == ("Referred to the DBS", "Not barred")
+    assert fields["Date of the alleged incident"] == "1 September 2023"
