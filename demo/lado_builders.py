@@ -1,5 +1,9 @@
 """Demo Designated Officer casework: about 60 enquiries over the last 18 months, in every status
-and outcome, moved through the real services on the days they happened (``as_of``)."""
+and outcome, moved through the real services on the days they happened (``as_of``): first
+meetings due and held (some as strategy discussions, some late), a few clearly unfounded or
+malicious allegations concluded without a meeting, the incident and employer-aware dates, police
+references and outcomes, who was told and DBS referrals, and a longer retention period for
+sexual abuse."""
 
 from __future__ import annotations
 
@@ -9,7 +13,15 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from lado import services
-from lado.models import Category, EmploymentBasis, Enquiry, ReferralSource, Sector, SettingType
+from lado.models import (
+    Category,
+    CategoryRetention,
+    EmploymentBasis,
+    Enquiry,
+    ReferralSource,
+    Sector,
+    SettingType,
+)
 from workflows.calendar import add_working_days
 from workflows.clocks import as_of, today
 
@@ -47,7 +59,7 @@ SUBJECTS = [
      "Learning support assistant", "Meadow Special School", "education", "public", "permanent"),
     ("Kevin Marsh", date(1980, 2, 28),
      "Bus escort", "Council transport", "transport", "public", "temporary"),
-    ("Priya Desai", date(1987, 12, 24),
+    ("Priya Desai", None,  # date of birth not known: the retention flag
      "Music tutor", "Music Hub", "other", "voluntary", "temporary"),
     ("Ben Thornton", date(1991, 9, 15),
      "Scout leader", "1st Northside Scouts", "sport-leisure", "voluntary", "volunteer"),
@@ -110,6 +122,8 @@ def build_lado_cases(users, children, count: int = 60) -> int:
         received = end - timedelta(days=int(545 * (n / max(1, len(plan) - 1)) ** 1.15))
         if ending == "awaiting_decision":
             received = end - timedelta(days=[0, 0, 1, 1, 4][n % 5])  # today's calls, and one overdue
+        if ending == "awaiting_meeting":  # first meetings due soon, on track and one overdue
+            received = end - timedelta(days=[1, 3, 7, 20][n % 4])
         while received.weekday() >= 5:
             received -= timedelta(days=1)
         subject = SUBJECTS[n % len(SUBJECTS)] if n % 7 else SUBJECTS[(n // 7) % 4]  # some people recur
@@ -119,6 +133,11 @@ def build_lado_cases(users, children, count: int = 60) -> int:
         referrer_name, referrer_org, source = rng.choice(REFERRERS)
         linked = [rng.choice(children)] if children and rng.random() < 0.35 else []
         actor = officer if rng.random() < 0.8 else manager
+        # When it happened: most recent, some non-recent (years before); employers usually refer
+        # within a working day of becoming aware, not always.
+        incident = received - timedelta(days=rng.choice([0, 1, 2, 3, 7, 14, 30, 400, 2200]))
+        aware = (received - timedelta(days=rng.choice([0, 1, 1, 3, 6]))
+                 if source in ("education", "employer", "health") else None)
         with as_of(received):
             enquiry = services.enquiry_log(
                 actor=actor, received_at=_received_at(received, rng),
@@ -131,6 +150,7 @@ def build_lado_cases(users, children, count: int = 60) -> int:
                 employment_basis=vocab[EmploymentBasis][basis],
                 children=linked, children_description="" if linked else "A child at the setting.",
                 summary=rng.choice(SUMMARIES[category]), officer=officer,
+                incident_on=incident, employer_aware_on=aware,
             )
         made += 1
         if ending == "awaiting_decision":
@@ -153,18 +173,34 @@ def build_lado_cases(users, children, count: int = 60) -> int:
                 rationale="The allegation, if true, would meet the harm test.")
         if ending == "awaiting_meeting":
             continue
-        day = _step(day, rng, 2, 6)
+        if ending in ("concluded:unfounded", "concluded:malicious") and rng.random() < 0.35:
+            # Clearly unfounded or malicious: concluded without a meeting, saying why.
+            with as_of(day):
+                services.enquiry_conclude_without_meeting(
+                    enquiry=enquiry, actor=manager, outcome=ending.split(":")[1],
+                    reason="The child's account was withdrawn and the setting's records show the adult was "
+                           "not on site that day: no meeting is needed.")
+            continue
+        day = _step(day, rng, 1, 6)  # now and then later than the first meeting is due
         if day > end:
             continue
+        actions = rng.sample(ACTIONS, rng.randint(1, 3))
+        police = any(kind in ("police-investigation", "section-47-enquiry") for kind, *_ in actions)
         with as_of(day):
             services.enquiry_record_meeting(
-                enquiry=enquiry, actor=officer, kind="initial", held_on=day,
+                enquiry=enquiry, actor=officer, kind="strategy" if police else "initial", held_on=day,
                 attendees="Anita Kaur, Designated Officer\nDS Amir Lee, Police\nHead of setting, Employer",
                 decisions="Strategy agreed; actions below.", minutes="Information shared by each agency.",
                 next_review_on=add_working_days(day, 20))
-            for kind, owner, agency in rng.sample(ACTIONS, rng.randint(1, 3)):
+            for kind, owner, agency in actions:
                 services.enquiry_add_action(enquiry=enquiry, actor=officer, kind=kind, owner_name=owner,
                                             owner_agency=agency, due_on=add_working_days(day, rng.randint(5, 25)))
+            told = {"subject_told": True, "subject_told_on": day}
+            if rng.random() < 0.7:
+                told |= {"parents_told": True, "parents_told_on": day}
+            if police:
+                told |= {"police_reference": f"CR/{rng.randint(1000, 9999)}/{day:%y}"}
+            enquiry = services.enquiry_update(enquiry=enquiry, actor=officer, **told)
         # How long the case runs: most within a month or three, a few longer.
         duration = rng.choice([10, 15, 18, 30, 45, 60, 90, 130])
         conclude_on = add_working_days(received, duration)
@@ -190,6 +226,13 @@ def build_lado_cases(users, children, count: int = 60) -> int:
         outcome = ending.split(":")[1]
         conclude_on = min(conclude_on, end)
         with as_of(conclude_on):
+            record = {}
+            if enquiry.police_reference:
+                record["criminal_outcome"] = "convicted" if outcome == "substantiated" else "no-further-action"
+            if outcome == "substantiated":
+                record["dbs_referral"] = "referred"
+            if record:
+                enquiry = services.enquiry_update(enquiry=enquiry, actor=officer, **record)
             services.enquiry_record_meeting(
                 enquiry=enquiry, actor=officer, kind="outcome", held_on=conclude_on,
                 attendees="Anita Kaur, Designated Officer\nHead of setting, Employer",
@@ -204,4 +247,10 @@ def build_lado_cases(users, children, count: int = 60) -> int:
             elif outcome in ("false", "unfounded") and not Enquiry.objects.filter(legal_hold=True).exists():
                 services.enquiry_set_legal_hold(enquiry=enquiry, actor=manager,
                                                 reason="Subject access request and complaint in progress.")
+    # A longer retention period for sexual abuse, set by the DO Manager with the rules.
+    sexual = vocab[Category].get("sexual")
+    if sexual is not None and not CategoryRetention.objects.filter(category=sexual).exists():
+        services.category_retention_change(
+            category=sexual, actor=manager, years=25, note="Records of child sexual abuse kept longer.",
+            reason="Local policy: allegations of sexual abuse are kept at least 25 years from the allegation.")
     return made

@@ -14,9 +14,11 @@ from rest_framework.views import APIView
 from children.selectors import children_visible_to
 from workflows.api import ErrorSerializer
 from workflows.audit import record_read, record_reads, record_reads_by_id
+from workflows.transitions import check
 
 from . import services
 from .alerts import read_case
+from .flows import EnquiryFlow
 from .models import Category, EmploymentBasis, ReferralSource, Sector, SettingType
 from .selectors import (
     CASE_KIND,
@@ -37,6 +39,7 @@ from .serializers import (
     ActionInputSerializer,
     ActionUpdateSerializer,
     ConcludeSerializer,
+    ConcludeWithoutMeetingSerializer,
     DecideSerializer,
     DestructionLogSerializer,
     DoReasonSerializer,
@@ -92,7 +95,11 @@ class EnquiryViewSet(viewsets.GenericViewSet):
         read_case(self.request.user, enquiry, view, shown=history[0] + history[1])
         return Response(EnquirySerializer(enquiry, context={"subject_history": history}).data, status=status_code)
 
-    def _input(self, serializer_class, **kwargs):
+    def _input(self, serializer_class, enquiry=None, move: str = "", **kwargs):
+        """The move's input, read only once the case's status and the person's role allow the
+        move (409, then 403, before any 400)."""
+        if enquiry is not None:
+            check(EnquiryFlow(enquiry), move, self.request.user, refusal=services.refusal_for(enquiry, move))
         serializer = serializer_class(data=self.request.data, **kwargs)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
@@ -128,51 +135,70 @@ class EnquiryViewSet(viewsets.GenericViewSet):
     @extend_schema(request=EnquiryInputSerializer, responses=EnquirySerializer)
     def partial_update(self, request, pk=None):
         enquiry = self._case(pk)
-        data = self._input(EnquiryInputSerializer, children_qs=children_visible_to(request.user), partial=True)
+        data = self._input(EnquiryInputSerializer, enquiry, "update_details",
+                           children_qs=children_visible_to(request.user), partial=True)
         enquiry = services.enquiry_update(enquiry=enquiry, actor=request.user, **data)
         return self._detail(enquiry, "api:lado-enquiry-update")
 
     @extend_schema(request=DecideSerializer, responses=EnquirySerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
-        enquiry = services.enquiry_decide(enquiry=self._case(pk), actor=request.user,
-                                          **self._input(DecideSerializer))
+        enquiry = self._case(pk)
+        enquiry = services.enquiry_decide(enquiry=enquiry, actor=request.user,
+                                          **self._input(DecideSerializer, enquiry, "meet_threshold"))
         return self._detail(enquiry, "api:lado-enquiry-decide")
 
     @extend_schema(request=MeetingInputSerializer, responses={201: EnquirySerializer})
     @action(detail=True, methods=["post"])
     def meetings(self, request, pk=None):
-        meeting = services.enquiry_record_meeting(enquiry=self._case(pk), actor=request.user,
-                                                  **self._input(MeetingInputSerializer))
+        enquiry = self._case(pk)
+        meeting = services.enquiry_record_meeting(enquiry=enquiry, actor=request.user,
+                                                  **self._input(MeetingInputSerializer, enquiry, "hold_meeting"))
         return self._detail(meeting.enquiry, "api:lado-enquiry-meetings", status.HTTP_201_CREATED)
 
     @extend_schema(request=ActionInputSerializer, responses={201: EnquirySerializer})
     @action(detail=True, methods=["post"])
     def actions(self, request, pk=None):
-        recorded = services.enquiry_add_action(enquiry=self._case(pk), actor=request.user,
-                                               **self._input(ActionInputSerializer))
+        enquiry = self._case(pk)
+        recorded = services.enquiry_add_action(enquiry=enquiry, actor=request.user,
+                                               **self._input(ActionInputSerializer, enquiry, "add_action"))
         return self._detail(recorded.enquiry, "api:lado-enquiry-actions", status.HTTP_201_CREATED)
 
     @extend_schema(request=ActionUpdateSerializer, responses=EnquirySerializer)  # the case, as every move
     @action(detail=True, methods=["patch"], url_path=r"actions/(?P<action_id>[0-9]+)")
     def update_action(self, request, pk=None, action_id=None):
         enquiry = self._case(pk)
-        updated = services.enquiry_update_action(action=action_for(enquiry, action_id), actor=request.user,
-                                                 **self._input(ActionUpdateSerializer))
+        action = action_for(enquiry, action_id)
+        updated = services.enquiry_update_action(action=action, actor=request.user,
+                                                 **self._input(ActionUpdateSerializer, enquiry, "update_action"))
         return self._detail(updated.enquiry, "api:lado-enquiry-update-action")
 
     @extend_schema(request=ConcludeSerializer, responses=EnquirySerializer)
     @action(detail=True, methods=["post"])
     def conclude(self, request, pk=None):
-        enquiry = services.enquiry_conclude(enquiry=self._case(pk), actor=request.user,
-                                            **self._input(ConcludeSerializer))
+        enquiry = self._case(pk)
+        enquiry = services.enquiry_conclude(enquiry=enquiry, actor=request.user,
+                                            **self._input(ConcludeSerializer, enquiry, "conclude"))
         return self._detail(enquiry, "api:lado-enquiry-conclude")
+
+    @extend_schema(request=ConcludeWithoutMeetingSerializer, responses=EnquirySerializer,
+                   description="Conclude a clearly unfounded or malicious allegation without an allegation "
+                               "management meeting, with the reason. 409 once a meeting has been held (conclude "
+                               "instead); 400 on outcome for any other outcome, on reason when it is blank.")
+    @action(detail=True, methods=["post"], url_path="conclude-without-meeting")
+    def conclude_without_meeting(self, request, pk=None):
+        enquiry = self._case(pk)
+        enquiry = services.enquiry_conclude_without_meeting(
+            enquiry=enquiry, actor=request.user,
+            **self._input(ConcludeWithoutMeetingSerializer, enquiry, "conclude_without_meeting"))
+        return self._detail(enquiry, "api:lado-enquiry-conclude-without-meeting")
 
     @extend_schema(request=DoReasonSerializer, responses=EnquirySerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        enquiry = services.enquiry_cancel(enquiry=self._case(pk), actor=request.user,
-                                          **self._input(DoReasonSerializer))
+        enquiry = self._case(pk)
+        enquiry = services.enquiry_cancel(enquiry=enquiry, actor=request.user,
+                                          **self._input(DoReasonSerializer, enquiry, "cancel"))
         return self._detail(enquiry, "api:lado-enquiry-cancel")
 
     @extend_schema(request=LegalHoldSerializer, responses=EnquirySerializer)
@@ -186,15 +212,17 @@ class EnquiryViewSet(viewsets.GenericViewSet):
     @extend_schema(request=RetentionSerializer, responses=EnquirySerializer)
     @action(detail=True, methods=["post"], permission_classes=DO_MANAGER)
     def retention(self, request, pk=None):
-        enquiry = services.enquiry_extend_retention(enquiry=self._case(pk), actor=request.user,
-                                                    **self._input(RetentionSerializer))
+        enquiry = self._case(pk)
+        enquiry = services.enquiry_extend_retention(enquiry=enquiry, actor=request.user,
+                                                    **self._input(RetentionSerializer, enquiry, "extend_retention"))
         return self._detail(enquiry, "api:lado-enquiry-retention")
 
     @extend_schema(request=DoReasonSerializer, responses=DestructionLogSerializer)
     @action(detail=True, methods=["post"], url_path="destroy", permission_classes=DO_MANAGER)
     def destroy_case(self, request, pk=None):
-        entry = services.enquiry_destroy(enquiry=self._case(pk), actor=request.user,
-                                         **self._input(DoReasonSerializer))
+        enquiry = self._case(pk)
+        entry = services.enquiry_destroy(enquiry=enquiry, actor=request.user,
+                                         **self._input(DoReasonSerializer, enquiry, "destroy"))
         return Response(DestructionLogSerializer(entry).data)
 
     @extend_schema(responses=AccessLogEntrySerializer(many=True))

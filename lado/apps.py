@@ -9,9 +9,17 @@ class LadoConfig(AppConfig):
 
     def ready(self):
         from imports.registry import register
+        from workflows.calendar import calendar_changed
 
         from .importer import KIND
         from .reminders import register_deadlines
 
         register_deadlines()
         register(KIND)
+        calendar_changed.connect(_recount_deadlines, dispatch_uid="lado-recount-deadlines")
+
+
+def _recount_deadlines(sender, day, closed, description="", actor=None, **kwargs):
+    from .services import enquiries_recount_after_calendar_change
+
+    enquiries_recount_after_calendar_change(day=day, closed=closed, description=description, actor=actor)

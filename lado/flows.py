@@ -2,6 +2,7 @@
 
     awaiting_decision --give_advice--> advice_given (closed)
     awaiting_decision --meet_threshold--> awaiting_meeting --hold_meeting--> in_progress
+    awaiting_meeting --conclude_without_meeting--> concluded (clearly unfounded or malicious)
     in_progress --hold_meeting--> in_progress --conclude--> concluded (closed)
     any open status --cancel--> cancelled (closed)
     a closed case an import created, untouched since --reimport--> any closed status
@@ -122,6 +123,11 @@ class EnquiryFlow:
                        permission=is_do_team)
     def conclude(self):
         """Record the outcome: substantiated, false, malicious, unfounded or unsubstantiated."""
+
+    @status.transition(source=Status.AWAITING_MEETING, target=Status.CONCLUDED, label="Conclude without a meeting",
+                       permission=is_do_team)
+    def conclude_without_meeting(self):
+        """A clearly unfounded or malicious allegation, concluded with a reason and no meeting."""
 
     @status.transition(source=OPEN, target=Status.CANCELLED, label="Cancel", permission=is_do_team)
     def cancel(self):

@@ -29,6 +29,7 @@ from .models import (
     Enquiry,
     Meeting,
     ReferralSource,
+    RetentionRule,
     Sector,
     SettingType,
 )
@@ -79,6 +80,18 @@ def _no_future(value, message):
     return value
 
 
+def TOLD_FIELD(label):  # noqa: N802 - a field factory, named like the fields it makes
+    """Yes, no, or not recorded (None)."""
+    return forms.TypedChoiceField(
+        label=label, required=False, widget=forms.RadioSelect, empty_value=None,
+        coerce=lambda value: {"yes": True, "no": False}.get(value),
+        choices=[("yes", "Yes"), ("no", "No"), ("", "Not recorded")])
+
+
+def _told_initial(value) -> str:
+    return {True: "yes", False: "no"}.get(value, "")
+
+
 class EnquiryForm(NamedErrorsMixin, forms.Form):
     """Log an enquiry while the call is happening: only the summary must be filled in; received
     is now unless changed; everything else can be completed later."""
@@ -115,6 +128,25 @@ class EnquiryForm(NamedErrorsMixin, forms.Form):
     )
     officer = forms.ModelChoiceField(label="Designated Officer", queryset=User.objects.none(), required=False,
                                      empty_label="Me")
+    # What Working Together and the annual report need recorded (all optional, completed later)
+    incident_on = _date("Date of the alleged incident",
+                        help_text="If known. Identifies a non-recent allegation. For example, 4 11 2019")
+    employer_aware_on = _date("Date the employer became aware",
+                              help_text="The employer should refer to the DO within one working day.")
+    police_reference = forms.CharField(label="Police reference", max_length=60, required=False)
+    criminal_outcome = forms.ChoiceField(label="Criminal outcome", required=False,
+                                         choices=[("", "None recorded")] + Enquiry.CriminalOutcome.choices)
+    criminal_outcome_detail = forms.CharField(label="Criminal outcome in words", required=False, max_length=20000,
+                                              widget=forms.Textarea(attrs={"rows": 3}))
+    subject_told = TOLD_FIELD("Has the subject been told of the allegation?")
+    subject_told_on = _date("Date the subject was told")
+    parents_told = TOLD_FIELD("Have the child's parents or carers been told?")
+    parents_told_on = _date("Date the parents were told")
+    dbs_referral = forms.ChoiceField(label="Referral to the DBS", required=False,
+                                     choices=[("", "Not recorded")] + Enquiry.DbsReferral.choices)
+    dbs_decision = forms.ChoiceField(label="DBS decision", required=False,
+                                     choices=[("", "None yet")] + Enquiry.DbsDecision.choices)
+    dbs_decision_on = _date("Date of the DBS decision")
 
     def __init__(self, *args, children_qs, instance: Enquiry | None = None, **kwargs):
         self.children_qs = children_qs
@@ -166,6 +198,24 @@ class EnquiryForm(NamedErrorsMixin, forms.Form):
                 Field.textarea("children_description", rows=3),
                 legend="Children", legend_size=Size.MEDIUM,
             ),
+            Fieldset(
+                Field("incident_on"),
+                Field("employer_aware_on"),
+                legend="When it happened", legend_size=Size.MEDIUM,
+            ),
+            Fieldset(
+                Field.text("police_reference", field_width=20),
+                Field.select("criminal_outcome"),
+                Field.textarea("criminal_outcome_detail", rows=3),
+                Field.radios("subject_told", legend_size=Size.SMALL, inline=True, small=True),
+                Field("subject_told_on"),
+                Field.radios("parents_told", legend_size=Size.SMALL, inline=True, small=True),
+                Field("parents_told_on"),
+                Field.select("dbs_referral"),
+                Field.select("dbs_decision"),
+                Field("dbs_decision_on"),
+                legend="Police, who has been told, and the DBS", legend_size=Size.MEDIUM,
+            ),
             Field.select("officer"),
             button="Save changes" if instance is not None else "Log enquiry",
         )
@@ -184,6 +234,13 @@ class EnquiryForm(NamedErrorsMixin, forms.Form):
             "sector": getattr(enquiry.sector, "slug", ""), "setting": getattr(enquiry.setting, "slug", ""),
             "children": ", ".join(child.reference for child in enquiry.children.all()),
             "children_description": enquiry.children_description, "officer": enquiry.officer_id,
+            "incident_on": enquiry.incident_on, "employer_aware_on": enquiry.employer_aware_on,
+            "police_reference": enquiry.police_reference, "criminal_outcome": enquiry.criminal_outcome,
+            "criminal_outcome_detail": enquiry.criminal_outcome_detail,
+            "subject_told": _told_initial(enquiry.subject_told), "subject_told_on": enquiry.subject_told_on,
+            "parents_told": _told_initial(enquiry.parents_told), "parents_told_on": enquiry.parents_told_on,
+            "dbs_referral": enquiry.dbs_referral, "dbs_decision": enquiry.dbs_decision,
+            "dbs_decision_on": enquiry.dbs_decision_on,
         }
 
     def clean_received_time(self):
@@ -204,6 +261,14 @@ class EnquiryForm(NamedErrorsMixin, forms.Form):
 
     def clean_subject_date_of_birth(self):
         return _no_future(self.cleaned_data.get("subject_date_of_birth"), "Date of birth must be in the past")
+
+    def clean_incident_on(self):
+        return _no_future(self.cleaned_data.get("incident_on"),
+                          "The date of the alleged incident must be today or in the past")
+
+    def clean_employer_aware_on(self):
+        return _no_future(self.cleaned_data.get("employer_aware_on"),
+                          "The date the employer became aware must be today or in the past")
 
     def clean_children(self):
         return clean_child_references(self.children_qs, self.cleaned_data["children"], required=False)
@@ -258,8 +323,16 @@ class DecisionForm(NamedErrorsMixin, forms.Form):
         )
 
 
+MEETING_HINTS = {
+    Meeting.Kind.STRATEGY: "Where the police or a section 47 enquiry are involved (Working Together). "
+                           "Like an initial meeting, it stops the first meeting clock.",
+}
+
+
 class MeetingForm(NamedErrorsMixin, forms.Form):
-    kind = forms.ChoiceField(label="Meeting", choices=Meeting.Kind.choices, widget=forms.RadioSelect,
+    kind = forms.ChoiceField(label="Meeting", widget=forms.RadioSelect,
+                             choices=[Choice(value, label, hint=MEETING_HINTS[value]) if value in MEETING_HINTS
+                                      else (value, label) for value, label in Meeting.Kind.choices],
                              error_messages={"required": "Select the kind of meeting"})
     held_on = _date("Date held", required=True)
     attendees = forms.CharField(label="Attendees", widget=forms.Textarea(attrs={"rows": 5}), max_length=10000,
@@ -364,6 +437,37 @@ class ConcludeForm(NamedErrorsMixin, forms.Form):
         return _no_future(self.cleaned_data.get("concluded_on"), "The date concluded must be today or in the past")
 
 
+class ConcludeWithoutMeetingForm(NamedErrorsMixin, forms.Form):
+    """Only the two outcomes that may be recorded without a meeting are offered; any other value
+    sent is refused with the reason in words."""
+
+    outcome = forms.ChoiceField(
+        label="Outcome", widget=forms.RadioSelect,
+        choices=[Choice(value, Enquiry.Outcome(value).label, hint=Enquiry.OUTCOME_HINTS[value])
+                 for value in (Enquiry.Outcome.UNFOUNDED, Enquiry.Outcome.MALICIOUS)],
+        help_text="Only an allegation that is clearly unfounded or malicious may be concluded without an "
+                  "allegation management meeting.",
+        error_messages={"required": "Select the outcome"},
+    )
+    reason = forms.CharField(label="Why no meeting is needed", widget=forms.Textarea(attrs={"rows": 4}),
+                             max_length=10000, error_messages={"required": "Enter why no meeting is needed"})
+    concluded_on = _date("Date concluded", help_text="Leave as today, or the date the decision was made.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].error_messages["invalid_choice"] = (
+            "Only an allegation that is clearly unfounded or malicious may be concluded without a meeting: "
+            "select unfounded or malicious")
+        if not self.is_bound:
+            self.initial.setdefault("concluded_on", today())
+        self.helper = _helper(Field.radios("outcome", legend_size=Size.MEDIUM),
+                              Field.textarea("reason", label_size=Size.SMALL), Field("concluded_on"),
+                              button="Conclude without a meeting")
+
+    def clean_concluded_on(self):
+        return _no_future(self.cleaned_data.get("concluded_on"), "The date concluded must be today or in the past")
+
+
 class ReasonForm(NamedErrorsMixin, forms.Form):
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
                              error_messages={"required": "Enter the reason"})
@@ -453,34 +557,80 @@ class RetentionRuleForm(NamedErrorsMixin, forms.Form):
     (here, to show every problem at once, and again in the service), so the page and any
     other way in apply the same rule."""
 
-    years = forms.IntegerField(label="Years after closing", required=False,
+    years = forms.IntegerField(label="Years", required=False,
                                error_messages={"invalid": "Years must be a whole number"})
+    counted_from = forms.ChoiceField(
+        label="Counted from", widget=forms.RadioSelect, required=False,
+        choices=[Choice(RetentionRule.CountedFrom.ALLEGATION, "The allegation",
+                        hint="The date the DO received it, as Keeping Children Safe in Education counts."),
+                 Choice(RetentionRule.CountedFrom.CLOSING, "Closing", hint="The date the case closed.")],
+    )
     until_retirement = forms.BooleanField(
-        label="Or until the subject reaches retirement age, if that is later", required=False,
-        help_text="Needs the subject's date of birth.")
-    retirement_age = forms.IntegerField(label="Retirement age", required=False,
-                                        error_messages={"invalid": "Retirement age must be a whole number"})
+        label="Or until the subject reaches normal pension age, if that is later", required=False,
+        help_text="Needs the subject's date of birth: a case without one is flagged.")
+    retirement_age = forms.IntegerField(label="Normal pension age", required=False,
+                                        help_text="The state pension age.",
+                                        error_messages={"invalid": "The normal pension age must be a whole number"})
     note = forms.CharField(label="Note (optional)", max_length=300, required=False,
                            help_text="For example, the guidance the rule follows.")
     reason = forms.CharField(label="Reason for the change", widget=forms.Textarea(attrs={"rows": 3}),
                              max_length=10000, error_messages={"required": "Enter the reason for changing the rule"})
 
-    def __init__(self, *args, rule=None, **kwargs):
+    def __init__(self, *args, rule, **kwargs):
         super().__init__(*args, **kwargs)
-        if rule is not None and not self.is_bound:
-            self.initial.update(years=rule.years, until_retirement=rule.until_retirement,
-                                retirement_age=rule.retirement_age, note=rule.note)
-        self.helper = _helper(Field.text("years", field_width=2), Field.checkbox("until_retirement"),
-                              Field.text("retirement_age", field_width=2), Field.text("note"),
-                              Field.textarea("reason", label_size=Size.SMALL), button="Change the rule")
+        self.rule = rule
+        if not self.is_bound:
+            self.initial.update(years=rule.years, counted_from=rule.counted_from,
+                                until_retirement=rule.until_retirement, retirement_age=rule.retirement_age,
+                                note=rule.note)
+        self.helper = _helper(Field.text("years", field_width=2),
+                              Field.radios("counted_from", legend_size=Size.SMALL, inline=True),
+                              Field.checkbox("until_retirement"), Field.text("retirement_age", field_width=2),
+                              Field.text("note"), Field.textarea("reason", label_size=Size.SMALL),
+                              button="Change the rule")
+
+    def clean_counted_from(self):
+        return self.cleaned_data.get("counted_from") or self.rule.counted_from  # unchanged when not sent
 
     def clean(self):
         from .services import check_retention_rule
 
         data = super().clean()
-        if "years" in data and "retirement_age" in data:
-            problems = check_retention_rule(years=data["years"], until_retirement=data.get("until_retirement", False),
+        if "years" in data and "retirement_age" in data and "counted_from" in data:
+            problems = check_retention_rule(closure=self.rule.closure, years=data["years"],
+                                            counted_from=data["counted_from"],
+                                            until_retirement=data.get("until_retirement", False),
                                             retirement_age=data["retirement_age"])
             for name, message in problems.items():
-                self.add_error(name, message)
+                self.add_error(name if name in self.fields else None, message)
         return data
+
+
+class CategoryRetentionForm(NamedErrorsMixin, forms.Form):
+    """A category's longer period; ``lado.clocks.category_retention_problems`` decides whether it
+    is allowed (here and again in the service)."""
+
+    years = forms.IntegerField(
+        label="Years from the allegation", required=False,
+        help_text="More than 10. Leave blank to keep this category's cases by the outcome rules alone.",
+        error_messages={"invalid": "Years must be a whole number"})
+    note = forms.CharField(label="Note (optional)", max_length=300, required=False,
+                           help_text="For example, the inquiry or guidance the period follows.")
+    reason = forms.CharField(label="Reason for the change", widget=forms.Textarea(attrs={"rows": 3}),
+                             max_length=10000, error_messages={"required": "Enter the reason for changing the rule"})
+
+    def __init__(self, *args, period=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if period is not None and not self.is_bound:
+            self.initial.update(years=period.years, note=period.note)
+        self.helper = _helper(Field.text("years", field_width=3), Field.text("note"),
+                              Field.textarea("reason", label_size=Size.SMALL), button="Change the rule")
+
+    def clean_years(self):
+        from .clocks import category_retention_problems
+
+        years = self.cleaned_data.get("years")
+        problems = category_retention_problems(years)
+        if problems:
+            raise forms.ValidationError(problems["years"])
+        return years

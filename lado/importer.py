@@ -1,7 +1,8 @@
 """Importing historical Designated Officer cases (registered with ``imports`` in
 ``LadoConfig.ready``; the DO Manager only).
 
-Clocks and retention are lado's own (``services.set_clocks``, ``services.retention_review_date``),
+Clocks, retention and how a case closed are lado's own (``services.set_clocks``,
+``services.RetentionRules``, ``clocks.closing_status``; reports count by ``clocks.outcome_row``),
 so an imported case is kept, reviewed and destroyed by the same rule as any other. An existing
 case is changed only through the state machine's ``reimport``: a closed case that an import
 created and that the DO team has not touched since. A reference in the destruction log is never
@@ -21,19 +22,19 @@ from imports.services import Importer
 from people import roles
 from workflows.transitions import perform, refusal_of
 
+from .clocks import CANCELLED_ROW, closing_status
 from .flows import EnquiryFlow
 from .models import (
     Category,
     DestructionLog,
     Enquiry,
     ReferralSource,
-    RetentionRule,
     Sector,
     SettingType,
     TimelineEvent,
     name_key,
 )
-from .services import long_date, retention_review_date, set_clocks
+from .services import RetentionRules, long_date, set_clocks
 
 COLUMNS = ("reference", "received_on", "sector", "setting", "category", "referral_source",
            "threshold_met", "decided_on", "concluded_on", "outcome")
@@ -55,7 +56,7 @@ class LadoImporter(Importer):
         self.vocabularies = {name: values.Vocabulary(name, model) for name, model in (
             ("sector", Sector), ("setting", SettingType), ("category", Category),
             ("referral_source", ReferralSource))}
-        self.retention_rules = {rule.closure: rule for rule in RetentionRule.objects.all()}
+        self.retention_rules = RetentionRules.load()  # every rule once, for every row
 
     def parse(self, row, errors):
         data = {"reference": values.reference(row["reference"], errors),
@@ -81,9 +82,13 @@ class LadoImporter(Importer):
         elif row["decided_on"]:
             errors.add("decided_on", "A case awaiting the threshold decision has no decision date: "
                                      "give threshold_met or leave it empty.")
-        if outcome and threshold != "yes":
+        if outcome == CANCELLED_ROW and threshold == "no":
+            errors.add("outcome", "A case given advice was closed by that decision: it cannot also be "
+                                  "cancelled (leave outcome empty).")
+        elif outcome and outcome != CANCELLED_ROW and threshold != "yes":
             errors.add("outcome", "Only a case whose threshold was met has an outcome "
-                                  "(advice given and open cases leave it empty).")
+                                  "(advice given and open cases leave it empty; a case cancelled "
+                                  "before the decision has outcome cancelled and no threshold_met).")
         if outcome and not row["concluded_on"]:
             errors.add("concluded_on", "Enter the date the case was concluded or cancelled.")
         if row["concluded_on"] and not outcome:
@@ -95,18 +100,8 @@ class LadoImporter(Importer):
             errors.add("concluded_on", "The date concluded cannot be before the enquiry was received "
                                        "or the threshold decision.")
         data.update(decided_on=decided_on, concluded_on=concluded_on, outcome=outcome,
-                    status=self._status(data["threshold_met"], outcome))
+                    status=closing_status(threshold_met=data["threshold_met"], outcome=outcome))
         return data
-
-    @staticmethod
-    def _status(threshold_met: bool | None, outcome: str) -> str:
-        if threshold_met is None:
-            return Status.AWAITING_DECISION
-        if threshold_met is False:
-            return Status.ADVICE_GIVEN
-        if not outcome:
-            return Status.IN_PROGRESS
-        return Status.CANCELLED if outcome == "cancelled" else Status.CONCLUDED
 
     # --- Which cases a row may change ----------------------------------------------------------
 
@@ -155,7 +150,7 @@ class LadoImporter(Importer):
             enquiry.outcome = data["outcome"]
             enquiry.closed_on = data["concluded_on"]
         # The case's own retention rule, from the date it closed (None while open).
-        enquiry.retention_review_on = retention_review_date(enquiry, self.retention_rules.get(enquiry.closure))
+        enquiry.retention_review_on = self.retention_rules.review_date(enquiry)
 
     def after_write(self, pairs, children):
         TimelineEvent.objects.bulk_create(

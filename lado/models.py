@@ -140,6 +140,25 @@ class Enquiry(models.Model):
                                  "The term therefore does not imply guilt or innocence.",
     }
 
+    class CriminalOutcome(models.TextChoices):
+        """The police's or the court's outcome, where there was a criminal investigation."""
+
+        NO_FURTHER_ACTION = "no-further-action", "No further action"
+        COMMUNITY_RESOLUTION = "community-resolution", "Community resolution"
+        CAUTION = "caution", "Caution or conditional caution"
+        CHARGED = "charged", "Charged: awaiting trial"
+        CONVICTED = "convicted", "Convicted"
+        ACQUITTED = "acquitted", "Acquitted"
+        OTHER = "other", "Other"
+
+    class DbsReferral(models.TextChoices):
+        REFERRED = "referred", "Referred to the DBS"
+        NOT_REFERRED = "not-referred", "Not referred"
+
+    class DbsDecision(models.TextChoices):
+        BARRED = "barred", "Barred: included in the children's barred list"
+        NOT_BARRED = "not-barred", "Not barred"
+
     reference = models.CharField(max_length=40, unique=True)
 
     # The contact
@@ -169,6 +188,27 @@ class Enquiry(models.Model):
         blank=True, help_text="Children involved who have no record here, described.")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     summary = models.TextField()
+    incident_on = models.DateField(
+        "date of the alleged incident", null=True, blank=True,
+        help_text="Identifies non-recent allegations (LADO_NON_RECENT_MONTHS before the referral or more).")
+    employer_aware_on = models.DateField(
+        "date the employer became aware", null=True, blank=True,
+        help_text="The employer refers to the DO within one working day of becoming aware.")
+
+    # What Working Together and the annual report need recorded
+    police_reference = models.CharField("police reference", max_length=60, blank=True)
+    criminal_outcome = models.CharField("criminal outcome", max_length=30, choices=CriminalOutcome.choices,
+                                        blank=True)
+    criminal_outcome_detail = models.TextField("criminal outcome in words", blank=True)
+    subject_told = models.BooleanField("subject told", null=True, blank=True,
+                                       help_text="Whether the subject was told of the allegation; empty: not recorded.")
+    subject_told_on = models.DateField("date the subject was told", null=True, blank=True)
+    parents_told = models.BooleanField("parents told", null=True, blank=True,
+                                       help_text="Whether the child's parents or carers were told.")
+    parents_told_on = models.DateField("date the parents were told", null=True, blank=True)
+    dbs_referral = models.CharField("DBS referral", max_length=20, choices=DbsReferral.choices, blank=True)
+    dbs_decision = models.CharField("DBS decision", max_length=20, choices=DbsDecision.choices, blank=True)
+    dbs_decision_on = models.DateField("date of the DBS decision", null=True, blank=True)
 
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="+", help_text="The Designated Officer handling the case.")
@@ -190,6 +230,11 @@ class Enquiry(models.Model):
     advice = models.TextField(blank=True)
 
     # Meetings and the national targets (calendar months from referral)
+    first_meeting_due = models.DateField(
+        null=True, blank=True, db_index=True,
+        help_text="Once the threshold is met: the first allegation management meeting or strategy discussion.")
+    no_meeting_reason = models.TextField(
+        blank=True, help_text="Why a clearly unfounded or malicious allegation was concluded without a meeting.")
     next_review_on = models.DateField(null=True, blank=True, db_index=True)
     target_1_due = models.DateField(db_index=True)
     target_2_due = models.DateField(db_index=True)
@@ -227,6 +272,7 @@ class Enquiry(models.Model):
         verbose_name_plural = "DO enquiries"
         indexes = [
             models.Index(fields=["status", "decision_due"]),
+            models.Index(fields=["status", "first_meeting_due"]),
             models.Index(fields=["status", "next_review_on"]),
             models.Index(fields=["status", "target_1_due"]),
             models.Index(fields=["status", "target_2_due"]),
@@ -283,6 +329,45 @@ class Enquiry(models.Model):
         due = self.decision_due if self.status == self.Status.AWAITING_DECISION else None
         return Clock.of("Threshold decision due", due, on)
 
+    def first_meeting_clock(self, on: date | None = None) -> Clock:
+        """Runs from the threshold decision until the first meeting is recorded (or the case is
+        concluded without one, or cancelled)."""
+        due = self.first_meeting_due if self.status == self.Status.AWAITING_MEETING else None
+        return Clock.of("First meeting due", due, on)
+
+    @property
+    def first_meeting_held_on(self) -> date | None:
+        """The day of the first meeting held (from the prefetched meetings)."""
+        days = [meeting.held_on for meeting in self.meetings.all()]
+        return min(days) if days else None
+
+    @property
+    def is_non_recent(self) -> bool | None:
+        from .clocks import is_non_recent
+
+        return is_non_recent(self.incident_on, self.received_on)
+
+    @property
+    def referred_within_one_working_day(self) -> bool | None:
+        """Whether the referral came within one working day of the employer becoming aware."""
+        from .clocks import within_one_working_day
+
+        return within_one_working_day(self.employer_aware_on, self.received_on)
+
+    @property
+    def retention_needs_date_of_birth(self) -> bool:
+        """No date of birth, and the case is (or, once the threshold is met, may be) kept until
+        the subject's pension age: the retention date can count only the years, so the DO
+        Manager is shown a flag. ``selectors.with_retention_flag`` computes it in the query."""
+        annotated = getattr(self, "needs_date_of_birth", None)
+        if annotated is not None:
+            return bool(annotated)
+        if self.subject_date_of_birth is not None:
+            return False
+        if self.is_open:
+            return bool(self.threshold_met)
+        return RetentionRule.objects.filter(closure=self.closure, until_retirement=True).exists()
+
     def review_clock(self, on: date | None = None) -> Clock:
         due = self.next_review_on if self.status == self.Status.IN_PROGRESS else None
         return Clock.of("Next review meeting", due, on)
@@ -308,7 +393,7 @@ class Enquiry(models.Model):
         return list(self.actions.filter(done_on__isnull=True))
 
     def next_clock(self, on: date | None = None) -> Clock | None:
-        """The soonest running deadline: decision, review meeting, an action, or the next target
+        """The soonest running deadline: decision, first meeting, review meeting, an action, or the next target
         not yet passed (the last target once all have passed). Matches ``selectors.with_next_due``."""
         if not self.is_open:
             return None
@@ -316,6 +401,8 @@ class Enquiry(models.Model):
         candidates: list[tuple[date, str]] = []
         if self.status == self.Status.AWAITING_DECISION:
             candidates.append((self.decision_due, "Threshold decision"))
+        if self.status == self.Status.AWAITING_MEETING and self.first_meeting_due:
+            candidates.append((self.first_meeting_due, "First meeting"))
         if self.status == self.Status.IN_PROGRESS and self.next_review_on:
             candidates.append((self.next_review_on, "Review meeting"))
         for action in self._open_actions():
@@ -347,10 +434,12 @@ class EnquiryChild(models.Model):
 
 
 class Meeting(models.Model):
-    """An allegation management meeting: the initial one, reviews, and the outcome meeting."""
+    """An allegation management meeting: the initial one (or a strategy discussion, where the police
+    or a section 47 enquiry are involved: Working Together), reviews, and the outcome meeting."""
 
     class Kind(models.TextChoices):
         INITIAL = "initial", "Initial allegation management meeting"
+        STRATEGY = "strategy", "Strategy discussion"
         REVIEW = "review", "Review meeting"
         OUTCOME = "outcome", "Outcome meeting"
 
@@ -451,7 +540,9 @@ class TimelineEvent(BaseTimelineEvent):
         ACTION_ADDED = "action-added", "Action recorded"
         ACTION_UPDATED = "action-updated", "Action updated"
         CONCLUDED = "concluded", "Concluded"
+        CONCLUDED_WITHOUT_MEETING = "concluded-without-meeting", "Concluded without a meeting"
         CANCELLED = "cancelled", "Cancelled"
+        DEADLINES_RECALCULATED = "deadlines-recalculated", "Deadlines recalculated"
         LEGAL_HOLD_SET = "legal-hold-set", "Legal hold placed"
         LEGAL_HOLD_RELEASED = "legal-hold-released", "Legal hold released"
         RETENTION_EXTENDED = "retention-extended", "Retention review date changed"
@@ -485,23 +576,64 @@ class RetentionRule(models.Model):
         ADVICE_GIVEN = "advice-given", "Advice given (threshold not met)"
         CANCELLED = "cancelled", "Cancelled"
 
+    class CountedFrom(models.TextChoices):
+        ALLEGATION = "allegation", "the allegation"
+        CLOSING = "closing", "closing"
+
     closure = models.CharField(max_length=20, choices=Closure.choices, unique=True)
-    years = models.PositiveSmallIntegerField(help_text="Review this many years after the case closed.")
+    years = models.PositiveSmallIntegerField(help_text="Review this many years after the allegation or closing.")
+    counted_from = models.CharField(
+        max_length=10, choices=CountedFrom.choices, default=CountedFrom.CLOSING,
+        help_text="The allegation: the date the DO received it (Keeping Children Safe in Education counts "
+                  "10 years from it).")
     until_retirement = models.BooleanField(
+        "until pension age",
         default=False,
-        help_text="Or when the subject reaches retirement age, if that is later (needs their date of birth).",
+        help_text="Or when the subject reaches normal pension age, if that is later (needs their date of birth).",
     )
-    retirement_age = models.PositiveSmallIntegerField(default=67)
+    retirement_age = models.PositiveSmallIntegerField("normal pension age", default=67)
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["closure"]
 
     def __str__(self):
-        text = f"{self.get_closure_display()}: review after {self.years} year{'s' if self.years != 1 else ''}"
+        text = (f"{self.get_closure_display()}: review {self.years} year{'s' if self.years != 1 else ''} "
+                f"after {self.get_counted_from_display()}")
         if self.until_retirement:
-            text += f" or at retirement age ({self.retirement_age}) if later"
+            text += f" or at normal pension age ({self.retirement_age}) if later"
         return text
+
+    @property
+    def statutory(self) -> bool:
+        """Keeping Children Safe in Education sets a minimum for cases closed this way."""
+        from .clocks import statutory_minimum
+
+        return statutory_minimum(self.closure)
+
+
+class CategoryRetention(models.Model):
+    """A longer period for one category of allegation (for example sexual abuse): its
+    substantiated, unsubstantiated and unfounded cases are kept at least this many years from
+    the allegation, if that is later than the rule for the outcome gives. The DO Manager sets it
+    with the retention rules; false and malicious allegations keep their own rules."""
+
+    category = models.OneToOneField(Category, on_delete=models.PROTECT, related_name="retention")
+    years = models.PositiveSmallIntegerField(help_text="Years from the allegation.")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["category__order", "category__name"]
+
+    def __str__(self):
+        return describe_category_retention(self.category, self.years)
+
+
+def describe_category_retention(category, years: int | None) -> str:
+    if not years:
+        return f"{category}: kept by the outcome rules alone"
+    return (f"{category}: substantiated, unsubstantiated and unfounded allegations kept at least {years} years "
+            "from the allegation")
 
 
 class DestructionLog(models.Model):
@@ -558,10 +690,14 @@ class AppendOnlyRecord(models.Model):
 
 
 class RetentionRuleChange(AppendOnlyRecord):
-    """The DO Manager changed a retention rule: the rule before and after, why, and how many
-    closed cases got a new review date (each one also has it on its timeline)."""
+    """The DO Manager changed a retention rule (for an outcome, or a category's longer period):
+    the rule before and after, why, and how many closed cases got a new review date (each one
+    also has it on its timeline)."""
 
-    rule = models.ForeignKey(RetentionRule, on_delete=models.PROTECT, related_name="changes")
+    rule = models.ForeignKey(RetentionRule, on_delete=models.PROTECT, related_name="changes", null=True,
+                             blank=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+                                 help_text="Set when a category's longer period changed.")
     at = models.DateTimeField(default=clock_now, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     before = models.CharField(max_length=400)
@@ -573,7 +709,8 @@ class RetentionRuleChange(AppendOnlyRecord):
         ordering = ["-at", "-id"]
 
     def __str__(self):
-        return f"{self.rule.get_closure_display()} rule changed {self.at:%d %B %Y}"
+        what = self.rule.get_closure_display() if self.rule_id else str(self.category)
+        return f"{what} rule changed {self.at:%d %B %Y}"
 
 
 class RoleChange(AppendOnlyRecord):

@@ -21,10 +21,11 @@ from .models import Action, Enquiry
 Status = Enquiry.Status
 KIND = "lado-reminder"
 DECISION = "lado-decision"
+FIRST_MEETING = "lado-first-meeting"
 REVIEW_MEETING = "lado-review-meeting"
 ACTION = "lado-action"
 TARGETS = ("lado-target-1", "lado-target-2", "lado-target-3")
-ALL_KINDS = (DECISION, REVIEW_MEETING, ACTION, *TARGETS)
+ALL_KINDS = (DECISION, FIRST_MEETING, REVIEW_MEETING, ACTION, *TARGETS)
 
 
 def do_team() -> list[User]:
@@ -63,6 +64,13 @@ def remind_decision(enquiries: list[Enquiry], phase: str) -> dict[int, list[str]
     word = "overdue" if phase == OVERDUE else "due today"
     return _send({e.pk: (e, f"{e.reference}: threshold decision {word}",
                          f"The threshold decision for {e.reference} {_when(phase, e.decision_due)}.")
+                  for e in enquiries})
+
+
+def remind_first_meeting(enquiries: list[Enquiry], phase: str) -> dict[int, list[str]]:
+    return _send({e.pk: (e, f"{e.reference}: first meeting {_word(phase)}",
+                         f"The first allegation management meeting or strategy discussion for {e.reference} "
+                         f"{_when(phase, e.first_meeting_due)}.")
                   for e in enquiries})
 
 
@@ -107,6 +115,11 @@ def register_deadlines() -> None:
         name=DECISION, model=Enquiry, due_field="decision_due",
         running=Q(status=Status.AWAITING_DECISION), phases=(DUE_TODAY, OVERDUE),
         remind=remind_decision,
+    ))
+    register(DeadlineKind(
+        name=FIRST_MEETING, model=Enquiry, due_field="first_meeting_due",
+        running=Q(status=Status.AWAITING_MEETING, first_meeting_due__isnull=False),
+        phases=(DUE_SOON, DUE_TODAY, OVERDUE), remind=remind_first_meeting, soon_working_days=2,
     ))
     register(DeadlineKind(
         name=REVIEW_MEETING, model=Enquiry, due_field="next_review_on",

@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import (
+    BooleanField,
     Case,
+    CharField,
     Count,
     DateField,
+    Exists,
     F,
     Max,
     OuterRef,
@@ -31,6 +34,8 @@ from workflows.models import CaseRead
 from .models import (
     AccessReview,
     Action,
+    Category,
+    CategoryRetention,
     DestructionLog,
     Enquiry,
     Meeting,
@@ -60,9 +65,26 @@ def enquiries_visible_to(user) -> QuerySet[Enquiry]:
     return Enquiry.objects.none()
 
 
+def with_retention_flag(qs: QuerySet[Enquiry]) -> QuerySet[Enquiry]:
+    """Annotate ``needs_date_of_birth``: no date of birth is recorded, and the case is kept, or
+    (threshold met, still open) may be kept, until the subject's normal pension age. Without it
+    the review date counts the years alone, so the case is flagged. In the same query."""
+    closure = Case(
+        When(status=Status.CONCLUDED, then=F("outcome")),
+        When(status=Status.ADVICE_GIVEN, then=Value(RetentionRule.Closure.ADVICE_GIVEN)),
+        When(status=Status.CANCELLED, then=Value(RetentionRule.Closure.CANCELLED)),
+        default=Value(""), output_field=CharField())
+    to_pension_age = RetentionRule.objects.filter(closure=OuterRef("retention_closure"), until_retirement=True)
+    return qs.annotate(retention_closure=closure).annotate(needs_date_of_birth=Case(
+        When(Q(subject_date_of_birth__isnull=True)
+             & (Q(status__in=Enquiry.OPEN_STATUSES, threshold_met=True) | Q(Exists(to_pension_age))),
+             then=Value(True)),
+        default=Value(False), output_field=BooleanField()))
+
+
 def with_list_data(qs: QuerySet[Enquiry]) -> QuerySet[Enquiry]:
     """Everything a tray row shows, in a fixed number of queries."""
-    return qs.select_related(
+    return with_retention_flag(qs).select_related(
         "category", "sector", "setting", "referral_source", "employment_basis", "officer",
     ).prefetch_related(
         Prefetch("actions", queryset=Action.objects.filter(done_on__isnull=True).order_by("due_on", "id"),
@@ -81,6 +103,8 @@ def with_next_due(qs: QuerySet[Enquiry], on: date | None = None) -> QuerySet[Enq
     ).order_by("due_on").values("due_on")[:1]
     decision = Case(When(status=Status.AWAITING_DECISION, then=F("decision_due")), default=far,
                     output_field=DateField())
+    first_meeting = Case(When(status=Status.AWAITING_MEETING, first_meeting_due__isnull=False,
+                              then=F("first_meeting_due")), default=far, output_field=DateField())
     review = Case(When(status=Status.IN_PROGRESS, next_review_on__isnull=False, then=F("next_review_on")),
                   default=far, output_field=DateField())
     target = Case(
@@ -88,7 +112,7 @@ def with_next_due(qs: QuerySet[Enquiry], on: date | None = None) -> QuerySet[Enq
         When(target_2_due__gte=on, then=F("target_2_due")),
         default=F("target_3_due"), output_field=DateField(),
     )
-    return qs.annotate(next_due=Least(decision, review, Coalesce(Subquery(action_due), far), target))
+    return qs.annotate(next_due=Least(decision, first_meeting, review, Coalesce(Subquery(action_due), far), target))
 
 
 def work_tray(user, *, closed: bool = False, search: str = "", mine: bool = False,
@@ -215,8 +239,9 @@ def retention_due(on: date | None = None) -> QuerySet[Enquiry]:
     """Closed cases whose retention review date has come, soonest first (held ones included,
     marked, since the DO Manager reviews them too but cannot destroy them)."""
     on = on or today()
-    return (Enquiry.objects.filter(status__in=Enquiry.CLOSED_STATUSES, retention_review_on__lte=on)
-            .select_related("category").order_by("retention_review_on", "id"))
+    return with_retention_flag(
+        Enquiry.objects.filter(status__in=Enquiry.CLOSED_STATUSES, retention_review_on__lte=on)
+    ).select_related("category").order_by("retention_review_on", "id")
 
 
 def on_legal_hold() -> QuerySet[Enquiry]:
@@ -227,8 +252,14 @@ def retention_rules() -> QuerySet[RetentionRule]:
     return RetentionRule.objects.order_by("closure")
 
 
+def category_retention_rows() -> list[tuple[Category, CategoryRetention | None]]:
+    """Each category of allegation with its longer period, if it has one (one query)."""
+    periods = {period.category_id: period for period in CategoryRetention.objects.all()}
+    return [(category, periods.get(category.pk)) for category in Category.objects.all()]
+
+
 def retention_rule_changes() -> QuerySet[RetentionRuleChange]:
-    return RetentionRuleChange.objects.select_related("rule", "actor")
+    return RetentionRuleChange.objects.select_related("rule", "category", "actor")
 
 
 # --- Who holds a DO role (DO Manager) -------------------------------------------------------
@@ -265,11 +296,28 @@ def last_access_review() -> AccessReview | None:
 # --- Aggregated figures (no personal data) for reports --------------------------------------
 
 
+#: Age bands of cases open at the end of a period: (key, label, from months, to months).
+AGE_BANDS = (("under_1_month", "Under 1 month", 0, 1), ("1_to_3_months", "1 to 3 months", 1, 3),
+             ("3_to_12_months", "3 to 12 months", 3, 12), ("over_12_months", "Over 12 months", 12, None))
+#: The actions the annual report counts, as cases with one recorded in the period.
+ACTION_COUNTS = (("police_investigations", Action.Kind.POLICE_INVESTIGATION),
+                 ("suspensions", Action.Kind.SUSPENSION),
+                 ("dbs_referrals", Action.Kind.DBS_REFERRAL),
+                 ("regulator_referrals", Action.Kind.REGULATOR_REFERRAL))
+
+
 def figures(start: date, end: date) -> dict:
-    """Counts for reports over [start, end]: enquiries received, threshold decisions, cases closed
-    by outcome and within each target, and enquiries by sector, setting, category and source.
-    Holds no personal data, so report pages may show it to people outside the DO team."""
-    from . import conf
+    """Counts for reports over [start, end]: enquiries received, threshold decisions (and how
+    many were made within their timescale), cases closed by outcome and within each target,
+    cases open at the end by age, police involvement, suspensions and referrals, and enquiries
+    by sector, setting, category and source. Holds no personal data; a fixed number of
+    queries whatever the data. Readers outside the DO team see it through ``reports.disclosure``.
+
+    Outcomes follow ``lado.clocks.outcome_row``: *cancelled* counts among the outcomes only
+    where the threshold was met; an enquiry cancelled before any threshold decision is counted
+    apart (``cancelled_before_decision``)."""
+    from . import clocks, conf
+    from .dates import add_months
 
     received = Enquiry.objects.filter(received_on__gte=start, received_on__lte=end)
     closed = Enquiry.objects.filter(closed_on__gte=start, closed_on__lte=end)
@@ -279,29 +327,58 @@ def figures(start: date, end: date) -> dict:
         rows = received.values(f"{field}__slug").annotate(n=Count("id")).order_by(f"{field}__slug")
         return {row[f"{field}__slug"] or "not-recorded": row["n"] for row in rows}
 
-    # One pass over each period's rows for the plain counts, one for the outcomes.
-    counts = received.aggregate(n_received=Count("id"),
-                                n_met=Count("id", filter=Q(threshold_met=True)),
-                                n_advice=Count("id", filter=Q(threshold_met=False)))
+    # Every plain count in one pass over the cases received by the end of the period (those
+    # received, decided, closed or still open in it): each count filters its own rows.
+    was_received = Q(received_on__gte=start)
+    was_closed = Q(closed_on__gte=start, closed_on__lte=end)
+    was_decided = Q(decided_on__gte=start, decided_on__lte=end)
+    open_at_end = Q(closed_on__isnull=True) | Q(closed_on__gt=end)
+    bands = {}
+    for key, _, low, high in AGE_BANDS:
+        band = open_at_end
+        if low:
+            band &= Q(received_on__lte=add_months(end, -low))
+        if high is not None:
+            band &= Q(received_on__gt=add_months(end, -high))
+        bands[f"open_{key}"] = Count("id", filter=band)
     months = conf.target_months()
-    closing = closed.aggregate(
-        n_cancelled=Count("id", filter=Q(status=Status.CANCELLED)),
-        n_concluded=Count("id", filter=Q(status=Status.CONCLUDED)),
-        **{f"within_{i}": Count("id", filter=Q(status=Status.CONCLUDED,
-                                               closed_on__lte=F(f"target_{i + 1}_due")))
+    counts = Enquiry.objects.filter(received_on__lte=end).aggregate(
+        n_received=Count("id", filter=was_received),
+        n_met=Count("id", filter=was_received & Q(threshold_met=True)),
+        n_advice=Count("id", filter=was_received & Q(threshold_met=False)),
+        n_decided=Count("id", filter=was_decided),
+        n_decided_within=Count("id", filter=was_decided & Q(decided_on__lte=F("decision_due"))),
+        n_cancelled=Count("id", filter=was_closed & clocks.outcome_row_filter(clocks.CANCELLED_ROW)),
+        n_cancelled_before=Count("id", filter=was_closed
+                                 & clocks.outcome_row_filter(clocks.CANCELLED_BEFORE_DECISION_ROW)),
+        n_concluded=Count("id", filter=was_closed & Q(status=Status.CONCLUDED)),
+        n_open=Count("id", filter=open_at_end),
+        **bands,
+        **{f"within_{i}": Count("id", filter=was_closed & Q(status=Status.CONCLUDED,
+                                                            closed_on__lte=F(f"target_{i + 1}_due")))
            for i in range(len(months))})
     outcomes = {value: 0 for value in Enquiry.Outcome.values}
     for row in concluded.values("outcome").annotate(n=Count("id")).order_by():
         outcomes[row["outcome"]] = row["n"]
-    outcomes["cancelled"] = closing["n_cancelled"]
-    within = {conf.months_label(m): closing[f"within_{i}"] for i, m in enumerate(months)}
+    outcomes["cancelled"] = counts["n_cancelled"]
+    within = {conf.months_label(m): counts[f"within_{i}"] for i, m in enumerate(months)}
+
+    # Police involvement, suspensions and referrals: cases with such an action recorded in the period.
+    actions = Action.objects.filter(recorded_at__date__gte=start, recorded_at__date__lte=end).aggregate(
+        **{key: Count("enquiry", filter=Q(kind=kind), distinct=True) for key, kind in ACTION_COUNTS})
     return {
         "received": counts["n_received"],
         "threshold_met": counts["n_met"],
         "advice_given": counts["n_advice"],
-        "concluded": closing["n_concluded"],
+        "decided": counts["n_decided"],
+        "decided_within": counts["n_decided_within"],
+        "decision_working_days": conf.decision_working_days(),
+        "concluded": counts["n_concluded"],
         "outcomes": outcomes,
+        "cancelled_before_decision": counts["n_cancelled_before"],
         "concluded_within": within,
+        "open_at_end": {key: counts[f"open_{key}"] for key, *_ in AGE_BANDS} | {"total": counts["n_open"]},
+        "actions": {key: actions[key] for key, _ in ACTION_COUNTS},
         "by_sector": by("sector"),
         "by_setting": by("setting"),
         "by_category": by("category"),

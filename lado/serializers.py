@@ -76,16 +76,36 @@ class EnquiryListSerializer(serializers.ModelSerializer):
     officer = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     children = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
+    non_recent = serializers.BooleanField(
+        source="is_non_recent", read_only=True, allow_null=True,
+        help_text="The alleged incident was FOOTPRINT_LADO_NON_RECENT_MONTHS (12) months or more before the "
+                  "referral; null when its date is not recorded.")
+    referred_within_one_working_day = serializers.BooleanField(
+        read_only=True, allow_null=True,
+        help_text="The referral came within one working day of the employer becoming aware; null when that "
+                  "date is not recorded.")
+    retention_needs_date_of_birth = serializers.BooleanField(
+        read_only=True,
+        help_text="No date of birth, and the case is (or may be) kept until the subject's normal pension age: "
+                  "its retention review date counts the years alone.")
+
     class Meta:
         model = Enquiry
         fields = [
             "id", "reference", "status", "received_at", "received_on", "how", "referrer_name",
             "referrer_organisation", "referral_source", "sector", "setting", "subject_name",
             "subject_date_of_birth", "subject_role", "subject_employer", "employment_basis", "children",
-            "children_description", "category", "officer", "decision_due", "next_review_on",
-            "target_1_due", "target_2_due", "target_3_due", "threshold_met", "outcome", "closed_on",
-            "legal_hold", "retention_review_on",
+            "children_description", "category", "incident_on", "non_recent", "employer_aware_on",
+            "referred_within_one_working_day", "officer", "decision_due", "first_meeting_due", "next_review_on",
+            "target_1_due", "target_2_due", "target_3_due", "threshold_met", "police_reference",
+            "criminal_outcome", "criminal_outcome_detail", "subject_told", "subject_told_on", "parents_told",
+            "parents_told_on", "dbs_referral", "dbs_decision", "dbs_decision_on", "outcome", "closed_on",
+            "legal_hold", "retention_review_on", "retention_needs_date_of_birth",
         ]
+        extra_kwargs = {"first_meeting_due": {"help_text": (
+            "Once the threshold is met: the first allegation management meeting or strategy discussion is due "
+            "(FOOTPRINT_LADO_FIRST_MEETING_WORKING_DAYS, 5, working days after the decision). The clock runs "
+            "while the status is awaiting_meeting.")}}
 
 
 class EnquirySerializer(EnquiryListSerializer):
@@ -101,7 +121,7 @@ class EnquirySerializer(EnquiryListSerializer):
     class Meta(EnquiryListSerializer.Meta):
         fields = EnquiryListSerializer.Meta.fields + [
             "summary", "logged_by", "decided_on", "decided_by", "criteria", "rationale", "advice",
-            "cancel_reason", "legal_hold_reason", "meetings", "actions", "earlier_enquiries",
+            "no_meeting_reason", "cancel_reason", "legal_hold_reason", "meetings", "actions", "earlier_enquiries",
             "later_enquiries", "timeline",
         ]
 
@@ -143,6 +163,19 @@ class EnquiryInputSerializer(serializers.Serializer):
     officer = serializers.SlugRelatedField(
         slug_field="username", required=False,
         queryset=User.objects.filter(is_active=True, roles__slug__in=roles.DO_TEAM).distinct())
+    incident_on = serializers.DateField(required=False, allow_null=True)
+    employer_aware_on = serializers.DateField(required=False, allow_null=True)
+    police_reference = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    criminal_outcome = serializers.ChoiceField(choices=Enquiry.CriminalOutcome.choices, required=False,
+                                               allow_blank=True)
+    criminal_outcome_detail = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    subject_told = serializers.BooleanField(required=False, allow_null=True)
+    subject_told_on = serializers.DateField(required=False, allow_null=True)
+    parents_told = serializers.BooleanField(required=False, allow_null=True)
+    parents_told_on = serializers.DateField(required=False, allow_null=True)
+    dbs_referral = serializers.ChoiceField(choices=Enquiry.DbsReferral.choices, required=False, allow_blank=True)
+    dbs_decision = serializers.ChoiceField(choices=Enquiry.DbsDecision.choices, required=False, allow_blank=True)
+    dbs_decision_on = serializers.DateField(required=False, allow_null=True)
 
     def __init__(self, *args, children_qs=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -156,6 +189,21 @@ class EnquiryInputSerializer(serializers.Serializer):
 
     def validate_subject_date_of_birth(self, value):
         return checked_date(value, "Date of birth")
+
+    def validate_incident_on(self, value):
+        return checked_date(value, "The date of the alleged incident")
+
+    def validate_employer_aware_on(self, value):
+        return checked_date(value, "The date the employer became aware")
+
+    def validate_subject_told_on(self, value):
+        return checked_date(value, "The date the subject was told")
+
+    def validate_parents_told_on(self, value):
+        return checked_date(value, "The date the parents were told")
+
+    def validate_dbs_decision_on(self, value):
+        return checked_date(value, "The date of the DBS decision")
 
 
 class DecideSerializer(serializers.Serializer):
@@ -213,6 +261,18 @@ class ConcludeSerializer(serializers.Serializer):
         return checked_date(value, "The date concluded")
 
 
+class ConcludeWithoutMeetingSerializer(serializers.Serializer):
+    """Only unfounded or malicious: any other outcome is refused by the service (400 on outcome,
+    with the reason in words)."""
+
+    outcome = serializers.ChoiceField(choices=Enquiry.Outcome.choices)
+    reason = serializers.CharField(max_length=10000, help_text="Why no allegation management meeting is needed.")
+    concluded_on = serializers.DateField(required=False)
+
+    def validate_concluded_on(self, value):
+        return checked_date(value, "The date concluded")
+
+
 class DoReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=10000)
 
@@ -261,4 +321,9 @@ class RetentionItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Enquiry
-        fields = ["id", "reference", "status", "outcome", "closed_on", "retention_review_on", "legal_hold"]
+        fields = ["id", "reference", "status", "outcome", "closed_on", "retention_review_on", "legal_hold",
+                  "retention_needs_date_of_birth"]
+
+    retention_needs_date_of_birth = serializers.BooleanField(
+        read_only=True, help_text="No date of birth: check the subject has reached normal pension age before "
+                                  "destroying a case kept until then.")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("alerts/", views.opened_alerts, name="alerts"),
     path("retention/rules/", views.retention_rules_page, name="retention-rules"),
     path("retention/rules/<int:rule_id>/", views.retention_rule_edit, name="retention-rule"),
+    path("retention/categories/<int:category_id>/", views.category_retention_edit, name="category-retention"),
     path("team/", views.do_team, name="do-team"),
     path("team/access-review/", views.access_review, name="access-review"),
     path("team/<int:user_id>/<slug:role>/remove/", views.role_remove, name="role-remove"),
@@ -22,7 +23,7 @@ urlpatterns = [
         path(f"<int:pk>/{segment}/", views.case_form, {"form_slug": slug}, name=slug)
         for slug, segment in [
             ("edit", "edit"), ("decide", "decide"), ("meeting", "meetings/new"), ("action", "actions/new"),
-            ("conclude", "conclude"), ("cancel", "cancel"), ("legal-hold", "legal-hold"),
+            ("conclude", "conclude"), ("conclude-without-meeting", "conclude-without-meeting"), ("cancel", "cancel"), ("legal-hold", "legal-hold"),
             ("retention", "retention"), ("destroy", "destroy"),
         ]
     ],

@@ -34,7 +34,9 @@ from .forms import (
     AccessReviewForm,
     ActionForm,
     ActionUpdateForm,
+    CategoryRetentionForm,
     ConcludeForm,
+    ConcludeWithoutMeetingForm,
     DecisionForm,
     DestroyForm,
     EnquiryForm,
@@ -44,13 +46,14 @@ from .forms import (
     RetentionRuleForm,
     RoleGrantForm,
 )
-from .models import DestructionLog, Enquiry, RetentionRule
+from .models import Category, CategoryRetention, DestructionLog, Enquiry, RetentionRule
 from .selectors import (
     CASE_KIND,
     access_log_for,
     action_for,
     case_id_from_link,
     case_opened_alerts,
+    category_retention_rows,
     do_role_holders,
     enquiry_for,
     is_do_manager,
@@ -182,6 +185,14 @@ CASE_FORMS: dict[str, CaseForm] = {
         lambda data, enquiry, request: ConcludeForm(data),
         lambda enquiry, actor, form: services.enquiry_conclude(enquiry=enquiry, actor=actor, **form.cleaned_data),
         "Case concluded"),
+    "conclude-without-meeting": CaseForm(
+        "conclude_without_meeting", "Conclude without a meeting",
+        lambda data, enquiry, request: ConcludeWithoutMeetingForm(data),
+        lambda enquiry, actor, form: services.enquiry_conclude_without_meeting(enquiry=enquiry, actor=actor,
+                                                                               **form.cleaned_data),
+        "Case concluded without a meeting",
+        intro="Keeping Children Safe in Education (Part 4): an allegation that is clearly unfounded or malicious "
+              "may be concluded without an allegation management meeting. Say why none is needed."),
     "cancel": CaseForm(
         "cancel", "Cancel the case",
         lambda data, enquiry, request: ReasonForm(data, button="Cancel case", warning=True,
@@ -210,7 +221,8 @@ CASE_FORMS: dict[str, CaseForm] = {
               "the destruction log remains: the reference, how it closed, the dates, who destroyed it and why."),
 }
 # The order "What you can do" lists them in.
-ACTION_LINKS = ["decide", "meeting", "action", "conclude", "edit", "legal-hold", "retention", "destroy", "cancel"]
+ACTION_LINKS = ["decide", "meeting", "action", "conclude", "conclude-without-meeting", "edit", "legal-hold",
+                "retention", "destroy", "cancel"]
 
 
 def _available(enquiry: Enquiry, user) -> list[dict]:
@@ -243,6 +255,8 @@ def detail(request, pk):
     return render(request, "lado/detail.html", {
         "enquiry": enquiry,
         "decision_clock": enquiry.decision_clock(on),
+        "first_meeting_clock": enquiry.first_meeting_clock(on),
+        "first_meeting_held_on": enquiry.first_meeting_held_on,
         "review_clock": enquiry.review_clock(on),
         "targets": enquiry.targets(on),
         "actions": [(action, action.clock(on)) for action in enquiry.actions.all()],
@@ -489,10 +503,36 @@ def access_review(request):
 
 
 def retention_rules_page(request):
-    """How long closed cases are kept, per closure, and every change to the rules (DO Manager)."""
+    """How long closed cases are kept, per closure and (longer) per category, and every change
+    to the rules (DO Manager)."""
     require_verified_do_manager(request)
     page = Paginator(retention_rule_changes(), 50).get_page(request.GET.get("page"))
-    return render(request, "lado/retention_rules.html", {"rules": retention_rules(), "page": page})
+    return render(request, "lado/retention_rules.html", {
+        "rules": retention_rules(), "categories": category_retention_rows(), "page": page})
+
+
+def category_retention_edit(request, category_id):
+    """Give one category of allegation a longer period, change or remove it, with a reason;
+    closed cases of that category under the statutory outcomes get their new review date."""
+    require_verified_do_manager(request)
+    category = get_object_or_404(Category, pk=category_id)
+    period = CategoryRetention.objects.filter(category=category).first()
+    form = CategoryRetentionForm(request.POST if request.method == "POST" else None, period=period)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                change = services.category_retention_change(category=category, actor=request.user,
+                                                            **form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, f"Rule changed: {change.after}. Review dates recalculated for "
+                                          f"{change.cases_changed} closed case{'s' if change.cases_changed != 1 else ''}.")
+                return redirect("lado:retention-rules")
+    return render(request, "lado/category_retention_form.html",
+                  {"category": category, "period": period, "form": form}, status=status)
 
 
 def retention_rule_edit(request, rule_id):

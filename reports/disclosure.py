@@ -17,7 +17,11 @@ Rules for readers outside the DO team (``settings.FOOTPRINT_SMALL_NUMBER_THRESHO
   list tells nothing either.
 * Variance and direction are suppressed when either year's count is.
 * A timeliness percentage is suppressed with its count when the cases within the target, or
-  those not within it, are fewer than T.
+  those not within it, are fewer than T; likewise the share of threshold decisions made
+  within their timescale.
+* Cases open at the end of the period by age band: the bands add up to the total shown, so a
+  second band goes with a lone suppressed one. Police involvement, suspensions and referrals
+  are separate counts, each suppressed below T; so is "cancelled before a decision".
 
 In the API a suppressed value is ``null`` and its path (``"outcomes.malicious"``,
 ``"by_sector.voluntary"``, ``"enquiries.variance"``) is listed in
@@ -123,6 +127,37 @@ def _suppress(do: dict, threshold: int, vocabularies: dict[str, dict[str, str]])
             out["timeliness"][key] = None
             s.hide(f"concluded_within.{key}")
             s.hide(f"timeliness.{key}")
+
+    # Cancelled before any threshold decision: a row of its own, outside the total.
+    if s.small(do["cancelled_before_decision"]):
+        out["cancelled_before_decision"] = None
+        s.hide("cancelled_before_decision")
+
+    # Threshold decisions made within their timescale: like timeliness, the percentage gives
+    # back the count within and the count not within.
+    decisions = do["decisions"]
+    made_hidden = s.small(decisions["made"])
+    if made_hidden:
+        out["decisions"]["made"] = None
+        s.hide("decisions.made")
+    within = decisions["within_timescale"]
+    if made_hidden or s.small(within) or s.small(decisions["made"] - within):
+        out["decisions"]["within_timescale"] = None
+        out["decisions"]["within_timescale_percent"] = None
+        s.hide("decisions.within_timescale")
+        s.hide("decisions.within_timescale_percent")
+
+    # Cases open at the end, by age: the bands add up to the total.
+    ageing = dict(do["open_at_end"])
+    total = ageing.pop("total")
+    total_hidden = s.small(total)
+    if total_hidden:
+        s.hide("open_at_end.total")
+    out["open_at_end"] = s.group("open_at_end.", ageing, not total_hidden) | {
+        "total": None if total_hidden else total}
+
+    # Police involvement, suspensions and referrals: separate counts, no total.
+    out["actions"] = s.group("actions.", dict(do["actions"]), False)
 
     for field in BREAKDOWNS:
         counts = {slug: 0 for slug in vocabularies.get(field, {})} | {NOT_RECORDED: 0} | do[field]

@@ -30,12 +30,19 @@ Definitions (shown on the pages too):
   least :data:`SPIKE_FACTOR` (2) times its mean monthly count over the previous 11 months
   (zero months included).
 * **Designated Officer**: ``lado.selectors.figures`` (aggregates only): enquiries received,
-  met threshold and advice given count enquiries *received* in the period; outcomes count
-  cases *concluded or cancelled* in the period; timeliness is the percentage (one decimal;
-  ``None`` when none concluded) of cases concluded in the period that concluded by each
-  configured target date (``lado.conf.target_months``, default 1, 3 and 12 months), and
-  ``concluded_within`` the counts behind it. Readers outside the DO team see these only for
-  a period that has ended, small counts suppressed: ``reports.disclosure``.
+  met threshold and advice given count enquiries *received* in the period; ``decisions``
+  counts threshold decisions *made* in the period and those made by their due date (one
+  working day after receipt, ``LADO_DECISION_WORKING_DAYS``); outcomes count cases *concluded
+  or cancelled* in the period, *cancelled* only where the threshold was met, and
+  ``cancelled_before_decision`` on its own row (``lado.clocks.outcome_row``); timeliness is the
+  percentage (one decimal; ``None`` when none concluded) of cases concluded in the period that
+  concluded by each configured target date (``lado.conf.target_months``, default 1, 3 and 12
+  months, on the next working day when the date is not one), and ``concluded_within`` the
+  counts behind it; ``open_at_end`` the cases open on the period's last day by their age then
+  (under 1 month, 1 to 3, 3 to 12, over 12 months from referral); ``actions`` the cases with a
+  police investigation, suspension, DBS or regulator referral action recorded in the period.
+  Readers outside the DO team see these only for a period that has ended, small counts
+  suppressed: ``reports.disclosure``.
 * **Caseload** (IRO/CC footprint): the distinct children named in the DRPs the IRO/CC raised
   and the positive practice they recorded in the period; the only caseload Footprint can see.
 * **Where figures are read**: the public functions here are :func:`workflows.replica.from_replica`:
@@ -217,11 +224,17 @@ def designated_officer(this: Period, last: Period) -> dict:
         "enquiries": comparison(figures["received"], last_received),
         "met_threshold": figures["threshold_met"],
         "advice_given": figures["advice_given"],
+        "decisions": {"made": figures["decided"], "within_timescale": figures["decided_within"],
+                      "within_timescale_percent": percent(figures["decided_within"], figures["decided"]),
+                      "working_days": figures["decision_working_days"]},
         "concluded": figures["concluded"],
         "outcomes": outcomes,
+        "cancelled_before_decision": figures["cancelled_before_decision"],
         "timeliness": timeliness,
         "concluded_within": within,
         "timeliness_targets": dict(zip(timeliness, lado_conf.target_percentages())),
+        "open_at_end": figures["open_at_end"],
+        "actions": figures["actions"],
         "by_sector": figures["by_sector"],
         "by_setting": figures["by_setting"],
         "by_category": figures["by_category"],

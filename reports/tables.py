@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lado.models import Category, Enquiry, ReferralSource, Sector, SettingType
+from lado.selectors import AGE_BANDS
 from workflows.replica import from_replica
 
 from .selectors import CASE_TYPES, NOT_RECORDED
@@ -134,11 +135,25 @@ def annual_tables(report: dict, labels: dict, vocabularies: dict) -> list[dict]:
                   count("met_threshold", do["met_threshold"])],
                  ["Advice and guidance given", count("advice_given", do["advice_given"])]],
     })
-    outcome_names = dict(Enquiry.Outcome.choices) | {"cancelled": "Cancelled", "total": "Total"}
+    decisions = do["decisions"]
+    days = decisions["working_days"]
+    within_label = f"within {days} working day{'s' if days != 1 else ''} of receipt"
+    tables.append({
+        "id": "do-decision-timeliness", "title": "Threshold decisions made in the year", "section": "do",
+        "columns": ["Decisions", "Value"],
+        "rows": [["Threshold decisions made", count("decisions.made", decisions["made"])],
+                 [f"Made {within_label}", count("decisions.within_timescale", decisions["within_timescale"])],
+                 [f"Made {within_label} (%)", not_shown if "decisions.within_timescale_percent" in hidden
+                  else decisions["within_timescale_percent"]]],
+    })
+    outcome_names = dict(Enquiry.Outcome.choices) | {
+        "cancelled": "Cancelled after the threshold was met", "total": "Total (threshold met)"}
     tables.append({
         "id": "do-outcomes", "title": "Cases concluded or cancelled, by outcome", "section": "do",
         "columns": ["Outcome", "Cases"],
-        "rows": [[outcome_names.get(k, k), count(f"outcomes.{k}", n)] for k, n in do["outcomes"].items()],
+        "rows": [[outcome_names.get(k, k), count(f"outcomes.{k}", n)] for k, n in do["outcomes"].items()]
+        + [["Cancelled before a threshold decision (not in the total)",
+            count("cancelled_before_decision", do["cancelled_before_decision"])]],
     })
     tables.append({
         "id": "do-timeliness", "title": "Timeliness of cases concluded", "section": "do",
@@ -146,6 +161,19 @@ def annual_tables(report: dict, labels: dict, vocabularies: dict) -> list[dict]:
         "rows": [[key.replace("_", " ").capitalize(), not_shown if f"timeliness.{key}" in hidden else value,
                   do["timeliness_targets"].get(key)]
                  for key, value in do["timeliness"].items()],
+    })
+    band_names = {key: label for key, label, *_ in AGE_BANDS} | {"total": "Total open"}
+    tables.append({
+        "id": "do-open-ageing", "title": "Cases open at the end of the year, by time since referral",
+        "section": "do", "columns": ["Open for", "Cases"],
+        "rows": [[band_names.get(k, k), count(f"open_at_end.{k}", n)] for k, n in do["open_at_end"].items()],
+    })
+    action_names = {"police_investigations": "Police investigation", "suspensions": "Suspension",
+                    "dbs_referrals": "Referral to the DBS", "regulator_referrals": "Referral to a regulator"}
+    tables.append({
+        "id": "do-actions", "title": "Police involvement, suspensions and referrals", "section": "do",
+        "columns": ["Cases with an action recorded in the year", "Cases"],
+        "rows": [[action_names.get(k, k), count(f"actions.{k}", n)] for k, n in do["actions"].items()],
     })
     for field, title in (("by_sector", "Enquiries by sector"), ("by_setting", "Enquiries by setting type"),
                          ("by_category", "Enquiries by category"),

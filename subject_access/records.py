@@ -109,6 +109,12 @@ def _yes(value: bool) -> str:
     return "Yes" if value else "No"
 
 
+def _told(told, on) -> str:
+    if told is None:
+        return ""
+    return f"Yes, {_date(on)}" if told else "No"
+
+
 def _fields(*pairs) -> list[list[str]]:
     """Label/value pairs, leaving out empty values (a record shows what it holds)."""
     return [[label, str(value)] for label, value in pairs if value not in (None, "")]
@@ -242,13 +248,24 @@ def enquiry_records(enquiries, people: ThirdParties) -> list[dict]:
                 ("Employment basis", e.employment_basis),
                 ("Children", "; ".join(people.child(c, f"A child in {ref}") for c in e.children.all())),
                 ("Children described", e.children_description), ("Category", e.category),
-                ("Summary", e.summary), ("Status", e.get_status_display()),
+                ("Summary", e.summary), ("Date of the alleged incident", _date(e.incident_on)),
+                ("Date the employer became aware", _date(e.employer_aware_on)),
+                ("Police reference", e.police_reference),
+                ("Criminal outcome", e.get_criminal_outcome_display() if e.criminal_outcome else ""),
+                ("Criminal outcome in words", e.criminal_outcome_detail),
+                ("Subject told", _told(e.subject_told, e.subject_told_on)),
+                ("Parents told", _told(e.parents_told, e.parents_told_on)),
+                ("DBS referral", e.get_dbs_referral_display() if e.dbs_referral else ""),
+                ("DBS decision", e.get_dbs_decision_display() if e.dbs_decision else ""),
+                ("DBS decision on", _date(e.dbs_decision_on)),
+                ("Status", e.get_status_display()),
                 ("Designated Officer", people.user(e.officer, f"Designated Officer on {ref}")),
                 ("Logged by", people.user(e.logged_by, f"Logged {ref}")),
                 ("Threshold", threshold), ("Threshold decided on", _date(e.decided_on)),
                 ("Threshold decided by", people.user(e.decided_by, f"Decided the threshold on {ref}")),
                 ("Harm test", "; ".join(e.criteria_display())), ("Rationale", e.rationale), ("Advice", e.advice),
                 ("Outcome", e.get_outcome_display() if e.outcome else ""), ("Closed on", _date(e.closed_on)),
+                ("Concluded without a meeting", e.no_meeting_reason),
                 ("Reason for cancelling", e.cancel_reason)),
             "tables": [
                 {"title": "Meetings", "columns": ["Meeting", "Held on", "Attendees", "Minutes", "Decisions",

@@ -167,6 +167,7 @@ _ADMIN_NOBODY = (r"autocomplete/|axes/\w+/add/|workflows/caseread/(add|\{object_
 _ADMIN_VALUES = {"object_id": "admin_object", "arg0": "admin_object", "arg1": "admin_version",
                  "app_label": "=lado", "content_type_id": "admin_content_type"}
 _LADO_MANAGER_PAGES = (r"/lado/(access-log|retention|retention/destroyed|retention/rules|retention/rules/\{rule_id\}"
+                       r"|retention/categories/\{category_id\}"
                        r"|alerts|team|team/access-review|team/\{user_id\}/\{role\}/remove|\{id\}/(access-log|retention|destroy))/")
 _LADO_MANAGER_API = r"/api/lado/(access-log|retention-review|enquiries/\{id\}/(access-log|retention|destroy))/"
 
@@ -220,7 +221,8 @@ RULES: tuple[Rule, ...] = (
     # --- Designated Officer: the DO team only; the DO Manager for logs and retention ----------
     rule("DO pages, DO Manager only (the DO team and its roles, retention rules, logs, destruction)",
          _LADO_MANAGER_PAGES, page(DO_MANAGER), query="user=designated-officer",
-         values={"id": "enquiry", "rule_id": "retention_rule", "user_id": "do_officer", "role": "=designated-officer"}),
+         values={"id": "enquiry", "rule_id": "retention_rule", "category_id": "category", "user_id": "do_officer",
+                 "role": "=designated-officer"}),
     rule("DO pages", r"/lado/(|log/|\{id\}/((?!access-log/|retention/|destroy/)[a-z-]+/|meetings/new/"
          r"|actions/new/|actions/\{action_pk\}/)?)", page(DO_TEAM), values={"id": "enquiry", "action_pk": "action"}),
     # --- Reports, import, the access log, subject access requests ------------------------------

@@ -37,7 +37,7 @@ from drp import services as drp_services
 from drp.models import DisputeResolution, Theme
 from imports.models import ImportJob
 from lado import services as lado_services
-from lado.models import Enquiry, RetentionRule
+from lado.models import Category, Enquiry, RetentionRule
 from notifications.models import Notification
 from people import roles
 from positive_practice import services as pp_services
@@ -224,6 +224,7 @@ class World:
         # The DO Manager's pages: a DO officer's role, a retention rule, a role change.
         self.do_officer, self.auditor = org.designated_officer.pk, org.auditor.pk
         self.retention_rule = RetentionRule.objects.get(closure="substantiated").pk
+        self.category = Category.objects.get(slug="sexual").pk
         lado_services.do_role_grant(actor=org.do_manager, person=org.iro_manager, role=roles.DESIGNATED_OFFICER,
                                     reason="Covering leave")
         lado_services.do_role_remove(actor=org.do_manager, person=org.iro_manager, role=roles.DESIGNATED_OFFICER,

@@ -239,9 +239,11 @@ def test_do_manager_changes_a_retention_rule_with_a_reason_and_each_case_says_so
 
 def test_the_retention_rule_check_is_one_function(org):
     """The page and the service both go through ``check_retention_rule``."""
-    assert services.check_retention_rule(years=None, until_retirement=False, retirement_age=67) == {
-        "years": "Enter how many years after closing the case is reviewed"}
-    assert "retirement_age" in services.check_retention_rule(years=10, until_retirement=True, retirement_age=None)
+    assert services.check_retention_rule(closure="false", years=None, until_retirement=False,
+                                         retirement_age=67) == {
+        "years": "Enter how many years the case is kept before its review"}
+    assert "retirement_age" in services.check_retention_rule(closure="false", years=10, until_retirement=True,
+                                                             retirement_age=None)
     rule = RetentionRule.objects.get(closure="false")
     with pytest.raises(ValidationError) as refused:
         services.retention_rule_change(rule=rule, actor=org.do_manager, years=500, until_retirement=False,

@@ -615,3 +615,37 @@ def test_a_job_whose_uploader_lost_the_role_is_refused_and_writes_nothing(org):
     job.refresh_from_db()
     assert "cannot import" in job.errors[0]["message"] and not job.file
     assert not DisputeResolution.objects.exists()
+
+
+def test_imported_cancellations_are_counted_by_the_live_rule(org):
+    """One rule for the live app and the importer (lado.clocks.closing_status / outcome_row): a
+    case cancelled before a threshold decision is imported as such and counted on its own row,
+    not among the outcomes; one cancelled after the threshold was met is an outcome."""
+    from lado import clocks as lado_clocks
+    from lado.selectors import figures
+
+    from .test_imports import lado_row
+    from .test_imports import run as run_file
+
+    when = (today() - timedelta(days=400)).isoformat()
+    result = run_file(org, "lado", [
+        lado_row(reference="DOH-1", received_on=when, outcome="cancelled", concluded_on=when),
+        lado_row(reference="DOH-2", received_on=when, threshold_met="yes", decided_on=when,
+                 outcome="cancelled", concluded_on=when),
+        lado_row(reference="DOH-3", received_on=when, threshold_met="no", decided_on=when,
+                 outcome="cancelled", concluded_on=when),
+    ])
+    # Advice given closes a case: it cannot also have been cancelled (the file is refused whole).
+    assert [(e["row"], e["column"]) for e in result.errors] == [(4, "outcome")], result.errors
+    result = run_file(org, "lado", [
+        lado_row(reference="DOH-1", received_on=when, outcome="cancelled", concluded_on=when),
+        lado_row(reference="DOH-2", received_on=when, threshold_met="yes", decided_on=when,
+                 outcome="cancelled", concluded_on=when),
+    ])
+    assert result.as_dict()["errors"] == []
+    rows = {e.reference: lado_clocks.outcome_row(status=e.status, threshold_met=e.threshold_met, outcome=e.outcome)
+            for e in Enquiry.objects.all()}
+    assert rows == {"DOH-1": "cancelled_before_decision", "DOH-2": "cancelled"}
+    day = today() - timedelta(days=400)
+    counted = figures(day, day)
+    assert counted["outcomes"]["cancelled"] == 1 and counted["cancelled_before_decision"] == 1

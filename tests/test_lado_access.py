@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 import lado.api_urls
 import lado.urls
 from lado import services
-from lado.models import Enquiry, RetentionRule
+from lado.models import Category, Enquiry, RetentionRule
 from people.context_processors import navigation
 from workflows.models import CaseRead
 
@@ -21,7 +21,8 @@ from .test_lado_fixtures import at, client_for, concluded, in_progress, non_do_u
 
 pytestmark = pytest.mark.django_db
 MANAGER_ONLY_PAGES = {"access-log", "reads-by-user", "alerts", "retention-review", "destruction-log", "retention",
-                      "destroy", "retention-rules", "retention-rule", "do-team", "access-review", "role-remove"}
+                      "destroy", "retention-rules", "retention-rule", "category-retention", "do-team", "access-review",
+                      "role-remove"}
 MANAGER_ONLY_API = {"lado-enquiry-access-log", "lado-access-log", "lado-retention-review",
                     "lado-enquiry-retention", "lado-enquiry-destroy-case"}
 
@@ -29,7 +30,8 @@ MANAGER_ONLY_API = {"lado-enquiry-access-log", "lado-access-log", "lado-retentio
 def _kwargs(names, enquiry, action):
     values = {"pk": enquiry.pk, "action_pk": action.pk, "action_id": action.pk,
               "user_id": enquiry.logged_by_id, "role": "designated-officer",
-              "rule_id": RetentionRule.objects.get(closure="substantiated").pk}
+              "rule_id": RetentionRule.objects.get(closure="substantiated").pk,
+              "category_id": Category.objects.get(slug="sexual").pk}
     return {name: values[name] for name in names}
 
 
@@ -67,7 +69,8 @@ def case(org):
 def test_the_urlconfs_are_discovered(case):
     enquiry, action = case
     pages = dict(page_urls(enquiry, action))
-    assert {"tray", "log", "detail", "decide", "meeting", "action", "action-update", "conclude", "cancel",
+    assert {"tray", "log", "detail", "decide", "meeting", "action", "action-update", "conclude",
+            "conclude-without-meeting", "category-retention", "cancel",
             "legal-hold", "retention", "destroy", "edit", "access-log", "reads-by-user", "retention-review",
             "destruction-log"} <= set(pages)
     calls = {(name, method) for name, method, _ in api_calls(enquiry, action)}
@@ -75,6 +78,7 @@ def test_the_urlconfs_are_discovered(case):
                      ("lado-enquiry-detail", "patch"), ("lado-enquiry-decide", "post"),
                      ("lado-enquiry-meetings", "post"), ("lado-enquiry-actions", "post"),
                      ("lado-enquiry-update-action", "patch"), ("lado-enquiry-conclude", "post"),
+                     ("lado-enquiry-conclude-without-meeting", "post"),
                      ("lado-enquiry-cancel", "post"), ("lado-enquiry-access-log", "get"),
                      ("lado-access-log", "get"), ("lado-vocabularies", "get")]:
         assert expected in calls

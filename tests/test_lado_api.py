@@ -39,6 +39,11 @@ DETAIL_FIELDS = {
     "outcome", "closed_on", "legal_hold", "retention_review_on", "summary", "logged_by", "decided_on",
     "decided_by", "criteria", "rationale", "advice", "cancel_reason", "legal_hold_reason", "meetings", "actions",
     "earlier_enquiries", "later_enquiries", "timeline",
+    # What Working Together and the annual report need (issue 12)
+    "incident_on", "non_recent", "employer_aware_on", "referred_within_one_working_day", "first_meeting_due",
+    "police_reference", "criminal_outcome", "criminal_outcome_detail", "subject_told", "subject_told_on",
+    "parents_told", "parents_told_on", "dbs_referral", "dbs_decision", "dbs_decision_on",
+    "retention_needs_date_of_birth", "no_meeting_reason",
 }
 
 
@@ -50,7 +55,7 @@ def test_create_returns_201_with_the_documented_shape(org):
     assert (data["reference"], data["status"], data["outcome"]) == ("DO-00001", "awaiting_decision", "")
     assert (data["received_on"], data["decision_due"]) == ("2025-04-17", "2025-04-22")  # Easter skipped
     assert (data["target_1_due"], data["target_2_due"], data["target_3_due"]) == (
-        "2025-05-17", "2025-07-17", "2026-04-17")
+        "2025-05-19", "2025-07-17", "2026-04-17")  # 17 May 2025 is a Saturday: the next working day
     assert (data["sector"], data["setting"], data["category"], data["referral_source"]) == (
         "public", "education", "physical", "education")
     assert data["children"] == [org.child.pk]

@@ -53,8 +53,10 @@ def test_received_after_midnight_london_time_counts_from_the_london_date(org):
 
 
 @pytest.mark.parametrize("received,targets", [
-    (date(2025, 1, 31), (date(2025, 2, 28), date(2025, 4, 30), date(2026, 1, 31))),
-    (date(2024, 2, 29), (date(2024, 3, 29), date(2024, 5, 29), date(2025, 2, 28))),
+    # 31 January 2026 is a Saturday: the 12-month target moves to Monday 2 February.
+    (date(2025, 1, 31), (date(2025, 2, 28), date(2025, 4, 30), date(2026, 2, 2))),
+    # 29 March 2024 is Good Friday (and 1 April Easter Monday): the 1-month target is 2 April.
+    (date(2024, 2, 29), (date(2024, 4, 2), date(2024, 5, 29), date(2025, 2, 28))),
     (date(2025, 6, 15), (date(2025, 7, 15), date(2025, 9, 15), date(2026, 6, 15))),
 ])
 def test_targets_are_calendar_months_from_referral(org, received, targets):
@@ -70,7 +72,7 @@ def test_decision_days_and_targets_are_configurable(org, settings):
         enquiry = log(org, received_at=at(date(2025, 4, 17)))
     assert enquiry.decision_due == date(2025, 4, 23)
     assert (enquiry.target_1_due, enquiry.target_2_due, enquiry.target_3_due) == (
-        date(2025, 6, 17), date(2025, 10, 17), date(2026, 10, 17))
+        date(2025, 6, 17), date(2025, 10, 17), date(2026, 10, 19))  # 17 October 2026 is a Saturday
     assert [t["label"] for t in enquiry.targets(date(2025, 4, 17))] == [
         "Within 2 months", "Within 6 months", "Within 18 months"]
 
@@ -125,7 +127,8 @@ def _mixed_cases(org):
                                     owner_name="Head", due_on=date(2025, 3, 7))      # action 7 Mar
         reviewed = in_progress(org, received_at=at(date(2025, 2, 20)))
         hold_meeting(org, reviewed, kind="review", held_on=date(2025, 3, 3), next_review_on=date(2025, 3, 10))
-        old = in_progress(org, received_at=at(date(2024, 12, 2)))                   # 3-month target 2 Mar passed
+        # 3-month target: 2 March 2025 is a Sunday, so Monday 3 March (today)
+        old = in_progress(org, received_at=at(date(2024, 12, 2)))
         concluded_case = in_progress(org, received_at=at(date(2025, 1, 2)))
         services.enquiry_conclude(enquiry=concluded_case, actor=org.designated_officer, outcome="unfounded")
     return awaiting, with_action, reviewed, old
@@ -139,9 +142,9 @@ def test_next_due_in_the_database_matches_the_clock_shown(org):
     assert [r[1] for r in rows] == [r[2] for r in rows]
     assert [(r[0], r[1], r[3]) for r in rows] == [
         (with_action.reference, date(2025, 3, 3), "1 month target"),  # before its action (7 March)
+        (old.reference, date(2025, 3, 3), "3 months target"),  # moved off the Sunday to today
         (awaiting.reference, date(2025, 3, 4), "Threshold decision"),
         (reviewed.reference, date(2025, 3, 10), "Review meeting"),
-        (old.reference, date(2025, 12, 2), "12 months target"),  # the 1- and 3-month targets have passed
     ]
 
 
@@ -151,9 +154,10 @@ def test_tray_orders_open_cases_by_next_due(org, client):
     from lado.selectors import work_tray
 
     order = [(e.reference, e.next_due) for e in work_tray(org.designated_officer, on=on)]
-    # with_action: received 3 Feb, its 1-month target (3 Mar) is today, before the action (7 Mar)
-    assert order == [(with_action.reference, date(2025, 3, 3)), (awaiting.reference, date(2025, 3, 4)),
-                     (reviewed.reference, date(2025, 3, 10)), (old.reference, date(2025, 12, 2))]
+    # with_action: received 3 Feb, its 1-month target (3 Mar) is today, before the action (7 Mar);
+    # old: its 3-month target fell on Sunday 2 March, so it is due today too (received first)
+    assert order == [(old.reference, date(2025, 3, 3)), (with_action.reference, date(2025, 3, 3)),
+                     (awaiting.reference, date(2025, 3, 4)), (reviewed.reference, date(2025, 3, 10))]
 
 
 # --- The reminder sweep ---------------------------------------------------------------------
@@ -194,11 +198,13 @@ def test_due_rows_pick_only_running_deadlines_in_each_phase(org):
         services.enquiry_update_action(action=action, actor=org.designated_officer, done_on=date(2025, 4, 28))
     assert list(due_rows(_kind(ACTION), OVERDUE, date(2025, 4, 28), horizon)) == []
 
-    # targets: open cases only; the 1-month target missed on 18 May
-    assert list(due_rows(_kind(TARGETS[0]), OVERDUE, date(2025, 5, 19), horizon)) == [waiting, decided]
+    # targets: open cases only; the 1-month target (17 May is a Saturday, so Monday 19 May)
+    # is missed from 20 May
+    assert list(due_rows(_kind(TARGETS[0]), OVERDUE, date(2025, 5, 19), horizon)) == []
+    assert list(due_rows(_kind(TARGETS[0]), OVERDUE, date(2025, 5, 20), horizon)) == [waiting, decided]
     with as_of(date(2025, 5, 1)):
         services.enquiry_cancel(enquiry=waiting, actor=org.designated_officer, reason="Withdrawn")
-    assert list(due_rows(_kind(TARGETS[0]), OVERDUE, date(2025, 5, 19), horizon)) == [decided]
+    assert list(due_rows(_kind(TARGETS[0]), OVERDUE, date(2025, 5, 20), horizon)) == [decided]
 
 
 def test_review_meeting_deadline_runs_while_in_progress(org):

@@ -23,12 +23,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("outcome,dob,review", [
-    ("substantiated", date(1980, 5, 17), date(2047, 5, 17)),   # retirement age (67) is later than 10 years
+    ("substantiated", date(1980, 5, 17), date(2047, 5, 17)),   # pension age (67) is later than 10 years
     ("substantiated", None, date(2035, 3, 3)),                 # no date of birth: 10 years
     ("unsubstantiated", date(1960, 1, 1), date(2035, 3, 3)),   # already near retirement: 10 years is later
     ("false", date(1980, 5, 17), date(2026, 3, 3)),
     ("malicious", date(1980, 5, 17), date(2026, 3, 3)),
-    ("unfounded", date(1980, 5, 17), date(2026, 3, 3)),
+    # Unfounded is kept as substantiated is (KCSIE Part 4): to pension age, or 10 years if later.
+    ("unfounded", date(1980, 5, 17), date(2047, 5, 17)),
 ])
 def test_retention_review_date_follows_the_rule_for_the_outcome(org, outcome, dob, review):
     enquiry = concluded(org, outcome, on=date(2025, 3, 3), subject_date_of_birth=dob)

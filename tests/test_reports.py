@@ -62,8 +62,11 @@ def test_annual_shape_is_exactly_as_documented(org):
     active = set(Theme.objects.filter(active=True).values_list("slug", flat=True))
     assert set(report["drp"]["themes"]["CLA"]) == active and set(report["drp"]["themes"]["CP"]) == active
     do = report["designated_officer"]
-    assert {"enquiries", "met_threshold", "advice_given", "outcomes", "timeliness", "by_sector", "by_setting",
-            "by_category", "by_referral_source"} <= set(do)
+    assert {"enquiries", "met_threshold", "advice_given", "decisions", "outcomes", "cancelled_before_decision",
+            "timeliness", "open_at_end", "actions", "by_sector", "by_setting", "by_category",
+            "by_referral_source"} <= set(do)
+    assert set(do["open_at_end"]) == {"under_1_month", "1_to_3_months", "3_to_12_months", "over_12_months", "total"}
+    assert set(do["actions"]) == {"police_investigations", "suspensions", "dbs_referrals", "regulator_referrals"}
     assert set(do["outcomes"]) == {"substantiated", "false", "malicious", "unfounded", "unsubstantiated",
                                    "cancelled", "total"}
     assert set(do["timeliness"]) == {"within_1_month", "within_3_months", "within_12_months"}
@@ -162,7 +165,7 @@ def test_designated_officer_section(org):
     # received last year, concluded this year after 12 months
     enquiry(org, date(2016, 4, 1), S.CONCLUDED, threshold_met=True, outcome="malicious",
             closed_on=date(2017, 5, 1))
-    # received last year on the last day; cancelled this year
+    # received last year on the last day; cancelled this year before any threshold decision
     enquiry(org, date(2017, 3, 31), S.CANCELLED, closed_on=date(2017, 4, 2))
     # received next year
     enquiry(org, date(2018, 4, 1), S.CONCLUDED, threshold_met=True, outcome="unfounded",
@@ -170,8 +173,10 @@ def test_designated_officer_section(org):
     do = selectors.annual_report(2017)["designated_officer"]
     assert do["enquiries"] == {"this_year": 4, "last_year": 2, "variance": 2, "direction": "up"}
     assert (do["met_threshold"], do["advice_given"]) == (3, 1)
+    # Cancelled before a decision is not an outcome (issue 12): its own row, not in the total.
     assert do["outcomes"] == {"substantiated": 1, "false": 1, "malicious": 1, "unfounded": 0,
-                              "unsubstantiated": 0, "cancelled": 1, "total": 4}
+                              "unsubstantiated": 0, "cancelled": 0, "total": 3}
+    assert do["cancelled_before_decision"] == 1
     assert do["timeliness"] == {"within_1_month": 33.3, "within_3_months": 66.7, "within_12_months": 66.7}
     assert do["by_sector"] == {"private": 1, "public": 3}
     assert do["by_setting"] == {"education": 3, "foster-care": 1}
@@ -360,6 +365,11 @@ def _do_figures(**changes):
         "met_threshold": 9, "advice_given": 3, "concluded": 25,
         "outcomes": {"substantiated": 7, "false": 6, "malicious": 5, "unfounded": 5, "unsubstantiated": 2,
                      "cancelled": 3, "total": 28},
+        "cancelled_before_decision": 6,
+        "decisions": {"made": 12, "within_timescale": 10, "within_timescale_percent": 83.3, "working_days": 1},
+        "open_at_end": {"under_1_month": 6, "1_to_3_months": 7, "3_to_12_months": 8, "over_12_months": 9,
+                        "total": 30},
+        "actions": {"police_investigations": 5, "suspensions": 6, "dbs_referrals": 7, "regulator_referrals": 8},
         "timeliness": {"within_1_month": 92.0, "within_3_months": 60.0, "within_12_months": 100.0},
         "concluded_within": {"within_1_month": 23, "within_3_months": 15, "within_12_months": 25},
         "timeliness_targets": {"within_1_month": 80, "within_3_months": 90, "within_12_months": 100},
@@ -400,7 +410,9 @@ def test_small_do_counts_and_what_gives_them_back_are_suppressed_for_non_do_read
         if isinstance(value, dict):
             return [n for v in value.values() for n in shown(v)]
         return [value] if isinstance(value, int) and not isinstance(value, bool) else []
-    assert min(shown({k: v for k, v in do.items() if k not in ("timeliness_targets", "timeliness")})) >= 5
+    counts = {k: v for k, v in do.items() if k not in ("timeliness_targets", "timeliness")}
+    counts["decisions"] = {k: v for k, v in do["decisions"].items() if k != "working_days"}  # a setting
+    assert min(shown(counts)) >= 5
 
 
 def test_the_do_team_sees_exact_do_figures_and_a_live_period_is_withheld_from_others(org):

@@ -1,10 +1,13 @@
 """A Designated Officer case in the browser, from the phone call to the outcome.
 
 The Designated Officer signs in to the work tray, logs an enquiry while the referrer is on the
-phone, decides the harm test is met, records the initial allegation management meeting and a
-review meeting, and concludes the case as unsubstantiated (choosing against the Keeping Children
-Safe in Education definitions). The DO Manager then reads who opened the case, and the
-retention review list. DO roles must use two-step verification: the Designated Officer enters the
+phone (with the date of the incident and the day the employer became aware), decides the harm
+test is met (the first meeting clock starts: 5 working days), records the initial allegation
+management meeting (the clock stops, met) and a review meeting, records who has been told and
+the police reference, and concludes the case as unsubstantiated (choosing against the Keeping
+Children Safe in Education definitions); with no date of birth the case is flagged for
+retention. The DO Manager then reads who opened the case, the retention review list and the
+retention rules, with the longer period for a category. DO roles must use two-step verification: the Designated Officer enters the
 code from an authenticator app after the password (a wrong code first), and the DO Manager, who
 has none yet, sets one up with the setup key shown on the page. Someone outside the DO team is refused the case and is not offered the
 Designated Officer pages. Every page on the way is checked with axe-core against WCAG 2.2 A and
@@ -18,6 +21,8 @@ from datetime import timedelta
 
 import pytest
 from django_otp.oath import TOTP
+
+from workflows.calendar import WorkingDayCalendar
 
 from .conftest import assert_accessible
 from .test_drp_journey import (
@@ -60,6 +65,7 @@ FIRST_DECISIONS = "Police to take no further action; the school to investigate u
 REVIEW_ATTENDEES = ["Jo Smith, Designated Officer", "Sarah Jones, Riverside Primary School"]
 REVIEW_DECISIONS = "School investigation complete; an outcome can be recorded."
 CONCLUSION_NOTE = "Witness accounts conflict; no CCTV of the corridor."
+POLICE_REFERENCE = "CR/4471/26"
 
 UNSUBSTANTIATED = ("There is insufficient evidence to either prove or disprove the allegation. "
                    "The term therefore does not imply guilt or innocence.")
@@ -166,6 +172,9 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
 
     on = today()
     first_review, second_review = on + timedelta(days=28), on + timedelta(days=56)
+    incident = on - timedelta(days=2)
+    # 5 working days after the threshold decision (no closure days here: the calendar alone).
+    first_meeting_due = WorkingDayCalendar().add_working_days(on, 5)
     do_reads = []  # the pages the DO opens the case through, oldest first
     # Anything the Content-Security-Policy blocks, chromium reports on the console.
     blocked = []
@@ -229,6 +238,8 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     person.get_by_label("Employer or organisation").fill(SUBJECT_EMPLOYER)
     person.get_by_label("Organisation's sector").select_option(label="Public")
     person.get_by_label("Setting").select_option(label="Education")
+    fill_date(page, "Date of the alleged incident", incident)
+    fill_date(page, "Date the employer became aware", on)
     page.get_by_role("button", name="Log enquiry").click()
     expect(success_banner(page)).to_have_text(re.compile(r"^DO-\d{5} logged$"))
     took = time.monotonic() - started
@@ -253,6 +264,10 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     expect(summary_value(page, "Role")).to_have_text(SUBJECT_ROLE)
     expect(summary_value(page, "Employer")).to_contain_text(SUBJECT_EMPLOYER)
     expect(summary_value(page, "Employer")).to_contain_text("Public sector · Education")
+    expect(summary_value(page, "Alleged incident")).to_have_text(long_date(incident))
+    expect(summary_value(page, "Employer became aware")).to_contain_text(long_date(on))
+    expect(summary_value(page, "Employer became aware")).to_contain_text("Referred within one working day")
+    expect(page.locator("#retention-date-of-birth-flag")).to_have_count(0)  # not yet: threshold undecided
     expect(page.get_by_text("No meetings recorded.")).to_be_visible()
     expect(case_buttons(page)).to_have_text(
         ["Record the threshold decision", "Update details", "Place a legal hold", "Cancel the case"])
@@ -291,11 +306,20 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
         ["Harmed a child", "Risk of harm"])
     expect(summary_value(page, "Rationale")).to_have_text(RATIONALE)
     expect(case_buttons(page)).to_have_text(
-        ["Record a meeting", "Record an action", "Update details", "Place a legal hold",
-         "Cancel the case"])
+        ["Record a meeting", "Record an action", "Conclude without a meeting", "Update details",
+         "Place a legal hold", "Cancel the case"])
     threshold_met = ("Threshold met from Awaiting threshold decision to Awaiting meeting", officer,
-                     f"Criteria: Harmed a child; Risk of harm.\n\n{RATIONALE}")
+                     f"Criteria: Harmed a child; Risk of harm.\n\n{RATIONALE}\n\nFirst allegation management "
+                     f"meeting or strategy discussion due by {long_date(first_meeting_due)}.")
     expect_case_timeline(page, [threshold_met, logged])
+    # The first meeting clock runs: due 5 working days after the decision.
+    expect(summary_value(page, "First meeting").locator("time")).to_have_attribute(
+        "datetime", first_meeting_due.isoformat())
+    expect(summary_value(page, "First meeting").locator(".govuk-tag")).to_have_text("Due soon")
+    # No date of birth: if substantiated, unsubstantiated or unfounded the case is kept until the
+    # subject's pension age, which cannot be worked out. The page says so.
+    expect(page.locator("#retention-date-of-birth-flag")).to_contain_text("No date of birth for the subject")
+    expect(summary_value(page, "Date of birth")).to_contain_text("Needed for retention")
     assert_accessible(page, "the case page, threshold met")
 
     # The initial allegation management meeting.
@@ -331,7 +355,31 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     expect(case_buttons(page)).to_have_text(
         ["Record a meeting", "Record an action", "Conclude the case", "Update details",
          "Place a legal hold", "Cancel the case"])
+    expect(summary_value(page, "First meeting")).to_contain_text(f"Held {on:%-d %b %Y}")
+    expect(summary_value(page, "First meeting").locator(".govuk-tag")).to_have_count(0)  # on time
     assert_accessible(page, "the case page, in progress")
+
+    # Who has been told, and the police reference, completed on the details form.
+    case_buttons(page).filter(has_text="Update details").click()
+    do_reads.append("lado:edit")
+    police = page.get_by_role("group", name="Police, who has been told, and the DBS")
+    police.get_by_label("Police reference").fill(POLICE_REFERENCE)
+    police.get_by_role("group", name="Has the subject been told of the allegation?").get_by_label(
+        "Yes").check()
+    assert_accessible(page, "the details form with the record Working Together needs")
+    page.get_by_role("button", name="Save changes").click()
+    do_reads.append("lado:edit")
+    expect(page.locator(".govuk-error-summary").get_by_role("link")).to_have_text(
+        ["Enter the date the subject was told."])
+    assert_accessible(page, "the details form with an error")
+    fill_date(page, "Date the subject was told", on)
+    page.get_by_role("button", name="Save changes").click()
+    do_reads.append("lado:detail")
+    expect(success_banner(page)).to_have_text("Details updated")
+    expect(summary_value(page, "Police reference")).to_have_text(POLICE_REFERENCE)
+    expect(summary_value(page, "Subject told")).to_have_text(f"Yes, {long_date(on)}")
+    details_updated = ("Details updated", officer,
+                       "Changed: police reference, subject told, date the subject was told.")
 
     # A review meeting: the form now offers a review by default.
     case_buttons(page).filter(has_text="Record a meeting").click()
@@ -356,7 +404,7 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     review_meeting = ("Meeting held", officer,
                       f"Review meeting held on {long_date(on)}.\n\nDecisions: {REVIEW_DECISIONS}"
                       f"\n\nNext review: {long_date(second_review)}.")
-    expect_case_timeline(page, [review_meeting, first_meeting, threshold_met, logged])
+    expect_case_timeline(page, [review_meeting, details_updated, first_meeting, threshold_met, logged])
     assert_accessible(page, "the case page after a review meeting")
 
     # The outcome, chosen against the KCSIE definitions shown beside each choice.
@@ -384,13 +432,17 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     expect(summary_value(page, "Outcome")).to_contain_text("Unsubstantiated")
     expect(summary_value(page, "Outcome").locator(".govuk-hint")).to_have_text(UNSUBSTANTIATED)
     expect(summary_value(page, "Closed")).to_have_text(long_date(on))
-    # Unsubstantiated: kept ten years (no date of birth, so no retirement-age rule applies).
-    expect(summary_value(page, "Retention review")).to_have_text(
+    # Unsubstantiated: kept until the subject's pension age or ten years from the allegation; with
+    # no date of birth only the ten years can be counted, and the case is flagged.
+    expect(summary_value(page, "Retention review")).to_contain_text(
         long_date(on.replace(year=on.year + 10)) if (on.month, on.day) != (2, 29)
         else long_date(on.replace(year=on.year + 10, day=28)))
+    expect(summary_value(page, "Retention review").locator(".govuk-tag")).to_have_text("No date of birth")
+    expect(page.locator("#retention-date-of-birth-flag")).to_contain_text(
+        "This case is kept until the subject's normal pension age")
     concluded = ("Concluded from In progress to Concluded", officer,
                  f"Outcome: Unsubstantiated.\n\n{CONCLUSION_NOTE}")
-    expect_case_timeline(page, [concluded, review_meeting, first_meeting, threshold_met, logged])
+    expect_case_timeline(page, [concluded, review_meeting, details_updated, first_meeting, threshold_met, logged])
     expect(case_buttons(page)).to_have_text(["Place a legal hold"])
     assert_accessible(page, "the concluded case page")
 
@@ -398,6 +450,7 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     go_to(page, "Designated Officer")
     expect(page.get_by_text("No open cases.")).to_be_visible()
     page.get_by_role("link", name="Show closed cases").click()
+    do_reads.append("lado:tray closed")  # the closed list shows the case: a read
     expect(page.get_by_role("heading", level=1)).to_have_text("Closed cases")
     row = page.locator("tbody tr").filter(has_text=reference)
     expect(row).to_contain_text("Concluded: Unsubstantiated")
@@ -412,8 +465,8 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Work tray")
     assert_accessible(page, "the work tray with two-step verification just turned on")
     expect(page.get_by_role("navigation", name="Designated Officer").get_by_role("link")).to_have_text(
-        ["Work tray", "Log an enquiry", "Retention review", "Access log", "DO team", "Access review",
-         "Retention rules"])
+        ["Work tray", "Log an enquiry", "Retention review", "Access log", "Case-opened alerts", "DO team",
+         "Access review", "Retention rules"])
     page.get_by_role("link", name="Show closed cases").click()
     page.locator("tbody").get_by_role("link", name=reference).click()
     expect(page).to_have_url(case_url)
@@ -421,7 +474,8 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Who has read this case")
     expect(caption(page)).to_have_text(reference)
     rows = page.locator("tbody tr")
-    expected = [(manager, "do-manager", "lado:access-log"), (manager, "do-manager", "lado:detail")]
+    expected = [(manager, "do-manager", "lado:access-log"), (manager, "do-manager", "lado:detail"),
+                (manager, "do-manager", "lado:tray closed")]
     expected += [(officer, "designated-officer", view) for view in reversed(do_reads)]
     expect(page.locator("caption")).to_have_text(f"{len(expected)} reads")
     expect(rows).to_have_count(len(expected))
@@ -460,9 +514,29 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     expect(page.get_by_text("No access review has been recorded yet.")).to_be_visible()
     assert_accessible(page, "the access review")
     sub_nav(page, "Retention rules")
-    page.get_by_role("link", name="Change the rule for Malicious").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Cases closed as malicious")
+    expect(page.locator("tbody tr").filter(has_text="Unfounded")).to_contain_text(
+        "10 years after the allegation, or at normal pension age (67) if later")
+    page.get_by_role("link", name="Change the rule for Unfounded").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cases closed as unfounded")
     assert_accessible(page, "a retention rule's form")
+    # A rule shorter than Keeping Children Safe in Education allows is refused, saying why.
+    page.get_by_label("Years").fill("1")
+    page.get_by_label("Reason for the change").fill("Shorter")
+    page.get_by_role("button", name="Change the rule").click()
+    expect(page.locator(".govuk-error-summary").get_by_role("link")).to_have_text(
+        [re.compile(r"^Keeping Children Safe in Education keeps substantiated, unsubstantiated and unfounded")])
+    assert_accessible(page, "a retention rule's form refusing a rule below the statutory minimum")
+    page.get_by_role("link", name="Back to retention rules").click()
+    page.get_by_role("link", name="Change the period for Sexual abuse").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Allegations of sexual abuse")
+    assert_accessible(page, "a category's retention period form")
+    page.get_by_label("Years from the allegation").fill("25")
+    page.get_by_label("Reason for the change").fill("Local policy for sexual abuse")
+    page.get_by_role("button", name="Change the rule").click()
+    expect(success_banner(page)).to_contain_text("Rule changed: Sexual abuse")
+    expect(page.locator("tbody tr").filter(has_text="Sexual abuse").first).to_contain_text(
+        "25 years from the allegation")
+    assert_accessible(page, "the retention rules with a category's longer period")
     sign_out(page)
 
     # The IRO is not in the DO team: no Designated Officer item, and the case is refused.
@@ -528,7 +602,9 @@ def test_the_do_pages_are_closed_to_everyone_else(org, superuser, logged_enquiry
         set_up_two_step(page)
         page.goto(f"/lado/{pk}/access-log/")
         expect(page.get_by_role("heading", level=1)).to_have_text("Who has read this case")
-        expect(page.locator("tbody tr td:nth-child(3)")).to_have_text(["lado:access-log"])
+        # Only the DO Manager's own reads: this page, and their work tray on signing in.
+        expect(page.locator("tbody tr td:nth-child(3)")).to_have_text(["lado:access-log", "lado:tray"])
+        expect(page.locator("tbody tr td:nth-child(2)")).to_have_text([re.compile(r"\(do-manager\)$")] * 2)
         assert_accessible(page, "the access log of a case no one else could open")
     finally:
         context.close()
