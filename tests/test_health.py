@@ -56,12 +56,12 @@ def test_pages_and_api_answer_503_with_retry_after_while_the_database_is_unreach
     (tests/test_faults.py does this against a real database that refuses connections.)"""
     from django.db import connection
     from django.test import Client
-    from rest_framework.authtoken.models import Token
+
+    from .auth import api_token
 
     page_client = Client(raise_request_exception=False)
     page_client.force_login(org.iro)
-    token = Token.objects.create(user=org.iro)
-    api_client = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {token.key}")
+    api_client = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {api_token(org.iro)}")
 
     def refuse(*args, **kwargs):
         raise OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
