@@ -21,6 +21,8 @@ history (``_history_user`` = the importer, ``_change_reason`` = "Imported from <
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -42,6 +44,8 @@ from . import readers, registry
 from .registry import ImportKind, kinds_for, require_importer  # noqa: F401  (the kinds, for callers)
 
 PROGRESS_EVERY = 1000
+#: How many of the file's first rows a preview shows.
+PREVIEW_ROWS = 10
 #: Rows written (and, in pass 1, checked against the database) together: a handful of queries
 #: per chunk instead of a dozen per row.
 CHUNK_SIZE = 500
@@ -57,13 +61,32 @@ class Result:
     updated: int = 0
     rows: int = 0
     errors: list[dict] = field(default_factory=list)
+    #: A preview (``dry_run``): nothing was written; ``created`` and ``updated`` are what the
+    #: import would do, ``preview`` its first rows, ``new_children`` the children it would add.
+    dry_run: bool = False
+    preview: list[dict] = field(default_factory=list)
+    new_children: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def as_dict(self) -> dict:
-        return {"created": self.created, "updated": self.updated, "errors": self.errors}
+        data = {"created": self.created, "updated": self.updated, "errors": self.errors}
+        if self.dry_run:
+            data.update(dry_run=True, rows=self.rows, new_children=self.new_children, preview=self.preview)
+        return data
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a kind's file, as the upload page and the template describe it."""
+
+    name: str
+    hint: str
+    required: bool = False
+    #: The values a coded column takes (each as code or label), read from the data.
+    allowed: tuple[str, ...] = ()
 
 
 class RowErrors:
@@ -134,6 +157,10 @@ class Importer:
         self.highest_reference = 0
         #: The records of the chunk being written that existed before it (the rest are new).
         self.updated_pks: set[int] = set()
+        #: Pass 1: the file's references that name an existing record (a re-import updates
+        #: them), and the child references no child has (created if the person chose so).
+        self.existing_references: set[str] = set()
+        self.new_children: set[str] = set()
 
     # --- What each kind defines -------------------------------------------------------------
 
@@ -171,6 +198,14 @@ class Importer:
         """References no row may use at all, with the reason (a destroyed DO case, say)."""
         return {}
 
+    def describe(self) -> list[Column]:
+        """Every column: what it holds and, for a coded column, the values it takes."""
+        raise NotImplementedError
+
+    def example(self) -> dict[str, str]:
+        """A row the template shows, which imports as it is (with ``create_children``)."""
+        raise NotImplementedError
+
     # --- The engine -------------------------------------------------------------------------
 
     def existing(self, references: list[str], *, lock: bool = False) -> dict:
@@ -193,6 +228,10 @@ class Importer:
         existing = self.existing(references)
         refused = self.refused_references(references)
         missing = self._missing_children(batch)
+        self.existing_references.update(existing)
+        if self.create_children:
+            self.new_children |= missing
+            missing = set()
         for number, data in batch:
             errors = RowErrors(result, number)
             reference = data["reference"]
@@ -208,7 +247,7 @@ class Importer:
                                                      "first, or choose to create missing children.")
 
     def _missing_children(self, batch: list[tuple[int, dict]]) -> set[str]:
-        if self.create_children or not self.children_column:
+        if not self.children_column:
             return set()
         wanted = {ref for _, data in batch for ref in data.get("children", ())}
         found = set(Child.objects.filter(reference__in=wanted).values_list("reference", flat=True))
@@ -308,8 +347,35 @@ class Importer:
             last=self.highest_reference)
 
 
-def template_csv(kind: str) -> str:
-    return ",".join(registry.get(kind).columns) + "\r\n"
+def template_rows(kind: str, actor: User) -> list[list[str]]:
+    """A kind's template: the header row, then an example row."""
+    spec = require_importer(actor, kind)
+    example = spec.importer(actor, "template").example()
+    return [list(spec.columns), [example.get(column, "") for column in spec.columns]]
+
+
+def template_csv(kind: str, actor: User) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(template_rows(kind, actor))
+    return out.getvalue()
+
+
+def template_xlsx(kind: str, actor: User) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = require_importer(actor, kind).label[:31]
+    for row in template_rows(kind, actor):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def columns_help(kind: str, actor: User) -> list[Column]:
+    spec = require_importer(actor, kind)
+    return spec.importer(actor, "template").describe()
 
 
 # --- Running an import ----------------------------------------------------------------------
@@ -362,13 +428,17 @@ def _records(kind: ImportKind, upload, filename: str, result: Result) -> Iterato
 
 def run_import(*, kind: str, upload, filename: str, actor: User, create_children: bool = False,
                progress: Callable[[str, int], None] | None = None,
-               before_commit: Callable[[Result], None] | None = None) -> Result:
+               before_commit: Callable[[Result], None] | None = None, dry_run: bool = False) -> Result:
     """Check the whole file, then write it all or nothing. ``progress(phase, rows)`` is called
     every ``PROGRESS_EVERY`` rows checked ("checked") and after each chunk written ("written").
     ``before_commit(result)`` runs in the import's transaction once every row is written (an
-    import job records its outcome there, so that "done" and the rows commit together)."""
+    import job records its outcome there, so that "done" and the rows commit together).
+
+    ``dry_run``: check the whole file the same way and write nothing; the result says how many
+    records would be created and updated, how many children added, and shows the first rows."""
     spec = require_importer(actor, kind)
-    result = Result(kind=kind, filename=filename)
+    result = Result(kind=kind, filename=filename, dry_run=dry_run)
+    first_rows: list[tuple[int, dict, str]] = []
     try:
         readers.file_type(filename)
         with transaction.atomic():
@@ -387,6 +457,8 @@ def run_import(*, kind: str, upload, filename: str, actor: User, create_children
                     else:
                         references[reference] = number
                         batch.append((number, data))
+                        if dry_run and len(first_rows) < PREVIEW_ROWS:
+                            first_rows.append((number, row, reference))
                 if len(batch) == CHUNK_SIZE:
                     importer.check(batch, result)
                     batch = []
@@ -400,6 +472,14 @@ def run_import(*, kind: str, upload, filename: str, actor: User, create_children
                 result.errors.append({"row": 2, "column": "", "message": "The file has no records under the header."})
             if result.errors:
                 result.errors.sort(key=lambda error: error["row"])
+                return result
+            if dry_run:
+                result.updated = len(importer.existing_references)
+                result.created = result.rows - result.updated
+                result.new_children = len(importer.new_children)
+                result.preview = [{"row": number, "reference": reference,
+                                   "action": "update" if reference in importer.existing_references else "create",
+                                   "values": row} for number, row, reference in first_rows]
                 return result
             references.clear()
             written = 0
