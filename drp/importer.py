@@ -12,12 +12,10 @@ import re
 from datetime import date, timedelta
 from functools import lru_cache
 
-from simple_history.utils import bulk_create_with_history
-
 from children.models import Child
 from imports import values
 from imports.registry import ImportKind
-from imports.services import Column, Importer, update_with_history
+from imports.services import Column, Importer
 from people.models import User
 from workflows.transitions import perform, refusal_of
 
@@ -222,15 +220,11 @@ class DrpImporter(Importer):
             record.due_date = drp.stage_due_date
             record.addressee = drp.addressee
             record.ended_on = drp.closed_on
-        history = {"default_user": self.actor, "default_change_reason": self.reason}
-        if new_records:
-            bulk_create_with_history(new_records, StageRecord, **history)
-        if changed_records:
-            update_with_history(changed_records, StageRecord,
-                                 ("stage", "started_on", "due_date", "addressee", "ended_on"), **history)
-        TimelineEvent.objects.bulk_create(
-            [TimelineEvent(drp=drp, actor=self.actor, action=TimelineEvent.Action.IMPORTED, note=self.reason,
-                           to_stage=drp.stage.key) for drp, _ in pairs])
+        self.insert(StageRecord, new_records)
+        self.update(StageRecord, changed_records, ("stage", "started_on", "due_date", "addressee", "ended_on"))
+        self.insert(TimelineEvent, [TimelineEvent(drp=drp, actor=self.actor, action=TimelineEvent.Action.IMPORTED,
+                                                  note=self.reason, to_stage=drp.stage.key) for drp, _ in pairs],
+                    history=False)
 
 
 KIND = ImportKind(name="drp", label="DRPs", columns=COLUMNS, roles=IMPORTERS, importer=DrpImporter, order=10)

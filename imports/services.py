@@ -31,7 +31,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef
-from simple_history.utils import bulk_create_with_history
 
 from children.models import Child
 from people.models import User
@@ -40,7 +39,7 @@ from workflows.exceptions import TransitionRefused
 from workflows.history import REASON_LENGTH
 from workflows.models import ReferenceSequence
 
-from . import readers, registry
+from . import bulk, readers, registry
 from .registry import ImportKind, kinds_for, require_importer  # noqa: F401  (the kinds, for callers)
 
 PROGRESS_EVERY = 1000
@@ -98,39 +97,15 @@ class RowErrors:
         self.count += 1
 
 
-def update_with_history(objs, model, fields, *, default_user, default_change_reason) -> None:
-    """Save changed records (one UPDATE statement run for every record at once, with
-    ``executemany``) and add their history rows in one INSERT.
-
-    Not ``bulk_update``: its CASE … WHEN expressions cost Django ~5 ms of Python per row, and
-    a queryset ``update()`` per record ~1 ms; one prepared statement costs the database alone.
-    """
-    if not objs:
-        return
-    quote = connection.ops.quote_name
-    columns = [model._meta.get_field(name) for name in fields]
-    pk = model._meta.pk
-    sql = (f"UPDATE {quote(model._meta.db_table)} SET "
-           + ", ".join(f"{quote(column.column)} = %s" for column in columns)
-           + f" WHERE {quote(pk.column)} = %s")
-    params = [[column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns]
-              + [pk.get_db_prep_value(obj.pk, connection)] for obj in objs]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-    model.history.bulk_history_create(objs, update=True, default_user=default_user,
-                                      default_change_reason=default_change_reason)
-
-
 class Importer:
     """One kind's rows: parsed in both passes, checked against the database in pass 1, written
     a chunk at a time in pass 2. Each case app subclasses it in its ``importer.py``.
 
-    A chunk is written with a fixed number of queries whatever its size: the existing records
-    (locked, with their latest timeline action) and the children are read in one query each,
-    new records go in with ``bulk_create_with_history`` (so each still gets its history row
-    naming the importer and the file), many-to-many links are replaced in two queries and the
-    "imported" timeline events are inserted together. Re-imported records are updated one
-    statement each (see ``update_with_history``).
+    A chunk is written with a fixed number of statements whatever its size: the existing records
+    (locked, with their latest timeline action) and the children are read in one query each;
+    new records, their history rows (naming the importer and the file), links and "imported"
+    timeline events go in with ``COPY`` on PostgreSQL (``imports.bulk``; ``bulk_create``
+    elsewhere), and re-imported records are updated together from a staging table.
 
     The case model needs a ``reference``, an ``imported_from`` and a ``timeline`` (the reverse
     name of its timeline events, whose action for an import is "imported").
@@ -284,11 +259,8 @@ class Importer:
             obj.imported_from = self.source
             self.fill(obj, data, [children[ref] for ref in data.get("children", ())])
             pairs.append((obj, data))
-        history = {"default_user": self.actor, "default_change_reason": self.reason}
-        if created:
-            bulk_create_with_history(created, self.model, **history)
-        if changed:
-            update_with_history(changed, self.model, (*self.fields, "imported_from"), **history)
+        self.insert(self.model, created)
+        self.update(self.model, changed, (*self.fields, "imported_from"))
         self.updated_pks = {obj.pk for obj in changed}
         self.after_write(pairs, children)
         return len(created)
@@ -320,7 +292,7 @@ class Importer:
             return found
         if missing:
             new = [Child(reference=ref, name=ref, status=wanted[ref][1]) for ref in missing]
-            bulk_create_with_history(new, Child, default_user=self.actor, default_change_reason=self.reason)
+            self.insert(Child, new)
             found.update((child.reference, child) for child in new)
         return found
 
@@ -333,9 +305,16 @@ class Importer:
         stale = [pk for pk in links if pk in self.updated_pks]
         if stale:
             through.objects.filter(**{f"{source}__in": stale}).delete()
-        through.objects.bulk_create(
-            [through(**{f"{source}_id": pk, f"{target}_id": other})
-             for pk, others in links.items() for other in dict.fromkeys(others)])
+        self.insert(through, [through(**{f"{source}_id": pk, f"{target}_id": other})
+                              for pk, others in links.items() for other in dict.fromkeys(others)], history=False)
+
+    def insert(self, model, objs: list, *, history: bool = True) -> None:
+        """New records (their history rows naming the importer and the file), in bulk."""
+        bulk.insert(model, objs, user=self.actor, reason=self.reason, history=history)
+
+    def update(self, model, objs: list, fields) -> None:
+        """Changed ``fields`` of loaded records, and their history rows, in bulk."""
+        bulk.update(model, objs, fields, user=self.actor, reason=self.reason)
 
     def finish(self) -> None:
         """Move the reference counter past the highest imported app-style reference."""

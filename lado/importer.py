@@ -186,10 +186,9 @@ class LadoImporter(Importer):
         enquiry.retention_review_on = self.retention_rules.review_date(enquiry)
 
     def after_write(self, pairs, children):
-        TimelineEvent.objects.bulk_create(
-            [TimelineEvent(enquiry=enquiry, actor=self.actor, note=self.reason,
-                           action=TimelineEvent.Action.IMPORTED, to_stage=enquiry.status)
-             for enquiry, _ in pairs])
+        self.insert(TimelineEvent, [TimelineEvent(enquiry=enquiry, actor=self.actor, note=self.reason,
+                                                  action=TimelineEvent.Action.IMPORTED, to_stage=enquiry.status)
+                                    for enquiry, _ in pairs], history=False)
 
 
 KIND = ImportKind(name="lado", label="Designated Officer cases", columns=COLUMNS, roles=IMPORTERS,

@@ -78,9 +78,9 @@ class PositivePracticeImporter(Importer):
     def after_write(self, pairs, children):
         self.replace_links("children", {pp.pk: [children[ref].pk for ref in data["children"]]
                                         for pp, data in pairs})
-        TimelineEvent.objects.bulk_create(
-            [TimelineEvent(positive_practice=pp, actor=self.actor, action=TimelineEvent.Action.IMPORTED,
-                           note=self.reason) for pp, _ in pairs])
+        self.insert(TimelineEvent, [TimelineEvent(positive_practice=pp, actor=self.actor, note=self.reason,
+                                                  action=TimelineEvent.Action.IMPORTED) for pp, _ in pairs],
+                    history=False)
 
 
 KIND = ImportKind(name="positive_practice", label="Positive practice", columns=COLUMNS, roles=IMPORTERS,
