@@ -190,7 +190,7 @@ class Importer:
         timeline = self.model._meta.get_field("timeline")
         changed = (timeline.related_model._base_manager.filter(**{timeline.field.name: OuterRef("pk")})
                    .exclude(action=IMPORTED))
-        records = self.model._default_manager.filter(reference__in=references).annotate(
+        records = self.model._default_manager.filter(**bulk.among("reference", references)).annotate(
             changed_in_footprint=Exists(changed))
         if lock:
             records = records.select_for_update()
@@ -225,7 +225,7 @@ class Importer:
         if not self.children_column:
             return set()
         wanted = {ref for _, data in batch for ref in data.get("children", ())}
-        found = set(Child.objects.filter(reference__in=wanted).values_list("reference", flat=True))
+        found = set(Child.objects.filter(**bulk.among("reference", wanted)).values_list("reference", flat=True))
         return wanted - found
 
     def write_chunk(self, chunk: list[tuple[int, dict]], result: Result) -> int:
@@ -284,7 +284,7 @@ class Importer:
         if not wanted:
             return {}
         found = {child.reference: child for child in
-                 Child.objects.filter(reference__in=wanted).select_related("social_worker")}
+                 Child.objects.filter(**bulk.among("reference", wanted)).select_related("social_worker")}
         missing = [ref for ref in wanted if ref not in found]
         if missing and not self.create_children:
             for ref in missing:  # removed since pass 1
@@ -305,8 +305,8 @@ class Importer:
         stale = [pk for pk in links if pk in self.updated_pks]
         if stale:
             through.objects.filter(**{f"{source}__in": stale}).delete()
-        self.insert(through, [through(**{f"{source}_id": pk, f"{target}_id": other})
-                              for pk, others in links.items() for other in dict.fromkeys(others)], history=False)
+        bulk.insert_rows(through, [f"{source}_id", f"{target}_id"],
+                         [(pk, other) for pk, others in links.items() for other in dict.fromkeys(others)])
 
     def insert(self, model, objs: list, *, history: bool = True) -> None:
         """New records (their history rows naming the importer and the file), in bulk."""
