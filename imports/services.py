@@ -303,8 +303,7 @@ class Importer:
         through = field_.remote_field.through
         source, target = field_.m2m_field_name(), field_.m2m_reverse_field_name()
         stale = [pk for pk in links if pk in self.updated_pks]
-        if stale:
-            through.objects.filter(**{f"{source}__in": stale}).delete()
+        bulk.delete_rows(through, source, stale)
         bulk.insert_rows(through, [f"{source}_id", f"{target}_id"],
                          [(pk, other) for pk, others in links.items() for other in dict.fromkeys(others)])
 

@@ -36,6 +36,11 @@ def key(value: str) -> str:
 
 def parse_date(value: str) -> date | None:
     """``YYYY-MM-DD`` or ``DD/MM/YYYY`` (one-digit days and months too), or None."""
+    if len(value) == 10 and value[4] == "-" and value[7] == "-":  # the usual form, read in C
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
     match = _ISO_DATE.fullmatch(value)
     if match:
         year, month, day = (int(part) for part in match.groups())
