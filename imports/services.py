@@ -132,8 +132,10 @@ class Importer:
         self.highest_reference = 0
         #: The records of the chunk being written that existed before it (the rest are new).
         self.updated_pks: set[int] = set()
-        #: Pass 1: the file's references that name an existing record (a re-import updates
-        #: them), and the child references no child has (created if the person chose so).
+        #: A preview (``run_import(dry_run=True)``) keeps, in pass 1, the file's references that
+        #: name an existing record (a re-import updates them), and the child references no
+        #: child has (created if the person chose so).
+        self.previewing = False
         self.existing_references: set[str] = set()
         self.new_children: set[str] = set()
 
@@ -203,9 +205,11 @@ class Importer:
         existing = self.existing(references)
         refused = self.refused_references(references)
         missing = self._missing_children(batch)
-        self.existing_references.update(existing)
+        if self.previewing:  # kept for a preview only: an import's memory stays flat
+            self.existing_references.update(existing)
         if self.create_children:
-            self.new_children |= missing
+            if self.previewing:
+                self.new_children |= missing
             missing = set()
         for number, data in batch:
             errors = RowErrors(result, number)
@@ -421,6 +425,7 @@ def run_import(*, kind: str, upload, filename: str, actor: User, create_children
         readers.file_type(filename)
         with transaction.atomic():
             importer = spec.importer(actor, filename, create_children=create_children)
+            importer.previewing = dry_run
             references: dict[str, int] = {}
             batch: list[tuple[int, dict]] = []
             for number, row in _records(spec, upload, filename, result):
