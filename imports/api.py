@@ -1,6 +1,6 @@
 from django.http import Http404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -12,19 +12,20 @@ from .models import ImportJob
 _error = inline_serializer("ImportRowError", {"row": serializers.IntegerField(),
                                            "column": serializers.CharField(),
                                            "message": serializers.CharField()})
-_result = inline_serializer("ImportResult", {"created": serializers.IntegerField(),
-                                             "updated": serializers.IntegerField(),
-                                             "errors": _error.__class__(many=True)})
 _preview_row = inline_serializer("ImportPreviewRow", {
     "row": serializers.IntegerField(), "reference": serializers.CharField(),
     "action": serializers.ChoiceField(choices=["create", "update"]),
     "values": serializers.DictField(child=serializers.CharField())})
-_preview = inline_serializer("ImportPreview", {
-    "created": serializers.IntegerField(help_text="Records the import would create."),
-    "updated": serializers.IntegerField(help_text="Records the import would update."),
-    "errors": _error.__class__(many=True), "dry_run": serializers.BooleanField(),
-    "rows": serializers.IntegerField(), "new_children": serializers.IntegerField(),
-    "preview": _preview_row.__class__(many=True)})
+_result = inline_serializer("ImportResult", {
+    "created": serializers.IntegerField(help_text="Records created (a preview: that would be)."),
+    "updated": serializers.IntegerField(help_text="Records updated (a preview: that would be)."),
+    "errors": _error.__class__(many=True),
+    "dry_run": serializers.BooleanField(required=False, help_text="Only in a preview's answer."),
+    "rows": serializers.IntegerField(required=False, help_text="A preview: the file's record rows."),
+    "new_children": serializers.IntegerField(required=False,
+                                             help_text="A preview: child records the import would add."),
+    "preview": _preview_row.__class__(many=True, required=False,
+                                      help_text="A preview: the first rows and what each would do.")})
 _job = inline_serializer("ImportJob", {
     "id": serializers.IntegerField(), "url": serializers.CharField(),
     "kind": serializers.CharField(), "filename": serializers.CharField(),
@@ -74,8 +75,7 @@ class ImportView(APIView):
             "file": serializers.FileField(),
             "create_children": serializers.BooleanField(required=False, default=False)})},
         parameters=[OpenApiParameter("dry_run", bool, description="Check and preview; write nothing.")],
-        responses={201: _result, 200: PolymorphicProxySerializer("ImportAnswer", [_result, _preview], None),
-                   202: _job, 400: _result},
+        responses={201: _result, 200: _result, 202: _job, 400: _result},
     )
     def post(self, request):
         kind = request.data.get("kind", "")
