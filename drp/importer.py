@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from children.models import Child
-from imports import values
+from imports import bulk, values
 from imports.registry import ImportKind
 from imports.services import Column, Importer
 from people.models import User
@@ -204,7 +204,7 @@ class DrpImporter(Importer):
         # DRPs imported before).
         firsts: dict[int, StageRecord] = {}
         if self.updated_pks:
-            for record in StageRecord.objects.filter(drp__in=self.updated_pks).order_by(
+            for record in StageRecord.objects.filter(**bulk.among("drp", self.updated_pks)).order_by(
                     "drp_id", "-started_on", "-id"):
                 firsts[record.drp_id] = record
         new_records, changed_records = [], []

@@ -146,6 +146,7 @@ class _Any(models.Lookup):
 
 
 models.CharField.register_lookup(_Any)
+models.ForeignKey.register_lookup(_Any)
 
 
 def among(name: str, values) -> dict:
