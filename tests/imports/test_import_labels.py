@@ -7,6 +7,7 @@ from datetime import date
 
 import openpyxl
 import pytest
+from django.core.management import call_command
 
 from children.models import Child
 from drp.models import DisputeResolution, StageRecord
@@ -202,6 +203,16 @@ def test_api_dry_run_answers_the_preview_and_writes_nothing(org):
                         format="multipart")
     assert bad_flag.status_code == 400 and bad_flag.json()["errors"][0]["column"] == "dry_run"
     assert not DisputeResolution.objects.exists()
+
+
+def test_command_dry_run_says_what_would_happen_and_writes_nothing(org, tmp_path):
+    path = tmp_path / "drps.csv"
+    path.write_bytes(csv_bytes([drp_row(), drp_row(reference="H-2", child_references="NEW-1")]))
+    out = io.StringIO()
+    call_command("import_records", "drp", str(path), "--user", org.iro_manager.username, "--create-children",
+                 "--dry-run", stdout=out)
+    assert "would create 2, update 0, and add 1 children" in out.getvalue()
+    assert not DisputeResolution.objects.exists() and not Child.objects.filter(reference="NEW-1").exists()
 
 
 def test_page_preview_then_import_confirms(org, client):
