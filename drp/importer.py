@@ -21,7 +21,8 @@ from people.models import User
 from workflows.transitions import perform, refusal_of
 
 from . import clocks
-from .flows import IMPORTERS, DisputeResolutionFlow
+from .access import IMPORTERS
+from .flows import DisputeResolutionFlow
 from .models import DisputeResolution, Stage, StageRecord, Theme, TimelineEvent
 from .services import find_addressee
 

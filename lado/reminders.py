@@ -11,11 +11,11 @@ from datetime import date
 from django.db.models import Q
 from django.urls import reverse
 
-from people import roles
 from people.models import User
 from workflows.reminders import DUE_SOON, DUE_TODAY, OVERDUE, DeadlineKind, register
 
 from . import conf
+from .access import do_team_members
 from .models import Action, Enquiry
 
 Status = Enquiry.Status
@@ -30,8 +30,7 @@ ALL_KINDS = (DECISION, FIRST_MEETING, REVIEW_MEETING, ACTION, *TARGETS)
 
 def do_team() -> list[User]:
     """Everyone who is told: active holders of a DO role."""
-    return list(User.objects.filter(is_active=True, roles__slug__in=roles.DO_TEAM).distinct()
-                .order_by("username"))
+    return list(do_team_members().order_by("username"))
 
 
 def _when(phase: str, due: date) -> str:

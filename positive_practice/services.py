@@ -10,23 +10,18 @@ from django.db import transaction
 from django.urls import reverse
 
 from children.models import CaseType, Child
-from notifications.services import notify, users_with_role
+from notifications.services import notify
 from people import roles
 from people.models import Team, User
+from people.selectors import users_with_role
 from workflows.clocks import today
 from workflows.history import save_with_history
 from workflows.models import ReferenceSequence
 
+from . import access
 from .models import PositivePractice, TimelineEvent
 
-RECORDERS = roles.CHALLENGERS
 PRACTITIONER_MESSAGE = "Choose a social worker or manager in children's social care."
-
-
-def may_be_named_practitioner(user: User) -> bool:
-    """Only social-care staff are recognised by name (and so told, with the case reference):
-    not a Designated Officer, an IRO or anyone else in the system."""
-    return user.is_active and user.has_role(*roles.SOCIAL_CARE)
 
 
 def recipients_for(pp: PositivePractice, children: list[Child]) -> list[User]:
@@ -45,7 +40,7 @@ def positive_practice_record(
     practitioner: User | None = None, team: Team | None = None, practitioner_name: str = "",
     drp=None, recorded_on: date | None = None,
 ) -> PositivePractice:
-    if not actor.has_role(*RECORDERS):
+    if not access.can_record_positive_practice(actor):
         raise PermissionDenied("Only IROs, Conference Chairs and IRO Managers record positive practice.")
     recorded_on = recorded_on or today()
     errors = {}
@@ -59,7 +54,7 @@ def positive_practice_record(
         errors["impact"] = "Describe the impact for the child."
     if recorded_on > today():
         errors["recorded_on"] = "The date must be today or in the past."
-    if practitioner is not None and not may_be_named_practitioner(practitioner):
+    if practitioner is not None and not access.may_be_named_practitioner(practitioner):
         errors["practitioner"] = PRACTITIONER_MESSAGE
     if errors:
         raise ValidationError(errors)

@@ -14,6 +14,7 @@ from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from children.models import Child
+from config.navigation import navigation
 from drp.models import DisputeResolution, StageRecord
 from drp.models import TimelineEvent as DrpEvent
 from imports import jobs, registry, services
@@ -21,7 +22,6 @@ from imports.models import ImportJob
 from lado.models import Enquiry
 from lado.models import TimelineEvent as LadoEvent
 from notifications.models import Notification
-from people.context_processors import navigation
 from positive_practice.models import PositivePractice
 from positive_practice.models import TimelineEvent as PpEvent
 from reports import selectors as report_selectors
