@@ -2,7 +2,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 
-from .clocks import now as clock_now
+from .timesource import now as clock_now
 
 
 class ClosureDay(models.Model):
