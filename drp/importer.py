@@ -15,8 +15,8 @@ from simple_history.utils import bulk_create_with_history
 
 from children.models import Child
 from imports import values
+from imports.importer import Importer, RowErrors, update_with_history
 from imports.registry import ImportKind
-from imports.services import Importer, RowErrors, update_with_history
 from people.models import User
 from workflows.transitions import perform, refusal_of
 

@@ -20,6 +20,7 @@ from workflows.exceptions import TransitionRefused
 from workflows.history import save_with_history
 from workflows.locks import lock
 from workflows.models import ReferenceSequence
+from workflows.timeline import record_event
 from workflows.transitions import perform
 from workflows.validation import blank_text_errors, require_text
 
@@ -50,12 +51,6 @@ def find_addressee(stage: Stage, team_id: int | None, children: Iterable[Child])
 
 def _lock(drp: DisputeResolution) -> DisputeResolution:
     return lock(DisputeResolution.objects.select_related("stage"), drp.pk)
-
-
-def _record(drp, actor, action, note="", from_stage="", to_stage="") -> TimelineEvent:
-    return TimelineEvent.objects.create(
-        drp=drp, actor=actor, action=action, note=note, from_stage=from_stage, to_stage=to_stage
-    )
 
 
 def _current_stage_record(drp: DisputeResolution) -> StageRecord | None:
@@ -170,7 +165,7 @@ def drp_raise(
     drp.teams.set(child_teams)
     drp.themes.set(themes)
     _open_stage_record(drp, actor, "Raised")
-    _record(drp, actor, Action.RAISED, note=drp.concern, to_stage=stage.key)
+    record_event(drp, actor, Action.RAISED, note=drp.concern, to_stage=stage.key)
     notifications.drp_raised(drp, actor)
     return drp
 
@@ -196,7 +191,7 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
     drp.review_due_date = clocks.review_due(on)
     save_with_history(drp, actor, "Responded")
     note = response.strip() + (f"\n\nAgreed by {agreed_by:%-d %B %Y}." if agreed_by else "")
-    _record(drp, actor, Action.RESPONDED, note=note, from_stage=drp.stage.key,
+    record_event(drp, actor, Action.RESPONDED, note=note, from_stage=drp.stage.key,
             to_stage=drp.stage.key)
     notifications.drp_responded(drp, actor)
     return drp
@@ -223,7 +218,7 @@ def drp_escalate(
     _start_stage(drp, target, on, list(drp.children.select_related("social_worker")))
     save_with_history(drp, actor, reason)
     _open_stage_record(drp, actor, reason)
-    _record(drp, actor, Action.ESCALATED, note=reason.strip(), from_stage=from_stage.key,
+    record_event(drp, actor, Action.ESCALATED, note=reason.strip(), from_stage=from_stage.key,
             to_stage=target.key)
     notifications.drp_escalated(drp, actor)
     return drp
@@ -247,7 +242,7 @@ def _close(drp: DisputeResolution, actor: User, transition: str, reason: str,
     drp.review_due_date = None
     _close_stage_record(drp, actor, action.label, ended_on=on)
     save_with_history(drp, actor, reason)
-    _record(drp, actor, action, note=reason, from_stage=drp.stage.key)
+    record_event(drp, actor, action, note=reason, from_stage=drp.stage.key)
     return drp
 
 
@@ -305,7 +300,7 @@ def drp_refer_to_cafcass(*, drp: DisputeResolution, actor: User, reason: str) ->
     drp.referred_to_cafcass = True
     drp.referred_to_cafcass_on = today()
     save_with_history(drp, actor, reason.strip())
-    _record(drp, actor, Action.REFERRED_TO_CAFCASS, note=reason.strip(), from_stage=drp.stage.key)
+    record_event(drp, actor, Action.REFERRED_TO_CAFCASS, note=reason.strip(), from_stage=drp.stage.key)
     return drp
 
 
@@ -357,7 +352,7 @@ def drps_recount_after_calendar_change(*, day: date, closed: bool, description: 
             continue
         note = f"{what}: " + "; ".join(changes) + "."
         save_with_history(drp, actor, "Deadlines recalculated")
-        _record(drp, actor, Action.DEADLINES_RECALCULATED, note=note, from_stage=drp.stage.key,
+        record_event(drp, actor, Action.DEADLINES_RECALCULATED, note=note, from_stage=drp.stage.key,
                 to_stage=drp.stage.key)
         count += 1
     return count

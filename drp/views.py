@@ -148,8 +148,8 @@ def _detail_context(request, drp, forms=None, refusal=None):
         "agreed": [record for record in drp.stage_records.all() if record.agreed_by],
         "stage_names": stage_names,
         "timeline": [
-            {"event": event, "from_stage": stage_names.get(event.from_stage, event.from_stage),
-             "to_stage": stage_names.get(event.to_stage, event.to_stage)}
+            {"event": event, "from_state": stage_names.get(event.from_stage, event.from_stage),
+             "to_state": stage_names.get(event.to_stage, event.to_stage)}
             for event in reversed(drp.timeline.all())
         ],
     }

@@ -51,15 +51,11 @@ def case_opened(reader, enquiry: Enquiry, view: str) -> list:
     from notifications.services import notify
     from people.selectors import users_with_role
 
-    when = timezone.localtime()
     officer = str(enquiry.officer) if enquiry.officer_id else "no one"
     return notify(
-        recipients=users_with_role(roles.DO_MANAGER), kind=KIND,
-        subject=f"{enquiry.reference} opened by {reader} ({reader.username})",
-        body=(f"{reader} ({reader.username}) opened {enquiry.reference} ({view}) on {when.day} {when:%B %Y} "
-              f"at {when:%H:%M}. The case's Designated Officer is {officer}. Further reads by them today are "
-              f"in the access log without another alert."),
-        link=reverse("lado:detail", args=[enquiry.pk]),
+        recipients=users_with_role(roles.DO_MANAGER), kind=KIND, link=reverse("lado:detail", args=[enquiry.pk]),
+        context={"reader": reader, "enquiry": enquiry, "view": view, "when": timezone.localtime(),
+                 "officer": officer},
     )
 
 

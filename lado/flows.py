@@ -36,7 +36,7 @@ def changed_in_footprint(enquiry: Enquiry) -> bool:
     ``changed_in_footprint`` for a whole chunk in its query)."""
     if hasattr(enquiry, "changed_in_footprint"):
         return enquiry.changed_in_footprint
-    return enquiry.timeline.exclude(action=TimelineEvent.Action.IMPORTED).exists()
+    return enquiry.timeline.exclude(action=TimelineEvent.Event.IMPORTED).exists()
 
 
 def imported_and_untouched(flow):

@@ -17,8 +17,8 @@ from datetime import datetime, time
 from django.utils import timezone
 
 from imports import values
+from imports.importer import Importer
 from imports.registry import ImportKind
-from imports.services import Importer
 from people import roles
 from workflows.transitions import perform, refusal_of
 
@@ -155,7 +155,7 @@ class LadoImporter(Importer):
     def after_write(self, pairs, children):
         TimelineEvent.objects.bulk_create(
             [TimelineEvent(enquiry=enquiry, actor=self.actor, note=self.reason,
-                           action=TimelineEvent.Action.IMPORTED, to_stage=enquiry.status)
+                           action=TimelineEvent.Event.IMPORTED, to_status=enquiry.status)
              for enquiry, _ in pairs])
 
 

@@ -309,8 +309,9 @@ def figures(start: date, end: date) -> dict:
     Outcomes follow ``lado.clocks.outcome_row``: *cancelled* counts among the outcomes only
     where the threshold was met; an enquiry cancelled before any threshold decision is counted
     apart (``cancelled_before_decision``)."""
+    from workflows.dates import add_months
+
     from . import clocks, conf
-    from .dates import add_months
 
     received = Enquiry.objects.filter(received_on__gte=start, received_on__lte=end)
     closed = Enquiry.objects.filter(closed_on__gte=start, closed_on__lte=end)

@@ -41,6 +41,7 @@ class VocabulariesSerializer(serializers.Serializer):
 class DoTimelineEventSerializer(TimelineEventSerializer):
     class Meta(TimelineEventSerializer.Meta):
         model = TimelineEvent
+        fields = ["at", "actor", "action", "from_status", "to_status", "note"]
 
 
 class MeetingSerializer(serializers.ModelSerializer):

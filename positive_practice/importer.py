@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from imports import values
+from imports.importer import Importer
 from imports.registry import ImportKind
-from imports.services import Importer
 from people import roles
 
 from .models import PositivePractice, TimelineEvent

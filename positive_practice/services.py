@@ -17,6 +17,7 @@ from people.selectors import users_with_role
 from workflows.clocks import today
 from workflows.history import save_with_history
 from workflows.models import ReferenceSequence
+from workflows.timeline import record_event
 
 from . import access
 from .models import PositivePractice, TimelineEvent
@@ -68,8 +69,7 @@ def positive_practice_record(
     )
     save_with_history(pp, actor, "Recorded")
     pp.children.set(children)
-    TimelineEvent.objects.create(positive_practice=pp, actor=actor, action=TimelineEvent.Action.RECORDED,
-                                 note=pp.what_happened)
+    record_event(pp, actor, TimelineEvent.Action.RECORDED, note=pp.what_happened)
     # Names no child and quotes nothing recorded: the page has it (drp/notifications.py says why).
     pp.told = notify(recipients=recipients_for(pp, children), kind="positive-practice",
                      link=reverse("positive_practice:detail", args=[pp.pk]), context={"pp": pp, "actor": actor})

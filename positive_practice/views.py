@@ -100,5 +100,5 @@ def positive_practice_detail(request, pk):
     record_read(request.user, pp, "positive_practice:detail")
     return render(request, "positive_practice/detail.html", {
         "pp": pp,
-        "timeline": [{"event": e, "from_stage": "", "to_stage": ""} for e in reversed(pp.timeline.all())],
+        "timeline": [{"event": e, "from_state": "", "to_state": ""} for e in reversed(pp.timeline.all())],
     })

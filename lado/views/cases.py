@@ -175,14 +175,14 @@ MOVE_FORMS: dict[str, MoveForm] = {
 #: The forms only the DO Manager opens (refused before the case is looked up).
 MANAGER_FORMS = frozenset({"retention", "destroy"})
 # The order "What you can do" lists them in.
-ACTION_LINKS = ["decide", "meeting", "action", "conclude", "conclude-without-meeting", "edit", "legal-hold",
+MOVE_LINKS = ["decide", "meeting", "action", "conclude", "conclude-without-meeting", "edit", "legal-hold",
                 "retention", "destroy", "cancel"]
 
 
 def _available(enquiry: Enquiry, user) -> list[dict]:
     flow = EnquiryFlow(enquiry)
     links = []
-    for slug in ACTION_LINKS:
+    for slug in MOVE_LINKS:
         spec = MOVE_FORMS[slug]
         bound = getattr(flow, spec.transition_for(enquiry))
         if bound.can_proceed(check_conditions=False) and bound.has_perm(user):
@@ -195,8 +195,8 @@ def _available(enquiry: Enquiry, user) -> list[dict]:
 
 
 def _timeline(enquiry: Enquiry) -> list[dict]:
-    return [{"event": event, "from_stage": STATUS_NAMES.get(event.from_stage, event.from_stage),
-             "to_stage": STATUS_NAMES.get(event.to_stage, event.to_stage)}
+    return [{"event": event, "from_state": STATUS_NAMES.get(event.from_status, event.from_status),
+             "to_state": STATUS_NAMES.get(event.to_status, event.to_status)}
             for event in reversed(enquiry.timeline.all())]
 
 

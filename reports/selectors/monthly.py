@@ -104,7 +104,7 @@ def resolution_times(period: Period) -> dict:
 def theme_trend(month: date, theme_rows: list[dict]) -> dict:
     """DRPs raised per theme for each of the 12 months ending with ``month`` (one GROUP BY by
     month), with the spike flag for ``month`` (see the module docstring)."""
-    first = add_months(month, -(TREND_MONTHS - 1))
+    first = add_months(month.replace(day=1), -(TREND_MONTHS - 1))
     end = month_period(month).end
     months = [add_months(first, i) for i in range(TREND_MONTHS)]
     through = DisputeResolution.themes.through
