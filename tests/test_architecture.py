@@ -166,3 +166,22 @@ def test_no_module_is_over_four_hundred_lines():
 
 
 LIMIT = 420
+
+
+def test_every_relative_import_names_a_module_that_exists():
+    """A module moved into a package (``lado/forms/``) keeps its imports inside functions right."""
+    import importlib.util
+
+    missing = []
+    for app in ALLOWED:
+        for path in _modules(app):
+            rel = path.relative_to(ROOT).with_suffix("")
+            package = rel.parts[:-1]
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom) and node.level:
+                    base = list(package[:len(package) - (node.level - 1)])
+                    if node.module:
+                        name = ".".join(base + [node.module])
+                        if importlib.util.find_spec(name) is None:
+                            missing.append(f"{rel}: {name}")
+    assert not missing, missing

@@ -100,7 +100,7 @@ class RetentionRuleForm(NamedErrorsMixin, forms.Form):
         return self.cleaned_data.get("counted_from") or self.rule.counted_from  # unchanged when not sent
 
     def clean(self):
-        from .services import check_retention_rule
+        from ..services import check_retention_rule
 
         data = super().clean()
         if "years" in data and "retirement_age" in data and "counted_from" in data:
@@ -134,7 +134,7 @@ class CategoryRetentionForm(NamedErrorsMixin, forms.Form):
                               Field.textarea("reason", label_size=Size.SMALL), button="Change the rule")
 
     def clean_years(self):
-        from .clocks import category_retention_problems
+        from ..clocks import category_retention_problems
 
         years = self.cleaned_data.get("years")
         problems = category_retention_problems(years)

@@ -46,7 +46,7 @@ def comparison(this_year: int, last_year: int | None) -> dict:
 def recording_began(record_type: str, qs, date_field: str) -> date | None:
     """When recording of this kind began: as set in the admin (``RecordingStart``), else the
     day of the earliest record (one query, on an indexed date)."""
-    from .models import RecordingStart
+    from ..models import RecordingStart
 
     began = RecordingStart.objects.filter(record_type=record_type).values_list("began_on", flat=True).first()
     if began is not None:
