@@ -33,5 +33,10 @@ def can_read_drps(user) -> bool:
     return reads_every_drp(user) or answers_drps(user)
 
 
+def lists_own_drps_first(user) -> bool:
+    """IROs and Chairs (not IRO Managers) see the DRPs they raised unless they ask for all."""
+    return holds(user, roles.IRO, roles.CHAIR) and not holds(user, roles.IRO_MANAGER)
+
+
 def can_import_drps(user) -> bool:
     return holds(user, *IMPORTERS)

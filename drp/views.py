@@ -7,7 +7,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from children.selectors import children_visible_to
-from people import roles
 from workflows.audit import record_read
 from workflows.clocks import today
 from workflows.forms import add_errors
@@ -58,8 +57,7 @@ def drp_list(request):
     params = request.GET.copy()
     showing_closed = params.get("closed") == "1"
     qs = drps_visible_to(request.user)
-    if request.user.has_role(roles.IRO, roles.CHAIR) and params.get("all") != "1" \
-            and not request.user.has_role(roles.IRO_MANAGER):
+    if access.lists_own_drps_first(request.user) and params.get("all") != "1":
         qs = qs.filter(raised_by=request.user)
     if not params.getlist("status"):
         qs = qs.filter(status__in=[DisputeResolution.Status.RESOLVED, DisputeResolution.Status.WITHDRAWN]

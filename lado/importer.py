@@ -19,9 +19,9 @@ from django.utils import timezone
 from imports import values
 from imports.importer import Importer
 from imports.registry import ImportKind
-from people import roles
 from workflows.transitions import perform, refusal_of
 
+from .access import IMPORTERS
 from .clocks import CANCELLED_ROW, closing_status
 from .flows import EnquiryFlow
 from .models import (
@@ -39,7 +39,6 @@ from .services import RetentionRules, long_date, set_clocks
 COLUMNS = ("reference", "received_on", "sector", "setting", "category", "referral_source",
            "threshold_met", "decided_on", "concluded_on", "outcome")
 OUTCOMES = (*Enquiry.Outcome.values, "cancelled")
-IMPORTERS = frozenset({roles.DO_MANAGER})
 Status = Enquiry.Status
 
 
