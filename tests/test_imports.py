@@ -377,7 +377,7 @@ def test_lado_statuses_and_clocks(org):
     assert done.target_1_due > PAST and done.target_3_due > done.target_2_due > done.target_1_due
     assert done.logged_by == org.do_manager
     assert done.history.first().history_change_reason == "Imported from do.csv"
-    assert done.timeline.get().action == LadoEvent.Action.IMPORTED
+    assert done.timeline.get().action == LadoEvent.Event.IMPORTED
     closed = [row for row in rows if row["reference"] in ("ADVICE", "DONE", "CANCEL")]
     again = run(org, "lado", closed)
     assert (again.created, again.updated) == (0, 3) and Enquiry.objects.count() == 5

@@ -152,6 +152,9 @@ class TimelineEvent(BaseTimelineEvent):
         RETENTION_RULE_APPLIED = "retention-rule-applied", "Retention rule changed"
         IMPORTED = "imported", "Imported"
 
+    #: The name before issue 11, kept so that work written against it still runs; new code says Event.
+    Action = Event
+
     # Redeclared with choices so that get_action_display names the event in the timeline.
     action = models.CharField(max_length=40, choices=Event.choices)
     # PROTECT: only the recorded destruction (``services.purge``) removes a case's timeline.
