@@ -95,7 +95,7 @@ def fix_retention(apps, schema_editor):
 def _unmoved(TimelineEvent, status: str) -> dict:
     """The case stayed in ``status``: in the columns this model has (0012 renames the DO
     timeline's from_stage/to_stage to from_status/to_status; the functions here are also run
-    against today's models by tests/test_lado_rules.py)."""
+    against today's models by tests/lado/test_lado_rules.py)."""
     names = {field.name for field in TimelineEvent._meta.get_fields()}
     if "from_status" in names:
         return {"from_status": status, "to_status": status}

@@ -10,8 +10,8 @@ from drp import services as drp_services
 from drp.models import Theme
 from workflows.transitions import gate
 
-from .auth import login
-from .test_lado_fixtures import client_for, concluded, log
+from tests.support.auth import login
+from tests.support.lado_fixtures import client_for, concluded, log
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 #: Each app and the apps it may import (docs/architecture.md, "Which app may import which").
 #: ``workflows`` is the kernel; ``people`` and ``notifications`` are the base every case app
