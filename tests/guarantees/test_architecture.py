@@ -46,8 +46,6 @@ EXCEPTIONS = {
         "showing a notification that links to a DO case logs a read of that case",
     ("lado", "subject_access", "lado/services/retention.py"):
         "destroying a DO case forgets it in subject access requests",
-    ("lado", "subject_access", "lado/services.py"):
-        "destroying a DO case forgets it in subject access requests",
 }
 CASE_APPS = {"drp", "lado", "positive_practice"}
 
