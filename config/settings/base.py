@@ -366,9 +366,7 @@ FOOTPRINT_SMALL_NUMBER_THRESHOLD = int(os.environ.get("FOOTPRINT_SMALL_NUMBER_TH
 # Tell the DO Manager when a DO case is opened by someone other than its officer and the DO
 # Manager (once per person, case and day).
 FOOTPRINT_DO_CASE_OPENED_ALERTS = env_bool("FOOTPRINT_DO_CASE_OPENED_ALERTS", True)
-# Designated Officer rules (read through lado.conf, which explains and checks each). Every
-# domain setting is defined here from its FOOTPRINT_* environment variable and read as
-# ``settings.NAME``: one way, so a test or an authority overrides it one way.
+# Designated Officer rules (lado.conf explains and checks each). Domain settings are read one way: settings.NAME.
 LADO_DECISION_WORKING_DAYS = int(os.environ.get("FOOTPRINT_LADO_DECISION_WORKING_DAYS", "1"))
 LADO_FIRST_MEETING_WORKING_DAYS = int(os.environ.get("FOOTPRINT_LADO_FIRST_MEETING_WORKING_DAYS", "5"))
 LADO_PENSION_AGE = int(os.environ.get("FOOTPRINT_LADO_PENSION_AGE", "67"))
