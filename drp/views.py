@@ -128,16 +128,16 @@ def _detail_context(request, drp, forms=None, refusal=None):
     flow = DisputeResolutionFlow(drp, ladder=ladder)
     allowed = available(flow, [spec.transition_for(drp) for spec in MOVE_FORMS.values()], request.user)
     forms = forms or {}
-    actions = []
+    moves = []
     for slug, spec in MOVE_FORMS.items():
         if spec.transition_for(drp) in allowed:
-            actions.append({"slug": slug, "heading": spec.heading,
-                            "form": forms.get(slug) or spec.make(None, drp, request)})
+            moves.append({"slug": slug, "heading": spec.heading,
+                          "form": forms.get(slug) or spec.make(None, drp, request)})
     stage_names = {stage.key: stage.name for stage in ladder}
     on = today()
     return {
         "drp": drp,
-        "actions": actions,
+        "moves": moves,
         "refusal": refusal,
         "stage_clock": drp.stage_clock(on),
         "overall_clock": drp.overall_clock(on),
