@@ -14,13 +14,14 @@ from functools import lru_cache
 
 from children.models import Child
 from imports import bulk, values
+from imports.importer import Column, Importer
 from imports.registry import ImportKind
-from imports.services import Column, Importer
 from people.models import User
 from workflows.transitions import perform, refusal_of
 
 from . import clocks
-from .flows import IMPORTERS, DisputeResolutionFlow
+from .access import IMPORTERS
+from .flows import DisputeResolutionFlow
 from .models import DisputeResolution, Stage, StageRecord, Theme, TimelineEvent
 from .services import find_addressee
 

@@ -17,11 +17,11 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from imports import values
+from imports.importer import Column, Importer
 from imports.registry import ImportKind
-from imports.services import Column, Importer
-from people import roles
 from workflows.transitions import perform, refusal_of
 
+from .access import IMPORTERS
 from .clocks import CANCELLED_ROW, closing_status
 from .flows import EnquiryFlow
 from .models import (
@@ -44,7 +44,6 @@ OUTCOME_CHOICES = values.Choices(
 #: The earliest date a DO case can bear (the Designated Officer role dates from 2006; files
 #: from authorities' older LADO spreadsheets reach back a few years more).
 EARLIEST = date(2000, 1, 1)
-IMPORTERS = frozenset({roles.DO_MANAGER})
 Status = Enquiry.Status
 
 
@@ -187,7 +186,7 @@ class LadoImporter(Importer):
 
     def after_write(self, pairs, children):
         self.insert(TimelineEvent, [TimelineEvent(enquiry=enquiry, actor=self.actor, note=self.reason,
-                                                  action=TimelineEvent.Action.IMPORTED, to_stage=enquiry.status)
+                                                  action=TimelineEvent.Event.IMPORTED, to_status=enquiry.status)
                                     for enquiry, _ in pairs], history=False)
 
 

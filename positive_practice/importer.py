@@ -10,14 +10,13 @@ import re
 from datetime import date, timedelta
 
 from imports import values
+from imports.importer import Column, Importer
 from imports.registry import ImportKind
-from imports.services import Column, Importer
-from people import roles
 
+from .access import IMPORTERS
 from .models import PositivePractice, TimelineEvent
 
 COLUMNS = ("reference", "case_type", "child_references", "team", "recorded_on", "practitioner", "summary")
-IMPORTERS = frozenset({roles.IRO_MANAGER, roles.BUSINESS_SUPPORT})
 #: Positive practice is noted by the reviewing service, whose IROs date from 2004.
 EARLIEST = date(2004, 1, 1)
 

@@ -16,8 +16,18 @@ from imports import services
 from lado.models import Enquiry, Sector, SettingType
 from lado.models import TimelineEvent as LadoEvent
 from positive_practice.models import PositivePractice
-
-from tests.imports.test_imports import PAST, TODAY, client_for, csv_bytes, drp_row, errors_of, lado_row, pp_row, run, upload
+from tests.imports.test_imports import (
+    PAST,
+    TODAY,
+    client_for,
+    csv_bytes,
+    drp_row,
+    errors_of,
+    lado_row,
+    pp_row,
+    run,
+    upload,
+)
 
 UK_PAST = PAST.strftime("%d/%m/%Y")
 
