@@ -138,7 +138,8 @@ WITH base AS (
 INSERT INTO drp_disputeresolution (
     reference, case_type, concern, raised_on, status, stage_started_on, stage_due_date,
     formal_started_on, overall_due_date, referred_to_cafcass, referred_to_cafcass_on, outcome,
-    impact, closed_on, created_at, addressee_id, raised_by_id, team_id, closed_at_stage_id, stage_id)
+    impact, closed_on, created_at, addressee_id, raised_by_id, team_id, closed_at_stage_id, stage_id,
+    imported_from)
 SELECT 'RB-' || lpad(g::text, 8, '0'), case_type, 'Bench concern: drift in the care plan.', raised_on,
        status, raised_on + reached * 12, raised_on + reached * 12 + 28,
        CASE WHEN reached > 0 THEN raised_on + 12 END,
@@ -151,7 +152,7 @@ SELECT 'RB-' || lpad(g::text, 8, '0'), case_type, 'Bench concern: drift in the c
        (%(iros)s::bigint[])[1 + floor(power(i, 1.3) * %(n_iros)s)::int],
        CASE WHEN t < 0.03 THEN NULL ELSE (%(teams)s::bigint[])[1 + floor((t - 0.03) / 0.97 * %(n_teams)s)::int] END,
        CASE WHEN status IN ('resolved', 'withdrawn') THEN (%(stages)s::bigint[])[1 + reached] END,
-       (%(stages)s::bigint[])[1 + reached]
+       (%(stages)s::bigint[])[1 + reached], ''
 FROM shaped
 """
 
@@ -181,6 +182,14 @@ UNION ALL
 SELECT id, (%(children)s::bigint[])[1 + (a + b) %% %(n)s] FROM d WHERE r < 0.25
 """
 
+# Every child's team when raised (DisputeResolution.teams): what the reports count DRPs by.
+DRP_TEAMS_SQL = """
+INSERT INTO drp_disputeresolution_teams (disputeresolution_id, team_id)
+SELECT DISTINCT l.disputeresolution_id, c.team_id
+FROM drp_disputeresolution_children l JOIN children_child c ON c.id = l.child_id
+WHERE l.disputeresolution_id > %(after)s AND c.team_id IS NOT NULL
+"""
+
 # One stage record per stage reached; all but the current one ended and answered.
 STAGE_RECORDS_SQL = """
 INSERT INTO drp_stagerecord (started_on, due_date, response, responded_on, ended_on, addressee_id,
@@ -198,12 +207,12 @@ WHERE d.id > %(after)s
 
 PP_SQL = """
 INSERT INTO positive_practice_positivepractice (reference, case_type, practitioner_name, what_happened,
-    impact, recorded_on, created_at, drp_id, practitioner_id, recorded_by_id, team_id)
+    impact, recorded_on, created_at, drp_id, practitioner_id, recorded_by_id, team_id, imported_from)
 SELECT 'PB-' || lpad(g::text, 8, '0'), CASE WHEN random() < 0.6 THEN 'CLA' ELSE 'CP' END, '',
        'Bench: the social worker visited within the week.', 'The child felt listened to.', day,
        day + time '11:00', NULL, NULL, (%(iros)s::bigint[])[1 + floor(power(random(), 1.6) * %(n_iros)s)::int],
        CASE WHEN random() < 0.05 THEN NULL
-            ELSE (%(teams)s::bigint[])[1 + floor(random() * %(n_teams)s)::int] END
+            ELSE (%(teams)s::bigint[])[1 + floor(random() * %(n_teams)s)::int] END, ''
 FROM (SELECT g, %(start)s::date + floor(power(random(), 0.7) * %(days)s)::int AS day
       FROM generate_series(%(lo)s, %(hi)s) g) r
 """
@@ -237,7 +246,8 @@ INSERT INTO lado_enquiry (
     summary, status, decision_due, decided_on, threshold_met, harmed, criminal_offence, risk_of_harm,
     unsuitable, rationale, advice, target_1_due, target_2_due, target_3_due, outcome, closed_on,
     cancel_reason, legal_hold, legal_hold_reason, retention_set_by_hand, created_at, logged_by_id,
-    category_id, referral_source_id, sector_id, setting_id)
+    category_id, referral_source_id, sector_id, setting_id, imported_from, criminal_outcome,
+    criminal_outcome_detail, dbs_decision, dbs_referral, no_meeting_reason, police_reference)
 SELECT 'DB-' || lpad(g::text, 8, '0'), received_on + time '10:00', received_on, 'phone', '', '', '',
        '', '', '', '', '', 'Bench allegation.', status, received_on + 1,
        CASE WHEN status <> 'awaiting_decision' THEN received_on + 1 END,
@@ -257,7 +267,8 @@ SELECT 'DB-' || lpad(g::text, 8, '0'), received_on + time '10:00', received_on, 
        CASE WHEN v1 < 0.03 THEN NULL ELSE (%(categories)s::bigint[])[1 + floor(power(v1, 1.5) * %(n_categories)s)::int] END,
        CASE WHEN v2 < 0.03 THEN NULL ELSE (%(sources)s::bigint[])[1 + floor(power(v2, 1.5) * %(n_sources)s)::int] END,
        CASE WHEN v3 < 0.03 THEN NULL ELSE (%(sectors)s::bigint[])[1 + floor(power(v3, 1.5) * %(n_sectors)s)::int] END,
-       CASE WHEN v4 < 0.03 THEN NULL ELSE (%(settings)s::bigint[])[1 + floor(power(v4, 1.5) * %(n_settings)s)::int] END
+       CASE WHEN v4 < 0.03 THEN NULL ELSE (%(settings)s::bigint[])[1 + floor(power(v4, 1.5) * %(n_settings)s)::int] END,
+       '', '', '', '', '', '', ''
 FROM shaped
 """
 
@@ -280,7 +291,7 @@ def grow_drps(org: dict, target: int, progress=print) -> dict:
     children = _ids("SELECT id FROM children_child WHERE reference LIKE 'RBC%%' ORDER BY id")
     spike = REPORT_MONTH
     spike_end = (spike.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    rows = {"drps": 0, "drp_themes": 0, "drp_children": 0, "stage_records": 0, "positive_practice": 0}
+    rows = {"drps": 0, "drp_themes": 0, "drp_children": 0, "drp_teams": 0, "stage_records": 0, "positive_practice": 0}
     common = {"start": WINDOW_START, "end": WINDOW_END, "days": (WINDOW_END - WINDOW_START).days + 1,
               "iros": org["iros"], "n_iros": len(org["iros"]), "teams": org["teams"],
               "n_teams": len(org["teams"]), "stages": stages}
@@ -295,6 +306,7 @@ def grow_drps(org: dict, target: int, progress=print) -> dict:
                 "spike_start": spike, "spike_end": spike_end})
             rows["drp_children"] += _run(DRP_CHILDREN_SQL, {"after": after, "children": children,
                                                             "n": len(children)})
+            rows["drp_teams"] += _run(DRP_TEAMS_SQL, {"after": after})
             rows["stage_records"] += _run(STAGE_RECORDS_SQL, {"after": after, "stages": stages})
             pp_have = _count("positive_practice_positivepractice", "reference LIKE 'PB-%%'")
             pp_target = round(hi * PP_PER_DRP)
@@ -335,6 +347,7 @@ def vacuum_analyze() -> None:
 
     with connection.cursor() as cursor:
         for table in ("drp_disputeresolution", "drp_disputeresolution_themes", "drp_disputeresolution_children",
+                      "drp_disputeresolution_teams",
                       "drp_stagerecord", "positive_practice_positivepractice",
                       "positive_practice_positivepractice_children", "lado_enquiry", "children_child"):
             cursor.execute(f"VACUUM (ANALYZE) {table}")

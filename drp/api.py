@@ -10,6 +10,7 @@ from children.selectors import children_visible_to
 from people import roles
 from workflows import transitions
 from workflows.audit import record_read
+from workflows.pagination import KeysetPagination
 
 from . import services
 from .filters import DisputeResolutionFilter
@@ -61,6 +62,9 @@ class DisputeResolutionViewSet(viewsets.GenericViewSet):
     serializer_class = DisputeResolutionSerializer
     transitions_may_be_refused = True  # a move the DRP's status does not allow is a 409
     queryset = DisputeResolution.objects.none()  # for the schema; get_queryset() filters by user
+    # A million DRPs nationally: pages by cursor (index range scans), counts bounded.
+    pagination_class = KeysetPagination
+    keyset_ordering = ("-raised_on", "-id")
 
     def get_queryset(self):
         return with_list_data(drps_visible_to(self.request.user)).order_by("-raised_on", "-id")
