@@ -28,5 +28,5 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("children", "0003_historicalchild_append_only")]
+    dependencies = [("children", "0004_child_case_type")]
     operations = [migrations.RunPython(create, drop)]
