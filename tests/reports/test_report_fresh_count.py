@@ -16,10 +16,9 @@ from drp.models import DisputeResolution, Stage, Theme
 from lado.models import Action, Enquiry
 from reports import selectors
 from reports.periods import reporting_year
+from tests.support import reports_helpers as make
 
-from . import reports_helpers as make
-
-BENCH = Path(__file__).resolve().parent.parent / "bench"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 pytestmark = pytest.mark.django_db
 
 YEAR = 2025

@@ -8,10 +8,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from drp.models import DisputeResolution, Stage
+from tests.support.auth import api_token, login
 from workflows import pagination
 from workflows.pagination import BoundedPaginator, KeysetPagination
-
-from .auth import api_token, login
 
 pytestmark = pytest.mark.django_db
 
