@@ -62,7 +62,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connections, router
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from children.models import CaseType
@@ -77,6 +77,7 @@ from positive_practice.models import PositivePractice
 from workflows.calendar import get_calendar
 from workflows.replica import from_replica
 
+from .models import ThemeMonthCount
 from .periods import Period, add_months, month_period, reporting_year
 
 READERS = frozenset({roles.IRO_MANAGER, roles.DO_MANAGER, roles.AUDITOR})
@@ -192,12 +193,31 @@ def closed_at_stage(closed, stages: list[dict]) -> dict:
     return table
 
 
+def _theme_counts_kept(start: date, end: date) -> bool:
+    """Whether ``ThemeMonthCount`` answers for [start, end]: on PostgreSQL (the database keeps
+    the counts) and for whole months (every report period is)."""
+    connection = connections[router.db_for_read(ThemeMonthCount)]
+    return connection.vendor == "postgresql" and start.day == 1 and (end + timedelta(days=1)).day == 1
+
+
+def _kept_theme_counts(start: date, end: date, *group):
+    """Sums of the kept per-month theme counts over [start, end], grouped (zeros left out, as
+    a count of the links would)."""
+    return (ThemeMonthCount.objects.filter(month__gte=start, month__lte=end).values(*group)
+            .annotate(total=Sum("n")).filter(total__gt=0).order_by())
+
+
 def themes_by_case_type(period: Period, theme_rows: list[dict]) -> dict:
     """{case type: {theme slug: DRPs raised in the period with that theme}}."""
     through = DisputeResolution.themes.through
-    rows = (through.objects.filter(disputeresolution__raised_on__gte=period.start,
-                                   disputeresolution__raised_on__lte=period.end)
-            .values("disputeresolution__case_type", "theme__slug").annotate(n=Count("id")).order_by())
+    if _theme_counts_kept(period.start, period.end):
+        rows = [{"disputeresolution__case_type": row["case_type"], "theme__slug": row["theme__slug"],
+                 "n": row["total"]}
+                for row in _kept_theme_counts(period.start, period.end, "case_type", "theme__slug")]
+    else:
+        rows = (through.objects.filter(disputeresolution__raised_on__gte=period.start,
+                                       disputeresolution__raised_on__lte=period.end)
+                .values("disputeresolution__case_type", "theme__slug").annotate(n=Count("id")).order_by())
     table = {ct: _zero_themes(theme_rows) for ct in CASE_TYPES}
     for row in rows:
         table.setdefault(row["disputeresolution__case_type"], _zero_themes(theme_rows))[row["theme__slug"]] = row["n"]
@@ -351,9 +371,13 @@ def theme_trend(month: date, theme_rows: list[dict]) -> dict:
     end = month_period(month).end
     months = [add_months(first, i) for i in range(TREND_MONTHS)]
     through = DisputeResolution.themes.through
-    rows = (through.objects.filter(disputeresolution__raised_on__gte=first, disputeresolution__raised_on__lte=end)
-            .annotate(month=TruncMonth("disputeresolution__raised_on"))
-            .values("month", "theme__slug").annotate(n=Count("id")).order_by())
+    if _theme_counts_kept(first, end):
+        rows = [{"month": row["month"], "theme__slug": row["theme__slug"], "n": row["total"]}
+                for row in _kept_theme_counts(first, end, "month", "theme__slug")]
+    else:
+        rows = (through.objects.filter(disputeresolution__raised_on__gte=first, disputeresolution__raised_on__lte=end)
+                .annotate(month=TruncMonth("disputeresolution__raised_on"))
+                .values("month", "theme__slug").annotate(n=Count("id")).order_by())
     counts: dict[str, dict[date, int]] = defaultdict(dict)
     for row in rows:
         bucket = row["month"]
