@@ -199,11 +199,12 @@ class Org:
 
 
 def build_org(seed: int) -> Org:
+    from simple_history.utils import bulk_create_with_history
+
     from children.models import CaseType, Child
     from demo.builders import FIRST_NAMES, SURNAMES, build_people
     from drp.models import Stage, Theme
     from people.models import Team
-    from simple_history.utils import bulk_create_with_history
 
     users = build_people()
     teams = list(Team.objects.order_by("id"))

@@ -3,7 +3,6 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-
 # PostgreSQL keeps reports_thememonthcount in step with drp_disputeresolution_themes and with the
 # raised date and case type of drp_disputeresolution, in the changing transaction. Statement-level
 # triggers with transition tables: one grouped upsert per statement, its rows in key order, so
