@@ -8,6 +8,7 @@ import binascii
 import json
 from collections import OrderedDict
 
+from django.core.exceptions import EmptyResultSet
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.db import connections
@@ -41,7 +42,10 @@ def planner_estimate(queryset) -> int:
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return queryset.order_by().count()
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # .none(): nobody may see anything here, no query to plan
+        return 0
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         plan = cursor.fetchone()[0]

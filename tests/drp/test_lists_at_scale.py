@@ -101,6 +101,7 @@ def test_past_the_bound_the_count_is_the_planners_estimate(org, monkeypatch):
 
 def test_bounded_count_counts_no_further_than_the_bound(org):
     make_drps(org, 8)
+    assert pagination.bounded_count(DisputeResolution.objects.none()) == (0, True)
     assert pagination.bounded_count(DisputeResolution.objects.all(), 8) == (8, True)
     count, exact = pagination.bounded_count(DisputeResolution.objects.all(), 7)
     assert not exact and count >= 8
