@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('children', '0005_child_name_trigram_search'),
-        ('lado', '0011_kcsie_retention_and_working_day_targets'),
+        ('lado', '0012_timeline_from_status_to_status'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
