@@ -419,9 +419,9 @@ def _themes_by_case_type(period, themes) -> dict:
 
 def hand_annual(year: int) -> dict:
     from lado import conf
-    from lado.dates import add_months
     from lado.selectors import ACTION_COUNTS, AGE_BANDS
     from reports.periods import reporting_year
+    from workflows.dates import add_months
 
     this, last = reporting_year(year), reporting_year(year - 1)
     stages, themes = _labels()

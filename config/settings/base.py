@@ -129,15 +129,8 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
     # Tests never create a database on it: it is the default database seen another way.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-# PostgreSQL's JIT compiler switches on for any statement whose estimated cost passes
-# jit_above_cost; at a million rows that is every bounded list count and report aggregate, and
-# compiling costs 80-250 ms each for nothing back (bench/README.md, "Lists and reports at 1M").
-# FOOTPRINT_DATABASE_JIT=1 leaves it to the server's own setting.
-if not env_bool("FOOTPRINT_DATABASE_JIT"):
-    for _database in DATABASES.values():
-        if "postgresql" in _database["ENGINE"]:
-            _options = _database.setdefault("OPTIONS", {})
-            _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+from config.database_options import without_jit  # noqa: E402, I001 (here, beside the databases)
+without_jit(DATABASES, keep=env_bool("FOOTPRINT_DATABASE_JIT"))  # JIT off: config/database_options.py
 DATABASE_ROUTERS = ["workflows.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.User"
