@@ -199,11 +199,12 @@ class Org:
 
 
 def build_org(seed: int) -> Org:
+    from simple_history.utils import bulk_create_with_history
+
     from children.models import CaseType, Child
     from demo.builders import FIRST_NAMES, SURNAMES, build_people
     from drp.models import Stage, Theme
     from people.models import Team
-    from simple_history.utils import bulk_create_with_history
 
     users = build_people()
     teams = list(Team.objects.order_by("id"))
@@ -490,13 +491,15 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def endpoints(ids: list[int]):
+def endpoints(ids: list[int], second_page: str | None = None):
     """(label, username, url-or-callable) for every measured request."""
     def detail(prefix):
         return lambda rng: f"{prefix}{rng.choice(ids)}/"
 
+    cursor_page = [("GET /api/drps/?cursor= (page 2)", "iro", second_page)] if second_page else []
     return [
         ("GET /api/drps/", "iro", "/api/drps/"),
+        *cursor_page,
         ("GET /api/drps/?status=awaiting_response&case_type=CLA", "iro",
          "/api/drps/?status=awaiting_response&case_type=CLA"),
         ("GET /api/drps/", "social-worker", "/api/drps/"),
@@ -516,14 +519,16 @@ def measure(users, size: int, n_requests: int, warmups: int, seed: int, explain:
 
     from drp.models import DisputeResolution
 
-    ids = list(DisputeResolution.objects.values_list("id", flat=True))
+    ids = list(DisputeResolution.objects.order_by("?").values_list("id", flat=True)[:10000])
     clients = {}
     for username in ("iro", "social-worker"):
         client = Client()
         client.force_login(users[username])
         clients[username] = client
+    second_page = clients["iro"].get("/api/drps/").json().get("next")
+    second_page = second_page.replace("http://testserver", "") if second_page else None
     results = []
-    for label, username, target in endpoints(ids):
+    for label, username, target in endpoints(ids, second_page):
         rng = random.Random(seed)
         client = clients[username]
         times, counts, sql_ms, tops = [], [], [], []
@@ -557,27 +562,56 @@ def measure(users, size: int, n_requests: int, warmups: int, seed: int, explain:
             "slowest_query_ms": round(float(slowest["time"]) * 1000, 2),
             "slowest_query_sql": slowest["sql"],
         }
+        if label.startswith("GET /api/drps/") and "{id}" not in label:
+            result |= bare_page_query(ctx.captured_queries, n_requests, times)
         is_select = slowest["sql"].lstrip().upper().startswith("SELECT")  # never ANALYZE a write
         if explain and is_select and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest["sql"])
                 result["slowest_query_plan"] = "\n".join(r[0] for r in cursor.fetchall())
         results.append(result)
+        bare = (f"; bare page query p95 {result['bare_p95_ms']:.2f} ms, ratio {result['bare_ratio']:.1f}"
+                if "bare_p95_ms" in result else "")
         print(f"  {label:<55} {username:<14} q={result['queries']:<4} "
               f"median={result['median_ms']:>8.2f} ms  p95={result['p95_ms']:>8.2f} ms  "
-              f"(SQL median {result['sql_ms_median']:.1f} ms)", flush=True)
+              f"(SQL median {result['sql_ms_median']:.1f} ms{bare})", flush=True)
     return results
+
+
+def bare_page_query(queries: list[dict], n_requests: int, request_times: list[float]) -> dict:
+    """The page's own SELECT (the one with the LIMIT), replayed alone through a raw cursor as
+    often as the request was: what the database needs for the page, without the framework
+    (session, permission, count, prefetches, serialising). Returns its median and p95 and the
+    request's p95 over it."""
+    from django.db import connection
+
+    page = next((q["sql"] for q in queries if " LIMIT " in q["sql"] and "COUNT(" not in q["sql"].upper()), None)
+    if page is None:
+        return {}
+    times = []
+    with connection.cursor() as cursor:
+        for _ in range(n_requests):
+            started = time.perf_counter()
+            cursor.execute(page)
+            cursor.fetchall()
+            times.append((time.perf_counter() - started) * 1000)
+    p95 = percentile(times, 95)
+    return {"bare_median_ms": round(statistics.median(times), 2), "bare_p95_ms": round(p95, 2),
+            "bare_ratio": round(percentile(request_times, 95) / p95, 1) if p95 else None,
+            "bare_sql": page}
 
 
 def table(results: list[dict]) -> str:
     header = (f"{'size':>8}  {'endpoint':<55} {'as':<14} {'queries':>7} {'median ms':>10} {'p95 ms':>9}"
               f" {'SQL ms':>8}")
+    header += f" {'bare p95':>9} {'ratio':>6}"
     lines = [header, "-" * len(header)]
     for r in results:
         q = f"{r['queries']:g}" if r["queries_min"] == r["queries_max"] else \
             f"{r['queries_min']}-{r['queries_max']}"
+        bare = f" {r['bare_p95_ms']:>9.2f} {r['bare_ratio']:>6.1f}" if r.get("bare_p95_ms") else ""
         lines.append(f"{r['size']:>8,}  {r['endpoint']:<55} {r['user']:<14} {q:>7} "
-                     f"{r['median_ms']:>10.2f} {r['p95_ms']:>9.2f} {r['sql_ms_median']:>8.1f}")
+                     f"{r['median_ms']:>10.2f} {r['p95_ms']:>9.2f} {r['sql_ms_median']:>8.1f}{bare}")
     return "\n".join(lines)
 
 
@@ -591,6 +625,10 @@ def main(argv=None) -> int:
     parser.add_argument("--warmups", type=int, default=10, help="untimed requests first (default 10)")
     parser.add_argument("--reset", action=argparse.BooleanOptionalAction, default=True,
                         help="drop and recreate the bench database first (default on)")
+    parser.add_argument("--measure-only", action="store_true",
+                        help="generate nothing: time the DRPs the database already holds (for example "
+                             "bench/report_bench.py's 1M, whose 20,000 children are all allocated to "
+                             "social-worker); implies --no-reset")
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--json", metavar="PATH", help="also write the results (and row counts) as JSON")
     parser.add_argument("--explain", action="store_true",
@@ -598,6 +636,8 @@ def main(argv=None) -> int:
                              "request) into the JSON")
     args = parser.parse_args(argv)
 
+    if args.measure_only:
+        args.reset = False
     action = prepare_database(args.reset)
     setup_django()
     from django.core.management import call_command
@@ -607,14 +647,22 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
     print(f"migrate: {time.perf_counter() - started:.1f} s", flush=True)
-    org = build_org(args.seed)
-
     from drp.models import DisputeResolution
+
+    if args.measure_only:
+        from demo.builders import build_people
+
+        org = Org(build_people(), [], [], [])
+        have = DisputeResolution.objects.count()
+        args.sizes = [have]
+        print(f"--measure-only: timing the {have:,} DRPs already there", flush=True)
+    else:
+        org = build_org(args.seed)
 
     all_results, generation = [], []
     for size in sorted(set(args.sizes)):
         have = DisputeResolution.objects.count()
-        missing = max(0, size - have)
+        missing = 0 if args.measure_only else max(0, size - have)
         print(f"\n== size {size:,}: have {have:,} DRPs, generating {missing:,}", flush=True)
         started = time.perf_counter()
         inserted = generate(org, missing, args.seed) if missing else {}

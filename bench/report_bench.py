@@ -138,7 +138,8 @@ WITH base AS (
 INSERT INTO drp_disputeresolution (
     reference, case_type, concern, raised_on, status, stage_started_on, stage_due_date,
     formal_started_on, overall_due_date, referred_to_cafcass, referred_to_cafcass_on, outcome,
-    impact, closed_on, created_at, addressee_id, raised_by_id, team_id, closed_at_stage_id, stage_id)
+    impact, closed_on, created_at, addressee_id, raised_by_id, team_id, closed_at_stage_id, stage_id,
+    imported_from)
 SELECT 'RB-' || lpad(g::text, 8, '0'), case_type, 'Bench concern: drift in the care plan.', raised_on,
        status, raised_on + reached * 12, raised_on + reached * 12 + 28,
        CASE WHEN reached > 0 THEN raised_on + 12 END,
@@ -151,7 +152,7 @@ SELECT 'RB-' || lpad(g::text, 8, '0'), case_type, 'Bench concern: drift in the c
        (%(iros)s::bigint[])[1 + floor(power(i, 1.3) * %(n_iros)s)::int],
        CASE WHEN t < 0.03 THEN NULL ELSE (%(teams)s::bigint[])[1 + floor((t - 0.03) / 0.97 * %(n_teams)s)::int] END,
        CASE WHEN status IN ('resolved', 'withdrawn') THEN (%(stages)s::bigint[])[1 + reached] END,
-       (%(stages)s::bigint[])[1 + reached]
+       (%(stages)s::bigint[])[1 + reached], ''
 FROM shaped
 """
 
@@ -181,6 +182,14 @@ UNION ALL
 SELECT id, (%(children)s::bigint[])[1 + (a + b) %% %(n)s] FROM d WHERE r < 0.25
 """
 
+# Every child's team when raised (DisputeResolution.teams): what the reports count DRPs by.
+DRP_TEAMS_SQL = """
+INSERT INTO drp_disputeresolution_teams (disputeresolution_id, team_id)
+SELECT DISTINCT l.disputeresolution_id, c.team_id
+FROM drp_disputeresolution_children l JOIN children_child c ON c.id = l.child_id
+WHERE l.disputeresolution_id > %(after)s AND c.team_id IS NOT NULL
+"""
+
 # One stage record per stage reached; all but the current one ended and answered.
 STAGE_RECORDS_SQL = """
 INSERT INTO drp_stagerecord (started_on, due_date, response, responded_on, ended_on, addressee_id,
@@ -198,12 +207,12 @@ WHERE d.id > %(after)s
 
 PP_SQL = """
 INSERT INTO positive_practice_positivepractice (reference, case_type, practitioner_name, what_happened,
-    impact, recorded_on, created_at, drp_id, practitioner_id, recorded_by_id, team_id)
+    impact, recorded_on, created_at, drp_id, practitioner_id, recorded_by_id, team_id, imported_from)
 SELECT 'PB-' || lpad(g::text, 8, '0'), CASE WHEN random() < 0.6 THEN 'CLA' ELSE 'CP' END, '',
        'Bench: the social worker visited within the week.', 'The child felt listened to.', day,
        day + time '11:00', NULL, NULL, (%(iros)s::bigint[])[1 + floor(power(random(), 1.6) * %(n_iros)s)::int],
        CASE WHEN random() < 0.05 THEN NULL
-            ELSE (%(teams)s::bigint[])[1 + floor(random() * %(n_teams)s)::int] END
+            ELSE (%(teams)s::bigint[])[1 + floor(random() * %(n_teams)s)::int] END, ''
 FROM (SELECT g, %(start)s::date + floor(power(random(), 0.7) * %(days)s)::int AS day
       FROM generate_series(%(lo)s, %(hi)s) g) r
 """
@@ -237,7 +246,8 @@ INSERT INTO lado_enquiry (
     summary, status, decision_due, decided_on, threshold_met, harmed, criminal_offence, risk_of_harm,
     unsuitable, rationale, advice, target_1_due, target_2_due, target_3_due, outcome, closed_on,
     cancel_reason, legal_hold, legal_hold_reason, retention_set_by_hand, created_at, logged_by_id,
-    category_id, referral_source_id, sector_id, setting_id)
+    category_id, referral_source_id, sector_id, setting_id, imported_from, criminal_outcome,
+    criminal_outcome_detail, dbs_decision, dbs_referral, no_meeting_reason, police_reference)
 SELECT 'DB-' || lpad(g::text, 8, '0'), received_on + time '10:00', received_on, 'phone', '', '', '',
        '', '', '', '', '', 'Bench allegation.', status, received_on + 1,
        CASE WHEN status <> 'awaiting_decision' THEN received_on + 1 END,
@@ -257,7 +267,8 @@ SELECT 'DB-' || lpad(g::text, 8, '0'), received_on + time '10:00', received_on, 
        CASE WHEN v1 < 0.03 THEN NULL ELSE (%(categories)s::bigint[])[1 + floor(power(v1, 1.5) * %(n_categories)s)::int] END,
        CASE WHEN v2 < 0.03 THEN NULL ELSE (%(sources)s::bigint[])[1 + floor(power(v2, 1.5) * %(n_sources)s)::int] END,
        CASE WHEN v3 < 0.03 THEN NULL ELSE (%(sectors)s::bigint[])[1 + floor(power(v3, 1.5) * %(n_sectors)s)::int] END,
-       CASE WHEN v4 < 0.03 THEN NULL ELSE (%(settings)s::bigint[])[1 + floor(power(v4, 1.5) * %(n_settings)s)::int] END
+       CASE WHEN v4 < 0.03 THEN NULL ELSE (%(settings)s::bigint[])[1 + floor(power(v4, 1.5) * %(n_settings)s)::int] END,
+       '', '', '', '', '', '', ''
 FROM shaped
 """
 
@@ -280,7 +291,7 @@ def grow_drps(org: dict, target: int, progress=print) -> dict:
     children = _ids("SELECT id FROM children_child WHERE reference LIKE 'RBC%%' ORDER BY id")
     spike = REPORT_MONTH
     spike_end = (spike.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    rows = {"drps": 0, "drp_themes": 0, "drp_children": 0, "stage_records": 0, "positive_practice": 0}
+    rows = {"drps": 0, "drp_themes": 0, "drp_children": 0, "drp_teams": 0, "stage_records": 0, "positive_practice": 0}
     common = {"start": WINDOW_START, "end": WINDOW_END, "days": (WINDOW_END - WINDOW_START).days + 1,
               "iros": org["iros"], "n_iros": len(org["iros"]), "teams": org["teams"],
               "n_teams": len(org["teams"]), "stages": stages}
@@ -295,6 +306,7 @@ def grow_drps(org: dict, target: int, progress=print) -> dict:
                 "spike_start": spike, "spike_end": spike_end})
             rows["drp_children"] += _run(DRP_CHILDREN_SQL, {"after": after, "children": children,
                                                             "n": len(children)})
+            rows["drp_teams"] += _run(DRP_TEAMS_SQL, {"after": after})
             rows["stage_records"] += _run(STAGE_RECORDS_SQL, {"after": after, "stages": stages})
             pp_have = _count("positive_practice_positivepractice", "reference LIKE 'PB-%%'")
             pp_target = round(hi * PP_PER_DRP)
@@ -335,6 +347,7 @@ def vacuum_analyze() -> None:
 
     with connection.cursor() as cursor:
         for table in ("drp_disputeresolution", "drp_disputeresolution_themes", "drp_disputeresolution_children",
+                      "drp_disputeresolution_teams",
                       "drp_stagerecord", "positive_practice_positivepractice",
                       "positive_practice_positivepractice_children", "lado_enquiry", "children_child"):
             cursor.execute(f"VACUUM (ANALYZE) {table}")
@@ -406,41 +419,58 @@ def _themes_by_case_type(period, themes) -> dict:
 
 def hand_annual(year: int) -> dict:
     from lado import conf
+    from lado.selectors import ACTION_COUNTS, AGE_BANDS
     from reports.periods import reporting_year
+    from workflows.dates import add_months
 
     this, last = reporting_year(year), reporting_year(year - 1)
     stages, themes = _labels()
-    closed = {ct: {key: 0 for key in stages} | {"total": 0} for ct in CASE_TYPES}
-    for ct, key, n in _fetch("""SELECT d.case_type, coalesce(s.key, 'not-recorded'), count(*)
-                                FROM drp_disputeresolution d LEFT JOIN drp_stage s ON s.id = d.closed_at_stage_id
-                                WHERE d.status IN ('resolved', 'withdrawn') AND d.closed_on BETWEEN %(s)s AND %(e)s
-                                GROUP BY 1, 2""", {"s": this.start, "e": this.end}):
-        closed[ct][key] = closed[ct].get(key, 0) + n
-        closed[ct]["total"] += n
-    # DO: enquiries received (both years), then cases closed this year, then four breakdowns.
-    received, met, advice, last_received = _fetch(
-        """SELECT count(*) FILTER (WHERE received_on >= %(s)s),
+    closed = _closed_at_stage_sql("d.closed_on BETWEEN %(s)s AND %(e)s", this, stages)
+    closed_of_raised = _closed_at_stage_sql("d.raised_on BETWEEN %(s)s AND %(e)s", this, stages)
+    # DO: every plain count in one pass over the enquiries received by the period's end.
+    m1, m2, m3 = conf.target_months()
+    bands = [(key, low, high) for key, _, low, high in AGE_BANDS]
+    band_sql, band_params = [], {}
+    for key, low, high in bands:
+        where = "(closed_on IS NULL OR closed_on > %(e)s)"
+        if low:
+            where += f" AND received_on <= %(low_{key})s"
+            band_params[f"low_{key}"] = add_months(this.end, -low)
+        if high is not None:
+            where += f" AND received_on > %(high_{key})s"
+            band_params[f"high_{key}"] = add_months(this.end, -high)
+        band_sql.append(f"count(*) FILTER (WHERE {where})")
+    closed_in = "closed_on BETWEEN %(s)s AND %(e)s"
+    (received, met, advice, decided, decided_within, cancelled, cancelled_before, concluded, n_open,
+     within1, within2, within3, *open_bands) = _fetch(
+        f"""SELECT count(*) FILTER (WHERE received_on >= %(s)s),
                   count(*) FILTER (WHERE received_on >= %(s)s AND threshold_met),
                   count(*) FILTER (WHERE received_on >= %(s)s AND NOT threshold_met),
-                  count(*) FILTER (WHERE received_on < %(s)s)
-           FROM lado_enquiry WHERE received_on BETWEEN %(ls)s AND %(e)s""",
-        {"s": this.start, "e": this.end, "ls": last.start})[0]
+                  count(*) FILTER (WHERE decided_on BETWEEN %(s)s AND %(e)s),
+                  count(*) FILTER (WHERE decided_on BETWEEN %(s)s AND %(e)s AND decided_on <= decision_due),
+                  count(*) FILTER (WHERE {closed_in} AND status = 'cancelled' AND threshold_met),
+                  count(*) FILTER (WHERE {closed_in} AND status = 'cancelled' AND threshold_met IS NOT TRUE),
+                  count(*) FILTER (WHERE {closed_in} AND status = 'concluded'),
+                  count(*) FILTER (WHERE closed_on IS NULL OR closed_on > %(e)s),
+                  count(*) FILTER (WHERE {closed_in} AND status = 'concluded' AND closed_on <= target_1_due),
+                  count(*) FILTER (WHERE {closed_in} AND status = 'concluded' AND closed_on <= target_2_due),
+                  count(*) FILTER (WHERE {closed_in} AND status = 'concluded' AND closed_on <= target_3_due),
+                  {", ".join(band_sql)}
+           FROM lado_enquiry WHERE received_on <= %(e)s""",
+        {"s": this.start, "e": this.end} | band_params)[0]
+    last_received = _fetch("SELECT count(*) FROM lado_enquiry WHERE received_on BETWEEN %(s)s AND %(e)s",
+                           {"s": last.start, "e": last.end})[0][0]
     outcomes = {o: 0 for o in ("substantiated", "false", "malicious", "unfounded", "unsubstantiated")}
-    concluded = within1 = within2 = within3 = cancelled = 0
-    for status, outcome, n, w1, w2, w3 in _fetch(
-            """SELECT status, outcome, count(*), count(*) FILTER (WHERE closed_on <= target_1_due),
-                      count(*) FILTER (WHERE closed_on <= target_2_due),
-                      count(*) FILTER (WHERE closed_on <= target_3_due)
-               FROM lado_enquiry WHERE closed_on BETWEEN %(s)s AND %(e)s AND status IN ('concluded', 'cancelled')
-               GROUP BY 1, 2""", {"s": this.start, "e": this.end}):
-        if status == "cancelled":
-            cancelled += n
-            continue
-        outcomes[outcome] = n
-        concluded += n
-        within1, within2, within3 = within1 + w1, within2 + w2, within3 + w3
+    outcomes |= dict(_fetch(f"""SELECT outcome, count(*) FROM lado_enquiry
+                               WHERE {closed_in} AND status = 'concluded' GROUP BY 1""",
+                            {"s": this.start, "e": this.end}))
     outcomes["cancelled"] = cancelled
     outcomes["total"] = sum(outcomes.values())
+    actions = dict(zip([key for key, _ in ACTION_COUNTS], _fetch(
+        "SELECT " + ", ".join(f"count(DISTINCT enquiry_id) FILTER (WHERE kind = '{kind}')"
+                              for _, kind in ACTION_COUNTS)
+        + """ FROM lado_action WHERE (recorded_at AT TIME ZONE 'Europe/London')::date
+                                     BETWEEN %(s)s AND %(e)s""", {"s": this.start, "e": this.end})[0]))
     by = {"by_sector": {}, "by_setting": {}, "by_category": {}, "by_referral_source": {}}
     for key, slug, n in _fetch(
             """SELECT CASE WHEN GROUPING(se.slug) = 0 THEN 'by_sector' WHEN GROUPING(st.slug) = 0 THEN 'by_setting'
@@ -456,11 +486,12 @@ def hand_annual(year: int) -> dict:
             {"s": this.start, "e": this.end}):
         by[key][slug or "not-recorded"] = n
 
-    def pct(part):
-        return round(100 * part / concluded, 1) if concluded else None
+    def pct(part, whole):
+        return round(100 * part / whole, 1) if whole else None
 
     labels = ["within_" + conf.months_label(m).replace(" ", "_") for m in conf.target_months()]
-    timeliness = dict(zip(labels, (pct(within1), pct(within2), pct(within3))))
+    within = dict(zip(labels, (within1, within2, within3)))
+    timeliness = {key: pct(n, concluded) for key, n in within.items()}
     return {
         "year": year,
         "period": this.as_dict(),
@@ -468,16 +499,38 @@ def hand_annual(year: int) -> dict:
             "raised": _compare_sql("drp_disputeresolution", "raised_on", this, last),
             "positive_practice": _compare_sql("positive_practice_positivepractice", "recorded_on", this, last),
             "closed_at_stage": closed,
+            "closed_at_stage_of_raised": closed_of_raised,
             "themes": _themes_by_case_type(this, themes),
         },
         "designated_officer": {
             "enquiries": _comparison(received, last_received),
-            "met_threshold": met, "advice_given": advice, "concluded": concluded,
-            "outcomes": outcomes, "timeliness": timeliness,
+            "met_threshold": met, "advice_given": advice,
+            "decisions": {"made": decided, "within_timescale": decided_within,
+                          "within_timescale_percent": pct(decided_within, decided),
+                          "working_days": conf.decision_working_days()},
+            "concluded": concluded,
+            "outcomes": outcomes, "cancelled_before_decision": cancelled_before,
+            "timeliness": timeliness, "concluded_within": within,
             "timeliness_targets": dict(zip(timeliness, conf.target_percentages())),
+            "open_at_end": {key: n for (key, _, _), n in zip(bands, open_bands)} | {"total": n_open},
+            "actions": actions,
             **by,
         },
     }
+
+
+def _closed_at_stage_sql(where: str, period, stages) -> dict:
+    """Closed DRPs by the stage they closed at: resolved ones by case type, withdrawn on a row
+    of their own."""
+    table = {row: {key: 0 for key in stages} | {"total": 0} for row in (*CASE_TYPES, "withdrawn")}
+    for row, key, n in _fetch(f"""SELECT CASE WHEN d.status = 'withdrawn' THEN 'withdrawn' ELSE d.case_type END,
+                                         coalesce(s.key, 'not-recorded'), count(*)
+                                  FROM drp_disputeresolution d LEFT JOIN drp_stage s ON s.id = d.closed_at_stage_id
+                                  WHERE d.status IN ('resolved', 'withdrawn') AND {where}
+                                  GROUP BY 1, 2""", {"s": period.start, "e": period.end}):
+        table[row][key] = table[row].get(key, 0) + n
+        table[row]["total"] += n
+    return table
 
 
 def _team_rows(table: str, column: str, period) -> list[dict]:
@@ -486,6 +539,18 @@ def _team_rows(table: str, column: str, period) -> list[dict]:
                   {"s": period.start, "e": period.end})
     return [{"team": slug or "not-recorded", "name": name or "No team recorded", "count": n}
             for slug, name, n in rows]
+
+
+def _drp_team_rows(period) -> list[dict]:
+    """DRPs per child's team when raised (a sibling group across two teams counts for each),
+    then those with no team."""
+    rows = _fetch("""SELECT t.slug, t.name, count(*) FROM drp_disputeresolution d
+                     LEFT JOIN drp_disputeresolution_teams x ON x.disputeresolution_id = d.id
+                     LEFT JOIN people_team t ON t.id = x.team_id
+                     WHERE d.raised_on BETWEEN %(s)s AND %(e)s GROUP BY 1, 2 ORDER BY t.name""",
+                  {"s": period.start, "e": period.end})
+    return ([{"team": slug, "name": name, "count": n} for slug, name, n in rows if slug]
+            + [{"team": "not-recorded", "name": "No team recorded", "count": n} for slug, _, n in rows if not slug])
 
 
 def _non_working_days(start: date, end: date) -> list[date]:
@@ -504,14 +569,14 @@ WITH cal AS (
                OVER (ORDER BY day) AS n
     FROM generate_series(%(cal_start)s::date, %(cal_end)s::date, interval '1 day') day
 ), times AS (
-    SELECT c2.n - c1.n AS working_days
+    SELECT c2.n - c1.n AS working_days, d.closed_on <= d.overall_due_date AS within
     FROM drp_disputeresolution d
     JOIN cal c1 ON c1.day = d.raised_on
     JOIN cal c2 ON c2.day = d.closed_on
     WHERE d.status = 'resolved' AND d.closed_on BETWEEN %(s)s AND %(e)s
 )
 SELECT count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY working_days),
-       count(*) FILTER (WHERE working_days <= %(limit)s)
+       count(within), count(*) FILTER (WHERE within)
 FROM times
 """
 
@@ -539,6 +604,7 @@ ORDER BY active DESC, name
 def hand_monthly(month: date) -> dict:
     from django.conf import settings
 
+    from drp import clocks as drp_clocks
     from reports.periods import add_months, month_period
     from reports.selectors import SPIKE_FACTOR, SPIKE_MIN_COUNT, TREND_MONTHS
 
@@ -564,9 +630,8 @@ def hand_monthly(month: date) -> dict:
                 for slug in dict.fromkeys(k for ct in themes_all for k in themes_all[ct])}
     limit = settings.DRP_OVERALL_WORKING_DAYS
     cal_start, cal_end = WINDOW_START - timedelta(days=400), period.end + timedelta(days=1)
-    resolved, median, within = _fetch(RESOLUTION_SQL, p | {
-        "closed": _non_working_days(cal_start, cal_end), "cal_start": cal_start, "cal_end": cal_end,
-        "limit": limit})[0]
+    resolved, median, with_clock, within = _fetch(RESOLUTION_SQL, p | {
+        "closed": _non_working_days(cal_start, cal_end), "cal_start": cal_start, "cal_end": cal_end})[0]
     pp_by_case_type = {ct: 0 for ct in CASE_TYPES} | dict(_fetch(
         """SELECT case_type, count(*) FROM positive_practice_positivepractice
            WHERE recorded_on BETWEEN %(s)s AND %(e)s GROUP BY 1""", p))
@@ -586,12 +651,15 @@ def hand_monthly(month: date) -> dict:
         "period": period.as_dict(),
         "raised": {"total": sum(by_case_type.values()), "by_theme": by_theme,
                    "by_theme_and_case_type": themes_all, "by_case_type": by_case_type,
-                   "by_team": _team_rows("drp_disputeresolution", "raised_on", period),
+                   "by_team": _drp_team_rows(period),
                    "by_stage_reached": by_stage},
         "closed": {"total": sum(closed_by_stage.values()), "by_stage": closed_by_stage},
-        "resolution": {"resolved": resolved, "median_working_days": median, "within_timescale": within,
-                       "within_timescale_percent": round(100 * within / resolved, 1) if resolved else None,
-                       "timescale_working_days": limit},
+        "resolution": {"resolved": resolved, "median_working_days": median,
+                       "with_overall_clock": with_clock, "before_formal_stage": resolved - with_clock,
+                       "within_timescale": within,
+                       "within_timescale_percent": round(100 * within / with_clock, 1) if with_clock else None,
+                       "timescale_working_days": limit, "timescale_from": drp_clocks.timescale_from(),
+                       "timescale_rule": drp_clocks.timescale_description()},
         "positive_practice": {"total": sum(pp_by_case_type.values()), "by_case_type": pp_by_case_type,
                               "by_team": _team_rows("positive_practice_positivepractice", "recorded_on", period)},
         "cafcass_referrals": cafcass,
@@ -602,14 +670,16 @@ def hand_monthly(month: date) -> dict:
 
 LEARNING_SQL = """
 SELECT 'drps', t.slug, t.name, d.case_type, count(*) FROM drp_disputeresolution d
-LEFT JOIN people_team t ON t.id = d.team_id WHERE d.raised_on BETWEEN %(s)s AND %(e)s GROUP BY 2, 3, 4
+LEFT JOIN drp_disputeresolution_teams dt ON dt.disputeresolution_id = d.id
+LEFT JOIN people_team t ON t.id = dt.team_id WHERE d.raised_on BETWEEN %(s)s AND %(e)s GROUP BY 2, 3, 4
 UNION ALL
 SELECT 'positive_practice', t.slug, t.name, p.case_type, count(*) FROM positive_practice_positivepractice p
 LEFT JOIN people_team t ON t.id = p.team_id WHERE p.recorded_on BETWEEN %(s)s AND %(e)s GROUP BY 2, 3, 4
 UNION ALL
 SELECT 'themes', t.slug, t.name, th.slug, count(*) FROM drp_disputeresolution_themes x
 JOIN drp_disputeresolution d ON d.id = x.disputeresolution_id JOIN drp_theme th ON th.id = x.theme_id
-LEFT JOIN people_team t ON t.id = d.team_id WHERE d.raised_on BETWEEN %(s)s AND %(e)s GROUP BY 2, 3, 4
+LEFT JOIN drp_disputeresolution_teams dt ON dt.disputeresolution_id = d.id
+LEFT JOIN people_team t ON t.id = dt.team_id WHERE d.raised_on BETWEEN %(s)s AND %(e)s GROUP BY 2, 3, 4
 """
 
 FOOTPRINT_SQL = """

@@ -196,7 +196,7 @@ def generate(org, count: int, today: date, due_soon_days: int, overall_due_fract
                    "stage_id", "status", "addressee_id", "stage_started_on", "stage_due_date",
                    "formal_started_on", "overall_due_date", "referred_to_cafcass",
                    "referred_to_cafcass_on", "outcome", "impact", "closed_on", "closed_at_stage_id",
-                   "created_at"]
+                   "created_at", "imported_from"]
     record_columns = ["id", "drp_id", "stage_id", "addressee_id", "started_on", "due_date", "response",
                       "responded_on", "responded_by_id", "ended_on"]
     log_columns = ["id", "kind", "object_id", "phase", "due", "sent_at"]
@@ -211,7 +211,7 @@ def generate(org, count: int, today: date, due_soon_days: int, overall_due_fract
         return (pk, f"DRP-{pk:07d}", child[2], concern, child[1], actor, raised_on, stage.pk, status,
                 responder[stage.key], started, due, formal_started, overall_due, False, None,
                 "Resolved." if closed_on else "", "", closed_on, stage.pk if closed_on else None,
-                datetime.combine(raised_on, dtime(9, 30), tzinfo=LONDON))
+                datetime.combine(raised_on, dtime(9, 30), tzinfo=LONDON), "")
 
     def ended_record(drp_pk, stage, started, due, ended):
         """An ended stage record, and the reminders it was sent while it ran."""

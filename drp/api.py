@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from children.selectors import children_visible_to
 from workflows.audit import record_read
+from workflows.pagination import KeysetPagination
 from workflows.transitions import read_input
 
 from . import access, services
@@ -60,6 +61,9 @@ class DisputeResolutionViewSet(viewsets.GenericViewSet):
     serializer_class = DisputeResolutionSerializer
     transitions_may_be_refused = True  # a move the DRP's status does not allow is a 409
     queryset = DisputeResolution.objects.none()  # for the schema; get_queryset() filters by user
+    # A million DRPs nationally: pages by cursor (index range scans), counts bounded.
+    pagination_class = KeysetPagination
+    keyset_ordering = ("-raised_on", "-id")
 
     def get_queryset(self):
         return with_list_data(drps_visible_to(self.request.user)).order_by("-raised_on", "-id")

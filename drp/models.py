@@ -135,7 +135,26 @@ class DisputeResolution(models.Model):
         verbose_name = "dispute resolution"
         indexes = [
             models.Index(fields=["status", "stage_due_date"]),
-            models.Index(fields=["raised_on"]),
+            # Lists at a million DRPs (issue 15): each list's order and each filter an index
+            # range scan can answer, so a page (and the next, by cursor) reads its rows only.
+            # Everyone's API list, and the raised-from/to filters: newest first.
+            # Covering the reports' counts of the DRPs raised in a period too (by case type,
+            # status, stage reached, closing stage, IRO): an index-only scan of the period.
+            models.Index(fields=["raised_on", "id"], name="drp_raised_on_id",
+                         include=["case_type", "status", "stage", "closed_at_stage", "raised_by"]),
+            # The reports' DRPs closed in a period, by case type, status and closing stage.
+            models.Index(fields=["closed_on"], name="drp_closed_on_report",
+                         include=["case_type", "status", "closed_at_stage"],
+                         condition=models.Q(status__in=["resolved", "withdrawn"])),
+            # A status filter (?status=awaiting_response), newest first.
+            models.Index(fields=["status", "raised_on", "id"], name="drp_status_raised_on"),
+            # A team filter, and social-care staff seeing their teams' DRPs, newest first.
+            models.Index(fields=["team", "raised_on", "id"], name="drp_team_raised_on"),
+            # An IRO filter (who raised it), newest first.
+            models.Index(fields=["raised_by", "raised_on", "id"], name="drp_raised_by_raised_on"),
+            # An IRO's own open DRPs, the list page they land on: soonest stage due first.
+            models.Index(fields=["raised_by", "stage_due_date", "id"], name="drp_raised_by_open_due",
+                         condition=models.Q(status__in=["awaiting_response", "awaiting_review"])),
             # The open list is ordered by stage due date: walk only open DRPs, not the closed history.
             models.Index(fields=["stage_due_date", "id"], name="drp_open_by_stage_due",
                          condition=models.Q(status__in=["awaiting_response", "awaiting_review"])),

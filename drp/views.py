@@ -11,6 +11,7 @@ from workflows.audit import record_read
 from workflows.clocks import today
 from workflows.forms import add_errors
 from workflows.moves import MoveForm, submit
+from workflows.pagination import BoundedPaginator
 from workflows.transitions import available
 
 from . import access, clocks, services
@@ -65,7 +66,7 @@ def drp_list(request):
     filterset = DisputeResolutionFilter(params, queryset=with_list_data(qs))
     ordered = filterset.qs.order_by("-closed_on", "-id") if showing_closed else \
         filterset.qs.order_by("stage_due_date", "id")
-    page = Paginator(ordered, 50).get_page(request.GET.get("page"))
+    page = BoundedPaginator(ordered, 50).get_page(request.GET.get("page"))
     on = today()
     rows = [(drp, drp.stage_clock(on), drp.overall_clock(on)) for drp in page]
     return render(request, "drp/list.html", {

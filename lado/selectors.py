@@ -3,6 +3,7 @@ case, everyone else (superusers included) sees none."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 
 from django.db.models import (
@@ -314,12 +315,18 @@ def figures(start: date, end: date) -> dict:
     from . import clocks, conf
 
     received = Enquiry.objects.filter(received_on__gte=start, received_on__lte=end)
-    closed = Enquiry.objects.filter(closed_on__gte=start, closed_on__lte=end)
-    concluded = closed.filter(status=Status.CONCLUDED)
+
+    # The four breakdowns from one scan of the period's enquiries, grouped by all four at once
+    # (a few thousand combinations at most) and summed per breakdown here: at a million cases
+    # four separate GROUP BYs read the year's rows four times.
+    dimensions = ("sector", "setting", "category", "referral_source")
+    breakdowns = {field: defaultdict(int) for field in dimensions}
+    for row in received.values(*(f"{field}__slug" for field in dimensions)).annotate(n=Count("id")).order_by():
+        for field in dimensions:
+            breakdowns[field][row[f"{field}__slug"] or "not-recorded"] += row["n"]
 
     def by(field):
-        rows = received.values(f"{field}__slug").annotate(n=Count("id")).order_by(f"{field}__slug")
-        return {row[f"{field}__slug"] or "not-recorded": row["n"] for row in rows}
+        return dict(sorted(breakdowns[field].items()))
 
     # Every plain count in one pass over the cases received by the end of the period (those
     # received, decided, closed or still open in it): each count filters its own rows.
@@ -350,10 +357,11 @@ def figures(start: date, end: date) -> dict:
         **bands,
         **{f"within_{i}": Count("id", filter=was_closed & Q(status=Status.CONCLUDED,
                                                             closed_on__lte=F(f"target_{i + 1}_due")))
-           for i in range(len(months))})
-    outcomes = {value: 0 for value in Enquiry.Outcome.values}
-    for row in concluded.values("outcome").annotate(n=Count("id")).order_by():
-        outcomes[row["outcome"]] = row["n"]
+           for i in range(len(months))},
+        # Outcomes of the cases concluded in the period, in the same pass.
+        **{f"outcome_{value}": Count("id", filter=was_closed & Q(status=Status.CONCLUDED, outcome=value))
+           for value in Enquiry.Outcome.values})
+    outcomes = {value: counts[f"outcome_{value}"] for value in Enquiry.Outcome.values}
     outcomes["cancelled"] = counts["n_cancelled"]
     within = {conf.months_label(m): counts[f"within_{i}"] for i, m in enumerate(months)}
 

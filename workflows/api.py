@@ -140,7 +140,7 @@ class AutoSchema(SpectacularAutoSchema):
     ``server_error``).
     """
 
-    PAGINATION_PARAMETERS = frozenset({"limit", "offset"})
+    PAGINATION_PARAMETERS = frozenset({"limit", "offset", "cursor"})
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

@@ -129,6 +129,8 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
     # Tests never create a database on it: it is the default database seen another way.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+from config.database_options import without_jit  # noqa: E402, I001 (here, beside the databases)
+without_jit(DATABASES, keep=env_bool("FOOTPRINT_DATABASE_JIT"))  # JIT off: config/database_options.py
 DATABASE_ROUTERS = ["workflows.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.User"

@@ -226,6 +226,10 @@ class Enquiry(models.Model):
             models.Index(fields=["status", "target_3_due"]),
             models.Index(fields=["subject_name_key", "subject_employer_key"]),
             models.Index(fields=["retention_review_on", "legal_hold"]),
+            # The annual report's breakdowns of the enquiries received in a year (sector,
+            # setting, category, source) from the index alone, at a million cases.
+            models.Index(fields=["received_on"], name="lado_enquiry_received_report",
+                         include=["id", "sector", "setting", "category", "referral_source"]),
         ]
 
     def __str__(self):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Count, Q
+from django.db import connections, router
+from django.db.models import Count, Q, Sum
 
 from children.models import CaseType
 from drp.models import DisputeResolution, Stage, Theme
 from workflows.replica import from_replica
 
+from ..models import ThemeMonthCount
 from ..periods import Period
 
 CASE_TYPES = list(CaseType.values)  # ["CP", "CLA"]
@@ -119,12 +121,31 @@ def closed_at_stage(closed, stages: list[dict]) -> dict:
     return table
 
 
+def _theme_counts_kept(start: date, end: date) -> bool:
+    """Whether ``ThemeMonthCount`` answers for [start, end]: on PostgreSQL (the database keeps
+    the counts) and for whole months (every report period is)."""
+    connection = connections[router.db_for_read(ThemeMonthCount)]
+    return connection.vendor == "postgresql" and start.day == 1 and (end + timedelta(days=1)).day == 1
+
+
+def _kept_theme_counts(start: date, end: date, *group):
+    """Sums of the kept per-month theme counts over [start, end], grouped (zeros left out, as
+    a count of the links would)."""
+    return (ThemeMonthCount.objects.filter(month__gte=start, month__lte=end).values(*group)
+            .annotate(total=Sum("n")).filter(total__gt=0).order_by())
+
+
 def themes_by_case_type(period: Period, theme_rows: list[dict]) -> dict:
     """{case type: {theme slug: DRPs raised in the period with that theme}}."""
     through = DisputeResolution.themes.through
-    rows = (through.objects.filter(disputeresolution__raised_on__gte=period.start,
-                                   disputeresolution__raised_on__lte=period.end)
-            .values("disputeresolution__case_type", "theme__slug").annotate(n=Count("id")).order_by())
+    if _theme_counts_kept(period.start, period.end):
+        rows = [{"disputeresolution__case_type": row["case_type"], "theme__slug": row["theme__slug"],
+                 "n": row["total"]}
+                for row in _kept_theme_counts(period.start, period.end, "case_type", "theme__slug")]
+    else:
+        rows = (through.objects.filter(disputeresolution__raised_on__gte=period.start,
+                                       disputeresolution__raised_on__lte=period.end)
+                .values("disputeresolution__case_type", "theme__slug").annotate(n=Count("id")).order_by())
     table = {ct: _zero_themes(theme_rows) for ct in CASE_TYPES}
     for row in rows:
         table.setdefault(row["disputeresolution__case_type"], _zero_themes(theme_rows))[row["theme__slug"]] = row["n"]

@@ -24,7 +24,9 @@ from .common import (
     SPIKE_MIN_COUNT,
     TREND_MONTHS,
     _closed_in,
+    _kept_theme_counts,
     _raised_in,
+    _theme_counts_kept,
     ladder,
     percent,
     themes,
@@ -108,9 +110,13 @@ def theme_trend(month: date, theme_rows: list[dict]) -> dict:
     end = month_period(month).end
     months = [add_months(first, i) for i in range(TREND_MONTHS)]
     through = DisputeResolution.themes.through
-    rows = (through.objects.filter(disputeresolution__raised_on__gte=first, disputeresolution__raised_on__lte=end)
-            .annotate(month=TruncMonth("disputeresolution__raised_on"))
-            .values("month", "theme__slug").annotate(n=Count("id")).order_by())
+    if _theme_counts_kept(first, end):
+        rows = [{"month": row["month"], "theme__slug": row["theme__slug"], "n": row["total"]}
+                for row in _kept_theme_counts(first, end, "month", "theme__slug")]
+    else:
+        rows = (through.objects.filter(disputeresolution__raised_on__gte=first, disputeresolution__raised_on__lte=end)
+                .annotate(month=TruncMonth("disputeresolution__raised_on"))
+                .values("month", "theme__slug").annotate(n=Count("id")).order_by())
     counts: dict[str, dict[date, int]] = defaultdict(dict)
     for row in rows:
         bucket = row["month"]

@@ -1,0 +1,136 @@
+"""The reports equal a fresh count: after random changes to DRPs, positive practice and DO
+cases, the annual, monthly and service-learning reports the selectors give (with the per-month
+theme counts the database keeps, the indexes and query shapes made for a million rows) equal
+the hand-written SQL of bench/report_bench.py, which counts from the rows themselves. PostgreSQL only: the hand SQL uses FILTER, GROUPING
+SETS and percentile_cont."""
+
+import random
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from drp.models import DisputeResolution, Stage, Theme
+from lado.models import Action, Enquiry
+from reports import selectors
+from reports.models import ThemeMonthCount
+from reports.periods import reporting_year
+from tests.support import reports_helpers as make
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+pytestmark = pytest.mark.django_db
+
+YEAR = 2025
+MONTH = date(2026, 2, 1)
+
+
+@pytest.fixture
+def hand():
+    if connection.vendor != "postgresql":
+        pytest.skip("the hand-written report SQL is PostgreSQL's")
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    import report_bench
+
+    return report_bench
+
+
+def random_day(rng, start=date(2024, 2, 1), end=date(2026, 3, 20)):
+    return start + timedelta(days=rng.randrange((end - start).days))
+
+
+def populate(org, rng, n=60):
+    stages = list(Stage.objects.values_list("key", flat=True))
+    themes = list(Theme.objects.filter(active=True).values_list("slug", flat=True))
+    teams = [org.team, None]
+    for _ in range(n):
+        raised = random_day(rng)
+        closed = raised + timedelta(days=rng.randrange(3, 90)) if rng.random() < 0.6 else None
+        make.drp(org, raised, case_type=rng.choice(["CP", "CLA"]), stage=rng.choice(stages),
+                 themes=rng.sample(themes, rng.randint(1, 2)), closed_on=closed,
+                 status=DisputeResolution.Status.WITHDRAWN if closed and rng.random() < 0.2 else None,
+                 team=rng.choice(teams) or None,
+                 cafcass_on=raised + timedelta(days=5) if rng.random() < 0.05 else None)
+        make.practice(org, random_day(rng), case_type=rng.choice(["CP", "CLA"]))
+        received = random_day(rng)
+        kind = rng.random()
+        if kind < 0.3:
+            make.enquiry(org, received, status=Enquiry.Status.ADVICE_GIVEN, threshold_met=False,
+                         closed_on=received + timedelta(days=1))
+        elif kind < 0.6:
+            make.enquiry(org, received, status=Enquiry.Status.CONCLUDED, threshold_met=True,
+                         outcome=rng.choice(Enquiry.Outcome.values),
+                         closed_on=received + timedelta(days=rng.randrange(5, 400)))
+        elif kind < 0.7:
+            make.enquiry(org, received, status=Enquiry.Status.CANCELLED, threshold_met=rng.choice([True, None]),
+                         closed_on=received + timedelta(days=rng.randrange(2, 40)))
+        else:
+            make.enquiry(org, received, sector=rng.choice(["public", None]))
+
+
+def change_at_random(org, rng):
+    """What happens to records after they are made: closed, withdrawn, re-themed, re-dated,
+    decided, concluded, cancelled, deleted."""
+    themes = list(Theme.objects.filter(active=True))
+    stages = list(Stage.objects.all())
+    for drp in DisputeResolution.objects.order_by("?")[:20]:
+        roll = rng.random()
+        if roll < 0.3 and drp.closed_on is None:
+            drp.status = rng.choice([DisputeResolution.Status.RESOLVED, DisputeResolution.Status.WITHDRAWN])
+            drp.closed_on = drp.raised_on + timedelta(days=rng.randrange(1, 60))
+            drp.closed_at_stage = rng.choice(stages)
+            drp.save()
+        elif roll < 0.5:
+            drp.themes.set(rng.sample(themes, rng.randint(1, 3)))
+        elif roll < 0.65:
+            drp.raised_on = random_day(rng)
+            drp.case_type = rng.choice(["CP", "CLA"])
+            drp.save()
+        elif roll < 0.75:
+            drp.teams.clear()
+    for enquiry in Enquiry.objects.order_by("?")[:15]:
+        roll = rng.random()
+        if roll < 0.4 and enquiry.closed_on is None:
+            enquiry.status, enquiry.threshold_met = Enquiry.Status.CONCLUDED, True
+            enquiry.outcome = rng.choice(Enquiry.Outcome.values)
+            enquiry.decided_on = enquiry.received_on + timedelta(days=rng.randrange(0, 3))
+            enquiry.closed_on = enquiry.received_on + timedelta(days=rng.randrange(10, 200))
+            enquiry.save()
+        elif roll < 0.6:
+            Action.objects.create(enquiry=enquiry, kind=rng.choice(Action.Kind.values), owner_name="Police",
+                                  recorded_by=org.designated_officer,
+                                  recorded_at=enquiry.received_at + timedelta(days=2))
+        elif roll < 0.7:
+            enquiry.decided_on = enquiry.received_on + timedelta(days=rng.randrange(0, 4))
+            enquiry.save()
+
+
+def assert_reports_equal_fresh_count(hand):
+    period = reporting_year(YEAR)
+    pairs = [
+        ("annual", selectors.annual_report(YEAR), hand.hand_annual(YEAR)),
+        ("monthly", selectors.monthly_report(MONTH), hand.hand_monthly(MONTH)),
+        ("learning", {"teams": selectors.team_learning(period), "people": selectors.iro_footprint(period)},
+         hand.hand_learning(YEAR)),
+    ]
+    for name, report, fresh in pairs:
+        difference = hand.first_difference(report, fresh)
+        assert difference is None, f"{name}: {difference}"
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_reports_equal_a_fresh_count_after_random_changes(org, hand, seed):
+    rng = random.Random(seed)
+    populate(org, rng)
+    assert_reports_equal_fresh_count(hand)
+    for _ in range(3):
+        change_at_random(org, rng)
+        assert_reports_equal_fresh_count(hand)
+    # The themes were read from the counts the database keeps, not from the links.
+    assert ThemeMonthCount.objects.filter(n__gt=0).exists()
+    # The figures are not all zeros: the comparison compared something.
+    annual = selectors.annual_report(YEAR)
+    assert sum(ct["this_year"] for ct in annual["drp"]["raised"].values()) > 0
+    assert annual["designated_officer"]["enquiries"]["this_year"] > 0
