@@ -14,7 +14,7 @@ from children.models import CaseType, Child
 from people import roles
 from people.models import User
 from people.selectors import holder_of_role_for_team
-from workflows.calendar import calendars_around, recount
+from workflows.calendar import calendars_around, get_calendar, recount
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
 from workflows.history import save_with_history
@@ -24,8 +24,17 @@ from workflows.transitions import perform
 from workflows.validation import blank_text_errors, require_text
 
 from . import clocks, notifications
-from .flows import DisputeResolutionFlow
-from .models import DisputeResolution, ImpactCode, Stage, StageRecord, Theme, TimelineEvent
+from .flows import DisputeResolutionFlow, is_addressee
+from .models import (
+    AgencyContact,
+    AgreedAction,
+    DisputeResolution,
+    ImpactCode,
+    Stage,
+    StageRecord,
+    Theme,
+    TimelineEvent,
+)
 
 Action = TimelineEvent.Action
 
@@ -190,9 +199,11 @@ AGREED_BY_MAX_DAYS = 2 * 366
 
 @transaction.atomic
 def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
-                agreed_by: date | None = None) -> DisputeResolution:
+                agreed_by: date | None = None, actions: list[dict] | None = None) -> DisputeResolution:
     """The addressee answers the challenge at the current stage: what will be done and,
-    optionally, the date it is agreed to be done by. The IRO's review clock starts."""
+    optionally, the date it is agreed to be done by, and the agreed actions (each: ``what``,
+    ``due_on``, and ``owner`` or ``owner_contact``), each with its own clock. The IRO's
+    review clock starts."""
     drp = _lock(drp)
     perform(DisputeResolutionFlow(drp), "respond", actor, refusal=refusal(drp, "responded to"))
     require_text(response=response)
@@ -200,6 +211,10 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
     if agreed_by is not None and not on <= agreed_by <= on + timedelta(days=AGREED_BY_MAX_DAYS):
         raise ValidationError({"agreed_by": "The agreed-by date must be today or later, and "
                                             "within two years."})
+    for index, action in enumerate(actions or []):
+        errors = _action_errors(drp, on=on, **action)
+        if errors:
+            raise ValidationError({f"actions[{index}].{field}": message for field, message in errors.items()})
     _close_stage_record(drp, actor, "Responded", response=response.strip(),
                         responded_on=on, responded_by=actor, agreed_by=agreed_by)
     drp.review_due_date = clocks.review_due(on)
@@ -207,6 +222,8 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
     note = response.strip() + (f"\n\nAgreed by {agreed_by:%-d %B %Y}." if agreed_by else "")
     _record(drp, actor, Action.RESPONDED, note=note, from_stage=drp.stage.key,
             to_stage=drp.stage.key)
+    for action in actions or []:
+        _agree_action(drp, actor, on=on, **action)
     notifications.drp_responded(drp, actor)
     return drp
 
@@ -239,12 +256,16 @@ def drp_escalate(
 
 
 def _close(drp: DisputeResolution, actor: User, transition: str, verb: str, reason: str,
-           action: str, required: dict[str, str], also=None, **fields) -> DisputeResolution:
+           action: str, required: dict[str, str], also=None, before_input=None,
+           **fields) -> DisputeResolution:
     """Resolve or withdraw: the stage the DRP closes at is the stage it is at now. Once state
-    and permission have passed, blank ``required`` text and the errors ``also()`` finds are
-    refused together, each naming its field."""
+    and permission have passed (and ``before_input(drp)``, a further refusal of the move as
+    things stand), blank ``required`` text and the errors ``also()`` finds are refused
+    together, each naming its field."""
     drp = _lock(drp)
     perform(DisputeResolutionFlow(drp), transition, actor, refusal=refusal(drp, verb))
+    if before_input is not None:
+        before_input(drp)
     errors = blank_text_errors(**required) | (also() if also is not None else {})
     if errors:
         raise ValidationError(errors)
@@ -264,13 +285,30 @@ def _yes_no(value: bool | None) -> str:
     return "yes" if value else "no"
 
 
+#: What happens to a DRP's open agreed actions when it is resolved.
+KEEP_OPEN = "keep-open"
+CLOSE_NOT_DONE = "not-done"
+OPEN_ACTION_CHOICES = {KEEP_OPEN: "They stay open, with their reminders, until marked done or not done",
+                       CLOSE_NOT_DONE: "They are recorded as not done today"}
+
+
+def open_actions_refusal(drp: DisputeResolution, open_actions: list[AgreedAction]) -> str:
+    """The 409 sentence naming the open actions a resolution must decide about."""
+    listed = "; ".join(f"“{a.what[:80]}” ({a.owner_name}, by {a.due_on:%-d %B %Y})" for a in open_actions)
+    return (f"{drp.reference} has {len(open_actions)} open agreed action"
+            f"{'' if len(open_actions) == 1 else 's'}: {listed}. Say whether they stay open "
+            f"(open_actions: {KEEP_OPEN}) or are recorded as not done ({CLOSE_NOT_DONE}).")
+
+
 @transaction.atomic
 def drp_resolve(*, drp: DisputeResolution, actor: User, outcome: str, impact: str,
                 impact_codes: list[ImpactCode], child_informed: bool | None,
-                advocacy_offered: bool | None) -> DisputeResolution:
+                advocacy_offered: bool | None, open_actions: str | None = None) -> DisputeResolution:
     """The IRO is satisfied: record the outcome and what it changed for the child (the whole
     procedure exists for that): the impact, coded from the local list and in words, and whether
-    the child was told and offered an advocate."""
+    the child was told and offered an advocate. Open agreed actions are not left behind
+    silently: unless ``open_actions`` says they stay open or are not done, the resolution is
+    refused (409) naming them."""
     outcome, impact = (outcome or "").strip(), (impact or "").strip()
     codes = list(dict.fromkeys(impact_codes or []))
     note = (f"{outcome}\n\nImpact for the child ({', '.join(code.name for code in codes)}): {impact}"
@@ -287,10 +325,23 @@ def drp_resolve(*, drp: DisputeResolution, actor: User, outcome: str, impact: st
             errors["advocacy_offered"] = "Say whether the child was offered an advocate."
         return errors
 
+    still_open: list[AgreedAction] = []
+
+    def decided_about_open_actions(locked):
+        still_open.extend(locked.agreed_actions.filter(status=AgreedAction.Status.OPEN)
+                          .select_related("owner", "owner_contact__agency"))
+        if still_open and open_actions not in OPEN_ACTION_CHOICES:
+            raise TransitionRefused(open_actions_refusal(locked, still_open))
+
     drp = _close(drp, actor, "resolve", "resolved", note, Action.RESOLVED,
-                 required={"outcome": outcome, "impact": impact}, also=unanswered, outcome=outcome,
+                 required={"outcome": outcome, "impact": impact}, also=unanswered,
+                 before_input=decided_about_open_actions, outcome=outcome,
                  impact=impact, child_informed=child_informed, advocacy_offered=advocacy_offered)
     drp.impact_codes.set(codes)
+    if open_actions == CLOSE_NOT_DONE:
+        for action in still_open:
+            _finish_action(action, actor, done=False, on=drp.closed_on,
+                           note="Recorded as not done when the DRP was resolved.")
     notifications.drp_resolved(drp, actor)
     return drp
 
@@ -301,6 +352,9 @@ def drp_withdraw(*, drp: DisputeResolution, actor: User, reason: str) -> Dispute
     addressee = drp.addressee
     drp = _close(drp, actor, "withdraw", "withdrawn", (reason or "").strip(), Action.WITHDRAWN,
                  required={"reason": reason})
+    # A withdrawn challenge asks nothing more of anyone: its open actions end, not done.
+    for action in drp.agreed_actions.filter(status=AgreedAction.Status.OPEN).select_related("owner_contact"):
+        _finish_action(action, actor, done=False, on=drp.closed_on, note="The DRP was withdrawn.")
     notifications.drp_withdrawn(drp, actor, addressee)
     return drp
 
@@ -371,3 +425,134 @@ def drps_recount_after_calendar_change(*, day: date, closed: bool, description: 
                 to_stage=drp.stage.key)
         count += 1
     return count
+
+
+# --- Agreed actions --------------------------------------------------------------------------
+
+#: A "by when" further ahead than this is a typing mistake, not a plan.
+ACTION_MAX_DAYS = 366
+
+
+def action_due_on(day: date) -> date:
+    """An action's deadline: the day given, or the next working day when it is not one (its
+    reminders, like every clock's, fall on working days)."""
+    calendar = get_calendar()
+    while not calendar.is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def _names_a_child(drp: DisputeResolution, text: str) -> str | None:
+    """The child's name or reference found in ``text`` (which will leave the authority by
+    email to a partner agency), or None."""
+    lowered = (text or "").lower()
+    for child in drp.children.all():
+        for word in (child.name, *child.name.split()[:1], child.reference):
+            if word and len(word) > 2 and word.lower() in lowered:
+                return word
+    return None
+
+
+def _action_errors(drp: DisputeResolution, *, on: date, what: str = "", due_on: date | None = None,
+                   owner: User | None = None, owner_contact: AgencyContact | None = None) -> dict[str, str]:
+    errors = blank_text_errors(what=what)
+    if due_on is None:
+        errors["due_on"] = "Enter the date the action is to be done by."
+    elif not on <= due_on <= on + timedelta(days=ACTION_MAX_DAYS):
+        errors["due_on"] = "The date the action is to be done by must be today or later, and within a year."
+    if (owner is None) == (owner_contact is None):
+        errors["owner"] = "Choose who owns the action: a person in Footprint or a partner agency contact."
+    elif owner is not None and not owner.is_active:
+        errors["owner"] = f"{owner} can no longer sign in: choose someone else."
+    elif owner_contact is not None and not owner_contact.active:
+        errors["owner_contact"] = f"{owner_contact} is no longer an active contact."
+    elif owner_contact is not None and "what" not in errors:
+        named = _names_a_child(drp, what)
+        if named:
+            errors["what"] = (f"This is emailed to {owner_contact.agency.name}: leave out the child's name "
+                              f"or reference ({named}); the contact is told the DRP's reference.")
+    return errors
+
+
+def _agree_action(drp: DisputeResolution, actor: User, *, on: date, what: str, due_on: date,
+                  owner: User | None = None, owner_contact: AgencyContact | None = None) -> AgreedAction:
+    """Record one checked action on a locked DRP, with its timeline event and messages."""
+    action = AgreedAction(drp=drp, stage=drp.stage, what=what.strip(), owner=owner, owner_contact=owner_contact,
+                          agreed_on=on, due_on=action_due_on(due_on), recorded_by=actor)
+    save_with_history(action, actor, "Action agreed")
+    moved = "" if action.due_on == due_on else f" (the next working day after {due_on:%-d %B})"
+    _record(drp, actor, Action.ACTION_AGREED, from_stage=drp.stage.key, to_stage=drp.stage.key,
+            note=f"{action.what}\n\nOwner: {action.owner_name}. By {action.due_on:%A %-d %B %Y}{moved}.")
+    notifications.action_agreed(action, actor)
+    return action
+
+
+def may_agree_actions(drp: DisputeResolution, user: User) -> bool:
+    """The IROs and managers who challenge, and whoever the DRP is addressed to now."""
+    return user.has_role(*roles.CHALLENGERS) or is_addressee(DisputeResolutionFlow(drp), user)
+
+
+@transaction.atomic
+def drp_agree_action(*, drp: DisputeResolution, actor: User, what: str, due_on: date | None,
+                     owner: User | None = None, owner_contact: AgencyContact | None = None) -> AgreedAction:
+    """An action agreed while the DRP is open (at a response, a meeting, a review): what, who
+    owns it and by when. Its owner (emailed, for a partner agency's contact) and the IRO are
+    reminded before, on and after the date."""
+    drp = _lock(drp)
+    if not drp.is_open:
+        raise TransitionRefused(refusal(drp, "given new agreed actions"))
+    if not may_agree_actions(drp, actor):
+        raise PermissionDenied("Only the IRO, the IRO Manager or the person the DRP is addressed to "
+                               "can record an agreed action.")
+    on = today()
+    errors = _action_errors(drp, on=on, what=what, due_on=due_on, owner=owner, owner_contact=owner_contact)
+    if errors:
+        raise ValidationError(errors)
+    return _agree_action(drp, actor, on=on, what=what, due_on=due_on, owner=owner, owner_contact=owner_contact)
+
+
+def _finish_action(action: AgreedAction, actor: User, *, done: bool, on: date, note: str) -> None:
+    action.status = AgreedAction.Status.DONE if done else AgreedAction.Status.NOT_DONE
+    action.completed_on = on
+    action.note = note
+    save_with_history(action, actor, "Done" if done else "Not done")
+    drp = action.drp
+    _record(drp, actor, Action.ACTION_DONE if done else Action.ACTION_NOT_DONE,
+            from_stage=drp.stage.key, to_stage=drp.stage.key,
+            note=f"{action.what}\n\n{'Done' if done else 'Not done'} on {on:%-d %B %Y} ({action.owner_name})."
+                 + (f"\n\n{note}" if note else ""))
+
+
+def may_record_action(action: AgreedAction, user: User) -> bool:
+    """The IROs and managers who challenge, and the action's owner."""
+    return user.has_role(*roles.CHALLENGERS) or (action.owner_id is not None and action.owner_id == user.pk)
+
+
+@transaction.atomic
+def drp_record_action(*, action: AgreedAction, actor: User, done: bool | None, on: date | None = None,
+                      note: str = "") -> AgreedAction:
+    """Mark an agreed action done or not done, with the date (today unless given). The IRO
+    records a partner agency's answer; a person who owns an action records their own. The DRP
+    may have been resolved meanwhile with its actions kept open."""
+    lock(AgreedAction.objects.all(), action.pk)
+    action = AgreedAction.objects.select_related("drp__stage", "owner", "owner_contact__agency").get(pk=action.pk)
+    if not action.is_open:
+        raise TransitionRefused(f"This action on {action.drp.reference} is already recorded as "
+                                f"{action.get_status_display().lower()}.")
+    if not may_record_action(action, actor):
+        raise PermissionDenied("Only the IRO, the IRO Manager or the action's owner can record what happened.")
+    on = on or today()
+    errors = {}
+    if done is None:
+        errors["done"] = "Say whether the action was done."
+    if on > today():
+        errors["on"] = "The date must be today or in the past."
+    elif on < action.agreed_on:
+        errors["on"] = f"The date cannot be before the action was agreed ({action.agreed_on:%-d %B %Y})."
+    note = (note or "").strip()
+    if done is False and not note:
+        errors["note"] = "Say why the action was not done."
+    if errors:
+        raise ValidationError(errors)
+    _finish_action(action, actor, done=done, on=on, note=note)
+    return action

@@ -1,0 +1,191 @@
+"""Agreed actions on a DRP response: what, who owns it (a person or a partner agency's
+contact), by when; its own clock and reminders; done or not done; and what a resolution does
+with the ones still open."""
+
+from datetime import date
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from drp import services
+from drp.models import AgencyContact, AgreedAction, PartnerAgency, Stage, Theme, TimelineEvent
+from notifications.models import Notification
+from tests.factories import resolution
+from workflows.clocks import as_of
+from workflows.exceptions import TransitionRefused
+from workflows.reminders import DUE_SOON, DUE_TODAY, OVERDUE, run_sweep
+
+pytestmark = pytest.mark.django_db
+
+# Monday 2 November 2026; the response comes on Tuesday 3rd.
+RAISED, RESPONDED = date(2026, 11, 2), date(2026, 11, 3)
+
+
+@pytest.fixture
+def school_nurse(db):
+    return AgencyContact.objects.create(agency=PartnerAgency.objects.get(slug="health"), name="Pat Nurse",
+                                        job_title="School nurse", email="pat.nurse@health.example")
+
+
+def raised(org):
+    with as_of(RAISED):
+        return services.drp_raise(actor=org.iro, children=[org.child], case_type="CLA",
+                                  themes=[Theme.objects.get(slug="placement")], concern="Plan drifting",
+                                  stage=Stage.objects.get(key="stage-1"))
+
+
+def responded_with_actions(org, *actions):
+    drp = raised(org)
+    with as_of(RESPONDED):
+        services.drp_respond(drp=drp, actor=org.team_manager, response="We will act", actions=list(actions))
+    return drp
+
+
+def sent(on):
+    Notification.objects.all().delete()
+    mail.outbox.clear()
+    return {(r.phase, tuple(r.recipients)) for r in run_sweep(on, kinds=["drp-action"])}
+
+
+def test_response_carries_agreed_actions_each_with_owner_and_working_day_deadline(org, school_nurse):
+    drp = responded_with_actions(
+        org,
+        {"what": "Convene a placement stability meeting", "due_on": date(2026, 11, 10), "owner": org.social_worker},
+        # Saturday 14 November: the deadline is the next working day, Monday 16th.
+        {"what": "Share the health assessment", "due_on": date(2026, 11, 14), "owner_contact": school_nurse},
+    )
+    actions = list(drp.agreed_actions.order_by("due_on"))
+    assert [(a.owner, a.owner_contact, a.due_on, a.agreed_on, a.stage.key, a.status) for a in actions] == [
+        (org.social_worker, None, date(2026, 11, 10), RESPONDED, "stage-1", "open"),
+        (None, school_nurse, date(2026, 11, 16), RESPONDED, "stage-1", "open"),
+    ]
+    assert list(drp.timeline.filter(action="action-agreed").values_list("actor__username", flat=True)) == [
+        "team-manager", "team-manager"]
+    assert "the next working day after 14 November" in drp.timeline.filter(action="action-agreed").last().note
+
+
+def test_agency_contact_is_emailed_what_is_asked_and_by_when_without_the_childs_name(
+        org, school_nurse, django_capture_on_commit_callbacks):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        drp = responded_with_actions(
+            org, {"what": "Share the health assessment", "due_on": date(2026, 11, 16), "owner_contact": school_nurse})
+    agency_mail = [m for m in mail.outbox if m.to == ["pat.nurse@health.example"]]
+    assert len(agency_mail) == 1
+    message = agency_mail[0]
+    assert message.subject == f"{drp.reference}: action requested by 16 November 2026"
+    assert "Share the health assessment" in message.body and "Monday 16 November 2026" in message.body
+    assert org.child.name not in f"{message.subject}\n{message.body}"
+    assert org.child.reference not in f"{message.subject}\n{message.body}"
+
+
+def test_action_for_an_agency_naming_the_child_is_refused_naming_the_field(org, school_nurse):
+    drp = raised(org)
+    with as_of(RESPONDED), pytest.raises(ValidationError) as refused:
+        services.drp_agree_action(drp=drp, actor=org.iro, what="Send Amy's health plan",
+                                  due_on=date(2026, 11, 16), owner_contact=school_nurse)
+    assert set(refused.value.message_dict) == {"what"}
+
+
+def test_an_action_needs_exactly_one_owner_and_a_date_ahead(org, school_nurse):
+    drp = raised(org)
+    with as_of(RESPONDED), pytest.raises(ValidationError) as refused:
+        services.drp_agree_action(drp=drp, actor=org.iro, what="x", due_on=date(2026, 11, 2),
+                                  owner=org.social_worker, owner_contact=school_nurse)
+    assert set(refused.value.message_dict) == {"due_on", "owner"}
+
+
+def test_only_the_iro_or_the_addressee_agrees_actions_and_not_on_a_closed_drp(org):
+    drp = raised(org)
+    with as_of(RESPONDED), pytest.raises(PermissionDenied):
+        services.drp_agree_action(drp=drp, actor=org.social_worker, what="x", due_on=date(2026, 11, 9),
+                                  owner=org.social_worker)
+    with as_of(RESPONDED):
+        services.drp_withdraw(drp=drp, actor=org.iro, reason="Sorted")
+        with pytest.raises(TransitionRefused):
+            services.drp_agree_action(drp=drp, actor=org.iro, what="x", due_on=date(2026, 11, 9),
+                                      owner=org.social_worker)
+
+
+def test_agreed_action_reminds_owner_before_and_owner_and_iro_on_and_after_exactly_once(org):
+    responded_with_actions(org, {"what": "Convene a meeting", "due_on": date(2026, 11, 10), "owner": org.social_worker})
+    # Due Tuesday 10th: "due soon" two working days before, Friday 6th... no: Thursday 5th is 3 away.
+    assert sent(date(2026, 11, 5)) == set()
+    assert sent(date(2026, 11, 6)) == {(DUE_SOON, ("social-worker",))}
+    assert sent(date(2026, 11, 9)) == set()
+    assert sent(date(2026, 11, 10)) == {(DUE_TODAY, ("iro", "social-worker"))}
+    # Overdue: the sweep missed Wednesday and catches up on Thursday, once.
+    assert sent(date(2026, 11, 12)) == {(OVERDUE, ("iro", "social-worker"))}
+    assert sent(date(2026, 11, 13)) == set()
+
+
+def test_agency_owned_action_reminder_is_emailed_to_the_contact(org, school_nurse, django_capture_on_commit_callbacks):
+    responded_with_actions(org, {"what": "Share the health assessment", "due_on": date(2026, 11, 10),
+                                 "owner_contact": school_nurse})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sent(date(2026, 11, 11)) == {(OVERDUE, ("contact:health", "iro"))}
+    to_contact = [m for m in mail.outbox if m.to == ["pat.nurse@health.example"]]
+    assert len(to_contact) == 1 and "overdue since 10 November 2026" in to_contact[0].subject
+
+
+def test_done_action_stops_its_reminders_and_records_the_date(org):
+    drp = responded_with_actions(org, {"what": "Convene a meeting", "due_on": date(2026, 11, 10),
+                                       "owner": org.social_worker})
+    action = drp.agreed_actions.get()
+    with as_of(date(2026, 11, 9)):
+        services.drp_record_action(action=action, actor=org.social_worker, done=True, on=date(2026, 11, 6))
+    action.refresh_from_db()
+    assert (action.status, action.completed_on, action.done_on_time()) == ("done", date(2026, 11, 6), True)
+    assert sent(date(2026, 11, 10)) == set()
+    with as_of(date(2026, 11, 9)), pytest.raises(TransitionRefused):
+        services.drp_record_action(action=action, actor=org.iro, done=False, note="x")
+
+
+def test_not_done_needs_a_reason_and_only_iro_or_owner_records(org):
+    drp = responded_with_actions(org, {"what": "Convene a meeting", "due_on": date(2026, 11, 10),
+                                       "owner": org.social_worker})
+    action = drp.agreed_actions.get()
+    with as_of(date(2026, 11, 11)):
+        with pytest.raises(PermissionDenied):
+            services.drp_record_action(action=action, actor=org.team_manager, done=True)
+        with pytest.raises(ValidationError) as refused:
+            services.drp_record_action(action=action, actor=org.iro, done=False, on=date(2026, 11, 12))
+        assert set(refused.value.message_dict) == {"on", "note"}
+        services.drp_record_action(action=action, actor=org.iro, done=False, note="Meeting cancelled")
+    assert drp.timeline.filter(action=TimelineEvent.Action.ACTION_NOT_DONE).count() == 1
+
+
+def test_resolving_with_open_actions_is_refused_naming_them_until_told_what_happens(org):
+    drp = responded_with_actions(org, {"what": "Convene a meeting", "due_on": date(2026, 11, 10),
+                                       "owner": org.social_worker})
+    with as_of(date(2026, 11, 5)):
+        with pytest.raises(TransitionRefused) as refused:
+            services.drp_resolve(drp=drp, actor=org.iro, **resolution())
+        assert "Convene a meeting" in refused.value.message and str(org.social_worker) in refused.value.message
+        # State before input: blank outcome and no decision still say 409, not 400.
+        with pytest.raises(TransitionRefused):
+            services.drp_resolve(drp=drp, actor=org.iro, **resolution(outcome=""))
+        services.drp_resolve(drp=drp, actor=org.iro, open_actions=services.KEEP_OPEN, **resolution())
+    drp.refresh_from_db()
+    assert drp.status == "resolved" and drp.agreed_actions.get().status == "open"
+    # Kept open: its reminders go on after the resolution.
+    assert sent(date(2026, 11, 10)) == {(DUE_TODAY, ("iro", "social-worker"))}
+
+
+def test_resolving_can_record_open_actions_as_not_done(org):
+    drp = responded_with_actions(org, {"what": "Convene a meeting", "due_on": date(2026, 11, 10),
+                                       "owner": org.social_worker})
+    with as_of(date(2026, 11, 5)):
+        services.drp_resolve(drp=drp, actor=org.iro, open_actions=services.CLOSE_NOT_DONE, **resolution())
+    action = AgreedAction.objects.get(drp=drp)
+    assert (action.status, action.completed_on) == ("not_done", date(2026, 11, 5))
+
+
+def test_withdrawing_ends_open_actions_as_not_done(org):
+    drp = responded_with_actions(org, {"what": "Convene a meeting", "due_on": date(2026, 11, 10),
+                                       "owner": org.social_worker})
+    with as_of(date(2026, 11, 5)):
+        services.drp_withdraw(drp=drp, actor=org.iro, reason="No longer needed")
+    assert AgreedAction.objects.get(drp=drp).status == "not_done"
+    assert sent(date(2026, 11, 10)) == set()
