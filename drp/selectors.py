@@ -8,7 +8,7 @@ from django.http import Http404
 from people import roles
 from people.selectors import team_ids_in_scope
 
-from .models import DisputeResolution, Stage, TimelineEvent
+from .models import AgreedAction, DisputeResolution, Stage, TimelineEvent
 
 
 def drps_visible_to(user) -> QuerySet[DisputeResolution]:
@@ -41,6 +41,8 @@ def drp_for(user, pk) -> DisputeResolution:
         "stage_records__addressee",
         "stage_records__responded_by",
         "impact_codes",
+        Prefetch("agreed_actions", queryset=AgreedAction.objects.select_related(
+            "stage", "owner", "owner_contact__agency")),
     )
     try:
         return qs.get(pk=pk)
