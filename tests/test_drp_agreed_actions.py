@@ -256,3 +256,48 @@ def test_agency_lists(org, school_nurse):
     assert api(org.iro).get("/api/drp/agency-contacts/").json() == [
         {"id": school_nurse.pk, "agency": "health", "name": "Pat Nurse", "job_title": "School nurse",
          "email": "pat.nurse@health.example"}]
+
+
+# --- Pages -----------------------------------------------------------------------------------
+
+def test_iro_records_an_agreed_action_for_an_agency_and_marks_it_done_through_the_page(client, org, school_nurse):
+    from .auth import login
+
+    drp = raised(org)
+    login(client, org.iro)
+    page = client.get(f"/drps/{drp.pk}/").content.decode()
+    assert "Record an agreed action" in page and f"contact:{school_nurse.pk}" in page
+    with as_of(RESPONDED):
+        refused = client.post(f"/drps/{drp.pk}/actions/", {"what": "", "owner": f"contact:{school_nurse.pk}",
+                                                           "due_on_0": "16", "due_on_1": "11", "due_on_2": "2026"})
+        assert refused.status_code == 400 and "Enter what has been agreed" in refused.content.decode()
+        made = client.post(f"/drps/{drp.pk}/actions/", {
+            "what": "Share the health assessment", "owner": f"contact:{school_nurse.pk}",
+            "due_on_0": "16", "due_on_1": "11", "due_on_2": "2026"})
+        assert made.status_code == 302
+        action = drp.agreed_actions.get()
+        assert (action.owner_contact, action.due_on) == (school_nurse, date(2026, 11, 16))
+        page = client.get(f"/drps/{drp.pk}/").content.decode()
+        assert "Share the health assessment" in page and "Pat Nurse" in page and "Health" in page
+        done = client.post(f"/drps/{drp.pk}/actions/{action.pk}/record/", {"done": "yes", "note": "Sent by email"})
+        assert done.status_code == 302
+        again = client.post(f"/drps/{drp.pk}/actions/{action.pk}/record/", {"done": "yes"})
+        assert again.status_code == 409
+    action.refresh_from_db()
+    assert (action.status, action.completed_on) == ("done", RESPONDED)
+
+
+def test_resolve_page_asks_what_happens_to_open_actions(client, org):
+    from .auth import login
+    from .factories import RESOLUTION_FORM
+
+    drp = responded_with_actions(org, {"what": "Convene a meeting", "due_on": date(2026, 11, 10),
+                                       "owner": org.social_worker})
+    login(client, org.iro)
+    with as_of(date(2026, 11, 5)):
+        page = client.get(f"/drps/{drp.pk}/").content.decode()
+        assert "What happens to the agreed actions still open?" in page
+        missing = client.post(f"/drps/{drp.pk}/resolve/", RESOLUTION_FORM)
+        assert missing.status_code == 400 and "Select what happens to the open agreed actions" in missing.content.decode()
+        assert client.post(f"/drps/{drp.pk}/resolve/", {**RESOLUTION_FORM, "open_actions": "keep-open"}).status_code == 302
+    assert drp.agreed_actions.get().status == "open"
