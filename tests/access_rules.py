@@ -143,6 +143,16 @@ def _new_pp(world) -> dict:
             "impact": "Felt heard"}
 
 
+def _new_agreed_action(world) -> dict:
+    return {"what": "Convene a meeting", "due_on": world.action_due_on, "owner": "social-worker"}
+
+
+def _new_agreed_action_form(world) -> dict:
+    day, month, year = world.action_due_on.split("-")[::-1]
+    return {"what": "Convene a meeting", "owner": f"user:{world.org.social_worker.pk}",
+            "due_on_0": day, "due_on_1": month, "due_on_2": year}
+
+
 _NEW_CHILD = {"reference": "C777777", "name": "New Child", "date_of_birth": "2016-01-01", "status": "CLA"}
 
 # Transitions of a DRP at the informal stage, awaiting the social worker's response: who may
@@ -201,6 +211,12 @@ RULES: tuple[Rule, ...] = (
              body={"POST": body})
         for slug, (who, body) in DRP_MOVES.items()
     )),
+    rule("record an agreed action on a DRP (GET shows the DRP page)", r"/drps/\{id\}/actions/",
+         page(DRP_READERS, post=CHALLENGERS | INFORMAL_ADDRESSEES), values={"id": "drp"},
+         body={"POST": _new_agreed_action_form}),
+    rule("record whether an agreed action was done: the IRO or its owner (GET shows the DRP page)",
+         r"/drps/\{id\}/actions/\{action_pk\}/record/", page(DRP_READERS, post=CHALLENGERS | {roles.SOCIAL_WORKER}),
+         values={"id": "drp", "action_pk": "agreed_action"}, body={"POST": {"done": "yes"}}),
     # --- Positive practice -------------------------------------------------------------------
     Rule("positive practice list and CSV", r"/positive-practice/", (
         Case(page(PP_READERS), "page"), Case(page(PP_READERS), "CSV", query="format=csv"))),
@@ -280,8 +296,16 @@ RULES: tuple[Rule, ...] = (
         Case({"GET": OTHER_TEAM_CHILD_READERS}, "child in South Team 1", {"id": "other_child"},
              hidden=SIGNED_IN - OTHER_TEAM_CHILD_READERS),
     )),
-    rule("API DRP ladder, themes and impact codes (reference data)", r"/api/drp/(stages|themes|impact-codes)/",
-         {"GET": SIGNED_IN}),
+    rule("API DRP ladder, themes, impact codes and partner agencies (reference data)",
+         r"/api/drp/(stages|themes|impact-codes|agencies)/", {"GET": SIGNED_IN}),
+    rule("API partner agency contacts (names and emails): DRP readers", r"/api/drp/agency-contacts/",
+         {"GET": DRP_READERS}),
+    rule("API agree an action on a DRP: the IRO or the addressee", r"/api/drps/\{id\}/actions/",
+         {"POST": CHALLENGERS | INFORMAL_ADDRESSEES}, values={"id": "drp"}, hidden=SEES_NO_DRP,
+         body={"POST": _new_agreed_action}),
+    rule("API record whether an agreed action was done: the IRO or its owner",
+         r"/api/drps/\{id\}/actions/\{action_pk\}/record/", {"POST": CHALLENGERS | {roles.SOCIAL_WORKER}},
+         values={"id": "drp", "action_pk": "agreed_action"}, hidden=SEES_NO_DRP, body={"POST": {"done": True}}),
     rule("API DRPs (list filtered; raise for challengers)", r"/api/drps/",
          {"GET": SIGNED_IN, "POST": CHALLENGERS}, body={"POST": _new_drp}),
     Rule("API DRP", r"/api/drps/\{id\}/", (
