@@ -16,7 +16,15 @@ from workflows.exceptions import TransitionRefused
 from . import services
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
-from .models import AgencyContact, AgreedAction, DisputeResolution, ImpactCode, PartnerAgency, Stage, Theme
+from .models import (
+    AgencyContact,
+    AgreedAction,
+    DisputeResolution,
+    ImpactCode,
+    PartnerAgency,
+    Stage,
+    Theme,
+)
 from .selectors import drp_for, drps_visible_to, with_list_data
 from .serializers import (
     AgencyContactSerializer,

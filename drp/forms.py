@@ -7,11 +7,9 @@ from django.utils import timezone
 
 from children.forms import clean_child_references
 from children.models import CaseType
-from people.models import Team
-from workflows.forms import NamedErrorsMixin, RealDateField
-
 from people import roles
-from people.models import User
+from people.models import Team, User
+from workflows.forms import NamedErrorsMixin, RealDateField
 
 from .models import AgencyContact, ImpactCode, Stage, Theme
 

@@ -18,7 +18,15 @@ from workflows.transitions import available
 from . import clocks, services
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
-from .forms import AgreeActionForm, EscalateForm, RaiseForm, ReasonForm, RecordActionForm, ResolveForm, RespondForm
+from .forms import (
+    AgreeActionForm,
+    EscalateForm,
+    RaiseForm,
+    ReasonForm,
+    RecordActionForm,
+    ResolveForm,
+    RespondForm,
+)
 from .models import AgreedAction, DisputeResolution, Stage, Theme
 from .selectors import awaiting_response_from, drp_for, drps_visible_to, with_list_data
 

@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from workflows.clocks import today
 
-from . import disclosure, exports, selectors, tables
+from . import disclosure, exports, indicators, selectors, tables
 from .charts import bar_chart
 from .periods import (
     BadPeriod,
@@ -142,4 +142,31 @@ def learning(request):
         "heading": heading, "year": year, "period": period, "error": error, "tables": table_list,
         "years": _years(year),
         "xlsx": exports.xlsx_available(), "query_string": f"year={year}",
+    }, status=400 if error else 200)
+
+
+def drp_indicators(request):
+    """DRP indicators for a month (with the year to date) or a reporting year."""
+    _require_reader(request.user)
+    error, field, month, year = None, "year", None, None
+    try:
+        if request.GET.get("month"):
+            field = "month"
+            month = parse_month(request.GET.get("month"))
+        else:
+            year = parse_year(request.GET.get("year"))
+    except BadPeriod as exc:
+        error, month, year = exc.message, None, reporting_year_of(today())
+    report = indicators.drp_indicator_report(month=month, year=year)
+    table_list = tables.drp_indicator_tables(report)
+    heading = f"DRP indicators: {month:%B %Y}" if month else f"DRP indicators {year} to {year + 1}"
+    query = f"month={month:%Y-%m}" if month else f"year={year}"
+    filename = f"drp-indicators-{month:%Y-%m}" if month else f"drp-indicators-{year}"
+    response = None if error else _download(request.GET.get("format"), filename, heading, table_list)
+    if response:
+        return response
+    return render(request, "reports/drp_indicators.html", {
+        "heading": heading, "year": year or reporting_year_of(month), "month": month, "error": error,
+        "error_field": field, "tables": _charts(table_list), "years": _years(year),
+        "last_month": last_month().strftime("%Y-%m"), "xlsx": exports.xlsx_available(), "query_string": query,
     }, status=400 if error else 200)

@@ -242,7 +242,7 @@ RULES: tuple[Rule, ...] = (
     rule("DO pages", r"/lado/(|log/|\{id\}/((?!access-log/|retention/|destroy/)[a-z-]+/|meetings/new/"
          r"|actions/new/|actions/\{action_pk\}/)?)", page(DO_TEAM), values={"id": "enquiry", "action_pk": "action"}),
     # --- Reports, import, the access log, subject access requests ------------------------------
-    Rule("reports (aggregates only), their CSV and print versions", r"/reports/(annual/|monthly/|learning/)?", (
+    Rule("reports (aggregates only), their CSV and print versions", r"/reports/(annual/|monthly/|learning/|drp-indicators/)?", (
         Case(page(REPORT_READERS), "page"), Case(page(REPORT_READERS), "CSV", query="format=csv"),
         Case(page(REPORT_READERS), "print", query="print=1"))),
     rule("import records", r"/imports/", page(IMPORTERS)),
@@ -333,7 +333,7 @@ RULES: tuple[Rule, ...] = (
     rule("API DO", r"/api/lado/(vocabularies/|enquiries/(\{id\}/((?!access-log/|retention/|destroy/)[a-z-]+/"
          r"|actions/\{action_id\}/)?)?)",
          {"GET": DO_TEAM, "POST": DO_TEAM, "PATCH": DO_TEAM}, values={"id": "enquiry", "action_id": "action"}),
-    rule("API reports (aggregates only)", r"/api/reports/(annual|monthly|learning)/", {"GET": REPORT_READERS}),
+    rule("API reports (aggregates only)", r"/api/reports/(annual|monthly|learning|drp-indicators)/", {"GET": REPORT_READERS}),
     Rule("API import", r"/api/imports/", (
         Case({"POST": DRP_IMPORTERS}, "drp", body={"POST": {"kind": "drp"}}, format="multipart"),
         Case({"POST": DO_MANAGER}, "lado", body={"POST": {"kind": "lado"}}, format="multipart"),
