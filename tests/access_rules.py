@@ -153,7 +153,7 @@ def _new_agreed_action_form(world) -> dict:
             "due_on_0": day, "due_on_1": month, "due_on_2": year}
 
 
-_NEW_CHILD = {"reference": "C777777", "name": "New Child", "date_of_birth": "2016-01-01", "status": "CLA"}
+_NEW_CHILD = {"reference": "C777777", "name": "New Child", "date_of_birth": "2016-01-01", "case_type": "CLA"}
 
 # Transitions of a DRP at the informal stage, awaiting the social worker's response: who may
 # make each move, and the smallest valid form.
