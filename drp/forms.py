@@ -129,11 +129,21 @@ class EscalateForm(ActionForm):
         label="Reason for escalating", widget=forms.Textarea(attrs={"rows": 4}), max_length=10000,
         error_messages={"required": "Enter the reason for escalating"},
     )
+    agency_contact = forms.ModelChoiceField(
+        label="Address this stage to a partner agency (optional)", required=False,
+        queryset=AgencyContact.objects.filter(active=True).select_related("agency"),
+        empty_label="No: the social-care manager for this stage",
+        help_text="Health, education, police...: the contact is emailed what is asked and by when, and you "
+                  "record their response.")
+    asked = forms.CharField(
+        label="What is the agency asked? (only for a partner agency)", required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}), help_text="This is emailed: leave out the child's name.")
 
     def __init__(self, *args, drp, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stage"].queryset = Stage.objects.filter(order__gt=drp.stage.order)
         self.helper = self.make_helper(Field.select("stage"), Field.textarea("reason", label_size=Size.SMALL),
+                                       Field.select("agency_contact"), Field.textarea("asked", label_size=Size.SMALL),
                                        button="Escalate")
 
 

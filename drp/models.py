@@ -103,6 +103,10 @@ class DisputeResolution(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="addressed_drps",
     )
+    addressee_contact = models.ForeignKey(
+        "drp.AgencyContact", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="A partner agency's contact the current stage is addressed to (not a user: they are "
+                  "emailed, and the IRO records their response).")
     stage_started_on = models.DateField()
     stage_due_date = models.DateField(db_index=True)
     formal_started_on = models.DateField(null=True, blank=True)
@@ -186,6 +190,9 @@ class StageRecord(models.Model):
     addressee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    addressee_contact = models.ForeignKey(
+        "drp.AgencyContact", on_delete=models.PROTECT, null=True, blank=True, related_name="stage_records")
+    asked = models.TextField(blank=True, help_text="What a partner agency is asked at this stage (emailed to them).")
     started_on = models.DateField()
     due_date = models.DateField(db_index=True)
     response = models.TextField(blank=True)

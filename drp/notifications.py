@@ -109,3 +109,18 @@ def action_agreed(action, actor):
         notify(recipients=recipients, kind="drp-action-agreed", link=_link(drp),
                context=_context(drp, action=action, actor=actor))
     email_agency_contact(action, "drp-agency-action")
+
+
+def stage_to_agency(drp, record):
+    """A stage addressed to a partner agency's contact: email them what is asked and by when."""
+    contact = record.addressee_contact
+    if contact is None or not contact.active:
+        return
+    from django.db import transaction
+
+    from notifications.services import message_id, render_message, send_email
+
+    subject, body = render_message("drp-agency-stage", {"drp": drp, "record": record, "contact": contact,
+                                                        "iro": drp.raised_by})
+    headers = {"Message-ID": message_id("drp-agency-stage", record.pk)}
+    transaction.on_commit(lambda: send_email(subject, body, [contact.email], headers=headers), robust=True)

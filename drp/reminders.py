@@ -59,11 +59,13 @@ def remind_stage(records: list[StageRecord], phase: str) -> dict[int, list[str]]
     extra = iro_managers() if phase == OVERDUE else []
     top = top_stage_order() if phase == OVERDUE else None
     messages = {}
+    contacts = {}
     for record in records:
         drp, due = record.drp, record.due_date
         recipients = [record.addressee]
         prompt = ""
-        if phase in (DUE_TODAY, OVERDUE):
+        if phase in (DUE_TODAY, OVERDUE) or record.addressee_contact_id:
+            # A partner agency's contact is emailed; the IRO, who records their answer, is told.
             recipients.append(drp.raised_by)
         if phase == OVERDUE:
             recipients += [managers.get(record.addressee_id), *extra]
@@ -71,7 +73,27 @@ def remind_stage(records: list[StageRecord], phase: str) -> dict[int, list[str]]
         headline = HEADLINES[phase].format(stage=record.stage.name, due=due)
         detail = f"The response at {record.stage.name} is due by {due:%A %-d %B %Y}."
         messages[record.pk] = _message(drp, recipients, headline, detail, prompt)
-    return _send(messages)
+        if record.addressee_contact_id:
+            email_agency_stage_reminder(record, headline, phase)
+            contacts[record.pk] = [f"contact:{record.addressee_contact.agency.slug}"]
+    told = _send(messages)
+    return {pk: sorted(names + contacts.get(pk, [])) for pk, names in told.items()}
+
+
+def email_agency_stage_reminder(record: StageRecord, headline: str, phase: str) -> None:
+    """The contact a stage is addressed to, reminded by email (they are not users)."""
+    from django.db import transaction
+
+    from notifications.services import message_id, render_message, send_email
+
+    contact = record.addressee_contact
+    if not contact.active:
+        return
+    subject, body = render_message("drp-agency-stage", {"drp": record.drp, "record": record, "contact": contact,
+                                                        "iro": record.drp.raised_by, "headline": headline})
+    headers = {"Message-ID": message_id("drp-agency-stage-reminder", f"{record.pk}.{phase}")}
+    transaction.on_commit(lambda: send_email(f"{record.drp.reference}: {headline}", body, [contact.email],
+                                             headers=headers), robust=True)
 
 
 def remind_overall(drps: list[DisputeResolution], phase: str) -> dict[int, list[str]]:
@@ -149,7 +171,7 @@ def register_deadlines() -> None:
         running=Q(ended_on__isnull=True, responded_on__isnull=True,
                   drp__status=DisputeResolution.Status.AWAITING_RESPONSE),
         phases=(DUE_SOON, DUE_TODAY, OVERDUE), remind=remind_stage,
-        select_related=(*_DRP, "stage", "addressee"),
+        select_related=(*_DRP, "stage", "addressee", "addressee_contact__agency"),
     ))
     register(DeadlineKind(
         name="drp-overall", model=DisputeResolution, due_field="overall_due_date",

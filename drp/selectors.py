@@ -34,7 +34,7 @@ def with_list_data(qs: QuerySet[DisputeResolution]) -> QuerySet[DisputeResolutio
 
 def drp_for(user, pk) -> DisputeResolution:
     """One DRP with all its detail, or 404 if it does not exist or the user may not see it."""
-    qs = with_list_data(drps_visible_to(user)).prefetch_related(
+    qs = with_list_data(drps_visible_to(user)).select_related("addressee_contact__agency").prefetch_related(
         "stage__addressed_to",
         Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor")),
         "stage_records__stage",

@@ -86,12 +86,15 @@ class AgreedActionSerializer(serializers.ModelSerializer):
 
 class DisputeResolutionSerializer(DisputeResolutionListSerializer):
     impact_codes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    addressee_contact = AgencyContactSerializer(
+        read_only=True, allow_null=True, help_text="The partner agency contact the current stage is addressed to.")
     agreed_actions = AgreedActionSerializer(many=True, read_only=True)
     timeline = TimelineEventSerializer(many=True, read_only=True)
 
     class Meta(DisputeResolutionListSerializer.Meta):
         fields = DisputeResolutionListSerializer.Meta.fields + [
-            "outcome", "impact", "impact_codes", "child_informed", "advocacy_offered", "agreed_actions",
+            "addressee_contact", "outcome", "impact", "impact_codes", "child_informed", "advocacy_offered",
+            "agreed_actions",
             "timeline"]
 
 
@@ -119,12 +122,7 @@ class AgreeActionSerializer(serializers.Serializer):
         return user
 
     def validate_owner_contact(self, value):
-        if value is None:
-            return None
-        contact = AgencyContact.objects.select_related("agency").filter(pk=value, active=True).first()
-        if contact is None:
-            raise serializers.ValidationError(f"Unknown agency contact: {value}.")
-        return contact
+        return _agency_contact(value)
 
 
 class RecordActionSerializer(serializers.Serializer):
@@ -149,6 +147,15 @@ class RaiseSerializer(serializers.Serializer):
     team = serializers.SlugField(
         required=False, help_text="The lead team's slug, needed only when the children are "
                                   "allocated to different teams.")
+    agency_contact = serializers.IntegerField(
+        required=False, allow_null=True,
+        help_text="Address the first stage to this partner agency contact (GET /api/drp/agency-contacts/) "
+                  "instead of the social-care line; they are emailed `asked` and the due date.")
+    asked = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                  help_text="What the partner agency is asked (emailed: no child's name).")
+
+    def validate_agency_contact(self, value):
+        return _agency_contact(value)
 
     def __init__(self, *args, children_qs=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -193,9 +200,27 @@ class RespondSerializer(serializers.Serializer):
         return checked_date(value, "The agreed-by date", future=True)
 
 
+def _agency_contact(value):
+    if value is None:
+        return None
+    contact = AgencyContact.objects.select_related("agency").filter(pk=value, active=True).first()
+    if contact is None:
+        raise serializers.ValidationError(f"Unknown agency contact: {value}.")
+    return contact
+
+
 class EscalateSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=10000)
     stage = serializers.SlugField(required=False)
+    agency_contact = serializers.IntegerField(
+        required=False, allow_null=True,
+        help_text="Address the new stage to this partner agency contact instead of the social-care line; "
+                  "they are emailed `asked` and the due date, and the IRO records their response.")
+    asked = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                  help_text="What the partner agency is asked (emailed: no child's name).")
+
+    def validate_agency_contact(self, value):
+        return _agency_contact(value)
 
     def validate_stage(self, value):
         try:

@@ -96,19 +96,39 @@ def start_stage_clocks(drp: DisputeResolution, stage: Stage, started_on: date) -
                                           started_on=started_on, overall_due_date=drp.overall_due_date)
 
 
-def _start_stage(drp: DisputeResolution, stage: Stage, started_on: date, children: list[Child]) -> None:
-    """Point the DRP at ``stage`` with fresh clocks and the addressee found for it."""
+def _start_stage(drp: DisputeResolution, stage: Stage, started_on: date, children: list[Child],
+                 contact: AgencyContact | None = None) -> None:
+    """Point the DRP at ``stage`` with fresh clocks and the addressee found for it, or the
+    partner agency's contact it is addressed to."""
     start_stage_clocks(drp, stage, started_on)
-    drp.addressee = find_addressee(stage, drp.team_id, children)
+    drp.addressee_contact = contact
+    drp.addressee = None if contact is not None else find_addressee(stage, drp.team_id, children)
 
 
-def _open_stage_record(drp: DisputeResolution, actor: User, reason: str) -> None:
+def _open_stage_record(drp: DisputeResolution, actor: User, reason: str, asked: str = "") -> StageRecord:
     """Open the record of the stage the DRP has just entered."""
     record = StageRecord(
-        drp=drp, stage=drp.stage, addressee=drp.addressee,
-        started_on=drp.stage_started_on, due_date=drp.stage_due_date,
+        drp=drp, stage=drp.stage, addressee=drp.addressee, addressee_contact=drp.addressee_contact,
+        asked=asked, started_on=drp.stage_started_on, due_date=drp.stage_due_date,
     )
     save_with_history(record, actor, reason)
+    return record
+
+
+def _agency_errors(children, contact: AgencyContact | None, asked: str) -> dict[str, str]:
+    """A stage addressed to a partner agency says what is asked (emailed: no child's name)."""
+    if contact is None:
+        return {"asked": "Only a stage addressed to a partner agency contact says what is asked."} \
+            if (asked or "").strip() else {}
+    if not contact.active:
+        return {"agency_contact": f"{contact} is no longer an active contact."}
+    if not (asked or "").strip():
+        return {"asked": f"Say what {contact.agency.name} is asked to do."}
+    named = _names_in(children, asked)
+    if named:
+        return {"asked": f"This is emailed to {contact.agency.name}: leave out the child's name or reference "
+                         f"({named}); the contact is told the DRP's reference."}
+    return {}
 
 
 def _close_stage_record(drp: DisputeResolution, actor: User, reason: str, **changes) -> None:
@@ -131,6 +151,8 @@ def drp_raise(
     stage: Stage | None = None,
     raised_on: date | None = None,
     team=None,
+    agency_contact: AgencyContact | None = None,
+    asked: str = "",
 ) -> DisputeResolution:
     """An IRO or Conference Chair raises a DRP, by default at the informal stage.
 
@@ -166,6 +188,7 @@ def drp_raise(
     elif team is None and len(child_teams) > 1:
         errors["team"] = ("The children are allocated to different teams: choose the lead team "
                           "the DRP is addressed through.")
+    errors |= _agency_errors(children or [], agency_contact, asked)
     if errors:
         raise ValidationError(errors)
     stage = stage or Stage.objects.order_by("order").first()
@@ -182,15 +205,22 @@ def drp_raise(
         raised_on=raised_on,
         status=DisputeResolution.Status.AWAITING_RESPONSE,
     )
-    _start_stage(drp, stage, raised_on, children)
+    _start_stage(drp, stage, raised_on, children, agency_contact)
     save_with_history(drp, actor, "Raised")
     drp.children.set(children)
     drp.teams.set(child_teams)
     drp.themes.set(themes)
-    _open_stage_record(drp, actor, "Raised")
-    _record(drp, actor, Action.RAISED, note=drp.concern, to_stage=stage.key)
+    record = _open_stage_record(drp, actor, "Raised", asked=(asked or "").strip())
+    _record(drp, actor, Action.RAISED, note=drp.concern + _asked_note(record), to_stage=stage.key)
     notifications.drp_raised(drp, actor)
+    notifications.stage_to_agency(drp, record)
     return drp
+
+
+def _asked_note(record: StageRecord) -> str:
+    if record.addressee_contact is None:
+        return ""
+    return f"\n\nAddressed to {record.addressee_contact} by email: {record.asked}"
 
 
 #: An agreed-by date further ahead than this is a typing mistake, not a plan.
@@ -220,6 +250,8 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
     drp.review_due_date = clocks.review_due(on)
     save_with_history(drp, actor, "Responded")
     note = response.strip() + (f"\n\nAgreed by {agreed_by:%-d %B %Y}." if agreed_by else "")
+    if drp.addressee_contact_id:
+        note = f"Response from {drp.addressee_contact}, recorded by {actor}:\n\n{note}"
     _record(drp, actor, Action.RESPONDED, note=note, from_stage=drp.stage.key,
             to_stage=drp.stage.key)
     for action in actions or []:
@@ -230,9 +262,11 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
 
 @transaction.atomic
 def drp_escalate(
-    *, drp: DisputeResolution, actor: User, reason: str, stage: Stage | None = None
+    *, drp: DisputeResolution, actor: User, reason: str, stage: Stage | None = None,
+    agency_contact: AgencyContact | None = None, asked: str = "",
 ) -> DisputeResolution:
-    """Take the DRP to the next stage of the ladder, or jump to a named later stage."""
+    """Take the DRP to the next stage of the ladder, or jump to a named later stage; the stage
+    may be addressed to a partner agency's contact (emailed what is asked and by when)."""
     drp = _lock(drp)
     ladder = list(Stage.objects.all())
     flow = DisputeResolutionFlow(drp, ladder=ladder)
@@ -244,14 +278,19 @@ def drp_escalate(
             f"{drp.reference} is at {from_stage.name}: it can only be escalated to a later stage."
         )
     target = stage or flow.later_stages()[0]
+    children = list(drp.children.select_related("social_worker"))
+    errors = _agency_errors(children, agency_contact, asked)
+    if errors:
+        raise ValidationError(errors)
     on = today()
     _close_stage_record(drp, actor, "Escalated", ended_on=on)
-    _start_stage(drp, target, on, list(drp.children.select_related("social_worker")))
+    _start_stage(drp, target, on, children, agency_contact)
     save_with_history(drp, actor, reason)
-    _open_stage_record(drp, actor, reason)
-    _record(drp, actor, Action.ESCALATED, note=reason.strip(), from_stage=from_stage.key,
+    record = _open_stage_record(drp, actor, reason, asked=(asked or "").strip())
+    _record(drp, actor, Action.ESCALATED, note=reason.strip() + _asked_note(record), from_stage=from_stage.key,
             to_stage=target.key)
     notifications.drp_escalated(drp, actor)
+    notifications.stage_to_agency(drp, record)
     return drp
 
 
@@ -443,10 +482,14 @@ def action_due_on(day: date) -> date:
 
 
 def _names_a_child(drp: DisputeResolution, text: str) -> str | None:
+    return _names_in(drp.children.all(), text)
+
+
+def _names_in(children, text: str) -> str | None:
     """The child's name or reference found in ``text`` (which will leave the authority by
     email to a partner agency), or None."""
     lowered = (text or "").lower()
-    for child in drp.children.all():
+    for child in children:
         for word in (child.name, *child.name.split()[:1], child.reference):
             if word and len(word) > 2 and word.lower() in lowered:
                 return word

@@ -22,8 +22,9 @@ Definitions (shown on the page and in the API description):
   response is not an answer).
 * **Agreed actions**: agreed in the period; and of those *due* in the period: done by the date,
   done late, not done, and still open past the date.
-* **Partner agencies**: actions owned by a partner agency's contact agreed in the period, and
-  the DRPs they belong to, per agency (every active agency listed).
+* **Partner agencies** (escalations outside social care): actions owned by a partner agency's
+  contact agreed in the period, stages addressed to one started in the period, and the DRPs
+  either belongs to, per agency (every active agency listed).
 * **Impact for the child**: DRPs resolved in the period per impact code (a DRP with two codes
   counts for each).
 * **Positive practice**: records made in the period, by case type.
@@ -128,17 +129,22 @@ def drp_indicators(period: Period) -> dict:
     )
     actions["done_on_time_percent"] = percent(actions["done_on_time"], actions["due"])
 
-    agency_counts = {row["owner_contact__agency__slug"]: row for row in (
-        AgreedAction.objects.filter(_in("agreed_on", period), owner_contact__isnull=False)
-        .values("owner_contact__agency__slug")
-        .annotate(actions=Count("pk"), drps=Count("drp_id", distinct=True)).order_by())}
-    agencies = [{"agency": agency.slug, "name": agency.name,
-                 "actions": agency_counts.get(agency.slug, {}).get("actions", 0),
-                 "drps": agency_counts.get(agency.slug, {}).get("drps", 0)}
-                for agency in PartnerAgency.objects.all() if agency.active or agency.slug in agency_counts]
-    escalated = AgreedAction.objects.filter(_in("agreed_on", period), owner_contact__isnull=False)
-    agencies_total = {"actions": sum(a["actions"] for a in agencies),
-                      "drps": escalated.aggregate(n=Count("drp_id", distinct=True))["n"]}
+    # (agency, DRP) pairs: actions agreed, and stages started, in the period addressed to an agency.
+    action_pairs = list(AgreedAction.objects.filter(_in("agreed_on", period), owner_contact__isnull=False)
+                        .values_list("owner_contact__agency__slug", "drp_id"))
+    stage_pairs = list(StageRecord.objects.filter(_in("started_on", period), addressee_contact__isnull=False)
+                       .values_list("addressee_contact__agency__slug", "drp_id"))
+    used = {slug for slug, _ in action_pairs + stage_pairs}
+    agencies = []
+    for agency in PartnerAgency.objects.all():
+        if not (agency.active or agency.slug in used):
+            continue
+        agencies.append({"agency": agency.slug, "name": agency.name,
+                         "actions": sum(1 for slug, _ in action_pairs if slug == agency.slug),
+                         "stages": sum(1 for slug, _ in stage_pairs if slug == agency.slug),
+                         "drps": len({drp for slug, drp in action_pairs + stage_pairs if slug == agency.slug})})
+    agencies_total = {"actions": len(action_pairs), "stages": len(stage_pairs),
+                      "drps": len({drp for _, drp in action_pairs + stage_pairs})}
 
     impact_counts = dict(
         DisputeResolution.impact_codes.through.objects

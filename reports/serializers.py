@@ -162,13 +162,15 @@ class AgreedActionFiguresSerializer(serializers.Serializer):
 class AgencyFiguresSerializer(serializers.Serializer):
     agency = serializers.CharField()
     name = serializers.CharField()
-    actions = serializers.IntegerField()
-    drps = serializers.IntegerField()
+    actions = serializers.IntegerField(help_text="Agreed actions owned by the agency's contacts, agreed in the period.")
+    stages = serializers.IntegerField(help_text="DRP stages addressed to the agency, started in the period.")
+    drps = serializers.IntegerField(help_text="Distinct DRPs with either.")
 
 
 class PartnerAgenciesSerializer(serializers.Serializer):
     agencies = AgencyFiguresSerializer(many=True)
     actions = serializers.IntegerField()
+    stages = serializers.IntegerField()
     drps = serializers.IntegerField()
 
 

@@ -294,6 +294,7 @@ def drp_indicator_tables(report: dict) -> list[dict]:
         row("Agreed actions not done", lambda p: p["agreed_actions"]["not_done"]),
         row("Agreed actions open past their date", lambda p: p["agreed_actions"]["open_overdue"]),
         row("Actions addressed to partner agencies", lambda p: p["partner_agencies"]["actions"]),
+        row("Stages addressed to partner agencies", lambda p: p["partner_agencies"]["stages"]),
         row("DRPs escalated to partner agencies", lambda p: p["partner_agencies"]["drps"]),
         row("Positive practice: CP", lambda p: p["positive_practice"]["CP"]),
         row("Positive practice: CLA", lambda p: p["positive_practice"]["CLA"]),
@@ -321,8 +322,8 @@ def drp_indicator_tables(report: dict) -> list[dict]:
              "rows": [[s["name"], s["due"], s["answered_on_time"], s["answered_on_time_percent"]]
                       for s in p["stage_deadlines"]["stages"]]},
             {"id": f"partner-agencies-{p['key']}", "title": "Escalations to partner agencies" + suffix,
-             "columns": ["Agency", "Actions", "DRPs"],
-             "rows": [[a["name"], a["actions"], a["drps"]] for a in p["partner_agencies"]["agencies"]]},
+             "columns": ["Agency", "Actions", "Stages", "DRPs"],
+             "rows": [[a["name"], a["actions"], a["stages"], a["drps"]] for a in p["partner_agencies"]["agencies"]]},
             {"id": f"impact-{p['key']}", "title": "Impact for the child (DRPs resolved)" + suffix,
              "columns": ["Impact", "DRPs"], "rows": [[i["name"], i["drps"]] for i in p["impact"]],
              "charts": [{"title": "Impact for the child" + suffix,

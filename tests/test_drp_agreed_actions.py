@@ -301,3 +301,70 @@ def test_resolve_page_asks_what_happens_to_open_actions(client, org):
         assert missing.status_code == 400 and "Select what happens to the open agreed actions" in missing.content.decode()
         assert client.post(f"/drps/{drp.pk}/resolve/", {**RESOLUTION_FORM, "open_actions": "keep-open"}).status_code == 302
     assert drp.agreed_actions.get().status == "open"
+
+
+# --- Stages addressed to a partner agency ----------------------------------------------------
+
+def test_stage_escalated_to_a_partner_agency_emails_the_contact_and_the_iro_records_their_response(
+        org, school_nurse, django_capture_on_commit_callbacks):
+    drp = raised(org)
+    mail.outbox.clear()
+    with as_of(RESPONDED), django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(ValidationError) as refused:
+            services.drp_escalate(drp=drp, actor=org.iro, reason="Health input needed",
+                                  stage=Stage.objects.get(key="stage-2"), agency_contact=school_nurse)
+        assert set(refused.value.message_dict) == {"asked"}
+        services.drp_escalate(drp=drp, actor=org.iro, reason="Health input needed",
+                              stage=Stage.objects.get(key="stage-2"), agency_contact=school_nurse,
+                              asked="Arrange the overdue health assessment")
+    drp.refresh_from_db()
+    assert (drp.addressee, drp.addressee_contact) == (None, school_nurse)
+    [email] = [m for m in mail.outbox if m.to == ["pat.nurse@health.example"]]
+    assert email.subject == f"{drp.reference}: response requested by {drp.stage_due_date:%-d %B %Y}"
+    assert "Arrange the overdue health assessment" in email.body and org.child.name not in email.body
+    # Not a user: the IRO records the agency's response; the team manager no longer can.
+    with as_of(date(2026, 11, 4)):
+        with pytest.raises(PermissionDenied):
+            services.drp_respond(drp=drp, actor=org.team_manager, response="x")
+        services.drp_respond(drp=drp, actor=org.iro, response="Assessment booked for 12 November")
+    assert "Response from Pat Nurse (Health), recorded by" in drp.timeline.get(action="responded").note
+
+
+def test_stage_addressed_to_an_agency_reminds_the_contact_by_email_and_the_iro(
+        org, school_nurse, django_capture_on_commit_callbacks):
+    drp = raised(org)
+    with as_of(RESPONDED):
+        services.drp_escalate(drp=drp, actor=org.iro, reason="Health input needed",
+                              stage=Stage.objects.get(key="stage-2"), agency_contact=school_nurse,
+                              asked="Arrange the overdue health assessment")
+    drp.refresh_from_db()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders = run_sweep(drp.stage_due_date, kinds=["drp-stage"])
+    assert [(r.phase, r.recipients) for r in reminders] == [(DUE_TODAY, ("contact:health", "iro"))]
+    assert [m.subject for m in mail.outbox if m.to == ["pat.nurse@health.example"]] == [
+        f"{drp.reference}: Stage 2 response due today"]
+
+
+def test_escalate_to_an_agency_through_the_page_and_the_api(client, org, school_nurse):
+    from .auth import login
+
+    drp = raised(org)
+    login(client, org.iro)
+    with as_of(RESPONDED):
+        page = client.get(f"/drps/{drp.pk}/").content.decode()
+        assert "Address this stage to a partner agency (optional)" in page
+        response = client.post(f"/drps/{drp.pk}/escalate/", {
+            "stage": "stage-2", "reason": "Health input", "agency_contact": school_nurse.pk,
+            "asked": "Arrange the health assessment"})
+        assert response.status_code == 302
+        page = client.get(f"/drps/{drp.pk}/").content.decode()
+        assert "Pat Nurse" in page and "partner agency, by email" in page
+        other = raised(org)
+        refused = api(org.iro).post(f"/api/drps/{other.pk}/escalate/", {
+            "reason": "Health input", "agency_contact": school_nurse.pk, "asked": "Amy needs a dentist"},
+            format="json")
+        assert refused.status_code == 400 and "asked" in refused.json()
+        done = api(org.iro).post(f"/api/drps/{other.pk}/escalate/", {
+            "reason": "Health input", "agency_contact": school_nurse.pk, "asked": "A dental check"}, format="json")
+    assert done.status_code == 200 and done.json()["addressee_contact"]["agency"] == "health"

@@ -41,12 +41,15 @@ def november(org):
       Nov, not done; answered 25 Nov (late); resolved 30 Nov (20 days; plan changed and
       placement stabilised).
     C (CLA, the child and sibling): raised 10 Nov at Stage 1 (due 17 Nov), answered 12 Nov (2
-      days) with an action due 27 Nov left open.
+      days) with an action due 27 Nov left open; escalated 13 Nov to Stage 2 addressed to the
+      education contact (due 20 Nov: not answered).
     D (CP, another CP child): raised Thu 1 Oct informally (due 15 Oct), withdrawn 2 Oct.
     Positive practice: one CLA record in November.
     """
     nurse = AgencyContact.objects.create(agency=PartnerAgency.objects.get(slug="health"), name="Pat Nurse",
                                          email="pat@health.example")
+    head = AgencyContact.objects.create(agency=PartnerAgency.objects.get(slug="education"), name="Hal Head",
+                                        email="head@school.example")
     cp_one = cp_child(org, name="Cara Example", reference="C000003")
     cp_two = cp_child(org, name="Dan Example", reference="C000004")
     a = _raise(org, date(2026, 11, 2), [org.child], "CLA", "stage-1")
@@ -64,6 +67,9 @@ def november(org):
             {"what": "Review plan", "due_on": date(2026, 11, 27), "owner": org.social_worker}])
         pp_services.positive_practice_record(actor=org.iro, children=[org.child], case_type="CLA",
                                              what_happened="Visited", impact="Heard")
+    with as_of(date(2026, 11, 13)):
+        services.drp_escalate(drp=c, actor=org.iro, reason="School place", stage=Stage.objects.get(key="stage-2"),
+                              agency_contact=head, asked="Confirm a school place from January")
     with as_of(date(2026, 11, 17)):
         services.drp_escalate(drp=b, actor=org.iro, reason="No answer", stage=Stage.objects.get(key="stage-1"))
     with as_of(date(2026, 11, 18)):
@@ -97,13 +103,16 @@ def test_month_indicators_match_the_hand_count(november):
     assert month["time_to_resolution"] == {"count": 2, "median_working_days": 11.5,
                                            "bands": {"0-5": 1, "6-10": 0, "11-20": 1, "over-20": 0}}
     stages = {s["stage"]: (s["due"], s["answered_on_time"]) for s in month["stage_deadlines"]["stages"]}
-    assert stages["informal"] == (1, 0) and stages["stage-1"] == (3, 2) and stages["stage-2"] == (0, 0)
-    assert month["stage_deadlines"]["answered_on_time_percent"] == 50.0
+    assert stages["informal"] == (1, 0) and stages["stage-1"] == (3, 2) and stages["stage-2"] == (1, 0)
+    assert stages["stage-3"] == (0, 0)
+    assert month["stage_deadlines"]["answered_on_time_percent"] == 40.0
     assert month["agreed_actions"] == {"agreed": 3, "due": 3, "done_on_time": 1, "done_late": 0, "not_done": 1,
                                        "open_overdue": 1, "done_on_time_percent": 33.3}
-    assert month["partner_agencies"]["actions"] == 1 and month["partner_agencies"]["drps"] == 1
-    assert [a for a in month["partner_agencies"]["agencies"] if a["actions"]] == [
-        {"agency": "health", "name": "Health", "actions": 1, "drps": 1}]
+    assert month["partner_agencies"]["actions"] == 1 and month["partner_agencies"]["drps"] == 2
+    assert month["partner_agencies"]["stages"] == 1
+    assert [a for a in month["partner_agencies"]["agencies"] if a["drps"]] == [
+        {"agency": "health", "name": "Health", "actions": 1, "stages": 0, "drps": 1},
+        {"agency": "education", "name": "Education", "actions": 0, "stages": 1, "drps": 1}]
     impact = {i["code"]: i["drps"] for i in month["impact"]}
     assert impact["plan-changed"] == 2 and impact["placement-stabilised"] == 1 and impact["no-change"] == 0
     assert month["positive_practice"] == {"CP": 0, "CLA": 1, "total": 1}
@@ -116,7 +125,7 @@ def test_month_indicators_match_the_hand_count(november):
     assert ytd["label"] == "Year to date (1 April 2026 to 30 November 2026)"
     assert ytd["raised"] == {"CP": 2, "CLA": 2, "total": 4}
     assert ytd["children_affected"] == {"CP": 2, "CLA": 2, "total": 4}
-    assert ytd["stage_deadlines"]["due"] == 5 and ytd["stage_deadlines"]["answered_on_time_percent"] == 40.0
+    assert ytd["stage_deadlines"]["due"] == 6 and ytd["stage_deadlines"]["answered_on_time_percent"] == 33.3
 
 
 def test_annual_indicators_cover_the_reporting_year(november):
@@ -145,7 +154,7 @@ def test_indicators_api_page_and_downloads_agree(november, client):
         xlsx = client.get("/reports/drp-indicators/?year=2026&format=xlsx")
     assert ["Median working days from raised to agreed actions", "2", "2"] in rows
     assert ["Agreed actions open past their date", "1", "1"] in rows
-    assert ["Health", "1", "1"] in rows
+    assert ["Health", "1", "0", "1"] in rows and ["Education", "0", "1", "1"] in rows
     assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxml")
 
 
