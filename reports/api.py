@@ -7,9 +7,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import disclosure, indicators, selectors, tables
+from . import benchmark, disclosure, indicators, selectors, tables
 from .periods import BadPeriod, parse_month, parse_year, reporting_year
-from .serializers import AnnualReportSerializer, DrpIndicatorReportSerializer
+from .serializers import AnnualReportSerializer, BenchmarkSerializer, DrpIndicatorReportSerializer
 
 
 class CanReadReports(permissions.BasePermission):
@@ -89,3 +89,15 @@ class DrpIndicatorsView(_ReportView):
         if request.query_params.get("month"):
             return Response(indicators.drp_indicator_report(month=self._param(parse_month, request, "month")))
         return Response(indicators.drp_indicator_report(year=self._param(parse_year, request, "year")))
+
+
+class BenchmarkView(_ReportView):
+    @extend_schema(
+        parameters=[OpenApiParameter("year", OpenApiTypes.INT, description="Reporting year. Default: current.")],
+        responses={200: BenchmarkSerializer},
+        description="This authority's headline figures with their definitions (as shared in the benchmark file: "
+                    "small Designated Officer counts not given, DO figures only for a year that has ended), and "
+                    "the figures of every other authority whose file was imported, by figure key.",
+    )
+    def get(self, request):
+        return Response(benchmark.side_by_side(self._param(parse_year, request, "year")))

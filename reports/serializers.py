@@ -219,3 +219,38 @@ class DrpIndicatorsSerializer(serializers.Serializer):
 
 class DrpIndicatorReportSerializer(serializers.Serializer):
     periods = DrpIndicatorsSerializer(many=True)
+
+
+# --- Benchmark (reports.benchmark) -----------------------------------------------------------
+
+
+class BenchmarkFigureSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text='e.g. "drp.median_days_to_resolution", "do.enquiries".')
+    label = serializers.CharField()
+    value = serializers.FloatField(allow_null=True, help_text="null when not given: see shown_as.")
+    shown_as = serializers.CharField(help_text='Why no value: "fewer than 5", "not shown", "none to measure".')
+    definition = serializers.CharField()
+
+
+class OtherFigureSerializer(serializers.Serializer):
+    value = serializers.FloatField(allow_null=True)
+    shown_as = serializers.CharField()
+    label = serializers.CharField()
+
+
+class OtherAuthoritySerializer(serializers.Serializer):
+    authority = serializers.CharField()
+    figures = serializers.DictField(child=OtherFigureSerializer(), help_text="By figure key.")
+
+
+class OtherKeySerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+
+
+class BenchmarkSerializer(serializers.Serializer):
+    authority = serializers.CharField(help_text="FOOTPRINT_AUTHORITY_NAME.")
+    year = serializers.IntegerField()
+    figures = BenchmarkFigureSerializer(many=True)
+    others = OtherAuthoritySerializer(many=True)
+    other_keys = OtherKeySerializer(many=True, help_text="Figures other authorities give that this one does not.")

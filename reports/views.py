@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from workflows.clocks import today
 
-from . import disclosure, exports, indicators, selectors, tables
+from . import benchmark, disclosure, exports, indicators, selectors, tables
 from .charts import bar_chart
 from .periods import (
     BadPeriod,
@@ -170,3 +170,43 @@ def drp_indicators(request):
         "error_field": field, "tables": _charts(table_list), "years": _years(year),
         "last_month": last_month().strftime("%Y-%m"), "xlsx": exports.xlsx_available(), "query_string": query,
     }, status=400 if error else 200)
+
+
+def benchmark_page(request):
+    """This authority's headline figures with their definitions (the file to share), other
+    authorities' files imported, and all of them side by side."""
+    _require_reader(request.user)
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.http import HttpResponse
+    from django.shortcuts import redirect
+
+    year, error = _requested_year(request)
+    upload_errors, status = [], 200
+    if request.method == "POST":
+        if not request.user.has_role(*benchmark.IMPORTERS):
+            raise PermissionDenied("IRO Managers and DO Managers import other authorities' benchmark files.")
+        upload = request.FILES.get("file")
+        if upload is None:
+            upload_errors, status = ["Choose another authority's benchmark CSV file."], 400
+        else:
+            try:
+                authority, imported_year, count = benchmark.import_file(actor=request.user,
+                                                                        content=upload.read(benchmark.MAX_BYTES + 1))
+            except ValidationError as exc:
+                upload_errors, status = [m for ms in exc.message_dict.values() for m in ms], 400
+            else:
+                messages.success(request, f"{count} figures imported for {authority}, {imported_year} to "
+                                           f"{imported_year + 1}")
+                return redirect(f"{request.path}?year={imported_year}")
+    if not error and request.GET.get("format") == "csv":
+        response = HttpResponse(benchmark.csv_text(year, benchmark.headline_figures(year)),
+                                content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="benchmark-{year}.csv"'
+        return response
+    data = benchmark.side_by_side(year)
+    return render(request, "reports/benchmark.html", {
+        "heading": f"Benchmark {year} to {year + 1}", "year": year, "years": _years(year), "error": error,
+        "data": data, "table": benchmark.side_by_side_table(data), "upload_errors": upload_errors,
+        "can_import": request.user.has_role(*benchmark.IMPORTERS),
+    }, status=400 if error else status)

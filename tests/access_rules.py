@@ -245,6 +245,10 @@ RULES: tuple[Rule, ...] = (
     Rule("reports (aggregates only), their CSV and print versions", r"/reports/(annual/|monthly/|learning/|drp-indicators/)?", (
         Case(page(REPORT_READERS), "page"), Case(page(REPORT_READERS), "CSV", query="format=csv"),
         Case(page(REPORT_READERS), "print", query="print=1"))),
+    Rule("benchmark: read and download for report readers; import for the IRO and DO Managers",
+         r"/reports/benchmark/", (
+             Case(page(REPORT_READERS, post=IRO_MANAGER | DO_MANAGER), "page"),
+             Case(page(REPORT_READERS, post=IRO_MANAGER | DO_MANAGER), "CSV", query="format=csv"))),
     rule("import records", r"/imports/", page(IMPORTERS)),
     Rule("import templates", r"/imports/templates/\{kind\}\.csv", (
         Case(page(DRP_IMPORTERS), "drp", {"kind": "=drp"}),
@@ -333,7 +337,7 @@ RULES: tuple[Rule, ...] = (
     rule("API DO", r"/api/lado/(vocabularies/|enquiries/(\{id\}/((?!access-log/|retention/|destroy/)[a-z-]+/"
          r"|actions/\{action_id\}/)?)?)",
          {"GET": DO_TEAM, "POST": DO_TEAM, "PATCH": DO_TEAM}, values={"id": "enquiry", "action_id": "action"}),
-    rule("API reports (aggregates only)", r"/api/reports/(annual|monthly|learning|drp-indicators)/", {"GET": REPORT_READERS}),
+    rule("API reports (aggregates only)", r"/api/reports/(annual|monthly|learning|drp-indicators|benchmark)/", {"GET": REPORT_READERS}),
     Rule("API import", r"/api/imports/", (
         Case({"POST": DRP_IMPORTERS}, "drp", body={"POST": {"kind": "drp"}}, format="multipart"),
         Case({"POST": DO_MANAGER}, "lado", body={"POST": {"kind": "lado"}}, format="multipart"),
