@@ -1,6 +1,12 @@
 from django.urls import path
 
-from .api import AnnualReportView, BenchmarkView, DrpIndicatorsView, LearningReportView, MonthlyReportView
+from .api import (
+    AnnualReportView,
+    BenchmarkView,
+    DrpIndicatorsView,
+    LearningReportView,
+    MonthlyReportView,
+)
 
 urlpatterns = [
     path("annual/", AnnualReportView.as_view(), name="reports-annual"),
