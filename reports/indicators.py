@@ -90,8 +90,12 @@ def drp_indicators(period: Period) -> dict:
         .order_by())
     children_by_type["total"] = children.aggregate(n=Count("child_id", distinct=True))["n"]
 
-    first_actions = list(DisputeResolution.objects.annotate(first=Min("agreed_actions__agreed_on"))
-                         .filter(_in("first", period)).values_list("raised_on", "first", "raised_by_id"))
+    # Each DRP's first agreed action, from the actions table (far smaller than the DRPs'): the
+    # earliest of those agreed by the period's end, kept when it falls in the period.
+    first_actions = [(row["drp__raised_on"], row["first"], row["drp__raised_by_id"]) for row in (
+        AgreedAction.objects.filter(agreed_on__lte=period.end)
+        .values("drp_id", "drp__raised_on", "drp__raised_by_id").annotate(first=Min("agreed_on"))
+        .filter(first__gte=period.start).order_by())]
     to_actions = working_days_for([(raised_on, first) for raised_on, first, _ in first_actions])
 
     # One row per (resolved DRP, team of its children): a DRP across two teams is two rows.
