@@ -11,12 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from lado.models import Enquiry
 from reports import benchmark
 from reports.models import BenchmarkFigure
+from tests.reports.test_drp_indicators import REPORT_DAY, november  # noqa: F401 (a fixture)
+from tests.support.auth import login
+from tests.support.lado_fixtures import client_for
+from tests.support.reports_helpers import enquiry
 from workflows.clocks import as_of
-
-from .auth import login
-from .reports_helpers import enquiry
-from .test_drp_indicators import REPORT_DAY, november  # noqa: F401 (a fixture)
-from .test_lado_fixtures import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from drp import services
 from drp.models import AgencyContact, AgreedAction, PartnerAgency, Stage, Theme, TimelineEvent
 from notifications.models import Notification
-from tests.factories import resolution
+from tests.support.factories import resolution
 from workflows.clocks import as_of
 from workflows.exceptions import TransitionRefused
 from workflows.reminders import DUE_SOON, DUE_TODAY, OVERDUE, run_sweep
@@ -196,7 +196,7 @@ def test_withdrawing_ends_open_actions_as_not_done(org):
 def api(user):
     from rest_framework.test import APIClient
 
-    from .auth import api_token
+    from tests.support.auth import api_token
 
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
@@ -239,7 +239,7 @@ def test_api_agree_and_record_action_refuse_state_then_role_then_input(org):
 
 
 def test_api_resolve_with_open_actions_is_409_until_open_actions_given(org):
-    from tests.factories import RESOLUTION_FORM
+    from tests.support.factories import RESOLUTION_FORM
 
     drp = responded_with_actions(org, {"what": "Convene a meeting", "due_on": date(2026, 11, 10),
                                        "owner": org.social_worker})
@@ -261,7 +261,7 @@ def test_agency_lists(org, school_nurse):
 # --- Pages -----------------------------------------------------------------------------------
 
 def test_iro_records_an_agreed_action_for_an_agency_and_marks_it_done_through_the_page(client, org, school_nurse):
-    from .auth import login
+    from tests.support.auth import login
 
     drp = raised(org)
     login(client, org.iro)
@@ -288,8 +288,8 @@ def test_iro_records_an_agreed_action_for_an_agency_and_marks_it_done_through_th
 
 
 def test_resolve_page_asks_what_happens_to_open_actions(client, org):
-    from .auth import login
-    from .factories import RESOLUTION_FORM
+    from tests.support.auth import login
+    from tests.support.factories import RESOLUTION_FORM
 
     drp = responded_with_actions(org, {"what": "Convene a meeting", "due_on": date(2026, 11, 10),
                                        "owner": org.social_worker})
@@ -347,7 +347,7 @@ def test_stage_addressed_to_an_agency_reminds_the_contact_by_email_and_the_iro(
 
 
 def test_escalate_to_an_agency_through_the_page_and_the_api(client, org, school_nurse):
-    from .auth import login
+    from tests.support.auth import login
 
     drp = raised(org)
     login(client, org.iro)

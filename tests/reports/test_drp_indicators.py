@@ -13,11 +13,10 @@ from drp import services
 from drp.models import AgencyContact, ImpactCode, PartnerAgency, Stage, Theme
 from positive_practice import services as pp_services
 from reports.indicators import drp_indicator_report
-from tests.factories import cp_child, resolution
+from tests.support.auth import login
+from tests.support.factories import cp_child, resolution
+from tests.support.lado_fixtures import client_for
 from workflows.clocks import as_of
-
-from .auth import login
-from .test_lado_fixtures import client_for
 
 pytestmark = pytest.mark.django_db
 REPORT_DAY = date(2026, 12, 15)
