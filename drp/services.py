@@ -14,17 +14,18 @@ from children.models import CaseType, Child
 from people import roles
 from people.models import User
 from people.selectors import holder_of_role_for_team
-from workflows.calendar import calendars_around, get_calendar, recount
+from workflows.calendar import calendars_around, recount
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
 from workflows.history import save_with_history
 from workflows.locks import lock
 from workflows.models import ReferenceSequence
+from workflows.timeline import record_event
 from workflows.transitions import perform
 from workflows.validation import blank_text_errors, require_text
 
-from . import clocks, notifications
-from .flows import DisputeResolutionFlow, is_addressee
+from . import access, agreed_actions, clocks, notifications
+from .flows import DisputeResolutionFlow
 from .models import (
     AgencyContact,
     AgreedAction,
@@ -37,6 +38,11 @@ from .models import (
 )
 
 Action = TimelineEvent.Action
+#: The agreed-action moves (``drp.agreed_actions``) are DRP services too.
+drp_agree_action, drp_record_action = agreed_actions.drp_agree_action, agreed_actions.drp_record_action
+may_agree_actions, may_record_action = agreed_actions.may_agree_actions, agreed_actions.may_record_action
+closed_refusal, KEEP_OPEN, CLOSE_NOT_DONE = (agreed_actions.closed_refusal, agreed_actions.KEEP_OPEN,
+                                            agreed_actions.CLOSE_NOT_DONE)
 
 
 def find_addressee(stage: Stage, team_id: int | None, children: Iterable[Child]) -> User | None:
@@ -59,21 +65,6 @@ def find_addressee(stage: Stage, team_id: int | None, children: Iterable[Child])
 
 def _lock(drp: DisputeResolution) -> DisputeResolution:
     return lock(DisputeResolution.objects.select_related("stage"), drp.pk)
-
-
-#: How each move reads in a refusal ("DRP-0001 is resolved, so it cannot be escalated.").
-MOVE_VERBS = {"respond": "responded to", "escalate": "escalated", "resolve": "resolved",
-              "withdraw": "withdrawn", "refer_to_cafcass": "referred to Cafcass"}
-
-
-def refusal(drp: DisputeResolution, verb: str) -> str:
-    return f"{drp.reference} is {drp.get_status_display().lower()}, so it cannot be {verb}."
-
-
-def _record(drp, actor, action, note="", from_stage="", to_stage="") -> TimelineEvent:
-    return TimelineEvent.objects.create(
-        drp=drp, actor=actor, action=action, note=note, from_stage=from_stage, to_stage=to_stage
-    )
 
 
 def _current_stage_record(drp: DisputeResolution) -> StageRecord | None:
@@ -115,22 +106,6 @@ def _open_stage_record(drp: DisputeResolution, actor: User, reason: str, asked: 
     return record
 
 
-def _agency_errors(children, contact: AgencyContact | None, asked: str) -> dict[str, str]:
-    """A stage addressed to a partner agency says what is asked (emailed: no child's name)."""
-    if contact is None:
-        return {"asked": "Only a stage addressed to a partner agency contact says what is asked."} \
-            if (asked or "").strip() else {}
-    if not contact.active:
-        return {"agency_contact": f"{contact} is no longer an active contact."}
-    if not (asked or "").strip():
-        return {"asked": f"Say what {contact.agency.name} is asked to do."}
-    named = _names_in(children, asked)
-    if named:
-        return {"asked": f"This is emailed to {contact.agency.name}: leave out the child's name or reference "
-                         f"({named}); the contact is told the DRP's reference."}
-    return {}
-
-
 def _close_stage_record(drp: DisputeResolution, actor: User, reason: str, **changes) -> None:
     record = _current_stage_record(drp)
     if record is None:
@@ -159,7 +134,7 @@ def drp_raise(
     The DRP's CP/CLA type must be the children's own (a child protection plan, or looked
     after). When a sibling group's children are allocated to different teams the IRO names
     the lead team, which the stages are addressed through; every child's team sees the DRP."""
-    if not actor.has_role(*roles.CHALLENGERS):
+    if not access.can_raise_drp(actor):
         raise PermissionDenied("Only IROs, Conference Chairs and IRO Managers can raise a DRP.")
     errors = {}
     if not children:
@@ -188,7 +163,7 @@ def drp_raise(
     elif team is None and len(child_teams) > 1:
         errors["team"] = ("The children are allocated to different teams: choose the lead team "
                           "the DRP is addressed through.")
-    errors |= _agency_errors(children or [], agency_contact, asked)
+    errors |= agreed_actions._agency_errors(children or [], agency_contact, asked)
     if errors:
         raise ValidationError(errors)
     stage = stage or Stage.objects.order_by("order").first()
@@ -211,16 +186,10 @@ def drp_raise(
     drp.teams.set(child_teams)
     drp.themes.set(themes)
     record = _open_stage_record(drp, actor, "Raised", asked=(asked or "").strip())
-    _record(drp, actor, Action.RAISED, note=drp.concern + _asked_note(record), to_stage=stage.key)
+    record_event(drp, actor, Action.RAISED, note=drp.concern + agreed_actions._asked_note(record), to_stage=stage.key)
     notifications.drp_raised(drp, actor)
     notifications.stage_to_agency(drp, record)
     return drp
-
-
-def _asked_note(record: StageRecord) -> str:
-    if record.addressee_contact is None:
-        return ""
-    return f"\n\nAddressed to {record.addressee_contact} by email: {record.asked}"
 
 
 #: An agreed-by date further ahead than this is a typing mistake, not a plan.
@@ -235,14 +204,14 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
     ``due_on``, and ``owner`` or ``owner_contact``), each with its own clock. The IRO's
     review clock starts."""
     drp = _lock(drp)
-    perform(DisputeResolutionFlow(drp), "respond", actor, refusal=refusal(drp, "responded to"))
+    perform(DisputeResolutionFlow(drp), "respond", actor)
     require_text(response=response)
     on = today()
     if agreed_by is not None and not on <= agreed_by <= on + timedelta(days=AGREED_BY_MAX_DAYS):
         raise ValidationError({"agreed_by": "The agreed-by date must be today or later, and "
                                             "within two years."})
     for index, action in enumerate(actions or []):
-        errors = _action_errors(drp, on=on, **action)
+        errors = agreed_actions._action_errors(drp, on=on, **action)
         if errors:
             raise ValidationError({f"actions[{index}].{field}": message for field, message in errors.items()})
     _close_stage_record(drp, actor, "Responded", response=response.strip(),
@@ -252,10 +221,10 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
     note = response.strip() + (f"\n\nAgreed by {agreed_by:%-d %B %Y}." if agreed_by else "")
     if drp.addressee_contact_id:
         note = f"Response from {drp.addressee_contact}, recorded by {actor}:\n\n{note}"
-    _record(drp, actor, Action.RESPONDED, note=note, from_stage=drp.stage.key,
+    record_event(drp, actor, Action.RESPONDED, note=note, from_stage=drp.stage.key,
             to_stage=drp.stage.key)
     for action in actions or []:
-        _agree_action(drp, actor, on=on, **action)
+        agreed_actions._agree_action(drp, actor, on=on, **action)
     notifications.drp_responded(drp, actor)
     return drp
 
@@ -271,7 +240,7 @@ def drp_escalate(
     ladder = list(Stage.objects.all())
     flow = DisputeResolutionFlow(drp, ladder=ladder)
     from_stage = drp.stage
-    perform(flow, "escalate", actor, refusal=refusal(drp, "escalated"))
+    perform(flow, "escalate", actor)
     require_text(reason=reason)
     if stage is not None and stage.order <= from_stage.order:
         raise TransitionRefused(
@@ -279,7 +248,7 @@ def drp_escalate(
         )
     target = stage or flow.later_stages()[0]
     children = list(drp.children.select_related("social_worker"))
-    errors = _agency_errors(children, agency_contact, asked)
+    errors = agreed_actions._agency_errors(children, agency_contact, asked)
     if errors:
         raise ValidationError(errors)
     on = today()
@@ -287,14 +256,14 @@ def drp_escalate(
     _start_stage(drp, target, on, children, agency_contact)
     save_with_history(drp, actor, reason)
     record = _open_stage_record(drp, actor, reason, asked=(asked or "").strip())
-    _record(drp, actor, Action.ESCALATED, note=reason.strip() + _asked_note(record), from_stage=from_stage.key,
+    record_event(drp, actor, Action.ESCALATED, note=reason.strip() + agreed_actions._asked_note(record), from_stage=from_stage.key,
             to_stage=target.key)
     notifications.drp_escalated(drp, actor)
     notifications.stage_to_agency(drp, record)
     return drp
 
 
-def _close(drp: DisputeResolution, actor: User, transition: str, verb: str, reason: str,
+def _close(drp: DisputeResolution, actor: User, transition: str, reason: str,
            action: str, required: dict[str, str], also=None, before_input=None,
            **fields) -> DisputeResolution:
     """Resolve or withdraw: the stage the DRP closes at is the stage it is at now. Once state
@@ -302,7 +271,7 @@ def _close(drp: DisputeResolution, actor: User, transition: str, verb: str, reas
     things stand), blank ``required`` text and the errors ``also()`` finds are refused
     together, each naming its field."""
     drp = _lock(drp)
-    perform(DisputeResolutionFlow(drp), transition, actor, refusal=refusal(drp, verb))
+    perform(DisputeResolutionFlow(drp), transition, actor)
     if before_input is not None:
         before_input(drp)
     errors = blank_text_errors(**required) | (also() if also is not None else {})
@@ -316,27 +285,12 @@ def _close(drp: DisputeResolution, actor: User, transition: str, verb: str, reas
     drp.review_due_date = None
     _close_stage_record(drp, actor, action.label, ended_on=on)
     save_with_history(drp, actor, reason)
-    _record(drp, actor, action, note=reason, from_stage=drp.stage.key)
+    record_event(drp, actor, action, note=reason, from_stage=drp.stage.key)
     return drp
 
 
 def _yes_no(value: bool | None) -> str:
     return "yes" if value else "no"
-
-
-#: What happens to a DRP's open agreed actions when it is resolved.
-KEEP_OPEN = "keep-open"
-CLOSE_NOT_DONE = "not-done"
-OPEN_ACTION_CHOICES = {KEEP_OPEN: "They stay open, with their reminders, until marked done or not done",
-                       CLOSE_NOT_DONE: "They are recorded as not done today"}
-
-
-def open_actions_refusal(drp: DisputeResolution, open_actions: list[AgreedAction]) -> str:
-    """The 409 sentence naming the open actions a resolution must decide about."""
-    listed = "; ".join(f"“{a.what[:80]}” ({a.owner_name}, by {a.due_on:%-d %B %Y})" for a in open_actions)
-    return (f"{drp.reference} has {len(open_actions)} open agreed action"
-            f"{'' if len(open_actions) == 1 else 's'}: {listed}. Say whether they stay open "
-            f"(open_actions: {KEEP_OPEN}) or are recorded as not done ({CLOSE_NOT_DONE}).")
 
 
 @transaction.atomic
@@ -369,17 +323,17 @@ def drp_resolve(*, drp: DisputeResolution, actor: User, outcome: str, impact: st
     def decided_about_open_actions(locked):
         still_open.extend(locked.agreed_actions.filter(status=AgreedAction.Status.OPEN)
                           .select_related("owner", "owner_contact__agency"))
-        if still_open and open_actions not in OPEN_ACTION_CHOICES:
-            raise TransitionRefused(open_actions_refusal(locked, still_open))
+        if still_open and open_actions not in agreed_actions.OPEN_ACTION_CHOICES:
+            raise TransitionRefused(agreed_actions.open_actions_refusal(locked, still_open))
 
-    drp = _close(drp, actor, "resolve", "resolved", note, Action.RESOLVED,
+    drp = _close(drp, actor, "resolve", note, Action.RESOLVED,
                  required={"outcome": outcome, "impact": impact}, also=unanswered,
                  before_input=decided_about_open_actions, outcome=outcome,
                  impact=impact, child_informed=child_informed, advocacy_offered=advocacy_offered)
     drp.impact_codes.set(codes)
-    if open_actions == CLOSE_NOT_DONE:
+    if open_actions == agreed_actions.CLOSE_NOT_DONE:
         for action in still_open:
-            _finish_action(action, actor, done=False, on=drp.closed_on,
+            agreed_actions._finish_action(action, actor, done=False, on=drp.closed_on,
                            note="Recorded as not done when the DRP was resolved.")
     notifications.drp_resolved(drp, actor)
     return drp
@@ -389,11 +343,11 @@ def drp_resolve(*, drp: DisputeResolution, actor: User, outcome: str, impact: st
 def drp_withdraw(*, drp: DisputeResolution, actor: User, reason: str) -> DisputeResolution:
     """The IRO withdraws the challenge; the person it is addressed to is told."""
     addressee = drp.addressee
-    drp = _close(drp, actor, "withdraw", "withdrawn", (reason or "").strip(), Action.WITHDRAWN,
+    drp = _close(drp, actor, "withdraw", (reason or "").strip(), Action.WITHDRAWN,
                  required={"reason": reason})
     # A withdrawn challenge asks nothing more of anyone: its open actions end, not done.
     for action in drp.agreed_actions.filter(status=AgreedAction.Status.OPEN).select_related("owner_contact"):
-        _finish_action(action, actor, done=False, on=drp.closed_on, note="The DRP was withdrawn.")
+        agreed_actions._finish_action(action, actor, done=False, on=drp.closed_on, note="The DRP was withdrawn.")
     notifications.drp_withdrawn(drp, actor, addressee)
     return drp
 
@@ -402,13 +356,12 @@ def drp_withdraw(*, drp: DisputeResolution, actor: User, reason: str) -> Dispute
 def drp_refer_to_cafcass(*, drp: DisputeResolution, actor: User, reason: str) -> DisputeResolution:
     """Looked-after children only; the DRP stays open unless the IRO resolves it."""
     drp = _lock(drp)
-    perform(DisputeResolutionFlow(drp), "refer_to_cafcass", actor,
-            refusal=refusal(drp, "referred to Cafcass"))
+    perform(DisputeResolutionFlow(drp), "refer_to_cafcass", actor)
     require_text(reason=reason)
     drp.referred_to_cafcass = True
     drp.referred_to_cafcass_on = today()
     save_with_history(drp, actor, reason.strip())
-    _record(drp, actor, Action.REFERRED_TO_CAFCASS, note=reason.strip(), from_stage=drp.stage.key)
+    record_event(drp, actor, Action.REFERRED_TO_CAFCASS, note=reason.strip(), from_stage=drp.stage.key)
     return drp
 
 
@@ -460,142 +413,7 @@ def drps_recount_after_calendar_change(*, day: date, closed: bool, description: 
             continue
         note = f"{what}: " + "; ".join(changes) + "."
         save_with_history(drp, actor, "Deadlines recalculated")
-        _record(drp, actor, Action.DEADLINES_RECALCULATED, note=note, from_stage=drp.stage.key,
+        record_event(drp, actor, Action.DEADLINES_RECALCULATED, note=note, from_stage=drp.stage.key,
                 to_stage=drp.stage.key)
         count += 1
     return count
-
-
-# --- Agreed actions --------------------------------------------------------------------------
-
-#: A "by when" further ahead than this is a typing mistake, not a plan.
-ACTION_MAX_DAYS = 366
-
-
-def action_due_on(day: date) -> date:
-    """An action's deadline: the day given, or the next working day when it is not one (its
-    reminders, like every clock's, fall on working days)."""
-    calendar = get_calendar()
-    while not calendar.is_working_day(day):
-        day += timedelta(days=1)
-    return day
-
-
-def _names_a_child(drp: DisputeResolution, text: str) -> str | None:
-    return _names_in(drp.children.all(), text)
-
-
-def _names_in(children, text: str) -> str | None:
-    """The child's name or reference found in ``text`` (which will leave the authority by
-    email to a partner agency), or None."""
-    lowered = (text or "").lower()
-    for child in children:
-        for word in (child.name, *child.name.split()[:1], child.reference):
-            if word and len(word) > 2 and word.lower() in lowered:
-                return word
-    return None
-
-
-def _action_errors(drp: DisputeResolution, *, on: date, what: str = "", due_on: date | None = None,
-                   owner: User | None = None, owner_contact: AgencyContact | None = None) -> dict[str, str]:
-    errors = blank_text_errors(what=what)
-    if due_on is None:
-        errors["due_on"] = "Enter the date the action is to be done by."
-    elif not on <= due_on <= on + timedelta(days=ACTION_MAX_DAYS):
-        errors["due_on"] = "The date the action is to be done by must be today or later, and within a year."
-    if (owner is None) == (owner_contact is None):
-        errors["owner"] = "Choose who owns the action: a person in Footprint or a partner agency contact."
-    elif owner is not None and not owner.is_active:
-        errors["owner"] = f"{owner} can no longer sign in: choose someone else."
-    elif owner_contact is not None and not owner_contact.active:
-        errors["owner_contact"] = f"{owner_contact} is no longer an active contact."
-    elif owner_contact is not None and "what" not in errors:
-        named = _names_a_child(drp, what)
-        if named:
-            errors["what"] = (f"This is emailed to {owner_contact.agency.name}: leave out the child's name "
-                              f"or reference ({named}); the contact is told the DRP's reference.")
-    return errors
-
-
-def _agree_action(drp: DisputeResolution, actor: User, *, on: date, what: str, due_on: date,
-                  owner: User | None = None, owner_contact: AgencyContact | None = None) -> AgreedAction:
-    """Record one checked action on a locked DRP, with its timeline event and messages."""
-    action = AgreedAction(drp=drp, stage=drp.stage, what=what.strip(), owner=owner, owner_contact=owner_contact,
-                          agreed_on=on, due_on=action_due_on(due_on), recorded_by=actor)
-    save_with_history(action, actor, "Action agreed")
-    moved = "" if action.due_on == due_on else f" (the next working day after {due_on:%-d %B})"
-    _record(drp, actor, Action.ACTION_AGREED, from_stage=drp.stage.key, to_stage=drp.stage.key,
-            note=f"{action.what}\n\nOwner: {action.owner_name}. By {action.due_on:%A %-d %B %Y}{moved}.")
-    notifications.action_agreed(action, actor)
-    return action
-
-
-def may_agree_actions(drp: DisputeResolution, user: User) -> bool:
-    """The IROs and managers who challenge, and whoever the DRP is addressed to now."""
-    return user.has_role(*roles.CHALLENGERS) or is_addressee(DisputeResolutionFlow(drp), user)
-
-
-@transaction.atomic
-def drp_agree_action(*, drp: DisputeResolution, actor: User, what: str, due_on: date | None,
-                     owner: User | None = None, owner_contact: AgencyContact | None = None) -> AgreedAction:
-    """An action agreed while the DRP is open (at a response, a meeting, a review): what, who
-    owns it and by when. Its owner (emailed, for a partner agency's contact) and the IRO are
-    reminded before, on and after the date."""
-    drp = _lock(drp)
-    if not drp.is_open:
-        raise TransitionRefused(refusal(drp, "given new agreed actions"))
-    if not may_agree_actions(drp, actor):
-        raise PermissionDenied("Only the IRO, the IRO Manager or the person the DRP is addressed to "
-                               "can record an agreed action.")
-    on = today()
-    errors = _action_errors(drp, on=on, what=what, due_on=due_on, owner=owner, owner_contact=owner_contact)
-    if errors:
-        raise ValidationError(errors)
-    return _agree_action(drp, actor, on=on, what=what, due_on=due_on, owner=owner, owner_contact=owner_contact)
-
-
-def _finish_action(action: AgreedAction, actor: User, *, done: bool, on: date, note: str) -> None:
-    action.status = AgreedAction.Status.DONE if done else AgreedAction.Status.NOT_DONE
-    action.completed_on = on
-    action.note = note
-    save_with_history(action, actor, "Done" if done else "Not done")
-    drp = action.drp
-    _record(drp, actor, Action.ACTION_DONE if done else Action.ACTION_NOT_DONE,
-            from_stage=drp.stage.key, to_stage=drp.stage.key,
-            note=f"{action.what}\n\n{'Done' if done else 'Not done'} on {on:%-d %B %Y} ({action.owner_name})."
-                 + (f"\n\n{note}" if note else ""))
-
-
-def may_record_action(action: AgreedAction, user: User) -> bool:
-    """The IROs and managers who challenge, and the action's owner."""
-    return user.has_role(*roles.CHALLENGERS) or (action.owner_id is not None and action.owner_id == user.pk)
-
-
-@transaction.atomic
-def drp_record_action(*, action: AgreedAction, actor: User, done: bool | None, on: date | None = None,
-                      note: str = "") -> AgreedAction:
-    """Mark an agreed action done or not done, with the date (today unless given). The IRO
-    records a partner agency's answer; a person who owns an action records their own. The DRP
-    may have been resolved meanwhile with its actions kept open."""
-    lock(AgreedAction.objects.all(), action.pk)
-    action = AgreedAction.objects.select_related("drp__stage", "owner", "owner_contact__agency").get(pk=action.pk)
-    if not action.is_open:
-        raise TransitionRefused(f"This action on {action.drp.reference} is already recorded as "
-                                f"{action.get_status_display().lower()}.")
-    if not may_record_action(action, actor):
-        raise PermissionDenied("Only the IRO, the IRO Manager or the action's owner can record what happened.")
-    on = on or today()
-    errors = {}
-    if done is None:
-        errors["done"] = "Say whether the action was done."
-    if on > today():
-        errors["on"] = "The date must be today or in the past."
-    elif on < action.agreed_on:
-        errors["on"] = f"The date cannot be before the action was agreed ({action.agreed_on:%-d %B %Y})."
-    note = (note or "").strip()
-    if done is False and not note:
-        errors["note"] = "Say why the action was not done."
-    if errors:
-        raise ValidationError(errors)
-    _finish_action(action, actor, done=done, on=on, note=note)
-    return action
