@@ -1,4 +1,5 @@
-"""Reference data for the DRP, edited by the authority: the ladder and the themes.
+"""Reference data for the DRP, edited by the authority: the ladder, the themes, the impact
+codes, and the partner agencies with their contacts.
 
 DRPs themselves are changed only through the services (pages and API), never in the admin,
 so every change passes the state machine and lands on the timeline."""
@@ -10,7 +11,7 @@ from people import roles
 from people.models import Role
 
 from . import clocks
-from .models import ImpactCode, Stage, Theme
+from .models import AgencyContact, ImpactCode, PartnerAgency, Stage, Theme
 
 
 @admin.register(Stage)
@@ -68,3 +69,21 @@ class ImpactCodeAdmin(admin.ModelAdmin):
     list_editable = ["order", "active"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug"]
+
+
+@admin.register(PartnerAgency)
+class PartnerAgencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "order", "active"]
+    list_editable = ["order", "active"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name", "slug"]
+
+
+@admin.register(AgencyContact)
+class AgencyContactAdmin(admin.ModelAdmin):
+    """A contact who owns actions is kept (made inactive, not deleted), so the record of who
+    was asked stays."""
+
+    list_display = ["name", "agency", "job_title", "email", "active"]
+    list_filter = ["agency", "active"]
+    search_fields = ["name", "email", "job_title"]

@@ -1,6 +1,7 @@
 """The DRP API: thin views over selectors (reads) and services (writes)."""
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -8,21 +9,35 @@ from rest_framework.response import Response
 
 from children.selectors import children_visible_to
 from workflows.audit import record_read
+from workflows.exceptions import TransitionRefused
 from workflows.pagination import KeysetPagination
 from workflows.transitions import read_input
 
 from . import access, services
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
-from .models import DisputeResolution, ImpactCode, Stage, Theme
+from .models import (
+    AgencyContact,
+    AgreedAction,
+    DisputeResolution,
+    ImpactCode,
+    PartnerAgency,
+    Stage,
+    Theme,
+)
 from .selectors import drp_for, drps_visible_to, with_list_data
 from .serializers import (
+    AgencyContactSerializer,
+    AgreeActionSerializer,
+    AgreedActionSerializer,
     DisputeResolutionListSerializer,
     DisputeResolutionSerializer,
     EscalateSerializer,
     ImpactCodeSerializer,
+    PartnerAgencySerializer,
     RaiseSerializer,
     ReasonSerializer,
+    RecordActionSerializer,
     ResolveSerializer,
     RespondSerializer,
     StageSerializer,
@@ -52,6 +67,31 @@ class ImpactCodeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = ImpactCodeSerializer
     queryset = ImpactCode.objects.filter(active=True)
     pagination_class = None
+
+
+class PartnerAgencyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Agencies outside social care a DRP's actions can be addressed to (health, education, police...)."""
+
+    serializer_class = PartnerAgencySerializer
+    queryset = PartnerAgency.objects.filter(active=True)
+    pagination_class = None
+
+
+class AgencyContactViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Named contacts at partner agencies: they own agreed actions and are emailed about them."""
+
+    serializer_class = AgencyContactSerializer
+    queryset = AgencyContact.objects.filter(active=True).select_related("agency")
+    pagination_class = None
+
+    def get_queryset(self):
+        _require_drp_reader(self.request.user)
+        return super().get_queryset()
+
+
+def _require_drp_reader(user):
+    if not access.can_read_drps(user):
+        raise PermissionDenied("DRPs are for the reviewing team and social-care managers.")
 
 
 class DisputeResolutionViewSet(viewsets.GenericViewSet):
@@ -133,3 +173,38 @@ class DisputeResolutionViewSet(viewsets.GenericViewSet):
             services.drp_refer_to_cafcass(drp=drp, actor=request.user,
                                           **self._input(ReasonSerializer, drp, "refer_to_cafcass"))
         )
+
+    @extend_schema(request=AgreeActionSerializer, responses={201: AgreedActionSerializer})
+    @action(detail=True, methods=["post"], url_path="actions")
+    def agree_action(self, request, pk=None):
+        """Record an action agreed while the DRP is open: 409 once it is closed, 403 for anyone
+        but the IRO, the IRO Manager or the person it is addressed to, then 400 naming the field."""
+        drp = drp_for(request.user, pk)
+        if not drp.is_open:
+            raise TransitionRefused(services.closed_refusal(drp))
+        if not services.may_agree_actions(drp, request.user):
+            raise PermissionDenied("Only the IRO, the IRO Manager or the person the DRP is addressed to "
+                                   "can record an agreed action.")
+        serializer = AgreeActionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        agreed = services.drp_agree_action(drp=drp, actor=request.user, **serializer.validated_data)
+        return Response(AgreedActionSerializer(agreed).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RecordActionSerializer, responses=AgreedActionSerializer)
+    @action(detail=True, methods=["post"], url_path=r"actions/(?P<action_pk>[0-9]+)/record")
+    def record_action(self, request, pk=None, action_pk=None):
+        """Mark an agreed action done or not done (409 if already recorded, 403 for anyone but
+        the IRO, the IRO Manager or its owner, then 400 naming the field)."""
+        drp = drp_for(request.user, pk)
+        agreed = AgreedAction.objects.filter(drp=drp, pk=action_pk).first()
+        if agreed is None:
+            raise Http404("No such action on this DRP.")
+        if not agreed.is_open:
+            raise TransitionRefused(f"This action on {drp.reference} is already recorded as "
+                                    f"{agreed.get_status_display().lower()}.")
+        if not services.may_record_action(agreed, request.user):
+            raise PermissionDenied("Only the IRO, the IRO Manager or the action's owner can record what happened.")
+        serializer = RecordActionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        agreed = services.drp_record_action(action=agreed, actor=request.user, **serializer.validated_data)
+        return Response(AgreedActionSerializer(agreed).data)

@@ -25,10 +25,14 @@ def is_challenger(flow, user) -> bool:
 
 def is_addressee(flow, user) -> bool:
     """The named addressee of the current stage, or anyone holding an addressed role for
-    the child's team (a team manager covering for a colleague, say)."""
+    the child's team (a team manager covering for a colleague, say). For a stage addressed to
+    a partner agency's contact, the IRO (or any challenger) records the agency's response."""
     drp = flow.drp
     if not user.is_authenticated:
         return False
+    if drp.addressee_contact_id is not None:
+        # A partner agency's contact is not a user: the IRO records their response.
+        return user.has_role(*roles.CHALLENGERS)
     if drp.addressee_id is not None and drp.addressee_id == user.pk:
         return True
     addressed = [role.slug for role in drp.stage.addressed_to.all()]

@@ -7,10 +7,11 @@ from django.utils import timezone
 
 from children.forms import clean_child_references
 from children.models import CaseType
-from people.models import Team
+from people import roles
+from people.models import Team, User
 from workflows.forms import NamedErrorsMixin, RealDateField
 
-from .models import ImpactCode, Stage, Theme
+from .models import AgencyContact, ImpactCode, Stage, Theme
 
 
 def _helper(*fields, button: str, prefix: str = "") -> FormHelper:
@@ -128,11 +129,21 @@ class EscalateForm(ActionForm):
         label="Reason for escalating", widget=forms.Textarea(attrs={"rows": 4}), max_length=10000,
         error_messages={"required": "Enter the reason for escalating"},
     )
+    agency_contact = forms.ModelChoiceField(
+        label="Address this stage to a partner agency (optional)", required=False,
+        queryset=AgencyContact.objects.filter(active=True).select_related("agency"),
+        empty_label="No: the social-care manager for this stage",
+        help_text="Health, education, police...: the contact is emailed what is asked and by when, and you "
+                  "record their response.")
+    asked = forms.CharField(
+        label="What is the agency asked? (only for a partner agency)", required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}), help_text="This is emailed: leave out the child's name.")
 
     def __init__(self, *args, drp, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stage"].queryset = Stage.objects.filter(order__gt=drp.stage.order)
         self.helper = self.make_helper(Field.select("stage"), Field.textarea("reason", label_size=Size.SMALL),
+                                       Field.select("agency_contact"), Field.textarea("asked", label_size=Size.SMALL),
                                        button="Escalate")
 
 
@@ -145,8 +156,13 @@ def yes_no_field(label: str, required_message: str) -> forms.TypedChoiceField:
                                   error_messages={"required": required_message})
 
 
+OPEN_ACTIONS = [("keep-open", "They stay open, with their reminders, until marked done or not done"),
+                ("not-done", "Record them as not done today")]
+
+
 class ResolveForm(ActionForm):
-    """The outcome, and what it changed for the child: the reason the procedure exists."""
+    """The outcome, and what it changed for the child: the reason the procedure exists. With
+    agreed actions still open, what happens to them."""
 
     slug = "resolve"
     outcome = forms.CharField(
@@ -167,9 +183,20 @@ class ResolveForm(ActionForm):
     advocacy_offered = yes_no_field("Has the child been offered an advocate?",
                                     "Select yes if the child has been offered an advocate")
 
-    def __init__(self, *args, **kwargs):
+    open_actions = forms.ChoiceField(
+        label="What happens to the agreed actions still open?", choices=OPEN_ACTIONS, widget=forms.RadioSelect,
+        required=False)
+
+    def __init__(self, *args, drp=None, **kwargs):
         super().__init__(*args, **kwargs)
+        still_open = drp is not None and any(action.is_open for action in drp.agreed_actions.all())
+        if still_open:
+            self.fields["open_actions"].required = True
+            self.fields["open_actions"].error_messages["required"] = "Select what happens to the open agreed actions"
+        else:
+            del self.fields["open_actions"]
         self.helper = self.make_helper(
+            *([Field.radios("open_actions", legend_size=Size.SMALL)] if still_open else []),
             Field.textarea("outcome", label_size=Size.SMALL),
             Field.checkboxes("impact_codes", legend_size=Size.SMALL, small=True),
             Field.textarea("impact", label_size=Size.SMALL),
@@ -187,3 +214,62 @@ class ReasonForm(ActionForm):
     def __init__(self, *args, button: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = self.make_helper(Field.textarea("reason", label_size=Size.SMALL), button=button)
+
+
+def owner_choices() -> list:
+    """People in Footprint who can own an action, then each partner agency's contacts."""
+    people = (User.objects.filter(is_active=True, roles__slug__in=[*roles.SOCIAL_CARE, *roles.CHALLENGERS])
+              .distinct().order_by("first_name", "last_name", "username"))
+    choices = [("", "Choose who owns it"),
+               ("People in the authority", [(f"user:{user.pk}", str(user)) for user in people])]
+    contacts: dict[str, list] = {}
+    for contact in AgencyContact.objects.filter(active=True).select_related("agency"):
+        contacts.setdefault(contact.agency.name, []).append(
+            (f"contact:{contact.pk}", f"{contact.name}{f', {contact.job_title}' if contact.job_title else ''}"))
+    return choices + [(f"Partner agency: {agency}", options) for agency, options in contacts.items()]
+
+
+class AgreeActionForm(ActionForm):
+    """One agreed action: what, who owns it, by when."""
+
+    slug = "agree-action"
+    what = forms.CharField(
+        label="What has been agreed", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+        help_text="A partner agency's contact is emailed this: leave out the child's name.",
+        error_messages={"required": "Enter what has been agreed"})
+    owner = forms.ChoiceField(label="Who owns it", choices=[], error_messages={"required": "Select who owns it"})
+    due_on = RealDateField(label="By when", help_text="A day that is not a working day moves to the next working day.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["due_on"].error_messages["required"] = "Enter the date it is to be done by"
+        self.fields["owner"].choices = owner_choices()
+        self.helper = self.make_helper(Field.textarea("what", label_size=Size.SMALL), Field.select("owner"),
+                                       Field("due_on"), button="Record agreed action")
+
+    def clean_owner(self):
+        kind, _, pk = self.cleaned_data["owner"].partition(":")
+        model = {"user": User, "contact": AgencyContact}.get(kind)
+        found = model.objects.filter(pk=pk).first() if model and pk.isdigit() else None
+        if found is None:
+            raise forms.ValidationError("Select who owns it")
+        return found
+
+    def service_arguments(self) -> dict:
+        data = dict(self.cleaned_data)
+        owner = data.pop("owner")
+        return data | ({"owner_contact": owner} if isinstance(owner, AgencyContact) else {"owner": owner})
+
+
+class RecordActionForm(ActionForm):
+    """Whether an agreed action was done, when, and what happened."""
+
+    done = yes_no_field("Was it done?", "Select yes if the action was done")
+    on = RealDateField(label="When", required=False, help_text="Leave blank for today.")
+    note = forms.CharField(label="What happened", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+                           required=False, help_text="Required if it was not done: say why.")
+
+    def __init__(self, *args, action, **kwargs):
+        super().__init__(*args, slug=f"record-action-{action.pk}", **kwargs)
+        self.helper = self.make_helper(Field.radios("done", legend_size=Size.SMALL, inline=True), Field("on"),
+                                       Field.textarea("note", label_size=Size.SMALL), button="Record")

@@ -103,6 +103,10 @@ class DisputeResolution(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="addressed_drps",
     )
+    addressee_contact = models.ForeignKey(
+        "drp.AgencyContact", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="A partner agency's contact the current stage is addressed to (not a user: they are "
+                  "emailed, and the IRO records their response).")
     stage_started_on = models.DateField()
     stage_due_date = models.DateField(db_index=True)
     formal_started_on = models.DateField(null=True, blank=True)
@@ -205,6 +209,9 @@ class StageRecord(models.Model):
     addressee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    addressee_contact = models.ForeignKey(
+        "drp.AgencyContact", on_delete=models.PROTECT, null=True, blank=True, related_name="stage_records")
+    asked = models.TextField(blank=True, help_text="What a partner agency is asked at this stage (emailed to them).")
     started_on = models.DateField()
     due_date = models.DateField(db_index=True)
     response = models.TextField(blank=True)
@@ -230,10 +237,112 @@ class StageRecord(models.Model):
         ]
 
 
+class PartnerAgency(models.Model):
+    """An agency outside social care a DRP, a stage or an agreed action can be addressed to
+    (health, education, police...): a local list, counted in reports."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120, unique=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True, help_text="Offered when choosing an agency.")
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name_plural = "partner agencies"
+
+    def __str__(self):
+        return self.name
+
+
+class AgencyContact(models.Model):
+    """A named person at a partner agency. Not a user: they are emailed what is asked of them
+    and by when, and the IRO records their answer."""
+
+    agency = models.ForeignKey(PartnerAgency, on_delete=models.PROTECT, related_name="contacts")
+    name = models.CharField(max_length=200)
+    job_title = models.CharField(max_length=200, blank=True)
+    email = models.EmailField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["agency__order", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.agency.name})"
+
+
+class AgreedAction(models.Model):
+    """One action agreed in answer to a DRP: what, who owns it (a person in Footprint or a
+    partner agency's contact) and by when. It has its own clock and reminders, and is marked
+    done or not done with a date, so the challenge leaves evidence of what it changed."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        NOT_DONE = "not_done", "Not done"
+
+    drp = models.ForeignKey(DisputeResolution, on_delete=models.PROTECT, related_name="agreed_actions")
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+",
+                              help_text="The stage the DRP was at when the action was agreed.")
+    what = models.TextField()
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="agreed_actions")
+    owner_contact = models.ForeignKey(AgencyContact, on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="agreed_actions")
+    agreed_on = models.DateField(help_text="The day the action was recorded as agreed.")
+    due_on = models.DateField(help_text="By when: a working day.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    completed_on = models.DateField(null=True, blank=True,
+                                    help_text="When it was done, or when it was recorded as not done.")
+    note = models.TextField(blank=True, help_text="What happened (why not, if not done).")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="drp_agreedaction_one_owner",
+                condition=(models.Q(owner__isnull=False, owner_contact__isnull=True)
+                           | models.Q(owner__isnull=True, owner_contact__isnull=False))),
+            models.CheckConstraint(
+                name="drp_agreedaction_completed_when_closed",
+                condition=(models.Q(status="open", completed_on__isnull=True)
+                           | (~models.Q(status="open") & models.Q(completed_on__isnull=False)))),
+        ]
+        indexes = [
+            # The reminder sweep reads open actions only.
+            models.Index(fields=["due_on", "id"], name="drp_agreedaction_open_due",
+                         condition=models.Q(status="open")),
+        ]
+
+    def __str__(self):
+        return f"{self.drp} action {self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def owner_name(self) -> str:
+        return str(self.owner_contact) if self.owner_contact_id else str(self.owner)
+
+    def clock(self, on=None) -> Clock:
+        return Clock.of("Action due", self.due_on if self.is_open else None, on)
+
+    def done_on_time(self) -> bool | None:
+        if self.status != self.Status.DONE:
+            return None
+        return self.completed_on <= self.due_on
+
+
 class TimelineEvent(BaseTimelineEvent):
     class Action(models.TextChoices):
         RAISED = "raised", "Raised"
         RESPONDED = "responded", "Responded"
+        ACTION_AGREED = "action-agreed", "Action agreed"
+        ACTION_DONE = "action-done", "Action done"
+        ACTION_NOT_DONE = "action-not-done", "Action not done"
         ESCALATED = "escalated", "Escalated"
         RESOLVED = "resolved", "Resolved"
         WITHDRAWN = "withdrawn", "Withdrawn"
@@ -249,4 +358,4 @@ class TimelineEvent(BaseTimelineEvent):
         indexes = [models.Index(fields=["drp", "at"])]
 
 
-protect_history(DisputeResolution, StageRecord)
+protect_history(DisputeResolution, StageRecord, AgreedAction)

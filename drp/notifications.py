@@ -81,3 +81,46 @@ def drp_withdrawn(drp, actor, addressee):
 
 def iro_managers():
     return list(users_with_role(roles.IRO_MANAGER))
+
+
+def email_agency_contact(action, kind: str, key: str = "", **extra) -> None:
+    """Email a partner agency's contact about an action they own, after commit. They are not
+    users: the email itself says what is asked and by when, and who at the authority to
+    answer (the IRO records their answer). The subject names the DRP by reference only."""
+    from django.db import transaction
+
+    from notifications.services import message_id, render_message, send_email
+
+    contact = action.owner_contact
+    if contact is None or not contact.active:
+        return
+    subject, body = render_message(kind, {"action": action, "drp": action.drp, "contact": contact,
+                                          "iro": action.drp.raised_by, **extra})
+    headers = {"Message-ID": message_id(kind, f"{action.pk}.{key}" if key else action.pk)}
+    transaction.on_commit(lambda: send_email(subject, body, [contact.email], headers=headers), robust=True)
+
+
+def action_agreed(action, actor):
+    """The owner (a user in the app and by email; a partner agency's contact by email) and the
+    IRO, unless they recorded it themselves."""
+    drp = action.drp
+    recipients = [user for user in (action.owner, drp.raised_by) if user is not None and user != actor]
+    if recipients:
+        notify(recipients=recipients, kind="drp-action-agreed", link=_link(drp),
+               context=_context(drp, action=action, actor=actor))
+    email_agency_contact(action, "drp-agency-action")
+
+
+def stage_to_agency(drp, record):
+    """A stage addressed to a partner agency's contact: email them what is asked and by when."""
+    contact = record.addressee_contact
+    if contact is None or not contact.active:
+        return
+    from django.db import transaction
+
+    from notifications.services import message_id, render_message, send_email
+
+    subject, body = render_message("drp-agency-stage", {"drp": drp, "record": record, "contact": contact,
+                                                        "iro": drp.raised_by})
+    headers = {"Message-ID": message_id("drp-agency-stage", record.pk)}
+    transaction.on_commit(lambda: send_email(subject, body, [contact.email], headers=headers), robust=True)

@@ -7,7 +7,10 @@
 - the overall time limit breached: the IRO and the IRO Manager;
 - the IRO's review of a response due within 2 working days, or today: the IRO; overdue: the
   IRO and the IRO Manager (an answered DRP never waits unseen);
-- an agreed-by date passed: the IRO, to check that what was agreed happened.
+- an agreed-by date passed: the IRO, to check that what was agreed happened;
+- an agreed action due within 2 working days: its owner; due today or overdue: its owner and
+  the IRO (a partner agency's contact by email, since they are not users), until it is marked
+  done or not done, even after the DRP is resolved with its actions kept open.
 
 Each ``remind_*`` takes a whole batch of due rows: the people to tell are looked up together
 (line managers in one query, IRO Managers once), and ``notify_many`` writes every notification
@@ -24,8 +27,8 @@ from people.selectors import line_managers_of
 from workflows.reminders import DUE_SOON, DUE_TODAY, OVERDUE, DeadlineKind, register
 
 from . import clocks
-from .models import DisputeResolution, StageRecord
-from .notifications import _context, iro_managers, next_step, top_stage_order
+from .models import AgreedAction, DisputeResolution, StageRecord
+from .notifications import _context, email_agency_contact, iro_managers, next_step, top_stage_order
 
 HEADLINES = {
     DUE_SOON: "{stage} response due {due:%A %-d %B}",
@@ -56,11 +59,13 @@ def remind_stage(records: list[StageRecord], phase: str) -> dict[int, list[str]]
     extra = iro_managers() if phase == OVERDUE else []
     top = top_stage_order() if phase == OVERDUE else None
     messages = {}
+    contacts = {}
     for record in records:
         drp, due = record.drp, record.due_date
         recipients = [record.addressee]
         prompt = ""
-        if phase in (DUE_TODAY, OVERDUE):
+        if phase in (DUE_TODAY, OVERDUE) or record.addressee_contact_id:
+            # A partner agency's contact is emailed; the IRO, who records their answer, is told.
             recipients.append(drp.raised_by)
         if phase == OVERDUE:
             recipients += [managers.get(record.addressee_id), *extra]
@@ -68,7 +73,27 @@ def remind_stage(records: list[StageRecord], phase: str) -> dict[int, list[str]]
         headline = HEADLINES[phase].format(stage=record.stage.name, due=due)
         detail = f"The response at {record.stage.name} is due by {due:%A %-d %B %Y}."
         messages[record.pk] = _message(drp, recipients, headline, detail, prompt)
-    return _send(messages)
+        if record.addressee_contact_id:
+            email_agency_stage_reminder(record, headline, phase)
+            contacts[record.pk] = [f"contact:{record.addressee_contact.agency.slug}"]
+    told = _send(messages)
+    return {pk: sorted(names + contacts.get(pk, [])) for pk, names in told.items()}
+
+
+def email_agency_stage_reminder(record: StageRecord, headline: str, phase: str) -> None:
+    """The contact a stage is addressed to, reminded by email (they are not users)."""
+    from django.db import transaction
+
+    from notifications.services import message_id, render_message, send_email
+
+    contact = record.addressee_contact
+    if not contact.active:
+        return
+    subject, body = render_message("drp-agency-stage", {"drp": record.drp, "record": record, "contact": contact,
+                                                        "iro": record.drp.raised_by, "headline": headline})
+    headers = {"Message-ID": message_id("drp-agency-stage-reminder", f"{record.pk}.{phase}")}
+    transaction.on_commit(lambda: send_email(f"{record.drp.reference}: {headline}", body, [contact.email],
+                                             headers=headers), robust=True)
 
 
 def remind_overall(drps: list[DisputeResolution], phase: str) -> dict[int, list[str]]:
@@ -110,6 +135,32 @@ def remind_agreed_by(records: list[StageRecord], phase: str) -> dict[int, list[s
     return _send(messages)
 
 
+ACTION_HEADLINES = {
+    DUE_SOON: "agreed action due {due:%A %-d %B}",
+    DUE_TODAY: "agreed action due today",
+    OVERDUE: "agreed action overdue since {due:%-d %B %Y}",
+}
+
+
+def remind_action(actions: list[AgreedAction], phase: str) -> dict[int, list[str]]:
+    """The owner at every phase; the IRO too once it is due. A partner agency's contact is
+    emailed (told: ``contact:<agency slug>``)."""
+    messages, told_contacts = {}, {}
+    for action in actions:
+        drp, due = action.drp, action.due_on
+        headline = ACTION_HEADLINES[phase].format(due=due)
+        recipients = [action.owner] + ([drp.raised_by] if phase in (DUE_TODAY, OVERDUE) else [])
+        detail = (f"The action owned by {action.owner_name}, agreed at {action.stage.name} on "
+                  f"{action.agreed_on:%-d %B %Y}, is due by {due:%A %-d %B %Y}.")
+        prompt = "Record on the DRP whether it was done." if phase != DUE_SOON else ""
+        messages[action.pk] = _message(drp, recipients, headline, detail, prompt)
+        if action.owner_contact_id:
+            email_agency_contact(action, "drp-agency-reminder", key=phase, headline=headline)
+            told_contacts[action.pk] = [f"contact:{action.owner_contact.agency.slug}"]
+    told = _send(messages)
+    return {pk: sorted(names + told_contacts.get(pk, [])) for pk, names in told.items()}
+
+
 #: What every DRP reminder's message reads, fetched with the due rows.
 _DRP = ("drp", "drp__raised_by", "drp__stage", "drp__addressee")
 
@@ -120,7 +171,7 @@ def register_deadlines() -> None:
         running=Q(ended_on__isnull=True, responded_on__isnull=True,
                   drp__status=DisputeResolution.Status.AWAITING_RESPONSE),
         phases=(DUE_SOON, DUE_TODAY, OVERDUE), remind=remind_stage,
-        select_related=(*_DRP, "stage", "addressee"),
+        select_related=(*_DRP, "stage", "addressee", "addressee_contact__agency"),
     ))
     register(DeadlineKind(
         name="drp-overall", model=DisputeResolution, due_field="overall_due_date",
@@ -139,4 +190,10 @@ def register_deadlines() -> None:
         running=Q(agreed_by__isnull=False) & ~Q(drp__status=DisputeResolution.Status.WITHDRAWN),
         phases=(OVERDUE,), remind=remind_agreed_by,
         select_related=(*_DRP, "stage"),
+    ))
+    register(DeadlineKind(
+        name="drp-action", model=AgreedAction, due_field="due_on",
+        running=Q(status=AgreedAction.Status.OPEN), phases=(DUE_SOON, DUE_TODAY, OVERDUE),
+        remind=remind_action, soon_working_days=2,
+        select_related=(*_DRP, "stage", "owner", "owner_contact__agency"),
     ))

@@ -9,7 +9,7 @@ from people import roles
 from people.selectors import team_ids_in_scope
 
 from . import access
-from .models import DisputeResolution, Stage, TimelineEvent
+from .models import AgreedAction, DisputeResolution, Stage, TimelineEvent
 
 
 def drps_visible_to(user) -> QuerySet[DisputeResolution]:
@@ -35,13 +35,15 @@ def with_list_data(qs: QuerySet[DisputeResolution]) -> QuerySet[DisputeResolutio
 
 def drp_for(user, pk) -> DisputeResolution:
     """One DRP with all its detail, or 404 if it does not exist or the user may not see it."""
-    qs = with_list_data(drps_visible_to(user)).prefetch_related(
+    qs = with_list_data(drps_visible_to(user)).select_related("addressee_contact__agency").prefetch_related(
         "stage__addressed_to",
         Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor")),
         "stage_records__stage",
         "stage_records__addressee",
         "stage_records__responded_by",
         "impact_codes",
+        Prefetch("agreed_actions", queryset=AgreedAction.objects.select_related(
+            "stage", "owner", "owner_contact__agency")),
     )
     try:
         return qs.get(pk=pk)

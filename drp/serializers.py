@@ -2,11 +2,20 @@ from rest_framework import serializers
 
 from children.models import CaseType
 from children.serializers import validate_child_ids
-from people.models import Team
+from people.models import Team, User
 from workflows.api import TimelineEventSerializer as BaseTimelineEventSerializer
 from workflows.api import checked_date
 
-from .models import DisputeResolution, ImpactCode, Stage, Theme, TimelineEvent
+from .models import (
+    AgencyContact,
+    AgreedAction,
+    DisputeResolution,
+    ImpactCode,
+    PartnerAgency,
+    Stage,
+    Theme,
+    TimelineEvent,
+)
 
 
 class StageSerializer(serializers.ModelSerializer):
@@ -43,13 +52,87 @@ class DisputeResolutionListSerializer(serializers.ModelSerializer):
         ]
 
 
+class PartnerAgencySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PartnerAgency
+        fields = ["slug", "name"]
+
+
+class AgencyContactSerializer(serializers.ModelSerializer):
+    agency = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = AgencyContact
+        fields = ["id", "agency", "name", "job_title", "email"]
+
+
+class AgreedActionSerializer(serializers.ModelSerializer):
+    """An agreed action as read: exactly one of ``owner`` (a username) and ``owner_contact``."""
+
+    stage = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    owner_contact = AgencyContactSerializer(read_only=True, allow_null=True)
+    rag = serializers.SerializerMethodField(help_text="on-track, due-soon or overdue while open; null once done or not done.")
+
+    class Meta:
+        model = AgreedAction
+        fields = ["id", "what", "stage", "owner", "owner_contact", "agreed_on", "due_on", "status",
+                  "completed_on", "note", "rag"]
+
+    def get_rag(self, action) -> str | None:
+        rag = action.clock().rag
+        return rag.value if rag else None
+
+
 class DisputeResolutionSerializer(DisputeResolutionListSerializer):
     impact_codes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    addressee_contact = AgencyContactSerializer(
+        read_only=True, allow_null=True, help_text="The partner agency contact the current stage is addressed to.")
+    agreed_actions = AgreedActionSerializer(many=True, read_only=True)
     timeline = TimelineEventSerializer(many=True, read_only=True)
 
     class Meta(DisputeResolutionListSerializer.Meta):
         fields = DisputeResolutionListSerializer.Meta.fields + [
-            "outcome", "impact", "impact_codes", "child_informed", "advocacy_offered", "timeline"]
+            "addressee_contact", "outcome", "impact", "impact_codes", "child_informed", "advocacy_offered",
+            "agreed_actions",
+            "timeline"]
+
+
+class AgreeActionSerializer(serializers.Serializer):
+    """One agreed action: what, by when, and its owner: ``owner`` (a username) or
+    ``owner_contact`` (a partner agency contact's id from GET /api/drp/agency-contacts/)."""
+
+    what = serializers.CharField(max_length=2000, help_text="What is to be done. Emailed to an agency contact: "
+                                                           "no child's name.")
+    due_on = serializers.DateField(help_text="By when (today or later); a non-working day moves to the next "
+                                             "working day.")
+    owner = serializers.SlugField(required=False, allow_null=True, help_text="Username of the person who owns it.")
+    owner_contact = serializers.IntegerField(required=False, allow_null=True,
+                                             help_text="Id of the partner agency contact who owns it.")
+
+    def validate_due_on(self, value):
+        return checked_date(value, "The date the action is to be done by", future=True)
+
+    def validate_owner(self, value):
+        if value in (None, ""):
+            return None
+        user = User.objects.filter(username=value, is_active=True).first()
+        if user is None:
+            raise serializers.ValidationError(f"Unknown person: {value}.")
+        return user
+
+    def validate_owner_contact(self, value):
+        return _agency_contact(value)
+
+
+class RecordActionSerializer(serializers.Serializer):
+    done = serializers.BooleanField(help_text="true: done; false: not done (give the reason in note).")
+    on = serializers.DateField(required=False, help_text="When (today or earlier). Default: today.")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True,
+                                 help_text="What happened; required when not done.")
+
+    def validate_on(self, value):
+        return checked_date(value, "The date")
 
 
 class RaiseSerializer(serializers.Serializer):
@@ -64,6 +147,15 @@ class RaiseSerializer(serializers.Serializer):
     team = serializers.SlugField(
         required=False, help_text="The lead team's slug, needed only when the children are "
                                   "allocated to different teams.")
+    agency_contact = serializers.IntegerField(
+        required=False, allow_null=True,
+        help_text="Address the first stage to this partner agency contact (GET /api/drp/agency-contacts/) "
+                  "instead of the social-care line; they are emailed `asked` and the due date.")
+    asked = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                  help_text="What the partner agency is asked (emailed: no child's name).")
+
+    def validate_agency_contact(self, value):
+        return _agency_contact(value)
 
     def __init__(self, *args, children_qs=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,13 +193,34 @@ class RespondSerializer(serializers.Serializer):
         required=False, allow_null=True,
         help_text="Optional: the date by which what is agreed will be done (today or later).")
 
+    actions = AgreeActionSerializer(many=True, required=False,
+                                    help_text="The actions agreed in this response, each with its own clock.")
+
     def validate_agreed_by(self, value):
         return checked_date(value, "The agreed-by date", future=True)
+
+
+def _agency_contact(value):
+    if value is None:
+        return None
+    contact = AgencyContact.objects.select_related("agency").filter(pk=value, active=True).first()
+    if contact is None:
+        raise serializers.ValidationError(f"Unknown agency contact: {value}.")
+    return contact
 
 
 class EscalateSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=10000)
     stage = serializers.SlugField(required=False)
+    agency_contact = serializers.IntegerField(
+        required=False, allow_null=True,
+        help_text="Address the new stage to this partner agency contact instead of the social-care line; "
+                  "they are emailed `asked` and the due date, and the IRO records their response.")
+    asked = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                  help_text="What the partner agency is asked (emailed: no child's name).")
+
+    def validate_agency_contact(self, value):
+        return _agency_contact(value)
 
     def validate_stage(self, value):
         try:
@@ -126,6 +239,11 @@ class ResolveSerializer(serializers.Serializer):
         help_text="Slugs from GET /api/drp/impact-codes/ (plan-changed, placement-stabilised, ...).")
     child_informed = serializers.BooleanField(help_text="Whether the child has been told the outcome.")
     advocacy_offered = serializers.BooleanField(help_text="Whether the child has been offered an advocate.")
+    open_actions = serializers.ChoiceField(
+        choices=["keep-open", "not-done"], required=False,
+        help_text="What happens to agreed actions still open: keep-open (they stay open with their "
+                  "reminders) or not-done (recorded as not done today). Without it, a DRP with open "
+                  "actions is refused with 409 naming them.")
 
     def validate_impact_codes(self, value):
         found = {code.slug: code for code in ImpactCode.objects.filter(slug__in=value, active=True)}

@@ -24,11 +24,25 @@ from workflows.timeline import record_event
 from workflows.transitions import perform
 from workflows.validation import blank_text_errors, require_text
 
-from . import access, clocks, notifications
+from . import access, agreed_actions, clocks, notifications
 from .flows import DisputeResolutionFlow
-from .models import DisputeResolution, ImpactCode, Stage, StageRecord, Theme, TimelineEvent
+from .models import (
+    AgencyContact,
+    AgreedAction,
+    DisputeResolution,
+    ImpactCode,
+    Stage,
+    StageRecord,
+    Theme,
+    TimelineEvent,
+)
 
 Action = TimelineEvent.Action
+#: The agreed-action moves (``drp.agreed_actions``) are DRP services too.
+drp_agree_action, drp_record_action = agreed_actions.drp_agree_action, agreed_actions.drp_record_action
+may_agree_actions, may_record_action = agreed_actions.may_agree_actions, agreed_actions.may_record_action
+closed_refusal, KEEP_OPEN, CLOSE_NOT_DONE = (agreed_actions.closed_refusal, agreed_actions.KEEP_OPEN,
+                                            agreed_actions.CLOSE_NOT_DONE)
 
 
 def find_addressee(stage: Stage, team_id: int | None, children: Iterable[Child]) -> User | None:
@@ -73,19 +87,23 @@ def start_stage_clocks(drp: DisputeResolution, stage: Stage, started_on: date) -
                                           started_on=started_on, overall_due_date=drp.overall_due_date)
 
 
-def _start_stage(drp: DisputeResolution, stage: Stage, started_on: date, children: list[Child]) -> None:
-    """Point the DRP at ``stage`` with fresh clocks and the addressee found for it."""
+def _start_stage(drp: DisputeResolution, stage: Stage, started_on: date, children: list[Child],
+                 contact: AgencyContact | None = None) -> None:
+    """Point the DRP at ``stage`` with fresh clocks and the addressee found for it, or the
+    partner agency's contact it is addressed to."""
     start_stage_clocks(drp, stage, started_on)
-    drp.addressee = find_addressee(stage, drp.team_id, children)
+    drp.addressee_contact = contact
+    drp.addressee = None if contact is not None else find_addressee(stage, drp.team_id, children)
 
 
-def _open_stage_record(drp: DisputeResolution, actor: User, reason: str) -> None:
+def _open_stage_record(drp: DisputeResolution, actor: User, reason: str, asked: str = "") -> StageRecord:
     """Open the record of the stage the DRP has just entered."""
     record = StageRecord(
-        drp=drp, stage=drp.stage, addressee=drp.addressee,
-        started_on=drp.stage_started_on, due_date=drp.stage_due_date,
+        drp=drp, stage=drp.stage, addressee=drp.addressee, addressee_contact=drp.addressee_contact,
+        asked=asked, started_on=drp.stage_started_on, due_date=drp.stage_due_date,
     )
     save_with_history(record, actor, reason)
+    return record
 
 
 def _close_stage_record(drp: DisputeResolution, actor: User, reason: str, **changes) -> None:
@@ -108,6 +126,8 @@ def drp_raise(
     stage: Stage | None = None,
     raised_on: date | None = None,
     team=None,
+    agency_contact: AgencyContact | None = None,
+    asked: str = "",
 ) -> DisputeResolution:
     """An IRO or Conference Chair raises a DRP, by default at the informal stage.
 
@@ -143,6 +163,7 @@ def drp_raise(
     elif team is None and len(child_teams) > 1:
         errors["team"] = ("The children are allocated to different teams: choose the lead team "
                           "the DRP is addressed through.")
+    errors |= agreed_actions._agency_errors(children or [], agency_contact, asked)
     if errors:
         raise ValidationError(errors)
     stage = stage or Stage.objects.order_by("order").first()
@@ -159,14 +180,15 @@ def drp_raise(
         raised_on=raised_on,
         status=DisputeResolution.Status.AWAITING_RESPONSE,
     )
-    _start_stage(drp, stage, raised_on, children)
+    _start_stage(drp, stage, raised_on, children, agency_contact)
     save_with_history(drp, actor, "Raised")
     drp.children.set(children)
     drp.teams.set(child_teams)
     drp.themes.set(themes)
-    _open_stage_record(drp, actor, "Raised")
-    record_event(drp, actor, Action.RAISED, note=drp.concern, to_stage=stage.key)
+    record = _open_stage_record(drp, actor, "Raised", asked=(asked or "").strip())
+    record_event(drp, actor, Action.RAISED, note=drp.concern + agreed_actions._asked_note(record), to_stage=stage.key)
     notifications.drp_raised(drp, actor)
+    notifications.stage_to_agency(drp, record)
     return drp
 
 
@@ -176,9 +198,11 @@ AGREED_BY_MAX_DAYS = 2 * 366
 
 @transaction.atomic
 def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
-                agreed_by: date | None = None) -> DisputeResolution:
+                agreed_by: date | None = None, actions: list[dict] | None = None) -> DisputeResolution:
     """The addressee answers the challenge at the current stage: what will be done and,
-    optionally, the date it is agreed to be done by. The IRO's review clock starts."""
+    optionally, the date it is agreed to be done by, and the agreed actions (each: ``what``,
+    ``due_on``, and ``owner`` or ``owner_contact``), each with its own clock. The IRO's
+    review clock starts."""
     drp = _lock(drp)
     perform(DisputeResolutionFlow(drp), "respond", actor)
     require_text(response=response)
@@ -186,22 +210,32 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
     if agreed_by is not None and not on <= agreed_by <= on + timedelta(days=AGREED_BY_MAX_DAYS):
         raise ValidationError({"agreed_by": "The agreed-by date must be today or later, and "
                                             "within two years."})
+    for index, action in enumerate(actions or []):
+        errors = agreed_actions._action_errors(drp, on=on, **action)
+        if errors:
+            raise ValidationError({f"actions[{index}].{field}": message for field, message in errors.items()})
     _close_stage_record(drp, actor, "Responded", response=response.strip(),
                         responded_on=on, responded_by=actor, agreed_by=agreed_by)
     drp.review_due_date = clocks.review_due(on)
     save_with_history(drp, actor, "Responded")
     note = response.strip() + (f"\n\nAgreed by {agreed_by:%-d %B %Y}." if agreed_by else "")
+    if drp.addressee_contact_id:
+        note = f"Response from {drp.addressee_contact}, recorded by {actor}:\n\n{note}"
     record_event(drp, actor, Action.RESPONDED, note=note, from_stage=drp.stage.key,
             to_stage=drp.stage.key)
+    for action in actions or []:
+        agreed_actions._agree_action(drp, actor, on=on, **action)
     notifications.drp_responded(drp, actor)
     return drp
 
 
 @transaction.atomic
 def drp_escalate(
-    *, drp: DisputeResolution, actor: User, reason: str, stage: Stage | None = None
+    *, drp: DisputeResolution, actor: User, reason: str, stage: Stage | None = None,
+    agency_contact: AgencyContact | None = None, asked: str = "",
 ) -> DisputeResolution:
-    """Take the DRP to the next stage of the ladder, or jump to a named later stage."""
+    """Take the DRP to the next stage of the ladder, or jump to a named later stage; the stage
+    may be addressed to a partner agency's contact (emailed what is asked and by when)."""
     drp = _lock(drp)
     ladder = list(Stage.objects.all())
     flow = DisputeResolutionFlow(drp, ladder=ladder)
@@ -213,24 +247,33 @@ def drp_escalate(
             f"{drp.reference} is at {from_stage.name}: it can only be escalated to a later stage."
         )
     target = stage or flow.later_stages()[0]
+    children = list(drp.children.select_related("social_worker"))
+    errors = agreed_actions._agency_errors(children, agency_contact, asked)
+    if errors:
+        raise ValidationError(errors)
     on = today()
     _close_stage_record(drp, actor, "Escalated", ended_on=on)
-    _start_stage(drp, target, on, list(drp.children.select_related("social_worker")))
+    _start_stage(drp, target, on, children, agency_contact)
     save_with_history(drp, actor, reason)
-    _open_stage_record(drp, actor, reason)
-    record_event(drp, actor, Action.ESCALATED, note=reason.strip(), from_stage=from_stage.key,
+    record = _open_stage_record(drp, actor, reason, asked=(asked or "").strip())
+    record_event(drp, actor, Action.ESCALATED, note=reason.strip() + agreed_actions._asked_note(record), from_stage=from_stage.key,
             to_stage=target.key)
     notifications.drp_escalated(drp, actor)
+    notifications.stage_to_agency(drp, record)
     return drp
 
 
 def _close(drp: DisputeResolution, actor: User, transition: str, reason: str,
-           action: str, required: dict[str, str], also=None, **fields) -> DisputeResolution:
+           action: str, required: dict[str, str], also=None, before_input=None,
+           **fields) -> DisputeResolution:
     """Resolve or withdraw: the stage the DRP closes at is the stage it is at now. Once state
-    and permission have passed, blank ``required`` text and the errors ``also()`` finds are
-    refused together, each naming its field."""
+    and permission have passed (and ``before_input(drp)``, a further refusal of the move as
+    things stand), blank ``required`` text and the errors ``also()`` finds are refused
+    together, each naming its field."""
     drp = _lock(drp)
     perform(DisputeResolutionFlow(drp), transition, actor)
+    if before_input is not None:
+        before_input(drp)
     errors = blank_text_errors(**required) | (also() if also is not None else {})
     if errors:
         raise ValidationError(errors)
@@ -253,10 +296,12 @@ def _yes_no(value: bool | None) -> str:
 @transaction.atomic
 def drp_resolve(*, drp: DisputeResolution, actor: User, outcome: str, impact: str,
                 impact_codes: list[ImpactCode], child_informed: bool | None,
-                advocacy_offered: bool | None) -> DisputeResolution:
+                advocacy_offered: bool | None, open_actions: str | None = None) -> DisputeResolution:
     """The IRO is satisfied: record the outcome and what it changed for the child (the whole
     procedure exists for that): the impact, coded from the local list and in words, and whether
-    the child was told and offered an advocate."""
+    the child was told and offered an advocate. Open agreed actions are not left behind
+    silently: unless ``open_actions`` says they stay open or are not done, the resolution is
+    refused (409) naming them."""
     outcome, impact = (outcome or "").strip(), (impact or "").strip()
     codes = list(dict.fromkeys(impact_codes or []))
     note = (f"{outcome}\n\nImpact for the child ({', '.join(code.name for code in codes)}): {impact}"
@@ -273,10 +318,23 @@ def drp_resolve(*, drp: DisputeResolution, actor: User, outcome: str, impact: st
             errors["advocacy_offered"] = "Say whether the child was offered an advocate."
         return errors
 
+    still_open: list[AgreedAction] = []
+
+    def decided_about_open_actions(locked):
+        still_open.extend(locked.agreed_actions.filter(status=AgreedAction.Status.OPEN)
+                          .select_related("owner", "owner_contact__agency"))
+        if still_open and open_actions not in agreed_actions.OPEN_ACTION_CHOICES:
+            raise TransitionRefused(agreed_actions.open_actions_refusal(locked, still_open))
+
     drp = _close(drp, actor, "resolve", note, Action.RESOLVED,
-                 required={"outcome": outcome, "impact": impact}, also=unanswered, outcome=outcome,
+                 required={"outcome": outcome, "impact": impact}, also=unanswered,
+                 before_input=decided_about_open_actions, outcome=outcome,
                  impact=impact, child_informed=child_informed, advocacy_offered=advocacy_offered)
     drp.impact_codes.set(codes)
+    if open_actions == agreed_actions.CLOSE_NOT_DONE:
+        for action in still_open:
+            agreed_actions._finish_action(action, actor, done=False, on=drp.closed_on,
+                           note="Recorded as not done when the DRP was resolved.")
     notifications.drp_resolved(drp, actor)
     return drp
 
@@ -287,6 +345,9 @@ def drp_withdraw(*, drp: DisputeResolution, actor: User, reason: str) -> Dispute
     addressee = drp.addressee
     drp = _close(drp, actor, "withdraw", (reason or "").strip(), Action.WITHDRAWN,
                  required={"reason": reason})
+    # A withdrawn challenge asks nothing more of anyone: its open actions end, not done.
+    for action in drp.agreed_actions.filter(status=AgreedAction.Status.OPEN).select_related("owner_contact"):
+        agreed_actions._finish_action(action, actor, done=False, on=drp.closed_on, note="The DRP was withdrawn.")
     notifications.drp_withdrawn(drp, actor, addressee)
     return drp
 

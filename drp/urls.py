@@ -8,5 +8,7 @@ urlpatterns = [
     path("raise/", views.drp_raise, name="raise"),
     path("awaiting-my-response/", views.awaiting_response, name="awaiting-response"),
     path("<int:pk>/", views.drp_detail, name="detail"),
+    path("<int:pk>/actions/", views.drp_agree_action, name="agree-action"),
+    path("<int:pk>/actions/<int:action_pk>/record/", views.drp_record_action, name="record-action"),
     path("<int:pk>/<slug:transition>/", views.drp_transition, name="transition"),
 ]

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from children.selectors import children_visible_to
 from workflows.audit import record_read
 from workflows.clocks import today
+from workflows.exceptions import TransitionRefused
 from workflows.forms import add_errors
 from workflows.moves import MoveForm, submit
 from workflows.pagination import BoundedPaginator
@@ -17,8 +18,16 @@ from workflows.transitions import available
 from . import access, clocks, services
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
-from .forms import EscalateForm, RaiseForm, ReasonForm, ResolveForm, RespondForm
-from .models import DisputeResolution, Stage, Theme
+from .forms import (
+    AgreeActionForm,
+    EscalateForm,
+    RaiseForm,
+    ReasonForm,
+    RecordActionForm,
+    ResolveForm,
+    RespondForm,
+)
+from .models import AgreedAction, DisputeResolution, Stage, Theme
 from .selectors import awaiting_response_from, drp_for, drps_visible_to, with_list_data
 
 #: The forms of the DRP's moves (``workflows.moves``), in the order the case page shows them.
@@ -32,7 +41,7 @@ MOVE_FORMS = {
         lambda drp, actor, form: services.drp_escalate(drp=drp, actor=actor, **form.cleaned_data),
         "DRP escalated"),
     "resolve": MoveForm(
-        "resolve", "Resolve", lambda data, drp, request: ResolveForm(data),
+        "resolve", "Resolve", lambda data, drp, request: ResolveForm(data, drp=drp),
         lambda drp, actor, form: services.drp_resolve(drp=drp, actor=actor, **form.cleaned_data),
         "DRP resolved"),
     "withdraw": MoveForm(
@@ -124,6 +133,17 @@ def drp_raise(request):
     return render(request, "drp/raise.html", {"form": form})
 
 
+def _agreed_actions(request, drp, on, forms):
+    """Each agreed action with its clock and, where this person may record it, its form."""
+    rows = []
+    for action in drp.agreed_actions.all():
+        form = None
+        if action.is_open and services.may_record_action(action, request.user):
+            form = forms.get(f"record-action-{action.pk}") or RecordActionForm(action=action)
+        rows.append({"action": action, "clock": action.clock(on), "form": form})
+    return rows
+
+
 def _detail_context(request, drp, forms=None, refusal=None):
     ladder = list(Stage.objects.all())
     flow = DisputeResolutionFlow(drp, ladder=ladder)
@@ -145,6 +165,9 @@ def _detail_context(request, drp, forms=None, refusal=None):
         "review_clock": drp.review_clock(on),
         "timescale": clocks.timescale_description(),
         "agreed": [record for record in drp.stage_records.all() if record.agreed_by],
+        "agreed_actions": _agreed_actions(request, drp, on, forms),
+        "agree_action_form": (forms.get("agree-action") or AgreeActionForm())
+        if drp.is_open and services.may_agree_actions(drp, request.user) else None,
         "stage_names": stage_names,
         "timeline": [
             {"event": event, "from_state": stage_names.get(event.from_stage, event.from_stage),
@@ -190,3 +213,58 @@ def awaiting_response(request):
     on = today()
     rows = [(drp, drp.stage_clock(on), drp.overall_clock(on)) for drp in page]
     return render(request, "drp/awaiting_response.html", {"page": page, "rows": rows})
+
+
+def _action_move(request, drp, form, call, success):
+    """Run an agreed-action service with the form's data: 409, 403, then 400, as the moves."""
+    try:
+        if form.is_valid():
+            call(form)
+            messages.success(request, success)
+            return redirect("drp:detail", pk=drp.pk)
+        status, refusal = 400, None
+    except TransitionRefused as exc:
+        status, refusal = 409, exc.message
+    except ValidationError as exc:
+        add_errors(form, exc)
+        status, refusal = 400, None
+    drp = drp_for(request.user, drp.pk)
+    return render(request, "drp/detail.html",
+                  _detail_context(request, drp, forms={form.slug: form}, refusal=refusal), status=status)
+
+
+def drp_agree_action(request, pk):
+    """POST the "record an agreed action" form."""
+    _require_drp_reader(request.user)
+    drp = drp_for(request.user, pk)
+    if request.method != "POST":
+        return redirect("drp:detail", pk=drp.pk)
+    if not drp.is_open:
+        return render(request, "drp/detail.html", _detail_context(
+            request, drp, refusal=services.closed_refusal(drp)), status=409)
+    if not services.may_agree_actions(drp, request.user):
+        raise PermissionDenied("Only the IRO, the IRO Manager or the person the DRP is addressed to "
+                               "can record an agreed action.")
+    form = AgreeActionForm(request.POST)
+    return _action_move(request, drp, form, lambda f: services.drp_agree_action(
+        drp=drp, actor=request.user, **f.service_arguments()), "Agreed action recorded")
+
+
+def drp_record_action(request, pk, action_pk):
+    """POST an agreed action's "done or not done" form."""
+    _require_drp_reader(request.user)
+    drp = drp_for(request.user, pk)
+    action = AgreedAction.objects.filter(drp=drp, pk=action_pk).first()
+    if action is None:
+        raise Http404("No such action on this DRP.")
+    if request.method != "POST":
+        return redirect("drp:detail", pk=drp.pk)
+    if not action.is_open:
+        return render(request, "drp/detail.html", _detail_context(
+            request, drp, refusal=f"This action is already recorded as {action.get_status_display().lower()}."),
+            status=409)
+    if not services.may_record_action(action, request.user):
+        raise PermissionDenied("Only the IRO, the IRO Manager or the action's owner can record what happened.")
+    form = RecordActionForm(request.POST, action=action)
+    return _action_move(request, drp, form, lambda f: services.drp_record_action(
+        action=action, actor=request.user, **f.cleaned_data), "Action recorded")

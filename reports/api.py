@@ -7,10 +7,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import disclosure, selectors, tables
+from . import benchmark, disclosure, indicators, selectors, tables
 from .access import can_read_reports
 from .periods import BadPeriod, parse_month, parse_year, reporting_year
-from .serializers import AnnualReportSerializer
+from .serializers import AnnualReportSerializer, BenchmarkSerializer, DrpIndicatorReportSerializer
 
 
 class CanReadReports(permissions.BasePermission):
@@ -70,3 +70,35 @@ class LearningReportView(_ReportView):
         period = reporting_year(year)
         return Response({"year": year, "period": period.as_dict(),
                          "teams": selectors.team_learning(period), "people": selectors.iro_footprint(period)})
+
+
+class DrpIndicatorsView(_ReportView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM: that month and the reporting year "
+                                                                    "to its end. Takes precedence over year."),
+            OpenApiParameter("year", OpenApiTypes.INT, description="Reporting year (2017: 1 April 2017 to 31 March "
+                                                                   "2018). Default: the current one.")],
+        responses={200: DrpIndicatorReportSerializer},
+        description="DRP indicators per period (a month and the year to date, or a reporting year): time from "
+                    "raised to agreed actions and to resolution (median and bands of working days), stage "
+                    "deadlines met, children affected by CP and CLA, agreed actions, escalations to partner "
+                    "agencies, impact codes, positive practice, per team and per IRO/CC. Definitions: "
+                    "reports/indicators.py.",
+    )
+    def get(self, request):
+        if request.query_params.get("month"):
+            return Response(indicators.drp_indicator_report(month=self._param(parse_month, request, "month")))
+        return Response(indicators.drp_indicator_report(year=self._param(parse_year, request, "year")))
+
+
+class BenchmarkView(_ReportView):
+    @extend_schema(
+        parameters=[OpenApiParameter("year", OpenApiTypes.INT, description="Reporting year. Default: current.")],
+        responses={200: BenchmarkSerializer},
+        description="This authority's headline figures with their definitions (as shared in the benchmark file: "
+                    "small Designated Officer counts not given, DO figures only for a year that has ended), and "
+                    "the figures of every other authority whose file was imported, by figure key.",
+    )
+    def get(self, request):
+        return Response(benchmark.side_by_side(self._param(parse_year, request, "year")))

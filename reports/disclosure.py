@@ -185,3 +185,13 @@ def annual_report_for(user, report: dict, period: Period, vocabularies: dict[str
     """``selectors.annual_report`` as this person may see it, with the disclosure described."""
     do, disclosure = designated_officer_for(user, report["designated_officer"], period, vocabularies, on)
     return {**report, "designated_officer": do, "designated_officer_disclosure": disclosure}
+
+
+def for_publication(do: dict, period: Period, vocabularies: dict[str, dict[str, str]],
+                    on: date | None = None) -> dict | None:
+    """The DO figures as they may leave the authority (a benchmark file, a published report):
+    as a reader outside the DO team sees them, whoever asks; None while the period runs."""
+    if not period_has_ended(period, on):
+        return None
+    figures, _ = _suppress(do, small_number_threshold(), vocabularies)
+    return figures

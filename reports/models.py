@@ -41,3 +41,27 @@ class ThemeMonthCount(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.case_type} theme {self.theme_id}: {self.n}"
+
+
+class BenchmarkFigure(models.Model):
+    """One headline figure from another authority's benchmark file (``reports.benchmark``),
+    imported to compare side by side. Importing a file again replaces that authority's year."""
+
+    authority = models.CharField(max_length=120)
+    year = models.PositiveSmallIntegerField(help_text="Reporting year starting 1 April.")
+    key = models.CharField(max_length=80)
+    label = models.CharField(max_length=200)
+    value = models.FloatField(null=True, blank=True)
+    shown_as = models.CharField(max_length=60, blank=True, help_text="The text given instead of a number "
+                                                                   "(\"fewer than 5\", \"not recorded\").")
+    definition = models.TextField(blank=True)
+    imported_by = models.ForeignKey("people.User", on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["authority", "year", "key"]
+        constraints = [models.UniqueConstraint(fields=["authority", "year", "key"],
+                                               name="reports_benchmark_one_figure")]
+
+    def __str__(self):
+        return f"{self.authority} {self.year}: {self.key}"

@@ -105,3 +105,152 @@ class AnnualReportSerializer(serializers.Serializer):
     designated_officer = DesignatedOfficerFiguresSerializer(
         allow_null=True, help_text="null while the period runs, for readers outside the DO team.")
     designated_officer_disclosure = DisclosureSerializer()
+
+
+# --- DRP indicators (reports.indicators) -----------------------------------------------------
+
+
+class ByCaseTypeSerializer(serializers.Serializer):
+    CP = serializers.IntegerField()
+    CLA = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class BandsSerializer(serializers.Serializer):
+    _0_5 = serializers.IntegerField(help_text="0 to 5 working days.")
+    _6_10 = serializers.IntegerField(help_text="6 to 10 working days.")
+    _11_20 = serializers.IntegerField(help_text="11 to 20 working days.")
+    over_20 = serializers.IntegerField(help_text="Over 20 working days.")
+
+    def get_fields(self):
+        # The keys are "0-5", "6-10", "11-20", "over-20".
+        fields = super().get_fields()
+        return {name.lstrip("_").replace("_", "-"): field for name, field in fields.items()}
+
+
+class DistributionSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    median_working_days = serializers.FloatField(allow_null=True, help_text="null when count is 0.")
+    bands = BandsSerializer()
+
+
+class StageDeadlineSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    name = serializers.CharField()
+    due = serializers.IntegerField()
+    answered_on_time = serializers.IntegerField()
+    answered_on_time_percent = serializers.FloatField(allow_null=True)
+
+
+class StageDeadlinesSerializer(serializers.Serializer):
+    stages = StageDeadlineSerializer(many=True)
+    due = serializers.IntegerField()
+    answered_on_time = serializers.IntegerField()
+    answered_on_time_percent = serializers.FloatField(allow_null=True)
+
+
+class AgreedActionFiguresSerializer(serializers.Serializer):
+    agreed = serializers.IntegerField(help_text="Agreed in the period.")
+    due = serializers.IntegerField(help_text="Due in the period.")
+    done_on_time = serializers.IntegerField()
+    done_late = serializers.IntegerField()
+    not_done = serializers.IntegerField()
+    open_overdue = serializers.IntegerField()
+    done_on_time_percent = serializers.FloatField(allow_null=True)
+
+
+class AgencyFiguresSerializer(serializers.Serializer):
+    agency = serializers.CharField()
+    name = serializers.CharField()
+    actions = serializers.IntegerField(help_text="Agreed actions owned by the agency's contacts, agreed in the period.")
+    stages = serializers.IntegerField(help_text="DRP stages addressed to the agency, started in the period.")
+    drps = serializers.IntegerField(help_text="Distinct DRPs with either.")
+
+
+class PartnerAgenciesSerializer(serializers.Serializer):
+    agencies = AgencyFiguresSerializer(many=True)
+    actions = serializers.IntegerField()
+    stages = serializers.IntegerField()
+    drps = serializers.IntegerField()
+
+
+class ImpactFiguresSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    drps = serializers.IntegerField()
+
+
+class TeamIndicatorsSerializer(serializers.Serializer):
+    team = serializers.CharField()
+    name = serializers.CharField()
+    raised = serializers.IntegerField()
+    children_affected = serializers.IntegerField()
+    resolved = serializers.IntegerField()
+    median_working_days_to_resolution = serializers.FloatField(allow_null=True)
+
+
+class IroIndicatorsSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField()
+    raised = serializers.IntegerField()
+    with_agreed_actions = serializers.IntegerField()
+    resolved = serializers.IntegerField()
+    median_working_days_to_agreed_actions = serializers.FloatField(allow_null=True)
+    median_working_days_to_resolution = serializers.FloatField(allow_null=True)
+
+
+class DrpIndicatorsSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(choices=["month", "year_to_date", "year"])
+    label = serializers.CharField()
+    period = PeriodSerializer()
+    raised = ByCaseTypeSerializer()
+    children_affected = ByCaseTypeSerializer(help_text="Distinct children in DRPs raised in the period.")
+    time_to_agreed_actions = DistributionSerializer()
+    time_to_resolution = DistributionSerializer()
+    stage_deadlines = StageDeadlinesSerializer()
+    agreed_actions = AgreedActionFiguresSerializer()
+    partner_agencies = PartnerAgenciesSerializer()
+    impact = ImpactFiguresSerializer(many=True)
+    positive_practice = ByCaseTypeSerializer()
+    by_team = TeamIndicatorsSerializer(many=True)
+    by_iro = IroIndicatorsSerializer(many=True)
+
+
+class DrpIndicatorReportSerializer(serializers.Serializer):
+    periods = DrpIndicatorsSerializer(many=True)
+
+
+# --- Benchmark (reports.benchmark) -----------------------------------------------------------
+
+
+class BenchmarkFigureSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text='e.g. "drp.median_days_to_resolution", "do.enquiries".')
+    label = serializers.CharField()
+    value = serializers.FloatField(allow_null=True, help_text="null when not given: see shown_as.")
+    shown_as = serializers.CharField(help_text='Why no value: "fewer than 5", "not shown", "none to measure".')
+    definition = serializers.CharField()
+
+
+class OtherFigureSerializer(serializers.Serializer):
+    value = serializers.FloatField(allow_null=True)
+    shown_as = serializers.CharField()
+    label = serializers.CharField()
+
+
+class OtherAuthoritySerializer(serializers.Serializer):
+    authority = serializers.CharField()
+    figures = serializers.DictField(child=OtherFigureSerializer(), help_text="By figure key.")
+
+
+class OtherKeySerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+
+
+class BenchmarkSerializer(serializers.Serializer):
+    authority = serializers.CharField(help_text="FOOTPRINT_AUTHORITY_NAME.")
+    year = serializers.IntegerField()
+    figures = BenchmarkFigureSerializer(many=True)
+    others = OtherAuthoritySerializer(many=True)
+    other_keys = OtherKeySerializer(many=True, help_text="Figures other authorities give that this one does not.")

@@ -255,3 +255,88 @@ def learning_tables(teams: list[dict], people: list[dict], labels: dict) -> list
                    p["children"], p["drps_per_child"], p["positive_practice_per_child"]] for p in people]},
     ]
 
+
+
+def _band_cells(figures: dict) -> list:
+    from .indicators import BANDS
+
+    return [figures["count"], figures["median_working_days"], *[figures["bands"][key] for key, *_ in BANDS]]
+
+
+def drp_indicator_tables(report: dict) -> list[dict]:
+    """The DRP indicators (``reports.indicators``): a headline table with a column per period,
+    then each period's breakdowns."""
+    from .indicators import BANDS
+
+    periods = report["periods"]
+    labels = [p["label"] for p in periods]
+
+    def row(label, get):
+        return [label, *[get(p) for p in periods]]
+
+    headline = [
+        row("DRPs raised: CP", lambda p: p["raised"]["CP"]),
+        row("DRPs raised: CLA", lambda p: p["raised"]["CLA"]),
+        row("Children affected: CP", lambda p: p["children_affected"]["CP"]),
+        row("Children affected: CLA", lambda p: p["children_affected"]["CLA"]),
+        row("Children affected: total", lambda p: p["children_affected"]["total"]),
+        row("DRPs given agreed actions", lambda p: p["time_to_agreed_actions"]["count"]),
+        row("Median working days from raised to agreed actions",
+            lambda p: p["time_to_agreed_actions"]["median_working_days"]),
+        row("DRPs resolved", lambda p: p["time_to_resolution"]["count"]),
+        row("Median working days from raised to resolution", lambda p: p["time_to_resolution"]["median_working_days"]),
+        row("Stage deadlines due", lambda p: p["stage_deadlines"]["due"]),
+        row("Stage deadlines met (%)", lambda p: p["stage_deadlines"]["answered_on_time_percent"]),
+        row("Agreed actions recorded", lambda p: p["agreed_actions"]["agreed"]),
+        row("Agreed actions due", lambda p: p["agreed_actions"]["due"]),
+        row("Agreed actions done by their date", lambda p: p["agreed_actions"]["done_on_time"]),
+        row("Agreed actions done late", lambda p: p["agreed_actions"]["done_late"]),
+        row("Agreed actions not done", lambda p: p["agreed_actions"]["not_done"]),
+        row("Agreed actions open past their date", lambda p: p["agreed_actions"]["open_overdue"]),
+        row("Actions addressed to partner agencies", lambda p: p["partner_agencies"]["actions"]),
+        row("Stages addressed to partner agencies", lambda p: p["partner_agencies"]["stages"]),
+        row("DRPs escalated to partner agencies", lambda p: p["partner_agencies"]["drps"]),
+        row("Positive practice: CP", lambda p: p["positive_practice"]["CP"]),
+        row("Positive practice: CLA", lambda p: p["positive_practice"]["CLA"]),
+    ]
+    tables = [{"id": "drp-indicators", "title": "DRP indicators", "columns": ["Indicator", *labels],
+               "rows": headline}]
+    band_columns = ["Period", "DRPs", "Median working days", *[label for _, label, *_ in BANDS]]
+    tables.append({"id": "time-to-agreed-actions", "title": "Time from raised to agreed actions in place",
+                   "columns": band_columns,
+                   "rows": [[p["label"], *_band_cells(p["time_to_agreed_actions"])] for p in periods],
+                   "charts": [{"title": f"{p['label']}: working days from raised to agreed actions",
+                               "bars": [(label, p["time_to_agreed_actions"]["bands"][key])
+                                        for key, label, *_ in BANDS]} for p in periods]})
+    tables.append({"id": "time-to-resolution", "title": "Time from raised to resolution",
+                   "columns": band_columns,
+                   "rows": [[p["label"], *_band_cells(p["time_to_resolution"])] for p in periods],
+                   "charts": [{"title": f"{p['label']}: working days from raised to resolution",
+                               "bars": [(label, p["time_to_resolution"]["bands"][key])
+                                        for key, label, *_ in BANDS]} for p in periods]})
+    for p in periods:
+        suffix = f" ({p['label']})"
+        tables += [
+            {"id": f"stage-deadlines-{p['key']}", "title": "Stage deadlines met" + suffix,
+             "columns": ["Stage", "Deadlines due", "Answered by the deadline", "Answered by the deadline (%)"],
+             "rows": [[s["name"], s["due"], s["answered_on_time"], s["answered_on_time_percent"]]
+                      for s in p["stage_deadlines"]["stages"]]},
+            {"id": f"partner-agencies-{p['key']}", "title": "Escalations to partner agencies" + suffix,
+             "columns": ["Agency", "Actions", "Stages", "DRPs"],
+             "rows": [[a["name"], a["actions"], a["stages"], a["drps"]] for a in p["partner_agencies"]["agencies"]]},
+            {"id": f"impact-{p['key']}", "title": "Impact for the child (DRPs resolved)" + suffix,
+             "columns": ["Impact", "DRPs"], "rows": [[i["name"], i["drps"]] for i in p["impact"]],
+             "charts": [{"title": "Impact for the child" + suffix,
+                         "bars": [(i["name"], i["drps"]) for i in p["impact"]]}]},
+            {"id": f"teams-{p['key']}", "title": "By team" + suffix,
+             "columns": ["Team", "DRPs raised", "Children affected", "DRPs resolved",
+                         "Median working days to resolution"],
+             "rows": [[t["name"], t["raised"], t["children_affected"], t["resolved"],
+                       t["median_working_days_to_resolution"]] for t in p["by_team"]]},
+            {"id": f"iros-{p['key']}", "title": "By IRO/CC" + suffix,
+             "columns": ["IRO/CC", "DRPs raised", "DRPs given agreed actions", "Median working days to agreed actions",
+                         "DRPs resolved", "Median working days to resolution"],
+             "rows": [[i["name"], i["raised"], i["with_agreed_actions"], i["median_working_days_to_agreed_actions"],
+                       i["resolved"], i["median_working_days_to_resolution"]] for i in p["by_iro"]]},
+        ]
+    return tables

@@ -8,4 +8,6 @@ urlpatterns = [
     path("annual/", views.annual, name="annual"),
     path("monthly/", views.monthly, name="monthly"),
     path("learning/", views.learning, name="learning"),
+    path("drp-indicators/", views.drp_indicators, name="drp-indicators"),
+    path("benchmark/", views.benchmark_page, name="benchmark"),
 ]

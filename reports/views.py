@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from workflows.clocks import today
 
-from . import disclosure, exports, selectors, tables
+from . import benchmark, disclosure, exports, indicators, selectors, tables
 from .access import can_read_reports
 from .charts import bar_chart
 from .periods import (
@@ -144,3 +144,70 @@ def learning(request):
         "years": _years(year),
         "xlsx": exports.xlsx_available(), "query_string": f"year={year}",
     }, status=400 if error else 200)
+
+
+def drp_indicators(request):
+    """DRP indicators for a month (with the year to date) or a reporting year."""
+    _require_reader(request.user)
+    error, field, month, year = None, "year", None, None
+    try:
+        if request.GET.get("month"):
+            field = "month"
+            month = parse_month(request.GET.get("month"))
+        else:
+            year = parse_year(request.GET.get("year"))
+    except BadPeriod as exc:
+        error, month, year = exc.message, None, reporting_year_of(today())
+    report = indicators.drp_indicator_report(month=month, year=year)
+    table_list = tables.drp_indicator_tables(report)
+    heading = f"DRP indicators: {month:%B %Y}" if month else f"DRP indicators {year} to {year + 1}"
+    query = f"month={month:%Y-%m}" if month else f"year={year}"
+    filename = f"drp-indicators-{month:%Y-%m}" if month else f"drp-indicators-{year}"
+    response = None if error else _download(request.GET.get("format"), filename, heading, table_list)
+    if response:
+        return response
+    return render(request, "reports/drp_indicators.html", {
+        "heading": heading, "year": year or reporting_year_of(month), "month": month, "error": error,
+        "error_field": field, "tables": _charts(table_list), "years": _years(year),
+        "last_month": last_month().strftime("%Y-%m"), "xlsx": exports.xlsx_available(), "query_string": query,
+    }, status=400 if error else 200)
+
+
+def benchmark_page(request):
+    """This authority's headline figures with their definitions (the file to share), other
+    authorities' files imported, and all of them side by side."""
+    _require_reader(request.user)
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.http import HttpResponse
+    from django.shortcuts import redirect
+
+    year, error = _requested_year(request)
+    upload_errors, status = [], 200
+    if request.method == "POST":
+        if not request.user.has_role(*benchmark.IMPORTERS):
+            raise PermissionDenied("IRO Managers and DO Managers import other authorities' benchmark files.")
+        upload = request.FILES.get("file")
+        if upload is None:
+            upload_errors, status = ["Choose another authority's benchmark CSV file."], 400
+        else:
+            try:
+                authority, imported_year, count = benchmark.import_file(actor=request.user,
+                                                                        content=upload.read(benchmark.MAX_BYTES + 1))
+            except ValidationError as exc:
+                upload_errors, status = [m for ms in exc.message_dict.values() for m in ms], 400
+            else:
+                messages.success(request, f"{count} figures imported for {authority}, {imported_year} to "
+                                           f"{imported_year + 1}")
+                return redirect(f"{request.path}?year={imported_year}")
+    if not error and request.GET.get("format") == "csv":
+        response = HttpResponse(benchmark.csv_text(year, benchmark.headline_figures(year)),
+                                content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="benchmark-{year}.csv"'
+        return response
+    data = benchmark.side_by_side(year)
+    return render(request, "reports/benchmark.html", {
+        "heading": f"Benchmark {year} to {year + 1}", "year": year, "years": _years(year), "error": error,
+        "data": data, "table": benchmark.side_by_side_table(data), "upload_errors": upload_errors,
+        "can_import": request.user.has_role(*benchmark.IMPORTERS),
+    }, status=400 if error else status)

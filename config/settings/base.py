@@ -365,6 +365,8 @@ CLOCK_DUE_SOON_WORKING_DAYS = int(os.environ.get("FOOTPRINT_DUE_SOON_WORKING_DAY
 # Designated Officer figures in reports for readers outside the DO team (IRO Managers,
 # auditors): only for periods that have ended, and counts below this shown as "fewer than N".
 FOOTPRINT_SMALL_NUMBER_THRESHOLD = int(os.environ.get("FOOTPRINT_SMALL_NUMBER_THRESHOLD", "5"))
+# The authority's name on the benchmark file it shares with other authorities.
+FOOTPRINT_AUTHORITY_NAME = os.environ.get("FOOTPRINT_AUTHORITY_NAME", "This authority")
 # Tell the DO Manager when a DO case is opened by someone other than its officer and the DO
 # Manager (once per person, case and day).
 FOOTPRINT_DO_CASE_OPENED_ALERTS = env_bool("FOOTPRINT_DO_CASE_OPENED_ALERTS", True)

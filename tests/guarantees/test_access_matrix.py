@@ -18,6 +18,7 @@ import functools
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
@@ -191,6 +192,10 @@ class World:
         other = drp_services.drp_raise(actor=org.iro, children=[org.other_child], case_type="CLA",
                                        themes=[theme], concern="Plan drifting for Zed")
         self.drp, self.other_drp = drp.pk, other.pk
+        due = today() + timedelta(days=7)
+        self.action_due_on = due.isoformat()
+        self.agreed_action = drp_services.drp_agree_action(drp=drp, actor=org.iro, what="Convene a meeting",
+                                                           due_on=due, owner=org.social_worker).pk
         self.drp_reference, self.other_drp_reference = drp.reference, other.reference
         pp = pp_services.positive_practice_record(actor=org.iro, children=[org.child], case_type="CLA",
                                                   what_happened="Visited weekly", impact="Felt heard")
@@ -240,6 +245,10 @@ class World:
         from reports.models import RecordingStart
 
         ClosureDay.objects.create(date=today(), description="Office closed")
+        from drp.models import AgencyContact, PartnerAgency
+
+        AgencyContact.objects.create(agency=PartnerAgency.objects.get(slug="health"), name="Pat Nurse",
+                                     email="pat.nurse@health.example")
         RecordingStart.objects.create(record_type="positive-practice", began_on=today().replace(month=4, day=1))
         Group.objects.create(name="Administrators")
         ClockedSchedule.objects.create(clocked_time=timezone.now())

@@ -143,6 +143,16 @@ def _new_pp(world) -> dict:
             "impact": "Felt heard"}
 
 
+def _new_agreed_action(world) -> dict:
+    return {"what": "Convene a meeting", "due_on": world.action_due_on, "owner": "social-worker"}
+
+
+def _new_agreed_action_form(world) -> dict:
+    day, month, year = world.action_due_on.split("-")[::-1]
+    return {"what": "Convene a meeting", "owner": f"user:{world.org.social_worker.pk}",
+            "due_on_0": day, "due_on_1": month, "due_on_2": year}
+
+
 _NEW_CHILD = {"reference": "C777777", "name": "New Child", "date_of_birth": "2016-01-01", "case_type": "CLA"}
 
 # Transitions of a DRP at the informal stage, awaiting the social worker's response: who may
@@ -201,6 +211,12 @@ RULES: tuple[Rule, ...] = (
              body={"POST": body})
         for slug, (who, body) in DRP_MOVES.items()
     )),
+    rule("record an agreed action on a DRP (GET shows the DRP page)", r"/drps/\{id\}/actions/",
+         page(DRP_READERS, post=CHALLENGERS | INFORMAL_ADDRESSEES), values={"id": "drp"},
+         body={"POST": _new_agreed_action_form}),
+    rule("record whether an agreed action was done: the IRO or its owner (GET shows the DRP page)",
+         r"/drps/\{id\}/actions/\{action_pk\}/record/", page(DRP_READERS, post=CHALLENGERS | {roles.SOCIAL_WORKER}),
+         values={"id": "drp", "action_pk": "agreed_action"}, body={"POST": {"done": "yes"}}),
     # --- Positive practice -------------------------------------------------------------------
     Rule("positive practice list and CSV", r"/positive-practice/", (
         Case(page(PP_READERS), "page"), Case(page(PP_READERS), "CSV", query="format=csv"))),
@@ -226,9 +242,13 @@ RULES: tuple[Rule, ...] = (
     rule("DO pages", r"/lado/(|log/|\{id\}/((?!access-log/|retention/|destroy/)[a-z-]+/|meetings/new/"
          r"|actions/new/|actions/\{action_pk\}/)?)", page(DO_TEAM), values={"id": "enquiry", "action_pk": "action"}),
     # --- Reports, import, the access log, subject access requests ------------------------------
-    Rule("reports (aggregates only), their CSV and print versions", r"/reports/(annual/|monthly/|learning/)?", (
+    Rule("reports (aggregates only), their CSV and print versions", r"/reports/(annual/|monthly/|learning/|drp-indicators/)?", (
         Case(page(REPORT_READERS), "page"), Case(page(REPORT_READERS), "CSV", query="format=csv"),
         Case(page(REPORT_READERS), "print", query="print=1"))),
+    Rule("benchmark: read and download for report readers; import for the IRO and DO Managers",
+         r"/reports/benchmark/", (
+             Case(page(REPORT_READERS, post=IRO_MANAGER | DO_MANAGER), "page"),
+             Case(page(REPORT_READERS, post=IRO_MANAGER | DO_MANAGER), "CSV", query="format=csv"))),
     rule("import records", r"/imports/", page(IMPORTERS)),
     Rule("import templates, CSV and XLSX", r"/imports/templates/\{kind\}\.(csv|xlsx)", (
         Case(page(DRP_IMPORTERS), "drp", {"kind": "=drp"}),
@@ -281,8 +301,16 @@ RULES: tuple[Rule, ...] = (
         Case({"GET": OTHER_TEAM_CHILD_READERS}, "child in South Team 1", {"id": "other_child"},
              hidden=SIGNED_IN - OTHER_TEAM_CHILD_READERS),
     )),
-    rule("API DRP ladder, themes and impact codes (reference data)", r"/api/drp/(stages|themes|impact-codes)/",
-         {"GET": SIGNED_IN}),
+    rule("API DRP ladder, themes, impact codes and partner agencies (reference data)",
+         r"/api/drp/(stages|themes|impact-codes|agencies)/", {"GET": SIGNED_IN}),
+    rule("API partner agency contacts (names and emails): DRP readers", r"/api/drp/agency-contacts/",
+         {"GET": DRP_READERS}),
+    rule("API agree an action on a DRP: the IRO or the addressee", r"/api/drps/\{id\}/actions/",
+         {"POST": CHALLENGERS | INFORMAL_ADDRESSEES}, values={"id": "drp"}, hidden=SEES_NO_DRP,
+         body={"POST": _new_agreed_action}),
+    rule("API record whether an agreed action was done: the IRO or its owner",
+         r"/api/drps/\{id\}/actions/\{action_pk\}/record/", {"POST": CHALLENGERS | {roles.SOCIAL_WORKER}},
+         values={"id": "drp", "action_pk": "agreed_action"}, hidden=SEES_NO_DRP, body={"POST": {"done": True}}),
     rule("API DRPs (list filtered; raise for challengers)", r"/api/drps/",
          {"GET": SIGNED_IN, "POST": CHALLENGERS}, body={"POST": _new_drp}),
     Rule("API DRP", r"/api/drps/\{id\}/", (
@@ -310,7 +338,7 @@ RULES: tuple[Rule, ...] = (
     rule("API DO", r"/api/lado/(vocabularies/|enquiries/(\{id\}/((?!access-log/|retention/|destroy/)[a-z-]+/"
          r"|actions/\{action_id\}/)?)?)",
          {"GET": DO_TEAM, "POST": DO_TEAM, "PATCH": DO_TEAM}, values={"id": "enquiry", "action_id": "action"}),
-    rule("API reports (aggregates only)", r"/api/reports/(annual|monthly|learning)/", {"GET": REPORT_READERS}),
+    rule("API reports (aggregates only)", r"/api/reports/(annual|monthly|learning|drp-indicators|benchmark)/", {"GET": REPORT_READERS}),
     Rule("API import", r"/api/imports/", (
         Case({"POST": DRP_IMPORTERS}, "drp", body={"POST": {"kind": "drp"}}, format="multipart"),
         Case({"POST": DO_MANAGER}, "lado", body={"POST": {"kind": "lado"}}, format="multipart"),
