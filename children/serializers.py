@@ -18,7 +18,7 @@ class ChildSerializer(serializers.ModelSerializer):
         fields = ["id", "reference", "name", "date_of_birth", "status", "social_worker", "team"]
 
     def validate_date_of_birth(self, value):
-        from workflows.api import checked_date
+        from api.serializers import checked_date
 
         return checked_date(value, "Date of birth")
 

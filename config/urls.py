@@ -50,5 +50,5 @@ urlpatterns = [
 ]
 
 # Unknown addresses under /api/ answer in JSON; pages get the GOV.UK 404 page.
-handler404 = "workflows.api.page_not_found"
-handler500 = "workflows.api.server_error"
+handler404 = "api.handlers.page_not_found"
+handler500 = "api.handlers.server_error"

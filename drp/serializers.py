@@ -1,10 +1,10 @@
 from rest_framework import serializers
 
+from api.serializers import TimelineEventSerializer as BaseTimelineEventSerializer
+from api.serializers import checked_date
 from children.models import CaseType
 from children.serializers import validate_child_ids
 from people.models import Team
-from workflows.api import TimelineEventSerializer as BaseTimelineEventSerializer
-from workflows.api import checked_date
 
 from .models import DisputeResolution, ImpactCode, Stage, Theme, TimelineEvent
 

@@ -6,6 +6,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.problems import MEDIA_TYPE, problem
+from api.schema import FieldErrorSerializer, ProblemSerializer
+
 from . import jobs, readers, registry, services, tasks
 from .models import ImportJob
 
@@ -26,9 +29,31 @@ _job = inline_serializer("ImportJob", {
     "errors": _error.__class__(many=True)})
 
 
+class ImportFieldErrorSerializer(FieldErrorSerializer):
+    row = serializers.IntegerField(help_text="The file's row (1 is the header); 0 for the upload as a whole.")
+
+
+class ImportProblemSerializer(ProblemSerializer):
+    """A refused import (400, ``code`` ``import_refused``): nothing was written; each error
+    names the row and column (``field``)."""
+
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    errors = ImportFieldErrorSerializer(many=True)
+
+
+def _problem(errors: list[dict]) -> Response:
+    """400 in the problem shape: each row error names its column as the field."""
+    listed = [{"field": e["column"], "detail": e["message"], "code": "invalid", "row": e["row"]}
+              for e in errors]
+    detail = (f"Nothing was imported: {len(listed)} error{'s' if len(listed) != 1 else ''} "
+              f"(first: row {listed[0]['row']}, {listed[0]['field']}: {listed[0]['detail']})")
+    return Response(problem(400, "import_refused", detail, errors=listed, created=0, updated=0),
+                    status=status.HTTP_400_BAD_REQUEST, content_type=MEDIA_TYPE)
+
+
 def _refused(column: str, message: str) -> Response:
-    return Response({"created": 0, "updated": 0, "errors": [{"row": 0, "column": column, "message": message}]},
-                    status=status.HTTP_400_BAD_REQUEST)
+    return _problem([{"row": 0, "column": column, "message": message}])
 
 
 def job_data(job: ImportJob) -> dict:
@@ -59,7 +84,7 @@ class ImportView(APIView):
             "kind": serializers.ChoiceField(choices=registry.names()),
             "file": serializers.FileField(),
             "create_children": serializers.BooleanField(required=False, default=False)})},
-        responses={201: _result, 200: _result, 202: _job, 400: _result},
+        responses={201: _result, 200: _result, 202: _job, 400: ImportProblemSerializer},
     )
     def post(self, request):
         kind = request.data.get("kind", "")
@@ -87,10 +112,8 @@ class ImportView(APIView):
         result = services.run_import(kind=kind, upload=upload, filename=upload.name, actor=request.user,
                                      create_children=create_children)
         if result.errors:
-            code = status.HTTP_400_BAD_REQUEST
-        else:
-            code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return Response(result.as_dict(), status=code)
+            return _problem(result.errors)
+        return Response(result.as_dict(), status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
 def _own_job(request, job_id) -> ImportJob:

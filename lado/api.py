@@ -11,8 +11,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.schema import ProblemSerializer
 from children.selectors import children_visible_to
-from workflows.api import ErrorSerializer
 from workflows.audit import record_read, record_reads, record_reads_by_id
 from workflows.transitions import check
 
@@ -241,7 +241,7 @@ class ReadsByUserView(APIView):
     throttle_scope = "designated-officer"
 
     @extend_schema(parameters=[OpenApiParameter("user", str, required=True)],
-                   responses={200: UserReadSerializer(many=True), 404: ErrorSerializer})
+                   responses={200: UserReadSerializer(many=True), 404: ProblemSerializer})
     def get(self, request):
         username = request.query_params.get("user", "")
         reader = get_user_model().objects.filter(username=username).first()

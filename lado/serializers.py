@@ -3,7 +3,7 @@ from rest_framework import serializers
 from children.serializers import validate_child_ids
 from people import roles
 from people.models import User
-from workflows.api import TimelineEventSerializer, checked_date
+from api.serializers import TimelineEventSerializer, checked_date
 
 from .models import (
     Action,

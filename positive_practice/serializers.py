@@ -1,10 +1,10 @@
 from rest_framework import serializers
 
+from api.serializers import TimelineEventSerializer, checked_date
 from children.models import CaseType
 from children.serializers import validate_child_ids
 from people import roles
 from people.models import Team, User
-from workflows.api import TimelineEventSerializer, checked_date
 
 from .models import PositivePractice, TimelineEvent
 

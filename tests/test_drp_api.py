@@ -11,6 +11,7 @@ from tests.factories import cp_child
 from workflows.clocks import today
 
 from .auth import api_token
+from .problems import field_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -93,13 +94,13 @@ def test_raise_at_a_stage_on_a_past_date(org):
 def test_bad_input_is_400_naming_the_field(org, field, value):
     response = raise_via_api(org, **{field: value})
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in field_errors(response)
     assert not DisputeResolution.objects.exists()
 
 
 def test_future_raised_on_is_refused(org):
     response = raise_via_api(org, raised_on=(today() + timedelta(days=1)).isoformat())
-    assert response.status_code == 400 and "raised_on" in response.json()
+    assert response.status_code == 400 and "raised_on" in field_errors(response)
 
 
 def test_social_worker_cannot_raise(org):
@@ -167,10 +168,10 @@ def test_wrong_person_gets_403_and_missing_field_400(org):
     assert client_for(org.social_worker).post(
         f"/api/drps/{drp_id}/escalate/", {"reason": "x"}, format="json").status_code == 403
     response = client_for(org.service_manager).post(f"/api/drps/{drp_id}/respond/", {}, format="json")
-    assert response.status_code == 400 and "response" in response.json()
+    assert response.status_code == 400 and "response" in field_errors(response)
     response = client_for(org.iro).post(f"/api/drps/{drp_id}/resolve/", {"impact": "x"}, format="json")
     assert response.status_code == 400
-    assert {"outcome", "impact_codes", "child_informed", "advocacy_offered"} <= set(response.json())
+    assert {"outcome", "impact_codes", "child_informed", "advocacy_offered"} <= set(field_errors(response))
 
 
 def test_drps_outside_a_social_workers_teams_are_invisible(org):
@@ -284,7 +285,7 @@ def test_a_move_is_refused_for_status_or_role_before_its_input_is_read(org):
     assert post(org.iro, "respond", {}).status_code == 403
     # The addressee may respond: now the input counts.
     response = post(org.social_worker, "respond", {})
-    assert response.status_code == 400 and "response" in response.json()
+    assert response.status_code == 400 and "response" in field_errors(response)
     assert post(org.iro, "withdraw", {"reason": "Sorted at the review."}).status_code == 200
     # Withdrawn: every move is a 409, whoever asks and whatever the body.
     assert post(org.iro, "escalate", {}).status_code == 409

@@ -73,7 +73,9 @@ def test_pages_and_api_answer_503_with_retry_after_while_the_database_is_unreach
     assert "Content-Security-Policy" in page  # still through the security middleware
     write = api_client.post("/api/drps/", {"concern": "x"}, content_type="application/json")
     assert write.status_code == 503 and write["Retry-After"] == "30"
-    assert write.json() == {"detail": "Sorry, the service is unavailable. Try again later."}
+    assert write["Content-Type"] == "application/problem+json"
+    assert write.json()["detail"] == "Sorry, the service is unavailable. Try again later."
+    assert write.json()["code"] == "service_unavailable" and write.json()["status"] == 503
     monkeypatch.undo()
     schema = api_client.get("/api/schema/?format=json").json()
     assert "503" in schema["paths"]["/api/drps/"]["post"]["responses"]  # and documented

@@ -347,7 +347,7 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read(client, org):
     assert_refused(response, "The file must be smaller than 1 MB")
     assert counts() == before
     api = client.post("/api/imports/", {"kind": "drp", "file": SimpleUploadedFile("big.csv", big)})
-    assert api.status_code == 400 and "smaller than 1 MB" in api.json()["errors"][0]["message"]
+    assert api.status_code == 400 and "smaller than 1 MB" in api.json()["errors"][0]["detail"]
 
 
 def test_a_zip_bomb_ish_workbook_is_refused_or_read_without_harm(client, org):

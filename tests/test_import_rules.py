@@ -319,7 +319,7 @@ def test_unknown_child_refused_unless_asked(org, client, tmp_path):
     api = api_client(org.business_support)
     response = api.post("/api/imports/", {"kind": "drp", "file": SimpleUploadedFile("r.csv", content)},
                         format="multipart")
-    assert response.status_code == 400 and response.json()["errors"][0]["column"] == "child_references"
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "child_references"
     path = tmp_path / "r.csv"
     path.write_bytes(content)
     with pytest.raises(CommandError):
@@ -353,7 +353,7 @@ def test_nul_byte_in_a_cell_is_a_row_error(org, client):
     api = api_client(org.iro_manager).post("/api/imports/", {"kind": "drp", "file": SimpleUploadedFile(
         "nul.csv", content)}, format="multipart")
     assert api.status_code == 400 and api.json()["errors"][0] == {
-        "row": 2, "column": "reference", "message": result.errors[0]["message"]}
+        "row": 2, "field": "reference", "code": "invalid", "detail": result.errors[0]["message"]}
     header = ",".join([*columns("drp"), "no\x00te"]).encode() + b"\n"
     login(client, org.iro_manager)
     page = client.post("/imports/", {"kind": "drp", "file": SimpleUploadedFile("h.csv", header)})
@@ -402,7 +402,7 @@ def test_xlsx_bomb_refused_before_opening(org, client, tmp_path):
     assert peak < 30 * 2**20, f"{peak / 2**20:.0f} MB allocated while refusing it"
     api = api_client(org.iro_manager).post("/api/imports/", {"kind": "drp", "file": SimpleUploadedFile(
         "bomb.xlsx", content)}, format="multipart")
-    assert api.status_code == 400 and api.json()["errors"][0]["column"] == "file"
+    assert api.status_code == 400 and api.json()["errors"][0]["field"] == "file"
     with pytest.raises(CommandError):  # the command reads the file itself: the same check
         call_command("import_records", "drp", str(path), "--user", "iro-manager", stderr=io.StringIO())
     assert not ImportJob.objects.exists() and not DisputeResolution.objects.exists()

@@ -506,14 +506,19 @@ def test_api_result_and_errors(org):
     assert second.status_code == 200 and second.json() == {"created": 0, "updated": 1, "errors": []}
     bad = api.post("/api/imports/", {"kind": "drp", "file": upload(csv_bytes([drp_row(status="x")]))},
                    format="multipart")
-    assert bad.status_code == 400
-    assert bad.json() == {"created": 0, "updated": 0, "errors": [
-        {"row": 2, "column": "status", "message": "“x” is not a status: use open, resolved or withdrawn."}]}
+    assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
+    assert bad.json() == {
+        "type": "urn:footprint:problem:import_refused", "title": "The file was not imported",
+        "status": 400, "code": "import_refused", "created": 0, "updated": 0,
+        "detail": "Nothing was imported: 1 error (first: row 2, status: “x” is not a status: use open, "
+                  "resolved or withdrawn.)",
+        "errors": [{"row": 2, "field": "status", "code": "invalid",
+                    "detail": "“x” is not a status: use open, resolved or withdrawn."}]}
     xlsx = api.post("/api/imports/", {"kind": "drp", "file": upload(xlsx_bytes([drp_row(reference="X")]),
                                                                      "r.xlsx")}, format="multipart")
     assert xlsx.status_code == 201
     assert api.post("/api/imports/", {"kind": "other"}, format="multipart").status_code == 400
-    assert api.post("/api/imports/", {"kind": "drp"}, format="multipart").json()["errors"][0]["column"] == "file"
+    assert api.post("/api/imports/", {"kind": "drp"}, format="multipart").json()["errors"][0]["field"] == "file"
 
 
 def test_api_is_documented(org):

@@ -17,6 +17,7 @@ from people.context_processors import navigation
 from workflows.models import CaseRead
 
 from .auth import login
+from .problems import PROBLEM_KEYS
 from .test_lado_fixtures import at, client_for, concluded, in_progress, non_do_users
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +115,8 @@ def test_every_api_endpoint_is_403_for_every_other_role(org, case):
             assert response.status_code == 403, (user.username, name, method)
             _no_case_data(response.content.decode(), enquiry)
             if method != "head":
-                assert set(response.json()) == {"detail"}, (user.username, name, method)
+                assert set(response.json()) == PROBLEM_KEYS, (user.username, name, method)
+                assert response.json()["code"] == "permission_denied" and response.json()["errors"] == []
     assert Enquiry.objects.get(pk=enquiry.pk).status == Enquiry.Status.IN_PROGRESS
     assert not CaseRead.objects.filter(case_kind="lado.enquiry").exists()
 

@@ -14,6 +14,7 @@ from positive_practice import services
 from positive_practice.models import PositivePractice
 
 from .auth import login
+from .problems import field_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +122,7 @@ def test_api_records_and_lists(org):
     assert body["practitioner"] == "social-worker" and body["timeline"][0]["actor"] == "iro"
     assert api.get("/api/positive-practice/?case_type=CLA").json()["count"] == 1
     bad = api.post("/api/positive-practice/", {"children": [], "case_type": "CLA"}, format="json")
-    assert bad.status_code == 400 and {"children", "what_happened", "impact"} <= set(bad.json())
+    assert bad.status_code == 400 and {"children", "what_happened", "impact"} <= set(field_errors(bad))
     api.force_authenticate(org.social_worker)
     assert api.post("/api/positive-practice/", {
         "children": [org.child.pk], "case_type": "CLA", "what_happened": "x", "impact": "y"},

@@ -11,6 +11,7 @@ from lado.models import Enquiry
 from people.context_processors import navigation
 
 from .auth import login
+from .problems import field_errors
 from .reports_helpers import drp, enquiry, practice
 from .test_lado_fixtures import client_for
 
@@ -110,7 +111,7 @@ def test_api_monthly_returns_the_report(data):
                                        ("/api/reports/monthly/?month=May", "month")])
 def test_api_bad_input_is_400_naming_the_field(org, url, field):
     response = client_for(org.iro_manager).get(url)
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and field in field_errors(response)
 
 
 def test_bad_year_on_the_page_is_400_with_an_error(org, client):

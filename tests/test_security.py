@@ -30,6 +30,7 @@ from rest_framework.test import APIClient
 from people import two_step
 
 from .auth import login, token_client, totp_device
+from .problems import field_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -366,11 +367,11 @@ def test_the_token_endpoint_asks_for_the_code_when_two_step_is_on(org):
 
     device = totp_device(org.iro)
     response = api.post("/api/auth/token/", {"username": "iro", "password": PASSWORD})
-    assert response.status_code == 400 and "otp_token" in response.json()
+    assert response.status_code == 400 and "otp_token" in field_errors(response)
     response = api.post("/api/auth/token/", {"username": "iro", "password": PASSWORD,
                                               "otp_token": wrong_code(device)})
     assert response.status_code == 400
-    assert response.json()["otp_token"] == ["The code is not right or has expired."]
+    assert field_errors(response)["otp_token"] == ["The code is not right or has expired."]
     time.sleep(1.1)  # past the throttle after a wrong code
     response = api.post("/api/auth/token/", {"username": "iro", "password": PASSWORD,
                                               "otp_token": code_for(device)})
@@ -382,7 +383,7 @@ def test_the_do_team_needs_an_authenticator_for_a_token_and_then_the_token_works
     response = api.post("/api/auth/token/", {"username": "designated-officer", "password": PASSWORD})
     assert response.status_code == 400
     assert ("Designated Officer roles and administrators must use two-step verification"
-            in response.json()["otp_token"][0])
+            in field_errors(response)["otp_token"][0])
 
     device = totp_device(org.designated_officer)
     response = api.post("/api/auth/token/", {"username": "designated-officer", "password": PASSWORD,

@@ -265,14 +265,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Views name a scope (``throttle_scope``); views without one are not throttled.
-    "DEFAULT_THROTTLE_CLASSES": ["people.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"designated-officer": FOOTPRINT_DO_API_RATE},
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "workflows.api.AutoSchema",  # documents the error responses too
-    "DEFAULT_PAGINATION_CLASS": "workflows.pagination.Pagination",  # LimitOffset, limit capped at 500
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",  # documents the error responses too
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",  # LimitOffset, limit capped at 500
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "workflows.api.exception_handler",
+    "EXCEPTION_HANDLER": "api.handlers.exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {
