@@ -31,7 +31,6 @@ TITLES = {
     "not_acceptable": "The response cannot be given in the media type asked for",
     "transition_refused": "The case's status does not allow this",
     "conflict": "This conflicts with the record as it is now",
-    "legal_hold": "The case is already under a legal hold",
     "precondition_failed": "The record has changed since you read it",
     "unsupported_media_type": "Send the body in a media type this operation accepts",
     "unprocessable": "The request cannot be processed",

@@ -30,7 +30,7 @@ class ProblemSerializer(serializers.Serializer):
         "Stable, for programs: ``invalid``, ``parse_error``, ``invalid_parameter``, "
         "``not_authenticated``, ``authentication_failed``, ``two_step_required``, "
         "``permission_denied``, ``not_found``, ``method_not_allowed``, ``not_acceptable``, "
-        "``transition_refused``, ``conflict``, ``legal_hold``, ``precondition_failed``, "
+        "``transition_refused``, ``conflict``, ``precondition_failed``, "
         "``unsupported_media_type``, ``unprocessable``, ``throttled``, ``locked_out``, "
         "``import_refused``, ``server_error``, ``service_unavailable``."))
     errors = FieldErrorSerializer(many=True, help_text="Each field that was wrong; empty otherwise.")
@@ -63,7 +63,11 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        for code, description in self._problems().items():
+        problems = self._problems()
+        for code in responses:  # a problem the view declares itself: still in the problem shape
+            if code >= "400" and code not in problems:
+                problems[code] = responses[code].get("description") or "See detail."
+        for code, description in sorted(problems.items()):
             declared = responses.get(code, {}).get("content", {})
             if MEDIA_TYPE in declared:
                 continue
@@ -76,6 +80,11 @@ class AutoSchema(SpectacularAutoSchema):
                 response["content"][MEDIA_TYPE]["schema"] = declared_schema
             responses[code] = {**response, "description": responses.get(code, {}).get("description") or description}
         return responses
+
+    def get_auth(self):
+        """An operation open to anyone (signing in) is declared as needing no credentials
+        (no ``security``), so a generated client calls it without a token."""
+        return super().get_auth() if self._needs_token() else []
 
     def _takes_body(self) -> bool:
         return self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None

@@ -6,6 +6,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.views import StrictInput
 from children.selectors import children_visible_to
 from people import roles
 from workflows import transitions
@@ -30,7 +31,7 @@ from .serializers import (
 )
 
 
-class StageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class StageViewSet(StrictInput, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The local DRP ladder, lowest stage first."""
 
     serializer_class = StageSerializer
@@ -38,7 +39,7 @@ class StageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = None
 
 
-class ThemeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ThemeViewSet(StrictInput, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Themes a DRP can be about."""
 
     serializer_class = ThemeSerializer
@@ -46,7 +47,7 @@ class ThemeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = None
 
 
-class ImpactCodeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ImpactCodeViewSet(StrictInput, mixins.ListModelMixin, viewsets.GenericViewSet):
     """What a resolved DRP can have changed for the child (chosen when resolving)."""
 
     serializer_class = ImpactCodeSerializer
@@ -54,7 +55,7 @@ class ImpactCodeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = None
 
 
-class DisputeResolutionViewSet(viewsets.GenericViewSet):
+class DisputeResolutionViewSet(StrictInput, viewsets.GenericViewSet):
     """DRPs the signed-in person may see; transitions are POSTs on a DRP."""
 
     filterset_class = DisputeResolutionFilter

@@ -2,12 +2,13 @@ from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.problems import MEDIA_TYPE, problem
 from api.schema import FieldErrorSerializer, ProblemSerializer
+from api.views import StrictInput
 
 from . import jobs, readers, registry, services, tasks
 from .models import ImportJob
@@ -67,7 +68,7 @@ def _job_response(job: ImportJob, code=status.HTTP_200_OK) -> Response:
     return Response(data, status=code, headers=headers)
 
 
-class ImportView(APIView):
+class ImportView(StrictInput, APIView):
     """Import historical records from a CSV or XLSX file: all rows or none. IRO Managers and
     Business Support import DRPs and positive practice; the DO Manager imports DO cases.
 
@@ -77,7 +78,7 @@ class ImportView(APIView):
     inline limit (FOOTPRINT_IMPORT_INLINE_MAX_BYTES) is imported by a background job: the answer
     is 202 with the job, whose URL (``GET /api/imports/jobs/{id}/``) says how it is going."""
 
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]  # the one operation that takes a file
 
     @extend_schema(
         request={"multipart/form-data": inline_serializer("ImportUpload", {
@@ -123,7 +124,7 @@ def _own_job(request, job_id) -> ImportJob:
         raise Http404("No such import of yours.") from None
 
 
-class ImportJobView(APIView):
+class ImportJobView(StrictInput, APIView):
     """A background import: its progress, then its outcome (every error when refused). Only
     the person who uploaded the file sees it."""
 
@@ -132,7 +133,7 @@ class ImportJobView(APIView):
         return _job_response(_own_job(request, job_id))
 
 
-class ImportJobRetryView(APIView):
+class ImportJobRetryView(StrictInput, APIView):
     """Try a failed background import again with the same file (its uploader only; 409 when
     it did not fail, or its file has been deleted since)."""
 

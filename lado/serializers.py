@@ -1,9 +1,10 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.serializers import TimelineEventSerializer, checked_date
 from children.serializers import validate_child_ids
 from people import roles
 from people.models import User
-from api.serializers import TimelineEventSerializer, checked_date
 
 from .models import (
     Action,
@@ -133,9 +134,11 @@ class EnquirySerializer(EnquiryListSerializer):
             self._subject_history = self.context.get("subject_history") or subject_history(self.instance)
         return self._subject_history
 
+    @extend_schema_field(RelatedEnquirySerializer(many=True))
     def get_earlier_enquiries(self, obj) -> list[dict]:
         return RelatedEnquirySerializer(self._history()[0], many=True).data
 
+    @extend_schema_field(RelatedEnquirySerializer(many=True))
     def get_later_enquiries(self, obj) -> list[dict]:
         return RelatedEnquirySerializer(self._history()[1], many=True).data
 

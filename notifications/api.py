@@ -3,6 +3,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.views import StrictInput
+
 from . import services
 from .models import Notification
 from .selectors import log_do_case_reads, notifications_for
@@ -16,7 +18,7 @@ class NotificationSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "subject", "body", "link", "created_at", "read", "read_at"]
 
 
-class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class NotificationViewSet(StrictInput, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The signed-in person's notifications, newest first."""
 
     serializer_class = NotificationSerializer

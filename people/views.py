@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.problems import MEDIA_TYPE, problem, problem_response
+from api.views import StrictInput
 
 from . import roles, tokens, two_step
 from .forms import CodeForm, TurnOffForm
@@ -205,7 +206,7 @@ class TokenRequestSerializer(serializers.Serializer):
         return attrs
 
 
-class ObtainTokenView(APIView):
+class ObtainTokenView(StrictInput, APIView):
     """Exchange a username and password (and the authenticator code, with two-step
     verification) for an API token (header ``Authorization: Token …``) that expires after
     ``FOOTPRINT_API_TOKEN_HOURS``. The only way a token is made: nobody issues one for
@@ -246,7 +247,7 @@ class ObtainTokenView(APIView):
                          "expires": serializers.DateTimeField().to_representation(token.expiry)})
 
 
-class RevokeTokenView(APIView):
+class RevokeTokenView(StrictInput, APIView):
     """End the token this request is signed with (signing out of the API)."""
 
     authentication_classes = [tokens.TokenAuthentication]

@@ -268,6 +268,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"designated-officer": FOOTPRINT_DO_API_RATE},
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON in, JSON out: a body in any other media type is a 415 (the import, which takes a
+    # file, names multipart itself); Accept asking for anything else is a 406.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",  # documents the error responses too
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",  # LimitOffset, limit capped at 500
