@@ -1,7 +1,8 @@
 """Serializer pieces every workflow's API reuses."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
+from django.db import models
 from rest_framework import serializers
 
 from workflows.clocks import now as clock_now
@@ -21,7 +22,26 @@ def checked_date(value, label: str, *, future: bool = False):
     return value
 
 
-class TimelineEventSerializer(serializers.ModelSerializer):
+class UTCDateTimeField(serializers.DateTimeField):
+    """A moment, given out in UTC with ``Z`` (``2026-06-01T09:30:00Z``) whatever the season:
+    the service's own clock is Europe/London, an integrator's need not be. A moment sent in
+    carries its offset (or ``Z``); one without is read as Europe/London time. Dates (a DRP's
+    ``raised_on``, a due date) stay dates: a working day in England, not a moment."""
+
+    def to_representation(self, value):
+        if not value or isinstance(value, str):
+            return value
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's ModelSerializer with model date-times given out in UTC (``UTCDateTimeField``)."""
+
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
+                                models.DateTimeField: UTCDateTimeField}
+
+
+class TimelineEventSerializer(ModelSerializer):
     """A timeline entry as every workflow's API shows it; subclasses name their event model."""
 
     # No actor: the system did it (a reminder sweep, an import).

@@ -1,13 +1,17 @@
-"""What every API view shares: a body in a media type it does not read is a 415, and unknown
-or malformed query parameters are refused by name."""
+"""What every API view shares: a body in a media type it does not read is a 415, unknown or
+malformed query parameters are refused by name, and every answer says the rate-limit budget."""
 
-from rest_framework.exceptions import UnsupportedMediaType, ValidationError
+import math
+
+from rest_framework.exceptions import Throttled, UnsupportedMediaType, ValidationError
+
+from . import throttling
 
 #: Accepted by every view: DRF's ``?format=json`` override of the Accept header.
 ALWAYS = frozenset({"format"})
 
 
-class StrictInput:
+class ApiContract:
     """Mixed into every API view (a test walks the URLs to prove it). After authentication,
     permission and throttling (so a 401/403 is never hidden behind a 400 or 415):
 
@@ -30,6 +34,20 @@ class StrictInput:
         if unknown:
             raise ValidationError({name: ["Not a parameter of this operation."] for name in unknown},
                                   code="unknown_parameter")
+
+    def get_throttles(self):
+        self._throttles = super().get_throttles()  # kept to say what is left (RateLimit headers)
+        return self._throttles
+
+    def throttled(self, request, wait):
+        """429 with ``Retry-After`` in whole seconds, at least 1 (DRF's could say 0)."""
+        raise Throttled(math.ceil(wait) if wait else None)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        for name, value in throttling.headers(getattr(self, "_throttles", ())).items():
+            response[name] = value
+        return response
 
     def declared_query_parameters(self, request) -> set[str]:
         names = set(ALWAYS)

@@ -496,15 +496,15 @@ def endpoints(ids: list[int]):
         return lambda rng: f"{prefix}{rng.choice(ids)}/"
 
     return [
-        ("GET /api/drps/", "iro", "/api/drps/"),
-        ("GET /api/drps/?status=awaiting_response&case_type=CLA", "iro",
-         "/api/drps/?status=awaiting_response&case_type=CLA"),
-        ("GET /api/drps/", "social-worker", "/api/drps/"),
-        ("GET /api/drps/?status=awaiting_response&case_type=CLA", "social-worker",
-         "/api/drps/?status=awaiting_response&case_type=CLA"),
+        ("GET /api/v1/drps/", "iro", "/api/v1/drps/"),
+        ("GET /api/v1/drps/?status=awaiting_response&case_type=CLA", "iro",
+         "/api/v1/drps/?status=awaiting_response&case_type=CLA"),
+        ("GET /api/v1/drps/", "social-worker", "/api/v1/drps/"),
+        ("GET /api/v1/drps/?status=awaiting_response&case_type=CLA", "social-worker",
+         "/api/v1/drps/?status=awaiting_response&case_type=CLA"),
         ("GET /drps/", "iro", "/drps/"),
         ("GET /drps/", "social-worker", "/drps/"),
-        ("GET /api/drps/{id}/", "iro", detail("/api/drps/")),
+        ("GET /api/v1/drps/{id}/", "iro", detail("/api/v1/drps/")),
         ("GET /drps/{id}/", "iro", detail("/drps/")),
     ]
 

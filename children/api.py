@@ -2,7 +2,7 @@ from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
-from api.views import StrictInput
+from api.views import ApiContract
 from people import roles
 from workflows.audit import record_read
 
@@ -14,7 +14,7 @@ from .serializers import ChildSerializer
 @extend_schema_view(
     list=extend_schema(parameters=[OpenApiParameter("search", str, description="Reference or name")])
 )
-class ChildViewSet(StrictInput, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class ChildViewSet(ApiContract, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                    mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Children known to the service; search by case reference or name."""
 

@@ -1,11 +1,12 @@
 from rest_framework import serializers
 
+from api.serializers import ModelSerializer
 from people.models import Team, User
 
 from .models import Child
 
 
-class ChildSerializer(serializers.ModelSerializer):
+class ChildSerializer(ModelSerializer):
     social_worker = serializers.SlugRelatedField(
         slug_field="username", queryset=User.objects.all(), required=False, allow_null=True
     )

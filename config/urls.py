@@ -46,7 +46,10 @@ urlpatterns = [
     path("imports/", include("imports.urls")),
     path("audit/", include("audit.urls")),
     path("subject-access/", include("subject_access.urls")),
-    path("api/", include((api_patterns, "api"))),
+    # The API carries its version in the path. The unversioned addresses of the first release
+    # answer 308 (the method and body kept) to the same address under /api/v1/, for one release.
+    path("api/v1/", include((api_patterns, "api"))),
+    path("api/<path:rest>", config_views.old_api_address, name="old-api-address"),
 ]
 
 # Unknown addresses under /api/ answer in JSON; pages get the GOV.UK 404 page.

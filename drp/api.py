@@ -6,7 +6,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.views import StrictInput
+from api.views import ApiContract
 from children.selectors import children_visible_to
 from people import roles
 from workflows import transitions
@@ -31,7 +31,7 @@ from .serializers import (
 )
 
 
-class StageViewSet(StrictInput, mixins.ListModelMixin, viewsets.GenericViewSet):
+class StageViewSet(ApiContract, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The local DRP ladder, lowest stage first."""
 
     serializer_class = StageSerializer
@@ -39,7 +39,7 @@ class StageViewSet(StrictInput, mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = None
 
 
-class ThemeViewSet(StrictInput, mixins.ListModelMixin, viewsets.GenericViewSet):
+class ThemeViewSet(ApiContract, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Themes a DRP can be about."""
 
     serializer_class = ThemeSerializer
@@ -47,7 +47,7 @@ class ThemeViewSet(StrictInput, mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = None
 
 
-class ImpactCodeViewSet(StrictInput, mixins.ListModelMixin, viewsets.GenericViewSet):
+class ImpactCodeViewSet(ApiContract, mixins.ListModelMixin, viewsets.GenericViewSet):
     """What a resolved DRP can have changed for the child (chosen when resolving)."""
 
     serializer_class = ImpactCodeSerializer
@@ -55,7 +55,7 @@ class ImpactCodeViewSet(StrictInput, mixins.ListModelMixin, viewsets.GenericView
     pagination_class = None
 
 
-class DisputeResolutionViewSet(StrictInput, viewsets.GenericViewSet):
+class DisputeResolutionViewSet(ApiContract, viewsets.GenericViewSet):
     """DRPs the signed-in person may see; transitions are POSTs on a DRP."""
 
     filterset_class = DisputeResolutionFilter

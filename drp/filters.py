@@ -11,7 +11,7 @@ from .models import DisputeResolution, Stage, Theme
 
 
 class DisputeResolutionFilter(django_filters.FilterSet):
-    """Filters shared by the DRP list page and ``GET /api/drps/``.
+    """Filters shared by the DRP list page and ``GET /api/v1/drps/``.
 
     None of them joins a to-many table into the list query (which would need DISTINCT over
     every column): status and stage are columns of the DRP, theme and child are EXISTS."""

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from api.problems import MEDIA_TYPE, problem
 from api.schema import FieldErrorSerializer, ProblemSerializer
-from api.views import StrictInput
+from api.views import ApiContract
 
 from . import jobs, readers, registry, services, tasks
 from .models import ImportJob
@@ -68,7 +68,7 @@ def _job_response(job: ImportJob, code=status.HTTP_200_OK) -> Response:
     return Response(data, status=code, headers=headers)
 
 
-class ImportView(StrictInput, APIView):
+class ImportView(ApiContract, APIView):
     """Import historical records from a CSV or XLSX file: all rows or none. IRO Managers and
     Business Support import DRPs and positive practice; the DO Manager imports DO cases.
 
@@ -76,7 +76,7 @@ class ImportView(StrictInput, APIView):
     untouched since; it never changes a record made in Footprint, nor an open one. A child
     reference with no child is an error unless ``create_children`` is true. A file over the
     inline limit (FOOTPRINT_IMPORT_INLINE_MAX_BYTES) is imported by a background job: the answer
-    is 202 with the job, whose URL (``GET /api/imports/jobs/{id}/``) says how it is going."""
+    is 202 with the job, whose URL (``GET /api/v1/imports/jobs/{id}/``) says how it is going."""
 
     parser_classes = [MultiPartParser]  # the one operation that takes a file
 
@@ -124,7 +124,7 @@ def _own_job(request, job_id) -> ImportJob:
         raise Http404("No such import of yours.") from None
 
 
-class ImportJobView(StrictInput, APIView):
+class ImportJobView(ApiContract, APIView):
     """A background import: its progress, then its outcome (every error when refused). Only
     the person who uploaded the file sees it."""
 
@@ -133,7 +133,7 @@ class ImportJobView(StrictInput, APIView):
         return _job_response(_own_job(request, job_id))
 
 
-class ImportJobRetryView(StrictInput, APIView):
+class ImportJobRetryView(ApiContract, APIView):
     """Try a failed background import again with the same file (its uploader only; 409 when
     it did not fail, or its file has been deleted since)."""
 

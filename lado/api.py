@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.schema import ProblemSerializer
-from api.views import StrictInput
+from api.views import ApiContract
 from children.selectors import children_visible_to
 from workflows.audit import record_read, record_reads, record_reads_by_id
 from workflows.transitions import check
@@ -83,7 +83,7 @@ class EnquiryListFilters(serializers.Serializer):
     open = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
-class EnquiryViewSet(StrictInput, viewsets.GenericViewSet):
+class EnquiryViewSet(ApiContract, viewsets.GenericViewSet):
     """Designated Officer cases; moves are POSTs on a case."""
 
     permission_classes = DO_TEAM
@@ -245,7 +245,7 @@ class EnquiryViewSet(StrictInput, viewsets.GenericViewSet):
         return Response(AccessLogEntrySerializer(access_log_for(enquiry), many=True).data)
 
 
-class ReadsByUserView(StrictInput, APIView):
+class ReadsByUserView(ApiContract, APIView):
     """Every read of a DO case by one person (``?user=<username>``), newest first: DO Manager only."""
 
     permission_classes = DO_MANAGER
@@ -265,7 +265,7 @@ class ReadsByUserView(StrictInput, APIView):
         return Response(UserReadSerializer(reads, many=True, context=context).data)
 
 
-class RetentionReviewView(StrictInput, APIView):
+class RetentionReviewView(ApiContract, APIView):
     """Closed cases due for retention review (no personal data beyond the reference): DO Manager only."""
 
     permission_classes = DO_MANAGER
@@ -278,7 +278,7 @@ class RetentionReviewView(StrictInput, APIView):
         return Response(RetentionItemSerializer(due, many=True).data)
 
 
-class VocabulariesView(StrictInput, APIView):
+class VocabulariesView(ApiContract, APIView):
     """The vocabularies an enquiry uses, by slug."""
 
     permission_classes = DO_TEAM

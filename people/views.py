@@ -17,7 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.problems import MEDIA_TYPE, problem, problem_response
-from api.views import StrictInput
+from api.serializers import UTCDateTimeField
+from api.views import ApiContract
 
 from . import roles, tokens, two_step
 from .forms import CodeForm, TurnOffForm
@@ -206,7 +207,7 @@ class TokenRequestSerializer(serializers.Serializer):
         return attrs
 
 
-class ObtainTokenView(StrictInput, APIView):
+class ObtainTokenView(ApiContract, APIView):
     """Exchange a username and password (and the authenticator code, with two-step
     verification) for an API token (header ``Authorization: Token …``) that expires after
     ``FOOTPRINT_API_TOKEN_HOURS``. The only way a token is made: nobody issues one for
@@ -228,7 +229,7 @@ class ObtainTokenView(StrictInput, APIView):
         }),
         responses=inline_serializer("TokenResponse", {
             "token": serializers.CharField(help_text="Send as the header Authorization: Token …"),
-            "expires": serializers.DateTimeField(help_text="When the token stops working"),
+            "expires": UTCDateTimeField(help_text="When the token stops working (UTC)"),
         }),
     )
     def post(self, request, *args, **kwargs):
@@ -244,10 +245,10 @@ class ObtainTokenView(StrictInput, APIView):
         data = serializer.validated_data
         token, key = tokens.issue(data["user"], verified=data["verified"])
         return Response({"token": key,
-                         "expires": serializers.DateTimeField().to_representation(token.expiry)})
+                         "expires": UTCDateTimeField().to_representation(token.expiry)})
 
 
-class RevokeTokenView(StrictInput, APIView):
+class RevokeTokenView(ApiContract, APIView):
     """End the token this request is signed with (signing out of the API)."""
 
     authentication_classes = [tokens.TokenAuthentication]

@@ -7,7 +7,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.views import StrictInput
+from api.views import ApiContract
 
 from . import disclosure, selectors, tables
 from .periods import BadPeriod, parse_month, parse_year, reporting_year
@@ -21,7 +21,7 @@ class CanReadReports(permissions.BasePermission):
         return selectors.can_read(request.user)
 
 
-class _ReportView(StrictInput, APIView):
+class _ReportView(ApiContract, APIView):
     permission_classes = [permissions.IsAuthenticated, CanReadReports]
 
     @staticmethod

@@ -245,7 +245,7 @@ def designated_officer(this: Period, last: Period) -> dict:
 @from_replica
 def annual_report(year: int) -> dict:
     """The annual report for the reporting year starting 1 April ``year`` (shape in the README
-    of this app and on ``/api/docs/``)."""
+    of this app and on ``/api/v1/docs/``)."""
     this, last = reporting_year(year), reporting_year(year - 1)
     stages, theme_rows = ladder(), themes()
     return {

@@ -5,16 +5,17 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from api.views import StrictInput
+from api.views import ApiContract
 from drp.models import DisputeResolution
 from lado.models import Enquiry
 
 from .problems import PROBLEM_KEYS, field_errors
+from .test_lado_api import create as create_enquiry
 from .test_lado_fixtures import client_for, log
 
 pytestmark = pytest.mark.django_db
 
-API = "/api"
+API = "/api/v1"
 
 
 def problem(response, status: int, code: str) -> dict:
@@ -221,6 +222,81 @@ def test_every_api_view_checks_its_query_parameters():
     views = dict(_api_views())
     assert len(views) > 20
     unchecked = {path for path, cls in views.items()
-                 if cls is not None and not issubclass(cls, StrictInput)
+                 if cls is not None and not issubclass(cls, ApiContract)
                  and not cls.__module__.startswith("drf_spectacular")}
     assert unchecked == set()
+
+
+# --- UTC -------------------------------------------------------------------------------------
+
+def test_moments_are_given_in_utc_with_z_and_dates_stay_dates(org):
+    created = create_enquiry(org, received_at="2025-04-17T15:20:00+01:00")
+    assert created.status_code == 201, created.content
+    data = created.json()
+    assert data["received_at"] == "2025-04-17T14:20:00Z"  # British Summer Time, given in UTC
+    assert all(event["at"].endswith("Z") for event in data["timeline"])
+    assert (data["received_on"], data["decision_due"]) == ("2025-04-17", "2025-04-22")  # dates
+    token = APIClient().post(f"{API}/auth/token/", {"username": "iro", "password": "footprint-test"})
+    assert token.json()["expires"].endswith("Z")
+
+
+# --- versioning ------------------------------------------------------------------------------
+
+def test_the_old_unversioned_paths_redirect_308_keeping_the_method(org):
+    iro = client_for(org.iro)
+    response = iro.post("/api/drps/?x=1", {"concern": "x"}, format="json")
+    assert response.status_code == 308 and response["Location"] == "/api/v1/drps/?x=1"
+    assert response["Deprecation"] == "true" and 'rel="successor-version"' in response["Link"]
+    assert not DisputeResolution.objects.exists()  # nothing done at the old address
+    followed = iro.post("/api/drps/", {"children": [org.child.pk], "case_type": "CLA", "themes": ["placement"],
+                                       "concern": "Drift"}, format="json", follow=True)
+    assert followed.status_code == 201 and followed.redirect_chain == [("/api/v1/drps/", 308)]
+    assert APIClient().get("/api/schema/").status_code == 308
+    problem(APIClient().get("/api/v1/v1/drps/"), 404, "not_found")
+    document = schema(org)
+    assert all(path.startswith("/api/v1/") for path in document["paths"])
+
+
+# --- rate limits -----------------------------------------------------------------------------
+
+def test_every_answer_says_the_budget_and_429_says_when_to_retry(org, settings):
+    from django.core.cache import cache
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "3/minute"}}
+    cache.clear()
+    iro = client_for(org.iro)
+    answers = [iro.get(f"{API}/drps/") for _ in range(3)]
+    assert [a.status_code for a in answers] == [200] * 3
+    assert answers[0]["RateLimit-Policy"] == '"user";q=3;w=60'
+    assert [a["RateLimit"].split(";")[1] for a in answers] == ["r=2", "r=1", "r=0"]
+    refused = iro.get(f"{API}/drps/")
+    problem(refused, 429, "throttled")
+    assert 1 <= int(refused["Retry-After"]) <= 60 and refused["RateLimit"].startswith('"user";r=0;')
+    assert client_for(org.chair).get(f"{API}/drps/").status_code == 200  # per person
+    cache.clear()
+
+
+def test_signing_in_is_limited_per_address(org, settings):
+    from django.core.cache import cache
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute"}}
+    cache.clear()
+    anonymous = APIClient()
+    for _ in range(2):
+        assert anonymous.post(f"{API}/auth/token/", {"username": "iro", "password": "footprint-test"}).status_code == 200
+    refused = anonymous.post(f"{API}/auth/token/", {"username": "iro", "password": "footprint-test"})
+    problem(refused, 429, "throttled")
+    assert int(refused["Retry-After"]) >= 1 and refused["RateLimit-Policy"] == '"anon";q=2;w=60'
+    cache.clear()
+
+
+def test_the_sign_in_lockout_says_retry_after_on_the_api_and_the_page(org, settings, client):
+    settings.AXES_FAILURE_LIMIT = 2
+    anonymous = APIClient()
+    assert anonymous.post(f"{API}/auth/token/", {"username": "iro", "password": "wrong"}).status_code == 400
+    locked = anonymous.post(f"{API}/auth/token/", {"username": "iro", "password": "wrong"})
+    problem(locked, 429, "locked_out")
+    assert locked["Retry-After"] == str(15 * 60)
+    settings.AXES_FAILURE_LIMIT = 1
+    page = client.post("/accounts/login/", {"username": "chair", "password": "wrong"})
+    assert page.status_code == 429 and page["Retry-After"] == str(15 * 60)

@@ -76,10 +76,10 @@ CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance,
 # Who is mostly asked to call each part of the API: the people it is for, so the fuzz gets past
 # the permission checks; every other role is tried too (and must be refused cleanly).
 AUDIENCE = {
-    "/api/lado/": sorted(roles.DO_TEAM),
-    "/api/reports/": [roles.IRO_MANAGER, roles.DO_MANAGER, roles.AUDITOR],
-    "/api/imports/": [roles.IRO_MANAGER, roles.BUSINESS_SUPPORT, roles.DO_MANAGER],
-    "/api/drps/{id}/respond/": list(roles.SOCIAL_CARE),
+    "/api/v1/lado/": sorted(roles.DO_TEAM),
+    "/api/v1/reports/": [roles.IRO_MANAGER, roles.DO_MANAGER, roles.AUDITOR],
+    "/api/v1/imports/": [roles.IRO_MANAGER, roles.BUSINESS_SUPPORT, roles.DO_MANAGER],
+    "/api/v1/drps/{id}/respond/": list(roles.SOCIAL_CARE),
 }
 DEFAULT_AUDIENCE = [roles.IRO, roles.CHAIR, roles.IRO_MANAGER, roles.SOCIAL_WORKER]
 
@@ -114,14 +114,14 @@ class World:
         self.users = users
         self.tokens = {role: api_token(users[role]) for role in roles.ALL}
         self.path_ids = {
-            "/api/children/": list(Child.objects.values_list("pk", flat=True)),
-            "/api/drps/": list(DisputeResolution.objects.values_list("pk", flat=True)),
-            "/api/lado/enquiries/": list(Enquiry.objects.values_list("pk", flat=True)),
-            "/api/notifications/": list(Notification.objects.values_list("pk", flat=True)),
-            "/api/positive-practice/": list(PositivePractice.objects.values_list("pk", flat=True)),
+            "/api/v1/children/": list(Child.objects.values_list("pk", flat=True)),
+            "/api/v1/drps/": list(DisputeResolution.objects.values_list("pk", flat=True)),
+            "/api/v1/lado/enquiries/": list(Enquiry.objects.values_list("pk", flat=True)),
+            "/api/v1/notifications/": list(Notification.objects.values_list("pk", flat=True)),
+            "/api/v1/positive-practice/": list(PositivePractice.objects.values_list("pk", flat=True)),
         }
         self.action_ids = list(Action.objects.values_list("pk", flat=True))
-        children_ids = self.path_ids["/api/children/"]
+        children_ids = self.path_ids["/api/v1/children/"]
         slugs = lambda model: list(model.objects.values_list("slug", flat=True))  # noqa: E731
         # Body fields whose valid values live in the database: sometimes use a real one.
         self.body_values = {
@@ -195,7 +195,7 @@ def fuzz_operation(operation, method, world: World, failures: list[str]) -> None
     def run(call):
         role, case = call
         token = world.tokens[role]
-        if operation.path == "/api/auth/token/revoke/":  # ends the token it is signed with
+        if operation.path == "/api/v1/auth/token/revoke/":  # ends the token it is signed with
             token = api_token(world.users[role])
         try:
             response = case.call(headers={"Authorization": f"Token {token}"})
@@ -225,7 +225,7 @@ def test_generated_requests_get_no_server_error_and_match_the_schema():
     logging.disable(logging.WARNING)  # thousands of expected 4xx; server errors still log
     try:
         schema = schemathesis.from_wsgi(
-            "/api/schema/?format=json", app,
+            "/api/v1/schema/?format=json", app,
             headers={"Authorization": f"Token {world.tokens[roles.IRO_MANAGER]}"})
         operations = sorted((result.ok() for result in schema.get_all_operations()),
                             key=lambda op: (op.path, op.method))

@@ -108,11 +108,11 @@ def test_nul_byte_in_any_query_parameter_answers_400(org):
     opened by someone allowed to, with ``%00`` in each query parameter it takes (the API
     schema's, the page's own GET forms and links, and ``q``): 400 naming the parameter, where
     PostgreSQL used to give a 500 (``/children/?q=%00``, ``/lado/?q=%00``,
-    ``/api/lado/enquiries/?status=%00`` among them)."""
+    ``/api/v1/lado/enquiries/?status=%00`` among them)."""
     world = World(org)
     actors = Actors(world)
     api_parameters = _api_query_parameters()
-    assert "status" in api_parameters["/api/lado/enquiries/"]
+    assert "status" in api_parameters["/api/v1/lado/enquiries/"]
     tried, problems, pages_tried = 0, [], set()
     for template, endpoint in sorted(discover().items()):
         matched = rules_for(template)
@@ -123,7 +123,7 @@ def test_nul_byte_in_any_query_parameter_answers_400(org):
             continue  # the admin's object pages: its list pages (and their filters) are tried
         case = rule.cases[0]
         actor = next((a for a in rules.ACTORS if case.expect(a, "GET", endpoint.api) == rules.ALLOW), None)
-        if actor is None or template in ("/accounts/logout/", "/api/docs/"):
+        if actor is None or template in ("/accounts/logout/", "/api/v1/docs/"):
             continue
         url = template
         for param in endpoint.params:
@@ -152,7 +152,7 @@ def test_nul_byte_in_any_query_parameter_answers_400(org):
     print(f"\nNUL byte: {tried} query parameters on {len(pages_tried)} pages and API lists, "
           f"{len(problems)} problems")
     assert not problems, "\n".join(problems)
-    assert {"/children/", "/lado/", "/api/lado/enquiries/", "/admin/"} <= pages_tried
+    assert {"/children/", "/lado/", "/api/v1/lado/enquiries/", "/admin/"} <= pages_tried
     assert tried > 400
 
 
@@ -180,14 +180,14 @@ def test_nul_byte_in_a_form_field_json_field_or_header_answers_400(org, client):
 
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(org.iro)}")
-    response = api.post("/api/drps/", {"children": [org.child.pk], "case_type": "CLA", "themes": ["placement"],
+    response = api.post("/api/v1/drps/", {"children": [org.child.pk], "case_type": "CLA", "themes": ["placement"],
                                        "concern": "Drift", "extra": {"notes": ["fine", f"bad{NUL}"]}},
                         format="json")
     assert response.status_code == 400 and list(field_errors(response)) == ["extra.notes[1]"]
-    response = api.get("/api/drps/", HTTP_USER_AGENT=f"Agent{NUL}")
+    response = api.get("/api/v1/drps/", HTTP_USER_AGENT=f"Agent{NUL}")
     assert response.status_code == 400 and list(field_errors(response)) == ["User-Agent"]
     anonymous = APIClient()
-    response = anonymous.post("/api/auth/token/", {"username": f"iro{NUL}", "password": "x"}, format="json")
+    response = anonymous.post("/api/v1/auth/token/", {"username": f"iro{NUL}", "password": "x"}, format="json")
     assert response.status_code == 400 and list(field_errors(response)) == ["username"]
     response = client.post("/accounts/login/", {"username": f"iro{NUL}", "password": "x"})
     assert response.status_code == 400
@@ -372,7 +372,7 @@ def test_only_social_care_staff_may_be_named_practitioner(org, client):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(org.iro)}")
     body = {"children": [org.child.pk], "case_type": "CLA", "what_happened": "Visited", "impact": "Heard"}
-    response = api.post("/api/positive-practice/", {**body, "practitioner": org.designated_officer.username},
+    response = api.post("/api/v1/positive-practice/", {**body, "practitioner": org.designated_officer.username},
                         format="json")
     assert response.status_code == 400 and list(field_errors(response)) == ["practitioner"]
     assert "social care" in field_errors(response)["practitioner"][0]
@@ -387,7 +387,7 @@ def test_only_social_care_staff_may_be_named_practitioner(org, client):
     assert not PositivePractice.objects.exists() and not Notification.objects.exists()
 
     # Social-care staff may be named, through each door.
-    response = api.post("/api/positive-practice/", {**body, "practitioner": org.service_manager.username},
+    response = api.post("/api/v1/positive-practice/", {**body, "practitioner": org.service_manager.username},
                         format="json")
     assert response.status_code == 201, response.json()
     assert PositivePractice.objects.get().practitioner == org.service_manager

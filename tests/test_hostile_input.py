@@ -346,7 +346,7 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read(client, org):
         "/imports/", {"kind": "drp", "file": SimpleUploadedFile("big.csv", big)})
     assert_refused(response, "The file must be smaller than 1 MB")
     assert counts() == before
-    api = client.post("/api/imports/", {"kind": "drp", "file": SimpleUploadedFile("big.csv", big)})
+    api = client.post("/api/v1/imports/", {"kind": "drp", "file": SimpleUploadedFile("big.csv", big)})
     assert api.status_code == 400 and "smaller than 1 MB" in api.json()["errors"][0]["detail"]
 
 

@@ -238,7 +238,7 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
 
 # API tokens (django-rest-knox, people.models.ApiToken): only a hash of each key is stored;
-# a token is issued by POST /api/auth/token/ to its owner alone (with the two-step code when
+# a token is issued by POST /api/v1/auth/token/ to its owner alone (with the two-step code when
 # the person has an authenticator), expires after FOOTPRINT_API_TOKEN_HOURS, and is revoked
 # when the person's password, roles or authenticator change (people/tokens.py).
 FOOTPRINT_API_TOKEN_HOURS = int(os.environ.get("FOOTPRINT_API_TOKEN_HOURS", "12"))
@@ -258,15 +258,22 @@ REST_KNOX = {
 # How fast one person may call the Designated Officer API (DRF's rate syntax: "60/minute",
 # "1000/hour"); over it the API answers 429 with Retry-After.
 FOOTPRINT_DO_API_RATE = os.environ.get("FOOTPRINT_DO_API_RATE", "120/minute")
+# Every API operation, per signed-in person; and what is open without signing in (the token
+# endpoint), per address. RateLimit headers on every answer; 429 with Retry-After over it.
+FOOTPRINT_API_RATE = os.environ.get("FOOTPRINT_API_RATE", "1200/minute")
+FOOTPRINT_API_ANON_RATE = os.environ.get("FOOTPRINT_API_ANON_RATE", "60/minute")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "people.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    # Views name a scope (``throttle_scope``); views without one are not throttled.
-    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ScopedRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"designated-officer": FOOTPRINT_DO_API_RATE},
+    # Per person (or per address, signed out) on every operation, and a view's own scope
+    # (``throttle_scope``: the DO API) on top. api/throttling.py.
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonRateThrottle", "api.throttling.UserRateThrottle",
+                                 "api.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"designated-officer": FOOTPRINT_DO_API_RATE, "user": FOOTPRINT_API_RATE,
+                               "anon": FOOTPRINT_API_ANON_RATE},
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON in, JSON out: a body in any other media type is a 415 (the import, which takes a
     # file, names multipart itself); Accept asking for anything else is a 406.
@@ -284,11 +291,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Footprint API",
     "DESCRIPTION": (
         "Dispute Resolution Procedure and Designated Officer casework.\n\n"
-        "Sign in with POST /api/auth/token/ (username, password, and otp_token: the code from "
+        "Sign in with POST /api/v1/auth/token/ (username, password, and otp_token: the code from "
         "your authenticator app when two-step verification is on, always for Designated "
         "Officer roles and administrators), then send Authorization: Token <key>. A token "
         "expires at the time the response gives, and ends when your password, roles or "
-        "authenticator change; POST /api/auth/token/revoke/ ends it sooner. The Designated "
+        "authenticator change; POST /api/v1/auth/token/revoke/ ends it sooner. The Designated "
         "Officer API is rate-limited per person (429 with Retry-After)."),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
