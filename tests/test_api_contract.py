@@ -300,3 +300,28 @@ def test_the_sign_in_lockout_says_retry_after_on_the_api_and_the_page(org, setti
     settings.AXES_FAILURE_LIMIT = 1
     page = client.post("/accounts/login/", {"username": "chair", "password": "wrong"})
     assert page.status_code == 429 and page["Retry-After"] == str(15 * 60)
+
+
+# --- CORS ------------------------------------------------------------------------------------
+
+def test_no_other_origin_may_call_the_api_from_a_browser_by_default(org):
+    response = client_for(org.iro).get(f"{API}/drps/", HTTP_ORIGIN="https://lcs.example.gov.uk")
+    assert response.status_code == 200 and "Access-Control-Allow-Origin" not in response
+
+
+def test_an_allowed_origin_may_call_the_api_and_read_the_rate_limit(org, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://lcs.example.gov.uk"]
+    preflight = APIClient().options(f"{API}/drps/", HTTP_ORIGIN="https://lcs.example.gov.uk",
+                                    HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+                                    HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, content-type")
+    assert preflight.status_code == 200
+    assert preflight["Access-Control-Allow-Origin"] == "https://lcs.example.gov.uk"
+    assert "authorization" in preflight["Access-Control-Allow-Headers"]
+    response = client_for(org.iro).get(f"{API}/drps/", HTTP_ORIGIN="https://lcs.example.gov.uk")
+    assert response["Access-Control-Allow-Origin"] == "https://lcs.example.gov.uk"
+    assert "ratelimit" in response["Access-Control-Expose-Headers"]
+    assert "Access-Control-Allow-Credentials" not in response  # tokens, not cookies
+    other = client_for(org.iro).get(f"{API}/drps/", HTTP_ORIGIN="https://evil.example.com")
+    assert "Access-Control-Allow-Origin" not in other
+    page = client_for(org.iro).get("/drps/", HTTP_ORIGIN="https://lcs.example.gov.uk")
+    assert "Access-Control-Allow-Origin" not in page  # pages never

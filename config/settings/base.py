@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "corsheaders",
     "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -60,6 +61,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that answers: a browser's preflight (OPTIONS) for an allowed origin is
+    # answered here, and every API answer gets its CORS headers (FOOTPRINT_CORS_ALLOWED_ORIGINS).
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -262,6 +266,16 @@ FOOTPRINT_DO_API_RATE = os.environ.get("FOOTPRINT_DO_API_RATE", "120/minute")
 # endpoint), per address. RateLimit headers on every answer; 429 with Retry-After over it.
 FOOTPRINT_API_RATE = os.environ.get("FOOTPRINT_API_RATE", "1200/minute")
 FOOTPRINT_API_ANON_RATE = os.environ.get("FOOTPRINT_API_ANON_RATE", "60/minute")
+
+# CORS: which other web origins' pages may call the API from a browser. None by default (an
+# integration calling from a server needs no CORS); list exact origins, comma-separated
+# ("https://lcs.example.gov.uk,https://bi.example.gov.uk"). Only /api/; tokens, never cookies.
+CORS_ALLOWED_ORIGINS = [origin.strip() for origin in
+                        os.environ.get("FOOTPRINT_CORS_ALLOWED_ORIGINS", "").split(",") if origin.strip()]
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "idempotency-key", "if-match", "if-none-match"]
+CORS_EXPOSE_HEADERS = ["ratelimit", "ratelimit-policy", "retry-after", "etag", "location", "deprecation", "link"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
