@@ -109,3 +109,36 @@ class AutoSchema(SpectacularAutoSchema):
         problems = {code: PROBLEMS[code] for code in codes}
         problems.update(getattr(self.view, "extra_problems", {}))
         return dict(sorted(problems.items()))
+
+
+def add_links(result, generator, request, public):
+    """A spectacular post-processing hook: OpenAPI links from each create (201) to the
+    operations on the record it made (``/x/{id}/...``, ``id`` from the answer's body), and from
+    each move on a record to the operations on the same record (``id`` from the path), so a
+    client or a stateful fuzzer (schemathesis) can follow raise → respond → escalate → resolve."""
+    paths = result.get("paths", {})
+
+    def on_record(collection):
+        return [(target, method, operation) for target, operations in sorted(paths.items())
+                if target.startswith(f"{collection}{{id}}/") and target.count("{") == 1
+                for method, operation in sorted(operations.items())]
+
+    def links(targets, source):
+        return {operation["operationId"]: {
+            "operationId": operation["operationId"], "parameters": {"id": source},
+            "description": f"{method.upper()} {target} on the same record."}
+            for target, method, operation in targets}
+
+    for collection, operations in paths.items():
+        created = operations.get("post", {}).get("responses", {}).get("201")
+        if created is None or "{" in collection:
+            continue
+        targets = on_record(collection)
+        if not targets:
+            continue
+        created["links"] = links(targets, "$response.body#/id")
+        for target, method, operation in targets:
+            answered = operation.get("responses", {}).get("200")
+            if method == "post" and answered is not None:
+                answered["links"] = links(targets, "$request.path.id")
+    return result

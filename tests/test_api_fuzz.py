@@ -36,6 +36,7 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.specs.openapi.checks import negative_data_rejection
 from schemathesis.exceptions import CheckFailed, SkipTest
 from schemathesis.types import NotSet
 
@@ -72,6 +73,13 @@ WALL_CLOCK_CAP = 5
 GENERATION = GenerationConfig(with_security_parameters=False)
 CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance)
+#: Invalid input (negative data: a wrong type, a missing field, an unknown query parameter) must
+#: be refused with a 4xx, never accepted.
+NEGATIVE_CHECKS = (*CHECKS, negative_data_rejection)
+#: Stateful runs: walks of up to this many calls, following the schema's links from a create
+#: to the moves on what it made (raise → respond → escalate → resolve).
+STATEFUL_EXAMPLES = int(os.environ.get("FOOTPRINT_FUZZ_STATEFUL_EXAMPLES", "25"))
+STATEFUL_STEPS = 8
 
 # Who is mostly asked to call each part of the API: the people it is for, so the fuzz gets past
 # the permission checks; every other role is tried too (and must be refused cleanly).
@@ -199,7 +207,7 @@ def fuzz_operation(operation, method, world: World, failures: list[str]) -> None
             token = api_token(world.users[role])
         try:
             response = case.call(headers={"Authorization": f"Token {token}"})
-            case.validate_response(response, checks=CHECKS)
+            case.validate_response(response, checks=NEGATIVE_CHECKS if method.is_negative else CHECKS)
         except CheckFailed as exc:
             problem = str(exc)
         except Exception:  # noqa: BLE001 - a crash in the test's own call is reported the same way
@@ -254,3 +262,51 @@ def test_generated_requests_get_no_server_error_and_match_the_schema():
     assert not failures, "\n\n".join(failures)
     assert app.requests >= MIN_REQUESTS, (
         f"only {app.requests} requests in {cpu:.1f} s CPU ({elapsed:.1f} s; budget {FUZZ_SECONDS} s CPU)")
+
+
+def test_stateful_walks_along_the_links_get_no_server_error_and_match_the_schema():
+    """Schemathesis' state machine over the schema's OpenAPI links: a create's answer feeds the
+    next call (its ``id``), and each move's answer the next move on the same record, as the
+    person each part of the API is for. No 5xx, every answer as documented, and the walks
+    really follow links (calls on records made in the walk)."""
+    world = World()
+    app = CountingApp(application)
+    created: set[tuple[str, int]] = set()
+    followed: Counter[str] = Counter()
+    _keep_test_connection()
+    logging.disable(logging.WARNING)
+    try:
+        schema = schemathesis.from_wsgi(
+            "/api/v1/schema/?format=json", app,
+            headers={"Authorization": f"Token {world.tokens[roles.IRO_MANAGER]}"},
+            generation_config=GENERATION)
+
+        class Workflow(schema.as_state_machine()):
+            def get_call_kwargs(self, case):
+                role = audience(case.operation.path)[0]
+                if case.operation.path == "/api/v1/auth/token/revoke/":
+                    return {"headers": {"Authorization": f"Token {api_token(world.users[role])}"}}
+                return {"headers": {"Authorization": f"Token {world.tokens[role]}"}}
+
+            def after_call(self, response, case):
+                collection = case.operation.path.split("{id}")[0]
+                if response.status_code == 201 and "{" not in case.operation.path:
+                    created.add((collection, response.json()["id"]))
+                elif "{id}" in case.operation.path and (collection, case.path_parameters.get("id")) in created:
+                    followed[case.operation.path] += 1
+
+            def validate_response(self, response, case, additional_checks=()):
+                case.validate_response(response, checks=CHECKS)
+
+        Workflow.run(settings=settings(
+            max_examples=STATEFUL_EXAMPLES, stateful_step_count=STATEFUL_STEPS, deadline=None,
+            database=None, derandomize=True, phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck)))
+    finally:
+        logging.disable(logging.NOTSET)
+        _restore_connection_handling()
+
+    print(f"\nAPI stateful fuzz: {app.requests} requests, {len(created)} records created, "
+          f"{sum(followed.values())} calls along links: {dict(followed.most_common(6))}; "
+          f"statuses {dict(sorted(app.statuses.items()))}")
+    assert created and sum(followed.values()) >= 5, (created, followed)

@@ -326,6 +326,8 @@ SPECTACULAR_SETTINGS = {
         "MeetingKindEnum": "lado.models.Meeting.Kind",
         "ActionKindEnum": "lado.models.Action.Kind",
     },
+    # Links from each create to the operations on what it made (api/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_links"],
 }
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
