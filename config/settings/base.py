@@ -309,8 +309,14 @@ SPECTACULAR_SETTINGS = {
         "your authenticator app when two-step verification is on, always for Designated "
         "Officer roles and administrators), then send Authorization: Token <key>. A token "
         "expires at the time the response gives, and ends when your password, roles or "
-        "authenticator change; POST /api/v1/auth/token/revoke/ ends it sooner. The Designated "
-        "Officer API is rate-limited per person (429 with Retry-After)."),
+        "authenticator change; POST /api/v1/auth/token/revoke/ ends it sooner.\n\n"
+        "Bodies are JSON (the import upload alone is multipart). Every error is an RFC 9457 "
+        "problem (application/problem+json, the Problem component) with a stable `code` and "
+        "`errors` naming each field or query parameter; unknown or malformed query parameters "
+        "are a 400. Moments are UTC with Z; dates are YYYY-MM-DD. Every answer carries "
+        "RateLimit and RateLimit-Policy headers; over a budget, 429 with Retry-After. The "
+        "unversioned /api/ paths of the first release redirect here (308) for one release. "
+        "docs/api.md has the whole contract and worked examples."),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
