@@ -31,15 +31,17 @@ _job = inline_serializer("ImportJob", {
 
 
 class ImportFieldErrorSerializer(FieldErrorSerializer):
-    row = serializers.IntegerField(help_text="The file's row (1 is the header); 0 for the upload as a whole.")
+    row = serializers.IntegerField(required=False, help_text=(
+        "The file's row (1 is the header); 0 for the upload as a whole. Only on import_refused."))
 
 
 class ImportProblemSerializer(ProblemSerializer):
     """A refused import (400, ``code`` ``import_refused``): nothing was written; each error
     names the row and column (``field``)."""
 
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
+    # Only on import_refused (other 400s here, such as an unknown query parameter, are plain problems).
+    created = serializers.IntegerField(required=False)
+    updated = serializers.IntegerField(required=False)
     errors = ImportFieldErrorSerializer(many=True)
 
 
