@@ -11,9 +11,9 @@ from rest_framework.test import APIClient
 
 import lado.api_urls
 import lado.urls
+from config.navigation import navigation
 from lado import services
 from lado.models import Category, Enquiry, RetentionRule
-from people.context_processors import navigation
 from tests.support.auth import login
 from tests.support.lado_fixtures import at, client_for, concluded, in_progress, non_do_users
 from tests.support.problems import PROBLEM_KEYS
