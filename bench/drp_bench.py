@@ -496,18 +496,18 @@ def endpoints(ids: list[int], second_page: str | None = None):
     def detail(prefix):
         return lambda rng: f"{prefix}{rng.choice(ids)}/"
 
-    cursor_page = [("GET /api/drps/?cursor= (page 2)", "iro", second_page)] if second_page else []
+    cursor_page = [("GET /api/v1/drps/?cursor= (page 2)", "iro", second_page)] if second_page else []
     return [
-        ("GET /api/drps/", "iro", "/api/drps/"),
+        ("GET /api/v1/drps/", "iro", "/api/v1/drps/"),
         *cursor_page,
-        ("GET /api/drps/?status=awaiting_response&case_type=CLA", "iro",
-         "/api/drps/?status=awaiting_response&case_type=CLA"),
-        ("GET /api/drps/", "social-worker", "/api/drps/"),
-        ("GET /api/drps/?status=awaiting_response&case_type=CLA", "social-worker",
-         "/api/drps/?status=awaiting_response&case_type=CLA"),
+        ("GET /api/v1/drps/?status=awaiting_response&case_type=CLA", "iro",
+         "/api/v1/drps/?status=awaiting_response&case_type=CLA"),
+        ("GET /api/v1/drps/", "social-worker", "/api/v1/drps/"),
+        ("GET /api/v1/drps/?status=awaiting_response&case_type=CLA", "social-worker",
+         "/api/v1/drps/?status=awaiting_response&case_type=CLA"),
         ("GET /drps/", "iro", "/drps/"),
         ("GET /drps/", "social-worker", "/drps/"),
-        ("GET /api/drps/{id}/", "iro", detail("/api/drps/")),
+        ("GET /api/v1/drps/{id}/", "iro", detail("/api/v1/drps/")),
         ("GET /drps/{id}/", "iro", detail("/drps/")),
     ]
 
@@ -525,7 +525,7 @@ def measure(users, size: int, n_requests: int, warmups: int, seed: int, explain:
         client = Client()
         client.force_login(users[username])
         clients[username] = client
-    second_page = clients["iro"].get("/api/drps/").json().get("next")
+    second_page = clients["iro"].get("/api/v1/drps/").json().get("next")
     second_page = second_page.replace("http://testserver", "") if second_page else None
     results = []
     for label, username, target in endpoints(ids, second_page):

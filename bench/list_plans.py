@@ -100,7 +100,7 @@ def main(argv=None) -> int:
     setup_django()
     from django.db import connection
 
-    from workflows.pagination import COUNT_BOUND, KeysetPagination
+    from api.pagination import COUNT_BOUND, KeysetPagination
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM drp_disputeresolution")

@@ -2,6 +2,7 @@ from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
+from api.views import ApiContract
 from workflows.audit import record_read
 
 from . import access
@@ -13,8 +14,8 @@ from .serializers import ChildSerializer
 @extend_schema_view(
     list=extend_schema(parameters=[OpenApiParameter("search", str, description="Reference or name")])
 )
-class ChildViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                   viewsets.GenericViewSet):
+class ChildViewSet(ApiContract, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                   mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Children known to the service; search by case reference or name."""
 
     serializer_class = ChildSerializer

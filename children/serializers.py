@@ -1,11 +1,12 @@
 from rest_framework import serializers
 
+from api.serializers import ModelSerializer
 from people.models import Team, User
 
 from .models import Child
 
 
-class ChildSerializer(serializers.ModelSerializer):
+class ChildSerializer(ModelSerializer):
     social_worker = serializers.SlugRelatedField(
         slug_field="username", queryset=User.objects.all(), required=False, allow_null=True
     )
@@ -18,7 +19,7 @@ class ChildSerializer(serializers.ModelSerializer):
         fields = ["id", "reference", "name", "date_of_birth", "case_type", "social_worker", "team"]
 
     def validate_date_of_birth(self, value):
-        from workflows.api import checked_date
+        from api.serializers import checked_date
 
         return checked_date(value, "Date of birth")
 

@@ -48,9 +48,12 @@ urlpatterns = [
     path("imports/", include("imports.urls")),
     path("audit/", include("audit.urls")),
     path("subject-access/", include("subject_access.urls")),
-    path("api/", include((api_patterns, "api"))),
+    # The API carries its version in the path. The unversioned addresses of the first release
+    # answer 308 (the method and body kept) to the same address under /api/v1/, for one release.
+    path("api/v1/", include((api_patterns, "api"))),
+    path("api/<path:rest>", config_views.old_api_address, name="old-api-address"),
 ]
 
 # Unknown addresses under /api/ answer in JSON; pages get the GOV.UK 404 page.
-handler404 = "workflows.api.page_not_found"
-handler500 = "workflows.api.server_error"
+handler404 = "api.handlers.page_not_found"
+handler500 = "api.handlers.server_error"

@@ -7,10 +7,11 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.pagination import KeysetPagination
+from api.views import ApiContract
 from children.selectors import children_visible_to
 from workflows.audit import record_read
 from workflows.exceptions import TransitionRefused
-from workflows.pagination import KeysetPagination
 from workflows.transitions import read_input
 
 from . import access, services
@@ -45,7 +46,7 @@ from .serializers import (
 )
 
 
-class StageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class StageViewSet(ApiContract, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The local DRP ladder, lowest stage first."""
 
     serializer_class = StageSerializer
@@ -53,7 +54,7 @@ class StageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = None
 
 
-class ThemeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ThemeViewSet(ApiContract, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Themes a DRP can be about."""
 
     serializer_class = ThemeSerializer
@@ -61,7 +62,7 @@ class ThemeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = None
 
 
-class ImpactCodeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ImpactCodeViewSet(ApiContract, mixins.ListModelMixin, viewsets.GenericViewSet):
     """What a resolved DRP can have changed for the child (chosen when resolving)."""
 
     serializer_class = ImpactCodeSerializer
@@ -69,7 +70,7 @@ class ImpactCodeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = None
 
 
-class PartnerAgencyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class PartnerAgencyViewSet(ApiContract, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Agencies outside social care a DRP's actions can be addressed to (health, education, police...)."""
 
     serializer_class = PartnerAgencySerializer
@@ -77,7 +78,7 @@ class PartnerAgencyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = None
 
 
-class AgencyContactViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class AgencyContactViewSet(ApiContract, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Named contacts at partner agencies: they own agreed actions and are emailed about them."""
 
     serializer_class = AgencyContactSerializer
@@ -94,7 +95,7 @@ def _require_drp_reader(user):
         raise PermissionDenied("DRPs are for the reviewing team and social-care managers.")
 
 
-class DisputeResolutionViewSet(viewsets.GenericViewSet):
+class DisputeResolutionViewSet(ApiContract, viewsets.GenericViewSet):
     """DRPs the signed-in person may see; transitions are POSTs on a DRP."""
 
     filterset_class = DisputeResolutionFilter

@@ -3,6 +3,7 @@ from django.db.models import Exists, OuterRef
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from api.filters import IntegerFilter
 from children.models import CaseType
 from children.serializers import MAX_ID
 
@@ -10,7 +11,7 @@ from .models import DisputeResolution, Stage, Theme
 
 
 class DisputeResolutionFilter(django_filters.FilterSet):
-    """Filters shared by the DRP list page and ``GET /api/drps/``.
+    """Filters shared by the DRP list page and ``GET /api/v1/drps/``.
 
     None of them joins a to-many table into the list query (which would need DISTINCT over
     every column): status and stage are columns of the DRP, theme and child are EXISTS."""
@@ -25,7 +26,7 @@ class DisputeResolutionFilter(django_filters.FilterSet):
         to_field_name="slug", queryset=Theme.objects.all(), method="filter_theme"
     ))
     # A child's id; bounded so a number beyond any id is a 400, not a database overflow.
-    child = django_filters.NumberFilter(method="filter_child", min_value=1, max_value=MAX_ID)
+    child = IntegerFilter(method="filter_child", min_value=1, max_value=MAX_ID)
 
     class Meta:
         model = DisputeResolution

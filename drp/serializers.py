@@ -1,10 +1,10 @@
 from rest_framework import serializers
 
+from api.serializers import ModelSerializer, checked_date
+from api.serializers import TimelineEventSerializer as BaseTimelineEventSerializer
 from children.models import CaseType
 from children.serializers import validate_child_ids
 from people.models import Team, User
-from workflows.api import TimelineEventSerializer as BaseTimelineEventSerializer
-from workflows.api import checked_date
 
 from .models import (
     AgencyContact,
@@ -18,7 +18,7 @@ from .models import (
 )
 
 
-class StageSerializer(serializers.ModelSerializer):
+class StageSerializer(ModelSerializer):
     addressed_to = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
 
     class Meta:
@@ -26,7 +26,7 @@ class StageSerializer(serializers.ModelSerializer):
         fields = ["key", "name", "addressed_to", "working_days"]
 
 
-class ThemeSerializer(serializers.ModelSerializer):
+class ThemeSerializer(ModelSerializer):
     class Meta:
         model = Theme
         fields = ["slug", "name"]
@@ -37,7 +37,7 @@ class TimelineEventSerializer(BaseTimelineEventSerializer):
         model = TimelineEvent
 
 
-class DisputeResolutionListSerializer(serializers.ModelSerializer):
+class DisputeResolutionListSerializer(ModelSerializer):
     children = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     stage = serializers.SlugRelatedField(slug_field="key", read_only=True)
@@ -236,7 +236,7 @@ class ResolveSerializer(serializers.Serializer):
     impact = serializers.CharField(max_length=10000, help_text="The difference it has made for the child.")
     impact_codes = serializers.ListField(
         child=serializers.SlugField(), allow_empty=False,
-        help_text="Slugs from GET /api/drp/impact-codes/ (plan-changed, placement-stabilised, ...).")
+        help_text="Slugs from GET /api/v1/drp/impact-codes/ (plan-changed, placement-stabilised, ...).")
     child_informed = serializers.BooleanField(help_text="Whether the child has been told the outcome.")
     advocacy_offered = serializers.BooleanField(help_text="Whether the child has been offered an advocate.")
     open_actions = serializers.ChoiceField(
@@ -253,7 +253,7 @@ class ResolveSerializer(serializers.Serializer):
         return [found[slug] for slug in dict.fromkeys(value)]
 
 
-class ImpactCodeSerializer(serializers.ModelSerializer):
+class ImpactCodeSerializer(ModelSerializer):
     class Meta:
         model = ImpactCode
         fields = ["slug", "name"]

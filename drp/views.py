@@ -6,13 +6,13 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from api.pagination import BoundedPaginator
 from children.selectors import children_visible_to
 from workflows.audit import record_read
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
 from workflows.forms import add_errors
 from workflows.moves import MoveForm, submit
-from workflows.pagination import BoundedPaginator
 from workflows.transitions import available
 
 from . import access, clocks, services

@@ -2,9 +2,13 @@ from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from api.problems import MEDIA_TYPE, problem
+from api.schema import FieldErrorSerializer, ProblemSerializer
+from api.views import ApiContract
 
 from . import jobs, readers, registry, services, tasks
 from .models import ImportJob
@@ -37,9 +41,34 @@ _job = inline_serializer("ImportJob", {
     "errors": _error.__class__(many=True)})
 
 
+class ImportFieldErrorSerializer(FieldErrorSerializer):
+    row = serializers.IntegerField(required=False, help_text=(
+        "The file's row (1 is the header); 0 for the upload as a whole. Only on import_refused."))
+
+
+class ImportProblemSerializer(ProblemSerializer):
+    """A refused import (400, ``code`` ``import_refused``): nothing was written; each error
+    names the row and column (``field``)."""
+
+    # Only on import_refused (other 400s here, such as an unknown query parameter, are plain problems).
+    created = serializers.IntegerField(required=False)
+    updated = serializers.IntegerField(required=False)
+    errors = ImportFieldErrorSerializer(many=True)
+
+
+def _problem(errors: list[dict], **extensions) -> Response:
+    """400 in the problem shape: each row error names its column as the field."""
+    listed = [{"field": e["column"], "detail": e["message"], "code": "invalid", "row": e["row"]}
+              for e in errors]
+    detail = (f"Nothing was imported: {len(listed)} error{'s' if len(listed) != 1 else ''} "
+              f"(first: row {listed[0]['row']}, {listed[0]['field']}: {listed[0]['detail']})")
+    extensions = {"created": 0, "updated": 0, **extensions}
+    return Response(problem(400, "import_refused", detail, errors=listed, **extensions),
+                    status=status.HTTP_400_BAD_REQUEST, content_type=MEDIA_TYPE)
+
+
 def _refused(column: str, message: str) -> Response:
-    return Response({"created": 0, "updated": 0, "errors": [{"row": 0, "column": column, "message": message}]},
-                    status=status.HTTP_400_BAD_REQUEST)
+    return _problem([{"row": 0, "column": column, "message": message}])
 
 
 def job_data(job: ImportJob) -> dict:
@@ -53,7 +82,7 @@ def _job_response(job: ImportJob, code=status.HTTP_200_OK) -> Response:
     return Response(data, status=code, headers=headers)
 
 
-class ImportView(APIView):
+class ImportView(ApiContract, APIView):
     """Import historical records from a CSV or XLSX file: all rows or none. IRO Managers and
     Business Support import DRPs and positive practice; the DO Manager imports DO cases.
 
@@ -61,13 +90,13 @@ class ImportView(APIView):
     untouched since; it never changes a record made in Footprint, nor an open one. A child
     reference with no child is an error unless ``create_children`` is true. A file over the
     inline limit (FOOTPRINT_IMPORT_INLINE_MAX_BYTES) is imported by a background job: the answer
-    is 202 with the job, whose URL (``GET /api/imports/jobs/{id}/``) says how it is going.
+    is 202 with the job, whose URL (``GET /api/v1/imports/jobs/{id}/``) says how it is going.
 
     ``?dry_run=true`` previews: the whole file is checked the same way (whatever its size, while
     the request waits) and nothing is written; the answer (200, or 400 with every error) says
     how many records would be created and updated, how many children added, and the first rows."""
 
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]  # the one operation that takes a file
 
     @extend_schema(
         request={"multipart/form-data": inline_serializer("ImportUpload", {
@@ -75,7 +104,7 @@ class ImportView(APIView):
             "file": serializers.FileField(),
             "create_children": serializers.BooleanField(required=False, default=False)})},
         parameters=[OpenApiParameter("dry_run", bool, description="Check and preview; write nothing.")],
-        responses={201: _result, 200: _result, 202: _job, 400: _result},
+        responses={201: _result, 200: _result, 202: _job, 400: ImportProblemSerializer},
     )
     def post(self, request):
         kind = request.data.get("kind", "")
@@ -101,8 +130,9 @@ class ImportView(APIView):
             if dry_run:
                 result = services.run_import(kind=kind, upload=upload, filename=upload.name, actor=request.user,
                                              create_children=create_children, dry_run=True)
-                return Response(result.as_dict(), status=status.HTTP_400_BAD_REQUEST if result.errors
-                                else status.HTTP_200_OK)
+                if result.errors:  # the preview's figures too, in the problem
+                    return _problem(result.errors, **{k: v for k, v in result.as_dict().items() if k != "errors"})
+                return Response(result.as_dict(), status=status.HTTP_200_OK)
             if services.runs_in_background(upload):
                 job = jobs.create(kind=kind, upload=upload, actor=request.user, create_children=create_children)
                 tasks.queue(job)
@@ -112,10 +142,8 @@ class ImportView(APIView):
         result = services.run_import(kind=kind, upload=upload, filename=upload.name, actor=request.user,
                                      create_children=create_children)
         if result.errors:
-            code = status.HTTP_400_BAD_REQUEST
-        else:
-            code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return Response(result.as_dict(), status=code)
+            return _problem(result.errors)
+        return Response(result.as_dict(), status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
 def _own_job(request, job_id) -> ImportJob:
@@ -125,7 +153,7 @@ def _own_job(request, job_id) -> ImportJob:
         raise Http404("No such import of yours.") from None
 
 
-class ImportJobView(APIView):
+class ImportJobView(ApiContract, APIView):
     """A background import: its progress, then its outcome (every error when refused). Only
     the person who uploaded the file sees it."""
 
@@ -134,7 +162,7 @@ class ImportJobView(APIView):
         return _job_response(_own_job(request, job_id))
 
 
-class ImportJobRetryView(APIView):
+class ImportJobRetryView(ApiContract, APIView):
     """Try a failed background import again with the same file (its uploader only; 409 when
     it did not fail, or its file has been deleted since)."""
 

@@ -4,15 +4,17 @@ Default deny: every endpoint needs a DO role (403 for everyone else, superusers 
 and every response carrying a case is logged as a read of it."""
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions, status, viewsets
+from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.schema import ProblemSerializer
+from api.views import ApiContract
 from children.selectors import children_visible_to
-from workflows.api import ErrorSerializer
 from workflows.audit import record_read, record_reads, record_reads_by_id
 from workflows.transitions import read_input
 
@@ -20,7 +22,7 @@ from . import services
 from .access import is_do_manager, is_do_team
 from .alerts import read_case
 from .flows import EnquiryFlow
-from .models import Category, EmploymentBasis, ReferralSource, Sector, SettingType
+from .models import Category, EmploymentBasis, Enquiry, ReferralSource, Sector, SettingType
 from .selectors import (
     CASE_KIND,
     access_log_for,
@@ -73,7 +75,14 @@ DO_TEAM = [permissions.IsAuthenticated, IsDOTeam]
 DO_MANAGER = [permissions.IsAuthenticated, IsDOManager]
 
 
-class EnquiryViewSet(viewsets.GenericViewSet):
+class EnquiryListFilters(serializers.Serializer):
+    """The DO case list's filters, checked like a DRP's: a bad value is a 400, not an empty list."""
+
+    status = serializers.ChoiceField(choices=Enquiry.Status.choices, required=False)
+    open = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class EnquiryViewSet(ApiContract, viewsets.GenericViewSet):
     """Designated Officer cases; moves are POSTs on a case."""
 
     permission_classes = DO_TEAM
@@ -108,18 +117,19 @@ class EnquiryViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         responses=EnquiryListSerializer(many=True),
-        parameters=[OpenApiParameter("status", str, description="Only cases in this status"),
-                    OpenApiParameter("open", bool, description="1: only open cases; 0: only closed")],
+        parameters=[OpenApiParameter("status", str, enum=Enquiry.Status.values, description="Only cases in this status"),
+                    OpenApiParameter("open", bool, description="true: only open cases; false: only closed")],
     )
     def list(self, request):
         qs = self.get_queryset()
-        wanted = request.query_params.get("status")
-        if wanted:
-            qs = qs.filter(status=wanted)
-        is_open = request.query_params.get("open")
-        if is_open in ("1", "true"):
+        filters = EnquiryListFilters(data=request.query_params)
+        filters.is_valid(raise_exception=True)  # a status no case has, or open=maybe: 400 naming it
+        if filters.validated_data.get("status"):
+            qs = qs.filter(status=filters.validated_data["status"])
+        is_open = filters.validated_data.get("open")
+        if is_open is True:
             qs = qs.filter(status__in=qs.model.OPEN_STATUSES)
-        elif is_open in ("0", "false"):
+        elif is_open is False:
             qs = qs.filter(status__in=qs.model.CLOSED_STATUSES)
         page = self.paginate_queryset(qs)
         record_reads(request.user, page, "api:lado-enquiry-list")  # every case returned, one insert
@@ -166,7 +176,8 @@ class EnquiryViewSet(viewsets.GenericViewSet):
                                                **self._input(ActionInputSerializer, enquiry, "add_action"))
         return self._detail(recorded.enquiry, "api:lado-enquiry-actions", status.HTTP_201_CREATED)
 
-    @extend_schema(request=ActionUpdateSerializer, responses=EnquirySerializer)  # the case, as every move
+    @extend_schema(request=ActionUpdateSerializer, responses=EnquirySerializer,  # the case, as every move
+                   parameters=[OpenApiParameter("action_id", OpenApiTypes.INT, OpenApiParameter.PATH)])
     @action(detail=True, methods=["patch"], url_path=r"actions/(?P<action_id>[0-9]+)")
     def update_action(self, request, pk=None, action_id=None):
         enquiry = self._case(pk)
@@ -236,14 +247,14 @@ class EnquiryViewSet(viewsets.GenericViewSet):
         return Response(AccessLogEntrySerializer(access_log_for(enquiry), many=True).data)
 
 
-class ReadsByUserView(APIView):
+class ReadsByUserView(ApiContract, APIView):
     """Every read of a DO case by one person (``?user=<username>``), newest first: DO Manager only."""
 
     permission_classes = DO_MANAGER
     throttle_scope = "designated-officer"
 
     @extend_schema(parameters=[OpenApiParameter("user", str, required=True)],
-                   responses={200: UserReadSerializer(many=True), 404: ErrorSerializer})
+                   responses={200: UserReadSerializer(many=True), 404: ProblemSerializer})
     def get(self, request):
         username = request.query_params.get("user", "")
         reader = get_user_model().objects.filter(username=username).first()
@@ -256,7 +267,7 @@ class ReadsByUserView(APIView):
         return Response(UserReadSerializer(reads, many=True, context=context).data)
 
 
-class RetentionReviewView(APIView):
+class RetentionReviewView(ApiContract, APIView):
     """Closed cases due for retention review (no personal data beyond the reference): DO Manager only."""
 
     permission_classes = DO_MANAGER
@@ -269,7 +280,7 @@ class RetentionReviewView(APIView):
         return Response(RetentionItemSerializer(due, many=True).data)
 
 
-class VocabulariesView(APIView):
+class VocabulariesView(ApiContract, APIView):
     """The vocabularies an enquiry uses, by slug."""
 
     permission_classes = DO_TEAM

@@ -63,6 +63,13 @@ def not_on_legal_hold(flow):
         unmet=f"{flow.enquiry.reference} is on legal hold, so it cannot be destroyed.")
 
 
+def not_already_on_legal_hold(flow):
+    return fsm.State.CONDITION(
+        not flow.enquiry.legal_hold,
+        unmet=f"{flow.enquiry.reference} is already on legal hold: release the hold first to place "
+              "it again with another reason.")
+
+
 def retention_review_due(flow):
     from workflows.clocks import today
 
@@ -175,7 +182,7 @@ class EnquiryFlow:
         """Withdrawn before an outcome, with a reason."""
 
     @status.transition(source=fsm.State.ANY, label="Place a legal hold", permission=is_do_team,
-                       conditions=[not_on_legal_hold])
+                       conditions=[not_already_on_legal_hold])
     def set_legal_hold(self):
         """Stop any destruction of the case while a legal reason applies."""
 

@@ -1,7 +1,8 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.serializers import ModelSerializer, TimelineEventSerializer, UTCDateTimeField, checked_date
 from children.serializers import validate_child_ids
-from workflows.api import TimelineEventSerializer, checked_date
 
 from .access import do_team_members
 from .models import (
@@ -44,7 +45,7 @@ class DoTimelineEventSerializer(TimelineEventSerializer):
         fields = ["at", "actor", "action", "from_status", "to_status", "note"]
 
 
-class MeetingSerializer(serializers.ModelSerializer):
+class MeetingSerializer(ModelSerializer):
     recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -53,20 +54,20 @@ class MeetingSerializer(serializers.ModelSerializer):
                   "recorded_by", "recorded_at"]
 
 
-class ActionSerializer(serializers.ModelSerializer):
+class ActionSerializer(ModelSerializer):
     class Meta:
         model = Action
         fields = ["id", "kind", "regulator", "employer_outcome", "owner_name", "owner_agency", "due_on",
                   "done_on", "notes"]
 
 
-class RelatedEnquirySerializer(serializers.ModelSerializer):
+class RelatedEnquirySerializer(ModelSerializer):
     class Meta:
         model = Enquiry
         fields = ["id", "reference", "received_at", "status", "outcome"]
 
 
-class EnquiryListSerializer(serializers.ModelSerializer):
+class EnquiryListSerializer(ModelSerializer):
     # Imported and anonymous cases may lack any of these.
     referral_source = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     sector = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
@@ -133,9 +134,11 @@ class EnquirySerializer(EnquiryListSerializer):
             self._subject_history = self.context.get("subject_history") or subject_history(self.instance)
         return self._subject_history
 
+    @extend_schema_field(RelatedEnquirySerializer(many=True))
     def get_earlier_enquiries(self, obj) -> list[dict]:
         return RelatedEnquirySerializer(self._history()[0], many=True).data
 
+    @extend_schema_field(RelatedEnquirySerializer(many=True))
     def get_later_enquiries(self, obj) -> list[dict]:
         return RelatedEnquirySerializer(self._history()[1], many=True).data
 
@@ -144,7 +147,7 @@ class EnquiryInputSerializer(serializers.Serializer):
     """Logging an enquiry. The subject's details are asked for but may be blank (a consultation
     below the threshold can be logged without the subject's identity)."""
 
-    received_at = serializers.DateTimeField()
+    received_at = UTCDateTimeField()
     how = serializers.ChoiceField(choices=Enquiry.How.choices, required=False)
     referrer_name = serializers.CharField(max_length=200, allow_blank=True)
     referrer_organisation = serializers.CharField(max_length=200, allow_blank=True)
@@ -291,7 +294,7 @@ class RetentionSerializer(serializers.Serializer):
 
 
 class AccessLogEntrySerializer(serializers.Serializer):
-    at = serializers.DateTimeField()
+    at = UTCDateTimeField()
     user = serializers.CharField(source="user.username")
     view = serializers.CharField()
 
@@ -311,12 +314,12 @@ class DestructionLogSerializer(serializers.Serializer):
     received_on = serializers.DateField()
     closed_on = serializers.DateField(allow_null=True)
     retention_review_on = serializers.DateField(allow_null=True)
-    destroyed_at = serializers.DateTimeField()
+    destroyed_at = UTCDateTimeField()
     destroyed_by = serializers.CharField(source="destroyed_by.username")
     reason = serializers.CharField()
 
 
-class RetentionItemSerializer(serializers.ModelSerializer):
+class RetentionItemSerializer(ModelSerializer):
     """A closed case due for retention review: reference, how it closed and the dates only."""
 
     class Meta:

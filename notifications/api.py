@@ -3,12 +3,15 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.serializers import ModelSerializer
+from api.views import ApiContract
+
 from . import services
 from .models import Notification
 from .selectors import log_do_case_reads, notifications_for
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     read = serializers.BooleanField(source="is_read", read_only=True)
 
     class Meta:
@@ -16,7 +19,7 @@ class NotificationSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "subject", "body", "link", "created_at", "read", "read_at"]
 
 
-class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class NotificationViewSet(ApiContract, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The signed-in person's notifications, newest first."""
 
     serializer_class = NotificationSerializer

@@ -134,7 +134,7 @@ class RoleAdmin(admin.ModelAdmin):
         return False
 
 # The admin creates no credentials and shows none: no API token pages (django-rest-knox
-# registers one; tokens come only from POST /api/auth/token/, to their owner) and no
+# registers one; tokens come only from POST /api/v1/auth/token/, to their owner) and no
 # authenticator pages (django-otp's would let an administrator make someone's authenticator
 # and see its secret). Removing a lost authenticator: manage.py remove_authenticator.
 def _unregister_credentials():

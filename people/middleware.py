@@ -5,11 +5,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
-from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+
+from api.problems import problem_response
 
 from . import two_step
 
@@ -56,7 +57,7 @@ class TwoStepVerificationMiddleware:
         if step is None:
             return None
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": TWO_STEP_API_MESSAGE}, status=403)
+            return problem_response(403, "two_step_required", TWO_STEP_API_MESSAGE)
         url = reverse("accounts:two-step-verify" if step == two_step.VERIFY
                       else "accounts:two-step-set-up")
         return redirect(f"{url}?{urlencode({'next': request.get_full_path()})}")

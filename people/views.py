@@ -2,7 +2,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import authenticate
-from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,15 +10,28 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.problems import MEDIA_TYPE, problem, problem_response
+from api.serializers import UTCDateTimeField
+from api.views import ApiContract
+
 from . import tokens, two_step
 from .forms import CodeForm, TurnOffForm
 
 # --- signing in: lockout and two-step verification ----------------------------------------
+
+LOCKED_OUT = "Too many failed sign-in attempts: this account is locked for a while. Try again later."
+
+
+def _retry_after(cool_off) -> dict:
+    """``Retry-After``: the seconds until the lockout ends (django-axes' cool-off)."""
+    return {"Retry-After": str(int(cool_off.total_seconds()))} if cool_off else {}
+
 
 def locked_out(request, original_response=None, credentials=None):
     """The page django-axes shows (AXES_LOCKOUT_CALLABLE) after too many wrong passwords."""
@@ -27,16 +39,18 @@ def locked_out(request, original_response=None, credentials=None):
 
     cool_off = get_cool_off(request)
     minutes = int(cool_off.total_seconds() // 60) if cool_off else None
-    if request.path.startswith("/api/"):  # the token endpoint answers in JSON, as its schema says
-        return JsonResponse({"detail": "Too many failed sign-in attempts: this account is locked "
-                                       "for a while. Try again later."}, status=429)
+    if request.path.startswith("/api/"):  # the token endpoint answers problem details, as its schema says
+        return problem_response(429, "locked_out", LOCKED_OUT, headers=_retry_after(cool_off))
     from .lockout import AxesHandler
 
     locked_by = AxesHandler().locked_by(request, credentials) or ("ip_address", "username")
-    return render(request, "registration/locked_out.html",
-                  {"failure_limit": get_failure_limit(request, credentials), "minutes": minutes,
-                   "locked_by": "-".join(locked_by)},
-                  status=429)
+    response = render(request, "registration/locked_out.html",
+                      {"failure_limit": get_failure_limit(request, credentials), "minutes": minutes,
+                       "locked_by": "-".join(locked_by)},
+                      status=429)
+    for name, value in _retry_after(cool_off).items():
+        response[name] = value
+    return response
 
 
 def _next_url(request, default="home"):
@@ -178,7 +192,7 @@ class TokenRequestSerializer(serializers.Serializer):
         return attrs
 
 
-class ObtainTokenView(APIView):
+class ObtainTokenView(ApiContract, APIView):
     """Exchange a username and password (and the authenticator code, with two-step
     verification) for an API token (header ``Authorization: Token …``) that expires after
     ``FOOTPRINT_API_TOKEN_HOURS``. The only way a token is made: nobody issues one for
@@ -200,24 +214,26 @@ class ObtainTokenView(APIView):
         }),
         responses=inline_serializer("TokenResponse", {
             "token": serializers.CharField(help_text="Send as the header Authorization: Token …"),
-            "expires": serializers.DateTimeField(help_text="When the token stops working"),
+            "expires": UTCDateTimeField(help_text="When the token stops working (UTC)"),
         }),
     )
     def post(self, request, *args, **kwargs):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         if not serializer.is_valid():
             if getattr(request, "axes_locked_out", False):
-                return Response({"detail": "Too many failed sign-in attempts: this account is "
-                                           "locked for a while. Try again later."},
-                                status=status.HTTP_429_TOO_MANY_REQUESTS)
-            return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
+                from axes.helpers import get_cool_off
+
+                return Response(problem(429, "locked_out", LOCKED_OUT),
+                                status=status.HTTP_429_TOO_MANY_REQUESTS, content_type=MEDIA_TYPE,
+                                headers=_retry_after(get_cool_off(request)))
+            raise ValidationError(serializer.errors)
         data = serializer.validated_data
         token, key = tokens.issue(data["user"], verified=data["verified"])
         return Response({"token": key,
-                         "expires": serializers.DateTimeField().to_representation(token.expiry)})
+                         "expires": UTCDateTimeField().to_representation(token.expiry)})
 
 
-class RevokeTokenView(APIView):
+class RevokeTokenView(ApiContract, APIView):
     """End the token this request is signed with (signing out of the API)."""
 
     authentication_classes = [tokens.TokenAuthentication]

@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
+from api.views import ApiContract
 from children.selectors import children_visible_to
 from drp.selectors import drps_visible_to
 from workflows.audit import record_read
@@ -14,7 +15,7 @@ from .selectors import positive_practice_for, positive_practice_visible_to, with
 from .serializers import PositivePracticeSerializer, RecordSerializer
 
 
-class PositivePracticeViewSet(viewsets.GenericViewSet):
+class PositivePracticeViewSet(ApiContract, viewsets.GenericViewSet):
     """Positive practice the signed-in person may see; IROs and Chairs record it."""
 
     serializer_class = PositivePracticeSerializer

@@ -2,6 +2,7 @@ import django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from api.filters import IntegerFilter
 from children.models import CaseType
 from children.serializers import MAX_ID
 from people.models import Team
@@ -17,7 +18,7 @@ class PositivePracticeFilter(django_filters.FilterSet):
     recorded_from = django_filters.DateFilter(field_name="recorded_on", lookup_expr="gte")
     recorded_to = django_filters.DateFilter(field_name="recorded_on", lookup_expr="lte")
     # A child's id; bounded so a number beyond any id is a 400, not a database overflow.
-    child = django_filters.NumberFilter(field_name="children", distinct=True, min_value=1, max_value=MAX_ID)
+    child = IntegerFilter(field_name="children", distinct=True, min_value=1, max_value=MAX_ID)
 
     class Meta:
         model = PositivePractice

@@ -1,11 +1,11 @@
 from rest_framework import serializers
 
+from api.serializers import ModelSerializer, TimelineEventSerializer, checked_date
 from children.models import CaseType
 from children.serializers import validate_child_ids
 from people import roles
 from people.models import Team
 from people.selectors import users_with_role
-from workflows.api import TimelineEventSerializer, checked_date
 
 from .models import PositivePractice, TimelineEvent
 
@@ -15,7 +15,7 @@ class PositivePracticeTimelineEventSerializer(TimelineEventSerializer):
         model = TimelineEvent
 
 
-class PositivePracticeSerializer(serializers.ModelSerializer):
+class PositivePracticeSerializer(ModelSerializer):
     children = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     practitioner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)

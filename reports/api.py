@@ -7,10 +7,18 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.views import ApiContract
+
 from . import benchmark, disclosure, indicators, selectors, tables
 from .access import can_read_reports
 from .periods import BadPeriod, parse_month, parse_year, reporting_year
-from .serializers import AnnualReportSerializer, BenchmarkSerializer, DrpIndicatorReportSerializer
+from .serializers import (
+    AnnualReportSerializer,
+    BenchmarkSerializer,
+    DrpIndicatorReportSerializer,
+    LearningReportSerializer,
+    MonthlyReportSerializer,
+)
 
 
 class CanReadReports(permissions.BasePermission):
@@ -20,7 +28,7 @@ class CanReadReports(permissions.BasePermission):
         return can_read_reports(request.user)
 
 
-class _ReportView(APIView):
+class _ReportView(ApiContract, APIView):
     permission_classes = [permissions.IsAuthenticated, CanReadReports]
 
     @staticmethod
@@ -52,7 +60,7 @@ class AnnualReportView(_ReportView):
 class MonthlyReportView(_ReportView):
     @extend_schema(
         parameters=[OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM. Default: last month.")],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: MonthlyReportSerializer},
         description="The monthly theme report, with the 12-month trend and theme spikes.",
     )
     def get(self, request):
@@ -62,7 +70,7 @@ class MonthlyReportView(_ReportView):
 class LearningReportView(_ReportView):
     @extend_schema(
         parameters=[OpenApiParameter("year", OpenApiTypes.INT, description="Reporting year. Default: current.")],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: LearningReportSerializer},
         description="Service learning per team and the IRO/CC footprint for a reporting year.",
     )
     def get(self, request):

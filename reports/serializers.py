@@ -98,10 +98,131 @@ class DisclosureSerializer(serializers.Serializer):
     note = serializers.CharField(help_text="The sentence the report page shows (empty when exact).")
 
 
+# --- DRP figures, the monthly report and service learning -------------------------------------
+# Maps keyed by data (a case type, stage key, theme or team slug) are typed maps of integers:
+# the keys are the vocabularies' (GET /api/v1/drp/stages/, /drp/themes/), "not-recorded" when
+# none was recorded.
+
+def _int_map(help_text: str):
+    return serializers.DictField(child=serializers.IntegerField(), help_text=help_text)
+
+
+class ComparisonSerializer(serializers.Serializer):
+    this_year = serializers.IntegerField()
+    last_year = serializers.IntegerField(allow_null=True, help_text="null when nothing was recorded then.")
+    variance = serializers.IntegerField(allow_null=True)
+    direction = serializers.CharField(help_text="up, down, same, or not-recorded.")
+
+
+class DrpFiguresSerializer(serializers.Serializer):
+    raised = serializers.DictField(child=ComparisonSerializer(), help_text="DRPs raised, by case type (CP, CLA).")
+    positive_practice = serializers.DictField(child=ComparisonSerializer(),
+                                              help_text="Positive practice recorded, by case type.")
+    closed_at_stage = serializers.DictField(
+        child=_int_map("Stage key: count, and total."),
+        help_text="DRPs closed in the year, by case type (and withdrawn), by the stage they closed at.")
+    closed_at_stage_of_raised = serializers.DictField(
+        child=_int_map("Stage key: count, and total."),
+        help_text="DRPs raised in the year that have closed, by case type (and withdrawn), by stage.")
+    themes = serializers.DictField(child=_int_map("Theme slug: DRPs raised."),
+                                   help_text="By case type, DRPs raised in the year with each theme.")
+
+
+class TeamCountSerializer(serializers.Serializer):
+    team = serializers.CharField(help_text="Team slug, or not-recorded.")
+    name = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class RaisedInMonthSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_theme = _int_map("Theme slug: DRPs raised with it.")
+    by_theme_and_case_type = serializers.DictField(child=_int_map("Theme slug: DRPs raised."),
+                                                   help_text="By case type.")
+    by_case_type = _int_map("Case type: DRPs raised.")
+    by_team = TeamCountSerializer(many=True, help_text="Per team of the children when raised.")
+    by_stage_reached = _int_map("Stage key: DRPs raised now at that stage.")
+
+
+class ClosedInMonthSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_stage = _int_map("Stage key: DRPs closed at it.")
+
+
+class ResolutionTimesSerializer(serializers.Serializer):
+    resolved = serializers.IntegerField()
+    median_working_days = serializers.FloatField(allow_null=True, help_text="null when none resolved.")
+    with_overall_clock = serializers.IntegerField()
+    before_formal_stage = serializers.IntegerField()
+    within_timescale = serializers.IntegerField()
+    within_timescale_percent = serializers.FloatField(allow_null=True)
+    timescale_working_days = serializers.IntegerField()
+    timescale_from = serializers.CharField()
+    timescale_rule = serializers.CharField()
+
+
+class PositivePracticeInMonthSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_case_type = _int_map("Case type: records.")
+    by_team = TeamCountSerializer(many=True)
+
+
+class ThemeSeriesSerializer(serializers.Serializer):
+    counts = serializers.ListField(child=serializers.IntegerField(), help_text="One per month of the trend.")
+    this_month = serializers.IntegerField()
+    previous_mean = serializers.FloatField()
+    spike = serializers.BooleanField()
+
+
+class ThemeTrendSerializer(serializers.Serializer):
+    months = serializers.ListField(child=serializers.CharField(), help_text="YYYY-MM, oldest first.")
+    themes = serializers.DictField(child=ThemeSeriesSerializer(), help_text="By theme slug.")
+    spikes = serializers.ListField(child=serializers.CharField(), help_text="Theme slugs spiking this month.")
+
+
+class MonthlyReportSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM")
+    period = PeriodSerializer()
+    raised = RaisedInMonthSerializer()
+    closed = ClosedInMonthSerializer()
+    resolution = ResolutionTimesSerializer()
+    positive_practice = PositivePracticeInMonthSerializer()
+    cafcass_referrals = serializers.IntegerField()
+    trend = ThemeTrendSerializer()
+
+
+class TeamLearningSerializer(serializers.Serializer):
+    team = serializers.CharField()
+    name = serializers.CharField()
+    drps = _int_map("Case type: DRPs raised, and total.")
+    positive_practice = _int_map("Case type: records, and total.")
+    themes = _int_map("Theme slug: DRPs raised.")
+
+
+class FootprintSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    name = serializers.CharField()
+    username = serializers.CharField()
+    drps_informal = serializers.IntegerField()
+    drps_formal = serializers.IntegerField()
+    drps_total = serializers.IntegerField()
+    positive_practice = serializers.IntegerField()
+    children = serializers.IntegerField()
+    drps_per_child = serializers.FloatField(allow_null=True)
+    positive_practice_per_child = serializers.FloatField(allow_null=True)
+
+
+class LearningReportSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    period = PeriodSerializer()
+    teams = TeamLearningSerializer(many=True)
+    people = FootprintSerializer(many=True)
+
+
 class AnnualReportSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     period = PeriodSerializer()
-    drp = serializers.DictField(help_text="DRPs raised, positive practice, stage closed at and themes (counts).")
+    drp = DrpFiguresSerializer(help_text="DRPs raised, positive practice, stage closed at and themes (counts).")
     designated_officer = DesignatedOfficerFiguresSerializer(
         allow_null=True, help_text="null while the period runs, for readers outside the DO team.")
     designated_officer_disclosure = DisclosureSerializer()

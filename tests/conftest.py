@@ -5,9 +5,8 @@ import os
 import pytest
 
 from people import roles
-from workflows.calendar import clear_calendar_cache
-
 from tests.support.factories import ChildFactory, TeamFactory, UserFactory
+from workflows.calendar import clear_calendar_cache
 
 REQUIRE_SERVICES = os.environ.get("FOOTPRINT_REQUIRE_SERVICES") == "1"
 

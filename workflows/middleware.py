@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from django.http import JsonResponse
 from django.shortcuts import render
+
+from api.problems import invalid_fields
 
 NUL = "\x00"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -86,5 +87,5 @@ class RefuseNulBytesMiddleware:
         message = (f"{name} contains a character that is not allowed (a NUL byte, %00). "
                    "Remove it and try again.")
         if request.path.startswith("/api/"):
-            return JsonResponse({name: [message]}, status=400)
+            return invalid_fields({name: message}, code="nul_byte")
         return render(request, "refused_input.html", {"message": message}, status=400)

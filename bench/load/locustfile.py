@@ -191,17 +191,17 @@ class ApiReader(ApiUser):
 
     @task(3)
     def list_drps(self):
-        self.api("GET", "/api/drps/", 200, "GET /api/drps/")
+        self.api("GET", "/api/v1/drps/", 200, "GET /api/v1/drps/")
 
     @task(1)
     def list_open_cla(self):
-        self.api("GET", "/api/drps/?status=awaiting_response&case_type=CLA", 200,
-                 "GET /api/drps/?status=awaiting_response&case_type=CLA")
+        self.api("GET", "/api/v1/drps/?status=awaiting_response&case_type=CLA", 200,
+                 "GET /api/v1/drps/?status=awaiting_response&case_type=CLA")
 
     @task(4)
     def drp_detail(self):
         pk = random.choice(CONFIG["drps"]["iro"])
-        self.api("GET", f"/api/drps/{pk}/", 200, "GET /api/drps/{id}/")
+        self.api("GET", f"/api/v1/drps/{pk}/", 200, "GET /api/v1/drps/{id}/")
 
 
 class DrpJourney(ApiUser):
@@ -210,7 +210,7 @@ class DrpJourney(ApiUser):
     @task
     def raise_respond_escalate_resolve(self):
         child = random.choice(CONFIG["journey_children"])
-        raised = self.api("POST", "/api/drps/", 201, "POST /api/drps/ (raise)", json={
+        raised = self.api("POST", "/api/v1/drps/", 201, "POST /api/v1/drps/ (raise)", json={
             "children": [child["id"]], "case_type": child["case_type"],
             "themes": random.sample(CONFIG["themes"], k=min(2, len(CONFIG["themes"]))),
             "concern": "The care plan has not been updated since the last review.",
@@ -225,8 +225,8 @@ class DrpJourney(ApiUser):
             ("iro", "resolve", {"outcome": "Plan updated.", "impact": "The child's plan is on track."}, ""),
         ]
         for as_role, action, body, stage in steps:
-            label = f"POST /api/drps/{{id}}/{action}/ ({as_role}{', ' + stage if stage else ''})"
-            if self.api("POST", f"/api/drps/{pk}/{action}/", 200, label, as_role=as_role, json=body) is None:
+            label = f"POST /api/v1/drps/{{id}}/{action}/ ({as_role}{', ' + stage if stage else ''})"
+            if self.api("POST", f"/api/v1/drps/{pk}/{action}/", 200, label, as_role=as_role, json=body) is None:
                 return
 
 
@@ -256,5 +256,5 @@ class ReportReader(BrowserUser):
     @task(2)
     def annual_api(self):
         headers = {"Authorization": f"Token {CONFIG['tokens'][self.role]}", "Accept": "application/json"}
-        self.check("GET", f"/api/reports/annual/?year={CONFIG['report_year']}", 200, "GET /api/reports/annual/",
+        self.check("GET", f"/api/v1/reports/annual/?year={CONFIG['report_year']}", 200, "GET /api/v1/reports/annual/",
                    headers=headers)

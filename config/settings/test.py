@@ -39,4 +39,5 @@ WHITENOISE_USE_FINDERS = True
 # The DO API's rate limit would slow the fuzz and matrix tests (thousands of calls a minute);
 # tests/guarantees/test_token_security.py sets a small rate where it checks the limit itself.
 REST_FRAMEWORK = {**REST_FRAMEWORK,  # noqa: F405
-                  "DEFAULT_THROTTLE_RATES": {"designated-officer": "100000/minute"}}
+                  "DEFAULT_THROTTLE_RATES": {"designated-officer": "100000/minute", "user": "100000/minute",
+                                             "anon": "100000/minute"}}

@@ -33,7 +33,7 @@ def test_the_api_docs_and_two_step_pages_run_under_the_policy(org, page):
     blocked = watch_for_blocking(page)
     sign_in(page, "iro")
 
-    response = page.goto("/api/docs/")
+    response = page.goto("/api/v1/docs/")
     assert "'unsafe-inline'" not in response.headers["content-security-policy"]
     expect(page.locator(".swagger-ui .title")).to_contain_text("Footprint API")
     expect(page.locator(".opblock-tag-section").first).to_be_visible()

@@ -206,13 +206,13 @@ def api(user):
 def test_api_respond_with_actions_and_read_them_on_the_drp(org, school_nurse):
     drp = raised(org)
     with as_of(RESPONDED):
-        response = api(org.team_manager).post(f"/api/drps/{drp.pk}/respond/", {
+        response = api(org.team_manager).post(f"/api/v1/drps/{drp.pk}/respond/", {
             "response": "We will act",
             "actions": [{"what": "Convene a meeting", "due_on": "2026-11-10", "owner": "social-worker"},
                         {"what": "Share the health assessment", "due_on": "2026-11-16",
                          "owner_contact": school_nurse.pk}]}, format="json")
         assert response.status_code == 200, response.json()
-        actions = api(org.iro).get(f"/api/drps/{drp.pk}/").json()["agreed_actions"]
+        actions = api(org.iro).get(f"/api/v1/drps/{drp.pk}/").json()["agreed_actions"]
     assert [(a["what"], a["owner"], a["owner_contact"] and a["owner_contact"]["agency"], a["due_on"], a["status"],
              a["rag"]) for a in actions] == [
         ("Convene a meeting", "social-worker", None, "2026-11-10", "open", "due-soon"),
@@ -222,20 +222,20 @@ def test_api_respond_with_actions_and_read_them_on_the_drp(org, school_nurse):
 def test_api_agree_and_record_action_refuse_state_then_role_then_input(org):
     drp = raised(org)
     with as_of(RESPONDED):
-        assert api(org.social_worker).post(f"/api/drps/{drp.pk}/actions/", {}, format="json").status_code == 403
-        bad = api(org.iro).post(f"/api/drps/{drp.pk}/actions/", {"what": "x", "due_on": "2026-11-10"}, format="json")
+        assert api(org.social_worker).post(f"/api/v1/drps/{drp.pk}/actions/", {}, format="json").status_code == 403
+        bad = api(org.iro).post(f"/api/v1/drps/{drp.pk}/actions/", {"what": "x", "due_on": "2026-11-10"}, format="json")
         assert bad.status_code == 400 and "owner" in bad.json()
-        made = api(org.iro).post(f"/api/drps/{drp.pk}/actions/", {
+        made = api(org.iro).post(f"/api/v1/drps/{drp.pk}/actions/", {
             "what": "Convene a meeting", "due_on": "2026-11-10", "owner": "social-worker"}, format="json")
         assert made.status_code == 201
-        record = f"/api/drps/{drp.pk}/actions/{made.json()['id']}/record/"
+        record = f"/api/v1/drps/{drp.pk}/actions/{made.json()['id']}/record/"
         assert api(org.team_manager).post(record, {"done": True}, format="json").status_code == 403
         assert "note" in api(org.social_worker).post(record, {"done": False}, format="json").json()
         done = api(org.social_worker).post(record, {"done": True, "note": "Held on the 3rd"}, format="json")
         assert done.status_code == 200 and done.json()["status"] == "done"
         assert api(org.iro).post(record, {}, format="json").status_code == 409
         services.drp_withdraw(drp=drp, actor=org.iro, reason="Sorted")
-        assert api(org.iro).post(f"/api/drps/{drp.pk}/actions/", {}, format="json").status_code == 409
+        assert api(org.iro).post(f"/api/v1/drps/{drp.pk}/actions/", {}, format="json").status_code == 409
 
 
 def test_api_resolve_with_open_actions_is_409_until_open_actions_given(org):
@@ -245,15 +245,15 @@ def test_api_resolve_with_open_actions_is_409_until_open_actions_given(org):
                                        "owner": org.social_worker})
     body = {**RESOLUTION_FORM, "child_informed": True, "advocacy_offered": False}
     with as_of(date(2026, 11, 5)):
-        refused = api(org.iro).post(f"/api/drps/{drp.pk}/resolve/", body, format="json")
+        refused = api(org.iro).post(f"/api/v1/drps/{drp.pk}/resolve/", body, format="json")
         assert refused.status_code == 409 and "Convene a meeting" in refused.json()["detail"]
-        done = api(org.iro).post(f"/api/drps/{drp.pk}/resolve/", {**body, "open_actions": "not-done"}, format="json")
+        done = api(org.iro).post(f"/api/v1/drps/{drp.pk}/resolve/", {**body, "open_actions": "not-done"}, format="json")
     assert done.status_code == 200 and done.json()["agreed_actions"][0]["status"] == "not_done"
 
 
 def test_agency_lists(org, school_nurse):
-    assert [a["slug"] for a in api(org.iro).get("/api/drp/agencies/").json()][:3] == ["health", "education", "police"]
-    assert api(org.iro).get("/api/drp/agency-contacts/").json() == [
+    assert [a["slug"] for a in api(org.iro).get("/api/v1/drp/agencies/").json()][:3] == ["health", "education", "police"]
+    assert api(org.iro).get("/api/v1/drp/agency-contacts/").json() == [
         {"id": school_nurse.pk, "agency": "health", "name": "Pat Nurse", "job_title": "School nurse",
          "email": "pat.nurse@health.example"}]
 
@@ -361,10 +361,10 @@ def test_escalate_to_an_agency_through_the_page_and_the_api(client, org, school_
         page = client.get(f"/drps/{drp.pk}/").content.decode()
         assert "Pat Nurse" in page and "partner agency, by email" in page
         other = raised(org)
-        refused = api(org.iro).post(f"/api/drps/{other.pk}/escalate/", {
+        refused = api(org.iro).post(f"/api/v1/drps/{other.pk}/escalate/", {
             "reason": "Health input", "agency_contact": school_nurse.pk, "asked": "Amy needs a dentist"},
             format="json")
         assert refused.status_code == 400 and "asked" in refused.json()
-        done = api(org.iro).post(f"/api/drps/{other.pk}/escalate/", {
+        done = api(org.iro).post(f"/api/v1/drps/{other.pk}/escalate/", {
             "reason": "Health input", "agency_contact": school_nurse.pk, "asked": "A dental check"}, format="json")
     assert done.status_code == 200 and done.json()["addressee_contact"]["agency"] == "health"

@@ -6,10 +6,9 @@ import pytest
 
 from drp import services
 from drp.models import DisputeResolution, Stage, Theme
-from workflows.models import CaseRead
-
 from tests.support.auth import login
 from tests.support.factories import RESOLUTION_FORM, cp_child
+from workflows.models import CaseRead
 
 pytestmark = pytest.mark.django_db
 

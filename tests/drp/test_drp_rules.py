@@ -15,6 +15,7 @@ from drp.models import DisputeResolution, ImpactCode, Stage, Theme
 from notifications.models import Notification
 from reports import selectors as report_selectors
 from tests.support.factories import ChildFactory, resolution
+from tests.support.problems import field_errors
 from workflows.calendar import get_calendar
 from workflows.clocks import Rag, as_of
 from workflows.reminders import DUE_SOON, DUE_TODAY, OVERDUE, run_sweep
@@ -224,10 +225,10 @@ def test_review_due_date_in_the_api_while_awaiting_review_and_null_otherwise(org
     client = APIClient()
     client.force_authenticate(org.iro)
     drp = raise_on(org, date(2026, 11, 2))
-    assert client.get(f"/api/drps/{drp.pk}/").json()["review_due_date"] is None
+    assert client.get(f"/api/v1/drps/{drp.pk}/").json()["review_due_date"] is None
     respond_on(org, drp, date(2026, 11, 3))
-    assert client.get(f"/api/drps/{drp.pk}/").json()["review_due_date"] == "2026-11-10"
-    listed = client.get("/api/drps/").json()
+    assert client.get(f"/api/v1/drps/{drp.pk}/").json()["review_due_date"] == "2026-11-10"
+    listed = client.get("/api/v1/drps/").json()
     rows = listed["results"] if isinstance(listed, dict) else listed
     assert [row["review_due_date"] for row in rows if row["id"] == drp.pk] == ["2026-11-10"]
 
@@ -269,9 +270,9 @@ def test_agreed_by_in_the_past_is_400_naming_the_field(org):
     client = APIClient()
     client.force_authenticate(org.team_manager)
     yesterday = (date.today() - timedelta(days=1)).isoformat()
-    response = client.post(f"/api/drps/{drp.pk}/respond/", {"response": "x", "agreed_by": yesterday},
+    response = client.post(f"/api/v1/drps/{drp.pk}/respond/", {"response": "x", "agreed_by": yesterday},
                            format="json")
-    assert response.status_code == 400 and "agreed_by" in response.json()
+    assert response.status_code == 400 and "agreed_by" in field_errors(response)
     drp.refresh_from_db()
     assert drp.status == Status.AWAITING_RESPONSE
 
@@ -351,9 +352,9 @@ def test_case_type_must_match_the_childrens_records(org):
 def test_case_type_mismatch_is_400_naming_the_field_in_the_api(org):
     client = APIClient()
     client.force_authenticate(org.iro)
-    response = client.post("/api/drps/", {"children": [org.child.pk], "case_type": "CP",
+    response = client.post("/api/v1/drps/", {"children": [org.child.pk], "case_type": "CP",
                                           "themes": ["placement"], "concern": "x"}, format="json")
-    assert response.status_code == 400 and "case_type" in response.json()
+    assert response.status_code == 400 and "case_type" in field_errors(response)
 
 
 def test_cafcass_only_while_the_child_is_looked_after(org):
@@ -445,7 +446,7 @@ def test_impact_codes_are_local_data(org):
     ImpactCode.objects.create(slug="family-time-restored", name="Family time restored", order=6)
     client = APIClient()
     client.force_authenticate(org.iro)
-    slugs = [code["slug"] for code in client.get("/api/drp/impact-codes/").json()]
+    slugs = [code["slug"] for code in client.get("/api/v1/drp/impact-codes/").json()]
     assert "family-time-restored" in slugs and "no-change" in slugs
 
 

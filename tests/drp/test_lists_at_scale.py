@@ -7,10 +7,10 @@ from datetime import date, timedelta
 import pytest
 from rest_framework.test import APIClient
 
+from api.pagination import BoundedPaginator, KeysetPagination
 from drp.models import DisputeResolution, Stage
 from tests.support.auth import api_token, login
 from workflows import pagination
-from workflows.pagination import BoundedPaginator, KeysetPagination
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def walk(client, url, key="next"):
 
 def test_following_next_links_lists_every_drp_once_newest_first(org):
     expected = make_drps(org, 23)
-    pages = walk(client_for(org.iro), "/api/drps/?limit=5")
+    pages = walk(client_for(org.iro), "/api/v1/drps/?limit=5")
     assert [len(p["results"]) for p in pages] == [5, 5, 5, 5, 3]
     assert [row["id"] for p in pages for row in p["results"]] == expected
     assert pages[0]["previous"] is None and pages[-1]["next"] is None
@@ -59,7 +59,7 @@ def test_following_next_links_lists_every_drp_once_newest_first(org):
 def test_previous_link_gives_back_the_page_before(org):
     expected = make_drps(org, 12)
     client = client_for(org.iro)
-    first = client.get("/api/drps/?limit=4").json()
+    first = client.get("/api/v1/drps/?limit=4").json()
     second = client.get(first["next"]).json()
     third = client.get(second["next"]).json()
     back = client.get(third["previous"]).json()
@@ -71,31 +71,31 @@ def test_previous_link_gives_back_the_page_before(org):
 def test_cursor_keeps_the_filters(org):
     make_drps(org, 6)
     DisputeResolution.objects.filter(reference__in=["PAGE-1", "PAGE-2", "PAGE-3"]).update(case_type="CP")
-    pages = walk(client_for(org.iro), "/api/drps/?case_type=CP&limit=2")
+    pages = walk(client_for(org.iro), "/api/v1/drps/?case_type=CP&limit=2")
     assert sorted(r["reference"] for p in pages for r in p["results"]) == ["PAGE-1", "PAGE-2", "PAGE-3"]
 
 
 @pytest.mark.parametrize("cursor", ["nonsense", "eyJ2IjogWzFdLCAiYiI6IGZhbHNlfQ==", "%00", "e30="])
 def test_a_cursor_the_list_did_not_give_is_refused_naming_it(org, cursor):
     make_drps(org, 2)
-    response = client_for(org.iro).get(f"/api/drps/?cursor={cursor}")
+    response = client_for(org.iro).get(f"/api/v1/drps/?cursor={cursor}")
     assert response.status_code == 400
     assert "cursor" in response.content.decode()
 
 
 @pytest.mark.parametrize("limit", ["0", "-3", "ten"])
 def test_a_bad_limit_is_refused_naming_it(org, limit):
-    response = client_for(org.iro).get(f"/api/drps/?limit={limit}")
+    response = client_for(org.iro).get(f"/api/v1/drps/?limit={limit}")
     assert response.status_code == 400 and "limit" in response.content.decode()
 
 
 def test_past_the_bound_the_count_is_the_planners_estimate(org, monkeypatch):
     make_drps(org, 9)
     monkeypatch.setattr(KeysetPagination, "count_bound", 5)
-    body = client_for(org.iro).get("/api/drps/?limit=2").json()
+    body = client_for(org.iro).get("/api/v1/drps/?limit=2").json()
     assert body["count_is_exact"] is False and body["count"] >= 6
     monkeypatch.setattr(KeysetPagination, "count_bound", 9)
-    body = client_for(org.iro).get("/api/drps/?limit=2").json()
+    body = client_for(org.iro).get("/api/v1/drps/?limit=2").json()
     assert body["count_is_exact"] is True and body["count"] == 9
 
 
@@ -122,6 +122,6 @@ def test_every_page_costs_the_same_queries(org, n, django_assert_max_num_queries
     make_drps(org, n)
     client = client_for(org.iro)
     with django_assert_max_num_queries(10):
-        first = client.get("/api/drps/?limit=3").json()
+        first = client.get("/api/v1/drps/?limit=3").json()
     with django_assert_max_num_queries(10):
         assert len(client.get(first["next"]).json()["results"]) == 3

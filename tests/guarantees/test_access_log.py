@@ -20,11 +20,10 @@ from drp import services as drp_services
 from drp.models import Theme
 from lado import services as lado_services
 from positive_practice import services as pp_services
-from workflows.audit import record_read
-from workflows.models import CaseRead
-
 from tests.support.auth import login
 from tests.support.lado_fixtures import in_progress, log, non_do_users
+from workflows.audit import record_read
+from workflows.models import CaseRead
 
 pytestmark = pytest.mark.django_db
 URL = "/audit/"

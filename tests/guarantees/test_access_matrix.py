@@ -43,14 +43,13 @@ from notifications.models import Notification
 from people import roles
 from positive_practice import services as pp_services
 from subject_access import services as sar_services
-from workflows.audit import record_read
-from workflows.clocks import today
-from workflows.models import CaseRead, ClosureDay
-
 from tests.support import access_rules as rules
 from tests.support.auth import api_token, login
 from tests.support.factories import UserFactory
 from tests.support.lado_fixtures import in_progress
+from workflows.audit import record_read
+from workflows.clocks import today
+from workflows.models import CaseRead, ClosureDay
 
 pytestmark = pytest.mark.django_db
 
@@ -168,9 +167,9 @@ def test_every_endpoint_has_exactly_one_rule():
     api = {t: e for t, e in endpoints.items() if e.api}
     print(f"\ndiscovered {len(endpoints)} URL patterns ({len(endpoints) - len(api)} pages and admin, {len(api)} API "
           f"paths with {sum(len(e.methods) for e in api.values())} operations), all covered by {len(rules.RULES)} rules")
-    assert {"/api/drps/{id}/", "/api/lado/enquiries/{id}/actions/{action_id}/", "/drps/{id}/{transition}/",
+    assert {"/api/v1/drps/{id}/", "/api/v1/lado/enquiries/{id}/actions/{action_id}/", "/drps/{id}/{transition}/",
             "/lado/{id}/actions/{action_pk}/", "/admin/"} <= set(endpoints)
-    assert sum(len(e.methods) for t, e in endpoints.items() if t.startswith("/api/")) >= 40
+    assert sum(len(e.methods) for t, e in endpoints.items() if t.startswith("/api/v1/")) >= 40
 
 
 # --- The objects the URLs name ----------------------------------------------------------------------
@@ -539,21 +538,21 @@ def test_social_care_lists_hold_only_their_teams_drps(world):
     Director, over both, and the reviewing team see both; roles that see no DRP get an empty list."""
     ours, theirs = world.drp, world.other_drp
     for actor in (roles.SOCIAL_WORKER, roles.TEAM_MANAGER, roles.SERVICE_MANAGER):
-        assert _api_ids(world, actor, "/api/drps/") == {ours}, actor
+        assert _api_ids(world, actor, "/api/v1/drps/") == {ours}, actor
         page = _page(world, actor, "/drps/")
         assert world.drp_reference in page and world.other_drp_reference not in page, actor
-        assert _api_ids(world, actor, "/api/positive-practice/") == {world.pp}, actor
+        assert _api_ids(world, actor, "/api/v1/positive-practice/") == {world.pp}, actor
         csv = _page(world, actor, "/positive-practice/?format=csv")
         assert world.pp_reference in csv and world.other_pp_reference not in csv, actor
-        assert _api_ids(world, actor, "/api/children/") == {world.child, world.org.sibling.pk}, actor
+        assert _api_ids(world, actor, "/api/v1/children/") == {world.child, world.org.sibling.pk}, actor
     for actor in (roles.DIRECTOR, roles.IRO_MANAGER, roles.AUDITOR, roles.BUSINESS_SUPPORT):
-        assert _api_ids(world, actor, "/api/drps/") == {ours, theirs}, actor
+        assert _api_ids(world, actor, "/api/v1/drps/") == {ours, theirs}, actor
     for actor in (roles.COMPLAINTS, roles.DESIGNATED_OFFICER, roles.DO_MANAGER, rules.SUPERUSER):
-        assert _api_ids(world, actor, "/api/drps/") == set(), actor
+        assert _api_ids(world, actor, "/api/v1/drps/") == set(), actor
     for actor in (roles.COMPLAINTS, rules.SUPERUSER):
-        assert _api_ids(world, actor, "/api/children/") == set(), actor
+        assert _api_ids(world, actor, "/api/v1/children/") == set(), actor
     for actor in (roles.DESIGNATED_OFFICER, roles.DO_MANAGER, rules.SUPERUSER):
-        assert _api_ids(world, actor, "/api/positive-practice/") == set(), actor
+        assert _api_ids(world, actor, "/api/v1/positive-practice/") == set(), actor
 
 
 def test_who_may_create_is_decided_before_the_input_is_read(org):
@@ -561,7 +560,7 @@ def test_who_may_create_is_decided_before_the_input_is_read(org):
     superuser = UserFactory(username="superuser-no-role", is_staff=True, is_superuser=True)
     for user in (org.complaints, org.auditor, superuser):
         client = api_client_for(user)
-        for url in ("/api/drps/", "/api/positive-practice/", "/api/children/"):
+        for url in ("/api/v1/drps/", "/api/v1/positive-practice/", "/api/v1/children/"):
             assert client.post(url, {}, format="json").status_code == 403, (user.username, url)
 
 
@@ -583,7 +582,7 @@ def test_the_annual_report_gives_the_do_section_as_figures_only(world):
             yield value
 
     for actor in sorted(rules.REPORT_READERS):
-        report = api_client_for(world.users[actor]).get("/api/reports/annual/").json()
+        report = api_client_for(world.users[actor]).get("/api/v1/reports/annual/").json()
         section = report["designated_officer"]
         if actor == roles.DO_MANAGER:  # exact and live for the DO team
             assert section["enquiries"]["this_year"] == 1, actor

@@ -38,12 +38,11 @@ from notifications.models import Notification
 from people import roles
 from people.admin import HOLDS_DO_ROLE
 from people.models import AuthenticatorRemoval, Role
-from workflows.exceptions import TransitionRefused
-
+from tests.guarantees.test_access_matrix import DO_ROLE_CHOICE
 from tests.support.auth import login, totp_device
 from tests.support.factories import UserFactory
-from tests.guarantees.test_access_matrix import DO_ROLE_CHOICE
 from tests.support.lado_fixtures import concluded, in_progress
+from workflows.exceptions import TransitionRefused
 
 pytestmark = pytest.mark.django_db
 

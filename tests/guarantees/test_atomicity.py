@@ -23,9 +23,8 @@ from lado import services as lado_services
 from lado.models import Enquiry
 from lado.models import TimelineEvent as DoTimelineEvent
 from notifications.models import Notification
-from workflows.clocks import as_of
-
 from tests.support.lado_fixtures import at, in_progress
+from workflows.clocks import as_of
 
 pytestmark = pytest.mark.django_db
 

@@ -26,10 +26,9 @@ from rest_framework.test import APIClient
 from drp import services
 from drp.models import DisputeResolution, Stage, StageRecord, Theme, TimelineEvent
 from notifications.models import Notification
+from tests.support.auth import api_token
 from tests.support.factories import RESOLUTION_FORM, resolution
 from workflows.exceptions import TransitionRefused
-
-from tests.support.auth import api_token
 
 ATTEMPTS = 100
 
@@ -159,13 +158,13 @@ def test_100_concurrent_resolves_through_the_service_resolve_it_once(org, open_d
 
 def test_100_concurrent_resolves_through_the_api_give_one_200_and_99_conflicts(org, open_drp):
     before = _record_counts(open_drp)
-    url = f"/api/drps/{open_drp.pk}/resolve/"
+    url = f"/api/v1/drps/{open_drp.pk}/resolve/"
     token = api_token(org.iro)
     # One application shared by every thread, as a WSGI server shares it: a test client per
     # thread would each load the middleware (WhiteNoise scans the static files) first.
     warm = APIClient()
     warm.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    assert warm.get(f"/api/drps/{open_drp.pk}/").status_code == 200
+    assert warm.get(f"/api/v1/drps/{open_drp.pk}/").status_code == 200
     connection.close()
 
     def attempt():
@@ -220,7 +219,7 @@ def test_escalate_racing_withdraw_answers_409(org, open_drp):
     whichever comes first wins, the DRP can be withdrawn once (after an escalation too), and
     every loser is told why (409); nobody gets a server error or a deadlock."""
     before = _record_counts(open_drp)
-    url = f"/api/drps/{open_drp.pk}"
+    url = f"/api/v1/drps/{open_drp.pk}"
     token = api_token(org.iro)
     warm = APIClient()
     warm.credentials(HTTP_AUTHORIZATION=f"Token {token}")

@@ -33,12 +33,12 @@ from django.urls import resolve
 from drp.models import DisputeResolution
 from imports.models import ImportJob
 from lado.models import Enquiry
-
+from tests.guarantees.test_access_matrix import Actors, World, discover, rules_for
+from tests.guarantees.test_tamper_evident import cases  # noqa: F401  (a fixture: one of everything, audit rows included)
 from tests.support import access_rules as rules
 from tests.support.auth import login
 from tests.support.factories import cp_child, resolution
-from tests.guarantees.test_access_matrix import Actors, World, discover, rules_for
-from tests.guarantees.test_tamper_evident import cases  # noqa: F401  (a fixture: one of everything, audit rows included)
+from tests.support.problems import field_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -107,11 +107,11 @@ def test_nul_byte_in_any_query_parameter_answers_400(org):
     opened by someone allowed to, with ``%00`` in each query parameter it takes (the API
     schema's, the page's own GET forms and links, and ``q``): 400 naming the parameter, where
     PostgreSQL used to give a 500 (``/children/?q=%00``, ``/lado/?q=%00``,
-    ``/api/lado/enquiries/?status=%00`` among them)."""
+    ``/api/v1/lado/enquiries/?status=%00`` among them)."""
     world = World(org)
     actors = Actors(world)
     api_parameters = _api_query_parameters()
-    assert "status" in api_parameters["/api/lado/enquiries/"]
+    assert "status" in api_parameters["/api/v1/lado/enquiries/"]
     tried, problems, pages_tried = 0, [], set()
     for template, endpoint in sorted(discover().items()):
         matched = rules_for(template)
@@ -122,7 +122,7 @@ def test_nul_byte_in_any_query_parameter_answers_400(org):
             continue  # the admin's object pages: its list pages (and their filters) are tried
         case = rule.cases[0]
         actor = next((a for a in rules.ACTORS if case.expect(a, "GET", endpoint.api) == rules.ALLOW), None)
-        if actor is None or template in ("/accounts/logout/", "/api/docs/"):
+        if actor is None or template in ("/accounts/logout/", "/api/v1/docs/"):
             continue
         url = template
         for param in endpoint.params:
@@ -151,7 +151,7 @@ def test_nul_byte_in_any_query_parameter_answers_400(org):
     print(f"\nNUL byte: {tried} query parameters on {len(pages_tried)} pages and API lists, "
           f"{len(problems)} problems")
     assert not problems, "\n".join(problems)
-    assert {"/children/", "/lado/", "/api/lado/enquiries/", "/admin/"} <= pages_tried
+    assert {"/children/", "/lado/", "/api/v1/lado/enquiries/", "/admin/"} <= pages_tried
     assert tried > 400
 
 
@@ -179,15 +179,15 @@ def test_nul_byte_in_a_form_field_json_field_or_header_answers_400(org, client):
 
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(org.iro)}")
-    response = api.post("/api/drps/", {"children": [org.child.pk], "case_type": "CLA", "themes": ["placement"],
+    response = api.post("/api/v1/drps/", {"children": [org.child.pk], "case_type": "CLA", "themes": ["placement"],
                                        "concern": "Drift", "extra": {"notes": ["fine", f"bad{NUL}"]}},
                         format="json")
-    assert response.status_code == 400 and list(response.json()) == ["extra.notes[1]"]
-    response = api.get("/api/drps/", HTTP_USER_AGENT=f"Agent{NUL}")
-    assert response.status_code == 400 and list(response.json()) == ["User-Agent"]
+    assert response.status_code == 400 and list(field_errors(response)) == ["extra.notes[1]"]
+    response = api.get("/api/v1/drps/", HTTP_USER_AGENT=f"Agent{NUL}")
+    assert response.status_code == 400 and list(field_errors(response)) == ["User-Agent"]
     anonymous = APIClient()
-    response = anonymous.post("/api/auth/token/", {"username": f"iro{NUL}", "password": "x"}, format="json")
-    assert response.status_code == 400 and list(response.json()) == ["username"]
+    response = anonymous.post("/api/v1/auth/token/", {"username": f"iro{NUL}", "password": "x"}, format="json")
+    assert response.status_code == 400 and list(field_errors(response)) == ["username"]
     response = client.post("/accounts/login/", {"username": f"iro{NUL}", "password": "x"})
     assert response.status_code == 400
     assert not DisputeResolution.objects.exists()
@@ -214,10 +214,9 @@ def _every_kind_of_email(org) -> list:
     from notifications.services import send_daily_digests
     from positive_practice import services as pp_services
     from reports.services import send_monthly_report_email
+    from tests.support.lado_fixtures import at, in_progress
     from workflows.clocks import as_of
     from workflows.reminders import run_sweep
-
-    from tests.support.lado_fixtures import at, in_progress
 
     Preference.objects.create(user=org.service_manager, email=EmailFrequency.DAILY)
     placement = Theme.objects.get(slug="placement")
@@ -354,7 +353,6 @@ def test_only_social_care_staff_may_be_named_practitioner(org, client):
     from notifications.models import Notification
     from positive_practice import services as pp_services
     from positive_practice.models import PositivePractice
-
     from tests.support.auth import api_token
 
     for outsider in (org.designated_officer, org.do_manager, org.iro_manager, org.complaints, org.auditor):
@@ -371,10 +369,10 @@ def test_only_social_care_staff_may_be_named_practitioner(org, client):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(org.iro)}")
     body = {"children": [org.child.pk], "case_type": "CLA", "what_happened": "Visited", "impact": "Heard"}
-    response = api.post("/api/positive-practice/", {**body, "practitioner": org.designated_officer.username},
+    response = api.post("/api/v1/positive-practice/", {**body, "practitioner": org.designated_officer.username},
                         format="json")
-    assert response.status_code == 400 and list(response.json()) == ["practitioner"]
-    assert "social care" in response.json()["practitioner"][0]
+    assert response.status_code == 400 and list(field_errors(response)) == ["practitioner"]
+    assert "social care" in field_errors(response)["practitioner"][0]
 
     login(client, org.iro)
     response = client.post("/positive-practice/record/", {
@@ -386,7 +384,7 @@ def test_only_social_care_staff_may_be_named_practitioner(org, client):
     assert not PositivePractice.objects.exists() and not Notification.objects.exists()
 
     # Social-care staff may be named, through each door.
-    response = api.post("/api/positive-practice/", {**body, "practitioner": org.service_manager.username},
+    response = api.post("/api/v1/positive-practice/", {**body, "practitioner": org.service_manager.username},
                         format="json")
     assert response.status_code == 201, response.json()
     assert PositivePractice.objects.get().practitioner == org.service_manager
@@ -477,9 +475,8 @@ def test_app_role_cannot_delete_or_rewrite_audit_tables(cases, app_role):  # noq
     """Logged in as the application's role, UPDATE, DELETE, TRUNCATE, disabling the triggers and
     dropping them are all refused on every audit table; reading and adding are allowed. The
     role owns no table."""
-    from workflows.database import audit_tables
-
     from tests.guarantees.test_tamper_evident import PROTECTED
+    from workflows.database import audit_tables
 
     tables = audit_tables()
     assert tables == sorted(model._meta.db_table for model in PROTECTED)  # every audit table, no other
@@ -536,11 +533,10 @@ def test_do_case_destruction_works_as_app_role(org, app_role):
     from lado.models import TimelineEvent as DoTimelineEvent
     from subject_access import services as sar_services
     from subject_access.models import DisclosureDecision, SubjectAccessRequest
+    from tests.support.lado_fixtures import at, concluded, in_progress
     from workflows.audit import record_read
     from workflows.clocks import as_of
     from workflows.models import CaseRead
-
-    from tests.support.lado_fixtures import at, concluded, in_progress
 
     with connected_as(app_role):
         with connection.cursor() as cursor:

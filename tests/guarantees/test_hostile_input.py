@@ -30,10 +30,9 @@ from lado.models import Action, DestructionLog, Enquiry, Meeting
 from lado.models import TimelineEvent as DoEvent
 from notifications.models import Notification, Preference
 from positive_practice.models import PositivePractice
-from workflows.clocks import today
-
 from tests.support.auth import login
 from tests.support.lado_fixtures import concluded, in_progress, log, meet
+from workflows.clocks import today
 
 pytestmark = pytest.mark.django_db
 
@@ -346,8 +345,8 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read(client, org):
         "/imports/", {"kind": "drp", "file": SimpleUploadedFile("big.csv", big)})
     assert_refused(response, "The file must be smaller than 1 MB")
     assert counts() == before
-    api = client.post("/api/imports/", {"kind": "drp", "file": SimpleUploadedFile("big.csv", big)})
-    assert api.status_code == 400 and "smaller than 1 MB" in api.json()["errors"][0]["message"]
+    api = client.post("/api/v1/imports/", {"kind": "drp", "file": SimpleUploadedFile("big.csv", big)})
+    assert api.status_code == 400 and "smaller than 1 MB" in api.json()["errors"][0]["detail"]
 
 
 def test_a_zip_bomb_ish_workbook_is_refused_or_read_without_harm(client, org):

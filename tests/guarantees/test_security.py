@@ -28,8 +28,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from people import two_step
-
 from tests.support.auth import login, token_client, totp_device
+from tests.support.problems import field_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -118,11 +118,11 @@ def test_the_limit_comes_from_settings(org, client, settings):
 def test_the_token_endpoint_counts_towards_the_lockout(org):
     api = APIClient()
     for _ in range(4):
-        response = api.post("/api/auth/token/", {"username": "iro", "password": "wrong"})
+        response = api.post("/api/v1/auth/token/", {"username": "iro", "password": "wrong"})
         assert response.status_code == 400
-    response = api.post("/api/auth/token/", {"username": "iro", "password": "wrong"})
+    response = api.post("/api/v1/auth/token/", {"username": "iro", "password": "wrong"})
     assert response.status_code == 429
-    response = api.post("/api/auth/token/", {"username": "iro", "password": PASSWORD})
+    response = api.post("/api/v1/auth/token/", {"username": "iro", "password": PASSWORD})
     assert response.status_code == 429 and "token" not in response.json()
 
 
@@ -183,7 +183,7 @@ def test_an_api_call_with_a_token_makes_no_session(org):
     from django.contrib.sessions.models import Session
 
     api = token_client(APIClient(), org.iro)
-    assert api.get("/api/drps/").status_code == 200
+    assert api.get("/api/v1/drps/").status_code == 200
     assert not Session.objects.exists()
 
 
@@ -237,7 +237,7 @@ def test_a_do_without_an_authenticator_is_sent_to_set_one_up_then_reaches_the_tr
     assert response.url == "/accounts/two-step/set-up/?next=%2Flado%2F"
     # Every other page too, the API included; signing out still works.
     assert client.get("/children/").url.startswith("/accounts/two-step/set-up/")
-    api = client.get("/api/lado/enquiries/")
+    api = client.get("/api/v1/lado/enquiries/")
     assert api.status_code == 403 and "Two-step verification" in api.json()["detail"]
 
     page = client.get(response.url)
@@ -258,7 +258,7 @@ def test_a_do_without_an_authenticator_is_sent_to_set_one_up_then_reaches_the_tr
     assert device.confirmed
     tray = client.get("/lado/")
     assert tray.status_code == 200 and "Work tray" in tray.content.decode()
-    assert client.get("/api/lado/enquiries/").status_code == 200
+    assert client.get("/api/v1/lado/enquiries/").status_code == 200
 
 
 def test_a_do_with_an_authenticator_enters_a_code_after_the_password(org, client):
@@ -362,34 +362,34 @@ def test_an_authenticator_removed_since_sign_in_asks_for_no_code(org, client):
 
 def test_the_token_endpoint_asks_for_the_code_when_two_step_is_on(org):
     api = APIClient()
-    assert "token" in api.post("/api/auth/token/", {"username": "iro", "password": PASSWORD}).json()
+    assert "token" in api.post("/api/v1/auth/token/", {"username": "iro", "password": PASSWORD}).json()
 
     device = totp_device(org.iro)
-    response = api.post("/api/auth/token/", {"username": "iro", "password": PASSWORD})
-    assert response.status_code == 400 and "otp_token" in response.json()
-    response = api.post("/api/auth/token/", {"username": "iro", "password": PASSWORD,
+    response = api.post("/api/v1/auth/token/", {"username": "iro", "password": PASSWORD})
+    assert response.status_code == 400 and "otp_token" in field_errors(response)
+    response = api.post("/api/v1/auth/token/", {"username": "iro", "password": PASSWORD,
                                               "otp_token": wrong_code(device)})
     assert response.status_code == 400
-    assert response.json()["otp_token"] == ["The code is not right or has expired."]
+    assert field_errors(response)["otp_token"] == ["The code is not right or has expired."]
     time.sleep(1.1)  # past the throttle after a wrong code
-    response = api.post("/api/auth/token/", {"username": "iro", "password": PASSWORD,
+    response = api.post("/api/v1/auth/token/", {"username": "iro", "password": PASSWORD,
                                               "otp_token": code_for(device)})
     assert response.status_code == 200 and response.json()["token"]
 
 
 def test_the_do_team_needs_an_authenticator_for_a_token_and_then_the_token_works(org):
     api = APIClient()
-    response = api.post("/api/auth/token/", {"username": "designated-officer", "password": PASSWORD})
+    response = api.post("/api/v1/auth/token/", {"username": "designated-officer", "password": PASSWORD})
     assert response.status_code == 400
     assert ("Designated Officer roles and administrators must use two-step verification"
-            in response.json()["otp_token"][0])
+            in field_errors(response)["otp_token"][0])
 
     device = totp_device(org.designated_officer)
-    response = api.post("/api/auth/token/", {"username": "designated-officer", "password": PASSWORD,
+    response = api.post("/api/v1/auth/token/", {"username": "designated-officer", "password": PASSWORD,
                                               "otp_token": code_for(device)}, format="json")
     assert response.status_code == 200
     api.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
-    assert api.get("/api/lado/enquiries/").status_code == 200
+    assert api.get("/api/v1/lado/enquiries/").status_code == 200
 
 
 # --- headers and the Content-Security-Policy -------------------------------------------------
@@ -417,7 +417,7 @@ def test_pages_send_a_strict_content_security_policy_and_security_headers(org, c
 
 def test_the_api_docs_load_their_script_from_a_url(org, client):
     login(client, org.iro)
-    response = client.get("/api/docs/")
+    response = client.get("/api/v1/docs/")
     assert response.status_code == 200
     html = response.content.decode()
     scripts = re.findall(r"<script[^>]*>", html)

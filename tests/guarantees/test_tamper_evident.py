@@ -42,13 +42,12 @@ from positive_practice.models import PositivePractice
 from positive_practice.models import TimelineEvent as PpTimelineEvent
 from subject_access import services as sar_services
 from subject_access.models import DisclosureDecision, Download, SubjectAccessRequest
+from tests.support.auth import login
+from tests.support.lado_fixtures import at, concluded, in_progress
 from workflows.audit import record_read
 from workflows.clocks import as_of
 from workflows.models import CaseRead, ReminderLog
 from workflows.reminders import run_sweep
-
-from tests.support.auth import login
-from tests.support.lado_fixtures import at, concluded, in_progress
 
 pytestmark = pytest.mark.django_db
 

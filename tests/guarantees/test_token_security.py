@@ -1,6 +1,6 @@
 """API tokens and sign-in hardening (issue 10): each test performs the attack and shows it fails.
 
-Tokens come from the real endpoint (``POST /api/auth/token/``) wherever the attack starts from
+Tokens come from the real endpoint (``POST /api/v1/auth/token/``) wherever the attack starts from
 one, so the password check, the two-step code and django-axes all take part.
 """
 
@@ -29,23 +29,23 @@ from rest_framework.test import APIClient
 
 from people import roles, tokens
 from people.models import ApiToken, Role, User
-
+from tests.guarantees.test_security import PASSWORD, code_for, code_from_secret, sign_in, signed_in
 from tests.support.auth import api_token, login, token_client, totp_device
 from tests.support.factories import UserFactory
 from tests.support.lado_fixtures import log
-from tests.guarantees.test_security import PASSWORD, code_for, code_from_secret, sign_in, signed_in
+from tests.support.problems import field_errors
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(settings.BASE_DIR)
-DO_CASES = "/api/lado/enquiries/"
+DO_CASES = "/api/v1/lado/enquiries/"
 
 
 def token_from_endpoint(username, code=None) -> dict:
     body = {"username": username, "password": PASSWORD}
     if code:
         body["otp_token"] = code
-    response = APIClient().post("/api/auth/token/", body, format="json")
+    response = APIClient().post("/api/v1/auth/token/", body, format="json")
     assert response.status_code == 200, response.content
     return response.json()
 
@@ -66,7 +66,7 @@ def test_token_minted_before_do_role_cannot_read_do_cases(org):
     log(org, subject_name="Secret Subjectname")
     key = token_from_endpoint("iro")["token"]  # no authenticator: issued on the password alone
     api = signed_with(key)
-    assert api.get("/api/drps/").status_code == 200
+    assert api.get("/api/v1/drps/").status_code == 200
     assert ApiToken.objects.get(user=org.iro).verified is False
 
     grant_role_without_signals(org.iro, roles.DESIGNATED_OFFICER)
@@ -86,7 +86,7 @@ def test_token_minted_before_do_role_cannot_read_do_cases(org):
 def test_token_issued_without_code_stops_working_when_made_an_administrator(org):
     key = token_from_endpoint("auditor")["token"]
     User.objects.filter(pk=org.auditor.pk).update(is_staff=True, is_superuser=True)
-    response = signed_with(key).get("/api/drps/")
+    response = signed_with(key).get("/api/v1/drps/")
     assert response.status_code == 401 and "two-step" in response.json()["detail"]
 
 
@@ -122,27 +122,27 @@ def test_token_revoked_when_two_step_turned_on(org, client):
     html = client.get("/accounts/two-step/set-up/").content.decode()
     secret = html.split('id="secret-key">')[1].split("</code>")[0]
     assert client.post("/accounts/two-step/set-up/", {"code": code_from_secret(secret)}).status_code == 302
-    assert api.get("/api/drps/").status_code == 401
+    assert api.get("/api/v1/drps/").status_code == 401
 
 
 def test_token_revoked_when_password_changed(org):
     auditor = org.auditor
     first = signed_with(token_from_endpoint("auditor")["token"])
     browser = login(Client(), auditor)
-    assert first.get("/api/drps/").status_code == 200
+    assert first.get("/api/v1/drps/").status_code == 200
 
     # As manage.py changepassword does it (set_password, save): tokens revoked, sessions ended.
     auditor.set_password("A-new-long-passphrase-2026")
     auditor.save()
-    assert first.get("/api/drps/").status_code == 401
+    assert first.get("/api/v1/drps/").status_code == 401
     assert not ApiToken.objects.filter(user=auditor).exists()
     assert browser.get("/drps/").url.startswith("/accounts/login/")
 
     # Changed behind the application's back (an import, SQL): the fingerprint still ends it.
     second = signed_with(tokens.issue(auditor, verified=False)[1])
-    assert second.get("/api/drps/").status_code == 200
+    assert second.get("/api/v1/drps/").status_code == 200
     User.objects.filter(pk=auditor.pk).update(password=make_password("Yet-another-passphrase-9"))
-    response = second.get("/api/drps/")
+    response = second.get("/api/v1/drps/")
     assert response.status_code == 401 and "password" in response.json()["detail"]
     assert not ApiToken.objects.filter(user=auditor).exists()
 
@@ -154,7 +154,7 @@ def test_token_revoked_when_password_changed_on_the_page(org, client):
         "old_password": PASSWORD, "new_password1": "A-new-long-passphrase-2026",
         "new_password2": "A-new-long-passphrase-2026"})
     assert response.status_code == 302
-    assert api.get("/api/drps/").status_code == 401
+    assert api.get("/api/v1/drps/").status_code == 401
 
 
 def test_token_revoked_when_roles_change(org):
@@ -169,14 +169,14 @@ def test_token_revoked_when_roles_change(org):
     ]
     for user, change in cases:
         api = signed_with(api_token(user))
-        assert api.get("/api/notifications/").status_code == 200, user
+        assert api.get("/api/v1/notifications/").status_code == 200, user
         change()
-        assert api.get("/api/notifications/").status_code == 401, user
+        assert api.get("/api/v1/notifications/").status_code == 401, user
     # Someone else's change leaves a token alone; adding a role already held changes nothing.
     api = signed_with(api_token(org.team_manager))
     org.social_worker.roles.add(iro_manager)
     org.team_manager.roles.add(roles.TEAM_MANAGER)
-    assert api.get("/api/notifications/").status_code == 200
+    assert api.get("/api/v1/notifications/").status_code == 200
 
 
 def test_token_expires_after_setting_hours(org, settings):
@@ -194,25 +194,25 @@ def test_token_expires_after_setting_hours(org, settings):
 
     later = issued + timedelta(hours=2, minutes=5)
     with mock.patch("django.utils.timezone.now", return_value=later):
-        assert short_api.get("/api/drps/").status_code == 401
-        assert api.get("/api/drps/").status_code == 200  # used now and then, it still ends on time
+        assert short_api.get("/api/v1/drps/").status_code == 401
+        assert api.get("/api/v1/drps/").status_code == 200  # used now and then, it still ends on time
     with mock.patch("django.utils.timezone.now", return_value=issued + timedelta(hours=12, minutes=1)):
-        assert api.get("/api/drps/").status_code == 401
+        assert api.get("/api/v1/drps/").status_code == 401
     assert not ApiToken.objects.filter(user=org.iro).exists()
 
 
 def test_token_revoke_ends_only_that_token(org):
     one, other = api_token(org.iro), api_token(org.iro)
-    response = signed_with(one).post("/api/auth/token/revoke/")
+    response = signed_with(one).post("/api/v1/auth/token/revoke/")
     assert response.status_code == 204
-    assert signed_with(one).get("/api/drps/").status_code == 401
-    assert signed_with(other).get("/api/drps/").status_code == 200
-    assert APIClient().post("/api/auth/token/revoke/").status_code == 401
+    assert signed_with(one).get("/api/v1/drps/").status_code == 401
+    assert signed_with(other).get("/api/v1/drps/").status_code == 200
+    assert APIClient().post("/api/v1/auth/token/revoke/").status_code == 401
 
 
 @pytest.mark.parametrize("header", ["Token caf\xe9", "Token a b", "Token", "Token " + "f" * 5000])
 def test_a_malformed_token_is_refused_cleanly(org, header):
-    response = APIClient(HTTP_AUTHORIZATION=header).get("/api/drps/")
+    response = APIClient(HTTP_AUTHORIZATION=header).get("/api/v1/drps/")
     assert response.status_code == 401 and response.json()["detail"]
 
 
@@ -231,7 +231,7 @@ def test_token_for_someone_else_cannot_be_had(org):
     for body in ({"username": "do-manager", "password": "guess-guess-guess"},
                  {"username": "do-manager", "password": PASSWORD},  # no code
                  {"username": "do-manager", "password": PASSWORD, "otp_token": "123456"}):
-        response = APIClient().post("/api/auth/token/", body, format="json")
+        response = APIClient().post("/api/v1/auth/token/", body, format="json")
         assert response.status_code == 400 and "token" not in response.json()
     assert not ApiToken.objects.exists()
 
@@ -273,8 +273,8 @@ def test_superuser_must_use_two_step_for_admin(org):
     other.post("/admin/login/", {"username": "admin", "password": PASSWORD})
     assert other.get("/admin/").url.startswith("/accounts/two-step/set-up/")
     # Nor is the API.
-    response = APIClient().post("/api/auth/token/", {"username": "admin", "password": PASSWORD})
-    assert response.status_code == 400 and "otp_token" in response.json()
+    response = APIClient().post("/api/v1/auth/token/", {"username": "admin", "password": PASSWORD})
+    assert response.status_code == 400 and "otp_token" in field_errors(response)
     # With an authenticator and its code, the admin opens.
     device = totp_device(superuser)
     sign_in(browser, "admin")
@@ -355,7 +355,7 @@ def test_rotating_forwarded_addresses_still_locks_the_account(org, settings):
     locked = sign_in(Client(), "do-manager", HTTP_X_FORWARDED_FOR="192.0.2.200")
     assert locked.status_code == 429 and "from different places" in locked.content.decode()
     api = APIClient(HTTP_X_FORWARDED_FOR="192.0.2.201")
-    assert api.post("/api/auth/token/", {"username": "do-manager", "password": PASSWORD}).status_code == 429
+    assert api.post("/api/v1/auth/token/", {"username": "do-manager", "password": PASSWORD}).status_code == 429
     assert sign_in(Client(), "iro", HTTP_X_FORWARDED_FOR="192.0.2.202").status_code == 302
 
 
@@ -413,11 +413,11 @@ def test_access_log_leaves_out_query_strings():
 def test_do_api_answers_no_store(org):
     log(org, subject_name="Secret Subjectname")
     api = token_client(APIClient(), org.designated_officer)
-    for url in (DO_CASES, "/api/lado/vocabularies/", "/api/drps/"):
+    for url in (DO_CASES, "/api/v1/lado/vocabularies/", "/api/v1/drps/"):
         response = api.get(url)
         assert response.status_code in (200, 403)
         assert "no-store" in response["Cache-Control"], url
-    issued = APIClient().post("/api/auth/token/", {"username": "iro", "password": PASSWORD})
+    issued = APIClient().post("/api/v1/auth/token/", {"username": "iro", "password": PASSWORD})
     assert "no-store" in issued["Cache-Control"]  # the key itself
     browser = login(Client(), org.designated_officer)
     for url in ("/lado/", "/children/", "/drps/", "/audit/", "/subject-access/"):
@@ -436,8 +436,8 @@ def test_do_api_rate_limit_answers_429_with_retry_after(org, settings):
     assert statuses == [200] * 5
     response = api.get(DO_CASES)
     assert response.status_code == 429 and 0 < int(response["Retry-After"]) <= 60
-    assert api.get("/api/lado/vocabularies/").status_code == 429  # one budget for the DO API
-    assert api.get("/api/notifications/").status_code == 200  # the rest of the API is not limited
+    assert api.get("/api/v1/lado/vocabularies/").status_code == 429  # one budget for the DO API
+    assert api.get("/api/v1/notifications/").status_code == 200  # the rest of the API is not limited
     other = token_client(APIClient(), org.do_manager)
     assert other.get(DO_CASES).status_code == 200  # per person
     cache.clear()
@@ -449,12 +449,12 @@ def test_token_revoked_when_the_do_manager_grants_or_removes_a_do_role(org):
     from lado import services as lado_services
 
     key = api_token(org.iro)
-    assert signed_with(key).get("/api/drps/").status_code == 200
+    assert signed_with(key).get("/api/v1/drps/").status_code == 200
     lado_services.do_role_grant(actor=org.do_manager, person=org.iro, role=roles.DESIGNATED_OFFICER,
                                 reason="Covering the DO rota")
     assert not ApiToken.objects.filter(user=org.iro).exists()
-    assert signed_with(key).get("/api/drps/").status_code == 401
+    assert signed_with(key).get("/api/v1/drps/").status_code == 401
     officer_key = api_token(org.designated_officer)
     lado_services.do_role_remove(actor=org.do_manager, person=org.designated_officer,
                                  role=roles.DESIGNATED_OFFICER, reason="Left the team")
-    assert signed_with(officer_key).get("/api/lado/enquiries/").status_code == 401
+    assert signed_with(officer_key).get("/api/v1/lado/enquiries/").status_code == 401

@@ -200,18 +200,18 @@ def test_preview_refuses_unknown_children_by_default_naming_the_row(org):
 def test_api_dry_run_answers_the_preview_and_writes_nothing(org):
     api = client_for(org.iro_manager)
     content = csv_bytes([drp_row(), drp_row(reference="H-2")])
-    response = api.post("/api/imports/?dry_run=true", {"kind": "drp", "file": upload(content)}, format="multipart")
+    response = api.post("/api/v1/imports/?dry_run=true", {"kind": "drp", "file": upload(content)}, format="multipart")
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["dry_run"], body["created"], body["updated"], body["errors"]) == (True, 2, 0, [])
     assert [row["reference"] for row in body["preview"]] == ["H-1", "H-2"]
     assert not DisputeResolution.objects.exists()
-    refused = api.post("/api/imports/?dry_run=true", {"kind": "drp", "file": upload(csv_bytes([drp_row(
+    refused = api.post("/api/v1/imports/?dry_run=true", {"kind": "drp", "file": upload(csv_bytes([drp_row(
         status="nope")]))}, format="multipart")
-    assert refused.status_code == 400 and refused.json()["errors"][0]["column"] == "status"
-    bad_flag = api.post("/api/imports/?dry_run=perhaps", {"kind": "drp", "file": upload(content)},
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "status"
+    bad_flag = api.post("/api/v1/imports/?dry_run=perhaps", {"kind": "drp", "file": upload(content)},
                         format="multipart")
-    assert bad_flag.status_code == 400 and bad_flag.json()["errors"][0]["column"] == "dry_run"
+    assert bad_flag.status_code == 400 and bad_flag.json()["errors"][0]["field"] == "dry_run"
     assert not DisputeResolution.objects.exists()
 
 

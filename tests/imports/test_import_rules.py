@@ -135,7 +135,7 @@ def test_import_refuses_reference_of_live_drp(org, client):
     assert live.reference in result.errors[0]["message"]
     assert "an import never changes" in result.errors[0]["message"]
     api = api_client(org.business_support).post(
-        "/api/imports/", {"kind": "drp", "file": SimpleUploadedFile("r.csv", csv_bytes([row]))}, format="multipart")
+        "/api/v1/imports/", {"kind": "drp", "file": SimpleUploadedFile("r.csv", csv_bytes([row]))}, format="multipart")
     assert api.status_code == 400 and api.json()["errors"][0]["row"] == 2
     login(client, org.business_support)
     page = client.post("/imports/", {"kind": "drp", "file": SimpleUploadedFile("r.csv", csv_bytes([row]))})
@@ -316,9 +316,9 @@ def test_unknown_child_refused_unless_asked(org, client, tmp_path):
     page = client.post("/imports/", {"kind": "drp", "file": SimpleUploadedFile("r.csv", content)})
     assert page.status_code == 400 and "Row 2, child_references" in page.content.decode()
     api = api_client(org.business_support)
-    response = api.post("/api/imports/", {"kind": "drp", "file": SimpleUploadedFile("r.csv", content)},
+    response = api.post("/api/v1/imports/", {"kind": "drp", "file": SimpleUploadedFile("r.csv", content)},
                         format="multipart")
-    assert response.status_code == 400 and response.json()["errors"][0]["column"] == "child_references"
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "child_references"
     path = tmp_path / "r.csv"
     path.write_bytes(content)
     with pytest.raises(CommandError):
@@ -331,7 +331,7 @@ def test_unknown_child_refused_unless_asked(org, client, tmp_path):
     assert page.status_code == 200 and page.context["result"].created == 1
     assert Child.objects.get(reference="FP99999").name == "FP99999"
     second = csv_bytes([drp_row(reference="H-2", child_references="FP99998")])
-    response = api.post("/api/imports/", {"kind": "drp", "file": SimpleUploadedFile("r.csv", second),
+    response = api.post("/api/v1/imports/", {"kind": "drp", "file": SimpleUploadedFile("r.csv", second),
                                           "create_children": "true"}, format="multipart")
     assert response.status_code == 201 and Child.objects.filter(reference="FP99998").exists()
     path.write_bytes(csv_bytes([drp_row(reference="H-3", child_references="FP99997")]))
@@ -349,10 +349,10 @@ def test_nul_byte_in_a_cell_is_a_row_error(org, client):
                                  actor=org.iro_manager)
     assert errors_of(result) == {(2, "reference"), (3, "team")}
     assert "NUL" in result.errors[0]["message"]
-    api = api_client(org.iro_manager).post("/api/imports/", {"kind": "drp", "file": SimpleUploadedFile(
+    api = api_client(org.iro_manager).post("/api/v1/imports/", {"kind": "drp", "file": SimpleUploadedFile(
         "nul.csv", content)}, format="multipart")
     assert api.status_code == 400 and api.json()["errors"][0] == {
-        "row": 2, "column": "reference", "message": result.errors[0]["message"]}
+        "row": 2, "field": "reference", "code": "invalid", "detail": result.errors[0]["message"]}
     header = ",".join([*columns("drp"), "no\x00te"]).encode() + b"\n"
     login(client, org.iro_manager)
     page = client.post("/imports/", {"kind": "drp", "file": SimpleUploadedFile("h.csv", header)})
@@ -399,9 +399,9 @@ def test_xlsx_bomb_refused_before_opening(org, client, tmp_path):
     assert page.status_code == 400
     assert "would expand" in page.content.decode()
     assert peak < 30 * 2**20, f"{peak / 2**20:.0f} MB allocated while refusing it"
-    api = api_client(org.iro_manager).post("/api/imports/", {"kind": "drp", "file": SimpleUploadedFile(
+    api = api_client(org.iro_manager).post("/api/v1/imports/", {"kind": "drp", "file": SimpleUploadedFile(
         "bomb.xlsx", content)}, format="multipart")
-    assert api.status_code == 400 and api.json()["errors"][0]["column"] == "file"
+    assert api.status_code == 400 and api.json()["errors"][0]["field"] == "file"
     with pytest.raises(CommandError):  # the command reads the file itself: the same check
         call_command("import_records", "drp", str(path), "--user", "iro-manager", stderr=io.StringIO())
     assert not ImportJob.objects.exists() and not DisputeResolution.objects.exists()
@@ -431,12 +431,12 @@ def test_large_api_import_answers_202_with_job(org, large_threshold, django_capt
     api = api_client(org.iro_manager)
     content = csv_bytes([drp_row(reference=f"J-{n}") for n in range(3)])
     with django_capture_on_commit_callbacks(execute=True):
-        response = api.post("/api/imports/", {"kind": "drp", "file": SimpleUploadedFile("big.csv", content)},
+        response = api.post("/api/v1/imports/", {"kind": "drp", "file": SimpleUploadedFile("big.csv", content)},
                             format="multipart")
     assert response.status_code == 202, response.content
     job = ImportJob.objects.get()
     body = response.json()
-    assert body["id"] == job.pk and body["url"] == f"/api/imports/jobs/{job.pk}/"
+    assert body["id"] == job.pk and body["url"] == f"/api/v1/imports/jobs/{job.pk}/"
     assert response["Location"] == body["url"]
     status = api.get(body["url"])
     assert status.status_code == 200
@@ -448,14 +448,14 @@ def test_large_api_import_answers_202_with_job(org, large_threshold, django_capt
     # A refused file: 202, then the job lists every error.
     bad = csv_bytes([drp_row(reference="K-1", team="nowhere")])
     with django_capture_on_commit_callbacks(execute=True):
-        response = api.post("/api/imports/", {"kind": "drp", "file": SimpleUploadedFile("bad.csv", bad)},
+        response = api.post("/api/v1/imports/", {"kind": "drp", "file": SimpleUploadedFile("bad.csv", bad)},
                             format="multipart")
     refused = api.get(response.json()["url"]).json()
     assert refused["status"] == "refused" and refused["errors"][0]["column"] == "team"
     # A DO Manager's job of DO cases is theirs alone.
     do_api = api_client(org.do_manager)
     with django_capture_on_commit_callbacks(execute=True):
-        response = do_api.post("/api/imports/", {"kind": "lado", "file": SimpleUploadedFile(
+        response = do_api.post("/api/v1/imports/", {"kind": "lado", "file": SimpleUploadedFile(
             "do.csv", csv_bytes([lado_row()], "lado"))}, format="multipart")
     assert response.status_code == 202 and do_api.get(response.json()["url"]).json()["status"] == "done"
     assert api.get(response.json()["url"]).status_code == 404
@@ -531,7 +531,7 @@ def test_killed_import_job_is_marked_failed_and_can_be_retried(org, client, sett
 
     other = page_client(org.business_support)
     assert other.post(f"/imports/jobs/{job.pk}/retry/").status_code == 404
-    assert api_client(org.business_support).post(f"/api/imports/jobs/{job.pk}/retry/").status_code == 404
+    assert api_client(org.business_support).post(f"/api/v1/imports/jobs/{job.pk}/retry/").status_code == 404
     response = client.post(f"/imports/jobs/{job.pk}/retry/")
     assert response.status_code == 302 and response["Location"] == f"/imports/jobs/{job.pk}/"
     job.refresh_from_db()

@@ -441,7 +441,7 @@ def test_permissions_are_the_same_everywhere(org, client, tmp_path, role, kinds)
     for kind in ("drp", "positive_practice", "lado"):
         allowed = kind in kinds
         content = csv_bytes([rows[kind]], kind=kind)
-        api = client_for(user).post("/api/imports/", {"kind": kind, "file": upload(content)}, format="multipart")
+        api = client_for(user).post("/api/v1/imports/", {"kind": kind, "file": upload(content)}, format="multipart")
         assert api.status_code == (201 if allowed else 403), api.content
         web = client.post("/imports/", {"kind": kind, "file": upload(content)})
         assert web.status_code in ((200,) if allowed else (403,))
@@ -504,25 +504,30 @@ def test_page_needs_a_kind_and_a_file(org, client):
 def test_api_result_and_errors(org):
     api = client_for(org.iro_manager)
     content = csv_bytes([drp_row(status="resolved", closed_on=TODAY.isoformat())])
-    first = api.post("/api/imports/", {"kind": "drp", "file": upload(content)}, format="multipart")
+    first = api.post("/api/v1/imports/", {"kind": "drp", "file": upload(content)}, format="multipart")
     assert first.status_code == 201 and first.json() == {"created": 1, "updated": 0, "errors": []}
-    second = api.post("/api/imports/", {"kind": "drp", "file": upload(content)}, format="multipart")
+    second = api.post("/api/v1/imports/", {"kind": "drp", "file": upload(content)}, format="multipart")
     assert second.status_code == 200 and second.json() == {"created": 0, "updated": 1, "errors": []}
-    bad = api.post("/api/imports/", {"kind": "drp", "file": upload(csv_bytes([drp_row(status="x")]))},
+    bad = api.post("/api/v1/imports/", {"kind": "drp", "file": upload(csv_bytes([drp_row(status="x")]))},
                    format="multipart")
-    assert bad.status_code == 400
-    assert bad.json() == {"created": 0, "updated": 0, "errors": [
-        {"row": 2, "column": "status", "message": "“x” is not a status: use open, resolved or withdrawn."}]}
-    xlsx = api.post("/api/imports/", {"kind": "drp", "file": upload(xlsx_bytes([drp_row(reference="X")]),
+    assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
+    assert bad.json() == {
+        "type": "urn:footprint:problem:import_refused", "title": "The file was not imported",
+        "status": 400, "code": "import_refused", "created": 0, "updated": 0,
+        "detail": "Nothing was imported: 1 error (first: row 2, status: “x” is not a status: use open, "
+                  "resolved or withdrawn.)",
+        "errors": [{"row": 2, "field": "status", "code": "invalid",
+                    "detail": "“x” is not a status: use open, resolved or withdrawn."}]}
+    xlsx = api.post("/api/v1/imports/", {"kind": "drp", "file": upload(xlsx_bytes([drp_row(reference="X")]),
                                                                      "r.xlsx")}, format="multipart")
     assert xlsx.status_code == 201
-    assert api.post("/api/imports/", {"kind": "other"}, format="multipart").status_code == 400
-    assert api.post("/api/imports/", {"kind": "drp"}, format="multipart").json()["errors"][0]["column"] == "file"
+    assert api.post("/api/v1/imports/", {"kind": "other"}, format="multipart").status_code == 400
+    assert api.post("/api/v1/imports/", {"kind": "drp"}, format="multipart").json()["errors"][0]["field"] == "file"
 
 
 def test_api_is_documented(org):
-    paths = client_for(org.iro_manager).get("/api/schema/?format=json").json()["paths"]
-    assert "/api/imports/" in paths
+    paths = client_for(org.iro_manager).get("/api/v1/schema/?format=json").json()["paths"]
+    assert "/api/v1/imports/" in paths
 
 
 def test_command_reports_errors_and_writes_nothing(org, tmp_path):

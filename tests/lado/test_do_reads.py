@@ -22,15 +22,14 @@ from notifications.services import notify, send_notification_email
 from people import roles
 from subject_access import services as sar_services
 from subject_access.models import DisclosureDecision, Download, SubjectAccessRequest
+from tests.lado.test_lado_api import _bulk
+from tests.lado.test_lado_retention import _all_text_in_database
+from tests.support.auth import login
+from tests.support.factories import UserFactory
+from tests.support.lado_fixtures import client_for, concluded, in_progress, log
 from workflows.audit import record_read
 from workflows.clocks import as_of
 from workflows.models import CaseRead
-
-from tests.support.auth import login
-from tests.support.factories import UserFactory
-from tests.lado.test_lado_api import _bulk
-from tests.support.lado_fixtures import client_for, concluded, in_progress, log
-from tests.lado.test_lado_retention import _all_text_in_database
 
 pytestmark = pytest.mark.django_db
 DO = "lado.enquiry"
@@ -56,12 +55,12 @@ def caseread_inserts(ctx) -> int:
 
 
 def test_do_api_list_logs_every_case_returned(org):
-    """``GET /api/lado/enquiries/?limit=150`` returned 150 subjects' names and dates of birth and
+    """``GET /api/v1/lado/enquiries/?limit=150`` returned 150 subjects' names and dates of birth and
     logged nothing. Now each case returned is a read, in one INSERT, named for the endpoint."""
     _bulk(org, 520)
     api = client_for(org.designated_officer)
     with CaptureQueriesContext(connection) as ctx:
-        response = api.get("/api/lado/enquiries/?limit=150")
+        response = api.get("/api/v1/lado/enquiries/?limit=150")
     assert response.status_code == 200
     returned = [row["id"] for row in response.json()["results"]]
     assert len(returned) == 150
@@ -70,7 +69,7 @@ def test_do_api_list_logs_every_case_returned(org):
     # The largest page: 500 reads, one INSERT on PostgreSQL (SQLite splits a batch at 199 rows,
     # its 999 bound variables).
     with CaptureQueriesContext(connection) as ctx:
-        assert len(api.get("/api/lado/enquiries/?limit=500&offset=150").json()["results"]) == 370
+        assert len(api.get("/api/v1/lado/enquiries/?limit=500&offset=150").json()["results"]) == 370
     assert caseread_inserts(ctx) == (1 if connection.vendor == "postgresql" else 2)
     assert len(do_reads("api:lado-enquiry-list")) == 520
 
@@ -110,7 +109,7 @@ def test_subject_history_on_a_case_page_is_logged(org, client):
     assert do_reads() == [(later.pk, "lado:detail"), (earlier.pk, "lado:detail subject history")]
     assert caseread_inserts(ctx) == 1
     api = client_for(org.designated_officer)
-    assert api.get(f"/api/lado/enquiries/{later.pk}/").json()["earlier_enquiries"][0]["id"] == earlier.pk
+    assert api.get(f"/api/v1/lado/enquiries/{later.pk}/").json()["earlier_enquiries"][0]["id"] == earlier.pk
     assert do_reads()[-2:] == [(later.pk, "api:lado-enquiry-detail"),
                                (earlier.pk, "api:lado-enquiry-detail subject history")]
 
@@ -123,7 +122,7 @@ def test_retention_review_and_legal_hold_lists_log_reads(org, client):
     login(client, org.do_manager)
     assert client.get("/lado/retention/").status_code == 200
     assert do_reads() == [(due.pk, "lado:retention-review"), (held.pk, "lado:retention-review legal hold")]
-    client_for(org.do_manager).get("/api/lado/retention-review/")
+    client_for(org.do_manager).get("/api/v1/lado/retention-review/")
     assert do_reads("api:lado-retention-review") == [(due.pk, "api:lado-retention-review")]
 
 
@@ -132,8 +131,8 @@ def test_reads_by_user_api_shows_list_reads(org, client):
     first, second = in_progress(org), in_progress(org, subject_name="Other Person", subject_employer="Elsewhere")
     login(client, org.designated_officer)
     client.get("/lado/")
-    client_for(org.designated_officer).get("/api/lado/enquiries/")
-    reads = client_for(org.do_manager).get("/api/lado/access-log/?user=designated-officer").json()
+    client_for(org.designated_officer).get("/api/v1/lado/enquiries/")
+    reads = client_for(org.do_manager).get("/api/v1/lado/access-log/?user=designated-officer").json()
     listed = {(r["case_id"], r["reference"], r["view"]) for r in reads}
     for enquiry in (first, second):
         assert (enquiry.pk, enquiry.reference, "lado:tray") in listed
@@ -163,7 +162,7 @@ def test_tray_and_api_list_still_cost_the_same_queries_with_one_insert(org, clie
         with CaptureQueriesContext(connection) as page:
             assert client.get("/lado/").status_code == 200
         with CaptureQueriesContext(connection) as listed:
-            assert api.get("/api/lado/enquiries/").status_code == 200
+            assert api.get("/api/v1/lado/enquiries/").status_code == 200
         assert caseread_inserts(page) == 1 and caseread_inserts(listed) == 1
         return len(page), len(listed)
 
@@ -221,7 +220,7 @@ def test_notifications_naming_do_cases_log_reads(org, client, django_capture_on_
     login(client, org.designated_officer)
     assert enquiry.reference in client.get("/notifications/").content.decode()
     assert do_reads("notifications:list", org.designated_officer) == [(enquiry.pk, "notifications:list")]
-    client_for(org.designated_officer).get("/api/notifications/")
+    client_for(org.designated_officer).get("/api/v1/notifications/")
     assert do_reads("api:notification-list", org.designated_officer) == [(enquiry.pk, "api:notification-list")]
     # Notifications about anything else log nothing.
     notify(recipients=[org.iro], kind="drp-reminder", subject="DRP-00001 due", link="/drps/1/")
@@ -388,7 +387,7 @@ def test_do_manager_alerted_when_another_officer_opens_case(org, client, setting
     assert "Zebedee" not in alert.subject + alert.body and "Quartermaine" not in alert.subject + alert.body
     # The same person again the same day, through a page or the API: no second alert.
     client.get(f"/lado/{enquiry.pk}/edit/")
-    client_for(colleague).get(f"/api/lado/enquiries/{enquiry.pk}/")
+    client_for(colleague).get(f"/api/v1/lado/enquiries/{enquiry.pk}/")
     assert Notification.objects.filter(kind=ALERT).count() == 1
     # The DO Manager's alerts page lists it (and logs that it named the case).
     login(client, org.do_manager)

@@ -14,10 +14,10 @@ import lado.urls
 from config.navigation import navigation
 from lado import services
 from lado.models import Category, Enquiry, RetentionRule
-from workflows.models import CaseRead
-
 from tests.support.auth import login
 from tests.support.lado_fixtures import at, client_for, concluded, in_progress, non_do_users
+from tests.support.problems import PROBLEM_KEYS
+from workflows.models import CaseRead
 
 pytestmark = pytest.mark.django_db
 MANAGER_ONLY_PAGES = {"access-log", "reads-by-user", "alerts", "retention-review", "destruction-log", "retention",
@@ -114,7 +114,8 @@ def test_every_api_endpoint_is_403_for_every_other_role(org, case):
             assert response.status_code == 403, (user.username, name, method)
             _no_case_data(response.content.decode(), enquiry)
             if method != "head":
-                assert set(response.json()) == {"detail"}, (user.username, name, method)
+                assert set(response.json()) == PROBLEM_KEYS, (user.username, name, method)
+                assert response.json()["code"] == "permission_denied" and response.json()["errors"] == []
     assert Enquiry.objects.get(pk=enquiry.pk).status == Enquiry.Status.IN_PROGRESS
     assert not CaseRead.objects.filter(case_kind="lado.enquiry").exists()
 
@@ -178,10 +179,10 @@ def test_every_read_of_a_case_is_logged(org, case, client):
         assert CaseRead.objects.count() == before + 1, name
         assert (read.user, read.case_kind, read.case_id) == (org.do_manager, "lado.enquiry", enquiry.pk), name
     api = client_for(org.designated_officer)
-    assert api.get(f"/api/lado/enquiries/{enquiry.pk}/").status_code == 200
+    assert api.get(f"/api/v1/lado/enquiries/{enquiry.pk}/").status_code == 200
     read = CaseRead.objects.order_by("-id").first()
     assert (read.user, read.view, read.case_id) == (org.designated_officer, "api:lado-enquiry-detail", enquiry.pk)
-    api.post(f"/api/lado/enquiries/{enquiry.pk}/actions/", {"kind": "risk-assessment", "owner_name": "Employer"},
+    api.post(f"/api/v1/lado/enquiries/{enquiry.pk}/actions/", {"kind": "risk-assessment", "owner_name": "Employer"},
              format="json")
     assert CaseRead.objects.order_by("-id").first().view == "api:lado-enquiry-actions"
 
@@ -190,9 +191,9 @@ def test_the_do_manager_sees_each_cases_access_log(org, case, client):
     enquiry, _ = case
     login(client, org.designated_officer)
     client.get(f"/lado/{enquiry.pk}/")
-    client_for(org.designated_officer).get(f"/api/lado/enquiries/{enquiry.pk}/")
+    client_for(org.designated_officer).get(f"/api/v1/lado/enquiries/{enquiry.pk}/")
     manager = client_for(org.do_manager)
-    response = manager.get(f"/api/lado/enquiries/{enquiry.pk}/access-log/")
+    response = manager.get(f"/api/v1/lado/enquiries/{enquiry.pk}/access-log/")
     assert response.status_code == 200
     log = response.json()
     assert [(e["user"], e["view"]) for e in log] == [
@@ -202,7 +203,7 @@ def test_the_do_manager_sees_each_cases_access_log(org, case, client):
     ]
     assert set(log[0]) == {"at", "user", "view"}
     assert client_for(org.designated_officer).get(
-        f"/api/lado/enquiries/{enquiry.pk}/access-log/").status_code == 403
+        f"/api/v1/lado/enquiries/{enquiry.pk}/access-log/").status_code == 403
     login(client, org.do_manager)
     page = client.get(f"/lado/{enquiry.pk}/access-log/").content.decode()
     assert "lado:detail" in page and "api:lado-enquiry-detail" in page and "designated-officer" in page
@@ -215,12 +216,12 @@ def test_the_do_manager_lists_all_reads_by_one_person(org, client):
     client.get(f"/lado/{first.pk}/")
     client.get(f"/lado/{second.pk}/decide/")
     manager = client_for(org.do_manager)
-    reads = manager.get("/api/lado/access-log/?user=designated-officer").json()
+    reads = manager.get("/api/v1/lado/access-log/?user=designated-officer").json()
     # The first case's page names the second (the same subject): a read of it too, in the same insert.
     assert [(r["reference"], r["view"]) for r in reads] == [
         (second.reference, "lado:decide"), (second.reference, "lado:detail subject history"),
         (first.reference, "lado:detail")]
-    assert manager.get("/api/lado/access-log/?user=nobody").status_code == 404
+    assert manager.get("/api/v1/lado/access-log/?user=nobody").status_code == 404
     login(client, org.do_manager)
     page = client.get("/lado/access-log/?user=designated-officer").content.decode()
     assert first.reference in page and second.reference in page and "lado:decide" in page

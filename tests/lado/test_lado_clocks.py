@@ -12,11 +12,10 @@ from lado import services
 from lado.models import Enquiry
 from lado.reminders import ACTION, DECISION, REVIEW_MEETING, TARGETS
 from lado.selectors import with_next_due
+from tests.support.lado_fixtures import at, concluded, hold_meeting, in_progress, log, meet
 from workflows.clocks import Rag, as_of
 from workflows.models import ClosureDay, ReminderLog
 from workflows.reminders import DUE_SOON, DUE_TODAY, OVERDUE, due_rows, registered
-
-from tests.support.lado_fixtures import at, concluded, hold_meeting, in_progress, log, meet
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")

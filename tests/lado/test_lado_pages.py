@@ -9,10 +9,9 @@ from django.utils import timezone
 
 from lado import services
 from lado.models import Action, Category, DestructionLog, Enquiry, Sector, SettingType
-from workflows.clocks import as_of, today
-
 from tests.support.auth import login
 from tests.support.lado_fixtures import at, concluded, in_progress, log, meet
+from workflows.clocks import as_of, today
 
 pytestmark = pytest.mark.django_db
 

@@ -12,12 +12,11 @@ from lado import services
 from lado.models import Action, DestructionLog, Enquiry, Meeting, RetentionRule, TimelineEvent
 from lado.selectors import on_legal_hold, retention_due
 from subject_access import services as sar_services
+from tests.support.auth import login
+from tests.support.lado_fixtures import advise, at, concluded, in_progress, log
 from workflows.clocks import as_of, today
 from workflows.exceptions import TransitionRefused
 from workflows.models import CaseRead
-
-from tests.support.auth import login
-from tests.support.lado_fixtures import advise, at, concluded, in_progress, log
 
 pytestmark = pytest.mark.django_db
 

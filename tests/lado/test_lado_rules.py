@@ -31,14 +31,14 @@ from lado.reminders import FIRST_MEETING
 from lado.selectors import figures, with_next_due
 from reports import disclosure, selectors, tables
 from reports.periods import reporting_year
+from tests.support.auth import login
+from tests.support.lado_fixtures import at, client_for, hold_meeting, in_progress, log, meet
+from tests.support.problems import field_errors
+from tests.support.reports_helpers import enquiry as report_enquiry
 from workflows.clocks import Rag, as_of
 from workflows.exceptions import TransitionRefused
 from workflows.models import ClosureDay, ReminderLog
 from workflows.reminders import DUE_SOON, DUE_TODAY, OVERDUE, run_sweep
-
-from tests.support.auth import login
-from tests.support.reports_helpers import enquiry as report_enquiry
-from tests.support.lado_fixtures import at, client_for, hold_meeting, in_progress, log, meet
 
 pytestmark = pytest.mark.django_db
 S = Enquiry.Status
@@ -158,13 +158,13 @@ def test_case_without_date_of_birth_is_flagged(org, client):
     assert "No date of birth" in flagged_row and "No date of birth" not in known_row
 
     api = client_for(org.do_manager)
-    assert api.get(f"/api/lado/enquiries/{flagged.pk}/").json()["retention_needs_date_of_birth"] is True
+    assert api.get(f"/api/v1/lado/enquiries/{flagged.pk}/").json()["retention_needs_date_of_birth"] is True
     listed = {row["reference"]: row["retention_needs_date_of_birth"]
-              for row in api.get("/api/lado/enquiries/").json()["results"]}
+              for row in api.get("/api/v1/lado/enquiries/").json()["results"]}
     assert listed[flagged.reference] is True and listed[known.reference] is False
     assert listed[open_case.reference] is True and listed[not_met.reference] is False
     due = {row["reference"]: row["retention_needs_date_of_birth"]
-           for row in api.get("/api/lado/retention-review/").json()}
+           for row in api.get("/api/v1/lado/retention-review/").json()}
     assert due == {flagged.reference: True, known.reference: False}
 
 
@@ -293,9 +293,9 @@ def test_first_meeting_clock_on_the_case_page_and_in_the_api(org, client):
     with as_of(date(2025, 4, 22)):
         page = client.get(f"/lado/{enquiry.pk}/").content.decode()
     assert "First meeting" in page and 'datetime="2025-04-28"' in page
-    data = client_for(org.designated_officer).get(f"/api/lado/enquiries/{enquiry.pk}/").json()
+    data = client_for(org.designated_officer).get(f"/api/v1/lado/enquiries/{enquiry.pk}/").json()
     assert data["first_meeting_due"] == "2025-04-28"
-    listed = client_for(org.designated_officer).get("/api/lado/enquiries/").json()["results"]
+    listed = client_for(org.designated_officer).get("/api/v1/lado/enquiries/").json()["results"]
     assert listed[0]["first_meeting_due"] == "2025-04-28"
     with as_of(date(2025, 4, 30)):
         hold_meeting(org, enquiry, held_on=date(2025, 4, 30))
@@ -376,7 +376,7 @@ def test_the_case_records_what_working_together_and_the_annual_report_need(org, 
                  "Referred to the DBS", "Decision: Not barred, 17 April 2025"):
         assert text in page, text
     assert "Not referred within one working day" in client.get(f"/lado/{late.pk}/").content.decode()
-    data = client_for(org.designated_officer).get(f"/api/lado/enquiries/{enquiry.pk}/").json()
+    data = client_for(org.designated_officer).get(f"/api/v1/lado/enquiries/{enquiry.pk}/").json()
     assert (data["incident_on"], data["non_recent"], data["referred_within_one_working_day"]) == (
         "2023-09-01", True, True)
     assert (data["criminal_outcome"], data["subject_told"], data["parents_told"], data["dbs_decision"]) == (
@@ -419,13 +419,13 @@ def test_the_record_is_completed_through_the_edit_page_and_the_api(org, client):
         "Changed: police reference, criminal outcome, subject told, date the subject was told.")
 
     api = client_for(org.designated_officer)
-    case_url = f"/api/lado/enquiries/{enquiry.pk}/"
+    case_url = f"/api/v1/lado/enquiries/{enquiry.pk}/"
     response = api.patch(case_url, {"parents_told": False, "parents_told_on": "2025-01-01"}, format="json")
-    assert response.status_code == 400 and set(response.json()) == {"parents_told_on"}
+    assert response.status_code == 400 and set(field_errors(response)) == {"parents_told_on"}
     response = api.patch(case_url, {"incident_on": "2099-01-01"}, format="json")
-    assert response.status_code == 400 and set(response.json()) == {"incident_on"}
+    assert response.status_code == 400 and set(field_errors(response)) == {"incident_on"}
     response = api.patch(case_url, {"criminal_outcome": "hanged"}, format="json")
-    assert response.status_code == 400 and set(response.json()) == {"criminal_outcome"}
+    assert response.status_code == 400 and set(field_errors(response)) == {"criminal_outcome"}
     response = api.patch(case_url, {"dbs_referral": "referred", "dbs_decision": "barred"}, format="json")
     assert response.status_code == 200 and response.json()["dbs_decision"] == "barred"
 
@@ -501,10 +501,10 @@ def test_conclude_without_meeting_through_the_page_and_the_api(org, client):
         crafted.content.decode())
     assert client.post(url, {"outcome": "unfounded", "reason": ""}).status_code == 400
     api = client_for(org.designated_officer)
-    api_url = f"/api/lado/enquiries/{enquiry.pk}/conclude-without-meeting/"
+    api_url = f"/api/v1/lado/enquiries/{enquiry.pk}/conclude-without-meeting/"
     response = api.post(api_url, {"outcome": "false", "reason": "Disproved"}, format="json")
-    assert response.status_code == 400 and set(response.json()) == {"outcome"}
-    assert "needs an allegation management meeting first" in response.json()["outcome"][0]
+    assert response.status_code == 400 and set(field_errors(response)) == {"outcome"}
+    assert "needs an allegation management meeting first" in field_errors(response)["outcome"][0]
     assert api.post(api_url, {"outcome": "malicious"}, format="json").status_code == 400
     response = client.post(url, {"outcome": "unfounded", "reason": "No basis at all"})
     assert response.status_code == 302
@@ -629,7 +629,7 @@ def test_annual_report_shows_open_cases_by_age_decisions_within_a_working_day_an
     assert sum(value is None for value in outsider["open_at_end"].values()) >= 2
     api = client_for(org.auditor)
     with as_of(date(2026, 4, 20)):
-        body = api.get("/api/reports/annual/?year=2025").json()
+        body = api.get("/api/v1/reports/annual/?year=2025").json()
     assert body["designated_officer"]["open_at_end"]["3_to_12_months"] == 6
     assert "actions.suspensions" in body["designated_officer_disclosure"]["suppressed"]
 
@@ -690,12 +690,12 @@ def test_a_move_the_status_refuses_is_409_before_its_input_is_read(org, move):
     """State 409, permission 403, input 400, in that order: a DO move on a closed case with an
     empty body is refused for the case's status, not for the missing fields."""
     closed = services.enquiry_cancel(enquiry=log(org), actor=org.designated_officer, reason="Withdrawn")
-    url = f"/api/lado/enquiries/{closed.pk}/{move}/"
+    url = f"/api/v1/lado/enquiries/{closed.pk}/{move}/"
     response = client_for(org.designated_officer).post(url, {}, format="json")
     assert response.status_code == 409, response.content
     assert response.json()["detail"].startswith(f"{closed.reference} is cancelled, so ")
     open_case = log(org)
-    assert client_for(org.iro_manager).post(f"/api/lado/enquiries/{open_case.pk}/{move}/", {},
+    assert client_for(org.iro_manager).post(f"/api/v1/lado/enquiries/{open_case.pk}/{move}/", {},
                                             format="json").status_code == 403
 
 

@@ -8,9 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from lado import services
 from lado.models import Action, Category, Enquiry, Meeting, TimelineEvent
-from workflows.clocks import as_of, today
-from workflows.exceptions import TransitionRefused
-
 from tests.support.lado_fixtures import (
     advise,
     at,
@@ -21,6 +18,8 @@ from tests.support.lado_fixtures import (
     meet,
     non_do_users,
 )
+from workflows.clocks import as_of, today
+from workflows.exceptions import TransitionRefused
 
 pytestmark = pytest.mark.django_db
 Status = Enquiry.Status

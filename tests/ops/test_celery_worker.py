@@ -26,12 +26,11 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from drp import services
 from drp.models import DisputeResolution, Stage, Theme
 from notifications.models import Notification
+from tests.conftest import skip_or_fail
+from tests.support.email_backends import FlakyBackend
 from workflows.calendar import add_working_days
 from workflows.clocks import as_of
 from workflows.models import ReminderLog
-
-from tests.conftest import skip_or_fail
-from tests.support.email_backends import FlakyBackend
 
 REDIS_URL = os.environ.get("FOOTPRINT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

@@ -221,10 +221,10 @@ class Stack:
                                 headers={**PROXY, "Authorization": f"Token {self.token}"})
 
     def raise_drp(self) -> tuple[int, float, int | None]:
-        """POST /api/drps/ (stage 1: the team manager and the service manager are told).
+        """POST /api/v1/drps/ (stage 1: the team manager and the service manager are told).
         Returns status, seconds taken and the new DRP's id."""
         started = time.perf_counter()
-        response = self.api("POST", "/api/drps/", {"children": [self.child], "case_type": "CLA",
+        response = self.api("POST", "/api/v1/drps/", {"children": [self.child], "case_type": "CLA",
                                                    "themes": ["placement"], "concern": "Drift in the plan",
                                                    "stage": "stage-1"})
         elapsed = time.perf_counter() - started
@@ -515,7 +515,7 @@ def test_while_the_database_refuses_connections_pages_and_api_answer_503_and_not
     with stack.database_refusing():
         ready = requests.get(f"{stack.web.base}/healthz/ready/", headers=PROXY, timeout=10)
         writes = [stack.raise_drp() for _ in range(3)]
-        read = stack.api("GET", "/api/drps/")
+        read = stack.api("GET", "/api/v1/drps/")
         pages = [stack.web.request("GET", "/drps/", cookies) for _ in range(3)]
     assert ready.status_code == 503
     assert [status for status, _, _ in writes] == [503] * 3

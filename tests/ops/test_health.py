@@ -71,12 +71,14 @@ def test_pages_and_api_answer_503_with_retry_after_while_the_database_is_unreach
     assert page.status_code == 503 and page["Retry-After"] == "30"
     assert "Sorry, the service is unavailable" in page.content.decode()
     assert "Content-Security-Policy" in page  # still through the security middleware
-    write = api_client.post("/api/drps/", {"concern": "x"}, content_type="application/json")
+    write = api_client.post("/api/v1/drps/", {"concern": "x"}, content_type="application/json")
     assert write.status_code == 503 and write["Retry-After"] == "30"
-    assert write.json() == {"detail": "Sorry, the service is unavailable. Try again later."}
+    assert write["Content-Type"] == "application/problem+json"
+    assert write.json()["detail"] == "Sorry, the service is unavailable. Try again later."
+    assert write.json()["code"] == "service_unavailable" and write.json()["status"] == 503
     monkeypatch.undo()
-    schema = api_client.get("/api/schema/?format=json").json()
-    assert "503" in schema["paths"]["/api/drps/"]["post"]["responses"]  # and documented
+    schema = api_client.get("/api/v1/schema/?format=json").json()
+    assert "503" in schema["paths"]["/api/v1/drps/"]["post"]["responses"]  # and documented
 
 
 @pytest.mark.django_db

@@ -29,16 +29,15 @@ from drp.models import DisputeResolution, Theme
 from lado.models import Enquiry
 from reports import selectors, services
 from reports.periods import reporting_year
+from tests.conftest import skip_or_fail
+from tests.support.auth import login
+from tests.support.lado_fixtures import client_for
+from tests.support.reports_helpers import drp, enquiry, practice
+from tests.support.streaming_replica import LocalStandby, StandbyUnavailable
 from workflows import replica as replica_routing
 from workflows.audit import record_read
 from workflows.models import CaseRead, ReminderLog
 from workflows.replica import REPLICA, reading_from_primary, reading_from_replica
-
-from tests.support.auth import login
-from tests.conftest import skip_or_fail
-from tests.support.reports_helpers import drp, enquiry, practice
-from tests.support.streaming_replica import LocalStandby, StandbyUnavailable
-from tests.support.lado_fixtures import client_for
 
 ROOT = Path(__file__).resolve().parents[2]
 YEAR = 2024  # reporting year 1 April 2024 to 31 March 2025
@@ -222,8 +221,8 @@ class TestOnStreamingReplica:
                     lambda: client.get(f"/reports/annual/?year={YEAR}&format=csv"),
                     lambda: client.get(f"/reports/monthly/?month={MONTH:%Y-%m}&format=xlsx"),
                     lambda: client.get(f"/reports/learning/?year={YEAR}"),
-                    lambda: api.get(f"/api/reports/annual/?year={YEAR}"),
-                    lambda: api.get(f"/api/reports/monthly/?month={MONTH:%Y-%m}")):
+                    lambda: api.get(f"/api/v1/reports/annual/?year={YEAR}"),
+                    lambda: api.get(f"/api/v1/reports/monthly/?month={MONTH:%Y-%m}")):
             with CaptureQueriesContext(connections["default"]) as on_default:
                 response, replica_sql = queries_on(REPLICA, get)
             assert response.status_code == 200, response.content[:300]
@@ -234,7 +233,7 @@ class TestOnStreamingReplica:
             assert any("django_session" in q["sql"] or "people_apitoken" in q["sql"] for q in on_default.captured_queries)
         rows = list(csv.reader(io.StringIO(client.get(f"/reports/annual/?year={YEAR}&format=csv").content.decode())))
         assert any(row[:3] == ["Looked after (CLA)", "2", "0"] for row in rows), rows
-        body = api.get(f"/api/reports/annual/?year={YEAR}").json()
+        body = api.get(f"/api/v1/reports/annual/?year={YEAR}").json()
         with reading_from_primary():
             assert body["drp"] == selectors.annual_report(YEAR)["drp"]
 
@@ -302,7 +301,7 @@ class TestOnStreamingReplica:
             caplog.clear()
             assert selectors.monthly_report(MONTH)["raised"]["total"] == 2
             assert connections[REPLICA].connection is None and not caplog.records
-            response = api.get(f"/api/reports/annual/?year={YEAR}")
+            response = api.get(f"/api/v1/reports/annual/?year={YEAR}")
             assert response.status_code == 200 and response.json()["drp"] == expected["drp"]
 
             # After the retry interval, a new connection to the dead replica is refused: the same.

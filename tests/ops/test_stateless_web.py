@@ -27,7 +27,13 @@ import psycopg
 import requests
 
 from tests.conftest import skip_or_fail
-from tests.support.throwaway_db import ROOT, manage, production_env, require_postgres, throwaway_database
+from tests.support.throwaway_db import (
+    ROOT,
+    manage,
+    production_env,
+    require_postgres,
+    throwaway_database,
+)
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 USERNAME = "stateless-iro"

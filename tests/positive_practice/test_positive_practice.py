@@ -12,8 +12,8 @@ from drp.models import Theme
 from notifications.models import Notification
 from positive_practice import services
 from positive_practice.models import PositivePractice
-
 from tests.support.auth import login
+from tests.support.problems import field_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -113,17 +113,17 @@ def test_who_can_see_positive_practice(client, org):
 def test_api_records_and_lists(org):
     api = APIClient()
     api.force_authenticate(org.iro)
-    response = api.post("/api/positive-practice/", {
+    response = api.post("/api/v1/positive-practice/", {
         "children": [org.child.pk], "case_type": "CLA", "what_happened": "Great work", "impact": "Settled",
         "practitioner": "social-worker"}, format="json")
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["practitioner"] == "social-worker" and body["timeline"][0]["actor"] == "iro"
-    assert api.get("/api/positive-practice/?case_type=CLA").json()["count"] == 1
-    bad = api.post("/api/positive-practice/", {"children": [], "case_type": "CLA"}, format="json")
-    assert bad.status_code == 400 and {"children", "what_happened", "impact"} <= set(bad.json())
+    assert api.get("/api/v1/positive-practice/?case_type=CLA").json()["count"] == 1
+    bad = api.post("/api/v1/positive-practice/", {"children": [], "case_type": "CLA"}, format="json")
+    assert bad.status_code == 400 and {"children", "what_happened", "impact"} <= set(field_errors(bad))
     api.force_authenticate(org.social_worker)
-    assert api.post("/api/positive-practice/", {
+    assert api.post("/api/v1/positive-practice/", {
         "children": [org.child.pk], "case_type": "CLA", "what_happened": "x", "impact": "y"},
         format="json").status_code == 403
 
@@ -138,4 +138,4 @@ def test_list_page_and_api_use_constant_queries(client, org, n, django_assert_ma
     api = APIClient()
     api.force_authenticate(org.complaints)
     with django_assert_max_num_queries(10):
-        assert api.get("/api/positive-practice/").status_code == 200
+        assert api.get("/api/v1/positive-practice/").status_code == 200

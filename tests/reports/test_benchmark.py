@@ -68,7 +68,7 @@ def test_file_downloaded_by_one_authority_imports_side_by_side_at_another(novemb
         response = client.post("/reports/benchmark/", {"file": SimpleUploadedFile("kent.csv", kent.encode())})
         assert response.status_code == 302 and response["Location"].endswith("?year=2026")
         page = client.get("/reports/benchmark/?year=2026").content.decode()
-        body = client_for(november.iro_manager).get("/api/reports/benchmark/?year=2026").json()
+        body = client_for(november.iro_manager).get("/api/v1/reports/benchmark/?year=2026").json()
     assert "Kent" in page and "A figure of their own" in page
     assert BenchmarkFigure.objects.filter(authority="Kent").count() == 3
     [other] = body["others"]

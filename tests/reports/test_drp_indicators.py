@@ -138,10 +138,10 @@ def test_annual_indicators_cover_the_reporting_year(november):
 def test_indicators_api_page_and_downloads_agree(november, client):
     api = client_for(november.iro_manager)
     with as_of(REPORT_DAY):
-        body = api.get("/api/reports/drp-indicators/?month=2026-11").json()
+        body = api.get("/api/v1/reports/drp-indicators/?month=2026-11").json()
         assert body == report(month=date(2026, 11, 1))
-        assert api.get("/api/reports/drp-indicators/?month=2026-13").status_code == 400
-        assert client_for(november.iro).get("/api/reports/drp-indicators/").status_code == 403
+        assert api.get("/api/v1/reports/drp-indicators/?month=2026-13").status_code == 400
+        assert client_for(november.iro).get("/api/v1/reports/drp-indicators/").status_code == 403
         login(client, november.iro_manager)
         page = client.get("/reports/drp-indicators/?month=2026-11")
         assert page.status_code == 200

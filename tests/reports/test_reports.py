@@ -10,9 +10,8 @@ from drp.models import Stage, Theme
 from lado.models import Enquiry
 from reports import selectors
 from reports.periods import BadPeriod, parse_month, parse_year, reporting_year, reporting_year_of
-from workflows.clocks import as_of
-
 from tests.support.reports_helpers import RESOLVED, WITHDRAWN, drp, enquiry, practice
+from workflows.clocks import as_of
 
 pytestmark = pytest.mark.django_db
 LADDER = ["informal", "stage-1", "stage-2", "stage-3", "stage-4", "stage-5"]

@@ -9,10 +9,10 @@ import pytest
 
 from config.navigation import navigation
 from lado.models import Enquiry
-
 from tests.support.auth import login
-from tests.support.reports_helpers import drp, enquiry, practice
 from tests.support.lado_fixtures import client_for
+from tests.support.problems import field_errors
+from tests.support.reports_helpers import drp, enquiry, practice
 
 pytestmark = pytest.mark.django_db
 PAGES = ["/reports/", "/reports/annual/?year=2017", "/reports/annual/?year=2017&print=1",
@@ -20,8 +20,8 @@ PAGES = ["/reports/", "/reports/annual/?year=2017", "/reports/annual/?year=2017&
          "/reports/monthly/?month=2017-05", "/reports/monthly/?month=2017-05&format=csv",
          "/reports/monthly/?month=2017-05&format=xlsx", "/reports/learning/?year=2017",
          "/reports/learning/?year=2017&format=csv"]
-APIS = ["/api/reports/annual/?year=2017", "/api/reports/monthly/?month=2017-05",
-        "/api/reports/learning/?year=2017"]
+APIS = ["/api/v1/reports/annual/?year=2017", "/api/v1/reports/monthly/?month=2017-05",
+        "/api/v1/reports/learning/?year=2017"]
 
 
 def readers(org):
@@ -68,7 +68,7 @@ def test_every_other_role_is_refused(data, client):
 
 def test_signed_out_people_are_sent_to_sign_in(client):
     assert client.get("/reports/annual/").status_code == 302
-    assert client.get("/api/reports/annual/").status_code in (401, 403)
+    assert client.get("/api/v1/reports/annual/").status_code in (401, 403)
 
 
 def test_menu_item_only_for_report_readers(org, rf):
@@ -83,7 +83,7 @@ def test_menu_item_only_for_report_readers(org, rf):
 
 
 def test_api_annual_returns_the_report(data):
-    body = client_for(data.iro_manager).get("/api/reports/annual/?year=2017").json()
+    body = client_for(data.iro_manager).get("/api/v1/reports/annual/?year=2017").json()
     assert body["period"] == {"start": "2017-04-01", "end": "2018-03-31"}
     assert body["drp"]["raised"]["CLA"] == {"this_year": 1, "last_year": 0, "variance": 1, "direction": "up"}
     assert body["drp"]["raised"]["CP"] == {"this_year": 0, "last_year": 1, "variance": -1, "direction": "down"}
@@ -91,7 +91,7 @@ def test_api_annual_returns_the_report(data):
     # One DO case: the IRO Manager sees it suppressed, the DO Manager exactly.
     assert body["designated_officer"]["outcomes"]["substantiated"] is None
     assert "outcomes.substantiated" in body["designated_officer_disclosure"]["suppressed"]
-    body = client_for(data.do_manager).get("/api/reports/annual/?year=2017").json()
+    body = client_for(data.do_manager).get("/api/v1/reports/annual/?year=2017").json()
     assert body["designated_officer"]["outcomes"]["substantiated"] == 1
     assert body["designated_officer"]["timeliness"]["within_1_month"] == 100.0
     assert body["designated_officer_disclosure"] == {"level": "exact", "threshold": None, "suppressed": [],
@@ -99,18 +99,18 @@ def test_api_annual_returns_the_report(data):
 
 
 def test_api_monthly_returns_the_report(data):
-    body = client_for(data.auditor).get("/api/reports/monthly/?month=2017-05").json()
+    body = client_for(data.auditor).get("/api/v1/reports/monthly/?month=2017-05").json()
     assert body["month"] == "2017-05" and body["raised"]["by_theme"]["placement"] == 1
     assert len(body["trend"]["months"]) == 12 and body["trend"]["months"][-1] == "2017-05"
 
 
-@pytest.mark.parametrize("url,field", [("/api/reports/annual/?year=17", "year"),
-                                       ("/api/reports/annual/?year=nope", "year"),
-                                       ("/api/reports/monthly/?month=2017-13", "month"),
-                                       ("/api/reports/monthly/?month=May", "month")])
+@pytest.mark.parametrize("url,field", [("/api/v1/reports/annual/?year=17", "year"),
+                                       ("/api/v1/reports/annual/?year=nope", "year"),
+                                       ("/api/v1/reports/monthly/?month=2017-13", "month"),
+                                       ("/api/v1/reports/monthly/?month=May", "month")])
 def test_api_bad_input_is_400_naming_the_field(org, url, field):
     response = client_for(org.iro_manager).get(url)
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and field in field_errors(response)
 
 
 def test_bad_year_on_the_page_is_400_with_an_error(org, client):
@@ -205,7 +205,7 @@ def test_pages_and_api_use_a_constant_number_of_queries(org, client, n, django_a
     api = client_for(org.iro_manager)
     for url, limit in (("/reports/annual/?year=2017", 35), ("/reports/annual/?year=2017&print=1", 35),
                        ("/reports/monthly/?month=2017-05", 25), ("/reports/learning/?year=2017", 20),
-                       ("/api/reports/annual/?year=2017", 30), ("/api/reports/monthly/?month=2017-05", 20)):
+                       ("/api/v1/reports/annual/?year=2017", 30), ("/api/v1/reports/monthly/?month=2017-05", 20)):
         with django_assert_max_num_queries(limit):
             assert (api if url.startswith("/api") else client).get(url).status_code == 200
 
@@ -243,9 +243,9 @@ def test_auditor_sees_no_live_do_figures(org, client):
             closed_on=date(2017, 5, 20))
     with as_of(date(2018, 1, 15)):
         api = client_for(org.auditor)
-        before = api.get("/api/reports/annual/?year=2017").json()
+        before = api.get("/api/v1/reports/annual/?year=2017").json()
         enquiry(org, date(2018, 1, 15), category="sexual", setting="faith", sector="voluntary", source="police")
-        after = api.get("/api/reports/annual/?year=2017").json()
+        after = api.get("/api/v1/reports/annual/?year=2017").json()
         assert before == after
         assert after["designated_officer"] is None
         assert after["designated_officer_disclosure"]["level"] == "withheld"
@@ -258,11 +258,11 @@ def test_auditor_sees_no_live_do_figures(org, client):
             assert ["Designated Officer figures are shown once the period has ended."] in rows
             assert not any(row and row[0] in ("Enquiries received", "Sexual", "Faith") for row in rows)
         # The DO team still sees exact, live figures.
-        exact = client_for(org.do_manager).get("/api/reports/annual/?year=2017").json()["designated_officer"]
+        exact = client_for(org.do_manager).get("/api/v1/reports/annual/?year=2017").json()["designated_officer"]
         assert exact["enquiries"]["this_year"] == 2 and exact["by_category"] == {"physical": 1, "sexual": 1}
     # Once the year has ended the figures appear, small ones suppressed.
     with as_of(date(2018, 4, 1)):
-        ended = client_for(org.auditor).get("/api/reports/annual/?year=2017").json()
+        ended = client_for(org.auditor).get("/api/v1/reports/annual/?year=2017").json()
         assert ended["designated_officer_disclosure"]["level"] == "suppressed"
         assert ended["designated_officer"]["by_category"]["sexual"] is None
 
@@ -278,7 +278,7 @@ def test_small_do_counts_suppressed_for_non_do_readers(org, client):
     enquiry(org, date(2017, 7, 1), Enquiry.Status.CONCLUDED, threshold_met=True, outcome="malicious",
             closed_on=date(2017, 7, 20), category="sexual", setting="faith")
     for user in (org.iro_manager, org.auditor):
-        body = client_for(user).get("/api/reports/annual/?year=2017").json()
+        body = client_for(user).get("/api/v1/reports/annual/?year=2017").json()
         do, how = body["designated_officer"], body["designated_officer_disclosure"]
         assert do["enquiries"]["this_year"] == 7 and do["outcomes"]["substantiated"] == 6
         assert do["outcomes"]["malicious"] is None and do["by_category"]["sexual"] is None
@@ -299,7 +299,7 @@ def test_small_do_counts_suppressed_for_non_do_readers(org, client):
         values = [[c.value for c in row] for row in book["Enquiries by category"].iter_rows()]
         assert ["Sexual abuse", "fewer than 5"] in values and ["Physical abuse", 6] in values
     # The DO Manager sees every count as it is.
-    exact = client_for(org.do_manager).get("/api/reports/annual/?year=2017").json()
+    exact = client_for(org.do_manager).get("/api/v1/reports/annual/?year=2017").json()
     assert exact["designated_officer"]["outcomes"]["malicious"] == 1
     assert exact["designated_officer_disclosure"]["level"] == "exact"
     login(client, org.do_manager)
@@ -310,7 +310,7 @@ def test_the_api_documents_suppressed_do_figures(org, client):
     import json
 
     client.force_login(org.iro_manager)
-    schema = json.loads(client.get("/api/schema/?format=json").content)
+    schema = json.loads(client.get("/api/v1/schema/?format=json").content)
     components = schema["components"]["schemas"]
     assert "designated_officer_disclosure" in components["AnnualReport"]["properties"]
     figures = components["DesignatedOfficerFigures"]["properties"]

@@ -18,10 +18,9 @@ from positive_practice import services as pp_services
 from subject_access import services
 from subject_access.models import DisclosureDecision, Download, SubjectAccessRequest
 from subject_access.selectors import records_for
-from workflows.models import CaseRead
-
 from tests.support.auth import login
 from tests.support.lado_fixtures import in_progress, non_do_users
+from workflows.models import CaseRead
 
 pytestmark = pytest.mark.django_db
 Decision = DisclosureDecision.Decision

@@ -4,7 +4,7 @@ DO roles and administrators (staff, superusers) must pass TOTP two-step verifica
 (django-otp) before any page answers them. ``login(client, user)`` signs a user in the way a
 real browser session ends up: logged in, and for anyone who must use two-step verification
 (they get a confirmed TOTP device here) or already has a device, verified.
-``api_token(user)`` is the token ``POST /api/auth/token/`` would give them.
+``api_token(user)`` is the token ``POST /api/v1/auth/token/`` would give them.
 """
 
 from django.conf import settings

@@ -18,9 +18,8 @@ from lado.models import (
     Sector,
     SettingType,
 )
-from workflows.clocks import as_of
-
 from tests.support.auth import api_token
+from workflows.clocks import as_of
 
 
 def at(day: date, hour: int = 10, minute: int = 0) -> datetime:

@@ -8,10 +8,9 @@ import pytest
 
 from drp import services as drp_services
 from drp.models import Theme
-from workflows.transitions import gate
-
 from tests.support.auth import login
 from tests.support.lado_fixtures import client_for, concluded, log
+from workflows.transitions import gate
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +23,7 @@ def withdrawn_drp(org):
 
 def test_empty_resolve_of_a_closed_drp_is_409_in_the_api_and_on_the_page(org, client):
     drp = withdrawn_drp(org)
-    response = client_for(org.iro).post(f"/api/drps/{drp.pk}/resolve/", {}, format="json")
+    response = client_for(org.iro).post(f"/api/v1/drps/{drp.pk}/resolve/", {}, format="json")
     assert response.status_code == 409, response.content
     assert "is withdrawn, so it cannot be resolved" in response.json()["detail"]
     page = login(client, org.iro).post(f"/drps/{drp.pk}/resolve/", {})
@@ -34,7 +33,7 @@ def test_empty_resolve_of_a_closed_drp_is_409_in_the_api_and_on_the_page(org, cl
 
 def test_empty_conclude_of_a_concluded_do_case_is_409_in_the_api_and_on_the_page(org, client):
     enquiry = concluded(org)
-    response = client_for(org.designated_officer).post(f"/api/lado/enquiries/{enquiry.pk}/conclude/", {},
+    response = client_for(org.designated_officer).post(f"/api/v1/lado/enquiries/{enquiry.pk}/conclude/", {},
                                                        format="json")
     assert response.status_code == 409, response.content
     assert "is concluded, so it cannot be concluded" in response.json()["detail"]
@@ -46,13 +45,13 @@ def test_empty_conclude_of_a_concluded_do_case_is_409_in_the_api_and_on_the_page
 def test_status_is_refused_before_the_person(org):
     """A social worker asking to resolve a withdrawn DRP hears of its status (409), not of their role."""
     drp = withdrawn_drp(org)
-    response = client_for(org.social_worker).post(f"/api/drps/{drp.pk}/resolve/", {}, format="json")
+    response = client_for(org.social_worker).post(f"/api/v1/drps/{drp.pk}/resolve/", {}, format="json")
     assert response.status_code == 409
 
 
 def test_the_person_is_refused_before_the_input(org):
     enquiry = concluded(org)
-    response = client_for(org.designated_officer).post(f"/api/lado/enquiries/{enquiry.pk}/destroy/", {},
+    response = client_for(org.designated_officer).post(f"/api/v1/lado/enquiries/{enquiry.pk}/destroy/", {},
                                                        format="json")
     assert response.status_code == 403  # the DO Manager's move, whatever the body
 
@@ -63,16 +62,16 @@ def test_conditions_are_refused_before_the_input(org):
     drp = drp_services.drp_raise(actor=org.iro, children=[org.child], case_type="CLA",
                                  themes=[Theme.objects.get(slug="placement")], concern="Placement at risk")
     iro = client_for(org.iro)
-    assert iro.post(f"/api/drps/{drp.pk}/escalate/", {"reason": "Urgent", "stage": "stage-5"},
+    assert iro.post(f"/api/v1/drps/{drp.pk}/escalate/", {"reason": "Urgent", "stage": "stage-5"},
                     format="json").status_code == 200
-    response = iro.post(f"/api/drps/{drp.pk}/escalate/", {}, format="json")
+    response = iro.post(f"/api/v1/drps/{drp.pk}/escalate/", {}, format="json")
     assert response.status_code == 409
     assert "last stage" in response.json()["detail"]
 
 
 def test_input_is_read_last_and_names_the_field(org):
     enquiry = log(org)
-    response = client_for(org.designated_officer).post(f"/api/lado/enquiries/{enquiry.pk}/cancel/", {},
+    response = client_for(org.designated_officer).post(f"/api/v1/lado/enquiries/{enquiry.pk}/cancel/", {},
                                                        format="json")
     assert response.status_code == 400
     assert "reason" in json.dumps(response.json())

@@ -115,12 +115,12 @@ def test_notifications_api_lists_mine_and_marks_read(org):
     raise_drp(org)
     api = APIClient()
     api.force_authenticate(org.team_manager)
-    items = api.get("/api/notifications/").json()["results"]
+    items = api.get("/api/v1/notifications/").json()["results"]
     assert len(items) == 1 and items[0]["read"] is False and items[0]["kind"] == "drp-raised"
-    body = api.post(f"/api/notifications/{items[0]['id']}/read/").json()
+    body = api.post(f"/api/v1/notifications/{items[0]['id']}/read/").json()
     assert body["read"] is True
     theirs = Notification.objects.get(recipient=org.social_worker)
-    assert api.post(f"/api/notifications/{theirs.pk}/read/").status_code == 404
+    assert api.post(f"/api/v1/notifications/{theirs.pk}/read/").status_code == 404
 
 
 def test_email_preference_page(client, org):

@@ -1,0 +1,73 @@
+"""What every API view shares: a body in a media type it does not read is a 415, unknown or
+malformed query parameters are refused by name, and every answer says the rate-limit budget."""
+
+import math
+
+from rest_framework.exceptions import Throttled, UnsupportedMediaType, ValidationError
+
+from . import throttling
+
+#: Accepted by every view: DRF's ``?format=json`` override of the Accept header.
+ALWAYS = frozenset({"format"})
+
+
+class ApiContract:
+    """Mixed into every API view (a test walks the URLs to prove it). After authentication,
+    permission and throttling (so a 401/403 is never hidden behind a 400 or 415):
+
+    A body whose media type no parser of the view reads is a 415 (a form sent to a JSON
+    endpoint), even when a middleware has already read it as a form (DRF would then see an
+    empty body and answer 400 "required" for every field, which misleads). A query parameter
+    the operation does not declare answers 400 naming it, instead of being ignored: a typo in a
+    filter name (``?stauts=open``) must not return every case.
+
+    Declared: ``limit``/``offset`` where the view pages a list, the filter set's names on a
+    list, and the query parameters the operation's ``extend_schema`` names (the same source as
+    the OpenAPI schema)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if int(request.META.get("CONTENT_LENGTH") or 0) > 0 and request.content_type and \
+                request.negotiator.select_parser(request, request.parsers) is None:
+            raise UnsupportedMediaType(request.content_type)
+        unknown = sorted(set(request.query_params) - self.declared_query_parameters(request))
+        if unknown:
+            raise ValidationError({name: ["Not a parameter of this operation."] for name in unknown},
+                                  code="unknown_parameter")
+
+    def get_throttles(self):
+        self._throttles = super().get_throttles()  # kept to say what is left (RateLimit headers)
+        return self._throttles
+
+    def throttled(self, request, wait):
+        """429 with ``Retry-After`` in whole seconds, at least 1 (DRF's could say 0)."""
+        raise Throttled(math.ceil(wait) if wait else None)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        for name, value in throttling.headers(getattr(self, "_throttles", ())).items():
+            response[name] = value
+        return response
+
+    def declared_query_parameters(self, request) -> set[str]:
+        names = set(ALWAYS)
+        action = getattr(self, "action", None)
+        listing = action == "list" or (action is None and request.method == "GET")
+        if listing and getattr(self, "pagination_class", None) is not None:
+            names |= {"limit", "offset"}
+        filterset = getattr(self, "filterset_class", None)
+        if listing and filterset is not None:
+            names |= set(filterset.base_filters)
+        for parameter in self._schema_parameters(request):
+            if getattr(parameter, "location", "query") == "query" and hasattr(parameter, "name"):
+                names.add(parameter.name)
+        return names
+
+    def _schema_parameters(self, request) -> list:
+        """The parameters ``extend_schema`` declares for this operation, read through the same
+        schema class that writes them into the OpenAPI document."""
+        handler = getattr(self, request.method.lower(), None)
+        schema_class = getattr(handler, "kwargs", {}).get("schema")
+        schema = schema_class() if schema_class is not None else self.schema
+        schema.view, schema.method = self, request.method.upper()
+        return schema.get_override_parameters()
