@@ -15,13 +15,16 @@ from . import services
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
 from .models import DisputeResolution, ImpactCode, Stage, Theme
-from .selectors import drp_for, drps_visible_to, with_list_data
+from .selectors import covers_visible_to, drp_for, drps_visible_to, with_list_data
 from .serializers import (
     DisputeResolutionListSerializer,
     DisputeResolutionSerializer,
     EscalateSerializer,
     ImpactCodeSerializer,
     RaiseSerializer,
+    CoverOutSerializer,
+    CoverSerializer,
+    ReassignSerializer,
     ReasonSerializer,
     ResolveSerializer,
     RespondSerializer,
@@ -132,3 +135,41 @@ class DisputeResolutionViewSet(viewsets.GenericViewSet):
             services.drp_refer_to_cafcass(drp=drp, actor=request.user,
                                           **self._input(ReasonSerializer, drp, "refer_to_cafcass"))
         )
+
+    @extend_schema(request=ReassignSerializer, responses=DisputeResolutionSerializer)
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        drp = drp_for(request.user, pk)
+        return self._detail(services.drp_reassign(drp=drp, actor=request.user,
+                                                  **self._input(ReassignSerializer, drp, "reassign")))
+
+    @extend_schema(request=ReasonSerializer, responses=DisputeResolutionSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        drp = drp_for(request.user, pk)
+        return self._detail(services.drp_reopen(drp=drp, actor=request.user,
+                                                **self._input(ReasonSerializer, drp, "reopen")))
+
+
+class CoverViewSet(viewsets.GenericViewSet):
+    """Cover for an absent responder's DRPs: the covers I am part of, and arranging one."""
+
+    serializer_class = CoverOutSerializer
+    pagination_class = None
+    queryset = DisputeResolution.objects.none()  # for the schema
+
+    def list(self, request):
+        if not request.user.has_role(*roles.SOCIAL_CARE):
+            raise PermissionDenied("Cover is for the social-care managers DRPs are addressed to.")
+        return Response(CoverOutSerializer(covers_visible_to(request.user), many=True).data)
+
+    @extend_schema(request=CoverSerializer, responses={201: CoverOutSerializer})
+    def create(self, request):
+        if not request.user.has_role(*roles.SOCIAL_CARE):
+            raise PermissionDenied("Cover is for the social-care managers DRPs are addressed to.")
+        serializer = CoverSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        absent = data.pop("absent", request.user)
+        made = services.cover_set_up(actor=request.user, absent=absent, **data)
+        return Response(CoverOutSerializer(made).data, status=status.HTTP_201_CREATED)

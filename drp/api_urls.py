@@ -1,10 +1,11 @@
 from rest_framework.routers import SimpleRouter
 
-from .api import DisputeResolutionViewSet, ImpactCodeViewSet, StageViewSet, ThemeViewSet
+from .api import CoverViewSet, DisputeResolutionViewSet, ImpactCodeViewSet, StageViewSet, ThemeViewSet
 
 router = SimpleRouter()
 router.register("drp/stages", StageViewSet, basename="drp-stage")
 router.register("drp/themes", ThemeViewSet, basename="drp-theme")
 router.register("drp/impact-codes", ImpactCodeViewSet, basename="drp-impact-code")
+router.register("drp/covers", CoverViewSet, basename="drp-cover")
 router.register("drps", DisputeResolutionViewSet, basename="drp")
 urlpatterns = router.urls

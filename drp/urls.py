@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.drp_list, name="list"),
     path("raise/", views.drp_raise, name="raise"),
     path("awaiting-my-response/", views.awaiting_response, name="awaiting-response"),
+    path("cover/", views.cover, name="cover"),
     path("<int:pk>/", views.drp_detail, name="detail"),
     path("<int:pk>/<slug:transition>/", views.drp_transition, name="transition"),
 ]

@@ -18,9 +18,9 @@ from workflows.transitions import available
 from . import clocks, services
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
-from .forms import EscalateForm, RaiseForm, ReasonForm, ResolveForm, RespondForm
+from .forms import CoverForm, EscalateForm, RaiseForm, ReassignForm, ReasonForm, ResolveForm, RespondForm
 from .models import DisputeResolution, Stage, Theme
-from .selectors import awaiting_response_from, drp_for, drps_visible_to, with_list_data
+from .selectors import awaiting_response_from, covers_visible_to, drp_for, drps_visible_to, with_list_data
 
 TRANSITIONS = {
     # slug: (flow transition, form factory, service call, success message)
@@ -36,10 +36,15 @@ TRANSITIONS = {
         "refer_to_cafcass", lambda data, drp: ReasonForm(data, button="Refer to Cafcass", slug="refer-to-cafcass"),
         lambda drp, actor, d: services.drp_refer_to_cafcass(drp=drp, actor=actor, **d),
         "Referral to Cafcass recorded"),
+    "reassign": ("reassign", lambda data, drp: ReassignForm(data, drp=drp),
+                 lambda drp, actor, d: services.drp_reassign(drp=drp, actor=actor, **d), "DRP reassigned"),
+    "reopen": ("reopen", lambda data, drp: ReasonForm(data, button="Reopen DRP", slug="reopen"),
+               lambda drp, actor, d: services.drp_reopen(drp=drp, actor=actor, **d), "DRP reopened"),
 }
 ACTION_HEADINGS = {
     "respond": "Respond", "escalate": "Escalate", "resolve": "Resolve",
     "withdraw": "Withdraw", "refer-to-cafcass": "Refer to Cafcass",
+    "reassign": "Reassign to another IRO", "reopen": "Reopen",
 }
 
 
@@ -56,7 +61,7 @@ def drp_list(request):
     qs = drps_visible_to(request.user)
     if request.user.has_role(roles.IRO, roles.CHAIR) and params.get("all") != "1" \
             and not request.user.has_role(roles.IRO_MANAGER):
-        qs = qs.filter(raised_by=request.user)
+        qs = qs.filter(iro=request.user)
     if not params.getlist("status"):
         qs = qs.filter(status__in=[DisputeResolution.Status.RESOLVED, DisputeResolution.Status.WITHDRAWN]
                        if showing_closed else DisputeResolution.OPEN_STATUSES)
@@ -205,3 +210,26 @@ def awaiting_response(request):
     on = today()
     rows = [(drp, drp.stage_clock(on), drp.overall_clock(on)) for drp in page]
     return render(request, "drp/awaiting_response.html", {"page": page, "rows": rows})
+
+
+def cover(request):
+    """Arrange cover for my DRPs while I am away; the covers I am part of."""
+    if not request.user.has_role(*roles.SOCIAL_CARE):
+        raise PermissionDenied("Cover is for the social-care managers DRPs are addressed to.")
+    status = 200
+    if request.method == "POST":
+        form = CoverForm(request.POST, absent=request.user)
+        if form.is_valid():
+            try:
+                made = services.cover_set_up(actor=request.user, absent=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, f"{made.colleague} will cover your DRPs from "
+                                          f"{made.starts_on:%-d %B %Y} to {made.ends_on:%-d %B %Y}")
+                return redirect("drp:cover")
+        status = 400
+    else:
+        form = CoverForm(absent=request.user)
+    return render(request, "drp/cover.html", {"form": form, "covers": covers_visible_to(request.user)},
+                  status=status)
