@@ -9,5 +9,7 @@ urlpatterns = [
     path("awaiting-my-response/", views.awaiting_response, name="awaiting-response"),
     path("cover/", views.cover, name="cover"),
     path("<int:pk>/", views.drp_detail, name="detail"),
+    path("<int:pk>/summary/", views.drp_summary, name="summary"),
+    path("<int:pk>/print/", views.drp_print, name="print"),
     path("<int:pk>/<slug:transition>/", views.drp_transition, name="transition"),
 ]

@@ -15,7 +15,7 @@ from workflows.exceptions import TransitionRefused
 from workflows.forms import add_errors
 from workflows.transitions import available
 
-from . import clocks, services
+from . import clocks, services, summary
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
 from .forms import CoverForm, EscalateForm, RaiseForm, ReassignForm, ReasonForm, ResolveForm, RespondForm
@@ -161,6 +161,26 @@ def drp_detail(request, pk):
     drp = drp_for(request.user, pk)
     record_read(request.user, drp, "drp:detail")
     return render(request, "drp/detail.html", _detail_context(request, drp))
+
+
+def _summary_context(request, pk, view):
+    """The DRP as its detail page would show it (same access, and the read is logged)."""
+    _require_drp_reader(request.user)
+    drp = drp_for(request.user, pk)
+    record_read(request.user, drp, view)
+    stage_names = {stage.key: stage.name for stage in Stage.objects.all()}
+    return {"drp": drp, "text": summary.as_text(drp, stage_names), **summary.context(drp, stage_names)}
+
+
+def drp_summary(request, pk):
+    """The DRP's story as text to paste into the child's file (LCS, Mosaic): a textarea to
+    select and copy, with a copy button where JavaScript runs."""
+    return render(request, "drp/summary.html", _summary_context(request, pk, "drp:summary"))
+
+
+def drp_print(request, pk):
+    """The same story laid out for printing (or saving as PDF) for the child's file."""
+    return render(request, "drp/print.html", _summary_context(request, pk, "drp:print"))
 
 
 def drp_transition(request, pk, transition):

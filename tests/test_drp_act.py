@@ -237,3 +237,51 @@ def test_reopen_page_and_api(client, org):
     assert client_for(org.chair).post(f"/api/drps/{drp.pk}/reopen/", {"reason": "x"}, format="json").status_code == 403
     ok = client_for(org.iro_manager).post(f"/api/drps/{drp.pk}/reopen/", {"reason": "Again"}, format="json")
     assert ok.status_code == 200 and ok.json()["status"] == "awaiting_response"
+
+
+# --- Summary for the child's file -----------------------------------------------------------
+
+def test_summary_for_the_childs_file_tells_the_whole_story_in_order(client, org):
+    with as_of(date(2026, 11, 2)):
+        drp = services.drp_raise(actor=org.iro, children=[org.child, org.sibling], case_type="CLA",
+                                 themes=[Theme.objects.get(slug="placement")],
+                                 concern="Placement plan has drifted for six months")
+    with as_of(date(2026, 11, 4)):
+        services.drp_respond(drp=drp, actor=org.social_worker, response="Panel date requested",
+                             agreed_by=date(2026, 11, 30))
+    with as_of(date(2026, 11, 6)):
+        services.drp_escalate(drp=drp, actor=org.iro, reason="No panel date yet")
+    with as_of(date(2026, 11, 10)):
+        services.drp_respond(drp=drp, actor=org.team_manager, response="Panel on 20 November")
+    with as_of(date(2026, 11, 12)):
+        services.drp_resolve(drp=drp, actor=org.iro, **resolution("Panel agreed the plan"))
+    login(client, org.iro)
+    page = client.get(f"/drps/{drp.pk}/summary/")
+    assert page.status_code == 200
+    text = page.context["text"]
+    for expected in ["Amy Example (C000001); Ben Example (C000002)", "Placement plan has drifted",
+                     "Informal: addressed to", "responded 4 November 2026 (on time); actions agreed by 30 November 2026",
+                     "Escalated from Informal to Stage 1", "No panel date yet", "Panel on 20 November",
+                     "Outcome\nPanel agreed the plan", "Plan changed", "Child told of the outcome: yes"]:
+        assert expected in text, expected
+    # In order: the concern, the first response, the escalation, the second response, the outcome.
+    order = [text.index(s) for s in ("Concern", "Panel date requested", "No panel date yet",
+                                     "Panel on 20 November", "Panel agreed the plan")]
+    assert order == sorted(order)
+    html = page.content.decode()
+    assert '<textarea' in html and "readonly" in html and "Copy text" in html
+    printed = client.get(f"/drps/{drp.pk}/print/")
+    assert printed.status_code == 200 and "Panel agreed the plan" in printed.content.decode()
+    from workflows.models import CaseRead
+    assert set(CaseRead.objects.filter(case_id=drp.pk).values_list("view", flat=True)) >= {"drp:summary", "drp:print"}
+
+
+def test_summary_is_seen_by_whoever_sees_the_drp_and_no_one_else(client, org):
+    drp = raise_drp(org)
+    login(client, org.other_social_worker)
+    assert client.get(f"/drps/{drp.pk}/summary/").status_code == 404
+    assert client.get(f"/drps/{drp.pk}/print/").status_code == 404
+    login(client, org.designated_officer)
+    assert client.get(f"/drps/{drp.pk}/summary/").status_code == 403
+    login(client, org.team_manager)
+    assert client.get(f"/drps/{drp.pk}/summary/").status_code == 200
