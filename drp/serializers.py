@@ -6,7 +6,7 @@ from people.models import Team
 from workflows.api import TimelineEventSerializer as BaseTimelineEventSerializer
 from workflows.api import checked_date
 
-from .models import DisputeResolution, ImpactCode, Stage, Theme, TimelineEvent
+from .models import Cover, DisputeResolution, ImpactCode, Stage, Theme, TimelineEvent
 
 
 class StageSerializer(serializers.ModelSerializer):
@@ -184,9 +184,10 @@ class CoverSerializer(serializers.Serializer):
     ends_on = serializers.DateField()
 
 
-class CoverOutSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+class CoverOutSerializer(serializers.ModelSerializer):
     absent = serializers.SlugRelatedField(slug_field="username", read_only=True)
     colleague = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    starts_on = serializers.DateField()
-    ends_on = serializers.DateField()
+
+    class Meta:
+        model = Cover
+        fields = ["id", "absent", "colleague", "starts_on", "ends_on"]

@@ -58,7 +58,7 @@ def _comparison_row(label, c) -> list:
     return [label, c["this_year"], last, c["variance"], Direction(c["direction"])]
 
 
-COMPARISON_COLUMNS = ["", "This year", "Last year", "Variance", "Direction of travel"]
+COMPARISON_COLUMNS = ["Measure", "This year", "Last year", "Variance", "Direction of travel"]
 
 
 def _chart(table_rows, column=1) -> list[tuple[str, int]]:
@@ -93,7 +93,7 @@ def annual_tables(report: dict, labels: dict, vocabularies: dict) -> list[dict]:
         stage_keys = list(closed[CASE_TYPES[0]])
         tables.append({
             "id": table_id, "title": title, "section": "drp",
-            "columns": [""] + [_name(stage_names, k) if k != "total" else "Total closed" for k in stage_keys],
+            "columns": ["DRPs"] + [_name(stage_names, k) if k != "total" else "Total closed" for k in stage_keys],
             "rows": [[f"{CASE_TYPE_NAMES[ct]}, resolved"] + [closed[ct].get(k, 0) for k in stage_keys]
                      for ct in CASE_TYPES]
             + [["Withdrawn (CP and CLA)"] + [closed["withdrawn"].get(k, 0) for k in stage_keys]],
@@ -175,12 +175,13 @@ def annual_tables(report: dict, labels: dict, vocabularies: dict) -> list[dict]:
         "columns": ["Cases with an action recorded in the year", "Cases"],
         "rows": [[action_names.get(k, k), count(f"actions.{k}", n)] for k, n in do["actions"].items()],
     })
-    for field, title in (("by_sector", "Enquiries by sector"), ("by_setting", "Enquiries by setting type"),
-                         ("by_category", "Enquiries by category"),
-                         ("by_referral_source", "Enquiries by referral source")):
+    for field, title, heading in (("by_sector", "Enquiries by sector", "Sector"),
+                                  ("by_setting", "Enquiries by setting type", "Setting type"),
+                                  ("by_category", "Enquiries by category", "Category"),
+                                  ("by_referral_source", "Enquiries by referral source", "Referral source")):
         names = vocabularies.get(field, {})
         tables.append({"id": "do-" + field.replace("_", "-"), "title": title, "section": "do",
-                       "columns": ["", "Enquiries"],
+                       "columns": [heading, "Enquiries"],
                        "rows": [[_name(names, k), count(f"{field}.{k}", n)] for k, n in do[field].items()]})
     return tables
 
@@ -222,7 +223,7 @@ def monthly_tables(report: dict, labels: dict) -> list[dict]:
         {"id": "positive-practice", "title": "Positive practice by team", "columns": ["Team", "Positive practice"],
          "rows": [[t["name"], t["count"]] for t in report["positive_practice"]["by_team"]]
          + [["Total", report["positive_practice"]["total"]]]},
-        {"id": "cafcass", "title": "Referrals to Cafcass", "columns": ["", "DRPs"],
+        {"id": "cafcass", "title": "Referrals to Cafcass", "columns": ["Measure", "DRPs"],
          "rows": [["Referred to Cafcass this month", report["cafcass_referrals"]]]},
     ]
     months = trend["months"]

@@ -33,7 +33,8 @@ def _years(chosen: int | None = None) -> list[int]:
 
 def _charts(table_list):
     for table in table_list:
-        table["svg_charts"] = [bar_chart(chart["title"], chart["bars"], f"{table['id']}-chart-{i}")
+        table["svg_charts"] = [bar_chart(chart["title"], chart["bars"], f"{table['id']}-chart-{i}",
+                                         label_heading=table["columns"][0])
                                for i, chart in enumerate(table.get("charts", []))]
     return table_list
 
@@ -112,7 +113,7 @@ def monthly(request):
     theme_names = {t["slug"]: t["name"] for t in labels["themes"]}
     trend_charts = [
         bar_chart(f"{theme_names.get(slug, slug)}: DRPs raised per month", list(zip(report["trend"]["months"],
-                  series["counts"])), f"trend-{slug}")
+                  series["counts"])), f"trend-{slug}", label_heading="Month")
         for slug, series in report["trend"]["themes"].items() if any(series["counts"])
     ]
     return render(request, "reports/monthly.html", {

@@ -342,6 +342,10 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 # written is queued again by beat's queue_pending_emails (every 2 minutes).
 FOOTPRINT_PENDING_EMAIL_GRACE_SECONDS = int(os.environ.get("FOOTPRINT_PENDING_EMAIL_GRACE_SECONDS", "120"))
 
+# The local authority whose service this is: its name heads every page (Footprint is not a
+# GOV.UK service, so it shows no crown or GOV.UK logotype).
+FOOTPRINT_AUTHORITY_NAME = os.environ.get("FOOTPRINT_AUTHORITY_NAME", "Example Council")
+
 # Demo accounts and data may only be created when this is set (the quick start sets it).
 FOOTPRINT_DEMO = env_bool("FOOTPRINT_DEMO", False)
 
