@@ -73,16 +73,21 @@ def vocabulary_names() -> dict[str, dict[str, str]]:
         ("by_referral_source", ReferralSource))}
 
 
+#: While the year runs, the comparison is the year to date against the same months of last year.
+YEAR_TO_DATE_COLUMNS = ["Measure", "This year to date", "Same months last year", "Variance", "Direction of travel"]
+
+
 def annual_tables(report: dict, labels: dict, vocabularies: dict) -> list[dict]:
     drp, do = report["drp"], report["designated_officer"]
+    comparing = YEAR_TO_DATE_COLUMNS if report.get("year_to_date") else COMPARISON_COLUMNS
     stage_names = {s["key"]: s["name"] for s in labels["stages"]}
     theme_names = {t["slug"]: t["name"] for t in labels["themes"]}
     tables = [
         {"id": "drps-raised", "title": "DRPs raised", "section": "drp",
-         "columns": ["Case type"] + COMPARISON_COLUMNS[1:],
+         "columns": ["Case type"] + comparing[1:],
          "rows": [_comparison_row(CASE_TYPE_NAMES[ct], drp["raised"][ct]) for ct in CASE_TYPES]},
         {"id": "positive-practice", "title": "Positive practice recorded", "section": "drp",
-         "columns": ["Case type"] + COMPARISON_COLUMNS[1:],
+         "columns": ["Case type"] + comparing[1:],
          "rows": [_comparison_row(CASE_TYPE_NAMES[ct], drp["positive_practice"][ct]) for ct in CASE_TYPES]},
     ]
     for key, table_id, title in (
@@ -122,7 +127,7 @@ def annual_tables(report: dict, labels: dict, vocabularies: dict) -> list[dict]:
     enquiries = do["enquiries"]
     tables.append({
         "id": "do-enquiries", "title": "Designated Officer enquiries", "section": "do",
-        "columns": COMPARISON_COLUMNS,
+        "columns": comparing,
         "rows": [["Enquiries received", count("enquiries.this_year", enquiries["this_year"]),
                   count("enquiries.last_year", enquiries["last_year"]),
                   not_shown if "enquiries.variance" in hidden else enquiries["variance"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
@@ -70,7 +72,7 @@ def annual(request):
     # Exact DO figures for the DO team; ended periods with small counts suppressed for the rest.
     report = disclosure.annual_report_for(request.user, selectors.annual_report(year), period, vocabularies)
     table_list = tables.annual_tables(report, selectors.labels(), vocabularies)
-    heading = f"Annual report {year} to {year + 1}"
+    heading = f"Annual report {year} to {year + 1}" + (": year to date" if report["year_to_date"] else "")
     response = None if error else _download(request.GET.get("format"), f"annual-report-{year}", heading, table_list)
     if response:
         return response
@@ -78,6 +80,8 @@ def annual(request):
     do_disclosure = report["designated_officer_disclosure"]
     context = {
         "report": report, "year": year, "period": period, "heading": heading, "error": error,
+        "counted": {name: {end: date.fromisoformat(report[key][end]) for end in ("start", "end")}
+                    for name, key in (("this", "period"), ("last", "compared_with"))},
         "drp_tables": _charts([t for t in table_list if t["section"] == "drp"]),
         "do_tables": [t for t in table_list if t["section"] == "do"],
         "years": _years(year),
