@@ -17,15 +17,15 @@ from .flows import DisputeResolutionFlow
 from .models import DisputeResolution, ImpactCode, Stage, Theme
 from .selectors import covers_visible_to, drp_for, drps_visible_to, with_list_data
 from .serializers import (
+    CoverOutSerializer,
+    CoverSerializer,
     DisputeResolutionListSerializer,
     DisputeResolutionSerializer,
     EscalateSerializer,
     ImpactCodeSerializer,
     RaiseSerializer,
-    CoverOutSerializer,
-    CoverSerializer,
-    ReassignSerializer,
     ReasonSerializer,
+    ReassignSerializer,
     ResolveSerializer,
     RespondSerializer,
     StageSerializer,

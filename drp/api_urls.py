@@ -1,6 +1,12 @@
 from rest_framework.routers import SimpleRouter
 
-from .api import CoverViewSet, DisputeResolutionViewSet, ImpactCodeViewSet, StageViewSet, ThemeViewSet
+from .api import (
+    CoverViewSet,
+    DisputeResolutionViewSet,
+    ImpactCodeViewSet,
+    StageViewSet,
+    ThemeViewSet,
+)
 
 router = SimpleRouter()
 router.register("drp/stages", StageViewSet, basename="drp-stage")

@@ -26,8 +26,8 @@ from workflows.reminders import DUE_SOON, DUE_TODAY, OVERDUE, DeadlineKind, regi
 
 from . import clocks
 from .models import DisputeResolution, StageRecord
-from .selectors import colleagues_covering
 from .notifications import _context, iro_managers, next_step, top_stage_order
+from .selectors import colleagues_covering
 
 HEADLINES = {
     DUE_SOON: "{stage} response due {due:%A %-d %B}",

@@ -7,7 +7,6 @@ from django.http import Http404
 
 from people import roles
 from people.selectors import team_ids_in_scope
-
 from workflows.clocks import today
 
 from .models import Cover, DisputeResolution, Stage, TimelineEvent

@@ -18,9 +18,23 @@ from workflows.transitions import available
 from . import clocks, services, summary
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
-from .forms import CoverForm, EscalateForm, RaiseForm, ReassignForm, ReasonForm, ResolveForm, RespondForm
+from .forms import (
+    CoverForm,
+    EscalateForm,
+    RaiseForm,
+    ReasonForm,
+    ReassignForm,
+    ResolveForm,
+    RespondForm,
+)
 from .models import DisputeResolution, Stage, Theme
-from .selectors import awaiting_response_from, covers_visible_to, drp_for, drps_visible_to, with_list_data
+from .selectors import (
+    awaiting_response_from,
+    covers_visible_to,
+    drp_for,
+    drps_visible_to,
+    with_list_data,
+)
 
 TRANSITIONS = {
     # slug: (flow transition, form factory, service call, success message)

@@ -49,9 +49,9 @@ def act_data(org):
     from drp.models import Stage, Theme
     from lado import services as lado_services
     from people import roles
-    from tests.auth import totp_device
-    from tests.factories import UserFactory, resolution
-    from tests.test_lado_fixtures import in_progress
+    from tests.support.auth import totp_device
+    from tests.support.factories import UserFactory, resolution
+    from tests.support.lado_fixtures import in_progress
 
     theme = [Theme.objects.get(slug="placement")]
     open_drp = drp_services.drp_raise(actor=org.iro, children=[org.child], case_type="CLA", themes=theme,
