@@ -299,6 +299,7 @@ SPECTACULAR_SETTINGS = {
         "EnquiryStatusEnum": "lado.models.Enquiry.Status",
         "MeetingKindEnum": "lado.models.Meeting.Kind",
         "ActionKindEnum": "lado.models.Action.Kind",
+        "ActionAtClosureEnum": "lado.models.Action.AtClosure",
     },
 }
 
