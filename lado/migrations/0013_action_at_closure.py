@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lado', '0011_kcsie_retention_and_working_day_targets'),
+        ('lado', '0012_timeline_from_status_to_status'),
     ]
 
     operations = [
