@@ -390,7 +390,7 @@ def generate(org: Org, count: int, seed: int, progress=print) -> dict[str, int]:
 
             drp = DRP(
                 reference=f"DRP-{number:05d}", case_type=case_type, concern=concern,
-                team_id=kids[0][1], raised_by_id=actor, raised_on=raised_on,
+                team_id=kids[0][1], raised_by_id=actor, iro_id=actor, raised_on=raised_on,
                 stage_id=final_stage.pk, status=final_status,
                 addressee_id=responder_ids[final_stage.key],
                 stage_started_on=state["stage_started_on"], stage_due_date=state["stage_due_date"],

@@ -179,7 +179,7 @@ def build_data(args) -> dict:
         sessions[role] = keys
 
     rng = random.Random(args.seed)
-    iro_open = list(DisputeResolution.objects.filter(raised_by=users["iro"])
+    iro_open = list(DisputeResolution.objects.filter(iro=users["iro"])
                     .values_list("id", flat=True).order_by("?")[:2000])
     sw_waiting = list(awaiting_response_from(users["social-worker"]).values_list("id", flat=True)[:2000])
     children = [{"id": c.pk, "reference": c.reference, "case_type": c.case_type}

@@ -138,7 +138,7 @@ WITH base AS (
 INSERT INTO drp_disputeresolution (
     reference, case_type, concern, raised_on, status, stage_started_on, stage_due_date,
     formal_started_on, overall_due_date, referred_to_cafcass, referred_to_cafcass_on, outcome,
-    impact, closed_on, created_at, addressee_id, raised_by_id, team_id, closed_at_stage_id, stage_id,
+    impact, closed_on, created_at, addressee_id, raised_by_id, iro_id, team_id, closed_at_stage_id, stage_id,
     imported_from)
 SELECT 'RB-' || lpad(g::text, 8, '0'), case_type, 'Bench concern: drift in the care plan.', raised_on,
        status, raised_on + reached * 12, raised_on + reached * 12 + 28,
@@ -149,6 +149,7 @@ SELECT 'RB-' || lpad(g::text, 8, '0'), case_type, 'Bench concern: drift in the c
        CASE WHEN status IN ('resolved', 'withdrawn')
             THEN LEAST(raised_on + reached * 12 + 3 + floor(dur * 40)::int, %(end)s::date) END,
        raised_on + time '10:00', NULL,
+       (%(iros)s::bigint[])[1 + floor(power(i, 1.3) * %(n_iros)s)::int],
        (%(iros)s::bigint[])[1 + floor(power(i, 1.3) * %(n_iros)s)::int],
        CASE WHEN t < 0.03 THEN NULL ELSE (%(teams)s::bigint[])[1 + floor((t - 0.03) / 0.97 * %(n_teams)s)::int] END,
        CASE WHEN status IN ('resolved', 'withdrawn') THEN (%(stages)s::bigint[])[1 + reached] END,

@@ -192,7 +192,7 @@ def generate(org, count: int, today: date, due_soon_days: int, overall_due_fract
         next_record_id = cursor.fetchone()[0] + 1
         cursor.execute(f"SELECT coalesce(min(id), 0) FROM {ReminderLog._meta.db_table}")
         next_log_id = min(cursor.fetchone()[0], 0) - 1
-    drp_columns = ["id", "reference", "case_type", "concern", "team_id", "raised_by_id", "raised_on",
+    drp_columns = ["id", "reference", "case_type", "concern", "team_id", "raised_by_id", "iro_id", "raised_on",
                    "stage_id", "status", "addressee_id", "stage_started_on", "stage_due_date",
                    "formal_started_on", "overall_due_date", "referred_to_cafcass",
                    "referred_to_cafcass_on", "outcome", "impact", "closed_on", "closed_at_stage_id",
@@ -208,7 +208,7 @@ def generate(org, count: int, today: date, due_soon_days: int, overall_due_fract
     def drp_row(pk, stage, status, started, due, formal_started, overall_due, child, closed_on=None):
         actor = iro if rng.random() < 2 / 3 else chair
         raised_on = formal_started or started
-        return (pk, f"DRP-{pk:07d}", child[2], concern, child[1], actor, raised_on, stage.pk, status,
+        return (pk, f"DRP-{pk:07d}", child[2], concern, child[1], actor, actor, raised_on, stage.pk, status,
                 responder[stage.key], started, due, formal_started, overall_due, False, None,
                 "Resolved." if closed_on else "", "", closed_on, stage.pk if closed_on else None,
                 datetime.combine(raised_on, dtime(9, 30), tzinfo=LONDON), "")

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from config import views as config_views
 from people import views as people_views
+from people.forms import SignInForm
 
 from . import navigation
 
@@ -32,7 +33,7 @@ urlpatterns = [
     path("accounts/", include("people.urls")),
     # Signing in and out and changing one's own password; no password reset by email (an
     # administrator resets a password: manage.py changepassword, docs/security.md).
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", auth_views.PasswordChangeView.as_view(),
          name="password_change"),

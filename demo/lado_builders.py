@@ -237,8 +237,10 @@ def build_lado_cases(users, children, count: int = 60) -> int:
                 enquiry=enquiry, actor=officer, kind="outcome", held_on=conclude_on,
                 attendees="Anita Kaur, Designated Officer\nHead of setting, Employer",
                 decisions=f"Outcome agreed: {outcome}.")
+            # Whatever is still open was done by the outcome meeting.
+            settled = [{"id": action.pk, "decision": "done"} for action in services.open_actions_of(enquiry)]
             enquiry = services.enquiry_conclude(enquiry=enquiry, actor=manager, outcome=outcome,
-                                                concluded_on=conclude_on)
+                                                concluded_on=conclude_on, actions=settled)
         if enquiry.retention_review_on and enquiry.retention_review_on <= end:
             if not destroyed_one and outcome == "malicious":
                 services.enquiry_destroy(enquiry=enquiry, actor=manager,

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from api.pagination import KeysetPagination
 from api.views import ApiContract
 from children.selectors import children_visible_to
+from people import roles
 from workflows.audit import record_read
 from workflows.exceptions import TransitionRefused
 from workflows.transitions import read_input
@@ -26,11 +27,13 @@ from .models import (
     Stage,
     Theme,
 )
-from .selectors import drp_for, drps_visible_to, with_list_data
+from .selectors import covers_visible_to, drp_for, drps_visible_to, with_list_data
 from .serializers import (
     AgencyContactSerializer,
     AgreeActionSerializer,
     AgreedActionSerializer,
+    CoverOutSerializer,
+    CoverSerializer,
     DisputeResolutionListSerializer,
     DisputeResolutionSerializer,
     EscalateSerializer,
@@ -38,6 +41,7 @@ from .serializers import (
     PartnerAgencySerializer,
     RaiseSerializer,
     ReasonSerializer,
+    ReassignSerializer,
     RecordActionSerializer,
     ResolveSerializer,
     RespondSerializer,
@@ -209,3 +213,41 @@ class DisputeResolutionViewSet(ApiContract, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         agreed = services.drp_record_action(action=agreed, actor=request.user, **serializer.validated_data)
         return Response(AgreedActionSerializer(agreed).data)
+
+    @extend_schema(request=ReassignSerializer, responses=DisputeResolutionSerializer)
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        drp = drp_for(request.user, pk)
+        return self._detail(services.drp_reassign(drp=drp, actor=request.user,
+                                                  **self._input(ReassignSerializer, drp, "reassign")))
+
+    @extend_schema(request=ReasonSerializer, responses=DisputeResolutionSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        drp = drp_for(request.user, pk)
+        return self._detail(services.drp_reopen(drp=drp, actor=request.user,
+                                                **self._input(ReasonSerializer, drp, "reopen")))
+
+
+class CoverViewSet(ApiContract, viewsets.GenericViewSet):
+    """Cover for an absent responder's DRPs: the covers I am part of, and arranging one."""
+
+    serializer_class = CoverOutSerializer
+    pagination_class = None
+    queryset = DisputeResolution.objects.none()  # for the schema
+
+    def list(self, request):
+        if not request.user.has_role(*roles.SOCIAL_CARE):
+            raise PermissionDenied("Cover is for the social-care managers DRPs are addressed to.")
+        return Response(CoverOutSerializer(covers_visible_to(request.user), many=True).data)
+
+    @extend_schema(request=CoverSerializer, responses={201: CoverOutSerializer})
+    def create(self, request):
+        if not request.user.has_role(*roles.SOCIAL_CARE):
+            raise PermissionDenied("Cover is for the social-care managers DRPs are addressed to.")
+        serializer = CoverSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        absent = data.pop("absent", request.user)
+        made = services.cover_set_up(actor=request.user, absent=absent, **data)
+        return Response(CoverOutSerializer(made).data, status=status.HTTP_201_CREATED)

@@ -23,10 +23,27 @@ def is_challenger(flow, user) -> bool:
     return access.can_raise_drp(user)
 
 
+def is_iro_manager(flow, user) -> bool:
+    """Reassigning is allocation of the team's work: the IRO Manager's, who oversees every DRP."""
+    return user.is_authenticated and user.has_role(roles.IRO_MANAGER)
+
+
+def is_drps_iro_or_manager(flow, user) -> bool:
+    """Reopening: the IRO who holds the DRP (who raised it, unless reassigned) or an IRO Manager."""
+    if not user.is_authenticated:
+        return False
+    if user.has_role(roles.IRO_MANAGER):
+        return True
+    return flow.drp.iro_id == user.pk and user.has_role(roles.IRO, roles.CHAIR)
+
+
 def is_addressee(flow, user) -> bool:
-    """The named addressee of the current stage, or anyone holding an addressed role for
-    the child's team (a team manager covering for a colleague, say). For a stage addressed to
-    a partner agency's contact, the IRO (or any challenger) records the agency's response."""
+    """The named addressee of the current stage, a colleague covering for them today, or
+    anyone holding an addressed role for the child's team (a team manager covering for a
+    colleague, say). For a stage addressed to a partner agency's contact, the IRO (or any
+    challenger) records the agency's response."""
+    from .selectors import covers_for
+
     drp = flow.drp
     if not user.is_authenticated:
         return False
@@ -34,6 +51,8 @@ def is_addressee(flow, user) -> bool:
         # A partner agency's contact is not a user: the IRO records their response.
         return user.has_role(*roles.CHALLENGERS)
     if drp.addressee_id is not None and drp.addressee_id == user.pk:
+        return True
+    if drp.addressee_id is not None and covers_for(user, drp.addressee_id):
         return True
     addressed = [role.slug for role in drp.stage.addressed_to.all()]
     if roles.SOCIAL_WORKER in addressed and user.has_role(roles.SOCIAL_WORKER):
@@ -112,7 +131,8 @@ class DisputeResolutionFlow:
 
     #: How each move reads in a refusal ("DRP-0001 is resolved, so it cannot be escalated.").
     MOVE_VERBS = {"respond": "responded to", "escalate": "escalated", "resolve": "resolved",
-                  "withdraw": "withdrawn", "refer_to_cafcass": "referred to Cafcass"}
+                  "withdraw": "withdrawn", "refer_to_cafcass": "referred to Cafcass",
+                  "reassign": "reassigned", "reopen": "reopened"}
 
     def refusal(self, name: str) -> str:
         """The 409 sentence when the DRP's status does not allow move ``name``."""
@@ -148,6 +168,16 @@ class DisputeResolutionFlow:
                        conditions=[is_looked_after, not_yet_referred])
     def refer_to_cafcass(self):
         """For a looked-after child: refer to Cafcass, alongside or instead of escalating."""
+
+    @status.transition(source=OPEN, label="Reassign", permission=is_iro_manager)
+    def reassign(self):
+        """The IRO Manager gives the DRP to another IRO (absence, leaving, a child's new IRO)."""
+
+    @status.transition(source=CLOSED, target=Status.AWAITING_RESPONSE, label="Reopen",
+                       permission=is_drps_iro_or_manager)
+    def reopen(self):
+        """A closed DRP taken up again (the agreed actions did not happen, say), at the stage it
+        closed at, with fresh clocks."""
 
     @status.transition(source=CLOSED, target=fsm.State.GET_STATE(lambda flow, status: status, states=CLOSED),
                        label="Correct by importing again", permission=is_importer,

@@ -273,3 +273,60 @@ class RecordActionForm(ActionForm):
         super().__init__(*args, slug=f"record-action-{action.pk}", **kwargs)
         self.helper = self.make_helper(Field.radios("done", legend_size=Size.SMALL, inline=True), Field("on"),
                                        Field.textarea("note", label_size=Size.SMALL), button="Record")
+
+
+def _people_with_roles(*slugs):
+    from people.models import User
+
+    return (User.objects.filter(is_active=True, roles__slug__in=slugs).distinct()
+            .order_by("first_name", "last_name", "username"))
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return str(obj)
+
+
+class ReassignForm(ActionForm):
+    """The IRO Manager gives the DRP to another IRO or Conference Chair."""
+
+    slug = "reassign"
+    iro = PersonChoiceField(
+        label="Give the DRP to", queryset=None, to_field_name="username",
+        empty_label="Choose an IRO or Conference Chair",
+        error_messages={"required": "Choose the IRO or Conference Chair to give the DRP to"},
+    )
+    reason = forms.CharField(
+        label="Reason for reassigning", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
+        error_messages={"required": "Enter the reason for reassigning"},
+    )
+
+    def __init__(self, *args, drp=None, **kwargs):
+        from people import roles
+
+        super().__init__(*args, **kwargs)
+        qs = _people_with_roles(roles.IRO, roles.CHAIR)
+        self.fields["iro"].queryset = qs.exclude(pk=drp.iro_id) if drp is not None else qs
+        self.helper = self.make_helper(Field.select("iro"), Field.textarea("reason", label_size=Size.SMALL),
+                                       button="Reassign DRP")
+
+
+class CoverForm(NamedErrorsMixin, forms.Form):
+    """Who answers my DRPs while I am away, and when."""
+
+    colleague = PersonChoiceField(
+        label="Colleague who will cover", queryset=None, to_field_name="username",
+        empty_label="Choose a colleague",
+        help_text="They will see the DRPs addressed to you, can respond to them, and get their reminders.",
+        error_messages={"required": "Choose the colleague who will cover"},
+    )
+    starts_on = RealDateField(label="Cover starts", help_text="For example, 27 3 2027")
+    ends_on = RealDateField(label="Cover ends", help_text="The last day of the absence.")
+
+    def __init__(self, *args, absent, **kwargs):
+        from people import roles
+
+        super().__init__(*args, **kwargs)
+        self.fields["colleague"].queryset = _people_with_roles(*roles.SOCIAL_CARE).exclude(pk=absent.pk)
+        self.helper = _helper(Field.select("colleague"), Field("starts_on"), Field("ends_on"),
+                              button="Arrange cover")

@@ -155,7 +155,8 @@ class DrpImporter(Importer):
     # --- Writing -----------------------------------------------------------------------------
 
     def new(self, data):
-        return DisputeResolution(reference=data["reference"], raised_by=self.actor, concern=self.reason,
+        return DisputeResolution(reference=data["reference"], raised_by=self.actor, iro=self.actor,
+                                 concern=self.reason,
                                  status=data["status"])
 
     def _addressee(self, stage: Stage, team_id: int | None, children: list[Child]) -> User | None:

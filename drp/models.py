@@ -95,6 +95,11 @@ class DisputeResolution(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="raised_drps"
     )
     raised_on = models.DateField()
+    iro = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="iro_drps",
+        help_text="The IRO or Conference Chair who holds the DRP now: who raised it, until the IRO "
+                  "Manager reassigns it. They review responses and are reminded.",
+    )
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.AWAITING_RESPONSE, db_index=True
@@ -176,6 +181,12 @@ class DisputeResolution(models.Model):
 
     def __str__(self):
         return self.reference or f"DRP {self.pk}"
+
+    def save(self, *args, **kwargs):
+        # Whoever raises a DRP holds it until it is reassigned (imports and fixtures too).
+        if self.iro_id is None:
+            self.iro_id = self.raised_by_id
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:
@@ -349,13 +360,39 @@ class TimelineEvent(BaseTimelineEvent):
         DEADLINES_RECALCULATED = "deadlines-recalculated", "Deadlines recalculated"
         REFERRED_TO_CAFCASS = "referred-to-cafcass", "Referred to Cafcass"
         IMPORTED = "imported", "Imported"
+        REASSIGNED = "reassigned", "Reassigned"
+        REOPENED = "reopened", "Reopened"
 
     action = models.CharField(max_length=40, choices=Action.choices)
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The absent person the actor covered for (shown as \"X for Y\").",
+    )
     # PROTECT: a DRP with a timeline (every DRP has one) is never deleted, so its audit stays.
     drp = models.ForeignKey(DisputeResolution, on_delete=models.PROTECT, related_name="timeline")
 
     class Meta(BaseTimelineEvent.Meta):
         indexes = [models.Index(fields=["drp", "at"])]
+
+
+class Cover(models.Model):
+    """An absent responder's inbox, delegated to a named colleague for a period: the colleague
+    sees and answers the DRPs addressed to them, and is reminded with them."""
+
+    absent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="covered_by")
+    colleague = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="covering_for")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    set_up_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        indexes = [models.Index(fields=["colleague", "ends_on"]), models.Index(fields=["absent", "ends_on"])]
+
+    def __str__(self):
+        return f"{self.colleague} for {self.absent}, {self.starts_on:%-d %b %Y} to {self.ends_on:%-d %b %Y}"
 
 
 protect_history(DisputeResolution, StageRecord, AgreedAction)

@@ -24,7 +24,11 @@ def _link(drp) -> str:
 
 
 def _addressee_and_manager(drp) -> list:
-    return [drp.addressee, line_manager_of(drp.addressee)]
+    """The addressee, their manager, and whoever covers for the addressee today."""
+    from .selectors import colleagues_covering
+
+    covering = colleagues_covering([drp.addressee_id]).get(drp.addressee_id, [])
+    return [drp.addressee, line_manager_of(drp.addressee), *covering]
 
 
 def drp_raised(drp, actor):
@@ -63,8 +67,8 @@ def next_step(drp, top_order: int | None = None) -> str:
 
 
 def drp_responded(drp, actor):
-    """The IRO who raised it, with the date their review is due."""
-    notify(recipients=[drp.raised_by], kind="drp-responded", link=_link(drp),
+    """The DRP's IRO, with the date their review is due."""
+    notify(recipients=[drp.iro], kind="drp-responded", link=_link(drp),
            context=_context(drp, actor=actor, next_step=next_step(drp)))
 
 
@@ -77,6 +81,24 @@ def drp_resolved(drp, actor):
 def drp_withdrawn(drp, actor, addressee):
     """The person the DRP was addressed to when it was withdrawn: they need not answer it."""
     notify(recipients=[addressee], kind="drp-withdrawn", link=_link(drp), context=_context(drp, actor=actor))
+
+
+def drp_reassigned(drp, actor, previous):
+    """The IRO who holds it now, and the one who held it."""
+    notify(recipients=[drp.iro, previous], kind="drp-reassigned", link=_link(drp),
+           context=_context(drp, actor=actor, previous=previous))
+
+
+def drp_reopened(drp, actor):
+    """The stage's addressee (and their cover) and manager, and the DRP's IRO."""
+    notify(recipients=[*_addressee_and_manager(drp), drp.iro], kind="drp-reopened", link=_link(drp),
+           context=_context(drp, actor=actor))
+
+
+def cover_arranged(cover, actor):
+    """The colleague who will cover, and the person they cover for."""
+    notify(recipients=[cover.colleague, cover.absent], kind="drp-cover", link=reverse("drp:cover"),
+           context={"cover": cover, "actor": actor})
 
 
 def iro_managers():

@@ -1,6 +1,7 @@
 """The DRP's deadlines, registered with the reminder sweep in ``workflows``.
 
-- a stage response due within 5 working days: the addressee;
+- a stage response due within 5 working days: the addressee (and, at every phase, a colleague
+  covering for them);
 - due today: the addressee and the IRO;
 - overdue: the addressee, their manager, the IRO and the IRO Manager, prompting the next step
   (escalation, or at the top of the ladder Cafcass, a complaint or advocacy);
@@ -29,6 +30,7 @@ from workflows.reminders import DUE_SOON, DUE_TODAY, OVERDUE, DeadlineKind, regi
 from . import clocks
 from .models import AgreedAction, DisputeResolution, StageRecord
 from .notifications import _context, email_agency_contact, iro_managers, next_step, top_stage_order
+from .selectors import colleagues_covering
 
 HEADLINES = {
     DUE_SOON: "{stage} response due {due:%A %-d %B}",
@@ -58,15 +60,17 @@ def remind_stage(records: list[StageRecord], phase: str) -> dict[int, list[str]]
     managers = line_managers_of([r.addressee for r in records]) if phase == OVERDUE else {}
     extra = iro_managers() if phase == OVERDUE else []
     top = top_stage_order() if phase == OVERDUE else None
+    # Reminders go to the absent addressee and to the colleague covering for them.
+    covering = colleagues_covering([r.addressee_id for r in records])
     messages = {}
     contacts = {}
     for record in records:
         drp, due = record.drp, record.due_date
-        recipients = [record.addressee]
+        recipients = [record.addressee, *covering.get(record.addressee_id, [])]
         prompt = ""
         if phase in (DUE_TODAY, OVERDUE) or record.addressee_contact_id:
             # A partner agency's contact is emailed; the IRO, who records their answer, is told.
-            recipients.append(drp.raised_by)
+            recipients.append(drp.iro)
         if phase == OVERDUE:
             recipients += [managers.get(record.addressee_id), *extra]
             prompt = f"No response has been recorded in time. The IRO should consider {next_step(drp, top)}."
@@ -102,7 +106,7 @@ def remind_overall(drps: list[DisputeResolution], phase: str) -> dict[int, list[
     for drp in drps:
         due = drp.overall_due_date
         messages[drp.pk] = _message(
-            drp, [drp.raised_by, *managers], f"overall time limit passed on {due:%-d %B %Y}",
+            drp, [drp.iro, *managers], f"overall time limit passed on {due:%-d %B %Y}",
             f"The DRP should have concluded within {clocks.timescale_description()}, by {due:%-d %B %Y}.",
             f"Resolve the DRP if the issue has been addressed; if not, consider {next_step(drp, top)}.")
     return _send(messages)
@@ -115,7 +119,7 @@ def remind_review(drps: list[DisputeResolution], phase: str) -> dict[int, list[s
     for drp in drps:
         due = drp.review_due_date
         messages[drp.pk] = _message(
-            drp, [drp.raised_by, *managers], REVIEW_HEADLINES[phase].format(due=due),
+            drp, [drp.iro, *managers], REVIEW_HEADLINES[phase].format(due=due),
             f"A response was recorded at {drp.stage.name}. The IRO resolves the DRP or takes the "
             f"next step by {due:%A %-d %B %Y}.",
             f"Resolve the DRP if the response is enough; if not, consider {next_step(drp, top)}.")
@@ -129,7 +133,7 @@ def remind_agreed_by(records: list[StageRecord], phase: str) -> dict[int, list[s
         drp, due = record.drp, record.agreed_by
         prompt = "" if not drp.is_open else f"If they have not happened, consider {next_step(drp, top)}."
         messages[record.pk] = _message(
-            drp, [drp.raised_by], f"check the actions agreed by {due:%-d %B %Y} happened",
+            drp, [drp.iro], f"check the actions agreed by {due:%-d %B %Y} happened",
             f"At {record.stage.name} the response agreed actions by {due:%A %-d %B %Y}. Check with "
             "the social worker that they happened, and record it on the DRP.", prompt)
     return _send(messages)
@@ -162,7 +166,7 @@ def remind_action(actions: list[AgreedAction], phase: str) -> dict[int, list[str
 
 
 #: What every DRP reminder's message reads, fetched with the due rows.
-_DRP = ("drp", "drp__raised_by", "drp__stage", "drp__addressee")
+_DRP = ("drp", "drp__iro", "drp__stage", "drp__addressee")
 
 
 def register_deadlines() -> None:
@@ -177,13 +181,13 @@ def register_deadlines() -> None:
         name="drp-overall", model=DisputeResolution, due_field="overall_due_date",
         running=Q(status__in=DisputeResolution.OPEN_STATUSES, overall_due_date__isnull=False),
         phases=(OVERDUE,), remind=remind_overall,
-        select_related=("raised_by", "stage", "addressee"),
+        select_related=("iro", "stage", "addressee"),
     ))
     register(DeadlineKind(
         name="drp-review", model=DisputeResolution, due_field="review_due_date",
         running=Q(status=DisputeResolution.Status.AWAITING_REVIEW, review_due_date__isnull=False),
         phases=(DUE_SOON, DUE_TODAY, OVERDUE), remind=remind_review, soon_working_days=2,
-        select_related=("raised_by", "stage", "addressee"),
+        select_related=("iro", "stage", "addressee"),
     ))
     register(DeadlineKind(
         name="drp-agreed-by", model=StageRecord, due_field="agreed_by",

@@ -7,9 +7,46 @@ from django.http import Http404
 
 from people import roles
 from people.selectors import team_ids_in_scope
+from workflows.clocks import today
 
 from . import access
-from .models import AgreedAction, DisputeResolution, Stage, TimelineEvent
+from .models import AgreedAction, Cover, DisputeResolution, Stage, TimelineEvent
+
+
+def covers_running(on=None) -> QuerySet[Cover]:
+    on = on or today()
+    return Cover.objects.filter(starts_on__lte=on, ends_on__gte=on)
+
+
+def absentees_covered_by(user, on=None) -> list[int]:
+    """Whom this person covers for today: their DRPs are in this person's inbox too."""
+    if not user.is_authenticated:
+        return []
+    return list(covers_running(on).filter(colleague=user).values_list("absent_id", flat=True).distinct())
+
+
+def covers_for(user, absent_id: int, on=None) -> bool:
+    return covers_running(on).filter(colleague=user, absent_id=absent_id).exists()
+
+
+def colleagues_covering(absent_ids, on=None) -> dict[int, list]:
+    """{absent person's id: the colleagues covering for them today}, in one query: reminders
+    and notifications go to both."""
+    found: dict[int, list] = {}
+    ids = {pk for pk in absent_ids if pk is not None}
+    if not ids:
+        return found
+    for cover in covers_running(on).filter(absent_id__in=ids).select_related("colleague"):
+        found.setdefault(cover.absent_id, []).append(cover.colleague)
+    return found
+
+
+def covers_visible_to(user) -> QuerySet[Cover]:
+    """Covers this person set up, takes part in, or (as a line manager) oversees: current and
+    coming ones first."""
+    return (Cover.objects.filter(Q(absent=user) | Q(colleague=user) | Q(set_up_by=user))
+            .filter(ends_on__gte=today()).select_related("absent", "colleague", "set_up_by")
+            .order_by("starts_on", "id"))
 
 
 def drps_visible_to(user) -> QuerySet[DisputeResolution]:
@@ -22,13 +59,15 @@ def drps_visible_to(user) -> QuerySet[DisputeResolution]:
         scope = team_ids_in_scope(user)
         about_their_children = DisputeResolution.children.through.objects.filter(
             Q(child__team_id__in=scope) | Q(child__social_worker=user), disputeresolution_id=OuterRef("pk"))
-        return qs.filter(Q(team_id__in=scope) | Q(addressee=user) | Exists(about_their_children))
+        covered = absentees_covered_by(user)
+        return qs.filter(Q(team_id__in=scope) | Q(addressee=user) | Q(addressee_id__in=covered)
+                         | Exists(about_their_children))
     return qs.none()
 
 
 def with_list_data(qs: QuerySet[DisputeResolution]) -> QuerySet[DisputeResolution]:
     """Everything a list row shows, in a fixed number of queries."""
-    return qs.select_related("stage", "team", "raised_by", "addressee", "closed_at_stage").prefetch_related(
+    return qs.select_related("stage", "team", "raised_by", "iro", "addressee", "closed_at_stage").prefetch_related(
         "children", "themes"
     )
 
@@ -37,7 +76,7 @@ def drp_for(user, pk) -> DisputeResolution:
     """One DRP with all its detail, or 404 if it does not exist or the user may not see it."""
     qs = with_list_data(drps_visible_to(user)).select_related("addressee_contact__agency").prefetch_related(
         "stage__addressed_to",
-        Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor")),
+        Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor", "on_behalf_of")),
         "stage_records__stage",
         "stage_records__addressee",
         "stage_records__responded_by",
@@ -56,6 +95,9 @@ def awaiting_response_from(user) -> QuerySet[DisputeResolution]:
     those at a stage addressed to a role they hold for the child's team."""
     held = [slug for slug in user.role_slugs if slug in roles.SOCIAL_CARE]
     condition = Q(addressee=user)
+    covered = absentees_covered_by(user)
+    if covered:
+        condition |= Q(addressee_id__in=covered)
     if held:
         condition |= Q(stage__addressed_to__slug__in=held, team_id__in=team_ids_in_scope(user))
     if roles.SOCIAL_WORKER in held:

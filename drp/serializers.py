@@ -9,6 +9,7 @@ from people.models import Team, User
 from .models import (
     AgencyContact,
     AgreedAction,
+    Cover,
     DisputeResolution,
     ImpactCode,
     PartnerAgency,
@@ -33,8 +34,12 @@ class ThemeSerializer(ModelSerializer):
 
 
 class TimelineEventSerializer(BaseTimelineEventSerializer):
+    #: Who the actor stood in for (a colleague covering for an absent responder), or null.
+    on_behalf_of = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
     class Meta(BaseTimelineEventSerializer.Meta):
         model = TimelineEvent
+        fields = BaseTimelineEventSerializer.Meta.fields + ["on_behalf_of"]
 
 
 class DisputeResolutionListSerializer(ModelSerializer):
@@ -42,13 +47,15 @@ class DisputeResolutionListSerializer(ModelSerializer):
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     stage = serializers.SlugRelatedField(slug_field="key", read_only=True)
     closed_at_stage = serializers.SlugRelatedField(slug_field="key", read_only=True, allow_null=True)
+    iro = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                       help_text="The IRO who holds the DRP now.")
 
     class Meta:
         model = DisputeResolution
         fields = [
             "id", "reference", "case_type", "children", "themes", "stage", "status", "raised_on",
             "stage_started_on", "stage_due_date", "overall_due_date", "review_due_date", "closed_on",
-            "closed_at_stage", "referred_to_cafcass",
+            "closed_at_stage", "referred_to_cafcass", "iro",
         ]
 
 
@@ -261,3 +268,45 @@ class ImpactCodeSerializer(ModelSerializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=10000)
+
+
+class PersonField(serializers.CharField):
+    """A person named by their username; an unknown username is a 400 naming the field."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=150, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        from people.models import User
+
+        username = super().run_validation(data)
+        if username is None or username is serializers.empty:
+            return username
+        person = User.objects.filter(username=username).first()
+        if person is None:
+            raise serializers.ValidationError(f"No one has the username {username}.")
+        return person
+
+
+class ReassignSerializer(serializers.Serializer):
+    iro = PersonField(help_text="The username of the IRO or Conference Chair.")
+    reason = serializers.CharField(max_length=10000)
+
+
+class CoverSerializer(serializers.Serializer):
+    """Cover for an absent responder's DRPs: ``absent`` defaults to the person asking (their
+    line manager may name them instead)."""
+
+    absent = PersonField(required=False)
+    colleague = PersonField()
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+
+
+class CoverOutSerializer(serializers.ModelSerializer):
+    absent = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    colleague = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Cover
+        fields = ["id", "absent", "colleague", "starts_on", "ends_on"]

@@ -29,6 +29,7 @@ from .flows import DisputeResolutionFlow
 from .models import (
     AgencyContact,
     AgreedAction,
+    Cover,
     DisputeResolution,
     ImpactCode,
     Stage,
@@ -36,6 +37,7 @@ from .models import (
     Theme,
     TimelineEvent,
 )
+from .selectors import covers_for
 
 Action = TimelineEvent.Action
 #: The agreed-action moves (``drp.agreed_actions``) are DRP services too.
@@ -214,6 +216,9 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
         errors = agreed_actions._action_errors(drp, on=on, **action)
         if errors:
             raise ValidationError({f"actions[{index}].{field}": message for field, message in errors.items()})
+    # A colleague covering for the addressee answers for them ("X for Y" on the timeline).
+    covering = drp.addressee if (drp.addressee_id and drp.addressee_id != actor.pk
+                                 and covers_for(actor, drp.addressee_id)) else None
     _close_stage_record(drp, actor, "Responded", response=response.strip(),
                         responded_on=on, responded_by=actor, agreed_by=agreed_by)
     drp.review_due_date = clocks.review_due(on)
@@ -222,7 +227,7 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
     if drp.addressee_contact_id:
         note = f"Response from {drp.addressee_contact}, recorded by {actor}:\n\n{note}"
     record_event(drp, actor, Action.RESPONDED, note=note, from_stage=drp.stage.key,
-            to_stage=drp.stage.key)
+                 to_stage=drp.stage.key, on_behalf_of=covering)
     for action in actions or []:
         agreed_actions._agree_action(drp, actor, on=on, **action)
     notifications.drp_responded(drp, actor)
@@ -363,6 +368,104 @@ def drp_refer_to_cafcass(*, drp: DisputeResolution, actor: User, reason: str) ->
     save_with_history(drp, actor, reason.strip())
     record_event(drp, actor, Action.REFERRED_TO_CAFCASS, note=reason.strip(), from_stage=drp.stage.key)
     return drp
+
+
+@transaction.atomic
+def drp_reassign(*, drp: DisputeResolution, actor: User, iro: User | None, reason: str) -> DisputeResolution:
+    """The IRO Manager gives an open DRP to another IRO or Conference Chair, who is told; from
+    now on they review the responses and get the reminders."""
+    drp = _lock(drp)
+    perform(DisputeResolutionFlow(drp), "reassign", actor)
+    errors = blank_text_errors(reason=reason)
+    if iro is None or not iro.is_active or not iro.has_role(roles.IRO, roles.CHAIR):
+        errors["iro"] = "Choose an IRO or Conference Chair to give the DRP to."
+    elif iro.pk == drp.iro_id:
+        errors["iro"] = f"{iro} already holds {drp.reference}: choose another IRO."
+    if errors:
+        raise ValidationError(errors)
+    previous = drp.iro
+    drp.iro = iro
+    save_with_history(drp, actor, reason.strip())
+    record_event(drp, actor, Action.REASSIGNED, note=f"From {previous} to {iro}.\n\n{reason.strip()}",
+                 from_stage=drp.stage.key, to_stage=drp.stage.key)
+    notifications.drp_reassigned(drp, actor, previous)
+    return drp
+
+
+@transaction.atomic
+def drp_reopen(*, drp: DisputeResolution, actor: User, reason: str) -> DisputeResolution:
+    """Take a resolved or withdrawn DRP up again, at the stage it closed at, addressed afresh.
+
+    Clocks (docs/rules.md): the stage's own timescale runs from the day it is reopened; the
+    overall limit counts again from that day too (from the first formal stage reached after
+    it, when the limit runs from the first formal stage and the DRP reopens informally). The
+    earlier outcome stays on the timeline and in the history; the DRP has none while open."""
+    drp = _lock(drp)
+    was = drp.get_status_display().lower()
+    perform(DisputeResolutionFlow(drp), "reopen", actor)
+    require_text(reason=reason)
+    on = today()
+    stage = drp.closed_at_stage or drp.stage
+    drp.closed_on = None
+    drp.closed_at_stage = None
+    drp.outcome, drp.impact = "", ""
+    drp.child_informed = drp.advocacy_offered = None
+    drp.formal_started_on = on if stage.is_formal else None
+    restart_overall = stage.is_formal or clocks.timescale_from() == clocks.RAISED
+    drp.overall_due_date = clocks.overall_due(on) if restart_overall else None
+    _start_stage(drp, stage, on, list(drp.children.select_related("social_worker")))
+    save_with_history(drp, actor, reason.strip())
+    drp.impact_codes.clear()
+    _open_stage_record(drp, actor, reason.strip())
+    record_event(drp, actor, Action.REOPENED, note=f"Reopened (was {was}).\n\n{reason.strip()}",
+                 to_stage=stage.key)
+    notifications.drp_reopened(drp, actor)
+    return drp
+
+
+#: A cover longer than this is a change of post, not an absence.
+COVER_MAX_DAYS = 366
+
+
+def may_set_up_cover(actor: User, absent: User) -> bool:
+    """The responder themselves, before they go, or their line manager, when they are away."""
+    from people.selectors import line_manager_of
+
+    if not actor.has_role(*roles.SOCIAL_CARE):
+        return False
+    return actor.pk == absent.pk or line_manager_of(absent) == actor
+
+
+@transaction.atomic
+def cover_set_up(*, actor: User, absent: User, colleague: User | None, starts_on: date | None,
+                 ends_on: date | None) -> Cover:
+    """A responder's inbox delegated to a named colleague from one date to another: the
+    colleague sees and answers the DRPs addressed to them, recorded as "X for Y"."""
+    if not may_set_up_cover(actor, absent):
+        raise PermissionDenied("Only the person who will be away, or their line manager, can "
+                               "arrange cover for their DRPs.")
+    errors = {}
+    if colleague is None or not colleague.is_active or not colleague.has_role(*roles.SOCIAL_CARE):
+        errors["colleague"] = "Choose a social-care colleague to cover."
+    elif colleague.pk == absent.pk:
+        errors["colleague"] = "Choose someone other than the person who will be away."
+    on = today()
+    if starts_on is None:
+        errors["starts_on"] = "Enter the date the cover starts."
+    elif starts_on < on:
+        errors["starts_on"] = "The date the cover starts must be today or in the future."
+    if ends_on is None:
+        errors["ends_on"] = "Enter the date the cover ends."
+    elif starts_on is not None and ends_on < starts_on:
+        errors["ends_on"] = "The date the cover ends must be the same as or after the date it starts."
+    elif starts_on is not None and (ends_on - starts_on).days > COVER_MAX_DAYS:
+        errors["ends_on"] = "Cover can last at most a year."
+    if errors:
+        raise ValidationError(errors)
+    cover = Cover(absent=absent, colleague=colleague, starts_on=starts_on, ends_on=ends_on, set_up_by=actor)
+    save_with_history(cover, actor, "Cover arranged")
+    notifications.cover_arranged(cover, actor)
+    return cover
 
 
 def _recount_drp(drp: DisputeResolution, before, after) -> list[str]:

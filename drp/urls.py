@@ -7,8 +7,11 @@ urlpatterns = [
     path("", views.drp_list, name="list"),
     path("raise/", views.drp_raise, name="raise"),
     path("awaiting-my-response/", views.awaiting_response, name="awaiting-response"),
+    path("cover/", views.cover, name="cover"),
     path("<int:pk>/", views.drp_detail, name="detail"),
     path("<int:pk>/actions/", views.drp_agree_action, name="agree-action"),
     path("<int:pk>/actions/<int:action_pk>/record/", views.drp_record_action, name="record-action"),
+    path("<int:pk>/summary/", views.drp_summary, name="summary"),
+    path("<int:pk>/print/", views.drp_print, name="print"),
     path("<int:pk>/<slug:transition>/", views.drp_transition, name="transition"),
 ]

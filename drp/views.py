@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 
 from api.pagination import BoundedPaginator
 from children.selectors import children_visible_to
+from people import roles
 from workflows.audit import record_read
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
@@ -15,20 +16,28 @@ from workflows.forms import add_errors
 from workflows.moves import MoveForm, submit
 from workflows.transitions import available
 
-from . import access, clocks, services
+from . import access, clocks, services, summary
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
 from .forms import (
     AgreeActionForm,
+    CoverForm,
     EscalateForm,
     RaiseForm,
     ReasonForm,
+    ReassignForm,
     RecordActionForm,
     ResolveForm,
     RespondForm,
 )
 from .models import AgreedAction, DisputeResolution, Stage, Theme
-from .selectors import awaiting_response_from, drp_for, drps_visible_to, with_list_data
+from .selectors import (
+    awaiting_response_from,
+    covers_visible_to,
+    drp_for,
+    drps_visible_to,
+    with_list_data,
+)
 
 #: The forms of the DRP's moves (``workflows.moves``), in the order the case page shows them.
 MOVE_FORMS = {
@@ -53,6 +62,14 @@ MOVE_FORMS = {
         lambda data, drp, request: ReasonForm(data, button="Refer to Cafcass", slug="refer-to-cafcass"),
         lambda drp, actor, form: services.drp_refer_to_cafcass(drp=drp, actor=actor, **form.cleaned_data),
         "Referral to Cafcass recorded"),
+    "reassign": MoveForm(
+        "reassign", "Reassign to another IRO", lambda data, drp, request: ReassignForm(data, drp=drp),
+        lambda drp, actor, form: services.drp_reassign(drp=drp, actor=actor, **form.cleaned_data),
+        "DRP reassigned"),
+    "reopen": MoveForm(
+        "reopen", "Reopen", lambda data, drp, request: ReasonForm(data, button="Reopen DRP", slug="reopen"),
+        lambda drp, actor, form: services.drp_reopen(drp=drp, actor=actor, **form.cleaned_data),
+        "DRP reopened"),
 }
 
 
@@ -68,7 +85,7 @@ def drp_list(request):
     showing_closed = params.get("closed") == "1"
     qs = drps_visible_to(request.user)
     if access.lists_own_drps_first(request.user) and params.get("all") != "1":
-        qs = qs.filter(raised_by=request.user)
+        qs = qs.filter(iro=request.user)
     if not params.getlist("status"):
         qs = qs.filter(status__in=[DisputeResolution.Status.RESOLVED, DisputeResolution.Status.WITHDRAWN]
                        if showing_closed else DisputeResolution.OPEN_STATUSES)
@@ -184,6 +201,26 @@ def drp_detail(request, pk):
     return render(request, "drp/detail.html", _detail_context(request, drp))
 
 
+def _summary_context(request, pk, view):
+    """The DRP as its detail page would show it (same access, and the read is logged)."""
+    _require_drp_reader(request.user)
+    drp = drp_for(request.user, pk)
+    record_read(request.user, drp, view)
+    stage_names = {stage.key: stage.name for stage in Stage.objects.all()}
+    return {"drp": drp, "text": summary.as_text(drp, stage_names), **summary.context(drp, stage_names)}
+
+
+def drp_summary(request, pk):
+    """The DRP's story as text to paste into the child's file (LCS, Mosaic): a textarea to
+    select and copy, with a copy button where JavaScript runs."""
+    return render(request, "drp/summary.html", _summary_context(request, pk, "drp:summary"))
+
+
+def drp_print(request, pk):
+    """The same story laid out for printing (or saving as PDF) for the child's file."""
+    return render(request, "drp/print.html", _summary_context(request, pk, "drp:print"))
+
+
 def drp_transition(request, pk, transition):
     """POST a respond/escalate/resolve/withdraw/refer form; on a problem, show the page again
     with the person's text kept and the reason named (``workflows.moves.submit``)."""
@@ -268,3 +305,26 @@ def drp_record_action(request, pk, action_pk):
     form = RecordActionForm(request.POST, action=action)
     return _action_move(request, drp, form, lambda f: services.drp_record_action(
         action=action, actor=request.user, **f.cleaned_data), "Action recorded")
+
+
+def cover(request):
+    """Arrange cover for my DRPs while I am away; the covers I am part of."""
+    if not request.user.has_role(*roles.SOCIAL_CARE):
+        raise PermissionDenied("Cover is for the social-care managers DRPs are addressed to.")
+    status = 200
+    if request.method == "POST":
+        form = CoverForm(request.POST, absent=request.user)
+        if form.is_valid():
+            try:
+                made = services.cover_set_up(actor=request.user, absent=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, f"{made.colleague} will cover your DRPs from "
+                                          f"{made.starts_on:%-d %B %Y} to {made.ends_on:%-d %B %Y}")
+                return redirect("drp:cover")
+        status = 400
+    else:
+        form = CoverForm(absent=request.user)
+    return render(request, "drp/cover.html", {"form": form, "covers": covers_visible_to(request.user)},
+                  status=status)

@@ -58,7 +58,7 @@ class ActionSerializer(ModelSerializer):
     class Meta:
         model = Action
         fields = ["id", "kind", "regulator", "employer_outcome", "owner_name", "owner_agency", "due_on",
-                  "done_on", "notes"]
+                  "done_on", "notes", "at_closure"]
 
 
 class RelatedEnquirySerializer(ModelSerializer):
@@ -255,8 +255,20 @@ class ActionUpdateSerializer(ActionInputSerializer):
     owner_name = serializers.CharField(max_length=200, required=False)
 
 
+class ActionAtClosureSerializer(serializers.Serializer):
+    """What happens to one open action when the case is concluded."""
+
+    id = serializers.IntegerField()
+    decision = serializers.ChoiceField(choices=Action.AtClosure.choices)
+    owner = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                  help_text="Who owns it after the case closes (needed for carries-on).")
+
+
 class ConcludeSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Enquiry.Outcome.choices)
+    actions = ActionAtClosureSerializer(
+        many=True, required=False,
+        help_text="One entry for each open action (409 naming them when any is left out).")
     concluded_on = serializers.DateField(required=False)
     note = serializers.CharField(max_length=20000, required=False, allow_blank=True)
 
@@ -271,6 +283,9 @@ class ConcludeWithoutMeetingSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Enquiry.Outcome.choices)
     reason = serializers.CharField(max_length=10000, help_text="Why no allegation management meeting is needed.")
     concluded_on = serializers.DateField(required=False)
+    actions = ActionAtClosureSerializer(
+        many=True, required=False,
+        help_text="One entry for each open action (409 naming them when any is left out).")
 
     def validate_concluded_on(self, value):
         return checked_date(value, "The date concluded")

@@ -4,6 +4,7 @@ import re
 
 from django import forms
 from django.contrib.auth import authenticate
+from django.contrib.auth.forms import AuthenticationForm
 
 from . import two_step
 
@@ -52,3 +53,18 @@ class TurnOffForm(forms.Form):
         if authenticate(self.request, username=user.get_username(), password=password) is None:
             raise forms.ValidationError("The password is not right")
         return password
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form with GOV.UK error messages: each names what to do ("Enter your
+    username"), and a wrong username or password says so without telling which."""
+
+    error_messages = {
+        "invalid_login": "Enter a correct username and password. Both may be case-sensitive",
+        "inactive": "This account has been switched off. Ask your administrator to switch it on",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Enter your username"
+        self.fields["password"].error_messages["required"] = "Enter your password"

@@ -10,7 +10,8 @@ ROW = 26
 BAR_HEIGHT = 18
 
 
-def bar_chart(title: str, bars: list[tuple[str, int]], chart_id: str, value_label: str = "DRPs") -> dict:
+def bar_chart(title: str, bars: list[tuple[str, int]], chart_id: str, value_label: str = "DRPs",
+              label_heading: str = "Category") -> dict:
     top = max((value or 0 for _, value in bars), default=0)
     rows = []
     for i, (label, value) in enumerate(bars):
@@ -24,4 +25,5 @@ def bar_chart(title: str, bars: list[tuple[str, int]], chart_id: str, value_labe
     return {"id": chart_id, "title": title, "rows": rows, "height": max(len(rows), 1) * ROW,
             "label_width": LABEL_WIDTH, "bar_x": BAR_X, "bar_height": BAR_HEIGHT, "width": BAR_X + BAR_MAX + 50,
             "aria_label": f"Bar chart. {title}. {summary or 'No data'}.", "value_label": value_label,
+            "label_heading": label_heading,
             "empty": not any(value for _, value in bars)}

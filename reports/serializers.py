@@ -221,7 +221,12 @@ class LearningReportSerializer(serializers.Serializer):
 
 class AnnualReportSerializer(serializers.Serializer):
     year = serializers.IntegerField()
-    period = PeriodSerializer()
+    period = PeriodSerializer(help_text="What is counted: the reporting year, or while it runs the year to date.")
+    year_to_date = serializers.BooleanField(
+        help_text="True while the reporting year is not over: the figures run to today and are compared "
+                  "with the same months of last year.")
+    compared_with = PeriodSerializer(
+        help_text="The period of last year the figures are compared with (the same months, while the year runs).")
     drp = DrpFiguresSerializer(help_text="DRPs raised, positive practice, stage closed at and themes (counts).")
     designated_officer = DesignatedOfficerFiguresSerializer(
         allow_null=True, help_text="null while the period runs, for readers outside the DO team.")

@@ -58,7 +58,7 @@ def _comparison_row(label, c) -> list:
     return [label, c["this_year"], last, c["variance"], Direction(c["direction"])]
 
 
-COMPARISON_COLUMNS = ["", "This year", "Last year", "Variance", "Direction of travel"]
+COMPARISON_COLUMNS = ["Measure", "This year", "Last year", "Variance", "Direction of travel"]
 
 
 def _chart(table_rows, column=1) -> list[tuple[str, int]]:
@@ -73,16 +73,21 @@ def vocabulary_names() -> dict[str, dict[str, str]]:
         ("by_referral_source", ReferralSource))}
 
 
+#: While the year runs, the comparison is the year to date against the same months of last year.
+YEAR_TO_DATE_COLUMNS = ["Measure", "This year to date", "Same months last year", "Variance", "Direction of travel"]
+
+
 def annual_tables(report: dict, labels: dict, vocabularies: dict) -> list[dict]:
     drp, do = report["drp"], report["designated_officer"]
+    comparing = YEAR_TO_DATE_COLUMNS if report.get("year_to_date") else COMPARISON_COLUMNS
     stage_names = {s["key"]: s["name"] for s in labels["stages"]}
     theme_names = {t["slug"]: t["name"] for t in labels["themes"]}
     tables = [
         {"id": "drps-raised", "title": "DRPs raised", "section": "drp",
-         "columns": ["Case type"] + COMPARISON_COLUMNS[1:],
+         "columns": ["Case type"] + comparing[1:],
          "rows": [_comparison_row(CASE_TYPE_NAMES[ct], drp["raised"][ct]) for ct in CASE_TYPES]},
         {"id": "positive-practice", "title": "Positive practice recorded", "section": "drp",
-         "columns": ["Case type"] + COMPARISON_COLUMNS[1:],
+         "columns": ["Case type"] + comparing[1:],
          "rows": [_comparison_row(CASE_TYPE_NAMES[ct], drp["positive_practice"][ct]) for ct in CASE_TYPES]},
     ]
     for key, table_id, title in (
@@ -93,7 +98,7 @@ def annual_tables(report: dict, labels: dict, vocabularies: dict) -> list[dict]:
         stage_keys = list(closed[CASE_TYPES[0]])
         tables.append({
             "id": table_id, "title": title, "section": "drp",
-            "columns": [""] + [_name(stage_names, k) if k != "total" else "Total closed" for k in stage_keys],
+            "columns": ["DRPs"] + [_name(stage_names, k) if k != "total" else "Total closed" for k in stage_keys],
             "rows": [[f"{CASE_TYPE_NAMES[ct]}, resolved"] + [closed[ct].get(k, 0) for k in stage_keys]
                      for ct in CASE_TYPES]
             + [["Withdrawn (CP and CLA)"] + [closed["withdrawn"].get(k, 0) for k in stage_keys]],
@@ -122,7 +127,7 @@ def annual_tables(report: dict, labels: dict, vocabularies: dict) -> list[dict]:
     enquiries = do["enquiries"]
     tables.append({
         "id": "do-enquiries", "title": "Designated Officer enquiries", "section": "do",
-        "columns": COMPARISON_COLUMNS,
+        "columns": comparing,
         "rows": [["Enquiries received", count("enquiries.this_year", enquiries["this_year"]),
                   count("enquiries.last_year", enquiries["last_year"]),
                   not_shown if "enquiries.variance" in hidden else enquiries["variance"],
@@ -175,12 +180,13 @@ def annual_tables(report: dict, labels: dict, vocabularies: dict) -> list[dict]:
         "columns": ["Cases with an action recorded in the year", "Cases"],
         "rows": [[action_names.get(k, k), count(f"actions.{k}", n)] for k, n in do["actions"].items()],
     })
-    for field, title in (("by_sector", "Enquiries by sector"), ("by_setting", "Enquiries by setting type"),
-                         ("by_category", "Enquiries by category"),
-                         ("by_referral_source", "Enquiries by referral source")):
+    for field, title, heading in (("by_sector", "Enquiries by sector", "Sector"),
+                                  ("by_setting", "Enquiries by setting type", "Setting type"),
+                                  ("by_category", "Enquiries by category", "Category"),
+                                  ("by_referral_source", "Enquiries by referral source", "Referral source")):
         names = vocabularies.get(field, {})
         tables.append({"id": "do-" + field.replace("_", "-"), "title": title, "section": "do",
-                       "columns": ["", "Enquiries"],
+                       "columns": [heading, "Enquiries"],
                        "rows": [[_name(names, k), count(f"{field}.{k}", n)] for k, n in do[field].items()]})
     return tables
 
@@ -222,7 +228,7 @@ def monthly_tables(report: dict, labels: dict) -> list[dict]:
         {"id": "positive-practice", "title": "Positive practice by team", "columns": ["Team", "Positive practice"],
          "rows": [[t["name"], t["count"]] for t in report["positive_practice"]["by_team"]]
          + [["Total", report["positive_practice"]["total"]]]},
-        {"id": "cafcass", "title": "Referrals to Cafcass", "columns": ["", "DRPs"],
+        {"id": "cafcass", "title": "Referrals to Cafcass", "columns": ["Measure", "DRPs"],
          "rows": [["Referred to Cafcass this month", report["cafcass_referrals"]]]},
     ]
     months = trend["months"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
@@ -34,7 +36,8 @@ def _years(chosen: int | None = None) -> list[int]:
 
 def _charts(table_list):
     for table in table_list:
-        table["svg_charts"] = [bar_chart(chart["title"], chart["bars"], f"{table['id']}-chart-{i}")
+        table["svg_charts"] = [bar_chart(chart["title"], chart["bars"], f"{table['id']}-chart-{i}",
+                                         label_heading=table["columns"][0])
                                for i, chart in enumerate(table.get("charts", []))]
     return table_list
 
@@ -70,7 +73,7 @@ def annual(request):
     # Exact DO figures for the DO team; ended periods with small counts suppressed for the rest.
     report = disclosure.annual_report_for(request.user, selectors.annual_report(year), period, vocabularies)
     table_list = tables.annual_tables(report, selectors.labels(), vocabularies)
-    heading = f"Annual report {year} to {year + 1}"
+    heading = f"Annual report {year} to {year + 1}" + (": year to date" if report["year_to_date"] else "")
     response = None if error else _download(request.GET.get("format"), f"annual-report-{year}", heading, table_list)
     if response:
         return response
@@ -78,6 +81,8 @@ def annual(request):
     do_disclosure = report["designated_officer_disclosure"]
     context = {
         "report": report, "year": year, "period": period, "heading": heading, "error": error,
+        "counted": {name: {end: date.fromisoformat(report[key][end]) for end in ("start", "end")}
+                    for name, key in (("this", "period"), ("last", "compared_with"))},
         "drp_tables": _charts([t for t in table_list if t["section"] == "drp"]),
         "do_tables": [t for t in table_list if t["section"] == "do"],
         "years": _years(year),
@@ -113,7 +118,7 @@ def monthly(request):
     theme_names = {t["slug"]: t["name"] for t in labels["themes"]}
     trend_charts = [
         bar_chart(f"{theme_names.get(slug, slug)}: DRPs raised per month", list(zip(report["trend"]["months"],
-                  series["counts"])), f"trend-{slug}")
+                  series["counts"])), f"trend-{slug}", label_heading="Month")
         for slug, series in report["trend"]["themes"].items() if any(series["counts"])
     ]
     return render(request, "reports/monthly.html", {

@@ -333,6 +333,7 @@ SPECTACULAR_SETTINGS = {
         "EnquiryStatusEnum": "lado.models.Enquiry.Status",
         "MeetingKindEnum": "lado.models.Meeting.Kind",
         "ActionKindEnum": "lado.models.Action.Kind",
+        "ActionAtClosureEnum": "lado.models.Action.AtClosure",
     },
     # Links from each create to the operations on what it made (api/schema.py).
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_links"],
@@ -343,6 +344,10 @@ from .tasks import *  # noqa: E402,F401,F403
 from .tasks import CELERY_BROKER_URL  # noqa: E402
 
 CELERY_TIMEZONE = TIME_ZONE
+
+# The local authority whose service this is: its name heads every page (Footprint is not a
+# GOV.UK service, so it shows no crown or GOV.UK logotype).
+FOOTPRINT_AUTHORITY_NAME = os.environ.get("FOOTPRINT_AUTHORITY_NAME", "Example Council")
 
 # Demo accounts and data may only be created when this is set (the quick start sets it).
 FOOTPRINT_DEMO = env_bool("FOOTPRINT_DEMO", False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crispy_forms_gds.choices import Choice
-from crispy_forms_gds.layout import Field, Size
+from crispy_forms_gds.layout import HTML, Field, Size
 from django import forms
 
 from workflows.clocks import today
@@ -145,7 +145,43 @@ class ActionUpdateForm(NamedErrorsMixin, forms.Form):
         return _no_future(self.cleaned_data.get("done_on"), "The date done must be today or in the past")
 
 
-class ConcludeForm(NamedErrorsMixin, forms.Form):
+class OpenActionsMixin:
+    """One question for each open action when concluding: done, not done, or carries on after
+    the case closes with its owner (the service refuses a conclusion that leaves one out)."""
+
+    open_actions: list = []
+
+    def open_action_fields(self, enquiry) -> list:
+        from ..services import open_actions_of
+
+        self.open_actions = open_actions_of(enquiry) if enquiry is not None else []
+        if not self.open_actions:
+            return []
+        layout = [HTML('<h2 class="govuk-heading-m">Open actions</h2><p class="govuk-body">These actions are '
+                       'not recorded as done. Say what happens to each before the case is concluded.</p>')]
+        for action in self.open_actions:
+            name = f"action_{action.pk}"
+            due = f", due {action.due_on:%-d %B %Y}" if action.due_on else ""
+            self.fields[name] = forms.ChoiceField(
+                label=f"{action.description} (owned by {action.owner}{due}): what happens to it?",
+                choices=Action.AtClosure.choices, widget=forms.RadioSelect,
+                error_messages={"required": f"Select what happens to {action.description}"})
+            self.fields[f"{name}_owner"] = forms.CharField(
+                label=f"Who owns {action.description} after the case closes", required=False, max_length=200,
+                initial=action.owner_name, help_text="Needed if it carries on after the case closes.")
+            layout += [Field.radios(name, legend_size=Size.SMALL), Field.text(f"{name}_owner")]
+        return layout
+
+    def service_data(self) -> dict:
+        data = {key: value for key, value in self.cleaned_data.items() if not key.startswith("action_")}
+        if self.open_actions:
+            data["actions"] = [{"id": action.pk, "decision": self.cleaned_data.get(f"action_{action.pk}"),
+                                "owner": self.cleaned_data.get(f"action_{action.pk}_owner", "")}
+                               for action in self.open_actions]
+        return data
+
+
+class ConcludeForm(OpenActionsMixin, NamedErrorsMixin, forms.Form):
     outcome = forms.ChoiceField(
         label="Outcome", widget=forms.RadioSelect,
         choices=[Choice(value, label, hint=Enquiry.OUTCOME_HINTS[value]) for value, label in Enquiry.Outcome.choices],
@@ -156,18 +192,18 @@ class ConcludeForm(NamedErrorsMixin, forms.Form):
     note = forms.CharField(label="Notes (optional)", widget=forms.Textarea(attrs={"rows": 3}), max_length=20000,
                            required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, enquiry=None, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("concluded_on", today())
         self.helper = _helper(Field.radios("outcome", legend_size=Size.MEDIUM), Field("concluded_on"),
-                              Field.textarea("note"), button="Conclude case")
+                              Field.textarea("note"), *self.open_action_fields(enquiry), button="Conclude case")
 
     def clean_concluded_on(self):
         return _no_future(self.cleaned_data.get("concluded_on"), "The date concluded must be today or in the past")
 
 
-class ConcludeWithoutMeetingForm(NamedErrorsMixin, forms.Form):
+class ConcludeWithoutMeetingForm(OpenActionsMixin, NamedErrorsMixin, forms.Form):
     """Only the two outcomes that may be recorded without a meeting are offered; any other value
     sent is refused with the reason in words."""
 
@@ -183,7 +219,7 @@ class ConcludeWithoutMeetingForm(NamedErrorsMixin, forms.Form):
                              max_length=10000, error_messages={"required": "Enter why no meeting is needed"})
     concluded_on = _date("Date concluded", help_text="Leave as today, or the date the decision was made.")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, enquiry=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["outcome"].error_messages["invalid_choice"] = (
             "Only an allegation that is clearly unfounded or malicious may be concluded without a meeting: "
@@ -192,7 +228,7 @@ class ConcludeWithoutMeetingForm(NamedErrorsMixin, forms.Form):
             self.initial.setdefault("concluded_on", today())
         self.helper = _helper(Field.radios("outcome", legend_size=Size.MEDIUM),
                               Field.textarea("reason", label_size=Size.SMALL), Field("concluded_on"),
-                              button="Conclude without a meeting")
+                              *self.open_action_fields(enquiry), button="Conclude without a meeting")
 
     def clean_concluded_on(self):
         return _no_future(self.cleaned_data.get("concluded_on"), "The date concluded must be today or in the past")

@@ -94,6 +94,11 @@ class Action(models.Model):
         TRAINING = "training", "Training"
         NO_ACTION = "no-action", "No action"
 
+    class AtClosure(models.TextChoices):
+        DONE = "done", "Done"
+        NOT_DONE = "not-done", "Not done"
+        CARRIES_ON = "carries-on", "Carries on after the case closes"
+
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="actions")
     kind = models.CharField(max_length=30, choices=Kind.choices)
     regulator = models.CharField(max_length=30, choices=Regulator.choices, blank=True)
@@ -103,6 +108,10 @@ class Action(models.Model):
     due_on = models.DateField(null=True, blank=True, db_index=True)
     done_on = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
+    at_closure = models.CharField(
+        max_length=20, choices=AtClosure.choices, blank=True,
+        help_text="For an action still open when the case was concluded: what the officer confirmed "
+                  "happens to it (done, not done, or carries on with its owner).")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=clock_now)
     history = CaseHistory()
@@ -128,7 +137,8 @@ class Action(models.Model):
         return ", ".join(part for part in (self.owner_name, self.owner_agency) if part)
 
     def clock(self, on: date | None = None) -> Clock:
-        return Clock.of(f"{self.get_kind_display()} due", None if self.done_on else self.due_on, on)
+        stopped = self.done_on or self.at_closure == self.AtClosure.NOT_DONE
+        return Clock.of(f"{self.get_kind_display()} due", None if stopped else self.due_on, on)
 
 
 class TimelineEvent(BaseTimelineEvent):

@@ -33,6 +33,7 @@ from .casework import (  # noqa: F401
     enquiry_conclude_without_meeting,
     enquiry_record_meeting,
     enquiry_update_action,
+    open_actions_of,
 )
 from .enquiries import (  # noqa: F401
     enquiry_decide,

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from people.models import User
 from workflows.clocks import today
+from workflows.exceptions import TransitionRefused
 from workflows.history import save_with_history
 from workflows.timeline import record_event
 from workflows.transitions import perform
@@ -162,16 +163,77 @@ def enquiry_update_action(*, action: Action, actor: User, **changes) -> Action:
 # --- Closing --------------------------------------------------------------------------------
 
 
+def open_actions_of(enquiry: Enquiry) -> list[Action]:
+    """Actions neither done nor settled: what a conclusion must say something about."""
+    return list(enquiry.actions.filter(done_on__isnull=True, at_closure="").order_by("recorded_at", "id"))
+
+
+def _settle_open_actions(enquiry: Enquiry, actions: list[dict] | None, errors: dict) -> list[tuple]:
+    """A case is not concluded with open actions nobody has answered for: each is confirmed
+    done, not done, or carrying on after closure with a named owner. Unconfirmed ones are a 409
+    naming them; a confirmation missing its owner or naming no open action is a 400 on
+    ``actions``. Returns (action, decision, owner) to apply once every check has passed."""
+    open_now = open_actions_of(enquiry)
+    given = {}
+    for item in actions or []:
+        try:
+            given[int(item.get("id"))] = item
+        except (TypeError, ValueError):
+            errors["actions"] = "Each action confirmed needs the id of an open action."
+    unknown = set(given) - {action.pk for action in open_now}
+    if unknown:
+        errors["actions"] = (f"Not an open action of {enquiry.reference}: "
+                             f"{', '.join(str(pk) for pk in sorted(unknown))}.")
+    missing = [action for action in open_now if action.pk not in given]
+    if missing:
+        names = "; ".join(f"{action.description} (owned by {action.owner})" for action in missing)
+        raise TransitionRefused(
+            f"{enquiry.reference} has {len(missing)} open action{'s' if len(missing) != 1 else ''}: {names}. "
+            "Confirm for each whether it was done, not done, or carries on after the case closes "
+            "(with its owner) before concluding.")
+    settled = []
+    for action in open_now:
+        item = given[action.pk]
+        decision, owner = item.get("decision"), (item.get("owner") or "").strip()
+        if decision not in Action.AtClosure.values:
+            errors[f"action_{action.pk}"] = f"Select what happens to {action.description}."
+        elif decision == Action.AtClosure.CARRIES_ON and not owner:
+            errors[f"action_{action.pk}_owner"] = f"Name who owns {action.description} after the case closes."
+        settled.append((action, decision, owner))
+    return settled
+
+
+def _apply_settlement(actor: User, settled: list[tuple], on: date) -> str:
+    """Write each open action's fate; the sentence the conclusion's timeline entry adds."""
+    parts = []
+    for action, decision, owner in settled:
+        action.at_closure = decision
+        if decision == Action.AtClosure.DONE:
+            action.done_on = on
+            parts.append(f"{action.description}: done")
+        elif decision == Action.AtClosure.NOT_DONE:
+            parts.append(f"{action.description}: not done")
+        else:
+            action.owner_name = owner
+            parts.append(f"{action.description}: carries on after the case closes, owned by {action.owner}")
+        save_with_history(action, actor, f"At the conclusion: {action.get_at_closure_display().lower()}")
+    return ("\n\nOpen actions at the conclusion: " + "; ".join(parts) + ".") if parts else ""
+
+
 @transaction.atomic
 def enquiry_conclude(
     *, enquiry: Enquiry, actor: User, outcome: str, concluded_on: date | None = None, note: str = "",
+    actions: list[dict] | None = None,
 ) -> Enquiry:
-    """Record the outcome (Keeping Children Safe in Education Part 4 definitions)."""
+    """Record the outcome (Keeping Children Safe in Education Part 4 definitions). Each open
+    action is confirmed done, not done, or carrying on with an owner (``actions``: a list of
+    {id, decision, owner})."""
     enquiry = _lock(enquiry)
     from_status = enquiry.status
     perform(EnquiryFlow(enquiry), "conclude", actor)
     concluded_on = concluded_on or today()
     errors = {}
+    settled = _settle_open_actions(enquiry, actions, errors)
     if outcome not in Enquiry.Outcome.values:
         errors["outcome"] = "Choose the outcome."
     if concluded_on > today():
@@ -185,6 +247,7 @@ def enquiry_conclude(
     label = enquiry.get_outcome_display()
     save_with_history(enquiry, actor, f"Concluded: {label}")
     text = f"Outcome: {label}." + (f"\n\n{note.strip()}" if (note or "").strip() else "")
+    text += _apply_settlement(actor, settled, concluded_on)
     record_event(enquiry, actor, Event.CONCLUDED, note=text, from_status=from_status, to_status=enquiry.status)
     return enquiry
 
@@ -197,6 +260,7 @@ WITHOUT_MEETING_OUTCOMES = (Enquiry.Outcome.UNFOUNDED, Enquiry.Outcome.MALICIOUS
 @transaction.atomic
 def enquiry_conclude_without_meeting(
     *, enquiry: Enquiry, actor: User, outcome: str, reason: str, concluded_on: date | None = None,
+    actions: list[dict] | None = None,
 ) -> Enquiry:
     """Conclude a clearly unfounded or malicious allegation without an allegation management
     meeting, saying why: only while no meeting has been held (409 otherwise), only for those two
@@ -207,6 +271,7 @@ def enquiry_conclude_without_meeting(
     concluded_on = concluded_on or today()
     reason = (reason or "").strip()
     errors = {}
+    settled = _settle_open_actions(enquiry, actions, errors)
     if outcome not in Enquiry.Outcome.values:
         errors["outcome"] = "Choose the outcome: unfounded or malicious."
     elif outcome not in WITHOUT_MEETING_OUTCOMES:
@@ -227,8 +292,9 @@ def enquiry_conclude_without_meeting(
     label = enquiry.get_outcome_display()
     save_with_history(enquiry, actor, f"Concluded without a meeting: {label}")
     record_event(enquiry, actor, Event.CONCLUDED_WITHOUT_MEETING,
-            note=f"Outcome: {label}, without an allegation management meeting.\n\n{reason}",
-            from_status=from_status, to_status=enquiry.status)
+                 note=f"Outcome: {label}, without an allegation management meeting.\n\n{reason}"
+                      + _apply_settlement(actor, settled, concluded_on),
+                 from_status=from_status, to_status=enquiry.status)
     return enquiry
 
 

@@ -135,14 +135,14 @@ MOVE_FORMS: dict[str, MoveForm] = {
         "Action recorded"),
     "conclude": MoveForm(
         "conclude", "Conclude the case",
-        lambda data, enquiry, request: ConcludeForm(data),
-        lambda enquiry, actor, form: services.enquiry_conclude(enquiry=enquiry, actor=actor, **form.cleaned_data),
+        lambda data, enquiry, request: ConcludeForm(data, enquiry=enquiry),
+        lambda enquiry, actor, form: services.enquiry_conclude(enquiry=enquiry, actor=actor, **form.service_data()),
         "Case concluded"),
     "conclude-without-meeting": MoveForm(
         "conclude_without_meeting", "Conclude without a meeting",
-        lambda data, enquiry, request: ConcludeWithoutMeetingForm(data),
+        lambda data, enquiry, request: ConcludeWithoutMeetingForm(data, enquiry=enquiry),
         lambda enquiry, actor, form: services.enquiry_conclude_without_meeting(enquiry=enquiry, actor=actor,
-                                                                               **form.cleaned_data),
+                                                                               **form.service_data()),
         "Case concluded without a meeting",
         intro="Keeping Children Safe in Education (Part 4): an allegation that is clearly unfounded or malicious "
               "may be concluded without an allegation management meeting. Say why none is needed."),

@@ -1,6 +1,7 @@
 """Small template helpers for Footprint's shared templates: ``{% load footprint %}``."""
 
 from django import template
+from django.conf import settings
 
 register = template.Library()
 
@@ -28,3 +29,10 @@ def elided_page_range(page, on_each_side=2, on_ends=1):
     return list(
         page.paginator.get_elided_page_range(page.number, on_each_side=on_each_side, on_ends=on_ends)
     )
+
+
+@register.simple_tag
+def authority_name():
+    """The local authority's name (FOOTPRINT_AUTHORITY_NAME), for the header and footer; a tag
+    rather than a context variable because the error pages render without a request."""
+    return settings.FOOTPRINT_AUTHORITY_NAME

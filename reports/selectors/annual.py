@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from drp.models import DisputeResolution
 from lado import conf as lado_conf
 from lado import selectors as lado_selectors
 from lado.models import Enquiry
 from positive_practice.models import PositivePractice
+from workflows.clocks import today
 from workflows.replica import from_replica
 
 from ..periods import Period, reporting_year
@@ -62,15 +65,37 @@ def designated_officer(this: Period, last: Period) -> dict:
     }
 
 
+def a_year_before(day: date) -> date:
+    """The same day a year earlier (29 February becomes the 28th)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def annual_periods(year: int, on: date | None = None) -> tuple[Period, Period, bool]:
+    """What the annual report counts and what it compares it with: the whole reporting year
+    and the one before; or, for a year not yet over, the year to date and the same months of
+    last year (to the same day), so that the comparison is like for like."""
+    on = on or today()
+    this, last = reporting_year(year), reporting_year(year - 1)
+    if this.start <= on < this.end:
+        return Period(this.start, on), Period(last.start, a_year_before(on)), True
+    return this, last, False
+
+
 @from_replica
 def annual_report(year: int) -> dict:
     """The annual report for the reporting year starting 1 April ``year`` (shape in the README
-    of this app and on ``/api/docs/``)."""
-    this, last = reporting_year(year), reporting_year(year - 1)
+    of this app and on ``/api/docs/``). ``period`` is what is counted (to today while the year
+    runs, with ``year_to_date``), ``compared_with`` the period of last year it is set against."""
+    this, last, year_to_date = annual_periods(year)
     stages, theme_rows = ladder(), themes()
     return {
         "year": year,
         "period": this.as_dict(),
+        "year_to_date": year_to_date,
+        "compared_with": last.as_dict(),
         "drp": {
             "raised": _compare_by_case_type(
                 DisputeResolution.objects, "raised_on", this, last,

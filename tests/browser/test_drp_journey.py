@@ -288,7 +288,8 @@ def test_drp_from_raise_to_resolution(org, page):
     resolved = (None, iro, f"{OUTCOME}\n\nImpact for the child (Plan changed): {IMPACT}\n"
                            "Child told of the outcome: yes; offered an advocate: no.")
     expect_timeline(page, [resolved, responded_at_stage_1, escalated, responded_informally, raised])
-    expect(page.get_by_role("heading", name="What you can do")).to_have_count(0)
+    # A resolved DRP can only be reopened (by its IRO or an IRO Manager), nothing else.
+    expect(page.locator("details.govuk-details summary")).to_have_text(["Reopen"])
     assert_accessible(page, "the resolved DRP")
 
     # Amy's page lists the resolved DRP.

@@ -70,14 +70,16 @@ def test_raise_returns_201_with_the_documented_shape(org):
                          "raised_on", "stage_started_on", "stage_due_date", "overall_due_date",
                          "review_due_date", "closed_on", "closed_at_stage", "referred_to_cafcass",
                          "addressee_contact", "outcome", "impact", "impact_codes", "child_informed",
-                         "advocacy_offered", "agreed_actions", "timeline"}
+                         "advocacy_offered", "agreed_actions", "timeline",
+                         "iro"}
     assert body["children"] == [org.child.pk, org.sibling.pk]
     assert sorted(body["themes"]) == ["drift-and-delay", "placement"]
     assert (body["stage"], body["status"]) == ("informal", "awaiting_response")
     assert body["raised_on"] == today().isoformat()
     assert body["overall_due_date"] is None
     assert body["timeline"][0]["actor"] == "iro"
-    assert set(body["timeline"][0]) == {"at", "actor", "action", "from_stage", "to_stage", "note"}
+    assert set(body["timeline"][0]) == {"at", "actor", "action", "from_stage", "to_stage", "note",
+                                        "on_behalf_of"}
 
 
 def test_raise_at_a_stage_on_a_past_date(org):

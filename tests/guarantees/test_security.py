@@ -84,7 +84,7 @@ def test_five_wrong_passwords_lock_the_account_out_with_a_clear_message(org, cli
     for _ in range(4):
         response = sign_in(client, "iro", "wrong-password-1")
         assert response.status_code == 200
-        assert "Please enter a correct username and password" in response.content.decode()
+        assert "Enter a correct username and password" in response.content.decode()
     response = sign_in(client, "iro", "wrong-password-1")
     assert response.status_code == 429
     page = response.content.decode()

@@ -311,7 +311,9 @@ def test_actions_can_be_completed_after_the_outcome_but_not_added(org):
     enquiry = in_progress(org)
     dbs = services.enquiry_add_action(enquiry=enquiry, actor=org.designated_officer, kind="dbs-referral",
                                       owner_name="Employer")
-    enquiry = services.enquiry_conclude(enquiry=enquiry, actor=org.designated_officer, outcome="substantiated")
+    # The referral carries on after the outcome, with its owner (confirmed when concluding).
+    enquiry = services.enquiry_conclude(enquiry=enquiry, actor=org.designated_officer, outcome="substantiated",
+                                        actions=[{"id": dbs.pk, "decision": "carries-on", "owner": "Employer"}])
     services.enquiry_update_action(action=dbs, actor=org.designated_officer, done_on=today())
     with pytest.raises(TransitionRefused):
         services.enquiry_add_action(enquiry=enquiry, actor=org.designated_officer, kind="suspension",

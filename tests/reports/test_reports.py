@@ -50,8 +50,9 @@ def test_month_defaults_to_last_month():
 
 def test_annual_shape_is_exactly_as_documented(org):
     report = selectors.annual_report(2017)
-    assert set(report) == {"year", "period", "drp", "designated_officer"}
+    assert set(report) == {"year", "period", "year_to_date", "compared_with", "drp", "designated_officer"}
     assert report["year"] == 2017 and report["period"] == {"start": "2017-04-01", "end": "2018-03-31"}
+    assert report["year_to_date"] is False and report["compared_with"] == {"start": "2016-04-01", "end": "2017-03-31"}
     assert set(report["drp"]) == {"raised", "positive_practice", "closed_at_stage",
                                   "closed_at_stage_of_raised", "themes"}
     for key in ("raised", "positive_practice"):

@@ -201,6 +201,10 @@ RULES: tuple[Rule, ...] = (
     rule("DRP list", r"/drps/", page(DRP_READERS)),
     rule("raise a DRP", r"/drps/raise/", page(CHALLENGERS)),
     rule("challenges awaiting my response", r"/drps/awaiting-my-response/", page(SOCIAL_CARE)),
+    rule("cover for my DRPs while I am away", r"/drps/cover/", page(SOCIAL_CARE)),
+    Rule("a DRP's summary for the child's file, and its print version", r"/drps/\{id\}/(summary|print)/", (
+        Case(page(DRP_READERS), "about a child in North Team 1", {"id": "drp"}),
+    )),
     Rule("DRP page", r"/drps/\{id\}/", (
         Case(page(DRP_READERS), "about a child in North Team 1", {"id": "drp"}),
         Case(page(OTHER_TEAM_DRP_READERS), "about a child in South Team 1", {"id": "other_drp"},
@@ -324,6 +328,12 @@ RULES: tuple[Rule, ...] = (
     *(rule(f"API DRP move: {slug}", rf"/api/v1/drps/\{{id\}}/{slug}/", {"POST": who}, values={"id": "drp"},
            hidden=SEES_NO_DRP, body={"POST": body})
       for slug, (who, body) in DRP_MOVES.items()),
+    rule("API reassign a DRP (the IRO Manager)", r"/api/v1/drps/\{id\}/reassign/", {"POST": IRO_MANAGER},
+         values={"id": "drp"}, hidden=SEES_NO_DRP, body={"POST": {"iro": "chair", "reason": "On leave"}}),
+    # The world's DRP is open: its status refuses a reopening (409) before anyone's role is asked.
+    rule("API reopen a DRP (refused while open)", r"/api/v1/drps/\{id\}/reopen/", {"POST": DRP_READERS},
+         values={"id": "drp"}, hidden=SEES_NO_DRP, body={"POST": {"reason": "Not done"}}),
+    rule("API cover for a responder's DRPs", r"/api/v1/drp/covers/", {"GET": SOCIAL_CARE, "POST": SOCIAL_CARE}),
     rule("API my notifications", r"/api/v1/notifications/", {"GET": SIGNED_IN}),
     Rule("API mark a notification read", r"/api/v1/notifications/\{id\}/read/", (
         Case({"POST": SIGNED_IN}, "my own", {"id": "notification"}),
