@@ -7,10 +7,10 @@ from datetime import date, timedelta
 import pytest
 from rest_framework.test import APIClient
 
+from api import pagination
 from api.pagination import BoundedPaginator, KeysetPagination
 from drp.models import DisputeResolution, Stage
 from tests.support.auth import api_token, login
-from workflows import pagination
 
 pytestmark = pytest.mark.django_db
 
