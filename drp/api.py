@@ -15,12 +15,13 @@ from . import services
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
 from .models import DisputeResolution, ImpactCode, Stage, Theme
-from .selectors import drp_for, drps_visible_to, with_list_data
+from .selectors import drp_for, drps_visible_to, open_drp_warnings, with_list_data
 from .serializers import (
     DisputeResolutionListSerializer,
     DisputeResolutionSerializer,
     EscalateSerializer,
     ImpactCodeSerializer,
+    RaisedSerializer,
     RaiseSerializer,
     ReasonSerializer,
     ResolveSerializer,
@@ -90,7 +91,7 @@ class DisputeResolutionViewSet(viewsets.GenericViewSet):
         record_read(request.user, drp, "api:drp-detail")
         return Response(DisputeResolutionSerializer(drp).data)
 
-    @extend_schema(request=RaiseSerializer, responses={201: DisputeResolutionSerializer})
+    @extend_schema(request=RaiseSerializer, responses={201: RaisedSerializer})
     def create(self, request):
         # Who may raise is decided before the input is read: a refusal is 403, never a 400.
         if not request.user.has_role(*roles.CHALLENGERS):
@@ -98,7 +99,9 @@ class DisputeResolutionViewSet(viewsets.GenericViewSet):
         serializer = RaiseSerializer(data=request.data, children_qs=children_visible_to(request.user))
         serializer.is_valid(raise_exception=True)
         drp = services.drp_raise(actor=request.user, **serializer.validated_data)
-        return self._detail(drp, status.HTTP_201_CREATED)
+        raised = drp_for(request.user, drp.pk)
+        raised.warnings = open_drp_warnings(request.user, serializer.validated_data["children"], excluding=drp)
+        return Response(RaisedSerializer(raised).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RespondSerializer, responses=DisputeResolutionSerializer)
     @action(detail=True, methods=["post"])

@@ -65,3 +65,23 @@ def awaiting_response_from(user) -> QuerySet[DisputeResolution]:
 
 def ladder() -> list[Stage]:
     return list(Stage.objects.prefetch_related("addressed_to"))
+
+
+def open_drp_references(user, children, excluding=None) -> dict[int, list[str]]:
+    """Each child's open DRPs (references, oldest first), in one query."""
+    qs = drps_visible_to(user).filter(status__in=DisputeResolution.OPEN_STATUSES, children__in=children)
+    if excluding is not None:
+        qs = qs.exclude(pk=excluding.pk)
+    found: dict[int, list[str]] = {}
+    for child_id, reference in qs.values_list("children", "reference").order_by("raised_on", "id"):
+        if reference not in found.setdefault(child_id, []):
+            found[child_id].append(reference)
+    return found
+
+
+def open_drp_warnings(user, children, excluding=None) -> list[str]:
+    """"Amy Example already has an open DRP: DRP-2026-0001": a warning, never a refusal,
+    when a DRP is raised for a child who has one (the IRO may mean a second concern)."""
+    found = open_drp_references(user, children, excluding)
+    return [f"{child.name} already has an open DRP: {', '.join(found[child.pk])}"
+            for child in children if child.pk in found]

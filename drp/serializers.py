@@ -5,6 +5,7 @@ from children.serializers import validate_child_ids
 from people.models import Team
 from workflows.api import TimelineEventSerializer as BaseTimelineEventSerializer
 from workflows.api import checked_date
+from workflows.date_rules import AGREED_BY, DRP_DATE
 
 from .models import DisputeResolution, ImpactCode, Stage, Theme, TimelineEvent
 
@@ -33,11 +34,13 @@ class DisputeResolutionListSerializer(serializers.ModelSerializer):
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     stage = serializers.SlugRelatedField(slug_field="key", read_only=True)
     closed_at_stage = serializers.SlugRelatedField(slug_field="key", read_only=True, allow_null=True)
+    iro = serializers.SlugRelatedField(source="raised_by", slug_field="username", read_only=True,
+                                       help_text="The username of the IRO (or chair) who raised it.")
 
     class Meta:
         model = DisputeResolution
         fields = [
-            "id", "reference", "case_type", "children", "themes", "stage", "status", "raised_on",
+            "id", "reference", "case_type", "children", "themes", "stage", "status", "iro", "raised_on",
             "stage_started_on", "stage_due_date", "overall_due_date", "review_due_date", "closed_on",
             "closed_at_stage", "referred_to_cafcass",
         ]
@@ -50,6 +53,17 @@ class DisputeResolutionSerializer(DisputeResolutionListSerializer):
     class Meta(DisputeResolutionListSerializer.Meta):
         fields = DisputeResolutionListSerializer.Meta.fields + [
             "outcome", "impact", "impact_codes", "child_informed", "advocacy_offered", "timeline"]
+
+
+class RaisedSerializer(DisputeResolutionSerializer):
+    """A DRP just raised, with what the IRO should know but that does not stop it."""
+
+    warnings = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text="For example, that a child already has an open DRP (not a refusal).")
+
+    class Meta(DisputeResolutionSerializer.Meta):
+        fields = DisputeResolutionSerializer.Meta.fields + ["warnings"]
 
 
 class RaiseSerializer(serializers.Serializer):
@@ -86,7 +100,7 @@ class RaiseSerializer(serializers.Serializer):
             raise serializers.ValidationError(f"Unknown stage: {value}.")
 
     def validate_raised_on(self, value):
-        return checked_date(value, "The date raised")
+        return checked_date(value, "Date raised", rule=DRP_DATE)
 
     def validate_team(self, value):
         team = Team.objects.filter(slug=value).first()
@@ -102,7 +116,7 @@ class RespondSerializer(serializers.Serializer):
         help_text="Optional: the date by which what is agreed will be done (today or later).")
 
     def validate_agreed_by(self, value):
-        return checked_date(value, "The agreed-by date", future=True)
+        return checked_date(value, "Agreed by", rule=AGREED_BY)
 
 
 class EscalateSerializer(serializers.Serializer):

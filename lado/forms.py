@@ -20,6 +20,13 @@ from people import roles
 from people.models import User
 from workflows.clocks import now as clock_now
 from workflows.clocks import today
+from workflows.date_rules import (
+    ANY_DATE,
+    DO_DATE,
+    DO_INCIDENT_DATE,
+    DO_PLANNED_DATE,
+    SUBJECT_DATE_OF_BIRTH,
+)
 from workflows.forms import NamedErrorsMixin, RealDateField
 
 from .models import (
@@ -67,17 +74,13 @@ class VocabularyField(forms.ChoiceField):
         return self._rows.get(value) if value else None
 
 
-def _date(label, required=False, help_text=None, **kwargs):
+def _date(label, required=False, help_text=None, rule=DO_DATE, **kwargs):
+    """A GOV.UK date input holding a Designated Officer date to ``rule`` (today or earlier and
+    not before the records began, unless a rule says otherwise)."""
     messages = {"required": f"Enter the {label.lower()}", "incomplete": f"Enter the {label.lower()} in full"}
-    field = RealDateField(label=label, required=required, help_text=help_text, **kwargs)
+    field = RealDateField(label=label, required=required, help_text=help_text, rule=rule, **kwargs)
     field.error_messages.update(messages)
     return field
-
-
-def _no_future(value, message):
-    if value and value > today():
-        raise forms.ValidationError(message)
-    return value
 
 
 def TOLD_FIELD(label):  # noqa: N802 - a field factory, named like the fields it makes
@@ -111,7 +114,8 @@ class EnquiryForm(NamedErrorsMixin, forms.Form):
     category = VocabularyField(Category, label="Category", widget=forms.RadioSelect)
     subject_name = forms.CharField(label="Name", max_length=200, required=False,
                                    help_text="Leave blank for a consultation that does not identify the person.")
-    subject_date_of_birth = _date("Date of birth", help_text="If known. For example, 27 3 1985")
+    subject_date_of_birth = _date("Date of birth", rule=SUBJECT_DATE_OF_BIRTH,
+                                  help_text="If known. For example, 27 3 1985")
     subject_role = forms.CharField(label="Role", max_length=200, required=False,
                                    help_text="For example, teaching assistant, foster carer, football coach")
     subject_employer = forms.CharField(label="Employer or organisation", max_length=200, required=False)
@@ -129,9 +133,9 @@ class EnquiryForm(NamedErrorsMixin, forms.Form):
     officer = forms.ModelChoiceField(label="Designated Officer", queryset=User.objects.none(), required=False,
                                      empty_label="Me")
     # What Working Together and the annual report need recorded (all optional, completed later)
-    incident_on = _date("Date of the alleged incident",
+    incident_on = _date("Date of the alleged incident", rule=DO_INCIDENT_DATE,
                         help_text="If known. Identifies a non-recent allegation. For example, 4 11 2019")
-    employer_aware_on = _date("Date the employer became aware",
+    employer_aware_on = _date("Date the employer became aware", rule=DO_INCIDENT_DATE,
                               help_text="The employer should refer to the DO within one working day.")
     police_reference = forms.CharField(label="Police reference", max_length=60, required=False)
     criminal_outcome = forms.ChoiceField(label="Criminal outcome", required=False,
@@ -256,19 +260,9 @@ class EnquiryForm(NamedErrorsMixin, forms.Form):
             raise forms.ValidationError("Enter a real time, like 14:05")
         return time(hour, minute)
 
-    def clean_received_on(self):
-        return _no_future(self.cleaned_data.get("received_on"), "The date received must be today or in the past")
 
-    def clean_subject_date_of_birth(self):
-        return _no_future(self.cleaned_data.get("subject_date_of_birth"), "Date of birth must be in the past")
 
-    def clean_incident_on(self):
-        return _no_future(self.cleaned_data.get("incident_on"),
-                          "The date of the alleged incident must be today or in the past")
 
-    def clean_employer_aware_on(self):
-        return _no_future(self.cleaned_data.get("employer_aware_on"),
-                          "The date the employer became aware must be today or in the past")
 
     def clean_children(self):
         return clean_child_references(self.children_qs, self.cleaned_data["children"], required=False)
@@ -342,7 +336,8 @@ class MeetingForm(NamedErrorsMixin, forms.Form):
                               max_length=50000, required=False)
     decisions = forms.CharField(label="Decisions", widget=forms.Textarea(attrs={"rows": 4}), max_length=20000,
                                 error_messages={"required": "Record the decisions made"})
-    next_review_on = _date("Next review meeting", help_text="Leave blank if no review is planned.")
+    next_review_on = _date("Next review meeting", rule=DO_PLANNED_DATE,
+                           help_text="Leave blank if no review is planned.")
 
     def __init__(self, *args, enquiry: Enquiry, **kwargs):
         super().__init__(*args, **kwargs)
@@ -360,8 +355,6 @@ class MeetingForm(NamedErrorsMixin, forms.Form):
             button="Record meeting",
         )
 
-    def clean_held_on(self):
-        return _no_future(self.cleaned_data.get("held_on"), "The meeting date must be today or in the past")
 
 
 class ActionForm(NamedErrorsMixin, forms.Form):
@@ -373,7 +366,7 @@ class ActionForm(NamedErrorsMixin, forms.Form):
     owner_name = forms.CharField(label="Owner", max_length=200, help_text="Who is responsible for it.",
                                  error_messages={"required": "Name who owns the action"})
     owner_agency = forms.CharField(label="Owner's agency", max_length=200, required=False)
-    due_on = _date("Due date", help_text="For example, 27 3 2026")
+    due_on = _date("Due date", rule=DO_PLANNED_DATE, help_text="For example, 27 3 2026")
     notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
                             required=False)
 
@@ -391,7 +384,7 @@ class ActionForm(NamedErrorsMixin, forms.Form):
 
 
 class ActionUpdateForm(NamedErrorsMixin, forms.Form):
-    due_on = _date("Due date")
+    due_on = _date("Due date", rule=DO_PLANNED_DATE)
     done_on = _date("Date done", help_text="Fill in when the action is complete.")
     employer_outcome = forms.ChoiceField(
         label="Employer's outcome (for an employer outcome action)",
@@ -411,8 +404,6 @@ class ActionUpdateForm(NamedErrorsMixin, forms.Form):
             del self.fields["employer_outcome"]
         self.helper = _helper(*fields, Field.textarea("notes"), button="Save action")
 
-    def clean_done_on(self):
-        return _no_future(self.cleaned_data.get("done_on"), "The date done must be today or in the past")
 
 
 class ConcludeForm(NamedErrorsMixin, forms.Form):
@@ -433,8 +424,6 @@ class ConcludeForm(NamedErrorsMixin, forms.Form):
         self.helper = _helper(Field.radios("outcome", legend_size=Size.MEDIUM), Field("concluded_on"),
                               Field.textarea("note"), button="Conclude case")
 
-    def clean_concluded_on(self):
-        return _no_future(self.cleaned_data.get("concluded_on"), "The date concluded must be today or in the past")
 
 
 class ConcludeWithoutMeetingForm(NamedErrorsMixin, forms.Form):
@@ -464,8 +453,6 @@ class ConcludeWithoutMeetingForm(NamedErrorsMixin, forms.Form):
                               Field.textarea("reason", label_size=Size.SMALL), Field("concluded_on"),
                               button="Conclude without a meeting")
 
-    def clean_concluded_on(self):
-        return _no_future(self.cleaned_data.get("concluded_on"), "The date concluded must be today or in the past")
 
 
 class ReasonForm(NamedErrorsMixin, forms.Form):
@@ -497,7 +484,7 @@ class DestroyForm(NamedErrorsMixin, forms.Form):
 
 
 class RetentionForm(NamedErrorsMixin, forms.Form):
-    review_on = _date("Next retention review", required=True)
+    review_on = _date("Next retention review", required=True, rule=ANY_DATE)
     reason = forms.CharField(label="Reason for keeping the case", widget=forms.Textarea(attrs={"rows": 3}),
                              max_length=10000, error_messages={"required": "Enter the reason for keeping the case"})
 

@@ -4,6 +4,7 @@ from children.serializers import validate_child_ids
 from people import roles
 from people.models import User
 from workflows.api import TimelineEventSerializer, checked_date
+from workflows.date_rules import DO_DATE, DO_INCIDENT_DATE, DO_PLANNED_DATE, SUBJECT_DATE_OF_BIRTH
 
 from .models import (
     Action,
@@ -185,25 +186,25 @@ class EnquiryInputSerializer(serializers.Serializer):
         return validate_child_ids(self.children_qs, value)
 
     def validate_received_at(self, value):
-        return checked_date(value, "The date received")
+        return checked_date(value, "Date received", rule=DO_DATE)
 
     def validate_subject_date_of_birth(self, value):
-        return checked_date(value, "Date of birth")
+        return checked_date(value, "Date of birth", rule=SUBJECT_DATE_OF_BIRTH)
 
     def validate_incident_on(self, value):
-        return checked_date(value, "The date of the alleged incident")
+        return checked_date(value, "Date of the alleged incident", rule=DO_INCIDENT_DATE)
 
     def validate_employer_aware_on(self, value):
-        return checked_date(value, "The date the employer became aware")
+        return checked_date(value, "Date the employer became aware", rule=DO_INCIDENT_DATE)
 
     def validate_subject_told_on(self, value):
-        return checked_date(value, "The date the subject was told")
+        return checked_date(value, "Date the subject was told", rule=DO_DATE)
 
     def validate_parents_told_on(self, value):
-        return checked_date(value, "The date the parents were told")
+        return checked_date(value, "Date the parents were told", rule=DO_DATE)
 
     def validate_dbs_decision_on(self, value):
-        return checked_date(value, "The date of the DBS decision")
+        return checked_date(value, "Date of the DBS decision", rule=DO_DATE)
 
 
 class DecideSerializer(serializers.Serializer):
@@ -223,10 +224,10 @@ class MeetingInputSerializer(serializers.Serializer):
     next_review_on = serializers.DateField(required=False, allow_null=True)
 
     def validate_held_on(self, value):
-        return checked_date(value, "The meeting date")
+        return checked_date(value, "Date held", rule=DO_DATE)
 
     def validate_next_review_on(self, value):
-        return checked_date(value, "The next review", future=True)
+        return checked_date(value, "Next review meeting", rule=DO_PLANNED_DATE)
 
 
 class ActionInputSerializer(serializers.Serializer):
@@ -241,10 +242,10 @@ class ActionInputSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=10000, required=False, allow_blank=True)
 
     def validate_due_on(self, value):
-        return checked_date(value, "The due date", future=True)
+        return checked_date(value, "Due date", rule=DO_PLANNED_DATE)
 
     def validate_done_on(self, value):
-        return checked_date(value, "The date done")
+        return checked_date(value, "Date done", rule=DO_DATE)
 
 
 class ActionUpdateSerializer(ActionInputSerializer):
@@ -258,7 +259,7 @@ class ConcludeSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=20000, required=False, allow_blank=True)
 
     def validate_concluded_on(self, value):
-        return checked_date(value, "The date concluded")
+        return checked_date(value, "Date concluded", rule=DO_DATE)
 
 
 class ConcludeWithoutMeetingSerializer(serializers.Serializer):
@@ -270,7 +271,7 @@ class ConcludeWithoutMeetingSerializer(serializers.Serializer):
     concluded_on = serializers.DateField(required=False)
 
     def validate_concluded_on(self, value):
-        return checked_date(value, "The date concluded")
+        return checked_date(value, "Date concluded", rule=DO_DATE)
 
 
 class DoReasonSerializer(serializers.Serializer):

@@ -298,7 +298,12 @@ def case_form(request, pk, form_slug):
             except TransitionRefused as exc:
                 refusal, status, form = exc.message, 409, None
             except ValidationError as exc:
-                add_errors(form, exc, RENAMED_ERRORS)
+                # What the decision needs first (a category, a subject's name) is fixed on
+                # "Update details": those messages link there.
+                edit = None if form_slug == "edit" else (
+                    reverse("lado:edit", args=[enquiry.pk]),
+                    EnquiryForm(children_qs=children_visible_to(request.user), instance=enquiry))
+                add_errors(form, exc, RENAMED_ERRORS, fixed_at=edit)
             else:
                 messages.success(request, spec.success)
                 if form_slug == "destroy":

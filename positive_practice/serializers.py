@@ -5,6 +5,7 @@ from children.serializers import validate_child_ids
 from people import roles
 from people.models import Team, User
 from workflows.api import TimelineEventSerializer, checked_date
+from workflows.date_rules import DRP_DATE
 
 from .models import PositivePractice, TimelineEvent
 
@@ -60,4 +61,4 @@ class RecordSerializer(serializers.Serializer):
         return drp
 
     def validate_recorded_on(self, value):
-        return checked_date(value, "The date")
+        return checked_date(value, "Date recorded", rule=DRP_DATE)

@@ -240,6 +240,9 @@ def test_list_api_uses_a_constant_number_of_queries(org, n, django_assert_max_nu
     with django_assert_max_num_queries(10):
         response = client.get("/api/drps/?limit=50")
     assert response.status_code == 200 and response.json()["count"] == n
+    with django_assert_max_num_queries(10):
+        response = client.get("/api/drps/?limit=50&q=ben&iro=iro&team=north-1&raised_from=2026-01-01&overdue=true")
+    assert response.status_code == 200 and response.json()["count"] == n
     social_worker = client_for(org.social_worker)
     with django_assert_max_num_queries(12):
         assert social_worker.get("/api/drps/").json()["count"] == n
