@@ -10,6 +10,7 @@ from people.models import Team, User
 from workflows.clocks import today
 
 from .models import DisputeResolution, Stage, Theme
+from .selectors import overdue_condition
 
 
 class DisputeResolutionFilter(django_filters.FilterSet):
@@ -70,10 +71,7 @@ class DisputeResolutionFilter(django_filters.FilterSet):
         """The clocks ``DisputeResolution.clocks`` shows as running, past their date today."""
         if value is None:
             return queryset
-        on, Status = today(), DisputeResolution.Status
-        late = (Q(status=Status.AWAITING_RESPONSE, stage_due_date__lt=on)
-                | Q(status=Status.AWAITING_REVIEW, review_due_date__lt=on)
-                | Q(status__in=DisputeResolution.OPEN_STATUSES, overall_due_date__lt=on))
+        late = overdue_condition(today())
         return queryset.filter(late) if value else queryset.exclude(late)
 
     def filter_theme(self, queryset, name, value):

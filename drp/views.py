@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,18 +19,20 @@ from children.selectors import (
 from people import roles
 from workflows import transitions
 from workflows.audit import record_read
-from workflows.clocks import today
+from workflows.calendar import working_days_between
+from workflows.clocks import Rag, today
 from workflows.exceptions import TransitionRefused
 from workflows.exports import table_response
 from workflows.forms import add_errors
 from workflows.transitions import available
 
-from . import clocks, services
+from . import clocks, selectors, services
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
 from .forms import EscalateForm, RaiseForm, ReasonForm, ResolveForm, RespondForm
-from .models import DisputeResolution, Stage, Theme
+from .models import DisputeResolution, Stage, Theme, TimelineEvent
 from .selectors import (
+    addressed_people,
     awaiting_response_from,
     drp_for,
     drps_visible_to,
@@ -219,6 +222,7 @@ def _detail_context(request, drp, forms=None, refusal=None):
         "review_clock": drp.review_clock(on),
         "timescale": clocks.timescale_description(),
         "agreed": [record for record in drp.stage_records.all() if record.agreed_by],
+        "addressed_people": addressed_people(drp),
         "stage_names": stage_names,
         "timeline": [
             {"event": event, "from_stage": stage_names.get(event.from_stage, event.from_stage),
@@ -273,12 +277,38 @@ def drp_transition(request, pk, transition):
                   _detail_context(request, drp, forms={transition: form}, refusal=refusal), status=status)
 
 
+def needs_my_action(request):
+    """The IRO's home: what waits on them today: responses to review (and how long each has
+    waited), agreed-by dates that have passed, and DRPs whose clocks have run out."""
+    if not request.user.has_role(*roles.CHALLENGERS):
+        raise PermissionDenied("This page is for IROs, Conference Chairs and IRO Managers.")
+    on = today()
+    lists = selectors.needs_my_action(request.user, on)
+    review = [(drp, working_days_between(drp.responded_on, on) if drp.responded_on else None,
+               drp.review_clock(on)) for drp in lists["review"]]
+    agreed = [(drp, working_days_between(drp.agreed_by, on)) for drp in lists["agreed"]]
+    overdue = [(drp, [clock for clock in drp.clocks(on) if clock.rag == Rag.OVERDUE])
+               for drp in lists["overdue"]]
+    return render(request, "drp/needs_my_action.html", {
+        "review": review, "agreed": agreed, "overdue": overdue,
+        "total": len(review) + len(agreed) + len(overdue)})
+
+
 def awaiting_response(request):
     """Challenges addressed to me, soonest due first, each with a respond form."""
     if not request.user.has_role(*roles.SOCIAL_CARE):
         raise PermissionDenied("This list is for the social-care managers DRPs are addressed to.")
-    qs = with_list_data(awaiting_response_from(request.user))
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
     on = today()
-    rows = [(drp, drp.stage_clock(on), drp.overall_clock(on)) for drp in page]
-    return render(request, "drp/awaiting_response.html", {"page": page, "rows": rows})
+    inbox = awaiting_response_from(request.user)
+    counts = inbox.aggregate(overdue=Count("pk", filter=Q(stage_due_date__lt=on)),
+                             due_today=Count("pk", filter=Q(stage_due_date=on)))
+    # Why each came to this person: the escalation reasons and earlier responses, in order.
+    history = TimelineEvent.objects.filter(
+        action__in=[TimelineEvent.Action.ESCALATED, TimelineEvent.Action.RESPONDED]).select_related("actor")
+    qs = with_list_data(inbox).prefetch_related(Prefetch("timeline", queryset=history, to_attr="why"))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    names = {stage.key: stage.name for stage in Stage.objects.all()}
+    rows = [(drp, drp.stage_clock(on), drp.overall_clock(on),
+             [{"event": event, "stage": names.get(event.to_stage or event.from_stage, "")} for event in drp.why])
+            for drp in page]
+    return render(request, "drp/awaiting_response.html", {"page": page, "rows": rows, "counts": counts})

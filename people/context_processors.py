@@ -9,12 +9,23 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = []
+    counts = {}
+    if user.has_role(*roles.CHALLENGERS):
+        from drp.selectors import needs_my_action_count
+        from workflows.clocks import today
+
+        items.append(("Needs my action", reverse("drp:needs-my-action")))
+        counts["Needs my action"] = needs_my_action_count(user, today())
     if user.has_role(*roles.CHALLENGERS, roles.BUSINESS_SUPPORT, roles.AUDITOR):
-        items.append(("My DRPs" if user.has_role(*roles.CHALLENGERS) else "DRPs", reverse("drp:list")))
+        mine = user.has_role(roles.IRO, roles.CHAIR) and not user.has_role(roles.IRO_MANAGER)
+        items.append(("My DRPs" if mine else "DRPs", reverse("drp:list")))
     if user.has_role(*roles.CHALLENGERS):
         items.append(("Raise a DRP", reverse("drp:raise")))
     if user.has_role(*roles.SOCIAL_CARE):
+        from drp.selectors import awaiting_response_from
+
         items.append(("Awaiting my response", reverse("drp:awaiting-response")))
+        counts["Awaiting my response"] = awaiting_response_from(user).count()
     if user.has_role(*roles.CHALLENGERS, roles.COMPLAINTS, roles.BUSINESS_SUPPORT, roles.AUDITOR,
                      *roles.SOCIAL_CARE):
         items.append(("Positive practice", reverse("positive_practice:list")))
@@ -33,4 +44,5 @@ def navigation(request):
     path = request.path
     matches = [href for _, href in items if path == href or (href != "/" and path.startswith(href))]
     current = max(matches, key=len) if matches else None
-    return {"nav_items": [{"text": text, "href": href, "active": href == current} for text, href in items]}
+    return {"nav_items": [{"text": text, "href": href, "active": href == current, "count": counts.get(text)}
+                          for text, href in items]}

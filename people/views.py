@@ -23,6 +23,8 @@ from .forms import CodeForm, TurnOffForm
 def home(request):
     """Send each person to the page they start their day on."""
     user = request.user
+    if user.has_role(roles.IRO, roles.CHAIR) and not user.has_role(roles.IRO_MANAGER):
+        return redirect("drp:needs-my-action")  # an IRO starts with what waits on them
     if user.has_role(*roles.CHALLENGERS, roles.BUSINESS_SUPPORT, roles.AUDITOR):
         return redirect("drp:list")
     if user.has_role(*roles.SOCIAL_CARE):

@@ -33,7 +33,8 @@ def test_sign_in_page_renders_and_signs_in(client, org):
     assert client.get("/accounts/login/").status_code == 200
     response = client.post("/accounts/login/", {"username": "iro", "password": "footprint-test"})
     assert response.status_code == 302
-    assert client.get("/", follow=True).request["PATH_INFO"] == "/drps/"
+    # An IRO starts the day with what waits on them.
+    assert client.get("/", follow=True).request["PATH_INFO"] == "/drps/needs-my-action/"
 
 
 def test_iro_raises_a_drp_from_the_form(client, org):
