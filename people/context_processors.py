@@ -35,6 +35,8 @@ def navigation(request):
         items.append(("Children", reverse("children:list")))
     if user.has_role(roles.IRO_MANAGER, roles.DO_MANAGER, roles.AUDITOR):
         items.append(("Reports", reverse("reports:index")))
+    elif user.has_role(roles.IRO, roles.CHAIR):
+        items.append(("My figures", reverse("reports:mine")))
     if user.has_role(roles.IRO_MANAGER, roles.DO_MANAGER, roles.BUSINESS_SUPPORT):
         items.append(("Import", reverse("imports:upload")))
     if user.has_role(roles.IRO_MANAGER, roles.DO_MANAGER):

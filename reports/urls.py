@@ -8,4 +8,5 @@ urlpatterns = [
     path("annual/", views.annual, name="annual"),
     path("monthly/", views.monthly, name="monthly"),
     path("learning/", views.learning, name="learning"),
+    path("mine/", views.mine, name="mine"),
 ]

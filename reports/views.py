@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
+from people import roles
 from workflows.clocks import today
 
 from . import disclosure, exports, selectors, tables
@@ -18,6 +19,21 @@ from .periods import (
     reporting_year,
     reporting_year_of,
 )
+
+#: Who sees a report of their own figures (IROs and conference chairs).
+MY_FIGURES_ROLES = (roles.IRO, roles.CHAIR)
+
+
+def mine(request):
+    """An IRO's own figures for a reporting year: what they raised and recorded, the children
+    on their caseload, and their DRPs now (open, overdue) and closed in the year."""
+    if not request.user.has_role(*MY_FIGURES_ROLES, roles.IRO_MANAGER):
+        raise PermissionDenied("My figures are for IROs and conference chairs.")
+    year, error = _requested_year(request)
+    figures = selectors.my_figures(request.user, reporting_year(year), today())
+    return render(request, "reports/mine.html", {
+        "figures": figures, "year": year, "years": _years(year), "error": error,
+    }, status=400 if error else 200)
 
 
 def _require_reader(user):
@@ -47,6 +63,8 @@ def _download(fmt, filename, heading, table_list):
 
 
 def index(request):
+    if not selectors.can_read(request.user) and request.user.has_role(*MY_FIGURES_ROLES):
+        return redirect("reports:mine")  # an IRO's report is their own figures
     _require_reader(request.user)
     return render(request, "reports/index.html", {
         "years": _years(), "last_month": last_month().strftime("%Y-%m"),

@@ -9,6 +9,7 @@ import pytest
 
 from drp import services
 from drp.models import Stage, Theme
+from reports.periods import reporting_year_of
 from workflows.calendar import working_days_between
 from workflows.clocks import as_of, today
 
@@ -73,3 +74,19 @@ def test_an_iro_managers_menu_says_drps_and_shows_all(client, org):
     page = client.get("/drps/").content.decode()
     assert ">DRPs</strong>" in page or ">DRPs<" in page
     assert (today() - timedelta(days=1)) < today()
+
+
+def test_an_iro_sees_their_own_figures_not_a_refusal(client, org):
+    raise_drp(org)
+    raise_drp(org, on=today() - timedelta(days=30), children=[org.sibling])  # overdue by now
+    login(client, org.iro)
+    assert client.get("/reports/").url == "/reports/mine/"
+    year = reporting_year_of(today() - timedelta(days=30))
+    page = client.get(f"/reports/mine/?year={year}").content.decode()
+    assert f"My figures {year} to {year + 1}" in page
+    assert '<dd class="govuk-summary-list__value">2 (2 informal, 0 formal)</dd>' in page
+    assert 'href="/drps/?overdue=true">1</a>' in page
+    assert client.get("/reports/annual/").status_code == 403  # the service's figures stay the managers'
+    client.logout()
+    login(client, org.social_worker)
+    assert client.get("/reports/mine/").status_code == 403
