@@ -70,7 +70,7 @@ SESSION_ROLES = ("iro", "social-worker")
 TOKEN_ROLES = ("iro", "social-worker", "team-manager")
 REPORT_ROLE = "iro-manager"  # reads reports (with --reports or a replica)
 DEFAULT_BROKER = "redis://127.0.0.1:6379/12"
-# The standby made by tests/streaming_replica.py names itself so in process titles and in the
+# The standby made by tests/support/streaming_replica.py names itself so in process titles and in the
 # primary's pg_stat_replication.
 STANDBY_NAME = "footprint-standby"
 SESSIONS_PER_ROLE = 200
@@ -182,7 +182,7 @@ def build_data(args) -> dict:
     iro_open = list(DisputeResolution.objects.filter(raised_by=users["iro"])
                     .values_list("id", flat=True).order_by("?")[:2000])
     sw_waiting = list(awaiting_response_from(users["social-worker"]).values_list("id", flat=True)[:2000])
-    children = [{"id": c.pk, "reference": c.reference, "case_type": c.status}
+    children = [{"id": c.pk, "reference": c.reference, "case_type": c.case_type}
                 for c in Child.objects.filter(reference__startswith="BENCH").order_by("id")]
     team = users["team-manager"].team_id
     journey = [c for c in Child.objects.filter(reference__startswith="BENCH", team_id=team)
@@ -194,7 +194,7 @@ def build_data(args) -> dict:
         "tokens": tokens,
         "drps": {"iro": iro_open, "social-worker": sw_waiting},
         "children": rng.sample(children, min(500, len(children))),
-        "journey_children": [{"id": c["id"], "case_type": c["status"]} for c in journey][:500],
+        "journey_children": [{"id": c["id"], "case_type": c["case_type"]} for c in journey][:500],
         "themes": list(Theme.objects.filter(active=True).values_list("slug", flat=True)),
         "drp_count": DisputeResolution.objects.count(),
         # The IRO Manager's reports: this reporting year and last month (drp_bench's DRPs are
@@ -322,10 +322,10 @@ def queued_tasks(broker: str) -> int | None:
 
 
 def start_replica(args, database_url: str):
-    """A local streaming standby of the load database's server (tests/streaming_replica.py)."""
+    """A local streaming standby of the load database's server (tests/support/streaming_replica.py)."""
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
-    from tests.streaming_replica import LocalStandby, StandbyUnavailable
+    from tests.support.streaming_replica import LocalStandby, StandbyUnavailable
 
     from urllib.parse import urlsplit, urlunsplit
     server = urlunsplit(urlsplit(database_url)._replace(path="/postgres"))

@@ -45,5 +45,5 @@ def child_search(request):
     return JsonResponse({"results": [
         {"id": child.pk, "reference": child.reference, "name": child.name,
          "date_of_birth": child.date_of_birth.isoformat() if child.date_of_birth else None,
-         "case_type": child.status, "label": chooser_label(child)}
+         "case_type": child.case_type, "label": chooser_label(child)}
         for child in children]})

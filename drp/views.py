@@ -169,7 +169,7 @@ def drp_raise(request):
         if child:
             chosen = [child]
         if chosen:
-            initial = {"children": ", ".join(c.reference for c in chosen), "case_type": chosen[0].status}
+            initial = {"children": ", ".join(c.reference for c in chosen), "case_type": chosen[0].case_type}
         form = RaiseForm(initial=initial, children_qs=children_qs)
     chosen_refs = form["children"].value() or ""
     return render(request, "drp/raise.html", {

@@ -27,7 +27,7 @@ MY_FIGURES_ROLES = (roles.IRO, roles.CHAIR)
 def mine(request):
     """An IRO's own figures for a reporting year: what they raised and recorded, the children
     on their caseload, and their DRPs now (open, overdue) and closed in the year."""
-    if not request.user.has_role(*MY_FIGURES_ROLES, roles.IRO_MANAGER):
+    if not request.user.has_role(*MY_FIGURES_ROLES, roles.IRO_MANAGER):  # managers may look too
         raise PermissionDenied("My figures are for IROs and conference chairs.")
     year, error = _requested_year(request)
     figures = selectors.my_figures(request.user, reporting_year(year), today())
