@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
-from people import roles
 from workflows.clocks import today
 
 from . import disclosure, exports, selectors, tables
+from .access import can_read_reports, reads_own_figures
 from .charts import bar_chart
 from .periods import (
     BadPeriod,
@@ -20,14 +20,11 @@ from .periods import (
     reporting_year_of,
 )
 
-#: Who sees a report of their own figures (IROs and conference chairs).
-MY_FIGURES_ROLES = (roles.IRO, roles.CHAIR)
-
 
 def mine(request):
     """An IRO's own figures for a reporting year: what they raised and recorded, the children
     on their caseload, and their DRPs now (open, overdue) and closed in the year."""
-    if not request.user.has_role(*MY_FIGURES_ROLES, roles.IRO_MANAGER):  # managers may look too
+    if not reads_own_figures(request.user):
         raise PermissionDenied("My figures are for IROs and conference chairs.")
     year, error = _requested_year(request)
     figures = selectors.my_figures(request.user, reporting_year(year), today())
@@ -37,7 +34,7 @@ def mine(request):
 
 
 def _require_reader(user):
-    if not selectors.can_read(user):
+    if not can_read_reports(user):
         raise PermissionDenied("Reports are for IRO Managers, Designated Officer Managers and auditors.")
 
 
@@ -63,7 +60,7 @@ def _download(fmt, filename, heading, table_list):
 
 
 def index(request):
-    if not selectors.can_read(request.user) and request.user.has_role(*MY_FIGURES_ROLES):
+    if not can_read_reports(request.user) and reads_own_figures(request.user):
         return redirect("reports:mine")  # an IRO's report is their own figures
     _require_reader(request.user)
     return render(request, "reports/index.html", {
