@@ -39,7 +39,7 @@ def child_search(request):
     """The children search behind the "Find a child by name" autocomplete (GOV.UK
     accessible-autocomplete): at most ten children the person may see, each labelled with
     date of birth and case reference. Without JavaScript, /drps/raise/choose-child/ does this."""
-    if not request.user.has_role(*roles.CHALLENGERS):
+    if not can_raise_drp(request.user):
         raise PermissionDenied("Choosing children is for raising a DRP.")
     children = children_to_choose(children_visible_to(request.user), request.GET.get("q", "")[:200])
     return JsonResponse({"results": [
