@@ -6,19 +6,27 @@ from django.db import models
 from rest_framework import serializers
 
 from workflows.clocks import now as clock_now
-from workflows.clocks import today as clock_today
-from workflows.forms import EARLIEST_YEAR, LATEST_YEAR
+from workflows.date_rules import ANY_DATE, EARLIEST_YEAR, LATEST_YEAR, PAST_DATE, DateRule
 
 
-def checked_date(value, label: str, *, future: bool = False):
+def checked_date(value, label: str, *, future: bool = False, rule: DateRule | None = None):
     """Serializer validation for a date or date-time a client sent: a plausible year (not 0253,
-    which no case has), and not in the future unless ``future``."""
+    which no case has), not in the future unless ``future``, and within the field's ``rule``
+    (``workflows.date_rules``, the same rule the page's date input keeps)."""
     if value is None:
         return value
     if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
         raise serializers.ValidationError(f"{label} must be a real date.")
-    if not future and value > (clock_now() if isinstance(value, datetime) else clock_today()):
-        raise serializers.ValidationError(f"{label} must be today or in the past.")
+    if isinstance(value, datetime):
+        if not future and value > clock_now():
+            raise serializers.ValidationError(f"{label} must be today or in the past.")
+        value_day = value.date()
+    else:
+        value_day = value
+    rule = rule or (ANY_DATE if future else PAST_DATE)
+    message = rule.problem(value_day, label)
+    if message:
+        raise serializers.ValidationError(f"{message}.")
     return value
 
 

@@ -24,6 +24,25 @@ def search(qs: QuerySet[Child], term: str) -> QuerySet[Child]:
     return qs.filter(Q(reference__iexact=term) | Q(reference__istartswith=term) | Q(name__icontains=term))
 
 
+#: How many children a chooser offers at once: enough for a sibling group, few enough to read.
+CHOOSER_LIMIT = 10
+
+
+def children_to_choose(qs: QuerySet[Child], term: str) -> list[Child]:
+    """Children matching a name or reference as typed, for a chooser: nothing until something
+    is typed, those whose reference matches first, then by name and date of birth."""
+    term = (term or "").strip()
+    if not term:
+        return []
+    return list(search(qs, term).order_by("name", "date_of_birth", "id")[:CHOOSER_LIMIT])
+
+
+def chooser_label(child: Child) -> str:
+    """What tells two children with one name apart: "Amy Example, born 1 June 2015, C000001"."""
+    born = f"born {child.date_of_birth.day} {child.date_of_birth:%B %Y}" if child.date_of_birth else "date of birth not known"
+    return f"{child.name}, {born}, {child.reference}"
+
+
 def children_by_references(qs: QuerySet[Child], text: str) -> tuple[list[Child], list[str]]:
     """The children named by comma-separated case references (any case), in the order given
     and without repeats, and the references that matched no child in ``qs``."""

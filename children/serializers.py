@@ -20,8 +20,9 @@ class ChildSerializer(ModelSerializer):
 
     def validate_date_of_birth(self, value):
         from api.serializers import checked_date
+        from workflows.date_rules import CHILD_DATE_OF_BIRTH
 
-        return checked_date(value, "Date of birth")
+        return checked_date(value, "Date of birth", rule=CHILD_DATE_OF_BIRTH)
 
 
 #: The largest id a record can have (a 64-bit primary key).

@@ -1,4 +1,6 @@
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 
 from drp.access import can_raise_drp
@@ -7,7 +9,7 @@ from positive_practice.selectors import positive_practice_visible_to
 from positive_practice.selectors import with_list_data as pp_with_list_data
 from workflows.audit import record_read
 
-from .selectors import children_visible_to, search
+from .selectors import children_to_choose, children_visible_to, chooser_label, search
 
 
 def child_list(request):
@@ -31,3 +33,17 @@ def child_detail(request, pk):
         "positive_practice": positive_practice,
         "can_raise": can_raise_drp(request.user),
     })
+
+
+def child_search(request):
+    """The children search behind the "Find a child by name" autocomplete (GOV.UK
+    accessible-autocomplete): at most ten children the person may see, each labelled with
+    date of birth and case reference. Without JavaScript, /drps/raise/choose-child/ does this."""
+    if not can_raise_drp(request.user):
+        raise PermissionDenied("Choosing children is for raising a DRP.")
+    children = children_to_choose(children_visible_to(request.user), request.GET.get("q", "")[:200])
+    return JsonResponse({"results": [
+        {"id": child.pk, "reference": child.reference, "name": child.name,
+         "date_of_birth": child.date_of_birth.isoformat() if child.date_of_birth else None,
+         "case_type": child.case_type, "label": chooser_label(child)}
+        for child in children]})

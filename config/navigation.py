@@ -7,14 +7,16 @@ from django.urls import reverse
 
 from audit.selectors import scopes_for as access_log_scopes
 from children.access import can_read_children
-from drp.access import answers_drps, can_raise_drp, reads_every_drp
+from drp.access import answers_drps, can_raise_drp, lists_own_drps_first, reads_every_drp
+from drp.selectors import awaiting_response_from, needs_my_action_count
 from imports.registry import kinds_for as import_kinds_for
 from lado.access import is_do_team
 from people import roles
 from people.access import holds
 from positive_practice.access import can_read_positive_practice
-from reports.access import can_read_reports
+from reports.access import can_read_reports, reads_own_figures
 from subject_access.selectors import kinds_for as subject_access_kinds_for
+from workflows.clocks import today
 
 
 def _sees_drp_list_first(user) -> bool:
@@ -29,12 +31,17 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = []
+    counts = {}  # what waits on the person, beside the item (one query each)
+    if can_raise_drp(user):
+        items.append(("Needs my action", reverse("drp:needs-my-action")))
+        counts["Needs my action"] = needs_my_action_count(user, today())
     if _sees_drp_list_first(user):
-        items.append(("My DRPs" if can_raise_drp(user) else "DRPs", reverse("drp:list")))
+        items.append(("My DRPs" if lists_own_drps_first(user) else "DRPs", reverse("drp:list")))
     if can_raise_drp(user):
         items.append(("Raise a DRP", reverse("drp:raise")))
     if answers_drps(user):
         items.append(("Awaiting my response", reverse("drp:awaiting-response")))
+        counts["Awaiting my response"] = awaiting_response_from(user).count()
     if can_read_positive_practice(user):
         items.append(("Positive practice", reverse("positive_practice:list")))
     if is_do_team(user):
@@ -43,6 +50,8 @@ def navigation(request):
         items.append(("Children", reverse("children:list")))
     if can_read_reports(user):
         items.append(("Reports", reverse("reports:index")))
+    elif reads_own_figures(user):
+        items.append(("My figures", reverse("reports:mine")))
     if import_kinds_for(user):
         items.append(("Import", reverse("imports:upload")))
     if access_log_scopes(user):
@@ -53,12 +62,15 @@ def navigation(request):
     path = request.path
     matches = [href for _, href in items if path == href or (href != "/" and path.startswith(href))]
     current = max(matches, key=len) if matches else None
-    return {"nav_items": [{"text": text, "href": href, "active": href == current} for text, href in items]}
+    return {"nav_items": [{"text": text, "href": href, "active": href == current, "count": counts.get(text)}
+                          for text, href in items]}
 
 
 def home(request):
     """Send each person to the page they start their day on."""
     user = request.user
+    if can_raise_drp(user) and lists_own_drps_first(user):
+        return redirect("drp:needs-my-action")  # an IRO starts with what waits on them
     if _sees_drp_list_first(user):
         return redirect("drp:list")
     if answers_drps(user):

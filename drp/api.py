@@ -27,7 +27,13 @@ from .models import (
     Stage,
     Theme,
 )
-from .selectors import covers_visible_to, drp_for, drps_visible_to, with_list_data
+from .selectors import (
+    covers_visible_to,
+    drp_for,
+    drps_visible_to,
+    open_drp_warnings,
+    with_list_data,
+)
 from .serializers import (
     AgencyContactSerializer,
     AgreeActionSerializer,
@@ -39,6 +45,7 @@ from .serializers import (
     EscalateSerializer,
     ImpactCodeSerializer,
     PartnerAgencySerializer,
+    RaisedSerializer,
     RaiseSerializer,
     ReasonSerializer,
     ReassignSerializer,
@@ -136,7 +143,7 @@ class DisputeResolutionViewSet(ApiContract, viewsets.GenericViewSet):
         record_read(request.user, drp, "api:drp-detail")
         return Response(DisputeResolutionSerializer(drp).data)
 
-    @extend_schema(request=RaiseSerializer, responses={201: DisputeResolutionSerializer})
+    @extend_schema(request=RaiseSerializer, responses={201: RaisedSerializer})
     def create(self, request):
         # Who may raise is decided before the input is read: a refusal is 403, never a 400.
         if not access.can_raise_drp(request.user):
@@ -144,7 +151,9 @@ class DisputeResolutionViewSet(ApiContract, viewsets.GenericViewSet):
         serializer = RaiseSerializer(data=request.data, children_qs=children_visible_to(request.user))
         serializer.is_valid(raise_exception=True)
         drp = services.drp_raise(actor=request.user, **serializer.validated_data)
-        return self._detail(drp, status.HTTP_201_CREATED)
+        raised = drp_for(request.user, drp.pk)
+        raised.warnings = open_drp_warnings(request.user, serializer.validated_data["children"], excluding=drp)
+        return Response(RaisedSerializer(raised).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RespondSerializer, responses=DisputeResolutionSerializer)
     @action(detail=True, methods=["post"])

@@ -3,13 +3,13 @@
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Button, Field, Layout, Size
 from django import forms
-from django.utils import timezone
 
 from children.forms import clean_child_references
 from children.models import CaseType
 from people import roles
 from people.models import Team, User
-from workflows.forms import NamedErrorsMixin, RealDateField
+from workflows.date_rules import AGREED_BY, DRP_DATE
+from workflows.forms import NamedErrorsMixin, RealDateField, collapsed
 
 from .models import AgencyContact, ImpactCode, Stage, Theme
 
@@ -26,7 +26,7 @@ class RaiseForm(NamedErrorsMixin, forms.Form):
 
     children = forms.CharField(
         label="Child's case reference", max_length=500,
-        help_text="For a sibling group, separate the references with commas.",
+        help_text="For a sibling group, separate the references with commas, or find each child by name.",
         error_messages={"required": "Enter the child's case reference"},
     )
     case_type = forms.ChoiceField(
@@ -47,7 +47,7 @@ class RaiseForm(NamedErrorsMixin, forms.Form):
         empty_label=None, help_text="Most challenges start informally; start later when the child's situation demands it.",
     )
     raised_on = RealDateField(
-        label="Date raised", required=False,
+        label="Date raised", required=False, rule=DRP_DATE,
         help_text="Leave as today, or give the date if you are recording a challenge made earlier.",
     )
     team = forms.ModelChoiceField(
@@ -60,30 +60,22 @@ class RaiseForm(NamedErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.children_qs = children_qs
         self.helper = _helper(
+            # "Find a child by name": an accessible autocomplete over /children/search/ when
+            # JavaScript runs (static/js/child-finder.js), else a link to the search-then-pick page.
+            HTML('<div class="app-child-finder" data-module="app-child-finder" data-source="{% url "children:search" %}"'
+                 ' data-target="id_children"><p class="govuk-body app-child-finder__fallback">'
+                 '<a class="govuk-link" href="{{ choose_url }}">Find a child by name</a></p></div>'),
             Field.text("children", field_width=20),
             Field.radios("case_type", legend_size=Size.SMALL, inline=True),
             Field.checkboxes("themes", legend_size=Size.SMALL, small=True),
             Field.textarea("concern", label_size=Size.SMALL, rows=5),
-            # Open when a field inside holds an error, so the error summary's link reaches it.
-            HTML('<details class="govuk-details"{% if form.stage.errors or form.raised_on.errors '
-                 'or form.team.errors %} open{% endif %}><summary class="govuk-details__summary">'
-                 '<span class="govuk-details__summary-text">Start stage, date raised and lead team'
-                 '</span></summary><div class="govuk-details__text">'),
-            Field.select("stage"),
-            Field("raised_on"),
-            Field.select("team"),
-            HTML("</div></details>"),
+            *collapsed("Start stage, date raised and lead team", "stage", "raised_on", "team",
+                       fields=[Field.select("stage"), Field("raised_on"), Field.select("team")]),
             button="Raise DRP",
         )
 
     def clean_children(self):
         return clean_child_references(self.children_qs, self.cleaned_data["children"])
-
-    def clean_raised_on(self):
-        value = self.cleaned_data.get("raised_on")
-        if value and value > timezone.localdate():
-            raise forms.ValidationError("Date raised must be today or in the past")
-        return value
 
 
 class ActionForm(NamedErrorsMixin, forms.Form):
@@ -109,7 +101,7 @@ class RespondForm(ActionForm):
         error_messages={"required": "Enter your response"},
     )
     agreed_by = RealDateField(
-        label="Agreed by (optional)", required=False,
+        label="Agreed by (optional)", required=False, rule=AGREED_BY,
         help_text="The date by which what you have agreed will be done. The IRO is reminded to "
                   "check it happened.",
     )

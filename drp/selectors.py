@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from people import roles
-from people.selectors import team_ids_in_scope
+from people.selectors import holder_of_role_for_team, team_ids_in_scope
 from workflows.clocks import today
 
 from . import access
-from .models import AgreedAction, Cover, DisputeResolution, Stage, TimelineEvent
+from .models import AgreedAction, Cover, DisputeResolution, Stage, StageRecord, TimelineEvent
 
 
 def covers_running(on=None) -> QuerySet[Cover]:
@@ -110,3 +110,83 @@ def awaiting_response_from(user) -> QuerySet[DisputeResolution]:
 
 def ladder() -> list[Stage]:
     return list(Stage.objects.prefetch_related("addressed_to"))
+
+
+def open_drp_references(user, children, excluding=None) -> dict[int, list[str]]:
+    """Each child's open DRPs (references, oldest first), in one query."""
+    qs = drps_visible_to(user).filter(status__in=DisputeResolution.OPEN_STATUSES, children__in=children)
+    if excluding is not None:
+        qs = qs.exclude(pk=excluding.pk)
+    found: dict[int, list[str]] = {}
+    for child_id, reference in qs.values_list("children", "reference").order_by("raised_on", "id"):
+        if reference not in found.setdefault(child_id, []):
+            found[child_id].append(reference)
+    return found
+
+
+def open_drp_warnings(user, children, excluding=None) -> list[str]:
+    """"Amy Example already has an open DRP: DRP-2026-0001": a warning, never a refusal,
+    when a DRP is raised for a child who has one (the IRO may mean a second concern)."""
+    found = open_drp_references(user, children, excluding)
+    return [f"{child.name} already has an open DRP: {', '.join(found[child.pk])}"
+            for child in children if child.pk in found]
+
+
+def overdue_condition(on) -> Q:
+    """Any clock ``DisputeResolution.clocks`` shows as running (stage response, IRO review,
+    overall limit) past its date on ``on``."""
+    Status = DisputeResolution.Status
+    return (Q(status=Status.AWAITING_RESPONSE, stage_due_date__lt=on)
+            | Q(status=Status.AWAITING_REVIEW, review_due_date__lt=on)
+            | Q(status__in=DisputeResolution.OPEN_STATUSES, overall_due_date__lt=on))
+
+
+def _agreed_by_passed(on):
+    return StageRecord.objects.filter(drp_id=OuterRef("pk"), agreed_by__lt=on)
+
+
+def needs_my_action(user, on) -> dict[str, QuerySet[DisputeResolution]]:
+    """An IRO's open DRPs that wait on them: responses to review (with the day the response
+    came), agreed-by dates that have passed (to check it happened) and clocks that have run
+    out (the reminders: consider escalating). Each list soonest due first."""
+    mine = with_list_data(DisputeResolution.objects.filter(
+        iro=user, status__in=DisputeResolution.OPEN_STATUSES))
+    responded = StageRecord.objects.filter(drp_id=OuterRef("pk"), responded_on__isnull=False) \
+        .order_by("-responded_on", "-id").values("responded_on")[:1]
+    agreed = StageRecord.objects.filter(drp_id=OuterRef("pk"), agreed_by__lt=on) \
+        .order_by("agreed_by").values("agreed_by")[:1]
+    return {
+        "review": mine.filter(status=DisputeResolution.Status.AWAITING_REVIEW).annotate(
+            responded_on=Subquery(responded)).order_by("review_due_date", "id"),
+        "agreed": mine.filter(Exists(_agreed_by_passed(on))).annotate(
+            agreed_by=Subquery(agreed)).order_by("agreed_by", "id"),
+        "overdue": mine.filter(overdue_condition(on)).order_by("stage_due_date", "id"),
+    }
+
+
+def needs_my_action_count(user, on) -> int:
+    """The number beside "Needs my action" in the navigation, in one query."""
+    counts = DisputeResolution.objects.filter(
+        iro=user, status__in=DisputeResolution.OPEN_STATUSES).aggregate(
+        review=Count("pk", filter=Q(status=DisputeResolution.Status.AWAITING_REVIEW)),
+        agreed=Count("pk", filter=Q(Exists(_agreed_by_passed(on)))),
+        overdue=Count("pk", filter=overdue_condition(on)))
+    return sum(counts.values())
+
+
+def addressed_people(drp: DisputeResolution) -> list[tuple]:
+    """Each person the current stage is addressed to, with the role they answer in, as the
+    child's allocation finds them: [(Sam Ellis, "Social Worker"), (Alex Reed, "Team Manager")]."""
+    people, seen = [], set()
+    ranked = sorted(drp.stage.addressed_to.all(),
+                    key=lambda role: roles.SOCIAL_CARE.index(role.slug) if role.slug in roles.SOCIAL_CARE else 99)
+    for role in ranked:
+        if role.slug == roles.SOCIAL_WORKER:
+            found = [child.social_worker for child in drp.children.all() if child.social_worker_id]
+        else:
+            found = [holder_of_role_for_team(role.slug, drp.team_id)]
+        for person in found:
+            if person is not None and (person.pk, role.slug) not in seen:
+                seen.add((person.pk, role.slug))
+                people.append((person, role.name))
+    return people

@@ -5,6 +5,7 @@ from api.serializers import TimelineEventSerializer as BaseTimelineEventSerializ
 from children.models import CaseType
 from children.serializers import validate_child_ids
 from people.models import Team, User
+from workflows.date_rules import AGREED_BY, DRP_DATE
 
 from .models import (
     AgencyContact,
@@ -53,7 +54,7 @@ class DisputeResolutionListSerializer(ModelSerializer):
     class Meta:
         model = DisputeResolution
         fields = [
-            "id", "reference", "case_type", "children", "themes", "stage", "status", "raised_on",
+            "id", "reference", "case_type", "children", "themes", "stage", "status", "iro", "raised_on",
             "stage_started_on", "stage_due_date", "overall_due_date", "review_due_date", "closed_on",
             "closed_at_stage", "referred_to_cafcass", "iro",
         ]
@@ -142,6 +143,17 @@ class RecordActionSerializer(serializers.Serializer):
         return checked_date(value, "The date")
 
 
+class RaisedSerializer(DisputeResolutionSerializer):
+    """A DRP just raised, with what the IRO should know but that does not stop it."""
+
+    warnings = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text="For example, that a child already has an open DRP (not a refusal).")
+
+    class Meta(DisputeResolutionSerializer.Meta):
+        fields = DisputeResolutionSerializer.Meta.fields + ["warnings"]
+
+
 class RaiseSerializer(serializers.Serializer):
     """What it takes to raise a DRP: the children, CP or CLA, themes and the concern."""
 
@@ -185,7 +197,7 @@ class RaiseSerializer(serializers.Serializer):
             raise serializers.ValidationError(f"Unknown stage: {value}.")
 
     def validate_raised_on(self, value):
-        return checked_date(value, "The date raised")
+        return checked_date(value, "Date raised", rule=DRP_DATE)
 
     def validate_team(self, value):
         team = Team.objects.filter(slug=value).first()
@@ -204,7 +216,7 @@ class RespondSerializer(serializers.Serializer):
                                     help_text="The actions agreed in this response, each with its own clock.")
 
     def validate_agreed_by(self, value):
-        return checked_date(value, "The agreed-by date", future=True)
+        return checked_date(value, "Agreed by", rule=AGREED_BY)
 
 
 def _agency_contact(value):

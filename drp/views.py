@@ -1,22 +1,33 @@
 """DRP pages. Thin: reads go through selectors, writes through services."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from api.pagination import BoundedPaginator
-from children.selectors import children_visible_to
+from children.selectors import (
+    children_by_references,
+    children_to_choose,
+    children_visible_to,
+    chooser_label,
+)
 from people import roles
 from workflows.audit import record_read
-from workflows.clocks import today
+from workflows.calendar import working_days_between
+from workflows.clocks import Rag, today
 from workflows.exceptions import TransitionRefused
+from workflows.exports import table_response
 from workflows.forms import add_errors
 from workflows.moves import MoveForm, submit
 from workflows.transitions import available
 
-from . import access, clocks, services, summary
+from . import access, clocks, selectors, services, summary
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
 from .forms import (
@@ -30,12 +41,15 @@ from .forms import (
     ResolveForm,
     RespondForm,
 )
-from .models import AgreedAction, DisputeResolution, Stage, Theme
+from .models import AgreedAction, DisputeResolution, Stage, Theme, TimelineEvent
 from .selectors import (
+    addressed_people,
     awaiting_response_from,
     covers_visible_to,
     drp_for,
     drps_visible_to,
+    open_drp_references,
+    open_drp_warnings,
     with_list_data,
 )
 
@@ -79,12 +93,15 @@ def _require_drp_reader(user):
 
 
 def drp_list(request):
-    """My DRPs (IROs) or all visible DRPs, open ones first; closed one click away."""
+    """My DRPs (IROs) or all visible DRPs (IRO Managers and everyone else), open ones first;
+    closed one click away. Search and filters are the API's (``GET /api/drps/``); CSV and XLSX
+    download exactly the filtered list."""
     _require_drp_reader(request.user)
     params = request.GET.copy()
     showing_closed = params.get("closed") == "1"
     qs = drps_visible_to(request.user)
-    if access.lists_own_drps_first(request.user) and params.get("all") != "1":
+    mine_only = access.lists_own_drps_first(request.user) and params.get("all") != "1" and not params.get("iro")
+    if mine_only:
         qs = qs.filter(iro=request.user)
     if not params.getlist("status"):
         qs = qs.filter(status__in=[DisputeResolution.Status.RESOLVED, DisputeResolution.Status.WITHDRAWN]
@@ -92,14 +109,40 @@ def drp_list(request):
     filterset = DisputeResolutionFilter(params, queryset=with_list_data(qs))
     ordered = filterset.qs.order_by("-closed_on", "-id") if showing_closed else \
         filterset.qs.order_by("stage_due_date", "id")
+    if params.get("format") in ("csv", "xlsx") and filterset.is_valid():
+        return _export(params["format"], ordered)
     page = BoundedPaginator(ordered, 50).get_page(request.GET.get("page"))
     on = today()
     rows = [(drp, drp.stage_clock(on), drp.overall_clock(on)) for drp in page]
+    export_query = params.copy()
+    export_query.pop("page", None)
     return render(request, "drp/list.html", {
         "filterset": filterset, "page": page, "rows": rows, "showing_closed": showing_closed,
+        "mine_only": mine_only,
         "can_raise": access.can_raise_drp(request.user),
         "filter_checkbox_fields": _checkbox_filters(params, showing_closed),
+        "export_query": export_query.urlencode(),
     })
+
+
+def _export(fmt, qs):
+    """The filtered list as a spreadsheet: one row a DRP, its clocks as dates."""
+    header = ["reference", "children", "case_references", "case_type", "stage", "status", "iro", "team",
+              "raised_on", "stage_due_date", "review_due_date", "overall_due_date", "closed_on"]
+
+    def rows():
+        for drp in qs.iterator(chunk_size=500):  # prefetches a chunk at a time
+            children = list(drp.children.all())
+            yield [drp.reference, "; ".join(c.name for c in children), "; ".join(c.reference for c in children),
+                   drp.case_type, drp.stage.name, drp.get_status_display(), drp.iro.get_full_name()
+                   or drp.iro.username, drp.team.name if drp.team else "",
+                   drp.raised_on, drp.stage_due_date, drp.review_due_date, drp.overall_due_date, drp.closed_on]
+
+    return table_response(fmt, "drps", header, ([_iso(v) for v in row] for row in rows()))
+
+
+def _iso(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _checkbox_filters(params, showing_closed):
@@ -139,15 +182,47 @@ def drp_raise(request):
                 add_errors(form, exc)
             else:
                 messages.success(request, f"{drp.reference} raised")
+                for warning in open_drp_warnings(request.user, data["children"], excluding=drp):
+                    messages.warning(request, warning)
                 return redirect("drp:detail", pk=drp.pk)
     else:
         initial = {}
         child = children_qs.filter(pk=request.GET.get("child") or 0).first() \
             if (request.GET.get("child") or "").isdigit() else None
+        chosen, _ = children_by_references(children_qs, request.GET.get("children", "")[:500])
         if child:
-            initial = {"children": child.reference, "case_type": child.case_type}
+            chosen = [child]
+        if chosen:
+            initial = {"children": ", ".join(c.reference for c in chosen), "case_type": chosen[0].case_type}
         form = RaiseForm(initial=initial, children_qs=children_qs)
-    return render(request, "drp/raise.html", {"form": form})
+    chosen_refs = form["children"].value() or ""
+    return render(request, "drp/raise.html", {
+        "form": form, "choose_url": f"{reverse('drp:choose-child')}?{urlencode({'chosen': chosen_refs})}"})
+
+
+def choose_child(request):
+    """Find a child by name and choose them, then another for a sibling group: the page the
+    "Find a child by name" autocomplete stands in for without JavaScript. Each child shows
+    their date of birth and case reference, and any open DRP, so two Amys can be told apart."""
+    if not access.can_raise_drp(request.user):
+        raise PermissionDenied("Only IROs, Conference Chairs and IRO Managers can raise a DRP.")
+    children_qs = children_visible_to(request.user)
+    chosen, _ = children_by_references(children_qs, request.GET.get("chosen", "")[:500])
+    term = request.GET.get("q", "")[:200]
+    found = [child for child in children_to_choose(children_qs, term) if child not in chosen]
+    open_refs = open_drp_references(request.user, chosen + found)
+    chosen_refs = [c.reference for c in chosen]
+    return render(request, "drp/choose_child.html", {
+        "q": term, "searched": bool(term.strip()),
+        "chosen": [(c, open_refs.get(c.pk, []),
+                    "?" + urlencode({"chosen": ", ".join(r for r in chosen_refs if r != c.reference)}))
+                   for c in chosen],
+        "results": [(c, chooser_label(c), open_refs.get(c.pk, []),
+                     reverse("drp:raise") + "?" + urlencode({"children": ", ".join(chosen_refs + [c.reference])}))
+                    for c in found],
+        "chosen_value": ", ".join(chosen_refs),
+        "raise_url": reverse("drp:raise") + ("?" + urlencode({"children": ", ".join(chosen_refs)}) if chosen else ""),
+    })
 
 
 def _agreed_actions(request, drp, on, forms):
@@ -185,6 +260,7 @@ def _detail_context(request, drp, forms=None, refusal=None):
         "agreed_actions": _agreed_actions(request, drp, on, forms),
         "agree_action_form": (forms.get("agree-action") or AgreeActionForm())
         if drp.is_open and services.may_agree_actions(drp, request.user) else None,
+        "addressed_people": addressed_people(drp),
         "stage_names": stage_names,
         "timeline": [
             {"event": event, "from_state": stage_names.get(event.from_stage, event.from_stage),
@@ -241,15 +317,41 @@ def drp_transition(request, pk, transition):
                   _detail_context(request, drp, forms=forms, refusal=submitted.refusal), status=submitted.status)
 
 
+def needs_my_action(request):
+    """The IRO's home: what waits on them today: responses to review (and how long each has
+    waited), agreed-by dates that have passed, and DRPs whose clocks have run out."""
+    if not access.can_raise_drp(request.user):
+        raise PermissionDenied("This page is for IROs, Conference Chairs and IRO Managers.")
+    on = today()
+    lists = selectors.needs_my_action(request.user, on)
+    review = [(drp, working_days_between(drp.responded_on, on) if drp.responded_on else None,
+               drp.review_clock(on)) for drp in lists["review"]]
+    agreed = [(drp, working_days_between(drp.agreed_by, on)) for drp in lists["agreed"]]
+    overdue = [(drp, [clock for clock in drp.clocks(on) if clock.rag == Rag.OVERDUE])
+               for drp in lists["overdue"]]
+    return render(request, "drp/needs_my_action.html", {
+        "review": review, "agreed": agreed, "overdue": overdue,
+        "total": len(review) + len(agreed) + len(overdue)})
+
+
 def awaiting_response(request):
     """Challenges addressed to me, soonest due first, each with a respond form."""
     if not access.answers_drps(request.user):
         raise PermissionDenied("This list is for the social-care managers DRPs are addressed to.")
-    qs = with_list_data(awaiting_response_from(request.user))
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
     on = today()
-    rows = [(drp, drp.stage_clock(on), drp.overall_clock(on)) for drp in page]
-    return render(request, "drp/awaiting_response.html", {"page": page, "rows": rows})
+    inbox = awaiting_response_from(request.user)
+    counts = inbox.aggregate(overdue=Count("pk", filter=Q(stage_due_date__lt=on)),
+                             due_today=Count("pk", filter=Q(stage_due_date=on)))
+    # Why each came to this person: the escalation reasons and earlier responses, in order.
+    history = TimelineEvent.objects.filter(
+        action__in=[TimelineEvent.Action.ESCALATED, TimelineEvent.Action.RESPONDED]).select_related("actor")
+    qs = with_list_data(inbox).prefetch_related(Prefetch("timeline", queryset=history, to_attr="why"))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    names = {stage.key: stage.name for stage in Stage.objects.all()}
+    rows = [(drp, drp.stage_clock(on), drp.overall_clock(on),
+             [{"event": event, "stage": names.get(event.to_stage or event.from_stage, "")} for event in drp.why])
+            for drp in page]
+    return render(request, "drp/awaiting_response.html", {"page": page, "rows": rows, "counts": counts})
 
 
 def _action_move(request, drp, form, call, success):

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from api.serializers import ModelSerializer, TimelineEventSerializer, UTCDateTimeField, checked_date
 from children.serializers import validate_child_ids
+from workflows.date_rules import DO_DATE, DO_INCIDENT_DATE, DO_PLANNED_DATE, SUBJECT_DATE_OF_BIRTH
 
 from .access import do_team_members
 from .models import (
@@ -188,25 +189,25 @@ class EnquiryInputSerializer(serializers.Serializer):
         return validate_child_ids(self.children_qs, value)
 
     def validate_received_at(self, value):
-        return checked_date(value, "The date received")
+        return checked_date(value, "Date received", rule=DO_DATE)
 
     def validate_subject_date_of_birth(self, value):
-        return checked_date(value, "Date of birth")
+        return checked_date(value, "Date of birth", rule=SUBJECT_DATE_OF_BIRTH)
 
     def validate_incident_on(self, value):
-        return checked_date(value, "The date of the alleged incident")
+        return checked_date(value, "Date of the alleged incident", rule=DO_INCIDENT_DATE)
 
     def validate_employer_aware_on(self, value):
-        return checked_date(value, "The date the employer became aware")
+        return checked_date(value, "Date the employer became aware", rule=DO_INCIDENT_DATE)
 
     def validate_subject_told_on(self, value):
-        return checked_date(value, "The date the subject was told")
+        return checked_date(value, "Date the subject was told", rule=DO_DATE)
 
     def validate_parents_told_on(self, value):
-        return checked_date(value, "The date the parents were told")
+        return checked_date(value, "Date the parents were told", rule=DO_DATE)
 
     def validate_dbs_decision_on(self, value):
-        return checked_date(value, "The date of the DBS decision")
+        return checked_date(value, "Date of the DBS decision", rule=DO_DATE)
 
 
 class DecideSerializer(serializers.Serializer):
@@ -226,10 +227,10 @@ class MeetingInputSerializer(serializers.Serializer):
     next_review_on = serializers.DateField(required=False, allow_null=True)
 
     def validate_held_on(self, value):
-        return checked_date(value, "The meeting date")
+        return checked_date(value, "Date held", rule=DO_DATE)
 
     def validate_next_review_on(self, value):
-        return checked_date(value, "The next review", future=True)
+        return checked_date(value, "Next review meeting", rule=DO_PLANNED_DATE)
 
 
 class ActionInputSerializer(serializers.Serializer):
@@ -244,10 +245,10 @@ class ActionInputSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=10000, required=False, allow_blank=True)
 
     def validate_due_on(self, value):
-        return checked_date(value, "The due date", future=True)
+        return checked_date(value, "Due date", rule=DO_PLANNED_DATE)
 
     def validate_done_on(self, value):
-        return checked_date(value, "The date done")
+        return checked_date(value, "Date done", rule=DO_DATE)
 
 
 class ActionUpdateSerializer(ActionInputSerializer):
@@ -273,7 +274,7 @@ class ConcludeSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=20000, required=False, allow_blank=True)
 
     def validate_concluded_on(self, value):
-        return checked_date(value, "The date concluded")
+        return checked_date(value, "Date concluded", rule=DO_DATE)
 
 
 class ConcludeWithoutMeetingSerializer(serializers.Serializer):
@@ -288,7 +289,7 @@ class ConcludeWithoutMeetingSerializer(serializers.Serializer):
         help_text="One entry for each open action (409 naming them when any is left out).")
 
     def validate_concluded_on(self, value):
-        return checked_date(value, "The date concluded")
+        return checked_date(value, "Date concluded", rule=DO_DATE)
 
 
 class DoReasonSerializer(serializers.Serializer):

@@ -6,6 +6,37 @@ def notifications_for(user):
     return Notification.objects.filter(recipient=user)
 
 
+#: How each kind of notification is named in the filter; others read from their slug.
+KIND_NAMES = {
+    "drp-raised": "DRP raised", "drp-escalated": "DRP escalated", "drp-responded": "DRP responded to",
+    "drp-resolved": "DRP resolved", "drp-withdrawn": "DRP withdrawn", "drp-reminder": "DRP reminders",
+    "positive-practice": "Positive practice", "authenticator-removed": "Two-step verification",
+}
+
+
+def kind_name(kind: str) -> str:
+    return KIND_NAMES.get(kind) or kind.replace("-", " ").capitalize()
+
+
+def filtered_notifications(user, *, unread: bool = False, kind: str = "", case: str = ""):
+    """A person's notifications, only unread, of one kind or about one case (its link), so that
+    150 unread can be worked through a case or a kind at a time."""
+    qs = notifications_for(user)
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if case:
+        qs = qs.filter(link=case)
+    return qs
+
+
+def kinds_for(user) -> list[tuple[str, str]]:
+    """The kinds this person has been sent, for the filter, in one query."""
+    kinds = notifications_for(user).order_by().values_list("kind", flat=True).distinct()
+    return sorted(((kind, kind_name(kind)) for kind in kinds), key=lambda pair: pair[1])
+
+
 def unread_count(user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 

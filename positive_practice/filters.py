@@ -12,9 +12,10 @@ from .models import PositivePractice
 
 class PositivePracticeFilter(django_filters.FilterSet):
     case_type = django_filters.ChoiceFilter(choices=CaseType.choices)
-    # A team's slug; declared for the API schema (drf-spectacular cannot follow team__slug + slug).
+    # A team's slug (``?team=north-team-1``): the team is looked up by slug and matched as a
+    # team, never its name against the slug column. Declared as a string for the API schema.
     team = extend_schema_field(OpenApiTypes.STR)(django_filters.ModelChoiceFilter(
-        field_name="team__slug", to_field_name="slug", queryset=Team.objects.all()))
+        field_name="team", to_field_name="slug", queryset=Team.objects.all()))
     recorded_from = django_filters.DateFilter(field_name="recorded_on", lookup_expr="gte")
     recorded_to = django_filters.DateFilter(field_name="recorded_on", lookup_expr="lte")
     # A child's id; bounded so a number beyond any id is a 400, not a database overflow.

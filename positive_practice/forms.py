@@ -1,5 +1,5 @@
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import HTML, Button, Field, Layout, Size
+from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 
 from children.forms import clean_child_references
@@ -8,7 +8,7 @@ from drp.models import DisputeResolution
 from people import roles
 from people.models import Team, User
 from people.selectors import users_with_role
-from workflows.forms import NamedErrorsMixin
+from workflows.forms import NamedErrorsMixin, collapsed
 
 
 class RecordForm(NamedErrorsMixin, forms.Form):
@@ -51,12 +51,10 @@ class RecordForm(NamedErrorsMixin, forms.Form):
             Field.radios("case_type", legend_size=Size.SMALL, inline=True),
             Field.textarea("what_happened", label_size=Size.SMALL),
             Field.textarea("impact", label_size=Size.SMALL),
-            HTML('<details class="govuk-details"><summary class="govuk-details__summary">'
-                 '<span class="govuk-details__summary-text">Who is recognised, and the DRP it arose from</span>'
-                 '</summary><div class="govuk-details__text">'),
-            Field.select("practitioner"), Field.select("team"), Field.text("practitioner_name"),
-            Field.text("drp", field_width=10),
-            HTML("</div></details>"),
+            *collapsed("Who is recognised, and the DRP it arose from",
+                       "practitioner", "team", "practitioner_name", "drp",
+                       fields=[Field.select("practitioner"), Field.select("team"), Field.text("practitioner_name"),
+                               Field.text("drp", field_width=10)]),
             Button("submit", "Record positive practice"),
         )
 

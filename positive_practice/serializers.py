@@ -6,6 +6,7 @@ from children.serializers import validate_child_ids
 from people import roles
 from people.models import Team
 from people.selectors import users_with_role
+from workflows.date_rules import DRP_DATE
 
 from .models import PositivePractice, TimelineEvent
 
@@ -61,4 +62,4 @@ class RecordSerializer(serializers.Serializer):
         return drp
 
     def validate_recorded_on(self, value):
-        return checked_date(value, "The date")
+        return checked_date(value, "Date recorded", rule=DRP_DATE)

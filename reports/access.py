@@ -10,3 +10,12 @@ READERS = frozenset({roles.IRO_MANAGER, roles.DO_MANAGER, roles.AUDITOR})
 
 def can_read_reports(user) -> bool:
     return holds(user, *READERS)
+
+
+#: Who sees a report of their own figures (issue 13): IROs and conference chairs; IRO Managers
+#: may look at theirs too.
+OWN_FIGURES = frozenset({roles.IRO, roles.CHAIR, roles.IRO_MANAGER})
+
+
+def reads_own_figures(user) -> bool:
+    return holds(user, *OWN_FIGURES)

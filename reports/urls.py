@@ -10,4 +10,5 @@ urlpatterns = [
     path("learning/", views.learning, name="learning"),
     path("drp-indicators/", views.drp_indicators, name="drp-indicators"),
     path("benchmark/", views.benchmark_page, name="benchmark"),
+    path("mine/", views.mine, name="mine"),
 ]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from workflows.clocks import today
 
 from . import benchmark, disclosure, exports, indicators, selectors, tables
-from .access import can_read_reports
+from .access import can_read_reports, reads_own_figures
 from .charts import bar_chart
 from .periods import (
     BadPeriod,
@@ -21,6 +21,18 @@ from .periods import (
     reporting_year,
     reporting_year_of,
 )
+
+
+def mine(request):
+    """An IRO's own figures for a reporting year: what they raised and recorded, the children
+    on their caseload, and their DRPs now (open, overdue) and closed in the year."""
+    if not reads_own_figures(request.user):
+        raise PermissionDenied("My figures are for IROs and conference chairs.")
+    year, error = _requested_year(request)
+    figures = selectors.my_figures(request.user, reporting_year(year), today())
+    return render(request, "reports/mine.html", {
+        "figures": figures, "year": year, "years": _years(year), "error": error,
+    }, status=400 if error else 200)
 
 
 def _require_reader(user):
@@ -51,6 +63,8 @@ def _download(fmt, filename, heading, table_list):
 
 
 def index(request):
+    if not can_read_reports(request.user) and reads_own_figures(request.user):
+        return redirect("reports:mine")  # an IRO's report is their own figures
     _require_reader(request.user)
     return render(request, "reports/index.html", {
         "years": _years(), "last_month": last_month().strftime("%Y-%m"),

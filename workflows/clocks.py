@@ -49,7 +49,11 @@ class Clock:
     label: str
     due: date | None
     rag: Rag | None
+    #: Working days past the due date ("Overdue by 3 working days"); 0 when not overdue.
+    overdue_by: int = 0
 
     @classmethod
     def of(cls, label: str, due: date | None, on: date | None = None) -> "Clock":
-        return cls(label=label, due=due, rag=rag_for(due, on))
+        rag = rag_for(due, on)
+        overdue_by = get_calendar().working_days_between(due, on or today()) if rag == Rag.OVERDUE else 0
+        return cls(label=label, due=due, rag=rag, overdue_by=max(overdue_by, 0))

@@ -52,10 +52,13 @@ class Submitted:
     result: Any = None
 
 
-def submit(flow, spec: MoveForm, case, request, *, renamed_errors: dict | None = None) -> Submitted:
+def submit(flow, spec: MoveForm, case, request, *, renamed_errors: dict | None = None,
+           fixed_at=None) -> Submitted:
     """Show (GET) or submit (POST) ``spec``'s form on ``case``. A 403 is raised, as Django turns
     it into the forbidden page; a refusal of the status or a condition comes back as a 409 with
-    the flow's sentence and no form; an invalid form as a 400 with the field named."""
+    the flow's sentence and no form; an invalid form as a 400 with the field named.
+    ``fixed_at``: called on a service's refusal, (address, form) of the page where fields not
+    on this form are fixed (``workflows.forms.add_errors``)."""
     name = spec.transition_for(case)
     try:
         gate(flow, name, request.user)
@@ -71,9 +74,6 @@ def submit(flow, spec: MoveForm, case, request, *, renamed_errors: dict | None =
     except TransitionRefused as exc:
         return Submitted(refusal=exc.message, status=409)
     except ValidationError as exc:
-        if renamed_errors is None:
-            add_errors(form, exc)
-        else:
-            add_errors(form, exc, renamed_errors)
+        add_errors(form, exc, renamed_errors, fixed_at=fixed_at() if fixed_at else None)
         return Submitted(form=form, status=400)
     return Submitted(done=True, result=result, form=form)

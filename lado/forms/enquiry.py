@@ -11,6 +11,7 @@ from django.utils import timezone
 from children.forms import clean_child_references
 from people.models import User
 from workflows.clocks import now as clock_now
+from workflows.date_rules import DO_INCIDENT_DATE, SUBJECT_DATE_OF_BIRTH
 from workflows.forms import NamedErrorsMixin
 
 from ..access import do_team_members
@@ -44,7 +45,8 @@ class EnquiryForm(NamedErrorsMixin, forms.Form):
     category = VocabularyField(Category, label="Category", widget=forms.RadioSelect)
     subject_name = forms.CharField(label="Name", max_length=200, required=False,
                                    help_text="Leave blank for a consultation that does not identify the person.")
-    subject_date_of_birth = _date("Date of birth", help_text="If known. For example, 27 3 1985")
+    subject_date_of_birth = _date("Date of birth", rule=SUBJECT_DATE_OF_BIRTH,
+                                  help_text="If known. For example, 27 3 1985")
     subject_role = forms.CharField(label="Role", max_length=200, required=False,
                                    help_text="For example, teaching assistant, foster carer, football coach")
     subject_employer = forms.CharField(label="Employer or organisation", max_length=200, required=False)
@@ -62,9 +64,9 @@ class EnquiryForm(NamedErrorsMixin, forms.Form):
     officer = forms.ModelChoiceField(label="Designated Officer", queryset=User.objects.none(), required=False,
                                      empty_label="Me")
     # What Working Together and the annual report need recorded (all optional, completed later)
-    incident_on = _date("Date of the alleged incident",
+    incident_on = _date("Date of the alleged incident", rule=DO_INCIDENT_DATE,
                         help_text="If known. Identifies a non-recent allegation. For example, 4 11 2019")
-    employer_aware_on = _date("Date the employer became aware",
+    employer_aware_on = _date("Date the employer became aware", rule=DO_INCIDENT_DATE,
                               help_text="The employer should refer to the DO within one working day.")
     police_reference = forms.CharField(label="Police reference", max_length=60, required=False)
     criminal_outcome = forms.ChoiceField(label="Criminal outcome", required=False,

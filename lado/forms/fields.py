@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import Q
 
 from workflows.clocks import today
+from workflows.date_rules import DO_DATE
 from workflows.forms import RealDateField
 
 TIME_RE = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*([ap]m)?\s*$", re.IGNORECASE)
@@ -46,9 +47,11 @@ class VocabularyField(forms.ChoiceField):
         return self._rows.get(value) if value else None
 
 
-def _date(label, required=False, help_text=None, **kwargs):
+def _date(label, required=False, help_text=None, rule=DO_DATE, **kwargs):
+    """A GOV.UK date input holding a Designated Officer date to ``rule`` (``workflows.date_rules``:
+    today or earlier and not before the records began, unless a rule says otherwise)."""
     messages = {"required": f"Enter the {label.lower()}", "incomplete": f"Enter the {label.lower()} in full"}
-    field = RealDateField(label=label, required=required, help_text=help_text, **kwargs)
+    field = RealDateField(label=label, required=required, help_text=help_text, rule=rule, **kwargs)
     field.error_messages.update(messages)
     return field
 

@@ -7,6 +7,7 @@ from crispy_forms_gds.layout import HTML, Field, Size
 from django import forms
 
 from workflows.clocks import today
+from workflows.date_rules import ANY_DATE, DO_PLANNED_DATE
 from workflows.forms import NamedErrorsMixin
 
 from ..models import (
@@ -72,7 +73,8 @@ class MeetingForm(NamedErrorsMixin, forms.Form):
                               max_length=50000, required=False)
     decisions = forms.CharField(label="Decisions", widget=forms.Textarea(attrs={"rows": 4}), max_length=20000,
                                 error_messages={"required": "Record the decisions made"})
-    next_review_on = _date("Next review meeting", help_text="Leave blank if no review is planned.")
+    next_review_on = _date("Next review meeting", rule=DO_PLANNED_DATE,
+                           help_text="Leave blank if no review is planned.")
 
     def __init__(self, *args, enquiry: Enquiry, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,7 +105,7 @@ class ActionForm(NamedErrorsMixin, forms.Form):
     owner_name = forms.CharField(label="Owner", max_length=200, help_text="Who is responsible for it.",
                                  error_messages={"required": "Name who owns the action"})
     owner_agency = forms.CharField(label="Owner's agency", max_length=200, required=False)
-    due_on = _date("Due date", help_text="For example, 27 3 2026")
+    due_on = _date("Due date", rule=DO_PLANNED_DATE, help_text="For example, 27 3 2026")
     notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
                             required=False)
 
@@ -121,7 +123,7 @@ class ActionForm(NamedErrorsMixin, forms.Form):
 
 
 class ActionUpdateForm(NamedErrorsMixin, forms.Form):
-    due_on = _date("Due date")
+    due_on = _date("Due date", rule=DO_PLANNED_DATE)
     done_on = _date("Date done", help_text="Fill in when the action is complete.")
     employer_outcome = forms.ChoiceField(
         label="Employer's outcome (for an employer outcome action)",
@@ -263,7 +265,7 @@ class DestroyForm(NamedErrorsMixin, forms.Form):
 
 
 class RetentionForm(NamedErrorsMixin, forms.Form):
-    review_on = _date("Next retention review", required=True)
+    review_on = _date("Next retention review", required=True, rule=ANY_DATE)
     reason = forms.CharField(label="Reason for keeping the case", widget=forms.Textarea(attrs={"rows": 3}),
                              max_length=10000, error_messages={"required": "Enter the reason for keeping the case"})
 

@@ -234,7 +234,12 @@ def case_form(request, pk, form_slug):
     if form_slug in MANAGER_FORMS:
         require_do_manager(request.user)
     enquiry = enquiry_for(request.user, pk)
-    submitted = submit(EnquiryFlow(enquiry), spec, enquiry, request, renamed_errors=RENAMED_ERRORS)
+    # What a decision needs first (a category, a subject's name) is fixed on "Update details":
+    # those messages link there.
+    edit = None if form_slug == "edit" else (lambda: (
+        reverse("lado:edit", args=[enquiry.pk]),
+        EnquiryForm(children_qs=children_visible_to(request.user), instance=enquiry)))
+    submitted = submit(EnquiryFlow(enquiry), spec, enquiry, request, renamed_errors=RENAMED_ERRORS, fixed_at=edit)
     if submitted.done:
         messages.success(request, spec.success)
         if form_slug == "destroy":

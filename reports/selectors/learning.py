@@ -115,3 +115,20 @@ def iro_footprint(period: Period) -> list[dict]:
         }
         result.append(p)
     return sorted(result, key=lambda p: p["name"].casefold())
+
+
+def my_figures(user, period: Period, on) -> dict:
+    """An IRO's or chair's own figures for a reporting year (their row of the IRO/CC
+    footprint) and their DRPs now: open, overdue, and closed in the year by how they ended."""
+    from drp.selectors import overdue_condition
+
+    row = next((p for p in iro_footprint(period) if p["user_id"] == user.pk), None) or {
+        "drps_informal": 0, "drps_formal": 0, "drps_total": 0, "positive_practice": 0, "children": 0,
+        "drps_per_child": None, "positive_practice_per_child": None}
+    mine = DisputeResolution.objects.filter(raised_by=user)
+    now = mine.filter(status__in=DisputeResolution.OPEN_STATUSES).aggregate(
+        open=Count("id"), overdue=Count("id", filter=overdue_condition(on)))
+    closed = mine.filter(closed_on__gte=period.start, closed_on__lte=period.end).aggregate(
+        resolved=Count("id", filter=Q(status=DisputeResolution.Status.RESOLVED)),
+        withdrawn=Count("id", filter=Q(status=DisputeResolution.Status.WITHDRAWN)))
+    return {**row, **now, **closed}

@@ -66,12 +66,13 @@ def test_raise_returns_201_with_the_documented_shape(org):
     response = raise_via_api(org)
     assert response.status_code == 201, response.content
     body = response.json()
-    assert set(body) == {"id", "reference", "case_type", "children", "themes", "stage", "status",
+    assert set(body) == {"id", "reference", "case_type", "children", "themes", "stage", "status", "iro",
                          "raised_on", "stage_started_on", "stage_due_date", "overall_due_date",
                          "review_due_date", "closed_on", "closed_at_stage", "referred_to_cafcass",
                          "addressee_contact", "outcome", "impact", "impact_codes", "child_informed",
                          "advocacy_offered", "agreed_actions", "timeline",
-                         "iro"}
+                         "iro", "warnings"}
+    assert body["iro"] == "iro" and body["warnings"] == []
     assert body["children"] == [org.child.pk, org.sibling.pk]
     assert sorted(body["themes"]) == ["drift-and-delay", "placement"]
     assert (body["stage"], body["status"]) == ("informal", "awaiting_response")
@@ -242,6 +243,9 @@ def test_list_api_uses_a_constant_number_of_queries(org, n, django_assert_max_nu
     client = client_for(org.iro)
     with django_assert_max_num_queries(10):
         response = client.get("/api/v1/drps/?limit=50")
+    assert response.status_code == 200 and response.json()["count"] == n
+    with django_assert_max_num_queries(10):
+        response = client.get("/api/v1/drps/?limit=50&q=ben&iro=iro&team=north-1&raised_from=2026-01-01&overdue=true")
     assert response.status_code == 200 and response.json()["count"] == n
     social_worker = client_for(org.social_worker)
     with django_assert_max_num_queries(12):

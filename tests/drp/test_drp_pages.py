@@ -32,7 +32,8 @@ def test_sign_in_page_renders_and_signs_in(client, org):
     assert client.get("/accounts/login/").status_code == 200
     response = client.post("/accounts/login/", {"username": "iro", "password": "footprint-test"})
     assert response.status_code == 302
-    assert client.get("/", follow=True).request["PATH_INFO"] == "/drps/"
+    # An IRO starts the day with what waits on them.
+    assert client.get("/", follow=True).request["PATH_INFO"] == "/drps/needs-my-action/"
 
 
 def test_iro_raises_a_drp_from_the_form(client, org):
@@ -192,6 +193,19 @@ def test_list_pages_use_a_constant_number_of_queries(client, org, n, django_asse
     login(client, org.iro)
     with django_assert_max_num_queries(16):
         assert client.get("/drps/").status_code == 200
+    # Searched and filtered, and as the download of exactly that list.
+    filtered = "/drps/?q=amy&iro=iro&team=north-1&raised_from=1/1/2026&raised_to=2026-12-31&overdue=true"
+    with django_assert_max_num_queries(16):
+        assert client.get(filtered).status_code == 200
+    with django_assert_max_num_queries(12):
+        response = client.get(filtered + "&format=csv")
+        assert len(b"".join(response.streaming_content).splitlines()) == n + 1
+    with django_assert_max_num_queries(12):
+        assert client.get("/children/search/?q=example").status_code == 200
+    with django_assert_max_num_queries(14):
+        assert client.get("/drps/raise/choose-child/?q=example&chosen=C000001").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get("/children/").status_code == 200
     client.logout()
     login(client, org.social_worker)
     with django_assert_max_num_queries(16):

@@ -84,7 +84,7 @@ def test_log_form_errors_name_the_field_and_keep_the_text(org, client):
     page = response.content.decode()
     assert response.status_code == 400
     assert "There is a problem" in page
-    for message in ["Summarise the concern", "The date received must be today or in the past",
+    for message in ["Summarise the concern", "Date received must be today or in the past",
                     "Enter a real time", "No child found with case reference NOPE1"]:
         assert message in page, message
     assert 'value="Kept Name"' in page

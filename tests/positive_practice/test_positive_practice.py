@@ -139,3 +139,18 @@ def test_list_page_and_api_use_constant_queries(client, org, n, django_assert_ma
     api.force_authenticate(org.complaints)
     with django_assert_max_num_queries(10):
         assert api.get("/api/v1/positive-practice/").status_code == 200
+
+
+def test_team_filter_matches_the_team_by_slug_on_page_and_api(client, org):
+    """``?team=north-1`` finds the practice recognising North Team 1, and only that."""
+    record(org)
+    record(org, team=org.other_team)
+    client.force_login(org.complaints)
+    page = client.get("/positive-practice/?team=north-1").content.decode()
+    assert page.count("govuk-table__row") == 2
+    api = APIClient()
+    api.force_authenticate(org.complaints)
+    body = api.get("/api/v1/positive-practice/?team=north-1").json()
+    assert body["count"] == 1 and body["results"][0]["team"] in ("north-1", "North Team 1")
+    assert api.get("/api/v1/positive-practice/?team=south-1").json()["count"] == 1
+    assert api.get("/api/v1/positive-practice/?team=no-such-team").status_code == 400

@@ -57,6 +57,8 @@ SEES_NO_CHILD = SIGNED_IN - CHILD_READERS
 OTHER_TEAM_CHILD_READERS = frozenset(roles.READ_ALL_DRPS) | DO_TEAM | {roles.DIRECTOR}
 CHILD_CREATORS = CHALLENGERS | {roles.BUSINESS_SUPPORT}
 REPORT_READERS = frozenset({roles.IRO_MANAGER, roles.DO_MANAGER, roles.AUDITOR})
+#: An IRO's or chair's own figures (issue 13); /reports/ sends them there instead of a 403.
+MY_FIGURES = frozenset({roles.IRO, roles.CHAIR, roles.IRO_MANAGER})
 DRP_IMPORTERS = frozenset({roles.IRO_MANAGER, roles.BUSINESS_SUPPORT})
 IMPORTERS = DRP_IMPORTERS | DO_MANAGER
 #: The access log viewer: IRO Managers (non-DO cases) and the DO Manager (DO cases); subject
@@ -192,6 +194,8 @@ RULES: tuple[Rule, ...] = (
     rule("health checks for the load balancer", r"/healthz/(ready/)?", page(PUBLIC)),
     # --- Children ------------------------------------------------------------------------------
     rule("children: find a child (list filtered to those the person may see)", r"/children/", page(SIGNED_IN)),
+    rule("children: the search behind the child finder (raising a DRP)", r"/children/search/",
+         page(CHALLENGERS)),
     Rule("children: a child's record", r"/children/\{id\}/", (
         Case(page(CHILD_READERS), "child in North Team 1", {"id": "child"}, hidden=SEES_NO_CHILD),
         Case(page(OTHER_TEAM_CHILD_READERS), "child in South Team 1", {"id": "other_child"},
@@ -200,6 +204,9 @@ RULES: tuple[Rule, ...] = (
     # --- DRPs ----------------------------------------------------------------------------------
     rule("DRP list", r"/drps/", page(DRP_READERS)),
     rule("raise a DRP", r"/drps/raise/", page(CHALLENGERS)),
+    rule("find a child by name to raise a DRP (without JavaScript)", r"/drps/raise/choose-child/",
+         page(CHALLENGERS)),
+    rule("needs my action (an IRO's home)", r"/drps/needs-my-action/", page(CHALLENGERS)),
     rule("challenges awaiting my response", r"/drps/awaiting-my-response/", page(SOCIAL_CARE)),
     rule("cover for my DRPs while I am away", r"/drps/cover/", page(SOCIAL_CARE)),
     Rule("a DRP's summary for the child's file, and its print version", r"/drps/\{id\}/(summary|print)/", (
@@ -246,7 +253,10 @@ RULES: tuple[Rule, ...] = (
     rule("DO pages", r"/lado/(|log/|\{id\}/((?!access-log/|retention/|destroy/)[a-z-]+/|meetings/new/"
          r"|actions/new/|actions/\{action_pk\}/)?)", page(DO_TEAM), values={"id": "enquiry", "action_pk": "action"}),
     # --- Reports, import, the access log, subject access requests ------------------------------
-    Rule("reports (aggregates only), their CSV and print versions", r"/reports/(annual/|monthly/|learning/|drp-indicators/)?", (
+    rule("reports: the index (IROs and chairs are sent to their own figures)", r"/reports/",
+         page(REPORT_READERS | {roles.IRO, roles.CHAIR})),
+    rule("reports: my figures (an IRO's own)", r"/reports/mine/", page(MY_FIGURES)),
+    Rule("reports (aggregates only), their CSV and print versions", r"/reports/(annual/|monthly/|learning/|drp-indicators/)", (
         Case(page(REPORT_READERS), "page"), Case(page(REPORT_READERS), "CSV", query="format=csv"),
         Case(page(REPORT_READERS), "print", query="print=1"))),
     Rule("benchmark: read and download for report readers; import for the IRO and DO Managers",

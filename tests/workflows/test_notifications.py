@@ -305,3 +305,25 @@ def test_pending_emails_leave_the_daily_digest_alone(org):
     Notification.objects.update(created_at=Notification.objects.first().created_at - timedelta(hours=1))
     assert notification_services.queue_pending_emails() == 0
     assert not mail.outbox
+
+
+def test_notifications_filter_by_unread_type_and_case_group_and_mark_all_shown_read(client, org):
+    """150 unread are workable: one kind or one case at a time, grouped, all marked read at once."""
+    first = raise_drp(org)
+    second = raise_drp(org)
+    services.drp_escalate(drp=first, actor=org.iro, reason="No visits")
+    client.force_login(org.team_manager)
+    mine = Notification.objects.filter(recipient=org.team_manager)
+    assert mine.count() == 3
+    page = client.get("/notifications/?kind=drp-escalated").content.decode()
+    assert page.count("<h3") == 1 and '<option value="drp-escalated" selected>DRP escalated</option>' in page
+    link = first.pk and mine.filter(kind="drp-escalated").get().link
+    page = client.get(f"/notifications/?case={link}&group=case").content.decode()
+    assert page.count("<h3") == 2 and "Showing one case only" in page
+    response = client.post("/notifications/read-all/", {"case": link})
+    assert response.status_code == 302 and "case=" in response["Location"]
+    assert set(mine.filter(read_at__isnull=True).values_list("link", flat=True)) == {f"/drps/{second.pk}/"}
+    page = client.get("/notifications/?unread=1").content.decode()
+    assert page.count("<h3") == 1 and "1 unread." in page
+    client.post("/notifications/read-all/")
+    assert not mine.filter(read_at__isnull=True).exists()

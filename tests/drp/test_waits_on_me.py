@@ -1,0 +1,91 @@
+"""See what waits on me (issue 13): the IRO's "Needs my action" with counts in the navigation,
+responders' inbox cards that say why it came to them and by how much it is overdue, and
+"Addressed to" naming each person."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from drp import services
+from drp.models import Stage, Theme
+from reports.periods import reporting_year_of
+from tests.support.auth import login
+from workflows.calendar import working_days_between
+from workflows.clocks import as_of, today
+
+pytestmark = pytest.mark.django_db
+
+
+def raise_drp(org, on=None, children=None):
+    with as_of(on or today()):
+        return services.drp_raise(actor=org.iro, children=children or [org.child], case_type="CLA",
+                                  themes=[Theme.objects.get(slug="placement")], concern="Placement at risk")
+
+
+def test_needs_my_action_lists_reviews_with_time_waited_agreed_by_passed_and_overdue(client, org):
+    responded_on = date(2026, 10, 1)
+    to_review = raise_drp(org, on=date(2026, 9, 28))
+    with as_of(responded_on):
+        services.drp_respond(drp=to_review, actor=org.social_worker, response="Review booked",
+                             agreed_by=date(2026, 10, 20))
+    overdue = raise_drp(org, on=date(2026, 1, 5), children=[org.sibling])
+    raise_drp(org)  # on time: waits on no one but the social worker
+    login(client, org.iro)
+    assert client.get("/").url == "/drps/needs-my-action/"
+    page = client.get("/drps/needs-my-action/").content.decode()
+    waited = working_days_between(responded_on, today())
+    assert f"{waited} working days since the response on 1 Oct 2026" in page
+    assert "Responses to review (1)" in page and "Agreed-by dates passed (1)" in page
+    assert "Overdue (2)" in page  # the review is late too, and the old DRP's response
+    assert overdue.reference in page and to_review.reference in page
+    # The count beside "Needs my action" in the navigation.
+    assert re.search(r'Needs my action(</strong>)? <strong class="govuk-tag govuk-tag--blue app-nav-count">4<', page)
+
+
+def test_inbox_card_says_why_it_came_and_by_how_much_it_is_overdue(client, org):
+    drp = raise_drp(org, on=date(2026, 1, 5))
+    with as_of(date(2026, 1, 7)):
+        services.drp_respond(drp=drp, actor=org.social_worker, response="We will visit weekly")
+        services.drp_escalate(drp=drp, actor=org.iro, reason="Visits have not started")
+    login(client, org.team_manager)
+    drp.refresh_from_db()
+    page = client.get("/drps/awaiting-my-response/").content.decode()
+    assert "Why it came to you" in page
+    assert page.index("We will visit weekly") < page.index("Visits have not started")
+    stage = Stage.objects.get(key=drp.stage.key).name
+    assert f"Escalated to {stage}" in page
+    late = working_days_between(drp.stage_due_date, today())
+    assert f"Overdue by {late} working days" in page
+    assert 'overdue</p>' in page and '>1</span> awaiting your response' in page
+
+
+def test_addressed_to_names_each_person_with_their_role(client, org):
+    drp = raise_drp(org)
+    login(client, org.iro)
+    page = client.get(f"/drps/{drp.pk}/").content.decode()
+    sw, tm = org.social_worker.get_full_name(), org.team_manager.get_full_name()
+    assert f"{sw}, Social Worker; {tm}, Team Manager" in page
+
+
+def test_an_iro_managers_menu_says_drps_and_shows_all(client, org):
+    login(client, org.iro_manager)
+    page = client.get("/drps/").content.decode()
+    assert ">DRPs</strong>" in page or ">DRPs<" in page
+    assert (today() - timedelta(days=1)) < today()
+
+
+def test_an_iro_sees_their_own_figures_not_a_refusal(client, org):
+    raise_drp(org)
+    raise_drp(org, on=today() - timedelta(days=30), children=[org.sibling])  # overdue by now
+    login(client, org.iro)
+    assert client.get("/reports/").url == "/reports/mine/"
+    year = reporting_year_of(today() - timedelta(days=30))
+    page = client.get(f"/reports/mine/?year={year}").content.decode()
+    assert f"My figures {year} to {year + 1}" in page
+    assert '<dd class="govuk-summary-list__value">2 (2 informal, 0 formal)</dd>' in page
+    assert 'href="/drps/?overdue=true">1</a>' in page
+    assert client.get("/reports/annual/").status_code == 403  # the service's figures stay the managers'
+    client.logout()
+    login(client, org.social_worker)
+    assert client.get("/reports/mine/").status_code == 403
