@@ -53,8 +53,12 @@ class ApiContract:
         names = set(ALWAYS)
         action = getattr(self, "action", None)
         listing = action == "list" or (action is None and request.method == "GET")
-        if listing and getattr(self, "pagination_class", None) is not None:
-            names |= {"limit", "offset"}
+        paginator_class = getattr(self, "pagination_class", None)
+        if listing and paginator_class is not None:
+            # The paginator's own parameters: ?limit=&offset= pages, or ?cursor=&limit= (keyset).
+            names |= {getattr(paginator_class, attr) for attr in
+                      ("limit_query_param", "offset_query_param", "cursor_query_param")
+                      if getattr(paginator_class, attr, None)}
         filterset = getattr(self, "filterset_class", None)
         if listing and filterset is not None:
             names |= set(filterset.base_filters)

@@ -15,7 +15,7 @@ from workflows.audit import record_read
 from workflows.exceptions import TransitionRefused
 from workflows.transitions import read_input
 
-from . import access, services
+from . import access, cover, services
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
 from .models import (
@@ -258,5 +258,5 @@ class CoverViewSet(ApiContract, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         absent = data.pop("absent", request.user)
-        made = services.cover_set_up(actor=request.user, absent=absent, **data)
+        made = cover.cover_set_up(actor=request.user, absent=absent, **data)
         return Response(CoverOutSerializer(made).data, status=status.HTTP_201_CREATED)

@@ -18,6 +18,6 @@ class DrpConfig(AppConfig):
 
 
 def _recount_deadlines(sender, day, closed, description="", actor=None, **kwargs):
-    from .services import drps_recount_after_calendar_change
+    from .recount import drps_recount_after_calendar_change
 
     drps_recount_after_calendar_change(day=day, closed=closed, description=description, actor=actor)

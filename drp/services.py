@@ -8,13 +8,11 @@ from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 
 from children.models import CaseType, Child
 from people import roles
 from people.models import User
 from people.selectors import holder_of_role_for_team
-from workflows.calendar import calendars_around, recount
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
 from workflows.history import save_with_history
@@ -29,7 +27,6 @@ from .flows import DisputeResolutionFlow
 from .models import (
     AgencyContact,
     AgreedAction,
-    Cover,
     DisputeResolution,
     ImpactCode,
     Stage,
@@ -421,102 +418,3 @@ def drp_reopen(*, drp: DisputeResolution, actor: User, reason: str) -> DisputeRe
                  to_stage=stage.key)
     notifications.drp_reopened(drp, actor)
     return drp
-
-
-#: A cover longer than this is a change of post, not an absence.
-COVER_MAX_DAYS = 366
-
-
-def may_set_up_cover(actor: User, absent: User) -> bool:
-    """The responder themselves, before they go, or their line manager, when they are away."""
-    from people.selectors import line_manager_of
-
-    if not actor.has_role(*roles.SOCIAL_CARE):
-        return False
-    return actor.pk == absent.pk or line_manager_of(absent) == actor
-
-
-@transaction.atomic
-def cover_set_up(*, actor: User, absent: User, colleague: User | None, starts_on: date | None,
-                 ends_on: date | None) -> Cover:
-    """A responder's inbox delegated to a named colleague from one date to another: the
-    colleague sees and answers the DRPs addressed to them, recorded as "X for Y"."""
-    if not may_set_up_cover(actor, absent):
-        raise PermissionDenied("Only the person who will be away, or their line manager, can "
-                               "arrange cover for their DRPs.")
-    errors = {}
-    if colleague is None or not colleague.is_active or not colleague.has_role(*roles.SOCIAL_CARE):
-        errors["colleague"] = "Choose a social-care colleague to cover."
-    elif colleague.pk == absent.pk:
-        errors["colleague"] = "Choose someone other than the person who will be away."
-    on = today()
-    if starts_on is None:
-        errors["starts_on"] = "Enter the date the cover starts."
-    elif starts_on < on:
-        errors["starts_on"] = "The date the cover starts must be today or in the future."
-    if ends_on is None:
-        errors["ends_on"] = "Enter the date the cover ends."
-    elif starts_on is not None and ends_on < starts_on:
-        errors["ends_on"] = "The date the cover ends must be the same as or after the date it starts."
-    elif starts_on is not None and (ends_on - starts_on).days > COVER_MAX_DAYS:
-        errors["ends_on"] = "Cover can last at most a year."
-    if errors:
-        raise ValidationError(errors)
-    cover = Cover(absent=absent, colleague=colleague, starts_on=starts_on, ends_on=ends_on, set_up_by=actor)
-    save_with_history(cover, actor, "Cover arranged")
-    notifications.cover_arranged(cover, actor)
-    return cover
-
-
-def _recount_drp(drp: DisputeResolution, before, after) -> list[str]:
-    """Count each running clock of a locked DRP again after the calendar changed; the changes
-    in words (nothing when none moved)."""
-    changes = []
-
-    def moved(label: str, start: date | None, due: date | None) -> date | None:
-        if start is None or due is None:
-            return due
-        new = recount(before, after, start, due)
-        if new != due:
-            changes.append(f"{label} due {new:%-d %B %Y} (was {due:%-d %B %Y})")
-        return new
-
-    drp.overall_due_date = moved("overall limit", clocks.overall_start(
-        raised_on=drp.raised_on, formal_started_on=drp.formal_started_on), drp.overall_due_date)
-    if drp.status == DisputeResolution.Status.AWAITING_RESPONSE:
-        due = moved(f"{drp.stage.name} response", drp.stage_started_on, drp.stage_due_date)
-        if drp.stage.is_formal and drp.overall_due_date and due > drp.overall_due_date:
-            due = drp.overall_due_date
-        drp.stage_due_date = due
-        StageRecord.objects.filter(drp=drp, ended_on__isnull=True, responded_on__isnull=True).update(due_date=due)
-    if drp.status == DisputeResolution.Status.AWAITING_REVIEW and drp.review_due_date:
-        responded = (drp.stage_records.filter(responded_on__isnull=False)
-                     .order_by("-responded_on", "-id").values_list("responded_on", flat=True).first())
-        drp.review_due_date = moved("IRO review", responded, drp.review_due_date)
-    return changes
-
-
-@transaction.atomic
-def drps_recount_after_calendar_change(*, day: date, closed: bool, description: str = "",
-                                       actor: User | None = None) -> int:
-    """A closure day was added (``closed``) or removed: move the deadlines of open DRPs whose
-    working days run over it, and say so on each one's timeline. Returns how many moved."""
-    before, after = calendars_around(day, closed)
-    open_drps = DisputeResolution.objects.filter(status__in=DisputeResolution.OPEN_STATUSES)
-    spanning = open_drps.filter(
-        Q(stage_due_date__gte=day, stage_started_on__lt=day)
-        | Q(overall_due_date__gte=day) | Q(review_due_date__gte=day)).values_list("pk", flat=True)
-    what = f"{day:%-d %B %Y} is {'now a closure day' if closed else 'a working day again'}" + (
-        f" ({description})" if description else "")
-    count = 0
-    for pk in list(spanning):
-        drp = _lock(DisputeResolution(pk=pk))
-        changes = _recount_drp(drp, before, after)
-        if not changes:
-            continue
-        note = f"{what}: " + "; ".join(changes) + "."
-        save_with_history(drp, actor, "Deadlines recalculated")
-        record_event(drp, actor, Action.DEADLINES_RECALCULATED, note=note, from_stage=drp.stage.key,
-                to_stage=drp.stage.key)
-        count += 1
-    return count

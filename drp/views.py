@@ -28,6 +28,7 @@ from workflows.moves import MoveForm, submit
 from workflows.transitions import available
 
 from . import access, clocks, selectors, services, summary
+from .cover import cover_set_up
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
 from .forms import (
@@ -418,7 +419,7 @@ def cover(request):
         form = CoverForm(request.POST, absent=request.user)
         if form.is_valid():
             try:
-                made = services.cover_set_up(actor=request.user, absent=request.user, **form.cleaned_data)
+                made = cover_set_up(actor=request.user, absent=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 add_errors(form, exc)
             else:

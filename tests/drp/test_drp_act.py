@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from drp import services
+from drp import cover, services
 from drp.models import DisputeResolution, Stage, Theme, TimelineEvent
 from drp.selectors import awaiting_response_from, drps_visible_to
 from notifications.models import Notification
@@ -14,6 +14,7 @@ from people import roles
 from tests.drp.test_drp_api import client_for
 from tests.support.auth import login
 from tests.support.factories import RESOLUTION_FORM, UserFactory, resolution
+from tests.support.problems import field_errors
 from workflows.clocks import as_of
 from workflows.exceptions import TransitionRefused
 from workflows.reminders import DUE_SOON, run_sweep
@@ -86,7 +87,7 @@ def test_reassign_api_refuses_in_order_state_permission_input(org):
     url = f"/api/v1/drps/{drp.pk}/reassign/"
     assert client_for(org.iro).post(url, {"iro": "chair", "reason": "x"}, format="json").status_code == 403
     bad = client_for(org.iro_manager).post(url, {"iro": "nobody", "reason": "x"}, format="json")
-    assert bad.status_code == 400 and "iro" in bad.json()
+    assert bad.status_code == 400 and "iro" in field_errors(bad)
     ok = client_for(org.iro_manager).post(url, {"iro": "chair", "reason": "Leave"}, format="json")
     assert ok.status_code == 200 and ok.json()["iro"] == "chair"
     services.drp_withdraw(drp=drp, actor=org.iro_manager, reason="Done")
@@ -106,7 +107,7 @@ def test_covering_colleague_sees_and_answers_the_absent_managers_drps_as_x_for_y
     drp = raise_drp(org)
     with as_of(date(2026, 11, 2)):
         assert drp not in drps_visible_to(colleague)
-        services.cover_set_up(actor=org.team_manager, absent=org.team_manager, colleague=colleague,
+        cover.cover_set_up(actor=org.team_manager, absent=org.team_manager, colleague=colleague,
                               starts_on=date(2026, 11, 3), ends_on=date(2026, 11, 6))
         # Not yet: the cover starts tomorrow.
         assert drp not in awaiting_response_from(colleague)
@@ -130,7 +131,7 @@ def test_stage_reminders_go_to_the_absent_addressee_and_their_cover(org, colleag
     drp = raise_drp(org)
     assert drp.stage_due_date == date(2026, 11, 30)
     with as_of(date(2026, 11, 20)):
-        services.cover_set_up(actor=org.team_manager, absent=org.team_manager, colleague=colleague,
+        cover.cover_set_up(actor=org.team_manager, absent=org.team_manager, colleague=colleague,
                               starts_on=date(2026, 11, 20), ends_on=date(2026, 12, 4))
     sweep = {(r.kind, r.phase): set(r.recipients) for r in run_sweep(date(2026, 11, 23), kinds=["drp-stage"])}
     assert sweep == {("drp-stage", DUE_SOON): {"team-manager", "cover-manager"}}
@@ -139,14 +140,14 @@ def test_stage_reminders_go_to_the_absent_addressee_and_their_cover(org, colleag
 def test_cover_is_arranged_by_the_person_away_or_their_line_manager_with_sensible_dates(org, colleague):
     with as_of(date(2026, 11, 2)):
         with pytest.raises(PermissionDenied):
-            services.cover_set_up(actor=org.social_worker, absent=org.team_manager, colleague=colleague,
+            cover.cover_set_up(actor=org.social_worker, absent=org.team_manager, colleague=colleague,
                                   starts_on=date(2026, 11, 3), ends_on=date(2026, 11, 6))
         # The team manager's line manager (the service manager) may arrange it for them.
-        made = services.cover_set_up(actor=org.service_manager, absent=org.team_manager, colleague=colleague,
+        made = cover.cover_set_up(actor=org.service_manager, absent=org.team_manager, colleague=colleague,
                                      starts_on=date(2026, 11, 2), ends_on=date(2026, 11, 2))
         assert made.set_up_by == org.service_manager
         with pytest.raises(ValidationError) as refused:
-            services.cover_set_up(actor=org.team_manager, absent=org.team_manager, colleague=org.iro,
+            cover.cover_set_up(actor=org.team_manager, absent=org.team_manager, colleague=org.iro,
                                   starts_on=date(2026, 11, 1), ends_on=date(2026, 10, 1))
         assert set(refused.value.message_dict) == {"colleague", "starts_on", "ends_on"}
 
@@ -170,7 +171,7 @@ def test_cover_page_and_api(client, org, colleague):
     assert api.status_code == 201 and api.json()["colleague"] == "cover-manager"
     assert client_for(org.iro).post("/api/v1/drp/covers/", {}, format="json").status_code == 403
     missing = client_for(org.team_manager).post("/api/v1/drp/covers/", {"colleague": "x"}, format="json")
-    assert missing.status_code == 400 and {"colleague", "starts_on", "ends_on"} <= set(missing.json())
+    assert missing.status_code == 400 and {"colleague", "starts_on", "ends_on"} <= set(field_errors(missing))
     listed = client_for(org.team_manager).get("/api/v1/drp/covers/").json()
     assert [c["colleague"] for c in listed] == ["cover-manager", "cover-manager"]
 

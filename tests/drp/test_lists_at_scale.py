@@ -29,7 +29,7 @@ def make_drps(org, n, seed=7):
     for i in range(n):
         raised = date(2026, 1, 5) + timedelta(days=rng.randrange(4))
         made.append(DisputeResolution(
-            reference=f"PAGE-{i}", case_type="CLA", concern="x", team=org.team, raised_by=org.iro,
+            reference=f"PAGE-{i}", case_type="CLA", concern="x", team=org.team, raised_by=org.iro, iro=org.iro,
             raised_on=raised, stage=informal, stage_started_on=raised,
             stage_due_date=raised + timedelta(days=14), addressee=org.social_worker))
     DisputeResolution.objects.bulk_create(made)

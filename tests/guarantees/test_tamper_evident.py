@@ -79,12 +79,12 @@ def cases(org):
                                  stage=Stage.objects.get(key="stage-1"))
     with as_of(date(2024, 1, 8)):
         enquiry = in_progress(org, received_at=at(date(2024, 1, 8)))
-        lado_services.enquiry_add_action(enquiry=enquiry, actor=org.designated_officer,
-                                         kind="police-investigation", owner_name="DS Lee")
+        police = lado_services.enquiry_add_action(enquiry=enquiry, actor=org.designated_officer,
+                                                  kind="police-investigation", owner_name="DS Lee")
         # False: reviewed a year after closing, so due for destruction now (unfounded is kept
         # until the subject's pension age or 10 years: issue 12).
         enquiry = lado_services.enquiry_conclude(enquiry=enquiry, actor=org.designated_officer,
-                                                 outcome="false")
+                                                 outcome="false", actions=[{"id": police.pk, "decision": "done"}])
     pp_services.positive_practice_record(actor=org.iro, children=[org.child], case_type="CLA",
                                          what_happened="Weekly visits", impact="Felt heard")
     record_read(org.iro, drp, "drp:detail")

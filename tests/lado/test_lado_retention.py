@@ -154,13 +154,15 @@ def test_destroying_a_case_leaves_only_its_log_entry_and_no_personal_data(org, c
             subject_employer="Pemberton Academy", referrer_name="Ottoline Referrer",
             summary="Pupil reports a bruised wrist in the changing room.",
             children_description="Year 9 pupil", children=[org.child])
-        services.enquiry_add_action(enquiry=enquiry, actor=org.designated_officer, kind="police-investigation",
-                                    owner_name="DS Lee", due_on=date(2024, 1, 20))
+        police = services.enquiry_add_action(enquiry=enquiry, actor=org.designated_officer,
+                                             kind="police-investigation", owner_name="DS Lee",
+                                             due_on=date(2024, 1, 20))
         services.enquiry_update(enquiry=enquiry, actor=org.designated_officer, subject_role="PE teacher")
         services.enquiry_set_legal_hold(enquiry=enquiry, actor=org.designated_officer,
                                         reason="Tribunal pending for Zebedee")
     with as_of(date(2024, 2, 1)):
-        enquiry = services.enquiry_conclude(enquiry=enquiry, actor=org.designated_officer, outcome="malicious")
+        enquiry = services.enquiry_conclude(enquiry=enquiry, actor=org.designated_officer, outcome="malicious",
+                                            actions=[{"id": police.pk, "decision": "done"}])
     services.enquiry_release_legal_hold(enquiry=enquiry, actor=org.do_manager, reason="Tribunal closed")
     other = in_progress(org, subject_name="Another Person")
     login(client, org.do_manager)
