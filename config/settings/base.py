@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "imports",
     "audit",
     "subject_access",
+    "integrations",
     "demo",
 ]
 
@@ -69,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # After the sign-in check, before every view: a NUL byte anywhere in a request is a 400.
     "workflows.middleware.RefuseNulBytesMiddleware",
+    # A retried API POST or PATCH with the same Idempotency-Key answers as the first did.
+    "integrations.idempotency.IdempotencyKeyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "people.middleware.TwoStepVerificationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
