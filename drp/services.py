@@ -61,6 +61,14 @@ def refusal(drp: DisputeResolution, verb: str) -> str:
     return f"{drp.reference} is {drp.get_status_display().lower()}, so it cannot be {verb}."
 
 
+def expect_stage(drp: DisputeResolution, from_stage: str | None) -> None:
+    """The move names the stage it expects (``from_stage``); under the lock, refuse it (409) when
+    the DRP has moved on, so a move made on an old reading (or sent twice) never moves it again."""
+    if from_stage and drp.stage.key != from_stage:
+        raise TransitionRefused(f"{drp.reference} is now at {drp.stage.name}, not the stage this "
+                                f"move expected ({from_stage}): read it again before you move it.")
+
+
 def _record(drp, actor, action, note="", from_stage="", to_stage="") -> TimelineEvent:
     return TimelineEvent.objects.create(
         drp=drp, actor=actor, action=action, note=note, from_stage=from_stage, to_stage=to_stage
@@ -190,11 +198,12 @@ AGREED_BY_MAX_DAYS = 2 * 366
 
 @transaction.atomic
 def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
-                agreed_by: date | None = None) -> DisputeResolution:
+                agreed_by: date | None = None, from_stage: str | None = None) -> DisputeResolution:
     """The addressee answers the challenge at the current stage: what will be done and,
     optionally, the date it is agreed to be done by. The IRO's review clock starts."""
     drp = _lock(drp)
     perform(DisputeResolutionFlow(drp), "respond", actor, refusal=refusal(drp, "responded to"))
+    expect_stage(drp, from_stage)
     require_text(response=response)
     on = today()
     if agreed_by is not None and not on <= agreed_by <= on + timedelta(days=AGREED_BY_MAX_DAYS):
@@ -213,18 +222,20 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
 
 @transaction.atomic
 def drp_escalate(
-    *, drp: DisputeResolution, actor: User, reason: str, stage: Stage | None = None
+    *, drp: DisputeResolution, actor: User, reason: str, stage: Stage | None = None,
+    from_stage: str | None = None,
 ) -> DisputeResolution:
     """Take the DRP to the next stage of the ladder, or jump to a named later stage."""
     drp = _lock(drp)
     ladder = list(Stage.objects.all())
     flow = DisputeResolutionFlow(drp, ladder=ladder)
-    from_stage = drp.stage
+    current = drp.stage
     perform(flow, "escalate", actor, refusal=refusal(drp, "escalated"))
+    expect_stage(drp, from_stage)
     require_text(reason=reason)
-    if stage is not None and stage.order <= from_stage.order:
+    if stage is not None and stage.order <= current.order:
         raise TransitionRefused(
-            f"{drp.reference} is at {from_stage.name}: it can only be escalated to a later stage."
+            f"{drp.reference} is at {current.name}: it can only be escalated to a later stage."
         )
     target = stage or flow.later_stages()[0]
     on = today()
@@ -232,19 +243,21 @@ def drp_escalate(
     _start_stage(drp, target, on, list(drp.children.select_related("social_worker")))
     save_with_history(drp, actor, reason)
     _open_stage_record(drp, actor, reason)
-    _record(drp, actor, Action.ESCALATED, note=reason.strip(), from_stage=from_stage.key,
+    _record(drp, actor, Action.ESCALATED, note=reason.strip(), from_stage=current.key,
             to_stage=target.key)
     notifications.drp_escalated(drp, actor)
     return drp
 
 
 def _close(drp: DisputeResolution, actor: User, transition: str, verb: str, reason: str,
-           action: str, required: dict[str, str], also=None, **fields) -> DisputeResolution:
+           action: str, required: dict[str, str], also=None, from_stage: str | None = None,
+           **fields) -> DisputeResolution:
     """Resolve or withdraw: the stage the DRP closes at is the stage it is at now. Once state
     and permission have passed, blank ``required`` text and the errors ``also()`` finds are
     refused together, each naming its field."""
     drp = _lock(drp)
     perform(DisputeResolutionFlow(drp), transition, actor, refusal=refusal(drp, verb))
+    expect_stage(drp, from_stage)
     errors = blank_text_errors(**required) | (also() if also is not None else {})
     if errors:
         raise ValidationError(errors)
@@ -267,7 +280,7 @@ def _yes_no(value: bool | None) -> str:
 @transaction.atomic
 def drp_resolve(*, drp: DisputeResolution, actor: User, outcome: str, impact: str,
                 impact_codes: list[ImpactCode], child_informed: bool | None,
-                advocacy_offered: bool | None) -> DisputeResolution:
+                advocacy_offered: bool | None, from_stage: str | None = None) -> DisputeResolution:
     """The IRO is satisfied: record the outcome and what it changed for the child (the whole
     procedure exists for that): the impact, coded from the local list and in words, and whether
     the child was told and offered an advocate."""
@@ -288,7 +301,8 @@ def drp_resolve(*, drp: DisputeResolution, actor: User, outcome: str, impact: st
         return errors
 
     drp = _close(drp, actor, "resolve", "resolved", note, Action.RESOLVED,
-                 required={"outcome": outcome, "impact": impact}, also=unanswered, outcome=outcome,
+                 required={"outcome": outcome, "impact": impact}, also=unanswered,
+                 from_stage=from_stage, outcome=outcome,
                  impact=impact, child_informed=child_informed, advocacy_offered=advocacy_offered)
     drp.impact_codes.set(codes)
     notifications.drp_resolved(drp, actor)
@@ -296,21 +310,24 @@ def drp_resolve(*, drp: DisputeResolution, actor: User, outcome: str, impact: st
 
 
 @transaction.atomic
-def drp_withdraw(*, drp: DisputeResolution, actor: User, reason: str) -> DisputeResolution:
+def drp_withdraw(*, drp: DisputeResolution, actor: User, reason: str,
+                 from_stage: str | None = None) -> DisputeResolution:
     """The IRO withdraws the challenge; the person it is addressed to is told."""
     addressee = drp.addressee
     drp = _close(drp, actor, "withdraw", "withdrawn", (reason or "").strip(), Action.WITHDRAWN,
-                 required={"reason": reason})
+                 required={"reason": reason}, from_stage=from_stage)
     notifications.drp_withdrawn(drp, actor, addressee)
     return drp
 
 
 @transaction.atomic
-def drp_refer_to_cafcass(*, drp: DisputeResolution, actor: User, reason: str) -> DisputeResolution:
+def drp_refer_to_cafcass(*, drp: DisputeResolution, actor: User, reason: str,
+                         from_stage: str | None = None) -> DisputeResolution:
     """Looked-after children only; the DRP stays open unless the IRO resolves it."""
     drp = _lock(drp)
     perform(DisputeResolutionFlow(drp), "refer_to_cafcass", actor,
             refusal=refusal(drp, "referred to Cafcass"))
+    expect_stage(drp, from_stage)
     require_text(reason=reason)
     drp.referred_to_cafcass = True
     drp.referred_to_cafcass_on = today()

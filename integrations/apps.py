@@ -7,3 +7,8 @@ class IntegrationsConfig(AppConfig):
 
     name = "integrations"
     verbose_name = "Integrations"
+
+    def ready(self):
+        from . import events
+
+        events.connect_timelines()

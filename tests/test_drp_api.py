@@ -69,7 +69,8 @@ def test_raise_returns_201_with_the_documented_shape(org):
     assert set(body) == {"id", "reference", "case_type", "children", "themes", "stage", "status",
                          "raised_on", "stage_started_on", "stage_due_date", "overall_due_date",
                          "review_due_date", "closed_on", "closed_at_stage", "referred_to_cafcass",
-                         "outcome", "impact", "impact_codes", "child_informed", "advocacy_offered", "timeline"}
+                         "outcome", "impact", "impact_codes", "child_informed", "advocacy_offered", "timeline",
+                         "updated_at", "etag"}
     assert body["children"] == [org.child.pk, org.sibling.pk]
     assert sorted(body["themes"]) == ["drift-and-delay", "placement"]
     assert (body["stage"], body["status"]) == ("informal", "awaiting_response")

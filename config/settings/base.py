@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "workflows.middleware.RefuseNulBytesMiddleware",
     # A retried API POST or PATCH with the same Idempotency-Key answers as the first did.
     "integrations.idempotency.IdempotencyKeyMiddleware",
+    # ETag on a record's answer; If-Match on a change (412 when the record moved on).
+    "integrations.conditional.ConditionalRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "people.middleware.TwoStepVerificationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -344,6 +346,12 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 # An immediate email still unsent (and unclaimed) this long after its notification was
 # written is queued again by beat's queue_pending_emails (every 2 minutes).
 FOOTPRINT_PENDING_EMAIL_GRACE_SECONDS = int(os.environ.get("FOOTPRINT_PENDING_EMAIL_GRACE_SECONDS", "120"))
+
+# Webhooks: the first retry after a failed delivery comes this many seconds later, doubling each
+# time (integrations/webhooks.py). Receivers must use https unless this allows plain http (tests,
+# a receiver on the same private network).
+FOOTPRINT_WEBHOOK_RETRY_SECONDS = int(os.environ.get("FOOTPRINT_WEBHOOK_RETRY_SECONDS", "30"))
+FOOTPRINT_WEBHOOK_ALLOW_HTTP = env_bool("FOOTPRINT_WEBHOOK_ALLOW_HTTP", False)
 
 # Demo accounts and data may only be created when this is set (the quick start sets it).
 FOOTPRINT_DEMO = env_bool("FOOTPRINT_DEMO", False)
