@@ -193,7 +193,7 @@ CAFCASS_REASON = "Drift in permanence planning is harming the child."
 class Org:
     def __init__(self, users, children, ladder, themes):
         self.users = users
-        self.children = children  # list of (id, team_id, status)
+        self.children = children  # list of (id, team_id, case_type)
         self.ladder = ladder
         self.themes = themes
 
@@ -216,7 +216,7 @@ def build_org(seed: int) -> Org:
                 reference=f"BENCH{n:06d}",
                 name=f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}",
                 date_of_birth=date(2008, 1, 1) + timedelta(days=rng.randrange(0, 15 * 365)),
-                status=CaseType.CLA if rng.random() < 0.65 else CaseType.CP,
+                case_type=CaseType.CLA if rng.random() < 0.65 else CaseType.CP,
                 social_worker=social_worker,
                 team=teams[n % len(teams)],
             )
@@ -225,7 +225,7 @@ def build_org(seed: int) -> Org:
         bulk_create_with_history(new, Child, batch_size=BATCH)
     children = list(
         Child.objects.filter(reference__startswith="BENCH").order_by("id")
-        .values_list("id", "team_id", "status")
+        .values_list("id", "team_id", "case_type")
     )
     return Org(users, children, list(Stage.objects.order_by("order")),
                list(Theme.objects.filter(active=True).order_by("id")))

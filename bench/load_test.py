@@ -182,7 +182,7 @@ def build_data(args) -> dict:
     iro_open = list(DisputeResolution.objects.filter(raised_by=users["iro"])
                     .values_list("id", flat=True).order_by("?")[:2000])
     sw_waiting = list(awaiting_response_from(users["social-worker"]).values_list("id", flat=True)[:2000])
-    children = [{"id": c.pk, "reference": c.reference, "case_type": c.status}
+    children = [{"id": c.pk, "reference": c.reference, "case_type": c.case_type}
                 for c in Child.objects.filter(reference__startswith="BENCH").order_by("id")]
     team = users["team-manager"].team_id
     journey = [c for c in Child.objects.filter(reference__startswith="BENCH", team_id=team)
@@ -194,7 +194,7 @@ def build_data(args) -> dict:
         "tokens": tokens,
         "drps": {"iro": iro_open, "social-worker": sw_waiting},
         "children": rng.sample(children, min(500, len(children))),
-        "journey_children": [{"id": c["id"], "case_type": c["status"]} for c in journey][:500],
+        "journey_children": [{"id": c["id"], "case_type": c["case_type"]} for c in journey][:500],
         "themes": list(Theme.objects.filter(active=True).values_list("slug", flat=True)),
         "drp_count": DisputeResolution.objects.count(),
         # The IRO Manager's reports: this reporting year and last month (drp_bench's DRPs are

@@ -82,7 +82,7 @@ def ensure_org() -> dict:
         if have < N_CHILDREN:
             team_ids = list(Team.objects.order_by("id").values_list("id", flat=True))
             cursor.execute(
-                """INSERT INTO children_child (reference, name, date_of_birth, status, social_worker_id, team_id)
+                """INSERT INTO children_child (reference, name, date_of_birth, case_type, social_worker_id, team_id)
                    SELECT 'RBC' || lpad(g::text, 6, '0'), 'Bench child ' || g,
                           date '2008-01-01' + (random() * 5400)::int,
                           CASE WHEN random() < 0.6 THEN 'CLA' ELSE 'CP' END, %s,

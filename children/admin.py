@@ -13,8 +13,8 @@ class ChildAdmin(SimpleHistoryAdmin):
     its history reason; the file may be a Designated Officer import, whose name is DO data, so
     the admin says "Imported from a file" and names none."""
 
-    list_display = ["reference", "name", "status", "team", "social_worker"]
-    list_filter = ["status", "team"]
+    list_display = ["reference", "name", "case_type", "team", "social_worker"]
+    list_filter = ["case_type", "team"]
     search_fields = ["reference", "name"]
     raw_id_fields = ["social_worker"]
 

@@ -18,7 +18,7 @@ class Child(models.Model):
     reference = models.CharField("case reference", max_length=40, unique=True)
     name = models.CharField(max_length=200)
     date_of_birth = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=3, choices=CaseType.choices)
+    case_type = models.CharField("CP or CLA", max_length=3, choices=CaseType.choices)
     social_worker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

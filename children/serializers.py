@@ -15,7 +15,7 @@ class ChildSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Child
-        fields = ["id", "reference", "name", "date_of_birth", "status", "social_worker", "team"]
+        fields = ["id", "reference", "name", "date_of_birth", "case_type", "social_worker", "team"]
 
     def validate_date_of_birth(self, value):
         from workflows.api import checked_date

@@ -95,7 +95,7 @@ def build_children(users, count=40) -> list[Child]:
         child, _ = Child.objects.update_or_create(reference=f"FP{10001 + n}", defaults={
             "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}",
             "date_of_birth": date(2008, 1, 1) + timedelta(days=rng.randrange(0, 15 * 365)),
-            "status": CaseType.CLA if n % 3 else CaseType.CP,
+            "case_type": CaseType.CLA if n % 3 else CaseType.CP,
             "social_worker": users["social-worker"], "team": team,
         })
         children.append(child)
@@ -127,7 +127,7 @@ def build_drps(users, children, count=80) -> int:
             raised_on -= timedelta(days=1)
         iro = challengers[n % len(challengers)]
         first = rng.choice(children)
-        same_type = [child for child in children if child.status == first.status]
+        same_type = [child for child in children if child.case_type == first.case_type]
         siblings = [first] + ([rng.choice(same_type)] if rng.random() < 0.2 else [])
         if n < 2 * len(ladder):
             # The newest: one open DRP awaiting response and one awaiting review at every stage.
@@ -207,6 +207,6 @@ def build_positive_practice(users, children, count=30) -> int:
         what, impact = rng.choice(PRAISE)
         extra = {"practitioner_name": "Mrs Okoro, foster carer"} if n % 7 == 3 else {}
         with as_of(day):
-            positive_practice_record(actor=recorders[n % 2], children=[child], case_type=child.status,
+            positive_practice_record(actor=recorders[n % 2], children=[child], case_type=child.case_type,
                                      what_happened=what, impact=impact, recorded_on=day, **extra)
     return count

@@ -76,7 +76,7 @@ def is_looked_after(flow):
     child's record now, say so."""
     drp = flow.drp
     not_looked_after = [] if drp.pk is None else [
-        child.name for child in drp.children.all() if child.status != CaseType.CLA]
+        child.name for child in drp.children.all() if child.case_type != CaseType.CLA]
     if drp.case_type != CaseType.CLA:
         unmet = "Only a looked-after child's DRP can be referred to Cafcass."
     else:

@@ -148,7 +148,7 @@ def drp_raise(
     if not (concern or "").strip():
         errors["concern"] = "Describe the concern."
     if children and case_type in CaseType.values:
-        mismatched = [child for child in children if child.status != case_type]
+        mismatched = [child for child in children if child.case_type != case_type]
         if mismatched and "case_type" not in errors:
             label = CaseType(case_type).label.lower()
             errors["case_type"] = (

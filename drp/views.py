@@ -116,7 +116,7 @@ def drp_raise(request):
         child = children_qs.filter(pk=request.GET.get("child") or 0).first() \
             if (request.GET.get("child") or "").isdigit() else None
         if child:
-            initial = {"children": child.reference, "case_type": child.status}
+            initial = {"children": child.reference, "case_type": child.case_type}
         form = RaiseForm(initial=initial, children_qs=children_qs)
     return render(request, "drp/raise.html", {"form": form})
 

@@ -280,7 +280,7 @@ class Importer:
                 RowErrors(result, wanted[ref][0]).add(self.children_column, f"No child has the reference “{ref}”.")
             return found
         if missing:
-            new = [Child(reference=ref, name=ref, status=wanted[ref][1]) for ref in missing]
+            new = [Child(reference=ref, name=ref, case_type=wanted[ref][1]) for ref in missing]
             bulk_create_with_history(new, Child, default_user=self.actor, default_change_reason=self.reason)
             found.update((child.reference, child) for child in new)
         return found

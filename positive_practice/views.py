@@ -91,7 +91,7 @@ def positive_practice_record(request):
         child_id = request.GET.get("child", "")
         child = children_qs.filter(pk=child_id).first() if child_id.isdigit() else None
         if child:
-            initial = {"children": child.reference, "case_type": child.status}
+            initial = {"children": child.reference, "case_type": child.case_type}
         form = RecordForm(initial=initial, children_qs=children_qs, drps_qs=drps_qs)
     return render(request, "positive_practice/record.html", {"form": form})
 

@@ -139,7 +139,7 @@ def child_records(child: Child, drps, positive_practice, people: ThirdParties) -
         "kind": "Child record", "reference": child.reference, "title": f"Child record {child.reference}",
         "fields": _fields(
             ("Case reference", child.reference), ("Name", child.name), ("Date of birth", _date(child.date_of_birth)),
-            ("Status", child.get_status_display()),
+            ("Plan", child.get_case_type_display()),
             ("Social worker", people.user(child.social_worker, "Allocated social worker")),
             ("Team", child.team)),
         "tables": [],

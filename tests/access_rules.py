@@ -143,7 +143,7 @@ def _new_pp(world) -> dict:
             "impact": "Felt heard"}
 
 
-_NEW_CHILD = {"reference": "C777777", "name": "New Child", "date_of_birth": "2016-01-01", "status": "CLA"}
+_NEW_CHILD = {"reference": "C777777", "name": "New Child", "date_of_birth": "2016-01-01", "case_type": "CLA"}
 
 # Transitions of a DRP at the informal stage, awaiting the social worker's response: who may
 # make each move, and the smallest valid form.

@@ -42,13 +42,13 @@ class ChildFactory(factory.django.DjangoModelFactory):
     reference = factory.Sequence(lambda n: f"C{100000 + n}")
     name = factory.Faker("name")
     date_of_birth = date(2015, 6, 1)
-    status = CaseType.CLA
+    case_type = CaseType.CLA
 
 
 def cp_child(org, **kwargs) -> Child:
     """A child on a child protection plan in the org's North Team 1 (the org's own children are
     looked after), for DRPs of type CP."""
-    return ChildFactory(status=CaseType.CP, team=org.team, social_worker=org.social_worker, **kwargs)
+    return ChildFactory(case_type=CaseType.CP, team=org.team, social_worker=org.social_worker, **kwargs)
 
 
 def resolution(outcome: str = "Plan agreed at the review", **overrides) -> dict:

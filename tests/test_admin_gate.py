@@ -313,7 +313,7 @@ def test_delete_pages_name_no_do_record(admin_client, org):
 
 
 def test_child_history_in_the_admin_names_no_import_file(admin_client, org):
-    child = Child(reference="C555555", name="Imported Child", status="CLA")
+    child = Child(reference="C555555", name="Imported Child", case_type="CLA")
     bulk_create_with_history([child], Child, default_user=org.do_manager,
                              default_change_reason="Imported from allegation-against-ron-miles.xlsx")
     child = Child.objects.get(reference="C555555")

@@ -200,16 +200,16 @@ def test_children_api_lists_searches_and_creates(org):
     iro = client_for(org.iro)
     items = iro.get("/api/children/?search=amy").json()["results"]
     assert items == [{"id": org.child.pk, "reference": "C000001", "name": "Amy Example",
-                      "date_of_birth": "2015-06-01", "status": "CLA", "social_worker": "social-worker",
+                      "date_of_birth": "2015-06-01", "case_type": "CLA", "social_worker": "social-worker",
                       "team": "North Team 1"}]
     assert iro.get("/api/children/?search=C000002").json()["results"][0]["name"] == "Ben Example"
-    response = iro.post("/api/children/", {"reference": "C777", "name": "New Child", "status": "CP",
+    response = iro.post("/api/children/", {"reference": "C777", "name": "New Child", "case_type": "CP",
                                            "team": "North Team 1"}, format="json")
     assert response.status_code == 201, response.content
-    assert iro.post("/api/children/", {"reference": "C777", "name": "Dup", "status": "CP"},
+    assert iro.post("/api/children/", {"reference": "C777", "name": "Dup", "case_type": "CP"},
                     format="json").status_code == 400
     assert client_for(org.social_worker).post(
-        "/api/children/", {"reference": "C778", "name": "x", "status": "CP"}, format="json").status_code == 403
+        "/api/children/", {"reference": "C778", "name": "x", "case_type": "CP"}, format="json").status_code == 403
     assert client_for(org.other_social_worker).get("/api/children/").json()["count"] == 1
 
 

@@ -328,7 +328,7 @@ def test_last_stage_overdue_points_a_looked_after_child_to_cafcass(org):
 
 
 def test_last_stage_overdue_points_a_child_protection_case_to_complaints_or_advocacy(org):
-    child = ChildFactory(status="CP", team=org.team, social_worker=org.social_worker)
+    child = ChildFactory(case_type="CP", team=org.team, social_worker=org.social_worker)
     raise_on(org, date(2026, 11, 2), "stage-5", children=[child], case_type="CP")
     sent(date(2026, 11, 10), ["drp-stage"])
     body = Notification.objects.get(recipient=org.iro).body
@@ -360,7 +360,7 @@ def test_cafcass_only_while_the_child_is_looked_after(org):
     from workflows.exceptions import TransitionRefused
 
     drp = raise_on(org, date(2026, 11, 2))
-    org.child.status = "CP"  # the child's plan changed after the DRP was raised
+    org.child.case_type = "CP"  # the child's plan changed after the DRP was raised
     org.child.save()
     with pytest.raises(TransitionRefused, match="no longer recorded as looked after"):
         services.drp_refer_to_cafcass(drp=drp, actor=org.iro, reason="Permanence drift")

@@ -93,7 +93,7 @@ team_manager.team = team
 team_manager.save()
 social_worker = person("social-worker", "social-worker", team)
 iro = person("iro", "iro")
-child = Child.objects.create(reference="C000001", name="Amy Example", status="CLA", team=team,
+child = Child.objects.create(reference="C000001", name="Amy Example", case_type="CLA", team=team,
                              social_worker=social_worker)
 print("FAULTS-SETUP " + json.dumps({{"token": issue(iro, verified=True)[1], "child": child.pk}}))
 '''

@@ -129,7 +129,7 @@ def test_drp_open_row_imports_every_column(org):
     assert set(drp.themes.values_list("slug", flat=True)) == {"placement", "drift-and-delay"}
     assert drp.closed_on is None and drp.closed_at_stage is None
     new_child = Child.objects.get(reference="NEW-9")
-    assert new_child.name == "NEW-9" and new_child.status == "CLA"
+    assert new_child.name == "NEW-9" and new_child.case_type == "CLA"
     history = drp.history.first()
     assert history.history_user == org.iro_manager and history.history_change_reason == "Imported from records.csv"
     event = drp.timeline.get()
