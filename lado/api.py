@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from children.selectors import children_visible_to
 from workflows.api import ErrorSerializer
 from workflows.audit import record_read, record_reads, record_reads_by_id
+from workflows.concurrency import expect_state
 from workflows.transitions import check
 
 from . import services
@@ -102,7 +103,11 @@ class EnquiryViewSet(viewsets.GenericViewSet):
             check(EnquiryFlow(enquiry), move, self.request.user, refusal=services.refusal_for(enquiry, move))
         serializer = serializer_class(data=self.request.data, **kwargs)
         serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
+        data = dict(serializer.validated_data)
+        expected = data.pop("from_status", None)
+        if expected and enquiry is not None:
+            expect_state(enquiry, expected)  # checked under the case's lock (lado.services.base._lock)
+        return data
 
     @extend_schema(
         responses=EnquiryListSerializer(many=True),

@@ -51,7 +51,8 @@ Status = Enquiry.Status
 
 
 def is_do_team(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(*roles.DO_TEAM))
+    """The DO team, or a system account the DO Manager let read DO cases (it only reads)."""
+    return bool(user and user.is_authenticated and user.has_role(*roles.DO_TEAM, roles.SYSTEM_READ_DO))
 
 
 def is_do_manager(user) -> bool:

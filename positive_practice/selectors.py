@@ -6,7 +6,8 @@ from people.selectors import team_ids_in_scope
 
 from .models import PositivePractice, TimelineEvent
 
-READ_ALL = roles.CHALLENGERS | {roles.COMPLAINTS, roles.BUSINESS_SUPPORT, roles.AUDITOR}
+READ_ALL = roles.CHALLENGERS | {roles.COMPLAINTS, roles.BUSINESS_SUPPORT, roles.AUDITOR,
+                                roles.SYSTEM_READ_POSITIVE_PRACTICE}
 
 
 def positive_practice_visible_to(user) -> QuerySet[PositivePractice]:

@@ -79,7 +79,7 @@ from workflows.replica import from_replica
 
 from .periods import Period, add_months, month_period, reporting_year
 
-READERS = frozenset({roles.IRO_MANAGER, roles.DO_MANAGER, roles.AUDITOR})
+READERS = frozenset({roles.IRO_MANAGER, roles.DO_MANAGER, roles.AUDITOR, roles.SYSTEM_READ_REPORTS})
 CASE_TYPES = list(CaseType.values)  # ["CP", "CLA"]
 CLOSED = (DisputeResolution.Status.RESOLVED, DisputeResolution.Status.WITHDRAWN)
 NOT_RECORDED = "not-recorded"

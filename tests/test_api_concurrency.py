@@ -149,3 +149,65 @@ def test_resolve_honours_from_stage(org):
                     format="json").status_code == 409
     assert iro.post(f"/api/drps/{drp.pk}/resolve/", {**body, "from_stage": "informal"},
                     format="json").status_code == 200
+
+
+# --- Designated Officer cases ---------------------------------------------------------------
+
+def do_case(org):
+    from .test_lado_api import create
+
+    response = create(org)
+    assert response.status_code == 201
+    return response.json()
+
+
+def test_two_do_officers_editing_one_case_cannot_lose_an_update(org):
+    """The issue's lost update: both read the case; the first PATCH wins, the second (sent with
+    the ETag it read) is 412 and changes nothing, instead of silently overwriting."""
+    case = do_case(org)
+    first_reader, second_reader = client_for(org.designated_officer), client_for(org.do_manager)
+    etag = first_reader.get(f"/api/lado/enquiries/{case['id']}/")["ETag"]
+    assert etag == f'"enquiry-{case["id"]}-1"' and case["etag"] == etag.strip('"')
+    first = first_reader.patch(f"/api/lado/enquiries/{case['id']}/", {"subject_role": "Coach"}, format="json",
+                               HTTP_IF_MATCH=etag)
+    assert first.status_code == 200 and first["ETag"] == f'"enquiry-{case["id"]}-2"'
+    second = second_reader.patch(f"/api/lado/enquiries/{case['id']}/", {"subject_role": "Teacher"},
+                                 format="json", HTTP_IF_MATCH=etag)
+    assert second.status_code == 412
+    assert second_reader.get(f"/api/lado/enquiries/{case['id']}/").json()["subject_role"] == "Coach"
+
+
+def test_a_do_action_patch_honours_the_actions_own_etag(org):
+    from .test_lado_api import _post
+
+    case = do_case(org)
+    _post(org, case["id"], "decide", {"threshold_met": True, "criteria": ["harmed"], "rationale": "Met"})
+    added = _post(org, case["id"], "actions", {"kind": "police-investigation", "owner_name": "DC Smith"})
+    assert added.status_code == 201, added.content
+    action = added.json()["actions"][0]
+    url = f"/api/lado/enquiries/{case['id']}/actions/{action['id']}/"
+    officer = client_for(org.designated_officer)
+    assert officer.patch(url, {"notes": "Called"}, format="json",
+                         HTTP_IF_MATCH=f'"{action["etag"]}"').status_code == 200
+    assert officer.patch(url, {"notes": "Called again"}, format="json",
+                         HTTP_IF_MATCH=f'"{action["etag"]}"').status_code == 412
+
+
+def test_a_do_move_naming_the_status_it_expects_is_409_once_the_case_has_moved_on(org):
+    from .test_lado_api import _post
+
+    case = do_case(org)
+    decide = {"threshold_met": True, "criteria": ["harmed"], "rationale": "Met"}
+    stale = _post(org, case["id"], "decide", {**decide, "from_status": "awaiting_meeting"})
+    assert stale.status_code == 409
+    assert "not awaiting_meeting" in stale.json()["detail"]
+    decided = _post(org, case["id"], "decide", {**decide, "from_status": "awaiting_decision"})
+    assert decided.status_code == 200, decided.content
+    again = _post(org, case["id"], "cancel", {"reason": "Duplicate", "from_status": "awaiting_decision"})
+    assert again.status_code == 409 and "not awaiting_decision" in again.json()["detail"]
+    assert _post(org, case["id"], "cancel", {"reason": "Duplicate", "from_status": "bogus"}).status_code == 400
+
+
+def test_children_carry_their_etag(org):
+    response = client_for(org.iro).get(f"/api/children/{org.child.pk}/")
+    assert response["ETag"] == f'"child-{org.child.pk}-1"' and response.json()["updated_at"]

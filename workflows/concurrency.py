@@ -40,6 +40,8 @@ class Expectation:
 
     tags: frozenset[str]
     checked: set[str] = field(default_factory=set)
+    #: The state a move expects each record to be in (``expect_state``), by resource.
+    states: dict[str, str] = field(default_factory=dict)
 
     def names(self, resource: str) -> bool:
         return "*" in self.tags or any(tag.rsplit("-", 1)[0] == resource for tag in self.tags)
@@ -65,11 +67,27 @@ def parse_if_match(header: str) -> frozenset[str]:
 
 @contextmanager
 def expecting(header: str | None) -> Iterator[None]:
-    token = _expected.set(Expectation(parse_if_match(header)) if header else None)
+    token = _expected.set(Expectation(parse_if_match(header) if header else frozenset()))
     try:
         yield
     finally:
         _expected.reset(token)
+
+
+def expect_state(obj: models.Model, state: str) -> None:
+    """This request's move expects ``obj`` to be in ``state`` (a DO move's ``from_status``)."""
+    expectation = _expected.get()
+    if expectation is not None:
+        expectation.states[f"{obj._meta.model_name}-{obj.pk}"] = state
+
+
+def unexpected_state(obj: models.Model, current: str) -> str | None:
+    """The state this request expected ``obj`` in, when it is in another (``current``, read
+    under the row lock): the service refuses the move with 409. None when nothing was expected
+    or it is as expected."""
+    expectation = _expected.get()
+    expected = expectation.states.get(f"{obj._meta.model_name}-{obj.pk}") if expectation else None
+    return expected if expected is not None and expected != current else None
 
 
 class Versioned(models.Model):

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from people import roles
 from people.models import User
+from workflows.concurrency import unexpected_state
+from workflows.exceptions import TransitionRefused
 
 from .. import clocks
 from ..models import (
@@ -63,7 +65,14 @@ def require_do_manager(user) -> None:
 
 
 def _lock(enquiry: Enquiry) -> Enquiry:
-    return Enquiry.objects.select_for_update().get(pk=enquiry.pk)
+    """The case locked for this change; refused (409) when the move named the status it
+    expected (``from_status``) and the case has moved on since."""
+    enquiry = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
+    expected = unexpected_state(enquiry, enquiry.status)
+    if expected:
+        raise TransitionRefused(f"{enquiry.reference} is now {enquiry.get_status_display().lower()}, not "
+                                f"{expected}: read it again before you change it.")
+    return enquiry
 
 
 def refusal_message(enquiry: Enquiry, consequence: str) -> str:
