@@ -292,6 +292,9 @@ SPECTACULAR_SETTINGS = {
         "Officer API is rate-limited per person (429 with Retry-After)."),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Idempotency-Key, If-Match, ETag, 409/412/422 on every operation they apply to.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "integrations.schema.document_retries_and_concurrency"],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     # The API docs page is served from our own static files, never a CDN.
