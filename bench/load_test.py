@@ -70,7 +70,7 @@ SESSION_ROLES = ("iro", "social-worker")
 TOKEN_ROLES = ("iro", "social-worker", "team-manager")
 REPORT_ROLE = "iro-manager"  # reads reports (with --reports or a replica)
 DEFAULT_BROKER = "redis://127.0.0.1:6379/12"
-# The standby made by tests/streaming_replica.py names itself so in process titles and in the
+# The standby made by tests/support/streaming_replica.py names itself so in process titles and in the
 # primary's pg_stat_replication.
 STANDBY_NAME = "footprint-standby"
 SESSIONS_PER_ROLE = 200
@@ -322,10 +322,10 @@ def queued_tasks(broker: str) -> int | None:
 
 
 def start_replica(args, database_url: str):
-    """A local streaming standby of the load database's server (tests/streaming_replica.py)."""
+    """A local streaming standby of the load database's server (tests/support/streaming_replica.py)."""
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
-    from tests.streaming_replica import LocalStandby, StandbyUnavailable
+    from tests.support.streaming_replica import LocalStandby, StandbyUnavailable
 
     from urllib.parse import urlsplit, urlunsplit
     server = urlunsplit(urlsplit(database_url)._replace(path="/postgres"))

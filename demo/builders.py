@@ -140,7 +140,7 @@ def build_drps(users, children, count=80) -> int:
         with as_of(raised_on):
             drp = drp_services.drp_raise(
                 actor=iro, children=list(dict.fromkeys(siblings)),
-                case_type=first.status, themes=rng.sample(themes, rng.randint(1, 3)),
+                case_type=first.case_type, themes=rng.sample(themes, rng.randint(1, 3)),
                 concern=rng.choice(CONCERNS), stage=start, raised_on=raised_on)
         day = raised_on
         while True:

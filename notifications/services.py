@@ -73,7 +73,7 @@ def one_line(text: str) -> str:
 def send_email(subject: str, body: str, to: list[str], headers: dict | None = None) -> int:
     """Every email Footprint sends goes through here: the subject made one line, from
     DEFAULT_FROM_EMAIL. Emails say what happened and link to the page; they name no child
-    and quote no case text (tests/test_hardening.py reads every kind)."""
+    and quote no case text (tests/guarantees/test_hardening.py reads every kind)."""
     return EmailMessage(one_line(subject), body, settings.DEFAULT_FROM_EMAIL, to, headers=headers).send()
 
 

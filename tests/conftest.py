@@ -7,7 +7,7 @@ import pytest
 from people import roles
 from workflows.calendar import clear_calendar_cache
 
-from .factories import ChildFactory, TeamFactory, UserFactory
+from tests.support.factories import ChildFactory, TeamFactory, UserFactory
 
 REQUIRE_SERVICES = os.environ.get("FOOTPRINT_REQUIRE_SERVICES") == "1"
 

@@ -200,7 +200,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # Content-Security-Policy (django-csp 4): only this site's own scripts, styles and images.
 # No 'unsafe-inline': templates have no inline <script>, event handlers or style attributes
-# (tests/test_security.py scans them), and the API docs load their script from a URL.
+# (tests/guarantees/test_security.py scans them), and the API docs load their script from a URL.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

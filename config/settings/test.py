@@ -37,6 +37,6 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 
 # The DO API's rate limit would slow the fuzz and matrix tests (thousands of calls a minute);
-# tests/test_token_security.py sets a small rate where it checks the limit itself.
+# tests/guarantees/test_token_security.py sets a small rate where it checks the limit itself.
 REST_FRAMEWORK = {**REST_FRAMEWORK,  # noqa: F405
                   "DEFAULT_THROTTLE_RATES": {"designated-officer": "100000/minute"}}

@@ -159,7 +159,7 @@ def expect_forbidden(page, url, what):
 def officer_authenticator(org):
     """The Designated Officer's authenticator app (made before the browser starts): what the
     test needs to work out its codes, as the app on their phone would."""
-    from tests.auth import totp_device
+    from tests.support.auth import totp_device
 
     device = totp_device(org.designated_officer)
     return {"key": device.bin_key, "step": device.step, "t0": device.t0,
@@ -562,7 +562,7 @@ def logged_enquiry(org):
 
 @pytest.fixture
 def superuser(org):
-    from tests.factories import UserFactory
+    from tests.support.factories import UserFactory
 
     return UserFactory(username="admin", is_staff=True, is_superuser=True)
 
