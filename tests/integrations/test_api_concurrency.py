@@ -11,7 +11,7 @@ from drp import services
 from drp.models import DisputeResolution, Theme
 from workflows.concurrency import Expectation, parse_if_match
 
-from .auth import api_token
+from tests.support.auth import api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -139,7 +139,7 @@ def test_two_escalations_on_one_reading_at_once_move_the_drp_once(org):
 
 
 def test_resolve_honours_from_stage(org):
-    from .factories import RESOLUTION_FORM
+    from tests.support.factories import RESOLUTION_FORM
 
     drp = raised(org)
     services.drp_respond(drp=drp, actor=org.social_worker, response="Done")
@@ -154,7 +154,7 @@ def test_resolve_honours_from_stage(org):
 # --- Designated Officer cases ---------------------------------------------------------------
 
 def do_case(org):
-    from .test_lado_api import create
+    from tests.lado.test_lado_api import create
 
     response = create(org)
     assert response.status_code == 201
@@ -178,7 +178,7 @@ def test_two_do_officers_editing_one_case_cannot_lose_an_update(org):
 
 
 def test_a_do_action_patch_honours_the_actions_own_etag(org):
-    from .test_lado_api import _post
+    from tests.lado.test_lado_api import _post
 
     case = do_case(org)
     _post(org, case["id"], "decide", {"threshold_met": True, "criteria": ["harmed"], "rationale": "Met"})
@@ -194,7 +194,7 @@ def test_a_do_action_patch_honours_the_actions_own_etag(org):
 
 
 def test_a_do_move_naming_the_status_it_expects_is_409_once_the_case_has_moved_on(org):
-    from .test_lado_api import _post
+    from tests.lado.test_lado_api import _post
 
     case = do_case(org)
     decide = {"threshold_met": True, "criteria": ["harmed"], "rationale": "Met"}

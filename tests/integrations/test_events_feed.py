@@ -13,7 +13,7 @@ from lado import services as do_services
 from positive_practice.services import positive_practice_record
 from workflows.models import CaseRead
 
-from .auth import api_token
+from tests.support.auth import api_token
 
 pytestmark = pytest.mark.django_db
 

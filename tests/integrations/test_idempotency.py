@@ -12,7 +12,7 @@ from integrations import idempotency
 from integrations.models import IdempotencyKey
 from workflows.clocks import now
 
-from .auth import api_token
+from tests.support.auth import api_token
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from people import roles
 from people.models import ApiToken, ServiceAccount
 from workflows.models import CaseRead
 
-from .auth import login
+from tests.support.auth import login
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from integrations.models import WebhookDelivery
 from integrations.tasks import deliver_due_webhooks
 from lado import services as do_services
 
-from .auth import api_token
+from tests.support.auth import api_token
 
 pytestmark = [pytest.mark.django_db,
               pytest.mark.usefixtures("webhook_settings")]
