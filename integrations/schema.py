@@ -29,7 +29,9 @@ PROBLEM = {"type": "object", "properties": {
 
 
 def _problem(description: str) -> dict:
-    return {"description": description, "content": {"application/problem+json": {"schema": PROBLEM}}}
+    from .idempotency import PROBLEM_TYPE
+
+    return {"description": description, "content": {PROBLEM_TYPE: {"schema": PROBLEM}}}
 
 
 def _refusal(description: str) -> dict:

@@ -29,6 +29,8 @@ def navigation(request):
     if user.has_role(roles.IRO_MANAGER, roles.DO_MANAGER):
         items.append(("Access log", reverse("audit:access-log")))
         items.append(("Subject access", reverse("subject_access:list")))
+    if user.has_role(roles.IRO_MANAGER):
+        items.append(("System accounts", reverse("accounts:service-accounts")))
     # Only the longest matching link is the current page (/drps/raise/ is not also /drps/).
     path = request.path
     matches = [href for _, href in items if path == href or (href != "/" and path.startswith(href))]

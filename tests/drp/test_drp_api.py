@@ -201,7 +201,8 @@ def test_children_api_lists_searches_and_creates(org):
     items = iro.get("/api/children/?search=amy").json()["results"]
     assert items == [{"id": org.child.pk, "reference": "C000001", "name": "Amy Example",
                       "date_of_birth": "2015-06-01", "case_type": "CLA", "social_worker": "social-worker",
-                      "team": "North Team 1"}]
+                      "team": "North Team 1", "updated_at": items[0]["updated_at"],
+                      "etag": f"child-{org.child.pk}-1"}]
     assert iro.get("/api/children/?search=C000002").json()["results"][0]["name"] == "Ben Example"
     response = iro.post("/api/children/", {"reference": "C777", "name": "New Child", "case_type": "CP",
                                            "team": "North Team 1"}, format="json")

@@ -124,3 +124,17 @@ def test_a_switched_off_account_reads_nothing(org, client):
     login(client, org.iro_manager)
     assert client.post(f"/accounts/system-accounts/{account.pk}/switch-off/").status_code == 302
     assert api.get("/api/drps/").status_code == 401
+
+
+def test_the_menu_offers_system_accounts_to_iro_managers_only(org):
+    from django.test import RequestFactory
+
+    from people.context_processors import navigation
+
+    def items(user):
+        request = RequestFactory().get("/")
+        request.user = user
+        return [item["text"] for item in navigation(request)["nav_items"]]
+
+    assert "System accounts" in items(org.iro_manager)
+    assert "System accounts" not in items(org.iro) and "System accounts" not in items(org.do_manager)
