@@ -14,8 +14,11 @@ IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "description": "Any unique string (a UUID): the same request sent again with it within 24 hours "
                    "answers the first response again (Idempotent-Replayed: true) instead of repeating it.",
-    "schema": {"type": "string", "maxLength": 255},
+    "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
 }
+#: The 400 for an unusable Idempotency-Key, beside whatever else the operation's 400 can be.
+KEY_ERROR = {"type": "object", "properties": {"Idempotency-Key": {"type": "array", "items": {"type": "string"}}},
+             "required": ["Idempotency-Key"]}
 IF_MATCH = {
     "name": "If-Match", "in": "header", "required": False,
     "description": "The ETag you read: 412 when the record has changed since. Optional.",
@@ -61,6 +64,9 @@ def document_retries_and_concurrency(result, generator, request, public):
                 responses.setdefault("409", _refusal("Refused: the record's state does not allow it, "
                                                      "or a request with this Idempotency-Key is in progress."))
                 responses.setdefault("422", _problem("This Idempotency-Key was used for another request."))
+                for media in responses.get("400", {}).get("content", {}).values():
+                    if "schema" in media:
+                        media["schema"] = {"anyOf": [media["schema"], KEY_ERROR]}
             if method != "get" and _names_record(path):
                 parameters.append(IF_MATCH)
                 responses.setdefault("412", _refusal("The record changed since the ETag in If-Match was read."))
