@@ -2,9 +2,9 @@ from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
-from people import roles
 from workflows.audit import record_read
 
+from . import access
 from .models import Child
 from .selectors import children_visible_to, search
 from .serializers import ChildSerializer
@@ -33,6 +33,6 @@ class ChildViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
     def create(self, request, *args, **kwargs):
         # Who may add a child is decided before the input is read: a refusal is 403, never a 400.
-        if not request.user.has_role(*roles.CHALLENGERS, roles.BUSINESS_SUPPORT):
+        if not access.can_add_child(request.user):
             raise PermissionDenied("Only the reviewing team and business support can add children.")
         return super().create(request, *args, **kwargs)

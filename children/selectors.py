@@ -1,8 +1,8 @@
 from django.db.models import Q, QuerySet
 
-from people import roles
 from people.selectors import team_ids_in_scope
 
+from . import access
 from .models import Child
 
 
@@ -10,9 +10,9 @@ def children_visible_to(user) -> QuerySet[Child]:
     """Children this person may see: all for the reviewing team, auditors, business support
     and the DO team (to link enquiries); their teams' children for social-care staff."""
     qs = Child.objects.select_related("social_worker", "team")
-    if user.has_role(*roles.READ_ALL_DRPS, *roles.DO_TEAM):
+    if access.reads_every_child(user):
         return qs
-    if user.has_role(*roles.SOCIAL_CARE):
+    if access.reads_own_teams_children(user):
         return qs.filter(Q(team_id__in=team_ids_in_scope(user)) | Q(social_worker=user))
     return qs.none()
 

@@ -1,8 +1,8 @@
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
+from drp.access import can_raise_drp
 from drp.selectors import drps_visible_to, with_list_data
-from people import roles
 from positive_practice.selectors import positive_practice_visible_to
 from positive_practice.selectors import with_list_data as pp_with_list_data
 from workflows.audit import record_read
@@ -29,5 +29,5 @@ def child_detail(request, pk):
         "child": child,
         "drps": drps,
         "positive_practice": positive_practice,
-        "can_raise": request.user.has_role(*roles.CHALLENGERS),
+        "can_raise": can_raise_drp(request.user),
     })

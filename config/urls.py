@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from config import views as config_views
 from people import views as people_views
 
+from . import navigation
+
 api_patterns = [
     path("auth/token/", people_views.ObtainTokenView.as_view(), name="token"),
     path("auth/token/revoke/", people_views.RevokeTokenView.as_view(), name="token-revoke"),
@@ -25,7 +27,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", people_views.home, name="home"),
+    path("", navigation.home, name="home"),
     path("healthz/", config_views.healthz, name="healthz"),
     path("healthz/ready/", config_views.healthz_ready, name="healthz-ready"),
     path("accounts/", include("people.urls")),

@@ -7,11 +7,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from children.selectors import children_visible_to
-from people import roles
-from workflows import transitions
 from workflows.audit import record_read
+from workflows.transitions import read_input
 
-from . import services
+from . import access, services
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
 from .models import DisputeResolution, ImpactCode, Stage, Theme
@@ -69,14 +68,12 @@ class DisputeResolutionViewSet(viewsets.GenericViewSet):
         drp = drp_for(self.request.user, drp.pk)
         return Response(DisputeResolutionSerializer(drp).data, status=status_code)
 
-    def _input(self, serializer_class, drp=None, move=""):
-        """The move's input, read only once the DRP's status and the user's role allow the move
-        (409, then 403, before any 400)."""
-        if drp is not None:
-            transitions.check(DisputeResolutionFlow(drp), move, self.request.user,
-                              refusal=services.refusal(drp, services.MOVE_VERBS[move]))
+    def _input(self, serializer_class, drp, move):
+        """The move's input, read only once the move passes ``workflows.transitions.gate``
+        (409, 403, 409, then 400 naming the field)."""
         serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
+        read_input(DisputeResolutionFlow(drp), move, self.request.user,
+                   lambda: serializer.is_valid(raise_exception=True))
         return serializer.validated_data
 
     @extend_schema(responses=DisputeResolutionListSerializer(many=True))
@@ -93,7 +90,7 @@ class DisputeResolutionViewSet(viewsets.GenericViewSet):
     @extend_schema(request=RaiseSerializer, responses={201: DisputeResolutionSerializer})
     def create(self, request):
         # Who may raise is decided before the input is read: a refusal is 403, never a 400.
-        if not request.user.has_role(*roles.CHALLENGERS):
+        if not access.can_raise_drp(request.user):
             raise PermissionDenied("Only IROs, Conference Chairs and IRO Managers can raise a DRP.")
         serializer = RaiseSerializer(data=request.data, children_qs=children_visible_to(request.user))
         serializer.is_valid(raise_exception=True)

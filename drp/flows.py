@@ -10,18 +10,17 @@ from children.models import CaseType
 from people import roles
 from people.selectors import holds_role_for_team
 
+from . import access
 from .models import DisputeResolution, TimelineEvent
 
 Status = DisputeResolution.Status
 OPEN = [Status.AWAITING_RESPONSE, Status.AWAITING_REVIEW]
 CLOSED = [Status.RESOLVED, Status.WITHDRAWN]
-#: Who imports historical DRPs (and corrects them by importing again).
-IMPORTERS = frozenset({roles.IRO_MANAGER, roles.BUSINESS_SUPPORT})
 
 
 def is_challenger(flow, user) -> bool:
     """IROs, Conference Chairs and IRO Managers raise and move DRPs on."""
-    return user.is_authenticated and user.has_role(*roles.CHALLENGERS)
+    return access.can_raise_drp(user)
 
 
 def is_addressee(flow, user) -> bool:
@@ -40,7 +39,7 @@ def is_addressee(flow, user) -> bool:
 
 
 def is_importer(flow, user) -> bool:
-    return user.is_authenticated and user.has_role(*IMPORTERS)
+    return access.can_import_drps(user)
 
 
 def changed_in_footprint(drp: DisputeResolution) -> bool:
@@ -106,6 +105,16 @@ class DisputeResolutionFlow:
     @status.setter()
     def _set_status(self, value):
         self.drp.status = value
+
+    #: How each move reads in a refusal ("DRP-0001 is resolved, so it cannot be escalated.").
+    MOVE_VERBS = {"respond": "responded to", "escalate": "escalated", "resolve": "resolved",
+                  "withdraw": "withdrawn", "refer_to_cafcass": "referred to Cafcass"}
+
+    def refusal(self, name: str) -> str:
+        """The 409 sentence when the DRP's status does not allow move ``name``."""
+        drp = self.drp
+        verb = self.MOVE_VERBS.get(name, "changed this way")
+        return f"{drp.reference} is {drp.get_status_display().lower()}, so it cannot be {verb}."
 
     def later_stages(self):
         from .models import Stage

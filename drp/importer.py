@@ -15,13 +15,14 @@ from simple_history.utils import bulk_create_with_history
 
 from children.models import Child
 from imports import values
+from imports.importer import Importer, RowErrors, update_with_history
 from imports.registry import ImportKind
-from imports.services import Importer, RowErrors, update_with_history
 from people.models import User
 from workflows.transitions import perform, refusal_of
 
 from . import clocks
-from .flows import IMPORTERS, DisputeResolutionFlow
+from .access import IMPORTERS
+from .flows import DisputeResolutionFlow
 from .models import DisputeResolution, Stage, StageRecord, Theme, TimelineEvent
 from .services import find_addressee
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from notifications.services import notify, users_with_role
+from notifications.services import notify
 from people import roles
-from people.selectors import line_manager_of
+from people.selectors import line_manager_of, users_with_role
 
 
 def _context(drp, **extra) -> dict:

@@ -8,6 +8,7 @@ from django.http import Http404
 from people import roles
 from people.selectors import team_ids_in_scope
 
+from . import access
 from .models import DisputeResolution, Stage, TimelineEvent
 
 
@@ -15,9 +16,9 @@ def drps_visible_to(user) -> QuerySet[DisputeResolution]:
     """The reviewing team, business support and auditors see every DRP; social-care staff
     see DRPs about children in their teams or addressed to them; nobody else sees any."""
     qs = DisputeResolution.objects.all()
-    if user.has_role(*roles.READ_ALL_DRPS):
+    if access.reads_every_drp(user):
         return qs
-    if user.has_role(*roles.SOCIAL_CARE):
+    if access.answers_drps(user):
         scope = team_ids_in_scope(user)
         about_their_children = DisputeResolution.children.through.objects.filter(
             Q(child__team_id__in=scope) | Q(child__social_worker=user), disputeresolution_id=OuterRef("pk"))

@@ -20,10 +20,11 @@ from workflows.exceptions import TransitionRefused
 from workflows.history import save_with_history
 from workflows.locks import lock
 from workflows.models import ReferenceSequence
+from workflows.timeline import record_event
 from workflows.transitions import perform
 from workflows.validation import blank_text_errors, require_text
 
-from . import clocks, notifications
+from . import access, clocks, notifications
 from .flows import DisputeResolutionFlow
 from .models import DisputeResolution, ImpactCode, Stage, StageRecord, Theme, TimelineEvent
 
@@ -52,27 +53,12 @@ def _lock(drp: DisputeResolution) -> DisputeResolution:
     return lock(DisputeResolution.objects.select_related("stage"), drp.pk)
 
 
-#: How each move reads in a refusal ("DRP-0001 is resolved, so it cannot be escalated.").
-MOVE_VERBS = {"respond": "responded to", "escalate": "escalated", "resolve": "resolved",
-              "withdraw": "withdrawn", "refer_to_cafcass": "referred to Cafcass"}
-
-
-def refusal(drp: DisputeResolution, verb: str) -> str:
-    return f"{drp.reference} is {drp.get_status_display().lower()}, so it cannot be {verb}."
-
-
 def expect_stage(drp: DisputeResolution, from_stage: str | None) -> None:
     """The move names the stage it expects (``from_stage``); under the lock, refuse it (409) when
     the DRP has moved on, so a move made on an old reading (or sent twice) never moves it again."""
     if from_stage and drp.stage.key != from_stage:
         raise TransitionRefused(f"{drp.reference} is now at {drp.stage.name}, not the stage this "
                                 f"move expected ({from_stage}): read it again before you move it.")
-
-
-def _record(drp, actor, action, note="", from_stage="", to_stage="") -> TimelineEvent:
-    return TimelineEvent.objects.create(
-        drp=drp, actor=actor, action=action, note=note, from_stage=from_stage, to_stage=to_stage
-    )
 
 
 def _current_stage_record(drp: DisputeResolution) -> StageRecord | None:
@@ -136,7 +122,7 @@ def drp_raise(
     The DRP's CP/CLA type must be the children's own (a child protection plan, or looked
     after). When a sibling group's children are allocated to different teams the IRO names
     the lead team, which the stages are addressed through; every child's team sees the DRP."""
-    if not actor.has_role(*roles.CHALLENGERS):
+    if not access.can_raise_drp(actor):
         raise PermissionDenied("Only IROs, Conference Chairs and IRO Managers can raise a DRP.")
     errors = {}
     if not children:
@@ -187,7 +173,7 @@ def drp_raise(
     drp.teams.set(child_teams)
     drp.themes.set(themes)
     _open_stage_record(drp, actor, "Raised")
-    _record(drp, actor, Action.RAISED, note=drp.concern, to_stage=stage.key)
+    record_event(drp, actor, Action.RAISED, note=drp.concern, to_stage=stage.key)
     notifications.drp_raised(drp, actor)
     return drp
 
@@ -202,7 +188,7 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
     """The addressee answers the challenge at the current stage: what will be done and,
     optionally, the date it is agreed to be done by. The IRO's review clock starts."""
     drp = _lock(drp)
-    perform(DisputeResolutionFlow(drp), "respond", actor, refusal=refusal(drp, "responded to"))
+    perform(DisputeResolutionFlow(drp), "respond", actor)
     expect_stage(drp, from_stage)
     require_text(response=response)
     on = today()
@@ -214,7 +200,7 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
     drp.review_due_date = clocks.review_due(on)
     save_with_history(drp, actor, "Responded")
     note = response.strip() + (f"\n\nAgreed by {agreed_by:%-d %B %Y}." if agreed_by else "")
-    _record(drp, actor, Action.RESPONDED, note=note, from_stage=drp.stage.key,
+    record_event(drp, actor, Action.RESPONDED, note=note, from_stage=drp.stage.key,
             to_stage=drp.stage.key)
     notifications.drp_responded(drp, actor)
     return drp
@@ -222,15 +208,14 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
 
 @transaction.atomic
 def drp_escalate(
-    *, drp: DisputeResolution, actor: User, reason: str, stage: Stage | None = None,
-    from_stage: str | None = None,
+    *, drp: DisputeResolution, actor: User, reason: str, stage: Stage | None = None
 ) -> DisputeResolution:
     """Take the DRP to the next stage of the ladder, or jump to a named later stage."""
     drp = _lock(drp)
     ladder = list(Stage.objects.all())
     flow = DisputeResolutionFlow(drp, ladder=ladder)
     current = drp.stage
-    perform(flow, "escalate", actor, refusal=refusal(drp, "escalated"))
+    perform(flow, "escalate", actor)
     expect_stage(drp, from_stage)
     require_text(reason=reason)
     if stage is not None and stage.order <= current.order:
@@ -243,20 +228,20 @@ def drp_escalate(
     _start_stage(drp, target, on, list(drp.children.select_related("social_worker")))
     save_with_history(drp, actor, reason)
     _open_stage_record(drp, actor, reason)
-    _record(drp, actor, Action.ESCALATED, note=reason.strip(), from_stage=current.key,
+    record_event(drp, actor, Action.ESCALATED, note=reason.strip(), from_stage=current.key,
             to_stage=target.key)
     notifications.drp_escalated(drp, actor)
     return drp
 
 
-def _close(drp: DisputeResolution, actor: User, transition: str, verb: str, reason: str,
+def _close(drp: DisputeResolution, actor: User, transition: str, reason: str,
            action: str, required: dict[str, str], also=None, from_stage: str | None = None,
            **fields) -> DisputeResolution:
     """Resolve or withdraw: the stage the DRP closes at is the stage it is at now. Once state
     and permission have passed, blank ``required`` text and the errors ``also()`` finds are
     refused together, each naming its field."""
     drp = _lock(drp)
-    perform(DisputeResolutionFlow(drp), transition, actor, refusal=refusal(drp, verb))
+    perform(DisputeResolutionFlow(drp), transition, actor)
     expect_stage(drp, from_stage)
     errors = blank_text_errors(**required) | (also() if also is not None else {})
     if errors:
@@ -269,7 +254,7 @@ def _close(drp: DisputeResolution, actor: User, transition: str, verb: str, reas
     drp.review_due_date = None
     _close_stage_record(drp, actor, action.label, ended_on=on)
     save_with_history(drp, actor, reason)
-    _record(drp, actor, action, note=reason, from_stage=drp.stage.key)
+    record_event(drp, actor, action, note=reason, from_stage=drp.stage.key)
     return drp
 
 
@@ -300,7 +285,7 @@ def drp_resolve(*, drp: DisputeResolution, actor: User, outcome: str, impact: st
             errors["advocacy_offered"] = "Say whether the child was offered an advocate."
         return errors
 
-    drp = _close(drp, actor, "resolve", "resolved", note, Action.RESOLVED,
+    drp = _close(drp, actor, "resolve", note, Action.RESOLVED,
                  required={"outcome": outcome, "impact": impact}, also=unanswered,
                  from_stage=from_stage, outcome=outcome,
                  impact=impact, child_informed=child_informed, advocacy_offered=advocacy_offered)
@@ -314,7 +299,7 @@ def drp_withdraw(*, drp: DisputeResolution, actor: User, reason: str,
                  from_stage: str | None = None) -> DisputeResolution:
     """The IRO withdraws the challenge; the person it is addressed to is told."""
     addressee = drp.addressee
-    drp = _close(drp, actor, "withdraw", "withdrawn", (reason or "").strip(), Action.WITHDRAWN,
+    drp = _close(drp, actor, "withdraw", (reason or "").strip(), Action.WITHDRAWN,
                  required={"reason": reason}, from_stage=from_stage)
     notifications.drp_withdrawn(drp, actor, addressee)
     return drp
@@ -325,14 +310,13 @@ def drp_refer_to_cafcass(*, drp: DisputeResolution, actor: User, reason: str,
                          from_stage: str | None = None) -> DisputeResolution:
     """Looked-after children only; the DRP stays open unless the IRO resolves it."""
     drp = _lock(drp)
-    perform(DisputeResolutionFlow(drp), "refer_to_cafcass", actor,
-            refusal=refusal(drp, "referred to Cafcass"))
+    perform(DisputeResolutionFlow(drp), "refer_to_cafcass", actor)
     expect_stage(drp, from_stage)
     require_text(reason=reason)
     drp.referred_to_cafcass = True
     drp.referred_to_cafcass_on = today()
     save_with_history(drp, actor, reason.strip())
-    _record(drp, actor, Action.REFERRED_TO_CAFCASS, note=reason.strip(), from_stage=drp.stage.key)
+    record_event(drp, actor, Action.REFERRED_TO_CAFCASS, note=reason.strip(), from_stage=drp.stage.key)
     return drp
 
 
@@ -384,7 +368,7 @@ def drps_recount_after_calendar_change(*, day: date, closed: bool, description: 
             continue
         note = f"{what}: " + "; ".join(changes) + "."
         save_with_history(drp, actor, "Deadlines recalculated")
-        _record(drp, actor, Action.DEADLINES_RECALCULATED, note=note, from_stage=drp.stage.key,
+        record_event(drp, actor, Action.DEADLINES_RECALCULATED, note=note, from_stage=drp.stage.key,
                 to_stage=drp.stage.key)
         count += 1
     return count

@@ -7,44 +7,47 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from children.selectors import children_visible_to
-from people import roles
-from workflows import transitions
 from workflows.audit import record_read
 from workflows.clocks import today
-from workflows.exceptions import TransitionRefused
 from workflows.forms import add_errors
+from workflows.moves import MoveForm, submit
 from workflows.transitions import available
 
-from . import clocks, services
+from . import access, clocks, services
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
 from .forms import EscalateForm, RaiseForm, ReasonForm, ResolveForm, RespondForm
 from .models import DisputeResolution, Stage, Theme
 from .selectors import awaiting_response_from, drp_for, drps_visible_to, with_list_data
 
-TRANSITIONS = {
-    # slug: (flow transition, form factory, service call, success message)
-    "respond": ("respond", lambda data, drp: RespondForm(data),
-                lambda drp, actor, d: services.drp_respond(drp=drp, actor=actor, **d), "Response sent"),
-    "escalate": ("escalate", lambda data, drp: EscalateForm(data, drp=drp),
-                 lambda drp, actor, d: services.drp_escalate(drp=drp, actor=actor, **d), "DRP escalated"),
-    "resolve": ("resolve", lambda data, drp: ResolveForm(data),
-                lambda drp, actor, d: services.drp_resolve(drp=drp, actor=actor, **d), "DRP resolved"),
-    "withdraw": ("withdraw", lambda data, drp: ReasonForm(data, button="Withdraw DRP", slug="withdraw"),
-                 lambda drp, actor, d: services.drp_withdraw(drp=drp, actor=actor, **d), "DRP withdrawn"),
-    "refer-to-cafcass": (
-        "refer_to_cafcass", lambda data, drp: ReasonForm(data, button="Refer to Cafcass", slug="refer-to-cafcass"),
-        lambda drp, actor, d: services.drp_refer_to_cafcass(drp=drp, actor=actor, **d),
+#: The forms of the DRP's moves (``workflows.moves``), in the order the case page shows them.
+MOVE_FORMS = {
+    "respond": MoveForm(
+        "respond", "Respond", lambda data, drp, request: RespondForm(data),
+        lambda drp, actor, form: services.drp_respond(drp=drp, actor=actor, **form.cleaned_data),
+        "Response sent"),
+    "escalate": MoveForm(
+        "escalate", "Escalate", lambda data, drp, request: EscalateForm(data, drp=drp),
+        lambda drp, actor, form: services.drp_escalate(drp=drp, actor=actor, **form.cleaned_data),
+        "DRP escalated"),
+    "resolve": MoveForm(
+        "resolve", "Resolve", lambda data, drp, request: ResolveForm(data),
+        lambda drp, actor, form: services.drp_resolve(drp=drp, actor=actor, **form.cleaned_data),
+        "DRP resolved"),
+    "withdraw": MoveForm(
+        "withdraw", "Withdraw", lambda data, drp, request: ReasonForm(data, button="Withdraw DRP", slug="withdraw"),
+        lambda drp, actor, form: services.drp_withdraw(drp=drp, actor=actor, **form.cleaned_data),
+        "DRP withdrawn"),
+    "refer-to-cafcass": MoveForm(
+        "refer_to_cafcass", "Refer to Cafcass",
+        lambda data, drp, request: ReasonForm(data, button="Refer to Cafcass", slug="refer-to-cafcass"),
+        lambda drp, actor, form: services.drp_refer_to_cafcass(drp=drp, actor=actor, **form.cleaned_data),
         "Referral to Cafcass recorded"),
-}
-ACTION_HEADINGS = {
-    "respond": "Respond", "escalate": "Escalate", "resolve": "Resolve",
-    "withdraw": "Withdraw", "refer-to-cafcass": "Refer to Cafcass",
 }
 
 
 def _require_drp_reader(user):
-    if not user.has_role(*roles.READ_ALL_DRPS, *roles.SOCIAL_CARE):
+    if not access.can_read_drps(user):
         raise PermissionDenied("DRPs are for the reviewing team and social-care managers.")
 
 
@@ -54,8 +57,7 @@ def drp_list(request):
     params = request.GET.copy()
     showing_closed = params.get("closed") == "1"
     qs = drps_visible_to(request.user)
-    if request.user.has_role(roles.IRO, roles.CHAIR) and params.get("all") != "1" \
-            and not request.user.has_role(roles.IRO_MANAGER):
+    if access.lists_own_drps_first(request.user) and params.get("all") != "1":
         qs = qs.filter(raised_by=request.user)
     if not params.getlist("status"):
         qs = qs.filter(status__in=[DisputeResolution.Status.RESOLVED, DisputeResolution.Status.WITHDRAWN]
@@ -68,7 +70,7 @@ def drp_list(request):
     rows = [(drp, drp.stage_clock(on), drp.overall_clock(on)) for drp in page]
     return render(request, "drp/list.html", {
         "filterset": filterset, "page": page, "rows": rows, "showing_closed": showing_closed,
-        "can_raise": request.user.has_role(*roles.CHALLENGERS),
+        "can_raise": access.can_raise_drp(request.user),
         "filter_checkbox_fields": _checkbox_filters(params, showing_closed),
     })
 
@@ -93,7 +95,7 @@ def _checkbox_filters(params, showing_closed):
 
 def drp_raise(request):
     """Raise a DRP in under a minute: from a child's page the reference is filled in."""
-    if not request.user.has_role(*roles.CHALLENGERS):
+    if not access.can_raise_drp(request.user):
         raise PermissionDenied("Only IROs, Conference Chairs and IRO Managers can raise a DRP.")
     children_qs = children_visible_to(request.user)
     if request.method == "POST":
@@ -124,18 +126,18 @@ def drp_raise(request):
 def _detail_context(request, drp, forms=None, refusal=None):
     ladder = list(Stage.objects.all())
     flow = DisputeResolutionFlow(drp, ladder=ladder)
-    allowed = available(flow, [t[0] for t in TRANSITIONS.values()], request.user)
+    allowed = available(flow, [spec.transition_for(drp) for spec in MOVE_FORMS.values()], request.user)
     forms = forms or {}
-    actions = []
-    for slug, (name, make_form, _, _) in TRANSITIONS.items():
-        if name in allowed:
-            actions.append({"slug": slug, "heading": ACTION_HEADINGS[slug],
-                            "form": forms.get(slug) or make_form(None, drp)})
+    moves = []
+    for slug, spec in MOVE_FORMS.items():
+        if spec.transition_for(drp) in allowed:
+            moves.append({"slug": slug, "heading": spec.heading,
+                          "form": forms.get(slug) or spec.make(None, drp, request)})
     stage_names = {stage.key: stage.name for stage in ladder}
     on = today()
     return {
         "drp": drp,
-        "actions": actions,
+        "moves": moves,
         "refusal": refusal,
         "stage_clock": drp.stage_clock(on),
         "overall_clock": drp.overall_clock(on),
@@ -144,8 +146,8 @@ def _detail_context(request, drp, forms=None, refusal=None):
         "agreed": [record for record in drp.stage_records.all() if record.agreed_by],
         "stage_names": stage_names,
         "timeline": [
-            {"event": event, "from_stage": stage_names.get(event.from_stage, event.from_stage),
-             "to_stage": stage_names.get(event.to_stage, event.to_stage)}
+            {"event": event, "from_state": stage_names.get(event.from_stage, event.from_stage),
+             "to_state": stage_names.get(event.to_stage, event.to_stage)}
             for event in reversed(drp.timeline.all())
         ],
     }
@@ -160,45 +162,27 @@ def drp_detail(request, pk):
 
 def drp_transition(request, pk, transition):
     """POST a respond/escalate/resolve/withdraw/refer form; on a problem, show the page again
-    with the person's text kept and the reason named."""
+    with the person's text kept and the reason named (``workflows.moves.submit``)."""
     _require_drp_reader(request.user)
-    if transition not in TRANSITIONS:
+    if transition not in MOVE_FORMS:
         raise Http404("No such action.")
     drp = drp_for(request.user, pk)
     if request.method != "POST":
         return redirect("drp:detail", pk=drp.pk)
-    move, make_form, call, success = TRANSITIONS[transition]
-    form = make_form(request.POST, drp)
-    status = 200
-    refusal = None
-    try:
-        # The DRP's status (409), then the person's role (403), before the form (400).
-        transitions.check(DisputeResolutionFlow(drp), move, request.user,
-                          refusal=services.refusal(drp, services.MOVE_VERBS[move]))
-    except TransitionRefused as exc:
-        return render(request, "drp/detail.html",
-                      _detail_context(request, drp, refusal=exc.message), status=409)
-    if form.is_valid():
-        try:
-            call(drp, request.user, form.cleaned_data)
-        except TransitionRefused as exc:
-            refusal, status = exc.message, 409
-        except ValidationError as exc:
-            add_errors(form, exc)
-            status = 400
-        else:
-            messages.success(request, success)
-            return redirect("drp:detail", pk=drp.pk)
-    else:
-        status = 400
+    spec = MOVE_FORMS[transition]
+    submitted = submit(DisputeResolutionFlow(drp), spec, drp, request)
+    if submitted.done:
+        messages.success(request, spec.success)
+        return redirect("drp:detail", pk=drp.pk)
     drp = drp_for(request.user, pk)
+    forms = {transition: submitted.form} if submitted.form is not None else None
     return render(request, "drp/detail.html",
-                  _detail_context(request, drp, forms={transition: form}, refusal=refusal), status=status)
+                  _detail_context(request, drp, forms=forms, refusal=submitted.refusal), status=submitted.status)
 
 
 def awaiting_response(request):
     """Challenges addressed to me, soonest due first, each with a respond form."""
-    if not request.user.has_role(*roles.SOCIAL_CARE):
+    if not access.answers_drps(request.user):
         raise PermissionDenied("This list is for the social-care managers DRPs are addressed to.")
     qs = with_list_data(awaiting_response_from(request.user))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))

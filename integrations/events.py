@@ -38,7 +38,7 @@ def event_types() -> list[str]:
     """Every event type, for subscriptions and the schema."""
     from lado.models import TimelineEvent as DoTimelineEvent
 
-    do_types = [f"do.{value.replace('-', '_')}" for value in DoTimelineEvent.Action.values
+    do_types = [f"do.{value.replace('-', '_')}" for value in DoTimelineEvent.Event.values
                 if value not in NOT_DO_EVENTS]
     return [*DRP_TYPES.values(), *POSITIVE_PRACTICE_TYPES.values(), *do_types]
 
@@ -74,7 +74,7 @@ def describe(entry) -> tuple[str, str, object, dict] | None:
         case = entry.enquiry
         return f"do.{entry.action.replace('-', '_')}", Area.DO, case, {
             "case": case.pk, "reference": case.reference, "status": case.status,
-            "from_status": entry.from_stage or None, "to_status": entry.to_stage or None,
+            "from_status": entry.from_status or None, "to_status": entry.to_status or None,
         }
     return None
 
@@ -113,7 +113,7 @@ def events_visible_to(user) -> QuerySet[Event]:
     """The events about cases ``user`` may read: DRPs and positive practice through their own
     selectors, DO cases only for the DO team. Subqueries, so a page is one query."""
     from drp.selectors import drps_visible_to
-    from lado.selectors import is_do_team
+    from lado.access import is_do_team
     from positive_practice.selectors import positive_practice_visible_to
 
     visible = (Q(area=Area.DRP, object_id__in=drps_visible_to(user).values("pk"))

@@ -22,6 +22,7 @@ from workflows.audit import record_reads
 from workflows.clocks import today
 from workflows.models import ReminderLog
 
+from .access import is_do_manager
 from .models import Enquiry
 
 KIND = "lado-case-opened"
@@ -30,12 +31,12 @@ SUBJECT_HISTORY = "subject history"
 
 
 def enabled() -> bool:
-    return bool(getattr(settings, "FOOTPRINT_DO_CASE_OPENED_ALERTS", True))
+    return bool(settings.FOOTPRINT_DO_CASE_OPENED_ALERTS)
 
 
 def needs_alert(reader, enquiry: Enquiry) -> bool:
     """Anyone but the case's officer and the DO Manager."""
-    return reader.pk != enquiry.officer_id and not reader.has_role(roles.DO_MANAGER)
+    return reader.pk != enquiry.officer_id and not is_do_manager(reader)
 
 
 def case_opened(reader, enquiry: Enquiry, view: str) -> list:
@@ -47,17 +48,14 @@ def case_opened(reader, enquiry: Enquiry, view: str) -> list:
             ReminderLog.objects.create(kind=KIND, object_id=enquiry.pk, phase=f"user-{reader.pk}", due=today())
     except IntegrityError:
         return []  # already told today
-    from notifications.services import notify, users_with_role
+    from notifications.services import notify
+    from people.selectors import users_with_role
 
-    when = timezone.localtime()
     officer = str(enquiry.officer) if enquiry.officer_id else "no one"
     return notify(
-        recipients=users_with_role(roles.DO_MANAGER), kind=KIND,
-        subject=f"{enquiry.reference} opened by {reader} ({reader.username})",
-        body=(f"{reader} ({reader.username}) opened {enquiry.reference} ({view}) on {when.day} {when:%B %Y} "
-              f"at {when:%H:%M}. The case's Designated Officer is {officer}. Further reads by them today are "
-              f"in the access log without another alert."),
-        link=reverse("lado:detail", args=[enquiry.pk]),
+        recipients=users_with_role(roles.DO_MANAGER), kind=KIND, link=reverse("lado:detail", args=[enquiry.pk]),
+        context={"reader": reader, "enquiry": enquiry, "view": view, "when": timezone.localtime(),
+                 "officer": officer},
     )
 
 

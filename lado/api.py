@@ -15,9 +15,10 @@ from children.selectors import children_visible_to
 from workflows.api import ErrorSerializer
 from workflows.audit import record_read, record_reads, record_reads_by_id
 from workflows.concurrency import expect_state
-from workflows.transitions import check
+from workflows.transitions import read_input
 
 from . import services
+from .access import is_do_manager, is_do_team
 from .alerts import read_case
 from .flows import EnquiryFlow
 from .models import Category, EmploymentBasis, ReferralSource, Sector, SettingType
@@ -27,8 +28,6 @@ from .selectors import (
     action_for,
     enquiries_visible_to,
     enquiry_for,
-    is_do_manager,
-    is_do_team,
     reads_by,
     references_for,
     retention_due,
@@ -97,12 +96,15 @@ class EnquiryViewSet(viewsets.GenericViewSet):
         return Response(EnquirySerializer(enquiry, context={"subject_history": history}).data, status=status_code)
 
     def _input(self, serializer_class, enquiry=None, move: str = "", **kwargs):
-        """The move's input, read only once the case's status and the person's role allow the
-        move (409, then 403, before any 400)."""
-        if enquiry is not None:
-            check(EnquiryFlow(enquiry), move, self.request.user, refusal=services.refusal_for(enquiry, move))
+        """The move's input, read only once the move passes ``workflows.transitions.gate``
+        (409, 403, 409, then 400 naming the field). Logging a new case is no move on a case:
+        its input is read at once (the DO team's permission class has already passed)."""
         serializer = serializer_class(data=self.request.data, **kwargs)
-        serializer.is_valid(raise_exception=True)
+        validate = lambda: serializer.is_valid(raise_exception=True)  # noqa: E731
+        if enquiry is None:
+            validate()
+        else:
+            read_input(EnquiryFlow(enquiry), move, self.request.user, validate)
         data = dict(serializer.validated_data)
         expected = data.pop("from_status", None)
         if expected and enquiry is not None:

@@ -25,9 +25,9 @@ from datetime import date
 from django.db.models import Q
 
 from workflows.calendar import WorkingDayCalendar, get_calendar
+from workflows.dates import add_months, add_years
 
 from . import conf
-from .dates import add_months, add_years
 
 # --- Working-day clocks ---------------------------------------------------------------------
 

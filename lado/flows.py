@@ -13,8 +13,7 @@ only through ``reimport``.
 
 from viewflow import fsm
 
-from people import roles
-
+from . import access
 from .models import Enquiry, TimelineEvent
 
 Status = Enquiry.Status
@@ -25,11 +24,11 @@ ALLEGATION = [Status.AWAITING_MEETING, Status.IN_PROGRESS]
 
 def is_do_team(flow, user) -> bool:
     """Designated Officers and the DO Manager: nobody else, superusers included."""
-    return bool(user and user.is_authenticated and user.has_role(*roles.DO_TEAM))
+    return access.is_do_team(user)
 
 
 def is_do_manager(flow, user) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(roles.DO_MANAGER))
+    return access.is_do_manager(user)
 
 
 def changed_in_footprint(enquiry: Enquiry) -> bool:
@@ -37,7 +36,7 @@ def changed_in_footprint(enquiry: Enquiry) -> bool:
     ``changed_in_footprint`` for a whole chunk in its query)."""
     if hasattr(enquiry, "changed_in_footprint"):
         return enquiry.changed_in_footprint
-    return enquiry.timeline.exclude(action=TimelineEvent.Action.IMPORTED).exists()
+    return enquiry.timeline.exclude(action=TimelineEvent.Event.IMPORTED).exists()
 
 
 def imported_and_untouched(flow):
@@ -77,11 +76,53 @@ def retention_review_due(flow):
         unmet=f"{enquiry.reference} is kept until its retention review on {due.day} {due:%B %Y}.")
 
 
+def refusal_message(enquiry: Enquiry, consequence: str) -> str:
+    return f"{enquiry.reference} is {enquiry.get_status_display().lower()}, so {consequence}."
+
+
+#: What the case's status stops, by move: the end of the sentence ``EnquiryFlow.refusal`` says (409).
+REFUSALS = {
+    "update_details": "its details can no longer be changed",
+    "meet_threshold": "its threshold decision has already been made",
+    "give_advice": "its threshold decision has already been made",
+    "hold_meeting": "no meeting can be recorded for it",
+    "add_action": "no action can be recorded for it",
+    "update_action": "its actions can no longer be changed",
+    "conclude": "it cannot be concluded",
+    "conclude_without_meeting": "it cannot be concluded without a meeting",
+    "cancel": "it cannot be cancelled",
+    "set_legal_hold": "it cannot be held",
+    "release_legal_hold": "its legal hold cannot be released",
+    "extend_retention": "its retention cannot be reviewed until it closes",
+    "destroy": "it cannot be destroyed until it closes",
+}
+
+
+def refusal_for(enquiry: Enquiry, move: str) -> str:
+    """Why the case's status refuses ``move`` (the 409 sentence, alike in pages and the API)."""
+    if move == "conclude_without_meeting" and enquiry.status == Status.IN_PROGRESS:
+        return refusal_message(enquiry, "a meeting has been held: record the outcome with “Conclude the case”")
+    if move == "conclude" and enquiry.status == Status.AWAITING_MEETING:
+        return refusal_message(enquiry, "no meeting has been held: record one first, or conclude a clearly "
+                                        "unfounded or malicious allegation without a meeting")
+    return refusal_message(enquiry, REFUSALS.get(move, "it cannot be changed this way"))
+
+
 class EnquiryFlow:
     status = fsm.State(Status, default=Status.AWAITING_DECISION)
 
     def __init__(self, enquiry: Enquiry):
         self.enquiry = enquiry
+
+    def refusal(self, name: str) -> str:
+        """The 409 sentence when the case's status does not allow move ``name``."""
+        return refusal_for(self.enquiry, name)
+
+    def forbidden(self, name: str) -> str:
+        """The 403 sentence: the DO Manager's moves say so; the rest are the DO team's."""
+        if any(t.permission is is_do_manager for t in getattr(self, name).get_transitions()):
+            return "Only the DO Manager can do this."
+        return "Designated Officer records are only for the DO team."
 
     @status.getter()
     def _get_status(self):
@@ -159,16 +200,3 @@ class EnquiryFlow:
         """Remove the case and its personal data; a destruction-log entry remains."""
 
 
-def unmet_condition(flow: EnquiryFlow, name: str) -> str | None:
-    """The sentence of the first unmet condition of transition ``name`` from the case's current
-    status (legal hold, review not due), or None when every condition is met."""
-    status = flow.enquiry.status
-    transitions = list(getattr(flow, name).get_transitions())
-    transition = next((t for t in transitions if t.source == status), None) or \
-        next((t for t in transitions if t.source == fsm.State.ANY), None)
-    if transition is None:
-        return None
-    unmet = transition.get_unmet_condition(flow)
-    if unmet is None:
-        return None
-    return getattr(unmet[1], "unmet", "") or "This is not allowed now."

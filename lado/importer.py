@@ -17,11 +17,11 @@ from datetime import datetime, time
 from django.utils import timezone
 
 from imports import values
+from imports.importer import Importer
 from imports.registry import ImportKind
-from imports.services import Importer
-from people import roles
 from workflows.transitions import perform, refusal_of
 
+from .access import IMPORTERS
 from .clocks import CANCELLED_ROW, closing_status
 from .flows import EnquiryFlow
 from .models import (
@@ -39,7 +39,6 @@ from .services import RetentionRules, long_date, set_clocks
 COLUMNS = ("reference", "received_on", "sector", "setting", "category", "referral_source",
            "threshold_met", "decided_on", "concluded_on", "outcome")
 OUTCOMES = (*Enquiry.Outcome.values, "cancelled")
-IMPORTERS = frozenset({roles.DO_MANAGER})
 Status = Enquiry.Status
 
 
@@ -155,7 +154,7 @@ class LadoImporter(Importer):
     def after_write(self, pairs, children):
         TimelineEvent.objects.bulk_create(
             [TimelineEvent(enquiry=enquiry, actor=self.actor, note=self.reason,
-                           action=TimelineEvent.Action.IMPORTED, to_stage=enquiry.status)
+                           action=TimelineEvent.Event.IMPORTED, to_status=enquiry.status)
              for enquiry, _ in pairs])
 
 

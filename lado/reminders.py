@@ -11,11 +11,11 @@ from datetime import date
 from django.db.models import Q
 from django.urls import reverse
 
-from people import roles
 from people.models import User
 from workflows.reminders import DUE_SOON, DUE_TODAY, OVERDUE, DeadlineKind, register
 
 from . import conf
+from .access import do_team_members
 from .models import Action, Enquiry
 
 Status = Enquiry.Status
@@ -30,8 +30,7 @@ ALL_KINDS = (DECISION, FIRST_MEETING, REVIEW_MEETING, ACTION, *TARGETS)
 
 def do_team() -> list[User]:
     """Everyone who is told: active holders of a DO role."""
-    return list(User.objects.filter(is_active=True, roles__slug__in=roles.DO_TEAM).distinct()
-                .order_by("username"))
+    return list(do_team_members().order_by("username"))
 
 
 def _when(phase: str, due: date) -> str:
@@ -44,14 +43,15 @@ def _when(phase: str, due: date) -> str:
 
 
 def _send(items: dict[int, tuple[Enquiry, str, str]]) -> dict[int, list[str]]:
-    """Tell the DO team about each (case, subject, body), all at once: the team looked up once,
-    every notification in one insert. {row pk: usernames told}."""
+    """Tell the DO team about each (case, headline, detail), all at once: the team looked up
+    once, every notification in one insert, each composed from the message templates
+    ``notifications/messages/lado-reminder*.txt`` as every notification is. {row pk: usernames told}."""
     from notifications.services import Message, notify_many  # optional at import time
 
     team = do_team()
-    notify_many(Message(recipients=team, kind=KIND, subject=subject, body=body,
-                        link=reverse("lado:detail", args=[enquiry.pk]))
-                for enquiry, subject, body in items.values())
+    notify_many(Message(recipients=team, kind=KIND, link=reverse("lado:detail", args=[enquiry.pk]),
+                        context={"enquiry": enquiry, "headline": headline, "detail": detail})
+                for enquiry, headline, detail in items.values())
     told = [user.username for user in team]
     return {pk: told for pk in items}
 
@@ -62,20 +62,20 @@ def _word(phase: str) -> str:
 
 def remind_decision(enquiries: list[Enquiry], phase: str) -> dict[int, list[str]]:
     word = "overdue" if phase == OVERDUE else "due today"
-    return _send({e.pk: (e, f"{e.reference}: threshold decision {word}",
+    return _send({e.pk: (e, f"threshold decision {word}",
                          f"The threshold decision for {e.reference} {_when(phase, e.decision_due)}.")
                   for e in enquiries})
 
 
 def remind_first_meeting(enquiries: list[Enquiry], phase: str) -> dict[int, list[str]]:
-    return _send({e.pk: (e, f"{e.reference}: first meeting {_word(phase)}",
+    return _send({e.pk: (e, f"first meeting {_word(phase)}",
                          f"The first allegation management meeting or strategy discussion for {e.reference} "
                          f"{_when(phase, e.first_meeting_due)}.")
                   for e in enquiries})
 
 
 def remind_review(enquiries: list[Enquiry], phase: str) -> dict[int, list[str]]:
-    return _send({e.pk: (e, f"{e.reference}: review meeting {_word(phase)}",
+    return _send({e.pk: (e, f"review meeting {_word(phase)}",
                          f"The next review meeting for {e.reference} {_when(phase, e.next_review_on)}.")
                   for e in enquiries})
 
@@ -84,7 +84,7 @@ def remind_action(actions: list[Action], phase: str) -> dict[int, list[str]]:
     items = {}
     for action in actions:
         enquiry, label = action.enquiry, action.get_kind_display()
-        items[action.pk] = (enquiry, f"{enquiry.reference}: {label.lower()} {_word(phase)}",
+        items[action.pk] = (enquiry, f"{label.lower()} {_word(phase)}",
                             f"{label} for {enquiry.reference} {_when(phase, action.due_on)}.")
     return _send(items)
 
@@ -97,13 +97,13 @@ def _remind_target(index: int):
             due = getattr(enquiry, f"target_{index + 1}_due")
             day = f"{due.day} {due:%B %Y}"
             if phase == OVERDUE:
-                subject = f"{enquiry.reference}: {months} target missed"
-                body = (f"{enquiry.reference} was not concluded within {months} of referral "
+                headline = f"{months} target missed"
+                detail = (f"{enquiry.reference} was not concluded within {months} of referral "
                         f"(target date {day}).")
             else:
-                subject = f"{enquiry.reference}: {months} target approaching"
-                body = f"{enquiry.reference} should be concluded within {months} of referral, by {day}."
-            items[enquiry.pk] = (enquiry, subject, body)
+                headline = f"{months} target approaching"
+                detail = f"{enquiry.reference} should be concluded within {months} of referral, by {day}."
+            items[enquiry.pk] = (enquiry, headline, detail)
         return _send(items)
 
     return remind

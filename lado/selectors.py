@@ -31,6 +31,7 @@ from people.models import Role, User
 from workflows.clocks import today
 from workflows.models import CaseRead
 
+from .access import is_do_team
 from .models import (
     AccessReview,
     Action,
@@ -48,15 +49,6 @@ from .models import (
 CASE_KIND = Enquiry._meta.label_lower  # how workflows.audit.record_read names a DO case
 FAR_FUTURE = date(9999, 12, 31)
 Status = Enquiry.Status
-
-
-def is_do_team(user) -> bool:
-    """The DO team, or a system account the DO Manager let read DO cases (it only reads)."""
-    return bool(user and user.is_authenticated and user.has_role(*roles.DO_TEAM, roles.SYSTEM_READ_DO))
-
-
-def is_do_manager(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(roles.DO_MANAGER))
 
 
 def enquiries_visible_to(user) -> QuerySet[Enquiry]:
@@ -317,8 +309,9 @@ def figures(start: date, end: date) -> dict:
     Outcomes follow ``lado.clocks.outcome_row``: *cancelled* counts among the outcomes only
     where the threshold was met; an enquiry cancelled before any threshold decision is counted
     apart (``cancelled_before_decision``)."""
+    from workflows.dates import add_months
+
     from . import clocks, conf
-    from .dates import add_months
 
     received = Enquiry.objects.filter(received_on__gte=start, received_on__lte=end)
     closed = Enquiry.objects.filter(closed_on__gte=start, closed_on__lte=end)

@@ -1,10 +1,9 @@
 from rest_framework import serializers
 
 from children.serializers import validate_child_ids
-from people import roles
-from people.models import User
 from workflows.api import TimelineEventSerializer, checked_date
 
+from .access import do_team_members
 from .models import (
     Action,
     Category,
@@ -42,6 +41,7 @@ class VocabulariesSerializer(serializers.Serializer):
 class DoTimelineEventSerializer(TimelineEventSerializer):
     class Meta(TimelineEventSerializer.Meta):
         model = TimelineEvent
+        fields = ["at", "actor", "action", "from_status", "to_status", "note"]
 
 
 class MeetingSerializer(serializers.ModelSerializer):
@@ -175,7 +175,7 @@ class EnquiryInputSerializer(ExpectedStatus):
     children_description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     officer = serializers.SlugRelatedField(
         slug_field="username", required=False,
-        queryset=User.objects.filter(is_active=True, roles__slug__in=roles.DO_TEAM).distinct())
+        queryset=do_team_members())
     incident_on = serializers.DateField(required=False, allow_null=True)
     employer_aware_on = serializers.DateField(required=False, allow_null=True)
     police_reference = serializers.CharField(max_length=60, required=False, allow_blank=True)

@@ -371,8 +371,3 @@ def mark_all_read(*, user) -> int:
 def set_email_frequency(*, user, frequency: str) -> Preference:
     preference, _ = Preference.objects.update_or_create(user=user, defaults={"email": frequency})
     return preference
-
-
-def users_with_role(*slugs: str):
-    """Active people holding any of these roles (for team-wide recipients)."""
-    return get_user_model().objects.filter(roles__slug__in=slugs, is_active=True).distinct()

@@ -85,3 +85,9 @@ def line_manager_of(user: User | None) -> User | None:
         return None
     manager_id = _line_manager_id(user, _tree())
     return User.objects.filter(pk=manager_id).first() if manager_id else None
+
+
+def users_with_role(*slugs: str):
+    """Active people holding any of these roles (team-wide recipients, the officers a case can
+    be given to): the one query for "who holds role X", ordered by name."""
+    return User.objects.filter(roles__slug__in=slugs, is_active=True).distinct()

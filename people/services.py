@@ -9,7 +9,9 @@ from notifications.services import notify
 from workflows.validation import require_text
 
 from . import roles
+from .access import is_do_team
 from .models import AuthenticatorRemoval, User
+from .selectors import users_with_role
 
 
 @transaction.atomic
@@ -26,14 +28,11 @@ def remove_authenticator(*, person: User, removed_by: str, reason: str) -> Authe
     devices.delete()
     removal = AuthenticatorRemoval.objects.create(person=person, removed_by=removed_by.strip(),
                                                   reason=reason.strip(), devices=count)
-    text = (f"{person}'s authenticator app was removed by an administrator ({removal.removed_by}): "
-            f"{removal.reason}. A new one is set up at the next sign-in.")
-    notify(recipients=[person], kind="authenticator-removed", subject="Your authenticator app was removed",
-           body=text)
-    if person.has_role(*roles.DO_TEAM):
-        managers = User.objects.filter(roles__slug=roles.DO_MANAGER, is_active=True).exclude(pk=person.pk)
-        notify(recipients=managers, kind="authenticator-removed",
-               subject=f"A Designated Officer's authenticator app was removed: {person.username}", body=text)
+    context = {"person": person, "removal": removal}
+    notify(recipients=[person], kind="authenticator-removed", context=context)
+    if is_do_team(person):
+        managers = users_with_role(roles.DO_MANAGER).exclude(pk=person.pk)
+        notify(recipients=managers, kind="authenticator-removed", context=context | {"to_managers": True})
     return removal
 
 

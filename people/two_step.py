@@ -18,7 +18,7 @@ from django.dispatch import receiver
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import roles
+from .access import is_do_team
 
 DEVICE_NAME = "Authenticator app"
 
@@ -30,7 +30,7 @@ VERIFY = "verify"
 def required_for(user) -> bool:
     """Whether this person's roles, or their access to the admin, make two-step verification
     compulsory."""
-    return user.is_staff or user.is_superuser or user.has_role(*roles.DO_TEAM)
+    return user.is_staff or user.is_superuser or is_do_team(user)
 
 
 def confirmed_device(user) -> TOTPDevice | None:

@@ -16,23 +16,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import roles, tokens, two_step
+from . import tokens, two_step
 from .forms import CodeForm, TurnOffForm
-
-
-def home(request):
-    """Send each person to the page they start their day on."""
-    user = request.user
-    if user.has_role(*roles.CHALLENGERS, roles.BUSINESS_SUPPORT, roles.AUDITOR):
-        return redirect("drp:list")
-    if user.has_role(*roles.SOCIAL_CARE):
-        return redirect("drp:awaiting-response")
-    if user.has_role(*roles.DO_TEAM):
-        return redirect("lado:tray")
-    if user.has_role(roles.COMPLAINTS):
-        return redirect("positive_practice:list")
-    return render(request, "home.html")
-
 
 # --- signing in: lockout and two-step verification ----------------------------------------
 

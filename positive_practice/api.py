@@ -7,7 +7,7 @@ from children.selectors import children_visible_to
 from drp.selectors import drps_visible_to
 from workflows.audit import record_read
 
-from . import services
+from . import access, services
 from .filters import PositivePracticeFilter
 from .models import PositivePractice
 from .selectors import positive_practice_for, positive_practice_visible_to, with_list_data
@@ -37,7 +37,7 @@ class PositivePracticeViewSet(viewsets.GenericViewSet):
     @extend_schema(request=RecordSerializer, responses={201: PositivePracticeSerializer})
     def create(self, request):
         # Who may record is decided before the input is read: a refusal is 403, never a 400.
-        if not request.user.has_role(*services.RECORDERS):
+        if not access.can_record_positive_practice(request.user):
             raise PermissionDenied("Only IROs, Conference Chairs and IRO Managers record positive practice.")
         serializer = RecordSerializer(data=request.data, children_qs=children_visible_to(request.user),
                                       drps_qs=drps_visible_to(request.user))

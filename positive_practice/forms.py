@@ -7,6 +7,7 @@ from children.models import CaseType
 from drp.models import DisputeResolution
 from people import roles
 from people.models import Team, User
+from people.selectors import users_with_role
 from workflows.forms import NamedErrorsMixin
 
 
@@ -41,8 +42,8 @@ class RecordForm(NamedErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.children_qs = children_qs
         self.drps_qs = drps_qs
-        self.fields["practitioner"].queryset = User.objects.filter(
-            roles__slug__in=roles.SOCIAL_CARE, is_active=True).distinct().order_by("last_name", "first_name")
+        self.fields["practitioner"].queryset = users_with_role(
+            *roles.SOCIAL_CARE).order_by("last_name", "first_name")
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(

@@ -9,14 +9,13 @@ from __future__ import annotations
 import re
 
 from imports import values
+from imports.importer import Importer
 from imports.registry import ImportKind
-from imports.services import Importer
-from people import roles
 
+from .access import IMPORTERS
 from .models import PositivePractice, TimelineEvent
 
 COLUMNS = ("reference", "case_type", "child_references", "team", "recorded_on", "practitioner", "summary")
-IMPORTERS = frozenset({roles.IRO_MANAGER, roles.BUSINESS_SUPPORT})
 
 
 class PositivePracticeImporter(Importer):

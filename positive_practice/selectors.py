@@ -1,22 +1,19 @@
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from people import roles
 from people.selectors import team_ids_in_scope
 
+from . import access
 from .models import PositivePractice, TimelineEvent
-
-READ_ALL = roles.CHALLENGERS | {roles.COMPLAINTS, roles.BUSINESS_SUPPORT, roles.AUDITOR,
-                                roles.SYSTEM_READ_POSITIVE_PRACTICE}
 
 
 def positive_practice_visible_to(user) -> QuerySet[PositivePractice]:
     """The reviewing team, complaints, business support and auditors see all of it;
     social-care staff see what concerns their teams or recognises them."""
     qs = PositivePractice.objects.all()
-    if user.has_role(*READ_ALL):
+    if access.reads_all_positive_practice(user):
         return qs
-    if user.has_role(*roles.SOCIAL_CARE):
+    if access.reads_own_teams_positive_practice(user):
         scope = team_ids_in_scope(user)
         about_their_children = PositivePractice.children.through.objects.filter(
             child__team_id__in=scope, positivepractice_id=OuterRef("pk"))

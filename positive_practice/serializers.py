@@ -3,7 +3,8 @@ from rest_framework import serializers
 from children.models import CaseType
 from children.serializers import validate_child_ids
 from people import roles
-from people.models import Team, User
+from people.models import Team
+from people.selectors import users_with_role
 from workflows.api import TimelineEventSerializer, checked_date
 
 from .models import PositivePractice, TimelineEvent
@@ -36,7 +37,7 @@ class RecordSerializer(serializers.Serializer):
     what_happened = serializers.CharField(max_length=10000)
     impact = serializers.CharField(max_length=10000)
     practitioner = serializers.SlugRelatedField(
-        slug_field="username", queryset=User.objects.filter(roles__slug__in=roles.SOCIAL_CARE, is_active=True).distinct(),
+        slug_field="username", queryset=users_with_role(*roles.SOCIAL_CARE),
         required=False, allow_null=True, help_text="Username of a social worker or manager in children's social care",
         error_messages={"does_not_exist": "Choose a social worker or manager in children's social care."})
     team = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all(), required=False,

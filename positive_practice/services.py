@@ -10,23 +10,19 @@ from django.db import transaction
 from django.urls import reverse
 
 from children.models import CaseType, Child
-from notifications.services import notify, users_with_role
+from notifications.services import notify
 from people import roles
 from people.models import Team, User
+from people.selectors import users_with_role
 from workflows.clocks import today
 from workflows.history import save_with_history
 from workflows.models import ReferenceSequence
+from workflows.timeline import record_event
 
+from . import access
 from .models import PositivePractice, TimelineEvent
 
-RECORDERS = roles.CHALLENGERS
 PRACTITIONER_MESSAGE = "Choose a social worker or manager in children's social care."
-
-
-def may_be_named_practitioner(user: User) -> bool:
-    """Only social-care staff are recognised by name (and so told, with the case reference):
-    not a Designated Officer, an IRO or anyone else in the system."""
-    return user.is_active and user.has_role(*roles.SOCIAL_CARE)
 
 
 def recipients_for(pp: PositivePractice, children: list[Child]) -> list[User]:
@@ -45,7 +41,7 @@ def positive_practice_record(
     practitioner: User | None = None, team: Team | None = None, practitioner_name: str = "",
     drp=None, recorded_on: date | None = None,
 ) -> PositivePractice:
-    if not actor.has_role(*RECORDERS):
+    if not access.can_record_positive_practice(actor):
         raise PermissionDenied("Only IROs, Conference Chairs and IRO Managers record positive practice.")
     recorded_on = recorded_on or today()
     errors = {}
@@ -59,7 +55,7 @@ def positive_practice_record(
         errors["impact"] = "Describe the impact for the child."
     if recorded_on > today():
         errors["recorded_on"] = "The date must be today or in the past."
-    if practitioner is not None and not may_be_named_practitioner(practitioner):
+    if practitioner is not None and not access.may_be_named_practitioner(practitioner):
         errors["practitioner"] = PRACTITIONER_MESSAGE
     if errors:
         raise ValidationError(errors)
@@ -73,8 +69,7 @@ def positive_practice_record(
     )
     save_with_history(pp, actor, "Recorded")
     pp.children.set(children)
-    TimelineEvent.objects.create(positive_practice=pp, actor=actor, action=TimelineEvent.Action.RECORDED,
-                                 note=pp.what_happened)
+    record_event(pp, actor, TimelineEvent.Action.RECORDED, note=pp.what_happened)
     # Names no child and quotes nothing recorded: the page has it (drp/notifications.py says why).
     pp.told = notify(recipients=recipients_for(pp, children), kind="positive-practice",
                      link=reverse("positive_practice:detail", args=[pp.pk]), context={"pp": pp, "actor": actor})

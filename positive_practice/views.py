@@ -8,19 +8,17 @@ from django.shortcuts import redirect, render
 
 from children.selectors import children_visible_to
 from drp.selectors import drps_visible_to
-from people import roles
 from workflows.audit import record_read
 from workflows.exports import safe_cell
 
-from . import services
+from . import access, services
 from .filters import PositivePracticeFilter
 from .forms import RecordForm
 from .selectors import positive_practice_for, positive_practice_visible_to, with_list_data
 
 
 def _require_reader(user):
-    if not user.has_role(*roles.CHALLENGERS, roles.COMPLAINTS, roles.BUSINESS_SUPPORT, roles.AUDITOR,
-                         *roles.SOCIAL_CARE):
+    if not access.can_read_positive_practice(user):
         raise PermissionDenied("Positive practice is for the reviewing team, social care and complaints.")
 
 
@@ -34,7 +32,7 @@ def positive_practice_list(request):
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     return render(request, "positive_practice/list.html", {
         "filterset": filterset, "page": page,
-        "can_record": request.user.has_role(*services.RECORDERS),
+        "can_record": access.can_record_positive_practice(request.user),
     })
 
 
@@ -63,7 +61,7 @@ def _csv(qs):
 
 
 def positive_practice_record(request):
-    if not request.user.has_role(*services.RECORDERS):
+    if not access.can_record_positive_practice(request.user):
         raise PermissionDenied("Only IROs, Conference Chairs and IRO Managers record positive practice.")
     children_qs = children_visible_to(request.user)
     drps_qs = drps_visible_to(request.user)
@@ -102,5 +100,5 @@ def positive_practice_detail(request, pk):
     record_read(request.user, pp, "positive_practice:detail")
     return render(request, "positive_practice/detail.html", {
         "pp": pp,
-        "timeline": [{"event": e, "from_stage": "", "to_stage": ""} for e in reversed(pp.timeline.all())],
+        "timeline": [{"event": e, "from_state": "", "to_state": ""} for e in reversed(pp.timeline.all())],
     })

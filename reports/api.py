@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import disclosure, selectors, tables
+from .access import can_read_reports
 from .periods import BadPeriod, parse_month, parse_year, reporting_year
 from .serializers import AnnualReportSerializer
 
@@ -16,7 +17,7 @@ class CanReadReports(permissions.BasePermission):
     message = "Reports are for IRO Managers, Designated Officer Managers and auditors."
 
     def has_permission(self, request, view):
-        return selectors.can_read(request.user)
+        return can_read_reports(request.user)
 
 
 class _ReportView(APIView):

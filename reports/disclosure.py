@@ -36,7 +36,7 @@ from datetime import date
 
 from django.conf import settings
 
-from lado.selectors import is_do_team
+from lado.access import is_do_team
 from workflows.clocks import today
 
 from .periods import Period
@@ -48,7 +48,7 @@ NOT_RECORDED = "not-recorded"
 
 
 def small_number_threshold() -> int:
-    return max(1, int(getattr(settings, "FOOTPRINT_SMALL_NUMBER_THRESHOLD", 5)))
+    return max(1, int(settings.FOOTPRINT_SMALL_NUMBER_THRESHOLD))
 
 
 def suppressed_note(threshold: int) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from workflows.clocks import today
+from workflows.dates import add_months  # noqa: F401  (the reports name their months with it)
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -43,12 +44,6 @@ def reporting_year_of(day: date) -> int:
 def month_period(first: date) -> Period:
     last = calendar.monthrange(first.year, first.month)[1]
     return Period(first.replace(day=1), first.replace(day=last))
-
-
-def add_months(first: date, months: int) -> date:
-    """The first day of the month ``months`` after (or before) ``first``'s month."""
-    index = first.year * 12 + first.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def last_month(on: date | None = None) -> date:

@@ -9,8 +9,9 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from notifications.services import absolute, send_email, users_with_role
+from notifications.services import absolute, send_email
 from people import roles
+from people.selectors import users_with_role
 from workflows.calendar import get_calendar
 from workflows.clocks import today
 from workflows.models import ReminderLog

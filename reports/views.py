@@ -8,6 +8,7 @@ from django.shortcuts import render
 from workflows.clocks import today
 
 from . import disclosure, exports, selectors, tables
+from .access import can_read_reports
 from .charts import bar_chart
 from .periods import (
     BadPeriod,
@@ -21,7 +22,7 @@ from .periods import (
 
 
 def _require_reader(user):
-    if not selectors.can_read(user):
+    if not can_read_reports(user):
         raise PermissionDenied("Reports are for IRO Managers, Designated Officer Managers and auditors.")
 
 

@@ -123,7 +123,7 @@ def _fields(*pairs) -> list[list[str]]:
 def _timeline(events, people: ThirdParties, stage_names: dict[str, str] | None = None) -> dict:
     stage_names = stage_names or {}
     rows = [[_when(e.at), e.get_action_display(), people.user(e.actor, "Acted on the case") or "System",
-             stage_names.get(e.from_stage, e.from_stage), stage_names.get(e.to_stage, e.to_stage), e.note]
+             stage_names.get(e.from_state, e.from_state), stage_names.get(e.to_state, e.to_state), e.note]
             for e in events]
     return {"title": "Timeline", "columns": ["When", "What happened", "By", "From", "To", "Note"], "rows": rows}
 

@@ -1,17 +1,21 @@
-"""Stage clocks and their RAG status, shared by every workflow."""
+"""Deadlines as people see them: a named due date (``Clock``) and its RAG status.
+
+``today``, ``now`` and ``as_of`` live in ``workflows.timesource`` (which imports nothing of the
+project); they are named here too, as most callers know them as ``workflows.clocks.today``.
+"""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
 from .calendar import get_calendar
+from .timesource import as_of, now, today
+
+__all__ = ["Clock", "Rag", "as_of", "now", "rag_for", "today"]
 
 
 class Rag(models.TextChoices):
@@ -23,33 +27,6 @@ class Rag(models.TextChoices):
     def tag_colour(self) -> str:
         """GOV.UK tag modifier for this status."""
         return {"on-track": "green", "due-soon": "yellow", "overdue": "red"}[self.value]
-
-
-_as_of: ContextVar[date | None] = ContextVar("footprint_as_of", default=None)
-
-
-def today() -> date:
-    """Today in Europe/London, whatever the server's clock zone (or the ``as_of`` day)."""
-    return _as_of.get() or timezone.localdate()
-
-
-def now() -> datetime:
-    """The current time, moved to the ``as_of`` day when one is set."""
-    current = timezone.localtime()
-    day = _as_of.get()
-    if day is None:
-        return current
-    return current.replace(year=day.year, month=day.month, day=day.day)
-
-
-@contextmanager
-def as_of(day: date):
-    """Run services as if today were ``day``: for loading history (demo data, imports)."""
-    token = _as_of.set(day)
-    try:
-        yield
-    finally:
-        _as_of.reset(token)
 
 
 def rag_for(due: date | None, on: date | None = None) -> Rag | None:

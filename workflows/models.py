@@ -2,7 +2,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 
-from .clocks import now as clock_now
+from .timesource import now as clock_now
 
 
 class ClosureDay(models.Model):
@@ -49,9 +49,13 @@ class TimelineEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     action = models.CharField(max_length=40)
+    # Where the case moved from and to: a DRP's stages. A case app whose cases move through
+    # statuses instead removes these (``from_stage = None``) and names its own (the DO case's
+    # ``from_status``/``to_status``); ``from_state``/``to_state`` read either.
     from_stage = models.CharField(max_length=40, blank=True)
     to_stage = models.CharField(max_length=40, blank=True)
     note = models.TextField(blank=True)
+    FROM_FIELD, TO_FIELD = "from_stage", "to_stage"
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -60,6 +64,14 @@ class TimelineEvent(models.Model):
         ordering = ["at", "id"]
         # Inherited by every app's timeline (their Meta subclasses this one).
         triggers = [append_only()]
+
+    @property
+    def from_state(self) -> str:
+        return getattr(self, self.FROM_FIELD)
+
+    @property
+    def to_state(self) -> str:
+        return getattr(self, self.TO_FIELD)
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:

@@ -26,7 +26,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from .calendar import get_calendar
-from .clocks import today as clock_today
+from .timesource import today as clock_today
 
 logger = logging.getLogger(__name__)
 

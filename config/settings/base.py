@@ -98,7 +98,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "people.context_processors.navigation",
+                "config.navigation.navigation",
                 "notifications.context_processors.unread",
             ],
         },
@@ -380,6 +380,13 @@ FOOTPRINT_SMALL_NUMBER_THRESHOLD = int(os.environ.get("FOOTPRINT_SMALL_NUMBER_TH
 # Tell the DO Manager when a DO case is opened by someone other than its officer and the DO
 # Manager (once per person, case and day).
 FOOTPRINT_DO_CASE_OPENED_ALERTS = env_bool("FOOTPRINT_DO_CASE_OPENED_ALERTS", True)
+# Designated Officer rules (lado.conf explains and checks each). Domain settings are read one way: settings.NAME.
+LADO_DECISION_WORKING_DAYS = int(os.environ.get("FOOTPRINT_LADO_DECISION_WORKING_DAYS", "1"))
+LADO_FIRST_MEETING_WORKING_DAYS = int(os.environ.get("FOOTPRINT_LADO_FIRST_MEETING_WORKING_DAYS", "5"))
+LADO_PENSION_AGE = int(os.environ.get("FOOTPRINT_LADO_PENSION_AGE", "67"))
+LADO_NON_RECENT_MONTHS = int(os.environ.get("FOOTPRINT_LADO_NON_RECENT_MONTHS", "12"))
+LADO_TARGET_MONTHS = os.environ.get("FOOTPRINT_LADO_TARGET_MONTHS", "1,3,12")
+LADO_TARGET_PERCENTAGES = os.environ.get("FOOTPRINT_LADO_TARGET_PERCENTAGES", "80,90,100")
 
 LOGGING = {
     "version": 1,

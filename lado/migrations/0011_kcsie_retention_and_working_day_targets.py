@@ -88,8 +88,18 @@ def fix_retention(apps, schema_editor):
         if closure in STATUTORY and not enquiry.subject_date_of_birth:
             note += " No date of birth is recorded, so the subject's pension age could not be counted."
         events.append(TimelineEvent(enquiry=enquiry, actor=None, action="retention-rule-applied", note=note,
-                                    from_stage=enquiry.status, to_stage=enquiry.status, at=now))
+                                    at=now, **_unmoved(TimelineEvent, enquiry.status)))
     TimelineEvent.objects.bulk_create(events, batch_size=500)
+
+
+def _unmoved(TimelineEvent, status: str) -> dict:
+    """The case stayed in ``status``: in the columns this model has (0012 renames the DO
+    timeline's from_stage/to_stage to from_status/to_status; the functions here are also run
+    against today's models by tests/lado/test_lado_rules.py)."""
+    names = {field.name for field in TimelineEvent._meta.get_fields()}
+    if "from_status" in names:
+        return {"from_status": status, "to_status": status}
+    return {"from_stage": status, "to_stage": status}
 
 
 def working_day_clocks(apps, schema_editor):
@@ -127,7 +137,7 @@ def working_day_clocks(apps, schema_editor):
         _history(apps, enquiry, "Deadlines recalculated", now)
         events.append(TimelineEvent(enquiry=enquiry, actor=None, action="deadlines-recalculated",
                                     note=f"{REASON}: " + "; ".join(changes) + ".",
-                                    from_stage=enquiry.status, to_stage=enquiry.status, at=now))
+                                    at=now, **_unmoved(TimelineEvent, enquiry.status)))
     TimelineEvent.objects.bulk_create(events, batch_size=500)
 
 

@@ -133,7 +133,9 @@ class Action(Versioned, models.Model):
 
 
 class TimelineEvent(BaseTimelineEvent):
-    class Action(models.TextChoices):
+    #: What happened to the case. Called ``Event``, not ``Action``: in the DO case an action is
+    #: one agreed for the case (``Action``, an investigation, a suspension, a referral).
+    class Event(models.TextChoices):
         LOGGED = "logged", "Enquiry logged"
         UPDATED = "updated", "Details updated"
         ADVICE_GIVEN = "advice-given", "Threshold not met: advice given"
@@ -151,10 +153,20 @@ class TimelineEvent(BaseTimelineEvent):
         RETENTION_RULE_APPLIED = "retention-rule-applied", "Retention rule changed"
         IMPORTED = "imported", "Imported"
 
+    #: The name before issue 11, kept so that work written against it still runs; new code says Event.
+    Action = Event
+
     # Redeclared with choices so that get_action_display names the event in the timeline.
-    action = models.CharField(max_length=40, choices=Action.choices)
+    action = models.CharField(max_length=40, choices=Event.choices)
     # PROTECT: only the recorded destruction (``services.purge``) removes a case's timeline.
     enquiry = models.ForeignKey(Enquiry, on_delete=models.PROTECT, related_name="timeline")
+    # A DO case moves through statuses, not stages: the base's stage fields are named for what
+    # they hold here (migration 0012 renamed the columns; the values were always statuses).
+    from_stage = None
+    to_stage = None
+    from_status = models.CharField(max_length=40, blank=True)
+    to_status = models.CharField(max_length=40, blank=True)
+    FROM_FIELD, TO_FIELD = "from_status", "to_status"
 
     class Meta(BaseTimelineEvent.Meta):
         indexes = [models.Index(fields=["enquiry", "at"])]

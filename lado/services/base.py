@@ -1,19 +1,18 @@
-"""What every change to a Designated Officer case shares: who may, the lock, the refusal
-sentences, the one timeline event, and the clocks set when a case is logged or decided."""
+"""What every change to a Designated Officer case shares: the lock, the fields, and the clocks
+set when a case is logged or decided. Who may is ``lado.access``; the refusal sentences are the
+flow's (``lado.flows``); the one timeline event is ``workflows.timeline.record_event``."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from people import roles
-from people.models import User
-from workflows.concurrency import unexpected_state
-from workflows.exceptions import TransitionRefused
+from workflows.locks import lock
 
 from .. import clocks
+from ..access import require_do_manager, require_do_team  # noqa: F401  (the service modules' gate)
+from ..flows import REFUSALS, refusal_for, refusal_message  # noqa: F401  (the flow words its refusals)
 from ..models import (
     CategoryRetention,
     Enquiry,
@@ -21,7 +20,7 @@ from ..models import (
     TimelineEvent,
 )
 
-Event = TimelineEvent.Action
+Event = TimelineEvent.Event
 Status = Enquiry.Status
 
 #: What Working Together and the annual report need recorded on a case: given when logging,
@@ -53,64 +52,9 @@ def long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def require_do_team(user) -> None:
-    """Default deny: only Designated Officers and the DO Manager, never by superuser status."""
-    if not (user and user.is_authenticated and user.has_role(*roles.DO_TEAM)):
-        raise PermissionDenied("Designated Officer records are only for the DO team.")
-
-
-def require_do_manager(user) -> None:
-    if not (user and user.is_authenticated and user.has_role(roles.DO_MANAGER)):
-        raise PermissionDenied("Only the DO Manager can do this.")
-
-
 def _lock(enquiry: Enquiry) -> Enquiry:
-    """The case locked for this change; refused (409) when the move named the status it
-    expected (``from_status``) and the case has moved on since."""
-    enquiry = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
-    expected = unexpected_state(enquiry, enquiry.status)
-    if expected:
-        raise TransitionRefused(f"{enquiry.reference} is now {enquiry.get_status_display().lower()}, not "
-                                f"{expected}: read it again before you change it.")
-    return enquiry
-
-
-def refusal_message(enquiry: Enquiry, consequence: str) -> str:
-    return f"{enquiry.reference} is {enquiry.get_status_display().lower()}, so {consequence}."
-
-
-#: What the case's status stops, by move: the end of the sentence ``refusal_for`` says (409).
-REFUSALS = {
-    "update_details": "its details can no longer be changed",
-    "meet_threshold": "its threshold decision has already been made",
-    "give_advice": "its threshold decision has already been made",
-    "hold_meeting": "no meeting can be recorded for it",
-    "add_action": "no action can be recorded for it",
-    "update_action": "its actions can no longer be changed",
-    "conclude": "it cannot be concluded",
-    "conclude_without_meeting": "it cannot be concluded without a meeting",
-    "cancel": "it cannot be cancelled",
-    "set_legal_hold": "it cannot be held",
-    "release_legal_hold": "its legal hold cannot be released",
-    "extend_retention": "its retention cannot be reviewed until it closes",
-    "destroy": "it cannot be destroyed until it closes",
-}
-
-
-def refusal_for(enquiry: Enquiry, move: str) -> str:
-    """Why the case's status refuses ``move`` (the 409 sentence, alike in pages and the API)."""
-    if move == "conclude_without_meeting" and enquiry.status == Status.IN_PROGRESS:
-        return refusal_message(enquiry, "a meeting has been held: record the outcome with “Conclude the case”")
-    if move == "conclude" and enquiry.status == Status.AWAITING_MEETING:
-        return refusal_message(enquiry, "no meeting has been held: record one first, or conclude a clearly "
-                                        "unfounded or malicious allegation without a meeting")
-    return refusal_message(enquiry, REFUSALS[move])
-
-
-def _record(enquiry: Enquiry, actor: User | None, action: str, note: str = "", from_stage: str = "",
-            to_stage: str = "") -> TimelineEvent:
-    return TimelineEvent.objects.create(enquiry=enquiry, actor=actor, action=action, note=note,
-                                        from_stage=from_stage, to_stage=to_stage)
+    """The case's row locked for this change (``workflows.locks``, the recipe every app uses)."""
+    return lock(Enquiry.objects, enquiry.pk)
 
 
 # --- Clocks -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.db import transaction
 from people.models import User
 from workflows.clocks import today
 from workflows.history import save_with_history
+from workflows.timeline import record_event
 from workflows.transitions import perform
 from workflows.validation import require_text
 
@@ -20,7 +21,7 @@ from ..models import (
     Enquiry,
     Meeting,
 )
-from .base import Event, _close, _lock, _record, long_date, refusal_for
+from .base import Event, _close, _lock, long_date
 
 # --- Meetings and actions -------------------------------------------------------------------
 
@@ -38,7 +39,7 @@ def enquiry_record_meeting(
     """An allegation management meeting was held; the first one starts the case in progress."""
     enquiry = _lock(enquiry)
     from_status = enquiry.status
-    perform(EnquiryFlow(enquiry), "hold_meeting", actor, refusal=refusal_for(enquiry, "hold_meeting"))
+    perform(EnquiryFlow(enquiry), "hold_meeting", actor)
     attendees, decisions, minutes = (attendees or "").strip(), (decisions or "").strip(), (minutes or "").strip()
     errors = {}
     if kind not in Meeting.Kind.values:
@@ -66,7 +67,7 @@ def enquiry_record_meeting(
     note = f"{label} held on {long_date(held_on)}.\n\nDecisions: {decisions}"
     if next_review_on:
         note += f"\n\nNext review: {long_date(next_review_on)}."
-    _record(enquiry, actor, Event.MEETING_HELD, note=note, from_stage=from_status, to_stage=enquiry.status)
+    record_event(enquiry, actor, Event.MEETING_HELD, note=note, from_status=from_status, to_status=enquiry.status)
     return meeting
 
 
@@ -97,7 +98,7 @@ def enquiry_add_action(
     employer_outcome: str = "", notes: str = "",
 ) -> Action:
     enquiry = _lock(enquiry)
-    perform(EnquiryFlow(enquiry), "add_action", actor, refusal=refusal_for(enquiry, "add_action"))
+    perform(EnquiryFlow(enquiry), "add_action", actor)
     action = Action(enquiry=enquiry, kind=kind, owner_name=(owner_name or "").strip(),
                     owner_agency=(owner_agency or "").strip(), due_on=due_on, done_on=done_on,
                     regulator=regulator or "", employer_outcome=employer_outcome or "",
@@ -111,8 +112,8 @@ def enquiry_add_action(
         note += f", due {long_date(due_on)}"
     if done_on:
         note += f", done {long_date(done_on)}"
-    _record(enquiry, actor, Event.ACTION_ADDED, note=note + ".", from_stage=enquiry.status,
-            to_stage=enquiry.status)
+    record_event(enquiry, actor, Event.ACTION_ADDED, note=note + ".", from_status=enquiry.status,
+            to_status=enquiry.status)
     return action
 
 
@@ -127,7 +128,7 @@ def enquiry_update_action(*, action: Action, actor: User, **changes) -> Action:
         raise TypeError(f"Not a field of an action: {', '.join(sorted(unknown))}")
     enquiry = _lock(action.enquiry)
     action = Action.objects.select_for_update().get(pk=action.pk, enquiry=enquiry)
-    perform(EnquiryFlow(enquiry), "update_action", actor, refusal=refusal_for(enquiry, "update_action"))
+    perform(EnquiryFlow(enquiry), "update_action", actor)
     changed = []
     for name, value in changes.items():
         if name in ("owner_name", "owner_agency", "notes", "regulator", "employer_outcome"):
@@ -153,8 +154,8 @@ def enquiry_update_action(*, action: Action, actor: User, **changes) -> Action:
         parts.append("changed " + ", ".join(other))
     note = f"{action.description}: {'; '.join(parts)}."
     save_with_history(action, actor, note)
-    _record(enquiry, actor, Event.ACTION_UPDATED, note=note, from_stage=enquiry.status,
-            to_stage=enquiry.status)
+    record_event(enquiry, actor, Event.ACTION_UPDATED, note=note, from_status=enquiry.status,
+            to_status=enquiry.status)
     return action
 
 
@@ -168,7 +169,7 @@ def enquiry_conclude(
     """Record the outcome (Keeping Children Safe in Education Part 4 definitions)."""
     enquiry = _lock(enquiry)
     from_status = enquiry.status
-    perform(EnquiryFlow(enquiry), "conclude", actor, refusal=refusal_for(enquiry, "conclude"))
+    perform(EnquiryFlow(enquiry), "conclude", actor)
     concluded_on = concluded_on or today()
     errors = {}
     if outcome not in Enquiry.Outcome.values:
@@ -184,7 +185,7 @@ def enquiry_conclude(
     label = enquiry.get_outcome_display()
     save_with_history(enquiry, actor, f"Concluded: {label}")
     text = f"Outcome: {label}." + (f"\n\n{note.strip()}" if (note or "").strip() else "")
-    _record(enquiry, actor, Event.CONCLUDED, note=text, from_stage=from_status, to_stage=enquiry.status)
+    record_event(enquiry, actor, Event.CONCLUDED, note=text, from_status=from_status, to_status=enquiry.status)
     return enquiry
 
 
@@ -202,8 +203,7 @@ def enquiry_conclude_without_meeting(
     outcomes (400 on ``outcome``), and never without a reason (400 on ``reason``)."""
     enquiry = _lock(enquiry)
     from_status = enquiry.status
-    perform(EnquiryFlow(enquiry), "conclude_without_meeting", actor,
-            refusal=refusal_for(enquiry, "conclude_without_meeting"))
+    perform(EnquiryFlow(enquiry), "conclude_without_meeting", actor)
     concluded_on = concluded_on or today()
     reason = (reason or "").strip()
     errors = {}
@@ -226,9 +226,9 @@ def enquiry_conclude_without_meeting(
     _close(enquiry, concluded_on)
     label = enquiry.get_outcome_display()
     save_with_history(enquiry, actor, f"Concluded without a meeting: {label}")
-    _record(enquiry, actor, Event.CONCLUDED_WITHOUT_MEETING,
+    record_event(enquiry, actor, Event.CONCLUDED_WITHOUT_MEETING,
             note=f"Outcome: {label}, without an allegation management meeting.\n\n{reason}",
-            from_stage=from_status, to_stage=enquiry.status)
+            from_status=from_status, to_status=enquiry.status)
     return enquiry
 
 
@@ -237,13 +237,13 @@ def enquiry_cancel(*, enquiry: Enquiry, actor: User, reason: str) -> Enquiry:
     """Withdrawn before an outcome (a local closure code beside the national outcomes)."""
     enquiry = _lock(enquiry)
     from_status = enquiry.status
-    perform(EnquiryFlow(enquiry), "cancel", actor, refusal=refusal_for(enquiry, "cancel"))
+    perform(EnquiryFlow(enquiry), "cancel", actor)
     require_text(reason=reason)
     enquiry.cancel_reason = reason.strip()
     _close(enquiry, today())
     save_with_history(enquiry, actor, f"Cancelled: {enquiry.cancel_reason}")
-    _record(enquiry, actor, Event.CANCELLED, note=enquiry.cancel_reason, from_stage=from_status,
-            to_stage=enquiry.status)
+    record_event(enquiry, actor, Event.CANCELLED, note=enquiry.cancel_reason, from_status=from_status,
+            to_status=enquiry.status)
     return enquiry
 
 

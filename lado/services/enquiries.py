@@ -16,6 +16,7 @@ from workflows.clocks import now as clock_now
 from workflows.clocks import today
 from workflows.history import save_with_history
 from workflows.models import ReferenceSequence
+from workflows.timeline import record_event
 from workflows.transitions import perform
 
 from .. import clocks
@@ -37,10 +38,8 @@ from .base import (
     Status,
     _close,
     _lock,
-    _record,
     long_date,
     received_date,
-    refusal_for,
     require_do_team,
     set_clocks,
 )
@@ -170,7 +169,7 @@ def enquiry_log(
     enquiry.reference = f"DO-{ReferenceSequence.next('lado'):05d}"
     save_with_history(enquiry, actor, "Logged")
     enquiry.children.set(list(children))
-    _record(enquiry, actor, Event.LOGGED, note=enquiry.summary, to_stage=enquiry.status)
+    record_event(enquiry, actor, Event.LOGGED, note=enquiry.summary, to_status=enquiry.status)
     return enquiry
 
 
@@ -181,7 +180,7 @@ def enquiry_update(*, enquiry: Enquiry, actor: User, **changes) -> Enquiry:
     if unknown:
         raise TypeError(f"Not a detail of an enquiry: {', '.join(sorted(unknown))}")
     enquiry = _lock(enquiry)
-    perform(EnquiryFlow(enquiry), "update_details", actor, refusal=refusal_for(enquiry, "update_details"))
+    perform(EnquiryFlow(enquiry), "update_details", actor)
     children = changes.pop("children", None)
     changed = []
     for name, value in changes.items():
@@ -208,7 +207,7 @@ def enquiry_update(*, enquiry: Enquiry, actor: User, **changes) -> Enquiry:
     save_with_history(enquiry, actor, note)
     if children is not None:
         enquiry.children.set(children)
-    _record(enquiry, actor, Event.UPDATED, note=note, from_stage=enquiry.status, to_stage=enquiry.status)
+    record_event(enquiry, actor, Event.UPDATED, note=note, from_status=enquiry.status, to_status=enquiry.status)
     return enquiry
 
 
@@ -224,8 +223,7 @@ def enquiry_decide(
     follows. Not met (none applies): advice and guidance is recorded and the enquiry closes."""
     enquiry = _lock(enquiry)
     from_status = enquiry.status
-    perform(EnquiryFlow(enquiry), "meet_threshold" if threshold_met else "give_advice", actor,
-            refusal=refusal_for(enquiry, "meet_threshold"))
+    perform(EnquiryFlow(enquiry), "meet_threshold" if threshold_met else "give_advice", actor)
     criteria = list(dict.fromkeys(criteria or []))
     rationale, advice = (rationale or "").strip(), (advice or "").strip()
     errors = {}
@@ -270,7 +268,7 @@ def enquiry_decide(
         note = rationale + (f"\n\nAdvice given: {advice}" if advice else "")
         action = Event.ADVICE_GIVEN
     save_with_history(enquiry, actor, reason)
-    _record(enquiry, actor, action, note=note, from_stage=from_status, to_stage=enquiry.status)
+    record_event(enquiry, actor, action, note=note, from_status=from_status, to_status=enquiry.status)
     return enquiry
 
 

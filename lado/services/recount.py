@@ -11,12 +11,13 @@ from django.db.models import Q
 from people.models import User
 from workflows.calendar import calendars_around, recount
 from workflows.history import save_with_history
+from workflows.timeline import record_event
 
 from .. import clocks, conf
 from ..models import (
     Enquiry,
 )
-from .base import Event, Status, _lock, _record, long_date
+from .base import Event, Status, _lock, long_date
 
 # --- The calendar changed -------------------------------------------------------------------
 
@@ -77,8 +78,8 @@ def enquiries_recount_after_calendar_change(*, day: date, closed: bool, descript
             continue
         note = f"{what}: " + "; ".join(changes) + "."
         save_with_history(enquiry, actor, "Deadlines recalculated")
-        _record(enquiry, actor, Event.DEADLINES_RECALCULATED, note=note, from_stage=enquiry.status,
-                to_stage=enquiry.status)
+        record_event(enquiry, actor, Event.DEADLINES_RECALCULATED, note=note, from_status=enquiry.status,
+                to_status=enquiry.status)
         count += 1
     return count
 

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from people.models import User
 from workflows.clocks import today
 from workflows.history import history_erased_separately, save_with_history
+from workflows.timeline import record_event
 from workflows.transitions import perform
 from workflows.validation import require_text
 
@@ -33,9 +34,7 @@ from .base import (
     RetentionRules,
     Status,
     _lock,
-    _record,
     long_date,
-    refusal_for,
     require_do_manager,
 )
 
@@ -45,26 +44,26 @@ from .base import (
 @transaction.atomic
 def enquiry_set_legal_hold(*, enquiry: Enquiry, actor: User, reason: str) -> Enquiry:
     enquiry = _lock(enquiry)
-    perform(EnquiryFlow(enquiry), "set_legal_hold", actor, refusal=refusal_for(enquiry, "set_legal_hold"))
+    perform(EnquiryFlow(enquiry), "set_legal_hold", actor)
     require_text(reason=reason)
     enquiry.legal_hold = True
     enquiry.legal_hold_reason = reason.strip()
     save_with_history(enquiry, actor, "Legal hold placed")
-    _record(enquiry, actor, Event.LEGAL_HOLD_SET, note=enquiry.legal_hold_reason,
-            from_stage=enquiry.status, to_stage=enquiry.status)
+    record_event(enquiry, actor, Event.LEGAL_HOLD_SET, note=enquiry.legal_hold_reason,
+            from_status=enquiry.status, to_status=enquiry.status)
     return enquiry
 
 
 @transaction.atomic
 def enquiry_release_legal_hold(*, enquiry: Enquiry, actor: User, reason: str) -> Enquiry:
     enquiry = _lock(enquiry)
-    perform(EnquiryFlow(enquiry), "release_legal_hold", actor, refusal=refusal_for(enquiry, "release_legal_hold"))
+    perform(EnquiryFlow(enquiry), "release_legal_hold", actor)
     require_text(reason=reason)
     enquiry.legal_hold = False
     enquiry.legal_hold_reason = ""
     save_with_history(enquiry, actor, "Legal hold released")
-    _record(enquiry, actor, Event.LEGAL_HOLD_RELEASED, note=reason.strip(), from_stage=enquiry.status,
-            to_stage=enquiry.status)
+    record_event(enquiry, actor, Event.LEGAL_HOLD_RELEASED, note=reason.strip(), from_status=enquiry.status,
+            to_status=enquiry.status)
     return enquiry
 
 
@@ -72,7 +71,7 @@ def enquiry_release_legal_hold(*, enquiry: Enquiry, actor: User, reason: str) ->
 def enquiry_extend_retention(*, enquiry: Enquiry, actor: User, review_on: date, reason: str) -> Enquiry:
     """The DO Manager keeps a closed case for longer and sets the next review date."""
     enquiry = _lock(enquiry)
-    perform(EnquiryFlow(enquiry), "extend_retention", actor, refusal=refusal_for(enquiry, "extend_retention"))
+    perform(EnquiryFlow(enquiry), "extend_retention", actor)
     errors = {}
     if review_on is None:
         errors["review_on"] = "Enter the date of the next retention review."
@@ -86,8 +85,8 @@ def enquiry_extend_retention(*, enquiry: Enquiry, actor: User, review_on: date, 
     enquiry.retention_set_by_hand = True
     note = f"Next retention review {long_date(review_on)}: {reason.strip()}"
     save_with_history(enquiry, actor, "Retention review date changed")
-    _record(enquiry, actor, Event.RETENTION_EXTENDED, note=note, from_stage=enquiry.status,
-            to_stage=enquiry.status)
+    record_event(enquiry, actor, Event.RETENTION_EXTENDED, note=note, from_status=enquiry.status,
+            to_status=enquiry.status)
     return enquiry
 
 
@@ -108,7 +107,7 @@ def _recalculate_retention(closed, actor: User | None, reason: str, changed_rule
                 if (reason or "").strip():
                     note += f" Reason: {reason.strip()}"
                 events.append(TimelineEvent(enquiry=enquiry, actor=actor, action=Event.RETENTION_RULE_APPLIED,
-                                            note=note, from_stage=enquiry.status, to_stage=enquiry.status))
+                                            note=note, from_status=enquiry.status, to_status=enquiry.status))
         TimelineEvent.objects.bulk_create(events)
     return len(events)
 
@@ -217,7 +216,7 @@ def enquiry_destroy(*, enquiry: Enquiry, actor: User, reason: str) -> Destructio
     actions, links to children, timeline and every history row go; one log entry stays
     (reference, how it closed, dates, who and why)."""
     enquiry = _lock(enquiry)
-    perform(EnquiryFlow(enquiry), "destroy", actor, refusal=refusal_for(enquiry, "destroy"))
+    perform(EnquiryFlow(enquiry), "destroy", actor)
     require_text(reason=reason)
     entry = DestructionLog.objects.create(
         case_id=enquiry.pk, reference=enquiry.reference, closure=enquiry.closure,

@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from audit.models import AccessLogView
 from audit.selectors import LogFilters, log_entries
+from config.navigation import navigation
 from drp import services as drp_services
 from drp.models import Theme
 from lado import services as lado_services
-from people.context_processors import navigation
 from positive_practice import services as pp_services
 from workflows.audit import record_read
 from workflows.models import CaseRead

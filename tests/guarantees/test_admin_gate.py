@@ -224,10 +224,10 @@ def test_do_manager_changes_a_retention_rule_with_a_reason_and_each_case_says_so
     for case in (first, second):
         case.refresh_from_db()
         assert case.retention_review_on == date(2027, 3, 3)
-        event = case.timeline.get(action=TimelineEvent.Action.RETENTION_RULE_APPLIED)
+        event = case.timeline.get(action=TimelineEvent.Event.RETENTION_RULE_APPLIED)
         assert event.actor == org.do_manager and "Board decision 12/2025" in event.note
         assert "3 March 2027" in event.note
-    assert not other.timeline.filter(action=TimelineEvent.Action.RETENTION_RULE_APPLIED).exists()
+    assert not other.timeline.filter(action=TimelineEvent.Event.RETENTION_RULE_APPLIED).exists()
     assert "Board decision 12/2025" in client.get("/lado/retention/rules/").content.decode()
 
     login(client, org.designated_officer)

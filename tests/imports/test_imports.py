@@ -14,6 +14,7 @@ from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from children.models import Child
+from config.navigation import navigation
 from drp.models import DisputeResolution, StageRecord
 from drp.models import TimelineEvent as DrpEvent
 from imports import jobs, registry, services
@@ -21,7 +22,6 @@ from imports.models import ImportJob
 from lado.models import Enquiry
 from lado.models import TimelineEvent as LadoEvent
 from notifications.models import Notification
-from people.context_processors import navigation
 from positive_practice.models import PositivePractice
 from positive_practice.models import TimelineEvent as PpEvent
 from reports import selectors as report_selectors
@@ -377,7 +377,7 @@ def test_lado_statuses_and_clocks(org):
     assert done.target_1_due > PAST and done.target_3_due > done.target_2_due > done.target_1_due
     assert done.logged_by == org.do_manager
     assert done.history.first().history_change_reason == "Imported from do.csv"
-    assert done.timeline.get().action == LadoEvent.Action.IMPORTED
+    assert done.timeline.get().action == LadoEvent.Event.IMPORTED
     closed = [row for row in rows if row["reference"] in ("ADVICE", "DONE", "CANCEL")]
     again = run(org, "lado", closed)
     assert (again.created, again.updated) == (0, 3) and Enquiry.objects.count() == 5

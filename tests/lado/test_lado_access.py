@@ -11,9 +11,9 @@ from rest_framework.test import APIClient
 
 import lado.api_urls
 import lado.urls
+from config.navigation import navigation
 from lado import services
 from lado.models import Category, Enquiry, RetentionRule
-from people.context_processors import navigation
 from workflows.models import CaseRead
 
 from tests.support.auth import login

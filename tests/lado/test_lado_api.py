@@ -62,7 +62,7 @@ def test_create_returns_201_with_the_documented_shape(org):
         "public", "education", "physical", "education")
     assert data["children"] == [org.child.pk]
     assert data["timeline"] == [{"at": data["timeline"][0]["at"], "actor": "designated-officer",
-                                 "action": "logged", "from_stage": "", "to_stage": "awaiting_decision",
+                                 "action": "logged", "from_status": "", "to_status": "awaiting_decision",
                                  "note": "Grabbed a pupil's arm."}]
 
 

@@ -196,7 +196,7 @@ def test_a_category_keeps_its_allegations_longer(org, client):
     assert unfounded.retention_review_on == date(2050, 1, 6)  # 25 years from the allegation
     assert false.retention_review_on == false_review
     assert physical.retention_review_on == date(2035, 1, 6)
-    event = unfounded.timeline.get(action=TimelineEvent.Action.RETENTION_RULE_APPLIED)
+    event = unfounded.timeline.get(action=TimelineEvent.Event.RETENTION_RULE_APPLIED)
     assert event.actor == org.do_manager and "Child sexual abuse records kept longer" in event.note
     change = RetentionRuleChange.objects.get()
     assert (change.category, change.rule, change.cases_changed) == (sexual, None, 1)
@@ -249,16 +249,16 @@ def test_migration_fixes_the_unfounded_rule_and_recalculates_existing_cases(org)
                          (hand_set, hand_set.retention_review_on)):
         case.refresh_from_db()
         assert case.retention_review_on == review
-    event = unfounded.timeline.get(action=TimelineEvent.Action.RETENTION_RULE_APPLIED)
+    event = unfounded.timeline.get(action=TimelineEvent.Event.RETENTION_RULE_APPLIED)
     assert "17 May 2047 (was 2 June 2026)" in event.note and event.actor is None
     assert unfounded.history.first().retention_review_on == date(2047, 5, 17)
-    assert not hand_set.timeline.filter(action=TimelineEvent.Action.RETENTION_RULE_APPLIED).exists()
+    assert not hand_set.timeline.filter(action=TimelineEvent.Event.RETENTION_RULE_APPLIED).exists()
     weekend.refresh_from_db()
     waiting.refresh_from_db()
     assert weekend.target_3_due == date(2026, 2, 2)
     assert waiting.first_meeting_due == date(2025, 4, 28)
     assert "12 months target 2 February 2026" in weekend.timeline.get(
-        action=TimelineEvent.Action.DEADLINES_RECALCULATED).note
+        action=TimelineEvent.Event.DEADLINES_RECALCULATED).note
 
 
 # --- The first meeting -------------------------------------------------------------------------------
@@ -474,7 +474,7 @@ def test_conclude_without_meeting_only_for_unfounded_or_malicious(org, outcome):
     assert done.no_meeting_reason.startswith("The child has said")
     assert done.retention_review_on is not None and not done.meetings.exists()
     event = done.timeline.last()
-    assert (event.action, event.from_stage, event.to_stage) == ("concluded-without-meeting", "awaiting_meeting",
+    assert (event.action, event.from_status, event.to_status) == ("concluded-without-meeting", "awaiting_meeting",
                                                                 "concluded")
     assert done.history.first().history_change_reason.startswith("Concluded without a meeting")
     # Once a meeting has been held, or before the threshold decision, it is refused (409).

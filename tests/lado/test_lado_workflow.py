@@ -31,7 +31,7 @@ def test_logging_starts_awaiting_decision_with_a_reference_and_a_timeline(org):
     assert enquiry.reference == "DO-00001"
     assert enquiry.status == Status.AWAITING_DECISION
     assert enquiry.officer == org.designated_officer and enquiry.logged_by == org.designated_officer
-    assert [(e.action, e.to_stage, e.actor) for e in enquiry.timeline.all()] == [
+    assert [(e.action, e.to_status, e.actor) for e in enquiry.timeline.all()] == [
         ("logged", "awaiting_decision", org.designated_officer)]
     record = enquiry.history.get()
     assert (record.history_user, record.history_change_reason) == (org.designated_officer, "Logged")
@@ -90,7 +90,7 @@ def test_threshold_met_then_meeting_then_review_then_conclusion(org):
     assert (enquiry.status, enquiry.outcome, enquiry.closed_on) == (Status.CONCLUDED, "unsubstantiated", today())
     assert [e.action for e in enquiry.timeline.all()] == [
         "logged", "threshold-met", "meeting-held", "meeting-held", "concluded"]
-    assert [(e.from_stage, e.to_stage) for e in enquiry.timeline.all()][1:3] == [
+    assert [(e.from_status, e.to_status) for e in enquiry.timeline.all()][1:3] == [
         ("awaiting_decision", "awaiting_meeting"), ("awaiting_meeting", "in_progress")]
 
 
@@ -217,7 +217,7 @@ def test_cancel_from_every_open_status_records_the_reason(org):
         assert (enquiry.status, enquiry.cancel_reason, enquiry.closed_on) == (
             Status.CANCELLED, "Referral withdrawn", today())
         event = enquiry.timeline.last()
-        assert (event.action, event.from_stage, event.note) == ("cancelled", status, "Referral withdrawn")
+        assert (event.action, event.from_status, event.note) == ("cancelled", status, "Referral withdrawn")
     with pytest.raises(ValidationError) as exc:
         services.enquiry_cancel(enquiry=log(org), actor=org.designated_officer, reason="")
     assert "reason" in exc.value.message_dict

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
+from config.navigation import navigation
 from lado.models import Enquiry
-from people.context_processors import navigation
 
 from tests.support.auth import login
 from tests.support.reports_helpers import drp, enquiry, practice

@@ -11,9 +11,9 @@ from datetime import date
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from config.navigation import navigation
 from drp import services as drp_services
 from drp.models import Theme
-from people.context_processors import navigation
 from positive_practice import services as pp_services
 from subject_access import services
 from subject_access.models import DisclosureDecision, Download, SubjectAccessRequest

@@ -13,7 +13,7 @@ def last_change_is_creation(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lado', '0011_kcsie_retention_and_working_day_targets'),
+        ('lado', '0012_timeline_from_status_to_status'),
     ]
 
     operations = [

@@ -1,0 +1,237 @@
+"""The forms of the DO case's moves: decision, meeting, action, conclusion, reasons, retention."""
+
+from __future__ import annotations
+
+from crispy_forms_gds.choices import Choice
+from crispy_forms_gds.layout import Field, Size
+from django import forms
+
+from workflows.clocks import today
+from workflows.forms import NamedErrorsMixin
+
+from ..models import (
+    Action,
+    Enquiry,
+    Meeting,
+)
+from .fields import _date, _helper, _no_future
+
+
+class DecisionForm(NamedErrorsMixin, forms.Form):
+    threshold_met = forms.TypedChoiceField(
+        label="Is the harm test met?", widget=forms.RadioSelect, coerce=lambda v: v == "yes",
+        choices=[
+            Choice("yes", "Yes: the threshold is met",
+                   hint="At least one of the criteria below applies. An allegation management meeting follows."),
+            Choice("no", "No: the threshold is not met",
+                   hint="None of the criteria applies. Advice and guidance is given and the enquiry closes."),
+        ],
+        error_messages={"required": "Select whether the threshold is met"},
+    )
+    criteria = forms.MultipleChoiceField(
+        label="Which criteria apply?", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[Choice(value, label, hint=Enquiry.CRITERION_HINTS[value])
+                 for value, label in Enquiry.Criterion.choices],
+        help_text="The person has, or may have, done any of these. Select all that apply; none if the "
+                  "threshold is not met.",
+    )
+    rationale = forms.CharField(label="Rationale", widget=forms.Textarea(attrs={"rows": 5}), max_length=20000,
+                                error_messages={"required": "Give the rationale for the decision"})
+    advice = forms.CharField(
+        label="Advice and guidance given", widget=forms.Textarea(attrs={"rows": 4}), max_length=20000,
+        required=False, help_text="When the threshold is not met: the advice given to the referrer.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field.radios("threshold_met", legend_size=Size.MEDIUM),
+            Field.checkboxes("criteria", legend_size=Size.SMALL),
+            Field.textarea("rationale", label_size=Size.SMALL),
+            Field.textarea("advice", label_size=Size.SMALL),
+            button="Record decision",
+        )
+
+
+MEETING_HINTS = {
+    Meeting.Kind.STRATEGY: "Where the police or a section 47 enquiry are involved (Working Together). "
+                           "Like an initial meeting, it stops the first meeting clock.",
+}
+
+
+class MeetingForm(NamedErrorsMixin, forms.Form):
+    kind = forms.ChoiceField(label="Meeting", widget=forms.RadioSelect,
+                             choices=[Choice(value, label, hint=MEETING_HINTS[value]) if value in MEETING_HINTS
+                                      else (value, label) for value, label in Meeting.Kind.choices],
+                             error_messages={"required": "Select the kind of meeting"})
+    held_on = _date("Date held", required=True)
+    attendees = forms.CharField(label="Attendees", widget=forms.Textarea(attrs={"rows": 5}), max_length=10000,
+                                help_text="One per line: name, agency.",
+                                error_messages={"required": "List who attended"})
+    minutes = forms.CharField(label="Summary of the minutes", widget=forms.Textarea(attrs={"rows": 5}),
+                              max_length=50000, required=False)
+    decisions = forms.CharField(label="Decisions", widget=forms.Textarea(attrs={"rows": 4}), max_length=20000,
+                                error_messages={"required": "Record the decisions made"})
+    next_review_on = _date("Next review meeting", help_text="Leave blank if no review is planned.")
+
+    def __init__(self, *args, enquiry: Enquiry, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("kind", Meeting.Kind.INITIAL if enquiry.status == Enquiry.Status.AWAITING_MEETING
+                                    else Meeting.Kind.REVIEW)
+            self.initial.setdefault("held_on", today())
+        self.helper = _helper(
+            Field.radios("kind", legend_size=Size.SMALL),
+            Field("held_on"),
+            Field.textarea("attendees", label_size=Size.SMALL),
+            Field.textarea("minutes", label_size=Size.SMALL),
+            Field.textarea("decisions", label_size=Size.SMALL),
+            Field("next_review_on"),
+            button="Record meeting",
+        )
+
+    def clean_held_on(self):
+        return _no_future(self.cleaned_data.get("held_on"), "The meeting date must be today or in the past")
+
+
+class ActionForm(NamedErrorsMixin, forms.Form):
+    kind = forms.ChoiceField(label="Action", choices=Action.Kind.choices, widget=forms.RadioSelect,
+                             error_messages={"required": "Select the action"})
+    regulator = forms.ChoiceField(label="Regulator (for a regulator referral)",
+                                  choices=[("", "Not a regulator referral")] + Action.Regulator.choices,
+                                  required=False)
+    owner_name = forms.CharField(label="Owner", max_length=200, help_text="Who is responsible for it.",
+                                 error_messages={"required": "Name who owns the action"})
+    owner_agency = forms.CharField(label="Owner's agency", max_length=200, required=False)
+    due_on = _date("Due date", help_text="For example, 27 3 2026")
+    notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
+                            required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field.radios("kind", legend_size=Size.SMALL, small=True),
+            Field.select("regulator"),
+            Field.text("owner_name"),
+            Field.text("owner_agency"),
+            Field("due_on"),
+            Field.textarea("notes"),
+            button="Record action",
+        )
+
+
+class ActionUpdateForm(NamedErrorsMixin, forms.Form):
+    due_on = _date("Due date")
+    done_on = _date("Date done", help_text="Fill in when the action is complete.")
+    employer_outcome = forms.ChoiceField(
+        label="Employer's outcome (for an employer outcome action)",
+        choices=[("", "Not recorded")] + Action.EmployerOutcome.choices, required=False)
+    notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
+                            required=False)
+
+    def __init__(self, *args, action: Action, **kwargs):
+        if not (args and args[0] is not None) and "initial" not in kwargs:
+            kwargs["initial"] = {"due_on": action.due_on, "done_on": action.done_on,
+                                 "employer_outcome": action.employer_outcome, "notes": action.notes}
+        super().__init__(*args, **kwargs)
+        fields = [Field("due_on"), Field("done_on")]
+        if action.kind == Action.Kind.EMPLOYER_OUTCOME:
+            fields.append(Field.select("employer_outcome"))
+        else:
+            del self.fields["employer_outcome"]
+        self.helper = _helper(*fields, Field.textarea("notes"), button="Save action")
+
+    def clean_done_on(self):
+        return _no_future(self.cleaned_data.get("done_on"), "The date done must be today or in the past")
+
+
+class ConcludeForm(NamedErrorsMixin, forms.Form):
+    outcome = forms.ChoiceField(
+        label="Outcome", widget=forms.RadioSelect,
+        choices=[Choice(value, label, hint=Enquiry.OUTCOME_HINTS[value]) for value, label in Enquiry.Outcome.choices],
+        help_text="The definitions are from Keeping Children Safe in Education, Part 4.",
+        error_messages={"required": "Select the outcome"},
+    )
+    concluded_on = _date("Date concluded", help_text="Leave as today, or the date of the outcome meeting.")
+    note = forms.CharField(label="Notes (optional)", widget=forms.Textarea(attrs={"rows": 3}), max_length=20000,
+                           required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("concluded_on", today())
+        self.helper = _helper(Field.radios("outcome", legend_size=Size.MEDIUM), Field("concluded_on"),
+                              Field.textarea("note"), button="Conclude case")
+
+    def clean_concluded_on(self):
+        return _no_future(self.cleaned_data.get("concluded_on"), "The date concluded must be today or in the past")
+
+
+class ConcludeWithoutMeetingForm(NamedErrorsMixin, forms.Form):
+    """Only the two outcomes that may be recorded without a meeting are offered; any other value
+    sent is refused with the reason in words."""
+
+    outcome = forms.ChoiceField(
+        label="Outcome", widget=forms.RadioSelect,
+        choices=[Choice(value, Enquiry.Outcome(value).label, hint=Enquiry.OUTCOME_HINTS[value])
+                 for value in (Enquiry.Outcome.UNFOUNDED, Enquiry.Outcome.MALICIOUS)],
+        help_text="Only an allegation that is clearly unfounded or malicious may be concluded without an "
+                  "allegation management meeting.",
+        error_messages={"required": "Select the outcome"},
+    )
+    reason = forms.CharField(label="Why no meeting is needed", widget=forms.Textarea(attrs={"rows": 4}),
+                             max_length=10000, error_messages={"required": "Enter why no meeting is needed"})
+    concluded_on = _date("Date concluded", help_text="Leave as today, or the date the decision was made.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].error_messages["invalid_choice"] = (
+            "Only an allegation that is clearly unfounded or malicious may be concluded without a meeting: "
+            "select unfounded or malicious")
+        if not self.is_bound:
+            self.initial.setdefault("concluded_on", today())
+        self.helper = _helper(Field.radios("outcome", legend_size=Size.MEDIUM),
+                              Field.textarea("reason", label_size=Size.SMALL), Field("concluded_on"),
+                              button="Conclude without a meeting")
+
+    def clean_concluded_on(self):
+        return _no_future(self.cleaned_data.get("concluded_on"), "The date concluded must be today or in the past")
+
+
+class ReasonForm(NamedErrorsMixin, forms.Form):
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
+                             error_messages={"required": "Enter the reason"})
+
+    def __init__(self, *args, button: str, hint: str = "", warning: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if hint:
+            self.fields["reason"].help_text = hint
+        self.helper = _helper(Field.textarea("reason", label_size=Size.SMALL), button=button, warning=warning)
+
+
+class DestroyForm(NamedErrorsMixin, forms.Form):
+    reason = forms.CharField(
+        label="Reason for destroying the case", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
+        help_text="This is kept in the destruction log. Do not include names or other personal data.",
+        error_messages={"required": "Enter the reason for destroying the case"},
+    )
+    confirm = forms.BooleanField(
+        label="I understand the case, its history and timeline will be permanently removed",
+        error_messages={"required": "Confirm that the case will be permanently removed"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field.textarea("reason", label_size=Size.SMALL), Field.checkbox("confirm"),
+                              button="Destroy case", warning=True)
+
+
+class RetentionForm(NamedErrorsMixin, forms.Form):
+    review_on = _date("Next retention review", required=True)
+    reason = forms.CharField(label="Reason for keeping the case", widget=forms.Textarea(attrs={"rows": 3}),
+                             max_length=10000, error_messages={"required": "Enter the reason for keeping the case"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field("review_on"), Field.textarea("reason", label_size=Size.SMALL),
+                              button="Keep and review later")

@@ -1,0 +1,12 @@
+"""Who reads reports: IRO Managers, DO Managers and Auditors; nobody else (superusers included)."""
+
+from __future__ import annotations
+
+from people import roles
+from people.access import holds
+
+READERS = frozenset({roles.IRO_MANAGER, roles.DO_MANAGER, roles.AUDITOR, roles.SYSTEM_READ_REPORTS})
+
+
+def can_read_reports(user) -> bool:
+    return holds(user, *READERS)

@@ -1,0 +1,185 @@
+"""The shape of the code, as docs/architecture.md draws it: which app may import which.
+
+Imports are read from the source (``ast``: every ``import`` and ``from ... import``, at the top
+of a module or inside a function alike), so a new import an app may not make fails here, with
+the file named. The kernel (``workflows``) imports no app and has no import cycle of its own.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Each app and the apps it may import (docs/architecture.md, "Which app may import which").
+#: ``workflows`` is the kernel; ``people`` and ``notifications`` are the base every case app
+#: builds on; ``imports`` is an engine that case apps register with; the case apps (drp, lado,
+#: positive_practice) never import one another except where named; the readers across cases
+#: (reports, audit, subject_access) and the project shell (config, demo) come last.
+KERNEL = {"workflows"}
+BASE = KERNEL | {"people", "notifications"}
+ALLOWED: dict[str, set[str]] = {
+    "workflows": set(),
+    "people": {"workflows", "notifications"},
+    "notifications": {"workflows", "people"},
+    "children": BASE,
+    "imports": BASE | {"children"},
+    "drp": BASE | {"children", "imports"},
+    "lado": BASE | {"children", "imports"},
+    "positive_practice": BASE | {"children", "imports", "drp"},
+    "reports": BASE | {"children", "drp", "lado", "positive_practice"},
+    "audit": BASE | {"children", "drp", "lado", "positive_practice"},
+    "subject_access": BASE | {"children", "drp", "lado", "positive_practice"},
+    "demo": BASE | {"children", "drp", "lado", "positive_practice", "imports"},
+    "config": BASE | {"children", "drp", "lado", "positive_practice", "imports", "reports", "audit",
+                      "subject_access"},
+}
+#: Imports against the table that are known and kept, each in one module, with why. A new one
+#: is a failure: widen the table in docs/architecture.md and here, or invert the dependency.
+EXCEPTIONS = {
+    ("children", "drp", "children/views.py"): "a child's page lists the child's DRPs",
+    ("children", "positive_practice", "children/views.py"): "a child's page lists its positive practice",
+    ("notifications", "lado", "notifications/selectors.py"):
+        "showing a notification that links to a DO case logs a read of that case",
+    ("lado", "subject_access", "lado/services/retention.py"):
+        "destroying a DO case forgets it in subject access requests",
+}
+CASE_APPS = {"drp", "lado", "positive_practice"}
+
+
+def _modules(app: str):
+    for path in sorted((ROOT / app).rglob("*.py")):
+        if "migrations" not in path.parts:
+            yield path
+
+
+def _imported(path: Path) -> set[str]:
+    """Every absolute module name ``path`` imports, top-level or inside a function."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
+
+
+def _app_imports(app: str) -> list[tuple[str, str]]:
+    """(imported app, importing file) for every import of another project app."""
+    found = []
+    for path in _modules(app):
+        for name in _imported(path):
+            top = name.split(".")[0]
+            if top in ALLOWED and top != app:
+                found.append((top, str(path.relative_to(ROOT))))
+    return found
+
+
+def test_every_app_is_in_the_table():
+    apps = {path.parent.name for path in ROOT.glob("*/apps.py")} | {"config"}
+    assert apps <= set(ALLOWED), f"add to the table: {sorted(apps - set(ALLOWED))}"
+
+
+@pytest.mark.parametrize("app", sorted(ALLOWED))
+def test_app_imports_only_what_the_table_allows(app):
+    wrong = sorted((other, path) for other, path in _app_imports(app)
+                   if other not in ALLOWED[app] and (app, other, path) not in EXCEPTIONS)
+    assert not wrong, f"{app} may not import: {wrong}"
+
+
+def test_workflows_imports_no_app():
+    assert _app_imports("workflows") == []
+
+
+def test_imports_engine_imports_no_case_app():
+    assert [(other, path) for other, path in _app_imports("imports") if other in CASE_APPS] == []
+
+
+def test_exceptions_are_still_needed():
+    """A known exception that no module makes any more is taken off the list."""
+    made = {(app, other, path) for app in ALLOWED for other, path in _app_imports(app)}
+    stale = [key for key in EXCEPTIONS if key not in made and Path(ROOT / key[2]).exists()]
+    assert not stale, stale
+
+
+def _kernel_graph() -> dict[str, set[str]]:
+    """workflows' modules and the workflows modules each imports (relative imports too)."""
+    graph = {}
+    for path in _modules("workflows"):
+        rel = path.relative_to(ROOT).with_suffix("")
+        name = ".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)
+        package = name if rel.name == "__init__" else name.rsplit(".", 1)[0]
+        edges = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                edges.update(alias.name for alias in node.names if alias.name.startswith("workflows"))
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.split(".")
+                    base = base[:len(base) - (node.level - 1)]
+                    module = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    module = node.module or ""
+                if module.startswith("workflows"):
+                    edges.add(module)
+                    edges.update(f"{module}.{alias.name}" for alias in node.names)
+        graph[name] = edges
+    return {name: {edge for edge in edges if edge in graph and edge != name} for name, edges in graph.items()}
+
+
+def test_kernel_has_no_import_cycle():
+    graph = _kernel_graph()
+    assert "workflows.clocks" in graph and "workflows.models" in graph
+    done, stack, cycles = set(), [], []
+
+    def visit(node):
+        if node in stack:
+            cycles.append(stack[stack.index(node):] + [node])
+            return
+        if node in done:
+            return
+        stack.append(node)
+        for edge in sorted(graph[node]):
+            visit(edge)
+        stack.pop()
+        done.add(node)
+
+    for node in sorted(graph):
+        visit(node)
+    assert not cycles, " ; ".join(" -> ".join(cycle) for cycle in cycles)
+
+
+def test_no_module_is_over_four_hundred_lines():
+    """Outside migrations, bench and tests, a module over ~400 lines is split along its sections."""
+    long = []
+    for app in ALLOWED:
+        for path in _modules(app):
+            lines = path.read_text().count("\n")
+            if lines > LIMIT:
+                long.append(f"{path.relative_to(ROOT)}: {lines}")
+    assert not long, long
+
+
+LIMIT = 420
+
+
+def test_every_relative_import_names_a_module_that_exists():
+    """A module moved into a package (``lado/forms/``) keeps its imports inside functions right."""
+    import importlib.util
+
+    missing = []
+    for app in ALLOWED:
+        for path in _modules(app):
+            rel = path.relative_to(ROOT).with_suffix("")
+            package = rel.parts[:-1]
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom) and node.level:
+                    base = list(package[:len(package) - (node.level - 1)])
+                    if node.module:
+                        name = ".".join(base + [node.module])
+                        if importlib.util.find_spec(name) is None:
+                            missing.append(f"{rel}: {name}")
+    assert not missing, missing
