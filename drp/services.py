@@ -208,7 +208,8 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
 
 @transaction.atomic
 def drp_escalate(
-    *, drp: DisputeResolution, actor: User, reason: str, stage: Stage | None = None
+    *, drp: DisputeResolution, actor: User, reason: str, stage: Stage | None = None,
+    from_stage: str | None = None,
 ) -> DisputeResolution:
     """Take the DRP to the next stage of the ladder, or jump to a named later stage."""
     drp = _lock(drp)

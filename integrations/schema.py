@@ -48,7 +48,7 @@ def _names_record(path: str) -> bool:
 
 
 
-def document_retries_and_concurrency(result, generator, request, public):
+def document(result, generator, request, public):
     components = result.get("components", {}).get("schemas", {})
     with_etag = {name for name, schema in components.items() if "etag" in schema.get("properties", {})}
     for path, operations in result.get("paths", {}).items():

@@ -1,6 +1,6 @@
-from django.conf import settings
 from rest_framework import serializers
 
+from . import conf
 from .models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 
@@ -36,7 +36,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         read_only_fields = ["owner", "created_at"]
 
     def validate_url(self, value):
-        if not value.startswith("https://") and not settings.FOOTPRINT_WEBHOOK_ALLOW_HTTP:
+        if not value.startswith("https://") and not conf.webhook_allow_http():
             raise serializers.ValidationError("The receiver's address must start with https://.")
         return value
 

@@ -26,13 +26,13 @@ import urllib.request
 from datetime import timedelta
 from datetime import timezone as dt_timezone
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from workflows.broker import queue_without_waiting
 
+from . import conf
 from .models import Event, WebhookAttempt, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def verify(secret: str, header: str, body: bytes, *, tolerance: int = 300, now: 
 
 
 def backoff(attempts: int) -> timedelta:
-    base = settings.FOOTPRINT_WEBHOOK_RETRY_SECONDS
+    base = conf.webhook_retry_seconds()
     return min(timedelta(seconds=base * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 

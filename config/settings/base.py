@@ -54,8 +54,7 @@ INSTALLED_APPS = [
     "imports",
     "audit",
     "subject_access",
-    "integrations",
-    "demo",
+    "integrations", "demo",
 ]
 
 MIDDLEWARE = [
@@ -70,10 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # After the sign-in check, before every view: a NUL byte anywhere in a request is a 400.
     "workflows.middleware.RefuseNulBytesMiddleware",
-    # A retried API POST or PATCH with the same Idempotency-Key answers as the first did.
-    "integrations.idempotency.IdempotencyKeyMiddleware",
-    # ETag on a record's answer; If-Match on a change (412 when the record moved on).
-    "integrations.conditional.ConditionalRequestMiddleware",
+    "integrations.middleware.IntegrationMiddleware",  # Idempotency-Key, ETag and If-Match (API)
     "django.contrib.messages.middleware.MessageMiddleware",
     "people.middleware.TwoStepVerificationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -292,9 +288,7 @@ SPECTACULAR_SETTINGS = {
         "Officer API is rate-limited per person (429 with Retry-After)."),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Idempotency-Key, If-Match, ETag, 409/412/422 on every operation they apply to.
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "integrations.schema.document_retries_and_concurrency"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "integrations.schema.document"],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     # The API docs page is served from our own static files, never a CDN.
@@ -349,12 +343,6 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 # An immediate email still unsent (and unclaimed) this long after its notification was
 # written is queued again by beat's queue_pending_emails (every 2 minutes).
 FOOTPRINT_PENDING_EMAIL_GRACE_SECONDS = int(os.environ.get("FOOTPRINT_PENDING_EMAIL_GRACE_SECONDS", "120"))
-
-# Webhooks: the first retry after a failed delivery comes this many seconds later, doubling each
-# time (integrations/webhooks.py). Receivers must use https unless this allows plain http (tests,
-# a receiver on the same private network).
-FOOTPRINT_WEBHOOK_RETRY_SECONDS = int(os.environ.get("FOOTPRINT_WEBHOOK_RETRY_SECONDS", "30"))
-FOOTPRINT_WEBHOOK_ALLOW_HTTP = env_bool("FOOTPRINT_WEBHOOK_ALLOW_HTTP", False)
 
 # Demo accounts and data may only be created when this is set (the quick start sets it).
 FOOTPRINT_DEMO = env_bool("FOOTPRINT_DEMO", False)
