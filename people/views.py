@@ -16,7 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import tokens, two_step
+from . import roles, tokens, two_step
 from .forms import CodeForm, TurnOffForm
 
 # --- signing in: lockout and two-step verification ----------------------------------------

@@ -129,7 +129,7 @@ def test_a_switched_off_account_reads_nothing(org, client):
 def test_the_menu_offers_system_accounts_to_iro_managers_only(org):
     from django.test import RequestFactory
 
-    from people.context_processors import navigation
+    from config.navigation import navigation
 
     def items(user):
         request = RequestFactory().get("/")
