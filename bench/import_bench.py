@@ -10,6 +10,8 @@ without its open records (every closed row updated, no duplicates: an import nev
 open record, so those rows would refuse the file):
 - rows per second, end to end (both passes: check the whole file, then write it);
 - the time of each pass and the number of SQL statements (per row, and in all);
+- CPU: this process's, and (PostgreSQL on this machine) the database server process's for the
+  connection; rows per CPU second of both is what a quiet machine reaches, whatever the load;
 - peak memory: the process's peak resident set (ru_maxrss) before and after, and, with
   ``--trace-memory``, tracemalloc's peak of Python allocations during the import (tracing
   slows the run down, so its rows per second are not comparable).
@@ -100,6 +102,24 @@ class StatementCounter:
         return execute(sql, params, many, context)
 
 
+def backend_cpu_seconds() -> float | None:
+    """CPU time the database's server process for this connection has used (PostgreSQL on this
+    machine: /proc/<pg_backend_pid()>/stat), or None. With the client's own CPU it gives the
+    rate a quiet machine would reach when wall-clock rates are swamped by other work."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -141,6 +161,7 @@ def import_once(kind: str, path: Path, actor, trace: bool) -> dict:
 
     counter = StatementCounter()
     rss_before = peak_rss_mb()
+    db_cpu_started = backend_cpu_seconds()
     if trace:
         tracemalloc.start()
     with connection.execute_wrapper(counter), path.open("rb") as upload:
@@ -148,6 +169,8 @@ def import_once(kind: str, path: Path, actor, trace: bool) -> dict:
                             create_children=True, progress=progress)
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
+    db_cpu = backend_cpu_seconds()
+    db_cpu = round(db_cpu - db_cpu_started, 2) if db_cpu is not None and db_cpu_started is not None else None
     traced = None
     if trace:
         traced = tracemalloc.get_traced_memory()[1] / 2**20
@@ -161,6 +184,8 @@ def import_once(kind: str, path: Path, actor, trace: bool) -> dict:
     return {"rows": rows, "created": result.created, "updated": result.updated,
             "seconds": round(elapsed, 1), "rows_per_s": round(rows / elapsed),
             "cpu_seconds": round(cpu, 2), "cpu_ms_per_row": round(1000 * cpu / rows, 3),
+            "db_cpu_seconds": db_cpu,
+            "rows_per_cpu_s": round(rows / (cpu + (db_cpu or 0))),
             "statements": counter.count, "statements_per_row": round(counter.count / rows, 3),
             "first_write_after_s": round(checked_at - started, 1),
             "peak_rss_mb_before": round(rss_before), "peak_rss_mb_after": round(peak_rss_mb()),
@@ -207,7 +232,9 @@ def main(argv=None) -> int:
             figures["run"] = label
             results.append(figures)
             print(f"{label}: {figures['rows']:,} rows in {figures['seconds']} s = "
-                  f"{figures['rows_per_s']:,} rows/s ({figures['cpu_ms_per_row']} ms of CPU a row); "
+                  f"{figures['rows_per_s']:,} rows/s ({figures['cpu_ms_per_row']} ms of CPU a row; database "
+                  f"{figures['db_cpu_seconds']} s of CPU; {figures['rows_per_cpu_s']:,} rows per CPU second, "
+                  "both processes); "
                   f"{figures['statements']:,} statements "
                   f"({figures['statements_per_row']} per row); checking took "
                   f"{figures['first_write_after_s']} s; peak RSS {figures['peak_rss_mb_before']} → "

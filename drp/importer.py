@@ -9,13 +9,12 @@ import created and that nobody has touched since.
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from functools import lru_cache
 
-from simple_history.utils import bulk_create_with_history
-
 from children.models import Child
-from imports import values
-from imports.importer import Importer, RowErrors, update_with_history
+from imports import bulk, values
+from imports.importer import Column, Importer
 from imports.registry import ImportKind
 from people.models import User
 from workflows.transitions import perform, refusal_of
@@ -28,10 +27,15 @@ from .services import find_addressee
 
 COLUMNS = ("reference", "case_type", "child_references", "team", "raised_on", "start_stage", "themes",
            "status", "closed_on", "closed_at_stage")
-#: The file's statuses and the DRP's.
+#: The file's statuses and the DRP's (an open DRP is imported awaiting its response).
 STATUSES = {"open": DisputeResolution.Status.AWAITING_RESPONSE,
             "resolved": DisputeResolution.Status.RESOLVED,
             "withdrawn": DisputeResolution.Status.WITHDRAWN}
+STATUS_CHOICES = values.Choices(
+    "status", [("open", "Open", "open"), ("resolved", "Resolved", "resolved"), ("withdrawn", "Withdrawn", "withdrawn")],
+    also={"awaiting response": "open"}, missing="Enter the status: open, resolved or withdrawn.")
+#: Independent Reviewing Officers (and so their DRPs) date from 2004.
+EARLIEST = date(2004, 1, 1)
 
 
 class DrpImporter(Importer):
@@ -46,24 +50,15 @@ class DrpImporter(Importer):
     def __init__(self, actor, filename, **options):
         super().__init__(actor, filename, **options)
         self.teams = values.Teams()
-        self.stages = {stage.key: stage for stage in Stage.objects.prefetch_related("addressed_to")}
-        self.first_stage = min(self.stages.values(), key=lambda s: s.order, default=None)
-        self.themes = {}
-        for theme in Theme.objects.all():
-            self.themes[theme.slug.casefold()] = theme
-            self.themes[theme.name.casefold()] = theme
+        stages = list(Stage.objects.order_by("order").prefetch_related("addressed_to"))
+        self.stages = values.records("start_stage", stages, code="key", noun="stage of the ladder")
+        self.first_stage = stages[0] if stages else None
+        self.themes = values.records("themes", Theme.objects.all(), noun="theme")
         self._addressees: dict[tuple, User | None] = {}
         # The services' clocks, asked once per stage and day (a file repeats them).
         self.stage_due = lru_cache(maxsize=None)(clocks.stage_due)
         self.overall_due = lru_cache(maxsize=None)(clocks.overall_due)
         self.overall_start = lru_cache(maxsize=None)(clocks.overall_start)
-
-    def _stage(self, value: str, column: str, errors: RowErrors) -> Stage | None:
-        stage = self.stages.get(value)
-        if stage is None:
-            errors.add(column, f"“{value}” is not a stage of the ladder (use one of: "
-                               f"{', '.join(self.stages)}).")
-        return stage
 
     def parse(self, row, errors):
         data = {"reference": values.reference(row["reference"], errors),
@@ -71,10 +66,10 @@ class DrpImporter(Importer):
                 "children": values.child_references(row["child_references"], errors),
                 "team": self.teams.read(row["team"], errors),
                 "raised_on": values.date_value(row["raised_on"], "raised_on", errors, required=True,
-                                               on=self.today)}
+                                               on=self.today, earliest=EARLIEST)}
         start = None
         if row["start_stage"]:
-            start = self._stage(row["start_stage"], "start_stage", errors)
+            start = self.stages.read(row["start_stage"], errors)
         elif self.first_stage is None:
             errors.add("start_stage", "The DRP ladder has no stages; set them up in the admin.")
         else:
@@ -82,22 +77,17 @@ class DrpImporter(Importer):
         data["start_stage"] = start
         themes = []
         for name in values.list_value(row["themes"]):
-            theme = self.themes.get(name.casefold())
-            if theme is None:
-                errors.add("themes", f"“{name}” is not a theme (use its slug or name).")
-            themes.append(theme)
+            themes.append(self.themes.read(name, errors))
         if not themes:
             errors.add("themes", "Enter at least one theme (separate several with ;).")
         data["themes"] = themes
-        status = row["status"]
-        if status not in STATUSES:
-            errors.add("status", "Enter the status: open, resolved or withdrawn." if not status
-                       else f"“{status}” is not a status: use open, resolved or withdrawn.")
+        status = STATUS_CHOICES.read(row["status"], errors, required=True)
         data["status"] = STATUSES.get(status)
-        closed_on = values.date_value(row["closed_on"], "closed_on", errors, required=False, on=self.today)
+        closed_on = values.date_value(row["closed_on"], "closed_on", errors, required=False, on=self.today,
+                                      earliest=EARLIEST)
         closed_at = None
         if row["closed_at_stage"]:
-            closed_at = self._stage(row["closed_at_stage"], "closed_at_stage", errors)
+            closed_at = self.stages.read(row["closed_at_stage"], errors, column="closed_at_stage")
         if status == "open":
             if row["closed_on"]:
                 errors.add("closed_on", "An open DRP has no closed date: leave it empty or change the status.")
@@ -113,6 +103,39 @@ class DrpImporter(Importer):
             errors.add("closed_at_stage", "A DRP cannot close at a stage below the one it started at.")
         data["closed_on"], data["closed_at_stage"] = closed_on, closed_at
         return data
+
+    # --- What the upload page and the template show ---------------------------------------------
+
+    def describe(self):
+        dates = f"A date ({values.DATE_FORMS}), on or after {EARLIEST:%-d %B %Y}"
+        return [
+            Column("reference", "Your reference for the DRP (up to 40 characters); rows are matched by it.", True),
+            Column("case_type", "Why the child is known to the service.", True, tuple(values.CASE_TYPES.allowed())),
+            Column("child_references", "Each child's reference, separated by ;.", True),
+            Column("team", "The lead team, by name or slug (empty: the children's team).", False,
+                   tuple(self.teams.allowed())),
+            Column("raised_on", f"{dates}.", True),
+            Column("start_stage", "The stage it was raised at (empty: the first).", False,
+                   tuple(self.stages.allowed())),
+            Column("themes", "What it is about, by name or slug, separated by ;.", True,
+                   tuple(self.themes.allowed())),
+            Column("status", "An open DRP is imported awaiting a response.", True, tuple(STATUS_CHOICES.allowed())),
+            Column("closed_on", f"{dates}; only for a resolved or withdrawn DRP.", False),
+            Column("closed_at_stage", "The stage it closed at (empty: the start stage).", False,
+                   tuple(self.stages.allowed())),
+        ]
+
+    def example(self):
+        stage = self.first_stage
+        team = next(iter(self.teams.options), None)
+        theme = next(iter(self.themes.options), None)
+        raised = max(EARLIEST, self.today.replace(day=1) - timedelta(days=300))
+        return {"reference": "DRP-EXAMPLE-1", "case_type": values.CASE_TYPES.options[-1][1],
+                "child_references": "EXAMPLE-CHILD-1", "team": team[1] if team else "",
+                "raised_on": raised.strftime("%d/%m/%Y"), "start_stage": stage.name if stage else "",
+                "themes": theme[1] if theme else "", "status": "Resolved",
+                "closed_on": (raised + timedelta(days=20)).isoformat(),
+                "closed_at_stage": stage.name if stage else ""}
 
     # --- Which DRPs a row may change ---------------------------------------------------------
 
@@ -182,7 +205,7 @@ class DrpImporter(Importer):
         # DRPs imported before).
         firsts: dict[int, StageRecord] = {}
         if self.updated_pks:
-            for record in StageRecord.objects.filter(drp__in=self.updated_pks).order_by(
+            for record in StageRecord.objects.filter(**bulk.among("drp", self.updated_pks)).order_by(
                     "drp_id", "-started_on", "-id"):
                 firsts[record.drp_id] = record
         new_records, changed_records = [], []
@@ -198,15 +221,11 @@ class DrpImporter(Importer):
             record.due_date = drp.stage_due_date
             record.addressee = drp.addressee
             record.ended_on = drp.closed_on
-        history = {"default_user": self.actor, "default_change_reason": self.reason}
-        if new_records:
-            bulk_create_with_history(new_records, StageRecord, **history)
-        if changed_records:
-            update_with_history(changed_records, StageRecord,
-                                 ("stage", "started_on", "due_date", "addressee", "ended_on"), **history)
-        TimelineEvent.objects.bulk_create(
-            [TimelineEvent(drp=drp, actor=self.actor, action=TimelineEvent.Action.IMPORTED, note=self.reason,
-                           to_stage=drp.stage.key) for drp, _ in pairs])
+        self.insert(StageRecord, new_records)
+        self.update(StageRecord, changed_records, ("stage", "started_on", "due_date", "addressee", "ended_on"))
+        self.insert(TimelineEvent, [TimelineEvent(drp=drp, actor=self.actor, action=TimelineEvent.Action.IMPORTED,
+                                                  note=self.reason, to_stage=drp.stage.key) for drp, _ in pairs],
+                    history=False)
 
 
 KIND = ImportKind(name="drp", label="DRPs", columns=COLUMNS, roles=IMPORTERS, importer=DrpImporter, order=10)

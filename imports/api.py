@@ -1,6 +1,6 @@
 from django.http import Http404
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -12,9 +12,20 @@ from .models import ImportJob
 _error = inline_serializer("ImportRowError", {"row": serializers.IntegerField(),
                                            "column": serializers.CharField(),
                                            "message": serializers.CharField()})
-_result = inline_serializer("ImportResult", {"created": serializers.IntegerField(),
-                                             "updated": serializers.IntegerField(),
-                                             "errors": _error.__class__(many=True)})
+_preview_row = inline_serializer("ImportPreviewRow", {
+    "row": serializers.IntegerField(), "reference": serializers.CharField(),
+    "action": serializers.ChoiceField(choices=["create", "update"]),
+    "values": serializers.DictField(child=serializers.CharField())})
+_result = inline_serializer("ImportResult", {
+    "created": serializers.IntegerField(help_text="Records created (a preview: that would be)."),
+    "updated": serializers.IntegerField(help_text="Records updated (a preview: that would be)."),
+    "errors": _error.__class__(many=True),
+    "dry_run": serializers.BooleanField(required=False, help_text="Only in a preview's answer."),
+    "rows": serializers.IntegerField(required=False, help_text="A preview: the file's record rows."),
+    "new_children": serializers.IntegerField(required=False,
+                                             help_text="A preview: child records the import would add."),
+    "preview": _preview_row.__class__(many=True, required=False,
+                                      help_text="A preview: the first rows and what each would do.")})
 _job = inline_serializer("ImportJob", {
     "id": serializers.IntegerField(), "url": serializers.CharField(),
     "kind": serializers.CharField(), "filename": serializers.CharField(),
@@ -50,7 +61,11 @@ class ImportView(APIView):
     untouched since; it never changes a record made in Footprint, nor an open one. A child
     reference with no child is an error unless ``create_children`` is true. A file over the
     inline limit (FOOTPRINT_IMPORT_INLINE_MAX_BYTES) is imported by a background job: the answer
-    is 202 with the job, whose URL (``GET /api/imports/jobs/{id}/``) says how it is going."""
+    is 202 with the job, whose URL (``GET /api/imports/jobs/{id}/``) says how it is going.
+
+    ``?dry_run=true`` previews: the whole file is checked the same way (whatever its size, while
+    the request waits) and nothing is written; the answer (200, or 400 with every error) says
+    how many records would be created and updated, how many children added, and the first rows."""
 
     parser_classes = [MultiPartParser, FormParser]
 
@@ -59,6 +74,7 @@ class ImportView(APIView):
             "kind": serializers.ChoiceField(choices=registry.names()),
             "file": serializers.FileField(),
             "create_children": serializers.BooleanField(required=False, default=False)})},
+        parameters=[OpenApiParameter("dry_run", bool, description="Check and preview; write nothing.")],
         responses={201: _result, 200: _result, 202: _job, 400: _result},
     )
     def post(self, request):
@@ -77,7 +93,16 @@ class ImportView(APIView):
         except serializers.ValidationError:
             return _refused("create_children", "Give create_children as true or false.")
         try:
+            dry_run = flag.run_validation(request.query_params.get("dry_run", False))
+        except serializers.ValidationError:
+            return _refused("dry_run", "Give dry_run as true or false.")
+        try:
             services.check_upload(upload)
+            if dry_run:
+                result = services.run_import(kind=kind, upload=upload, filename=upload.name, actor=request.user,
+                                             create_children=create_children, dry_run=True)
+                return Response(result.as_dict(), status=status.HTTP_400_BAD_REQUEST if result.errors
+                                else status.HTTP_200_OK)
             if services.runs_in_background(upload):
                 job = jobs.create(kind=kind, upload=upload, actor=request.user, create_children=create_children)
                 tasks.queue(job)

@@ -9,9 +9,8 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection, models
+from django.db import models
 from django.db.models import Exists, OuterRef
-from simple_history.utils import bulk_create_with_history
 
 from children.models import Child
 from people.models import User
@@ -19,6 +18,8 @@ from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
 from workflows.history import REASON_LENGTH
 from workflows.models import ReferenceSequence
+
+from . import bulk
 
 #: The timeline action every case app's importer records.
 IMPORTED = "imported"
@@ -32,13 +33,32 @@ class Result:
     updated: int = 0
     rows: int = 0
     errors: list[dict] = field(default_factory=list)
+    #: A preview (``dry_run``): nothing was written; ``created`` and ``updated`` are what the
+    #: import would do, ``preview`` its first rows, ``new_children`` the children it would add.
+    dry_run: bool = False
+    preview: list[dict] = field(default_factory=list)
+    new_children: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def as_dict(self) -> dict:
-        return {"created": self.created, "updated": self.updated, "errors": self.errors}
+        data = {"created": self.created, "updated": self.updated, "errors": self.errors}
+        if self.dry_run:
+            data.update(dry_run=True, rows=self.rows, new_children=self.new_children, preview=self.preview)
+        return data
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a kind's file, as the upload page and the template describe it."""
+
+    name: str
+    hint: str
+    required: bool = False
+    #: The values a coded column takes (each as code or label), read from the data.
+    allowed: tuple[str, ...] = ()
 
 
 class RowErrors:
@@ -50,39 +70,15 @@ class RowErrors:
         self.count += 1
 
 
-def update_with_history(objs, model, fields, *, default_user, default_change_reason) -> None:
-    """Save changed records (one UPDATE statement run for every record at once, with
-    ``executemany``) and add their history rows in one INSERT.
-
-    Not ``bulk_update``: its CASE … WHEN expressions cost Django ~5 ms of Python per row, and
-    a queryset ``update()`` per record ~1 ms; one prepared statement costs the database alone.
-    """
-    if not objs:
-        return
-    quote = connection.ops.quote_name
-    columns = [model._meta.get_field(name) for name in fields]
-    pk = model._meta.pk
-    sql = (f"UPDATE {quote(model._meta.db_table)} SET "
-           + ", ".join(f"{quote(column.column)} = %s" for column in columns)
-           + f" WHERE {quote(pk.column)} = %s")
-    params = [[column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns]
-              + [pk.get_db_prep_value(obj.pk, connection)] for obj in objs]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-    model.history.bulk_history_create(objs, update=True, default_user=default_user,
-                                      default_change_reason=default_change_reason)
-
-
 class Importer:
     """One kind's rows: parsed in both passes, checked against the database in pass 1, written
     a chunk at a time in pass 2. Each case app subclasses it in its ``importer.py``.
 
-    A chunk is written with a fixed number of queries whatever its size: the existing records
-    (locked, with their latest timeline action) and the children are read in one query each,
-    new records go in with ``bulk_create_with_history`` (so each still gets its history row
-    naming the importer and the file), many-to-many links are replaced in two queries and the
-    "imported" timeline events are inserted together. Re-imported records are updated one
-    statement each (see ``update_with_history``).
+    A chunk is written with a fixed number of statements whatever its size: the existing records
+    (locked, with their latest timeline action) and the children are read in one query each;
+    new records, their history rows (naming the importer and the file), links and "imported"
+    timeline events go in with ``COPY`` on PostgreSQL (``imports.bulk``; ``bulk_create``
+    elsewhere), and re-imported records are updated together from a staging table.
 
     The case model needs a ``reference``, an ``imported_from`` and a ``timeline`` (the reverse
     name of its timeline events, whose action for an import is "imported").
@@ -109,6 +105,12 @@ class Importer:
         self.highest_reference = 0
         #: The records of the chunk being written that existed before it (the rest are new).
         self.updated_pks: set[int] = set()
+        #: A preview (``run_import(dry_run=True)``) keeps, in pass 1, the file's references that
+        #: name an existing record (a re-import updates them), and the child references no
+        #: child has (created if the person chose so).
+        self.previewing = False
+        self.existing_references: set[str] = set()
+        self.new_children: set[str] = set()
 
     # --- What each kind defines -------------------------------------------------------------
 
@@ -146,6 +148,14 @@ class Importer:
         """References no row may use at all, with the reason (a destroyed DO case, say)."""
         return {}
 
+    def describe(self) -> list[Column]:
+        """Every column: what it holds and, for a coded column, the values it takes."""
+        raise NotImplementedError
+
+    def example(self) -> dict[str, str]:
+        """A row the template shows, which imports as it is (with ``create_children``)."""
+        raise NotImplementedError
+
     # --- The engine -------------------------------------------------------------------------
 
     def existing(self, references: list[str], *, lock: bool = False) -> dict:
@@ -155,7 +165,7 @@ class Importer:
         timeline = self.model._meta.get_field("timeline")
         changed = (timeline.related_model._base_manager.filter(**{timeline.field.name: OuterRef("pk")})
                    .exclude(action=IMPORTED))
-        records = self.model._default_manager.filter(reference__in=references).annotate(
+        records = self.model._default_manager.filter(**bulk.among("reference", references)).annotate(
             changed_in_footprint=Exists(changed))
         if lock:
             records = records.select_for_update()
@@ -168,6 +178,12 @@ class Importer:
         existing = self.existing(references)
         refused = self.refused_references(references)
         missing = self._missing_children(batch)
+        if self.previewing:  # kept for a preview only: an import's memory stays flat
+            self.existing_references.update(existing)
+        if self.create_children:
+            if self.previewing:
+                self.new_children |= missing
+            missing = set()
         for number, data in batch:
             errors = RowErrors(result, number)
             reference = data["reference"]
@@ -183,10 +199,10 @@ class Importer:
                                                      "first, or choose to create missing children.")
 
     def _missing_children(self, batch: list[tuple[int, dict]]) -> set[str]:
-        if self.create_children or not self.children_column:
+        if not self.children_column:
             return set()
         wanted = {ref for _, data in batch for ref in data.get("children", ())}
-        found = set(Child.objects.filter(reference__in=wanted).values_list("reference", flat=True))
+        found = set(Child.objects.filter(**bulk.among("reference", wanted)).values_list("reference", flat=True))
         return wanted - found
 
     def write_chunk(self, chunk: list[tuple[int, dict]], result: Result) -> int:
@@ -220,11 +236,8 @@ class Importer:
             obj.imported_from = self.source
             self.fill(obj, data, [children[ref] for ref in data.get("children", ())])
             pairs.append((obj, data))
-        history = {"default_user": self.actor, "default_change_reason": self.reason}
-        if created:
-            bulk_create_with_history(created, self.model, **history)
-        if changed:
-            update_with_history(changed, self.model, (*self.fields, "imported_from"), **history)
+        self.insert(self.model, created)
+        self.update(self.model, changed, (*self.fields, "imported_from"))
         self.updated_pks = {obj.pk for obj in changed}
         self.after_write(pairs, children)
         return len(created)
@@ -248,7 +261,7 @@ class Importer:
         if not wanted:
             return {}
         found = {child.reference: child for child in
-                 Child.objects.filter(reference__in=wanted).select_related("social_worker")}
+                 Child.objects.filter(**bulk.among("reference", wanted)).select_related("social_worker")}
         missing = [ref for ref in wanted if ref not in found]
         if missing and not self.create_children:
             for ref in missing:  # removed since pass 1
@@ -256,7 +269,7 @@ class Importer:
             return found
         if missing:
             new = [Child(reference=ref, name=ref, case_type=wanted[ref][1]) for ref in missing]
-            bulk_create_with_history(new, Child, default_user=self.actor, default_change_reason=self.reason)
+            self.insert(Child, new)
             found.update((child.reference, child) for child in new)
         return found
 
@@ -267,11 +280,17 @@ class Importer:
         through = field_.remote_field.through
         source, target = field_.m2m_field_name(), field_.m2m_reverse_field_name()
         stale = [pk for pk in links if pk in self.updated_pks]
-        if stale:
-            through.objects.filter(**{f"{source}__in": stale}).delete()
-        through.objects.bulk_create(
-            [through(**{f"{source}_id": pk, f"{target}_id": other})
-             for pk, others in links.items() for other in dict.fromkeys(others)])
+        bulk.delete_rows(through, source, stale)
+        bulk.insert_rows(through, [f"{source}_id", f"{target}_id"],
+                         [(pk, other) for pk, others in links.items() for other in dict.fromkeys(others)])
+
+    def insert(self, model, objs: list, *, history: bool = True) -> None:
+        """New records (their history rows naming the importer and the file), in bulk."""
+        bulk.insert(model, objs, user=self.actor, reason=self.reason, history=history)
+
+    def update(self, model, objs: list, fields) -> None:
+        """Changed ``fields`` of loaded records, and their history rows, in bulk."""
+        bulk.update(model, objs, fields, user=self.actor, reason=self.reason)
 
     def finish(self) -> None:
         """Move the reference counter past the highest imported app-style reference."""

@@ -61,17 +61,51 @@ def _error(message: str) -> list[dict]:
 # --- Starting ------------------------------------------------------------------------------
 
 
-def create(*, kind: str, upload, actor: User, create_children: bool = False) -> ImportJob:
-    """Keep the file for a job (``imports.tasks.queue`` runs it once the transaction commits).
-    Refuses the wrong role (PermissionDenied) and an unreadable or bomb-like file
-    (``readers.FileRefused``) before keeping anything."""
+def create(*, kind: str, upload, actor: User, create_children: bool = False,
+           status: str = Status.QUEUED) -> ImportJob:
+    """Keep the file for a job (``imports.tasks.queue`` runs it once the transaction commits;
+    a ``previewed`` one waits for ``confirm``). Refuses the wrong role (PermissionDenied) and
+    an unreadable or bomb-like file (``readers.FileRefused``) before keeping anything."""
     registry.require_importer(actor, kind)
     services.check_upload(upload)
     sweep()
     job = ImportJob(kind=kind, filename=upload.name[:255], size=upload.size or 0, uploaded_by=actor,
-                    create_children=create_children)
+                    create_children=create_children, status=status)
     job.file.save(upload.name, upload, save=False)
     job.save()
+    return job
+
+
+def preview(job: ImportJob) -> services.Result:
+    """Check a previewed job's file and say what importing it would do (nothing is written).
+    A file with problems is not kept: its job is refused, with every error."""
+    with job.file.open("rb") as upload:
+        result = services.run_import(kind=job.kind, upload=upload, filename=job.filename, actor=job.uploaded_by,
+                                     create_children=job.create_children, dry_run=True)
+    fields = {"rows": result.rows, "created": result.created, "updated": result.updated}
+    if not result.ok:
+        fields.update(status=Status.REFUSED, errors=result.errors, finished_at=timezone.now())
+        _delete_file(job)
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
+    return result
+
+
+def confirm(*, job_id: int, actor: User) -> ImportJob:
+    """Its uploader imports a previewed file ("Import" on the preview): queued, to be run by
+    ``run`` (inline for a small file, by a worker for a large one). Not theirs: DoesNotExist;
+    not previewed, or its file deleted since: TransitionRefused (409)."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id, uploaded_by=actor)
+        if job.status != Status.PREVIEWED:
+            raise TransitionRefused(f"The import of {job.filename} is {job.get_status_display().lower()}: "
+                                    "only a previewed file can be imported from its preview.")
+        if not job.file:
+            raise TransitionRefused(f"The file {job.filename} was deleted {settings.FOOTPRINT_IMPORT_RETRY_HOURS} "
+                                    "hours after it was previewed: upload it again.")
+        registry.require_importer(actor, job.kind)
+        job.status = Status.QUEUED
+        job.rows = job.created = job.updated = 0
+        job.save(update_fields=["status", "rows", "created", "updated"])
     return job
 
 
@@ -107,9 +141,10 @@ class Heartbeat(threading.Thread):
         self.join()
 
 
-def run(job_id: int) -> str:
+def run(job_id: int, *, heartbeat: bool = True) -> str:
     """Run a queued job once: claim it, import its file, record the outcome. A job sent again
-    after its worker died is failed (nothing was written) for its uploader to try again."""
+    after its worker died is failed (nothing was written) for its uploader to try again.
+    ``heartbeat=False``: a small file imported while its page waits (no lease to renew)."""
     now = timezone.now()
     claimed = ImportJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
         status=Status.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1)
@@ -133,8 +168,9 @@ def run(job_id: int) -> str:
                 errors=[], finished_at=timezone.now()):
             raise JobLost
 
-    heartbeat = Heartbeat(job_id, attempt)
-    heartbeat.start()
+    beat = Heartbeat(job_id, attempt) if heartbeat else None
+    if beat:
+        beat.start()
     try:
         with job.file.open("rb") as upload:
             result = services.run_import(kind=job.kind, upload=upload, filename=job.filename,
@@ -154,7 +190,8 @@ def run(job_id: int) -> str:
         else:
             outcome = _end(job_id, attempt, status=Status.REFUSED, rows=result.rows, errors=result.errors)
     finally:
-        heartbeat.stop()
+        if beat:
+            beat.stop()
         cache.delete(key)
     if outcome in (Status.DONE, Status.REFUSED):
         _delete_file(job)
@@ -203,10 +240,11 @@ def fail_lost(**filters) -> int:
 
 def sweep() -> dict[str, int]:
     """Fail jobs whose worker is gone, and delete the files of failed jobs whose retry window
-    has passed. Run by beat (``imports.tasks.sweep_import_jobs``) and whenever a job starts."""
+    has passed (and of previews never confirmed in that time). Run by beat (``imports.tasks.sweep_import_jobs``) and whenever a job starts."""
     failed = fail_lost()
     cutoff = timezone.now() - timedelta(hours=settings.FOOTPRINT_IMPORT_RETRY_HOURS)
-    expired = list(ImportJob.objects.filter(status=Status.FAILED, finished_at__lte=cutoff).exclude(file=""))
+    expired = list(ImportJob.objects.filter(Q(status=Status.FAILED, finished_at__lte=cutoff)
+                                            | Q(status=Status.PREVIEWED, queued_at__lte=cutoff)).exclude(file=""))
     for job in expired:
         _delete_file(job)
     return {"failed": failed, "files_deleted": len(expired)}

@@ -15,9 +15,13 @@ class ImportJob(models.Model):
     other connection can see into until it commits. The worker running it renews
     ``heartbeat_at`` from a connection of its own: a running job whose heartbeat is older than
     ``FOOTPRINT_IMPORT_LEASE_SECONDS`` lost its worker, and is failed (nothing was written).
+
+    A file previewed on the page is kept as a job ``previewed`` until its uploader confirms it
+    ("Import": queued, then run) or ``FOOTPRINT_IMPORT_RETRY_HOURS`` pass (the file is deleted).
     """
 
     class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Checked, waiting for you to import it"
         QUEUED = "queued", "Waiting to start"
         RUNNING = "running", "Importing"
         DONE = "done", "Finished"

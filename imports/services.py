@@ -21,6 +21,8 @@ history (``_history_user`` = the importer, ``_change_reason`` = "Imported from <
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Iterator
 
 from django.conf import settings
@@ -28,24 +30,53 @@ from django.db import transaction
 
 from people.models import User
 
-from . import readers, registry
+from . import readers
 from .importer import (  # noqa: F401  (each kind's importer subclasses these)
     IMPORTED,
+    Column,
     Importer,
     Result,
     RowErrors,
-    update_with_history,
 )
 from .registry import ImportKind, kinds_for, require_importer  # noqa: F401  (the kinds, for callers)
 
 PROGRESS_EVERY = 1000
+#: How many of the file's first rows a preview shows.
+PREVIEW_ROWS = 10
 #: Rows written (and, in pass 1, checked against the database) together: a handful of queries
 #: per chunk instead of a dozen per row.
 CHUNK_SIZE = 500
 
 
-def template_csv(kind: str) -> str:
-    return ",".join(registry.get(kind).columns) + "\r\n"
+def template_rows(kind: str, actor: User) -> list[list[str]]:
+    """A kind's template: the header row, then an example row."""
+    spec = require_importer(actor, kind)
+    example = spec.importer(actor, "template").example()
+    return [list(spec.columns), [example.get(column, "") for column in spec.columns]]
+
+
+def template_csv(kind: str, actor: User) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(template_rows(kind, actor))
+    return out.getvalue()
+
+
+def template_xlsx(kind: str, actor: User) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = require_importer(actor, kind).label[:31]
+    for row in template_rows(kind, actor):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def columns_help(kind: str, actor: User) -> list[Column]:
+    spec = require_importer(actor, kind)
+    return spec.importer(actor, "template").describe()
 
 
 # --- Running an import ----------------------------------------------------------------------
@@ -98,17 +129,22 @@ def _records(kind: ImportKind, upload, filename: str, result: Result) -> Iterato
 
 def run_import(*, kind: str, upload, filename: str, actor: User, create_children: bool = False,
                progress: Callable[[str, int], None] | None = None,
-               before_commit: Callable[[Result], None] | None = None) -> Result:
+               before_commit: Callable[[Result], None] | None = None, dry_run: bool = False) -> Result:
     """Check the whole file, then write it all or nothing. ``progress(phase, rows)`` is called
     every ``PROGRESS_EVERY`` rows checked ("checked") and after each chunk written ("written").
     ``before_commit(result)`` runs in the import's transaction once every row is written (an
-    import job records its outcome there, so that "done" and the rows commit together)."""
+    import job records its outcome there, so that "done" and the rows commit together).
+
+    ``dry_run``: check the whole file the same way and write nothing; the result says how many
+    records would be created and updated, how many children added, and shows the first rows."""
     spec = require_importer(actor, kind)
-    result = Result(kind=kind, filename=filename)
+    result = Result(kind=kind, filename=filename, dry_run=dry_run)
+    first_rows: list[tuple[int, dict, str]] = []
     try:
         readers.file_type(filename)
         with transaction.atomic():
             importer = spec.importer(actor, filename, create_children=create_children)
+            importer.previewing = dry_run
             references: dict[str, int] = {}
             batch: list[tuple[int, dict]] = []
             for number, row in _records(spec, upload, filename, result):
@@ -123,6 +159,8 @@ def run_import(*, kind: str, upload, filename: str, actor: User, create_children
                     else:
                         references[reference] = number
                         batch.append((number, data))
+                        if dry_run and len(first_rows) < PREVIEW_ROWS:
+                            first_rows.append((number, row, reference))
                 if len(batch) == CHUNK_SIZE:
                     importer.check(batch, result)
                     batch = []
@@ -136,6 +174,14 @@ def run_import(*, kind: str, upload, filename: str, actor: User, create_children
                 result.errors.append({"row": 2, "column": "", "message": "The file has no records under the header."})
             if result.errors:
                 result.errors.sort(key=lambda error: error["row"])
+                return result
+            if dry_run:
+                result.updated = len(importer.existing_references)
+                result.created = result.rows - result.updated
+                result.new_children = len(importer.new_children)
+                result.preview = [{"row": number, "reference": reference,
+                                   "action": "update" if reference in importer.existing_references else "create",
+                                   "values": row} for number, row, reference in first_rows]
                 return result
             references.clear()
             written = 0

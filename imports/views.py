@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -11,7 +12,7 @@ from .models import ImportJob
 
 def _kinds(user) -> list[dict]:
     return [{"value": kind.name, "name": kind.label, "columns": kind.columns,
-             "children": "child_references" in kind.columns}
+             "help": services.columns_help(kind.name, user), "children": "child_references" in kind.columns}
             for kind in registry.kinds_for(user)]
 
 
@@ -43,9 +44,12 @@ def upload(request):
             context["errors"].append({"href": "#file", "text": "Choose a CSV or XLSX file."})
         elif services.too_large(upload):
             context["errors"].append({"href": "#file", "text": services.too_large_message()})
+        preview = request.POST.get("step") == "preview"
         if not context["errors"]:
             try:
                 services.check_upload(upload)
+                if preview:
+                    return _preview(request, context, kind, upload, create_children)
                 if services.runs_in_background(upload):
                     job = jobs.create(kind=kind, upload=upload, actor=request.user, create_children=create_children)
                     tasks.queue(job)
@@ -64,14 +68,57 @@ def upload(request):
     return render(request, "imports/upload.html", context)
 
 
-def template(request, kind):
-    """The CSV template of a kind: just the header row."""
+def _preview(request, context, kind, upload, create_children):
+    """Keep the file (a job waiting for "Import") and show what importing it would do; a file
+    with problems is not kept, and its problems are listed as an import's are."""
+    job = jobs.create(kind=kind, upload=upload, actor=request.user, create_children=create_children,
+                      status=ImportJob.Status.PREVIEWED)
+    result = jobs.preview(job)
+    if not result.ok:
+        context["result"] = result
+        context["errors"] = _summary(result.errors)
+        return render(request, "imports/upload.html", context, status=400)
+    spec = registry.get(kind)
+    for row in result.preview:
+        row["cells"] = [row["values"].get(column, "") for column in spec.columns]
+    return render(request, "imports/preview.html", {"job": job, "result": result, "kind_name": spec.label,
+                                                    "columns": spec.columns})
+
+
+@require_POST
+def job_confirm(request, job_id):
+    """"Import" on a preview: a small file is imported while the page waits, a large one by a
+    job with its progress page."""
+    try:
+        job = jobs.confirm(job_id=job_id, actor=request.user)
+    except ImportJob.DoesNotExist:
+        raise Http404("No such import of yours.") from None
+    except TransitionRefused as exc:
+        return _job_page(request, _job(request, job_id), refusal=exc.message, status=409)
+    if job.size > settings.FOOTPRINT_IMPORT_INLINE_MAX_BYTES:
+        tasks.queue(job)
+        return redirect(job)
+    jobs.run(job.pk, heartbeat=False)
+    job.refresh_from_db()
+    if job.status != ImportJob.Status.DONE:
+        return _job_page(request, job, status=400 if job.status == ImportJob.Status.REFUSED else 200)
+    return render(request, "imports/result.html", {"result": job, "kind_name": registry.get(job.kind).label})
+
+
+def template(request, kind, extension="csv"):
+    """The template of a kind, as CSV or XLSX: the header row and an example row."""
     if registry.get(kind) is None:
         raise Http404
     registry.require_importer(request.user, kind)
-    response = HttpResponse(services.template_csv(kind), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{kind}-import-template.csv"'
+    if extension == "xlsx":
+        response = HttpResponse(services.template_xlsx(kind, request.user), content_type=XLSX)
+    else:
+        response = HttpResponse(services.template_csv(kind, request.user), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-import-template.{extension}"'
     return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _job(request, job_id) -> ImportJob:

@@ -12,12 +12,12 @@ used again: a destroyed case does not come back through a file.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
 from imports import values
-from imports.importer import Importer
+from imports.importer import Column, Importer
 from imports.registry import ImportKind
 from workflows.transitions import perform, refusal_of
 
@@ -38,7 +38,12 @@ from .services import RetentionRules, long_date, set_clocks
 
 COLUMNS = ("reference", "received_on", "sector", "setting", "category", "referral_source",
            "threshold_met", "decided_on", "concluded_on", "outcome")
-OUTCOMES = (*Enquiry.Outcome.values, "cancelled")
+OUTCOME_CHOICES = values.Choices(
+    "outcome", [*((code, label, code) for code, label in Enquiry.Outcome.choices),
+                (CANCELLED_ROW, "Cancelled", CANCELLED_ROW)])
+#: The earliest date a DO case can bear (the Designated Officer role dates from 2006; files
+#: from authorities' older LADO spreadsheets reach back a few years more).
+EARLIEST = date(2000, 1, 1)
 Status = Enquiry.Status
 
 
@@ -60,18 +65,18 @@ class LadoImporter(Importer):
     def parse(self, row, errors):
         data = {"reference": values.reference(row["reference"], errors),
                 "received_on": values.date_value(row["received_on"], "received_on", errors, required=True,
-                                                 on=self.today)}
+                                                 on=self.today, earliest=EARLIEST)}
         for name, vocabulary in self.vocabularies.items():
             data[name] = vocabulary.read(row[name], errors)
-        threshold = row["threshold_met"]
-        data["threshold_met"] = values.yes_no(threshold, "threshold_met", errors,
+        data["threshold_met"] = values.yes_no(row["threshold_met"], "threshold_met", errors,
                                               blank_means="before the decision")
-        decided_on = values.date_value(row["decided_on"], "decided_on", errors, required=False, on=self.today)
+        # The threshold as the rules below read it: "yes", "no", or "" (not decided, or unreadable).
+        threshold = {True: "yes", False: "no"}.get(data["threshold_met"], "")
+        decided_on = values.date_value(row["decided_on"], "decided_on", errors, required=False, on=self.today,
+                                       earliest=EARLIEST)
         concluded_on = values.date_value(row["concluded_on"], "concluded_on", errors, required=False,
-                                         on=self.today)
-        outcome = row["outcome"]
-        if outcome and outcome not in OUTCOMES:
-            errors.add("outcome", f"“{outcome}” is not an outcome (use one of: {', '.join(OUTCOMES)}).")
+                                         on=self.today, earliest=EARLIEST)
+        outcome = OUTCOME_CHOICES.read(row["outcome"], errors) or ""
         if threshold in ("yes", "no"):
             if not row["decided_on"]:
                 errors.add("decided_on", "Enter the date the threshold decision was made.")
@@ -90,7 +95,7 @@ class LadoImporter(Importer):
                                   "before the decision has outcome cancelled and no threshold_met).")
         if outcome and not row["concluded_on"]:
             errors.add("concluded_on", "Enter the date the case was concluded or cancelled.")
-        if row["concluded_on"] and not outcome:
+        if row["concluded_on"] and not row["outcome"]:
             errors.add("concluded_on", "A case with no outcome has no concluded date: leave it empty.")
         received_on = data["received_on"]
         if decided_on and received_on and decided_on < received_on:
@@ -101,6 +106,34 @@ class LadoImporter(Importer):
         data.update(decided_on=decided_on, concluded_on=concluded_on, outcome=outcome,
                     status=closing_status(threshold_met=data["threshold_met"], outcome=outcome))
         return data
+
+    # --- What the upload page and the template show ---------------------------------------------
+
+    def describe(self):
+        dates = f"A date ({values.DATE_FORMS}), on or after {EARLIEST:%-d %B %Y}"
+        vocabulary = {name: tuple(choices.allowed()) for name, choices in self.vocabularies.items()}
+        return [
+            Column("reference", "Your reference for the case (up to 40 characters); rows are matched by it.", True),
+            Column("received_on", f"{dates}.", True),
+            Column("sector", "Needed once the threshold is decided.", False, vocabulary["sector"]),
+            Column("setting", "Needed once the threshold is decided.", False, vocabulary["setting"]),
+            Column("category", "Needed once the threshold is decided.", False, vocabulary["category"]),
+            Column("referral_source", "Who referred it (may be empty).", False, vocabulary["referral_source"]),
+            Column("threshold_met", "Empty while the threshold decision is awaited.", False,
+                   tuple(values.YES_NO.allowed())),
+            Column("decided_on", f"{dates}; when threshold_met is given.", False),
+            Column("concluded_on", f"{dates}; when there is an outcome.", False),
+            Column("outcome", "Only when the threshold was met (or cancelled before the decision).", False,
+                   tuple(OUTCOME_CHOICES.allowed())),
+        ]
+
+    def example(self):
+        first = {name: next(iter(choices.options), ("", "")) for name, choices in self.vocabularies.items()}
+        received = max(EARLIEST, self.today - timedelta(days=120))
+        return {"reference": "DO-EXAMPLE-1", "received_on": received.strftime("%d/%m/%Y"),
+                **{name: label for name, (code, label) in first.items()},
+                "threshold_met": "yes", "decided_on": (received + timedelta(days=1)).isoformat(),
+                "concluded_on": (received + timedelta(days=40)).isoformat(), "outcome": "Unsubstantiated"}
 
     # --- Which cases a row may change ----------------------------------------------------------
 
@@ -152,10 +185,9 @@ class LadoImporter(Importer):
         enquiry.retention_review_on = self.retention_rules.review_date(enquiry)
 
     def after_write(self, pairs, children):
-        TimelineEvent.objects.bulk_create(
-            [TimelineEvent(enquiry=enquiry, actor=self.actor, note=self.reason,
-                           action=TimelineEvent.Event.IMPORTED, to_status=enquiry.status)
-             for enquiry, _ in pairs])
+        self.insert(TimelineEvent, [TimelineEvent(enquiry=enquiry, actor=self.actor, note=self.reason,
+                                                  action=TimelineEvent.Event.IMPORTED, to_status=enquiry.status)
+                                    for enquiry, _ in pairs], history=False)
 
 
 KIND = ImportKind(name="lado", label="Designated Officer cases", columns=COLUMNS, roles=IMPORTERS,

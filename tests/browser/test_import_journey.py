@@ -91,6 +91,31 @@ def test_an_uploaded_file_is_followed_to_its_outcome(org, background_imports, pa
     assert_accessible(page, "a finished import")
 
 
+def test_a_file_is_previewed_then_imported(org, background_imports, page, tmp_path):
+    """Issue 13: labels and UK dates accepted; the preview shows what will be created before
+    anything is written; "Import" then imports it."""
+    rows = [f"PRE-{n},Looked-after child,C00000{1 + n % 2},North Team 1,0{1 + n % 9}/05/2024,Stage 1,PLACEMENT,"
+            f"Resolved,2024-06-0{1 + n % 9},stage 2" for n in range(12)]
+    path = tmp_path / "twelve.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    sign_in(page, "iro-manager")
+    page.goto("/imports/")
+    page.get_by_text("DRPs: columns and allowed values").click()
+    expect(page.locator("#columns-drp")).to_contain_text("stage-1")
+    assert_accessible(page, "the import page with a kind's columns open")
+    page.get_by_label("DRPs").check()
+    page.get_by_label("File", exact=True).set_input_files(str(path))
+    page.get_by_role("button", name="Check and preview").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check what will be imported")
+    expect(page.locator("#created")).to_have_text("12")
+    expect(page.locator("table")).to_contain_text("PRE-9")
+    assert_accessible(page, "the import preview")
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator(".govuk-panel__title")).to_have_text("Import finished", timeout=30_000)
+    expect(page.locator("#created")).to_have_text("12")
+    assert_accessible(page, "the previewed import, finished")
+
+
 @pytest.fixture
 def lost_job(org, background_imports):
     """A job whose worker died part-way (as a killed worker leaves it): running, its heartbeat

@@ -41,16 +41,15 @@ from lado import services as lado_services
 from lado.models import DestructionLog, Enquiry
 from positive_practice import services as pp_services
 from positive_practice.models import PositivePractice
-from workflows.clocks import today
-from workflows.exceptions import TransitionRefused
-
 from tests.support.auth import api_token, login
 from tests.support.factories import resolution
 from tests.support.lado_fixtures import concluded, in_progress
+from workflows.clocks import today
+from workflows.exceptions import TransitionRefused
 
 TODAY = today()
 PAST = TODAY - timedelta(days=60)
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def columns(kind):
@@ -623,7 +622,6 @@ def test_imported_cancellations_are_counted_by_the_live_rule(org):
     not among the outcomes; one cancelled after the threshold was met is an outcome."""
     from lado import clocks as lado_clocks
     from lado.selectors import figures
-
     from tests.imports.test_imports import lado_row
     from tests.imports.test_imports import run as run_file
 

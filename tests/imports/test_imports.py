@@ -26,11 +26,10 @@ from positive_practice.models import PositivePractice
 from positive_practice.models import TimelineEvent as PpEvent
 from reports import selectors as report_selectors
 from reports.periods import reporting_year_of
+from tests.support.auth import api_token, login
 from workflows.calendar import add_working_days
 from workflows.clocks import today
 from workflows.models import ReferenceSequence
-
-from tests.support.auth import api_token, login
 
 TODAY = today()
 PAST = TODAY - timedelta(days=60)
@@ -166,7 +165,11 @@ def test_drp_closed_rows(org):
 
 @pytest.mark.parametrize("change, column", [
     ({"raised_on": "2024-13-01"}, "raised_on"),
-    ({"raised_on": "01/02/2024"}, "raised_on"),
+    ({"raised_on": "02/30/2024"}, "raised_on"),  # DD/MM/YYYY, not the American order
+    ({"raised_on": "05/2024"}, "raised_on"),  # the day left out
+    ({"raised_on": "2024-05"}, "raised_on"),
+    ({"raised_on": "01/01/1900"}, "raised_on"),  # before IROs existed
+    ({"raised_on": "2003-12-31"}, "raised_on"),
     ({"raised_on": (TODAY + timedelta(days=1)).isoformat()}, "raised_on"),
     ({"raised_on": ""}, "raised_on"),
     ({"start_stage": "stage-9"}, "start_stage"),
@@ -458,12 +461,13 @@ def test_superuser_without_the_role_cannot_import(org):
     assert [kind.name for kind in services.kinds_for(org.iro)] == []
 
 
-def test_template_download_is_the_header_row(org, client):
+def test_template_download_is_the_header_row_and_an_example(org, client):
     client.force_login(org.iro_manager)
     for kind in ("drp", "positive_practice"):
         response = client.get(f"/imports/templates/{kind}.csv")
         assert response["Content-Type"] == "text/csv"
-        assert response.content.decode().strip() == ",".join(COLUMNS[kind])
+        header, example = list(csv.reader(io.StringIO(response.content.decode())))
+        assert header == COLUMNS[kind] and len(example) == len(header)
     assert client.get("/imports/templates/nope.csv").status_code == 404
 
 

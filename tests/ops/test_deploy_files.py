@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENV_EXAMPLE = ROOT / "deploy" / "footprint.env.example"
 READS = re.compile(
     r"""(?:os\.environ(?:\.get)?[\[(]|env_bool\(|env_list\(|_int\(|_setting\("\w+",\s*)"([A-Z][A-Z0-9_]+)\"""")

@@ -40,7 +40,7 @@ from tests.support.reports_helpers import drp, enquiry, practice
 from tests.support.streaming_replica import LocalStandby, StandbyUnavailable
 from tests.support.lado_fixtures import client_for
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 YEAR = 2024  # reporting year 1 April 2024 to 31 March 2025
 MONTH = date(2024, 10, 1)
 ON_REPLICA = pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", REPLICA])

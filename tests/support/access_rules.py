@@ -237,7 +237,7 @@ RULES: tuple[Rule, ...] = (
         Case(page(REPORT_READERS), "page"), Case(page(REPORT_READERS), "CSV", query="format=csv"),
         Case(page(REPORT_READERS), "print", query="print=1"))),
     rule("import records", r"/imports/", page(IMPORTERS)),
-    Rule("import templates", r"/imports/templates/\{kind\}\.csv", (
+    Rule("import templates, CSV and XLSX", r"/imports/templates/\{kind\}\.(csv|xlsx)", (
         Case(page(DRP_IMPORTERS), "drp", {"kind": "=drp"}),
         Case(page(DRP_IMPORTERS), "positive_practice", {"kind": "=positive_practice"}),
         Case(page(DO_MANAGER), "lado", {"kind": "=lado"}),
@@ -246,7 +246,8 @@ RULES: tuple[Rule, ...] = (
         Case(page(IRO_MANAGER), "the IRO Manager's import", {"job_id": "import_job"},
              hidden=SIGNED_IN - IRO_MANAGER),
     )),
-    Rule("try a failed import again (POST; GET is 405): its uploader only", r"/imports/jobs/\{job_id\}/retry/", (
+    Rule("try a failed import again, or confirm a previewed one (POST; GET is 405): its uploader only",
+         r"/imports/jobs/\{job_id\}/(retry|confirm)/", (
         Case(page(IRO_MANAGER), "the IRO Manager's import", {"job_id": "import_job"},
              hidden=SIGNED_IN - IRO_MANAGER),
     )),

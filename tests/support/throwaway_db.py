@@ -20,7 +20,7 @@ from psycopg import sql
 
 from tests.conftest import skip_or_fail
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
