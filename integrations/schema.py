@@ -31,6 +31,13 @@ PROBLEM = {"type": "object", "properties": {
     "detail": {"type": "string"}, "code": {"type": "string"}}, "required": ["detail"]}
 
 
+#: A 400 about a header these add (an unusable Idempotency-Key; a NUL byte in If-Match), on an
+#: operation that takes no other input: the header's name with its messages.
+HEADER_ERROR = {"description": "A header that cannot be used, named with its messages.",
+                "content": {"application/json": {"schema": {
+                    "type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}}
+
+
 def _problem(description: str) -> dict:
     from .idempotency import PROBLEM_TYPE
 
@@ -69,6 +76,8 @@ def document(result, generator, request, public):
                         media["schema"] = {"anyOf": [media["schema"], KEY_ERROR]}
             if method != "get" and _names_record(path):
                 parameters.append(IF_MATCH)
+            if method in ("post", "patch") or (method != "get" and _names_record(path)):
+                responses.setdefault("400", HEADER_ERROR)
                 responses.setdefault("412", _refusal("The record changed since the ETag in If-Match was read."))
             for code, response in responses.items():
                 if not code.startswith("2"):
