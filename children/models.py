@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from workflows.concurrency import Versioned
 from workflows.models import protect_history
 
 
@@ -12,7 +13,7 @@ class CaseType(models.TextChoices):
     CLA = "CLA", "Looked-after child"
 
 
-class Child(models.Model):
+class Child(Versioned, models.Model):
     """A child known to children's social care, by the authority's case reference."""
 
     reference = models.CharField("case reference", max_length=40, unique=True)

@@ -14,9 +14,12 @@ class ChildSerializer(ModelSerializer):
         slug_field="name", queryset=Team.objects.all(), required=False, allow_null=True
     )
 
+    etag = serializers.CharField(read_only=True, help_text="The record's version (also the ETag header).")
+
     class Meta:
         model = Child
-        fields = ["id", "reference", "name", "date_of_birth", "case_type", "social_worker", "team"]
+        fields = ["id", "reference", "name", "date_of_birth", "case_type", "social_worker", "team", "updated_at",
+                  "etag"]
 
     def validate_date_of_birth(self, value):
         from api.serializers import checked_date

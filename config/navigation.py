@@ -58,6 +58,8 @@ def navigation(request):
         items.append(("Access log", reverse("audit:access-log")))
     if subject_access_kinds_for(user):
         items.append(("Subject access", reverse("subject_access:list")))
+    if holds(user, roles.IRO_MANAGER):
+        items.append(("System accounts", reverse("accounts:service-accounts")))
     # Only the longest matching link is the current page (/drps/raise/ is not also /drps/).
     path = request.path
     matches = [href for _, href in items if path == href or (href != "/" and path.startswith(href))]

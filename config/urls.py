@@ -19,6 +19,7 @@ api_patterns = [
     path("lado/", include("lado.api_urls")),
     path("reports/", include("reports.api_urls")),
     path("", include("imports.api_urls")),
+    path("", include("integrations.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script from a URL (?script), not inline,
     # so the Content-Security-Policy needs no 'unsafe-inline'.

@@ -5,6 +5,7 @@ from simple_history.models import HistoricalRecords
 
 from children.models import CaseType
 from workflows.clocks import Clock
+from workflows.concurrency import Versioned
 from workflows.models import TimelineEvent as BaseTimelineEvent
 from workflows.models import protect_history
 
@@ -65,7 +66,7 @@ class ImpactCode(models.Model):
         return self.name
 
 
-class DisputeResolution(models.Model):
+class DisputeResolution(Versioned, models.Model):
     """A challenge raised by an IRO or Conference Chair on behalf of a child or sibling group."""
 
     class Status(models.TextChoices):

@@ -50,13 +50,15 @@ class DisputeResolutionListSerializer(ModelSerializer):
     closed_at_stage = serializers.SlugRelatedField(slug_field="key", read_only=True, allow_null=True)
     iro = serializers.SlugRelatedField(slug_field="username", read_only=True,
                                        help_text="The IRO who holds the DRP now.")
+    etag = serializers.CharField(read_only=True, help_text="Send it in If-Match with a move: 412 when "
+                                                           "the DRP has changed since (also the ETag header).")
 
     class Meta:
         model = DisputeResolution
         fields = [
             "id", "reference", "case_type", "children", "themes", "stage", "status", "iro", "raised_on",
             "stage_started_on", "stage_due_date", "overall_due_date", "review_due_date", "closed_on",
-            "closed_at_stage", "referred_to_cafcass", "iro",
+            "closed_at_stage", "referred_to_cafcass", "iro", "updated_at", "etag",
         ]
 
 
@@ -206,7 +208,21 @@ class RaiseSerializer(serializers.Serializer):
         return team
 
 
-class RespondSerializer(serializers.Serializer):
+class ExpectedStage(serializers.Serializer):
+    """A move may name the stage the client last saw the DRP at: if it has moved on since (someone
+    else escalated it, or a retry of a move that had worked), the move is refused with 409."""
+
+    from_stage = serializers.SlugField(
+        required=False, help_text="Optional: the stage key the DRP must be at for this move "
+                                  "(409 when it has moved on), as read from GET /api/drps/{id}/.")
+
+    def validate_from_stage(self, value):
+        if not Stage.objects.filter(key=value).exists():
+            raise serializers.ValidationError(f"Unknown stage: {value}.")
+        return value
+
+
+class RespondSerializer(ExpectedStage):
     response = serializers.CharField(max_length=10000)
     agreed_by = serializers.DateField(
         required=False, allow_null=True,
@@ -228,7 +244,7 @@ def _agency_contact(value):
     return contact
 
 
-class EscalateSerializer(serializers.Serializer):
+class EscalateSerializer(ExpectedStage):
     reason = serializers.CharField(max_length=10000)
     stage = serializers.SlugField(required=False)
     agency_contact = serializers.IntegerField(
@@ -248,7 +264,7 @@ class EscalateSerializer(serializers.Serializer):
             raise serializers.ValidationError(f"Unknown stage: {value}.")
 
 
-class ResolveSerializer(serializers.Serializer):
+class ResolveSerializer(ExpectedStage):
     """The outcome and what it changed for the child."""
 
     outcome = serializers.CharField(max_length=10000)
@@ -278,7 +294,7 @@ class ImpactCodeSerializer(ModelSerializer):
         fields = ["slug", "name"]
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(ExpectedStage):
     reason = serializers.CharField(max_length=10000)
 
 

@@ -66,6 +66,14 @@ def _lock(drp: DisputeResolution) -> DisputeResolution:
     return lock(DisputeResolution.objects.select_related("stage"), drp.pk)
 
 
+def expect_stage(drp: DisputeResolution, from_stage: str | None) -> None:
+    """The move names the stage it expects (``from_stage``); under the lock, refuse it (409) when
+    the DRP has moved on, so a move made on an old reading (or sent twice) never moves it again."""
+    if from_stage and drp.stage.key != from_stage:
+        raise TransitionRefused(f"{drp.reference} is now at {drp.stage.name}, not the stage this "
+                                f"move expected ({from_stage}): read it again before you move it.")
+
+
 def _current_stage_record(drp: DisputeResolution) -> StageRecord | None:
     return drp.stage_records.filter(ended_on__isnull=True).order_by("-started_on", "-id").first()
 
@@ -197,13 +205,15 @@ AGREED_BY_MAX_DAYS = 2 * 366
 
 @transaction.atomic
 def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
-                agreed_by: date | None = None, actions: list[dict] | None = None) -> DisputeResolution:
+                agreed_by: date | None = None, actions: list[dict] | None = None,
+                from_stage: str | None = None) -> DisputeResolution:
     """The addressee answers the challenge at the current stage: what will be done and,
     optionally, the date it is agreed to be done by, and the agreed actions (each: ``what``,
     ``due_on``, and ``owner`` or ``owner_contact``), each with its own clock. The IRO's
     review clock starts."""
     drp = _lock(drp)
     perform(DisputeResolutionFlow(drp), "respond", actor)
+    expect_stage(drp, from_stage)
     require_text(response=response)
     on = today()
     if agreed_by is not None and not on <= agreed_by <= on + timedelta(days=AGREED_BY_MAX_DAYS):
@@ -235,18 +245,20 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
 def drp_escalate(
     *, drp: DisputeResolution, actor: User, reason: str, stage: Stage | None = None,
     agency_contact: AgencyContact | None = None, asked: str = "",
+    from_stage: str | None = None,
 ) -> DisputeResolution:
     """Take the DRP to the next stage of the ladder, or jump to a named later stage; the stage
     may be addressed to a partner agency's contact (emailed what is asked and by when)."""
     drp = _lock(drp)
     ladder = list(Stage.objects.all())
     flow = DisputeResolutionFlow(drp, ladder=ladder)
-    from_stage = drp.stage
+    current = drp.stage
     perform(flow, "escalate", actor)
+    expect_stage(drp, from_stage)
     require_text(reason=reason)
-    if stage is not None and stage.order <= from_stage.order:
+    if stage is not None and stage.order <= current.order:
         raise TransitionRefused(
-            f"{drp.reference} is at {from_stage.name}: it can only be escalated to a later stage."
+            f"{drp.reference} is at {current.name}: it can only be escalated to a later stage."
         )
     target = stage or flow.later_stages()[0]
     children = list(drp.children.select_related("social_worker"))
@@ -258,7 +270,7 @@ def drp_escalate(
     _start_stage(drp, target, on, children, agency_contact)
     save_with_history(drp, actor, reason)
     record = _open_stage_record(drp, actor, reason, asked=(asked or "").strip())
-    record_event(drp, actor, Action.ESCALATED, note=reason.strip() + agreed_actions._asked_note(record), from_stage=from_stage.key,
+    record_event(drp, actor, Action.ESCALATED, note=reason.strip() + agreed_actions._asked_note(record), from_stage=current.key,
             to_stage=target.key)
     notifications.drp_escalated(drp, actor)
     notifications.stage_to_agency(drp, record)
@@ -267,6 +279,7 @@ def drp_escalate(
 
 def _close(drp: DisputeResolution, actor: User, transition: str, reason: str,
            action: str, required: dict[str, str], also=None, before_input=None,
+           from_stage: str | None = None,
            **fields) -> DisputeResolution:
     """Resolve or withdraw: the stage the DRP closes at is the stage it is at now. Once state
     and permission have passed (and ``before_input(drp)``, a further refusal of the move as
@@ -274,6 +287,7 @@ def _close(drp: DisputeResolution, actor: User, transition: str, reason: str,
     together, each naming its field."""
     drp = _lock(drp)
     perform(DisputeResolutionFlow(drp), transition, actor)
+    expect_stage(drp, from_stage)
     if before_input is not None:
         before_input(drp)
     errors = blank_text_errors(**required) | (also() if also is not None else {})
@@ -298,7 +312,8 @@ def _yes_no(value: bool | None) -> str:
 @transaction.atomic
 def drp_resolve(*, drp: DisputeResolution, actor: User, outcome: str, impact: str,
                 impact_codes: list[ImpactCode], child_informed: bool | None,
-                advocacy_offered: bool | None, open_actions: str | None = None) -> DisputeResolution:
+                advocacy_offered: bool | None, open_actions: str | None = None,
+                from_stage: str | None = None) -> DisputeResolution:
     """The IRO is satisfied: record the outcome and what it changed for the child (the whole
     procedure exists for that): the impact, coded from the local list and in words, and whether
     the child was told and offered an advocate. Open agreed actions are not left behind
@@ -330,7 +345,7 @@ def drp_resolve(*, drp: DisputeResolution, actor: User, outcome: str, impact: st
 
     drp = _close(drp, actor, "resolve", note, Action.RESOLVED,
                  required={"outcome": outcome, "impact": impact}, also=unanswered,
-                 before_input=decided_about_open_actions, outcome=outcome,
+                 before_input=decided_about_open_actions, from_stage=from_stage, outcome=outcome,
                  impact=impact, child_informed=child_informed, advocacy_offered=advocacy_offered)
     drp.impact_codes.set(codes)
     if open_actions == agreed_actions.CLOSE_NOT_DONE:
@@ -342,11 +357,12 @@ def drp_resolve(*, drp: DisputeResolution, actor: User, outcome: str, impact: st
 
 
 @transaction.atomic
-def drp_withdraw(*, drp: DisputeResolution, actor: User, reason: str) -> DisputeResolution:
+def drp_withdraw(*, drp: DisputeResolution, actor: User, reason: str,
+                 from_stage: str | None = None) -> DisputeResolution:
     """The IRO withdraws the challenge; the person it is addressed to is told."""
     addressee = drp.addressee
     drp = _close(drp, actor, "withdraw", (reason or "").strip(), Action.WITHDRAWN,
-                 required={"reason": reason})
+                 required={"reason": reason}, from_stage=from_stage)
     # A withdrawn challenge asks nothing more of anyone: its open actions end, not done.
     for action in drp.agreed_actions.filter(status=AgreedAction.Status.OPEN).select_related("owner_contact"):
         agreed_actions._finish_action(action, actor, done=False, on=drp.closed_on, note="The DRP was withdrawn.")
@@ -355,10 +371,12 @@ def drp_withdraw(*, drp: DisputeResolution, actor: User, reason: str) -> Dispute
 
 
 @transaction.atomic
-def drp_refer_to_cafcass(*, drp: DisputeResolution, actor: User, reason: str) -> DisputeResolution:
+def drp_refer_to_cafcass(*, drp: DisputeResolution, actor: User, reason: str,
+                         from_stage: str | None = None) -> DisputeResolution:
     """Looked-after children only; the DRP stays open unless the IRO resolves it."""
     drp = _lock(drp)
     perform(DisputeResolutionFlow(drp), "refer_to_cafcass", actor)
+    expect_stage(drp, from_stage)
     require_text(reason=reason)
     drp.referred_to_cafcass = True
     drp.referred_to_cafcass_on = today()

@@ -12,7 +12,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 
 from people import roles
-from people.access import is_do_manager, is_do_team
+from people.access import holds, is_do_manager
+from people.access import is_do_team as _holds_do_role
 
 __all__ = ["IMPORTERS", "do_team_members", "is_do_manager", "is_do_team", "require_do_manager",
            "require_do_team"]
@@ -21,8 +22,15 @@ __all__ = ["IMPORTERS", "do_team_members", "is_do_manager", "is_do_team", "requi
 IMPORTERS = frozenset({roles.DO_MANAGER})
 
 
+def is_do_team(user) -> bool:
+    """Who reads DO cases: the DO team, or a system account the DO Manager let read them (a
+    system account only reads: ``people.tokens``). Two-step sign-in asks ``people.access``."""
+    return _holds_do_role(user) or holds(user, roles.SYSTEM_READ_DO)
+
+
 def require_do_team(user) -> None:
-    if not is_do_team(user):
+    """Changes: the DO team only (never a system account, even one that reads DO cases)."""
+    if not _holds_do_role(user):
         raise PermissionDenied("Designated Officer records are only for the DO team.")
 
 

@@ -16,6 +16,7 @@ from api.schema import ProblemSerializer
 from api.views import ApiContract
 from children.selectors import children_visible_to
 from workflows.audit import record_read, record_reads, record_reads_by_id
+from workflows.concurrency import expect_state
 from workflows.transitions import read_input
 
 from . import services
@@ -113,7 +114,11 @@ class EnquiryViewSet(ApiContract, viewsets.GenericViewSet):
             validate()
         else:
             read_input(EnquiryFlow(enquiry), move, self.request.user, validate)
-        return serializer.validated_data
+        data = dict(serializer.validated_data)
+        expected = data.pop("from_status", None)
+        if expected and enquiry is not None:
+            expect_state(enquiry, expected)  # checked under the case's lock (lado.services.base._lock)
+        return data
 
     @extend_schema(
         responses=EnquiryListSerializer(many=True),

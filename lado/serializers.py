@@ -56,10 +56,12 @@ class MeetingSerializer(ModelSerializer):
 
 
 class ActionSerializer(ModelSerializer):
+    etag = serializers.CharField(read_only=True, help_text="Send it in If-Match when changing this action.")
+
     class Meta:
         model = Action
         fields = ["id", "kind", "regulator", "employer_outcome", "owner_name", "owner_agency", "due_on",
-                  "done_on", "notes", "at_closure"]
+                  "done_on", "notes", "at_closure", "updated_at", "etag"]
 
 
 class RelatedEnquirySerializer(ModelSerializer):
@@ -75,6 +77,8 @@ class EnquiryListSerializer(ModelSerializer):
     setting = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     employment_basis = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    etag = serializers.CharField(read_only=True, help_text="Send it in If-Match with a change: 412 when the "
+                                                           "case has changed since (also the ETag header).")
     officer = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     children = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -102,7 +106,7 @@ class EnquiryListSerializer(ModelSerializer):
             "target_1_due", "target_2_due", "target_3_due", "threshold_met", "police_reference",
             "criminal_outcome", "criminal_outcome_detail", "subject_told", "subject_told_on", "parents_told",
             "parents_told_on", "dbs_referral", "dbs_decision", "dbs_decision_on", "outcome", "closed_on",
-            "legal_hold", "retention_review_on", "retention_needs_date_of_birth",
+            "legal_hold", "retention_review_on", "retention_needs_date_of_birth", "updated_at", "etag",
         ]
         extra_kwargs = {"first_meeting_due": {"help_text": (
             "Once the threshold is met: the first allegation management meeting or strategy discussion is due "
@@ -144,7 +148,16 @@ class EnquirySerializer(EnquiryListSerializer):
         return RelatedEnquirySerializer(self._history()[1], many=True).data
 
 
-class EnquiryInputSerializer(serializers.Serializer):
+class ExpectedStatus(serializers.Serializer):
+    """A change may name the status the client last saw the case in: if it has moved on since
+    (someone else decided or concluded it), the change is refused with 409."""
+
+    from_status = serializers.ChoiceField(
+        choices=Enquiry.Status.choices, required=False,
+        help_text="Optional: the status the case must be in for this change (409 when it has moved on).")
+
+
+class EnquiryInputSerializer(ExpectedStatus):
     """Logging an enquiry. The subject's details are asked for but may be blank (a consultation
     below the threshold can be logged without the subject's identity)."""
 
@@ -210,7 +223,7 @@ class EnquiryInputSerializer(serializers.Serializer):
         return checked_date(value, "Date of the DBS decision", rule=DO_DATE)
 
 
-class DecideSerializer(serializers.Serializer):
+class DecideSerializer(ExpectedStatus):
     threshold_met = serializers.BooleanField()
     criteria = serializers.ListField(child=serializers.ChoiceField(choices=Enquiry.Criterion.choices),
                                      required=False, default=list)
@@ -218,7 +231,7 @@ class DecideSerializer(serializers.Serializer):
     advice = serializers.CharField(max_length=20000, required=False, allow_blank=True)
 
 
-class MeetingInputSerializer(serializers.Serializer):
+class MeetingInputSerializer(ExpectedStatus):
     kind = serializers.ChoiceField(choices=Meeting.Kind.choices)
     held_on = serializers.DateField()
     attendees = serializers.CharField(max_length=10000)
@@ -233,7 +246,7 @@ class MeetingInputSerializer(serializers.Serializer):
         return checked_date(value, "Next review meeting", rule=DO_PLANNED_DATE)
 
 
-class ActionInputSerializer(serializers.Serializer):
+class ActionInputSerializer(ExpectedStatus):
     kind = serializers.ChoiceField(choices=Action.Kind.choices)
     owner_name = serializers.CharField(max_length=200)
     owner_agency = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -265,7 +278,7 @@ class ActionAtClosureSerializer(serializers.Serializer):
                                   help_text="Who owns it after the case closes (needed for carries-on).")
 
 
-class ConcludeSerializer(serializers.Serializer):
+class ConcludeSerializer(ExpectedStatus):
     outcome = serializers.ChoiceField(choices=Enquiry.Outcome.choices)
     actions = ActionAtClosureSerializer(
         many=True, required=False,
@@ -277,7 +290,7 @@ class ConcludeSerializer(serializers.Serializer):
         return checked_date(value, "Date concluded", rule=DO_DATE)
 
 
-class ConcludeWithoutMeetingSerializer(serializers.Serializer):
+class ConcludeWithoutMeetingSerializer(ExpectedStatus):
     """Only unfounded or malicious: any other outcome is refused by the service (400 on outcome,
     with the reason in words)."""
 
@@ -292,7 +305,7 @@ class ConcludeWithoutMeetingSerializer(serializers.Serializer):
         return checked_date(value, "Date concluded", rule=DO_DATE)
 
 
-class DoReasonSerializer(serializers.Serializer):
+class DoReasonSerializer(ExpectedStatus):
     reason = serializers.CharField(max_length=10000)
 
 
@@ -301,7 +314,7 @@ class LegalHoldSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=10000)
 
 
-class RetentionSerializer(serializers.Serializer):
+class RetentionSerializer(ExpectedStatus):
     review_on = serializers.DateField()
     reason = serializers.CharField(max_length=10000)
 

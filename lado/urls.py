@@ -15,6 +15,7 @@ urlpatterns = [
     path("retention/categories/<int:category_id>/", views.category_retention_edit, name="category-retention"),
     path("team/", views.do_team, name="do-team"),
     path("team/access-review/", views.access_review, name="access-review"),
+    path("team/system-accounts/<int:account_id>/", views.system_account_do_reading, name="system-account"),
     path("team/<int:user_id>/<slug:role>/remove/", views.role_remove, name="role-remove"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/access-log/", views.access_log, name="access-log"),

@@ -116,3 +116,35 @@ class ApiToken(AbstractAuthToken):
 
     def __str__(self):
         return f"API token of {self.user} issued {self.created:%Y-%m-%d %H:%M}"
+
+
+class ServiceAccount(models.Model):
+    """A named system (the case management system, the data warehouse) that reads through the
+    API. It signs in as its own user, which has no password and holds only scope roles
+    (``roles.SYSTEM_SCOPES``): tokens are issued to the person who owns it, expire, and only
+    read. Made on a page for IRO Managers (never in the admin); reading DO cases is granted
+    by the DO Manager in the DO area, and shown in the DO access review."""
+
+    name = models.CharField(max_length=120, unique=True)
+    purpose = models.TextField(help_text="What the system does with what it reads.")
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="service_account")
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="owned_service_accounts",
+                              help_text="The person responsible: tokens are issued to them.")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    do_granted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    do_granted_at = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def scopes(self) -> list[str]:
+        from .roles import SYSTEM_SCOPES
+
+        return [slug for slug in SYSTEM_SCOPES if slug in self.user.role_slugs]

@@ -33,11 +33,27 @@ NAMES = {
 }
 ALL = list(NAMES)
 
+#: What a system account (``people.models.ServiceAccount``) may read: held as roles by the
+#: account's user, so every selector's check applies to it unchanged. A system account only
+#: reads (``people.tokens``); reading DO cases is granted by the DO Manager alone.
+SYSTEM_READ_DRPS = "system-read-drps"
+SYSTEM_READ_REPORTS = "system-read-reports"
+SYSTEM_READ_POSITIVE_PRACTICE = "system-read-positive-practice"
+SYSTEM_READ_DO = "system-read-do"
+SYSTEM_SCOPES = {
+    SYSTEM_READ_DRPS: "Read DRPs (and the children they are about)",
+    SYSTEM_READ_POSITIVE_PRACTICE: "Read positive practice",
+    SYSTEM_READ_REPORTS: "Read reports",
+    SYSTEM_READ_DO: "Read Designated Officer cases",
+}
+#: The scopes an IRO Manager may give; DO reading is the DO Manager's to grant.
+CASEWORK_SCOPES = (SYSTEM_READ_DRPS, SYSTEM_READ_POSITIVE_PRACTICE, SYSTEM_READ_REPORTS)
+
 #: Raise, escalate, resolve, withdraw DRPs and refer them to Cafcass.
 CHALLENGERS = frozenset({IRO, CHAIR, IRO_MANAGER})
 #: The social-care line, in rising seniority; they answer DRPs addressed to them.
 SOCIAL_CARE = (SOCIAL_WORKER, TEAM_MANAGER, SERVICE_MANAGER, HEAD_OF_SERVICE,
                ASSISTANT_DIRECTOR, DIRECTOR)
 #: See every DRP and child record (read).
-READ_ALL_DRPS = frozenset({IRO, CHAIR, IRO_MANAGER, BUSINESS_SUPPORT, AUDITOR})
+READ_ALL_DRPS = frozenset({IRO, CHAIR, IRO_MANAGER, BUSINESS_SUPPORT, AUDITOR, SYSTEM_READ_DRPS})
 DO_TEAM = frozenset({DESIGNATED_OFFICER, DO_MANAGER})

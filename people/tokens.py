@@ -25,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox import auth as knox_auth
 from knox.signals import token_expired
 from rest_framework import exceptions
+from rest_framework.permissions import SAFE_METHODS
 
 from . import two_step
 from .models import ApiToken
@@ -55,6 +56,19 @@ def issue(user, *, verified: bool) -> tuple[ApiToken, str]:
         password_fingerprint=password_fingerprint(user))
 
 
+def issue_for_system(user, *, days: int) -> tuple[ApiToken, str]:
+    """A token for a system account's user, lasting ``days`` (people.services checks who asks)."""
+    ApiToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
+    return ApiToken.objects.create(user=user, expiry=timedelta(days=days), verified=False,
+                                   password_fingerprint=password_fingerprint(user))
+
+
+def is_system_account(user) -> bool:
+    from . import roles
+
+    return bool(user.role_slugs.intersection(roles.SYSTEM_SCOPES))
+
+
 def revoke_all(user_ids, reason: str) -> int:
     """End every token of these people; returns how many there were."""
     count, _ = ApiToken.objects.filter(user_id__in=list(user_ids)).delete()
@@ -66,6 +80,13 @@ def revoke_all(user_ids, reason: str) -> int:
 
 class TokenAuthentication(knox_auth.TokenAuthentication):
     """``Authorization: Token <key>``: knox's check, then Footprint's rules above."""
+
+    def authenticate(self, request):
+        """A system account only reads: any other method is refused (403) before any view."""
+        found = super().authenticate(request)
+        if found and request.method not in SAFE_METHODS and is_system_account(found[0]):
+            raise exceptions.PermissionDenied("A system account can only read.")
+        return found
 
     def authenticate_credentials(self, token):
         """knox's check, with a key that is not UTF-8 refused (401) rather than a 500."""

@@ -20,7 +20,7 @@ from api.problems import MEDIA_TYPE, problem, problem_response
 from api.serializers import UTCDateTimeField
 from api.views import ApiContract
 
-from . import tokens, two_step
+from . import roles, tokens, two_step
 from .forms import CodeForm, TurnOffForm
 
 # --- signing in: lockout and two-step verification ----------------------------------------
@@ -243,3 +243,87 @@ class RevokeTokenView(ApiContract, APIView):
     def post(self, request, *args, **kwargs):
         request.auth.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- System accounts -----------------------------------------------------------------------------
+
+def _may_see_system_accounts(user) -> bool:
+    from .models import ServiceAccount
+
+    return user.has_role(roles.IRO_MANAGER) or ServiceAccount.objects.filter(owner=user).exists()
+
+
+def service_accounts(request):
+    """Systems that read through the API: what each may read, who owns it, its tokens. IRO
+    Managers make them and switch them off; an owner issues the system's tokens."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from . import services
+    from .forms import ServiceAccountForm
+    from .models import ServiceAccount
+
+    if not _may_see_system_accounts(request.user):
+        raise PermissionDenied("System accounts are for IRO Managers and the people responsible for them.")
+    is_manager = request.user.has_role(roles.IRO_MANAGER)
+    form = ServiceAccountForm(request.POST if request.method == "POST" else None)
+    status_code = 200
+    if request.method == "POST":
+        if not is_manager:
+            raise PermissionDenied("Only IRO Managers make system accounts.")
+        status_code = 400
+        if form.is_valid():
+            try:
+                account = services.service_account_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, f"System account {account.name} made")
+                return redirect("accounts:service-accounts")
+    accounts = (ServiceAccount.objects.select_related("owner", "user", "do_granted_by")
+                .prefetch_related("user__roles", "user__auth_token_set"))
+    if not is_manager:
+        accounts = accounts.filter(owner=request.user)
+    return render(request, "people/service_accounts.html", {
+        "accounts": accounts, "form": form if is_manager else None, "is_manager": is_manager,
+        "scope_names": roles.SYSTEM_SCOPES}, status=status_code)
+
+
+@require_http_methods(["GET", "POST"])
+def service_account_token(request, pk):
+    """The owner issues a token for their system; its key is shown on this page once."""
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import get_object_or_404
+
+    from . import services
+    from .forms import SystemTokenForm
+    from .models import ServiceAccount
+
+    account = get_object_or_404(ServiceAccount.objects.select_related("owner"), pk=pk)
+    if account.owner_id != request.user.pk:
+        raise PermissionDenied("Only the person responsible for a system account is issued its tokens.")
+    form = SystemTokenForm(request.POST if request.method == "POST" else None)
+    key = None
+    status_code = 200
+    if request.method == "POST":
+        status_code = 400
+        if form.is_valid():
+            key = services.service_account_issue_token(account=account, actor=request.user,
+                                                       days=form.cleaned_data["days"])
+            status_code = 200
+    return render(request, "people/service_account_token.html",
+                  {"account": account, "form": form, "key": key}, status=status_code)
+
+
+@require_http_methods(["POST"])
+def service_account_switch_off(request, pk):
+    from django.shortcuts import get_object_or_404
+
+    from . import services
+    from .models import ServiceAccount
+
+    account = get_object_or_404(ServiceAccount, pk=pk)
+    services.service_account_switch_off(account=account, actor=request.user)
+    messages.success(request, f"System account {account.name} switched off; its tokens have ended")
+    return redirect("accounts:service-accounts")

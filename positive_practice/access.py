@@ -15,7 +15,8 @@ from people.access import holds
 
 #: Who imports historical positive practice.
 IMPORTERS = frozenset({roles.IRO_MANAGER, roles.BUSINESS_SUPPORT})
-_READ_ALL = roles.CHALLENGERS | {roles.COMPLAINTS, roles.BUSINESS_SUPPORT, roles.AUDITOR}
+_READ_ALL = roles.CHALLENGERS | {roles.COMPLAINTS, roles.BUSINESS_SUPPORT, roles.AUDITOR,
+                                 roles.SYSTEM_READ_POSITIVE_PRACTICE}
 
 
 def reads_all_positive_practice(user) -> bool:

@@ -4,11 +4,12 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from children.models import CaseType
+from workflows.concurrency import Versioned
 from workflows.models import TimelineEvent as BaseTimelineEvent
 from workflows.models import protect_history
 
 
-class PositivePractice(models.Model):
+class PositivePractice(Versioned, models.Model):
     """Good practice by a social worker, a team or someone outside the authority, and what it
     meant for the child."""
 

@@ -23,11 +23,13 @@ class PositivePracticeSerializer(ModelSerializer):
     drp = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
     recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     timeline = PositivePracticeTimelineEventSerializer(many=True, read_only=True)
+    etag = serializers.CharField(read_only=True, help_text="The record's version (also the ETag header).")
 
     class Meta:
         model = PositivePractice
         fields = ["id", "reference", "case_type", "children", "practitioner", "team", "practitioner_name",
-                  "what_happened", "impact", "drp", "recorded_by", "recorded_on", "timeline"]
+                  "what_happened", "impact", "drp", "recorded_by", "recorded_on", "timeline", "updated_at",
+                  "etag"]
 
 
 class RecordSerializer(serializers.Serializer):

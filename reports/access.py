@@ -5,7 +5,7 @@ from __future__ import annotations
 from people import roles
 from people.access import holds
 
-READERS = frozenset({roles.IRO_MANAGER, roles.DO_MANAGER, roles.AUDITOR})
+READERS = frozenset({roles.IRO_MANAGER, roles.DO_MANAGER, roles.AUDITOR, roles.SYSTEM_READ_REPORTS})
 
 
 def can_read_reports(user) -> bool:

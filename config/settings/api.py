@@ -97,5 +97,6 @@ SPECTACULAR_SETTINGS = {
         "ActionAtClosureEnum": "lado.models.Action.AtClosure",
     },
     # Links from each create to the operations on what it made (api/schema.py).
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_links"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_links",
+                            "integrations.schema.document"],
 }

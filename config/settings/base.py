@@ -55,7 +55,7 @@ INSTALLED_APPS = [
     "imports",
     "audit",
     "subject_access",
-    "demo",
+    "integrations", "demo",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # After the sign-in check, before every view: a NUL byte anywhere in a request is a 400.
     "workflows.middleware.RefuseNulBytesMiddleware",
+    "integrations.middleware.IntegrationMiddleware",  # Idempotency-Key, ETag and If-Match (API)
     "django.contrib.messages.middleware.MessageMiddleware",
     "people.middleware.TwoStepVerificationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from workflows.clocks import Clock, rag_for
 from workflows.clocks import today as clock_today
+from workflows.concurrency import Versioned
 from workflows.history import CaseHistory
 
 from .. import conf
@@ -30,7 +31,7 @@ def name_key(value: str) -> str:
     return " ".join((value or "").split()).casefold()
 
 
-class Enquiry(models.Model):
+class Enquiry(Versioned, models.Model):
     """An enquiry to the Designated Officer about an adult in a position of trust."""
 
     class Status(models.TextChoices):

@@ -10,6 +10,7 @@ from django.db import models
 
 from workflows.clocks import Clock
 from workflows.clocks import now as clock_now
+from workflows.concurrency import Versioned
 from workflows.history import CaseHistory
 from workflows.models import TimelineEvent as BaseTimelineEvent
 from workflows.models import protect_history
@@ -65,7 +66,7 @@ class Meeting(models.Model):
         return [line.strip() for line in self.attendees.splitlines() if line.strip()]
 
 
-class Action(models.Model):
+class Action(Versioned, models.Model):
     """An action agreed for a case: an investigation, a suspension, a referral, an outcome."""
 
     class Kind(models.TextChoices):

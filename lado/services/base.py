@@ -8,6 +8,8 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
+from workflows.concurrency import unexpected_state
+from workflows.exceptions import TransitionRefused
 from workflows.locks import lock
 
 from .. import clocks
@@ -53,8 +55,15 @@ def long_date(day: date) -> str:
 
 
 def _lock(enquiry: Enquiry) -> Enquiry:
-    """The case's row locked for this change (``workflows.locks``, the recipe every app uses)."""
-    return lock(Enquiry.objects, enquiry.pk)
+    """The case's row locked for this change (``workflows.locks``, the recipe every app uses);
+    refused (409) when the move named the status it expected (``from_status``) and the case
+    has moved on since."""
+    enquiry = lock(Enquiry.objects, enquiry.pk)
+    expected = unexpected_state(enquiry, enquiry.status)
+    if expected:
+        raise TransitionRefused(f"{enquiry.reference} is now {enquiry.get_status_display().lower()}, not "
+                                f"{expected}: read it again before you change it.")
+    return enquiry
 
 
 # --- Clocks -------------------------------------------------------------------------------

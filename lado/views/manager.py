@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -200,7 +201,32 @@ def access_review(request):
     return render(request, "lado/access_review.html", {
         "holders": do_role_holders(), "form": form, "last": last, "due": due,
         "overdue": due is None or due <= today(), "signed_in_since": today() - timedelta(days=90),
+        "system_accounts": _system_accounts(),
     }, status=status)
+
+
+def _system_accounts():
+    from people.models import ServiceAccount
+
+    return (ServiceAccount.objects.filter(active=True).select_related("owner", "do_granted_by")
+            .annotate(reads_do=Exists(Role.users.through.objects.filter(
+                user_id=OuterRef("user_id"), role_id=roles.SYSTEM_READ_DO))))
+
+
+def system_account_do_reading(request, account_id):
+    """The DO Manager lets a system account read DO cases, or stops it (DO area only: the
+    system accounts page made by IRO Managers never offers it)."""
+    from people.models import ServiceAccount
+    from people.services import service_account_set_do_reading
+
+    require_verified_do_manager(request)
+    if request.method != "POST":
+        return redirect("lado:access-review")
+    account = get_object_or_404(ServiceAccount.objects.select_related("user"), pk=account_id, active=True)
+    allowed = request.POST.get("allow") == "1"
+    service_account_set_do_reading(account=account, actor=request.user, allowed=allowed)
+    messages.success(request, f"{account.name} {'may now read' if allowed else 'can no longer read'} DO cases")
+    return redirect("lado:access-review")
 
 
 def retention_rules_page(request):

@@ -71,7 +71,7 @@ def test_raise_returns_201_with_the_documented_shape(org):
                          "review_due_date", "closed_on", "closed_at_stage", "referred_to_cafcass",
                          "addressee_contact", "outcome", "impact", "impact_codes", "child_informed",
                          "advocacy_offered", "agreed_actions", "timeline",
-                         "iro", "warnings"}
+                         "iro", "warnings", "updated_at", "etag"}
     assert body["iro"] == "iro" and body["warnings"] == []
     assert body["children"] == [org.child.pk, org.sibling.pk]
     assert sorted(body["themes"]) == ["drift-and-delay", "placement"]
@@ -204,7 +204,8 @@ def test_children_api_lists_searches_and_creates(org):
     items = iro.get("/api/v1/children/?search=amy").json()["results"]
     assert items == [{"id": org.child.pk, "reference": "C000001", "name": "Amy Example",
                       "date_of_birth": "2015-06-01", "case_type": "CLA", "social_worker": "social-worker",
-                      "team": "North Team 1"}]
+                      "team": "North Team 1", "updated_at": items[0]["updated_at"],
+                      "etag": f"child-{org.child.pk}-1"}]
     assert iro.get("/api/v1/children/?search=C000002").json()["results"][0]["name"] == "Ben Example"
     response = iro.post("/api/v1/children/", {"reference": "C777", "name": "New Child", "case_type": "CP",
                                            "team": "North Team 1"}, format="json")

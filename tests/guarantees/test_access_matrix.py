@@ -233,6 +233,17 @@ class World:
                                     reason="Covering leave")
         lado_services.do_role_remove(actor=org.do_manager, person=org.iro_manager, role=roles.DESIGNATED_OFFICER,
                                      reason="Back from leave")
+        # Issue 14: a system account (owned by the IRO Manager) and webhook subscriptions.
+        from integrations.models import WebhookSubscription
+        from people.services import service_account_create
+
+        self.service_account = service_account_create(
+            actor=org.iro_manager, name="Mosaic", purpose="Case records", owner=org.iro_manager,
+            scopes=[roles.SYSTEM_READ_DRPS]).pk
+        self.subscription = WebhookSubscription.objects.create(
+            name="Mosaic", url="https://mosaic.example/", secret="s", owner=org.iro_manager).pk
+        self.do_subscription = WebhookSubscription.objects.create(
+            name="DO system", url="https://do.example/", secret="s", owner=org.do_manager, scope="do").pk
         self.admin_objects = self._admin_objects(org, enquiry)
 
     def _admin_objects(self, org, enquiry) -> dict[str, object]:

@@ -22,14 +22,14 @@ from workflows.models import CaseRead
 pytestmark = pytest.mark.django_db
 MANAGER_ONLY_PAGES = {"access-log", "reads-by-user", "alerts", "retention-review", "destruction-log", "retention",
                       "destroy", "retention-rules", "retention-rule", "category-retention", "do-team", "access-review",
-                      "role-remove"}
+                      "role-remove", "system-account"}
 MANAGER_ONLY_API = {"lado-enquiry-access-log", "lado-access-log", "lado-retention-review",
                     "lado-enquiry-retention", "lado-enquiry-destroy-case"}
 
 
 def _kwargs(names, enquiry, action):
     values = {"pk": enquiry.pk, "action_pk": action.pk, "action_id": action.pk,
-              "user_id": enquiry.logged_by_id, "role": "designated-officer",
+              "user_id": enquiry.logged_by_id, "role": "designated-officer", "account_id": 1,
               "rule_id": RetentionRule.objects.get(closure="substantiated").pk,
               "category_id": Category.objects.get(slug="sexual").pk}
     return {name: values[name] for name in names}

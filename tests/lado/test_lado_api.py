@@ -44,6 +44,8 @@ DETAIL_FIELDS = {
     "police_reference", "criminal_outcome", "criminal_outcome_detail", "subject_told", "subject_told_on",
     "parents_told", "parents_told_on", "dbs_referral", "dbs_decision", "dbs_decision_on",
     "retention_needs_date_of_birth", "no_meeting_reason",
+    # No lost updates (issue 14): send the etag in If-Match with a change
+    "updated_at", "etag",
 }
 
 

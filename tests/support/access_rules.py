@@ -66,6 +66,7 @@ IMPORTERS = DRP_IMPORTERS | DO_MANAGER
 LOG_READERS = SAR_HANDLERS = frozenset({roles.IRO_MANAGER, roles.DO_MANAGER})
 IRO_MANAGER = frozenset({roles.IRO_MANAGER})
 ADMINS = frozenset({SUPERUSER})
+WEBHOOK_MANAGERS = IRO_MANAGER | DO_MANAGER
 
 # What an actor outside a case's allowed set gets.
 FORBIDDEN = "403"
@@ -192,6 +193,12 @@ RULES: tuple[Rule, ...] = (
     rule("change my password", r"/accounts/password_change/(done/)?", page(SIGNED_IN)),
     rule("two-step verification: my own authenticator", r"/accounts/two-step/([a-z-]+/)?", page(SIGNED_IN)),
     rule("health checks for the load balancer", r"/healthz/(ready/)?", page(PUBLIC)),
+    # System accounts (issue 14): IRO Managers make them; tokens only for the account's owner.
+    rule("system accounts: list and make (IRO Managers)", r"/accounts/system-accounts/", page(IRO_MANAGER)),
+    rule("system account: issue a token (its owner, the IRO Manager; switching off: POST, IRO Managers)",
+         r"/accounts/system-accounts/\{id\}/(token|switch-off)/", page(IRO_MANAGER), values={"id": "service_account"}),
+    rule("DO Manager: let a system account read DO cases (in the DO access review)",
+         r"/lado/team/system-accounts/\{account_id\}/", page(DO_MANAGER), values={"account_id": "service_account"}),
     # --- Children ------------------------------------------------------------------------------
     rule("children: find a child (list filtered to those the person may see)", r"/children/", page(SIGNED_IN)),
     rule("children: the search behind the child finder (raising a DRP)", r"/children/search/",
@@ -365,6 +372,14 @@ RULES: tuple[Rule, ...] = (
     rule("API DO", r"/api/v1/lado/(vocabularies/|enquiries/(\{id\}/((?!access-log/|retention/|destroy/)[a-z-]+/"
          r"|actions/\{action_id\}/)?)?)",
          {"GET": DO_TEAM, "POST": DO_TEAM, "PATCH": DO_TEAM}, values={"id": "enquiry", "action_id": "action"}),
+    rule("API events feed (filtered to what the reader may see)", r"/api/v1/events/", {"GET": SIGNED_IN}),
+    rule("API webhook subscriptions: IRO Managers (casework), the DO Manager (DO)", r"/api/v1/webhooks/",
+         {"GET": WEBHOOK_MANAGERS, "POST": WEBHOOK_MANAGERS}),
+    Rule("API webhook subscription and its delivery log", r"/api/v1/webhooks/\{id\}/(deliveries/)?", (
+        Case({"GET": IRO_MANAGER, "DELETE": IRO_MANAGER}, "for DRPs", {"id": "subscription"}, hidden=DO_MANAGER),
+        Case({"GET": DO_MANAGER, "DELETE": DO_MANAGER}, "for DO events", {"id": "do_subscription"},
+             hidden=IRO_MANAGER),
+    )),
     rule("API reports (aggregates only)", r"/api/v1/reports/(annual|monthly|learning|drp-indicators|benchmark)/", {"GET": REPORT_READERS}),
     Rule("API import", r"/api/v1/imports/", (
         Case({"POST": DRP_IMPORTERS}, "drp", body={"POST": {"kind": "drp"}}, format="multipart"),

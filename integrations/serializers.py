@@ -1,0 +1,81 @@
+from rest_framework import serializers
+
+from . import conf
+from .models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+
+
+class EventSerializer(serializers.Serializer):
+    """One event of the changes feed (the same body a webhook POSTs)."""
+
+    id = serializers.CharField(help_text="The event's cursor: pass it as ?after= to read on from here.")
+    type = serializers.CharField(help_text="drp.raised, drp.escalated, drp.responded, drp.resolved, "
+                                           "drp.withdrawn, drp.referred_to_cafcass, positive_practice.recorded, "
+                                           "do.* (DO team only)")
+    at = serializers.DateTimeField(help_text="When it happened, UTC.")
+    reference = serializers.CharField()
+    data = serializers.DictField(help_text="References of the case and its children, its stage or "
+                                           "status, and the actor's username; never names or text.")
+
+
+class EventPageSerializer(serializers.Serializer):
+    results = EventSerializer(many=True)
+    next = serializers.CharField(help_text="The cursor to pass as ?after= next time (unchanged when "
+                                           "there is nothing new).")
+    has_more = serializers.BooleanField(help_text="More events are waiting: read again at once.")
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    event_types = serializers.ListField(child=serializers.CharField(max_length=60), required=False,
+                                        help_text="Event types to send; empty or left out for every "
+                                                  "type the scope allows.")
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["id", "name", "url", "event_types", "scope", "active", "owner", "created_at"]
+        read_only_fields = ["owner", "created_at"]
+
+    def validate_url(self, value):
+        if not value.startswith("https://") and not conf.webhook_allow_http():
+            raise serializers.ValidationError("The receiver's address must start with https://.")
+        return value
+
+    def validate_event_types(self, value):
+        from .events import event_types
+
+        known = set(event_types())
+        unknown = [t for t in value if t not in known]
+        if unknown:
+            raise serializers.ValidationError(f"Unknown event type(s): {', '.join(unknown)}.")
+        return list(dict.fromkeys(value))
+
+    def validate(self, attrs):
+        scope = attrs.get("scope", getattr(self.instance, "scope", WebhookSubscription.Scope.CASEWORK))
+        wrong = [t for t in attrs.get("event_types", []) if t.startswith("do.") != (scope == "do")]
+        if wrong:
+            raise serializers.ValidationError({"event_types": f"Not events of this scope: {', '.join(wrong)}."})
+        return attrs
+
+
+class NewSubscriptionSerializer(SubscriptionSerializer):
+    secret = serializers.CharField(read_only=True, help_text="Shown this once: it signs every delivery.")
+
+    class Meta(SubscriptionSerializer.Meta):
+        fields = [*SubscriptionSerializer.Meta.fields, "secret"]
+
+
+class AttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookAttempt
+        fields = ["at", "status_code", "error", "duration_ms"]
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    event = serializers.CharField(source="event.position")
+    type = serializers.CharField(source="event.type")
+    attempt_log = AttemptSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = ["id", "event", "type", "status", "attempts", "next_attempt_at", "delivered_at",
+                  "last_status_code", "last_error", "attempt_log"]
