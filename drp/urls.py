@@ -1,15 +1,15 @@
 from django.urls import path
 
-from . import views
+from . import inbox_views, views
 
 app_name = "drp"
 urlpatterns = [
     path("", views.drp_list, name="list"),
     path("raise/", views.drp_raise, name="raise"),
     path("raise/choose-child/", views.choose_child, name="choose-child"),
-    path("awaiting-my-response/", views.awaiting_response, name="awaiting-response"),
-    path("cover/", views.cover, name="cover"),
-    path("needs-my-action/", views.needs_my_action, name="needs-my-action"),
+    path("awaiting-my-response/", inbox_views.awaiting_response, name="awaiting-response"),
+    path("cover/", inbox_views.cover, name="cover"),
+    path("needs-my-action/", inbox_views.needs_my_action, name="needs-my-action"),
     path("<int:pk>/", views.drp_detail, name="detail"),
     path("<int:pk>/actions/", views.drp_agree_action, name="agree-action"),
     path("<int:pk>/actions/<int:action_pk>/record/", views.drp_record_action, name="record-action"),

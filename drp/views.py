@@ -4,8 +4,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,23 +15,19 @@ from children.selectors import (
     children_visible_to,
     chooser_label,
 )
-from people import roles
 from workflows.audit import record_read
-from workflows.calendar import working_days_between
-from workflows.clocks import Rag, today
+from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
 from workflows.exports import table_response
 from workflows.forms import add_errors
 from workflows.moves import MoveForm, submit
 from workflows.transitions import available
 
-from . import access, clocks, selectors, services, summary
-from .cover import cover_set_up
+from . import access, clocks, services, summary
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
 from .forms import (
     AgreeActionForm,
-    CoverForm,
     EscalateForm,
     RaiseForm,
     ReasonForm,
@@ -42,11 +36,9 @@ from .forms import (
     ResolveForm,
     RespondForm,
 )
-from .models import AgreedAction, DisputeResolution, Stage, Theme, TimelineEvent
+from .models import AgreedAction, DisputeResolution, Stage, Theme
 from .selectors import (
     addressed_people,
-    awaiting_response_from,
-    covers_visible_to,
     drp_for,
     drps_visible_to,
     open_drp_references,
@@ -318,43 +310,6 @@ def drp_transition(request, pk, transition):
                   _detail_context(request, drp, forms=forms, refusal=submitted.refusal), status=submitted.status)
 
 
-def needs_my_action(request):
-    """The IRO's home: what waits on them today: responses to review (and how long each has
-    waited), agreed-by dates that have passed, and DRPs whose clocks have run out."""
-    if not access.can_raise_drp(request.user):
-        raise PermissionDenied("This page is for IROs, Conference Chairs and IRO Managers.")
-    on = today()
-    lists = selectors.needs_my_action(request.user, on)
-    review = [(drp, working_days_between(drp.responded_on, on) if drp.responded_on else None,
-               drp.review_clock(on)) for drp in lists["review"]]
-    agreed = [(drp, working_days_between(drp.agreed_by, on)) for drp in lists["agreed"]]
-    overdue = [(drp, [clock for clock in drp.clocks(on) if clock.rag == Rag.OVERDUE])
-               for drp in lists["overdue"]]
-    return render(request, "drp/needs_my_action.html", {
-        "review": review, "agreed": agreed, "overdue": overdue,
-        "total": len(review) + len(agreed) + len(overdue)})
-
-
-def awaiting_response(request):
-    """Challenges addressed to me, soonest due first, each with a respond form."""
-    if not access.answers_drps(request.user):
-        raise PermissionDenied("This list is for the social-care managers DRPs are addressed to.")
-    on = today()
-    inbox = awaiting_response_from(request.user)
-    counts = inbox.aggregate(overdue=Count("pk", filter=Q(stage_due_date__lt=on)),
-                             due_today=Count("pk", filter=Q(stage_due_date=on)))
-    # Why each came to this person: the escalation reasons and earlier responses, in order.
-    history = TimelineEvent.objects.filter(
-        action__in=[TimelineEvent.Action.ESCALATED, TimelineEvent.Action.RESPONDED]).select_related("actor")
-    qs = with_list_data(inbox).prefetch_related(Prefetch("timeline", queryset=history, to_attr="why"))
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    names = {stage.key: stage.name for stage in Stage.objects.all()}
-    rows = [(drp, drp.stage_clock(on), drp.overall_clock(on),
-             [{"event": event, "stage": names.get(event.to_stage or event.from_stage, "")} for event in drp.why])
-            for drp in page]
-    return render(request, "drp/awaiting_response.html", {"page": page, "rows": rows, "counts": counts})
-
-
 def _action_move(request, drp, form, call, success):
     """Run an agreed-action service with the form's data: 409, 403, then 400, as the moves."""
     try:
@@ -408,26 +363,3 @@ def drp_record_action(request, pk, action_pk):
     form = RecordActionForm(request.POST, action=action)
     return _action_move(request, drp, form, lambda f: services.drp_record_action(
         action=action, actor=request.user, **f.cleaned_data), "Action recorded")
-
-
-def cover(request):
-    """Arrange cover for my DRPs while I am away; the covers I am part of."""
-    if not request.user.has_role(*roles.SOCIAL_CARE):
-        raise PermissionDenied("Cover is for the social-care managers DRPs are addressed to.")
-    status = 200
-    if request.method == "POST":
-        form = CoverForm(request.POST, absent=request.user)
-        if form.is_valid():
-            try:
-                made = cover_set_up(actor=request.user, absent=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(request, f"{made.colleague} will cover your DRPs from "
-                                          f"{made.starts_on:%-d %B %Y} to {made.ends_on:%-d %B %Y}")
-                return redirect("drp:cover")
-        status = 400
-    else:
-        form = CoverForm(absent=request.user)
-    return render(request, "drp/cover.html", {"form": form, "covers": covers_visible_to(request.user)},
-                  status=status)

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from drp import services
 from drp.models import DisputeResolution, Theme
 from tests.support.auth import api_token
+from tests.support.problems import field_errors
 from workflows.concurrency import Expectation, parse_if_match
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +60,7 @@ def test_an_unknown_from_stage_is_400_naming_it(org):
     response = client_for(org.iro).post(f"/api/v1/drps/{drp.pk}/escalate/", {"reason": "x", "from_stage": "nope"},
                                         format="json")
     assert response.status_code == 400
-    assert "from_stage" in response.json()
+    assert "from_stage" in field_errors(response)
 
 
 def test_a_drp_answers_with_its_etag_and_updated_at(org):
@@ -111,7 +112,7 @@ def test_positive_practice_carries_its_etag(org):
     assert response["ETag"] == f'"positivepractice-{pp.pk}-1"'
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_escalations_on_one_reading_at_once_move_the_drp_once(org):
     """Concurrent writers with the same If-Match: the row lock makes the second see the first's
     version, so exactly one succeeds and the other is 412 (PostgreSQL; SQLite runs one at a time)."""

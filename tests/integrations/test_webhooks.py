@@ -17,6 +17,7 @@ from integrations.models import WebhookDelivery
 from integrations.tasks import deliver_due_webhooks
 from lado import services as do_services
 from tests.support.auth import api_token
+from tests.support.problems import field_errors
 
 pytestmark = [pytest.mark.django_db,
               pytest.mark.usefixtures("webhook_settings")]
@@ -148,14 +149,14 @@ def test_only_managers_manage_subscriptions_in_their_own_area(org, receiver):
     assert client_for(org.iro_manager).get("/api/v1/webhooks/").json()["results"] == []
     bad = client_for(org.do_manager).post("/api/v1/webhooks/", {"name": "x", "url": url, "scope": "do",
                                                              "event_types": ["drp.raised"]}, format="json")
-    assert bad.status_code == 400 and "event_types" in bad.json()
+    assert bad.status_code == 400 and "event_types" in field_errors(bad)
 
 
 def test_receivers_must_use_https(org):
     with override_settings(FOOTPRINT_WEBHOOK_ALLOW_HTTP=False):
         response = client_for(org.iro_manager).post("/api/v1/webhooks/", {"name": "x", "url": "http://example.org/"},
                                                     format="json")
-    assert response.status_code == 400 and "url" in response.json()
+    assert response.status_code == 400 and "url" in field_errors(response)
 
 
 def test_a_cancelled_subscription_gets_nothing_more(org, receiver, django_capture_on_commit_callbacks):

@@ -1,0 +1,127 @@
+"""What waits on me: the IRO's "Needs my action", the responder's inbox (with why each DRP
+came to them) and cover for an absent responder."""
+
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import redirect, render
+
+from people import roles
+from workflows.calendar import working_days_between
+from workflows.clocks import Rag, today
+from workflows.forms import add_errors
+from workflows.moves import MoveForm
+
+from . import access, selectors, services
+from .cover import cover_set_up
+from .forms import (
+    CoverForm,
+    EscalateForm,
+    ReasonForm,
+    ReassignForm,
+    ResolveForm,
+    RespondForm,
+)
+from .models import Stage, TimelineEvent
+from .selectors import (
+    awaiting_response_from,
+    covers_visible_to,
+    with_list_data,
+)
+
+#: The forms of the DRP's moves (``workflows.moves``), in the order the case page shows them.
+MOVE_FORMS = {
+    "respond": MoveForm(
+        "respond", "Respond", lambda data, drp, request: RespondForm(data),
+        lambda drp, actor, form: services.drp_respond(drp=drp, actor=actor, **form.cleaned_data),
+        "Response sent"),
+    "escalate": MoveForm(
+        "escalate", "Escalate", lambda data, drp, request: EscalateForm(data, drp=drp),
+        lambda drp, actor, form: services.drp_escalate(drp=drp, actor=actor, **form.cleaned_data),
+        "DRP escalated"),
+    "resolve": MoveForm(
+        "resolve", "Resolve", lambda data, drp, request: ResolveForm(data, drp=drp),
+        lambda drp, actor, form: services.drp_resolve(drp=drp, actor=actor, **form.cleaned_data),
+        "DRP resolved"),
+    "withdraw": MoveForm(
+        "withdraw", "Withdraw", lambda data, drp, request: ReasonForm(data, button="Withdraw DRP", slug="withdraw"),
+        lambda drp, actor, form: services.drp_withdraw(drp=drp, actor=actor, **form.cleaned_data),
+        "DRP withdrawn"),
+    "refer-to-cafcass": MoveForm(
+        "refer_to_cafcass", "Refer to Cafcass",
+        lambda data, drp, request: ReasonForm(data, button="Refer to Cafcass", slug="refer-to-cafcass"),
+        lambda drp, actor, form: services.drp_refer_to_cafcass(drp=drp, actor=actor, **form.cleaned_data),
+        "Referral to Cafcass recorded"),
+    "reassign": MoveForm(
+        "reassign", "Reassign to another IRO", lambda data, drp, request: ReassignForm(data, drp=drp),
+        lambda drp, actor, form: services.drp_reassign(drp=drp, actor=actor, **form.cleaned_data),
+        "DRP reassigned"),
+    "reopen": MoveForm(
+        "reopen", "Reopen", lambda data, drp, request: ReasonForm(data, button="Reopen DRP", slug="reopen"),
+        lambda drp, actor, form: services.drp_reopen(drp=drp, actor=actor, **form.cleaned_data),
+        "DRP reopened"),
+}
+
+
+
+
+def needs_my_action(request):
+    """The IRO's home: what waits on them today: responses to review (and how long each has
+    waited), agreed-by dates that have passed, and DRPs whose clocks have run out."""
+    if not access.can_raise_drp(request.user):
+        raise PermissionDenied("This page is for IROs, Conference Chairs and IRO Managers.")
+    on = today()
+    lists = selectors.needs_my_action(request.user, on)
+    review = [(drp, working_days_between(drp.responded_on, on) if drp.responded_on else None,
+               drp.review_clock(on)) for drp in lists["review"]]
+    agreed = [(drp, working_days_between(drp.agreed_by, on)) for drp in lists["agreed"]]
+    overdue = [(drp, [clock for clock in drp.clocks(on) if clock.rag == Rag.OVERDUE])
+               for drp in lists["overdue"]]
+    return render(request, "drp/needs_my_action.html", {
+        "review": review, "agreed": agreed, "overdue": overdue,
+        "total": len(review) + len(agreed) + len(overdue)})
+
+
+def awaiting_response(request):
+    """Challenges addressed to me, soonest due first, each with a respond form."""
+    if not access.answers_drps(request.user):
+        raise PermissionDenied("This list is for the social-care managers DRPs are addressed to.")
+    on = today()
+    inbox = awaiting_response_from(request.user)
+    counts = inbox.aggregate(overdue=Count("pk", filter=Q(stage_due_date__lt=on)),
+                             due_today=Count("pk", filter=Q(stage_due_date=on)))
+    # Why each came to this person: the escalation reasons and earlier responses, in order.
+    history = TimelineEvent.objects.filter(
+        action__in=[TimelineEvent.Action.ESCALATED, TimelineEvent.Action.RESPONDED]).select_related("actor")
+    qs = with_list_data(inbox).prefetch_related(Prefetch("timeline", queryset=history, to_attr="why"))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    names = {stage.key: stage.name for stage in Stage.objects.all()}
+    rows = [(drp, drp.stage_clock(on), drp.overall_clock(on),
+             [{"event": event, "stage": names.get(event.to_stage or event.from_stage, "")} for event in drp.why])
+            for drp in page]
+    return render(request, "drp/awaiting_response.html", {"page": page, "rows": rows, "counts": counts})
+
+
+def cover(request):
+    """Arrange cover for my DRPs while I am away; the covers I am part of."""
+    if not request.user.has_role(*roles.SOCIAL_CARE):
+        raise PermissionDenied("Cover is for the social-care managers DRPs are addressed to.")
+    status = 200
+    if request.method == "POST":
+        form = CoverForm(request.POST, absent=request.user)
+        if form.is_valid():
+            try:
+                made = cover_set_up(actor=request.user, absent=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, f"{made.colleague} will cover your DRPs from "
+                                          f"{made.starts_on:%-d %B %Y} to {made.ends_on:%-d %B %Y}")
+                return redirect("drp:cover")
+        status = 400
+    else:
+        form = CoverForm(absent=request.user)
+    return render(request, "drp/cover.html", {"form": form, "covers": covers_visible_to(request.user)},
+                  status=status)
