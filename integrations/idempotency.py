@@ -26,7 +26,7 @@ from django.http import HttpResponse, JsonResponse
 from rest_framework import exceptions
 from rest_framework.request import Request
 
-from api.problems import field_error, problem_response
+from api.problems import field_error, invalid_fields, problem_response
 from workflows.clocks import now as clock_now
 
 from .models import IdempotencyKey
@@ -150,8 +150,7 @@ class IdempotencyKeyMiddleware:
         key = request.headers[HEADER]
         if not valid_key(key):
             # A 400 names the part of the request at fault, as every 400 does.
-            return JsonResponse({HEADER: ["Use 1 to 255 printable ASCII characters, such as a UUID."]},
-                                status=400)
+            return invalid_fields({HEADER: "Use 1 to 255 printable ASCII characters, such as a UUID."})
         user = principal(request)
         if user is None:
             return self.get_response(request)

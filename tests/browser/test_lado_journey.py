@@ -541,7 +541,7 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
 
     # The IRO is not in the DO team: no Designated Officer item, and the case is refused.
     sign_in(page, "iro")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Open DRPs")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Needs my action")
     expect(menu(page).get_by_role("link")).not_to_have_count(0)
     expect(menu(page).get_by_role("link", name="Designated Officer")).to_have_count(0)
     expect_forbidden(page, case_url, "the IRO")

@@ -126,7 +126,7 @@ def test_positive_practice_from_record_to_csv(org, zeds_record, page, tmp_path):
     # The IRO signs in and opens Amy's page.
     sign_in(page, "iro")
     assert_styled(page)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Open DRPs")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Needs my action")
     assert_accessible(page, "the IRO's DRP list")
     find_child(page, "Amy Example")
     assert_accessible(page, "the children found")

@@ -53,7 +53,7 @@ def report_data(org, report_year, spike_month):
     2 CP DRPs, positive practice and one DO enquiry. So CLA is up, CP down, practice level."""
     from lado.models import Enquiry
 
-    from ..reports_helpers import drp, enquiry, practice
+    from tests.support.reports_helpers import drp, enquiry, practice
 
     year, last = report_year, report_year - 1
     for day in (3, 10, 17):
