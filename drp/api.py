@@ -15,7 +15,7 @@ from workflows.audit import record_read
 from workflows.exceptions import TransitionRefused
 from workflows.transitions import read_input
 
-from . import access, cover, services
+from . import access, cover, holding, services
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
 from .models import (
@@ -227,14 +227,14 @@ class DisputeResolutionViewSet(ApiContract, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def reassign(self, request, pk=None):
         drp = drp_for(request.user, pk)
-        return self._detail(services.drp_reassign(drp=drp, actor=request.user,
+        return self._detail(holding.drp_reassign(drp=drp, actor=request.user,
                                                   **self._input(ReassignSerializer, drp, "reassign")))
 
     @extend_schema(request=ReasonSerializer, responses=DisputeResolutionSerializer)
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         drp = drp_for(request.user, pk)
-        return self._detail(services.drp_reopen(drp=drp, actor=request.user,
+        return self._detail(holding.drp_reopen(drp=drp, actor=request.user,
                                                 **self._input(ReasonSerializer, drp, "reopen")))
 
 

@@ -12,17 +12,11 @@ from people import roles
 from workflows.calendar import working_days_between
 from workflows.clocks import Rag, today
 from workflows.forms import add_errors
-from workflows.moves import MoveForm
 
-from . import access, selectors, services
+from . import access, selectors
 from .cover import cover_set_up
 from .forms import (
     CoverForm,
-    EscalateForm,
-    ReasonForm,
-    ReassignForm,
-    ResolveForm,
-    RespondForm,
 )
 from .models import Stage, TimelineEvent
 from .selectors import (
@@ -30,41 +24,6 @@ from .selectors import (
     covers_visible_to,
     with_list_data,
 )
-
-#: The forms of the DRP's moves (``workflows.moves``), in the order the case page shows them.
-MOVE_FORMS = {
-    "respond": MoveForm(
-        "respond", "Respond", lambda data, drp, request: RespondForm(data),
-        lambda drp, actor, form: services.drp_respond(drp=drp, actor=actor, **form.cleaned_data),
-        "Response sent"),
-    "escalate": MoveForm(
-        "escalate", "Escalate", lambda data, drp, request: EscalateForm(data, drp=drp),
-        lambda drp, actor, form: services.drp_escalate(drp=drp, actor=actor, **form.cleaned_data),
-        "DRP escalated"),
-    "resolve": MoveForm(
-        "resolve", "Resolve", lambda data, drp, request: ResolveForm(data, drp=drp),
-        lambda drp, actor, form: services.drp_resolve(drp=drp, actor=actor, **form.cleaned_data),
-        "DRP resolved"),
-    "withdraw": MoveForm(
-        "withdraw", "Withdraw", lambda data, drp, request: ReasonForm(data, button="Withdraw DRP", slug="withdraw"),
-        lambda drp, actor, form: services.drp_withdraw(drp=drp, actor=actor, **form.cleaned_data),
-        "DRP withdrawn"),
-    "refer-to-cafcass": MoveForm(
-        "refer_to_cafcass", "Refer to Cafcass",
-        lambda data, drp, request: ReasonForm(data, button="Refer to Cafcass", slug="refer-to-cafcass"),
-        lambda drp, actor, form: services.drp_refer_to_cafcass(drp=drp, actor=actor, **form.cleaned_data),
-        "Referral to Cafcass recorded"),
-    "reassign": MoveForm(
-        "reassign", "Reassign to another IRO", lambda data, drp, request: ReassignForm(data, drp=drp),
-        lambda drp, actor, form: services.drp_reassign(drp=drp, actor=actor, **form.cleaned_data),
-        "DRP reassigned"),
-    "reopen": MoveForm(
-        "reopen", "Reopen", lambda data, drp, request: ReasonForm(data, button="Reopen DRP", slug="reopen"),
-        lambda drp, actor, form: services.drp_reopen(drp=drp, actor=actor, **form.cleaned_data),
-        "DRP reopened"),
-}
-
-
 
 
 def needs_my_action(request):

@@ -23,7 +23,7 @@ from workflows.forms import add_errors
 from workflows.moves import MoveForm, submit
 from workflows.transitions import available
 
-from . import access, clocks, services, summary
+from . import access, clocks, holding, services, summary
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
 from .forms import (
@@ -71,11 +71,11 @@ MOVE_FORMS = {
         "Referral to Cafcass recorded"),
     "reassign": MoveForm(
         "reassign", "Reassign to another IRO", lambda data, drp, request: ReassignForm(data, drp=drp),
-        lambda drp, actor, form: services.drp_reassign(drp=drp, actor=actor, **form.cleaned_data),
+        lambda drp, actor, form: holding.drp_reassign(drp=drp, actor=actor, **form.cleaned_data),
         "DRP reassigned"),
     "reopen": MoveForm(
         "reopen", "Reopen", lambda data, drp, request: ReasonForm(data, button="Reopen DRP", slug="reopen"),
-        lambda drp, actor, form: services.drp_reopen(drp=drp, actor=actor, **form.cleaned_data),
+        lambda drp, actor, form: holding.drp_reopen(drp=drp, actor=actor, **form.cleaned_data),
         "DRP reopened"),
 }
 

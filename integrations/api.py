@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.views import ApiContract
 from people import roles
 from workflows.audit import record_reads_by_id
 
@@ -38,7 +39,7 @@ def _whole_number(request, name: str, default: int, maximum: int | None = None) 
     return int(raw)
 
 
-class EventFeedView(APIView):
+class EventFeedView(ApiContract, APIView):
     """Events about the cases you may read, oldest first, after a cursor (keyset: stable
     whatever is added meanwhile). Read until ``has_more`` is false, keep ``next``, and ask again
     with ``?after=<next>`` later. DO events appear only for the DO team, and each read of a DO
@@ -77,7 +78,7 @@ def managed_scopes(user) -> list[str]:
     return scopes
 
 
-class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
+class SubscriptionViewSet(ApiContract, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
                           viewsets.GenericViewSet):
     """Webhook subscriptions: IRO Managers manage those for DRPs and positive practice, the DO
     Manager those for DO events. A subscription is sent exactly the events its owner may read."""

@@ -67,7 +67,7 @@ def describe(entry) -> tuple[str, str, object, dict] | None:
         pp = entry.positive_practice
         return POSITIVE_PRACTICE_TYPES[entry.action], Area.POSITIVE_PRACTICE, pp, {
             "positive_practice": pp.pk, "reference": pp.reference, "case_type": pp.case_type,
-            "team": pp.team.slug if pp.team_id else None, "drp": pp.drp.reference if pp.drp_id else None,
+            "team": pp.team.slug if pp.team_id else None, "drp_reference": pp.drp.reference if pp.drp_id else None,
             "children": sorted(pp.children.values_list("reference", flat=True)),
         }
     if app == "lado" and entry.action not in NOT_DO_EVENTS:

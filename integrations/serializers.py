@@ -1,7 +1,36 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from . import conf
 from .models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+
+
+class EventDataSerializer(serializers.Serializer):
+    """What an event says about its case (integrations.events.describe): ids, references, codes
+    and the actor's username. Each key is there for the kinds of event it belongs to."""
+
+    drp = serializers.IntegerField(required=False, help_text="DRP events: the DRP's id.")
+    positive_practice = serializers.IntegerField(required=False, help_text="Positive practice: its id.")
+    drp_reference = serializers.CharField(required=False, allow_null=True,
+                                          help_text="Positive practice: the DRP it was recorded on, if any.")
+    case = serializers.IntegerField(required=False, help_text="DO events: the DO case's id.")
+    reference = serializers.CharField(required=False)
+    case_type = serializers.CharField(required=False, help_text="CP or CLA.")
+    status = serializers.CharField(required=False)
+    stage = serializers.CharField(required=False, help_text="DRP events: the stage now.")
+    from_stage = serializers.CharField(required=False, allow_null=True)
+    to_stage = serializers.CharField(required=False, allow_null=True)
+    from_status = serializers.CharField(required=False, allow_null=True, help_text="DO events.")
+    to_status = serializers.CharField(required=False, allow_null=True, help_text="DO events.")
+    team = serializers.CharField(required=False, allow_null=True, help_text="Positive practice: the team's slug.")
+    children = serializers.ListField(child=serializers.CharField(), required=False,
+                                     help_text="The children's case references.")
+    actor = serializers.CharField(required=False, allow_null=True, help_text="The username of who did it.")
+
+
+@extend_schema_field(EventDataSerializer)
+class EventDataField(serializers.DictField):
+    """Given out as the event stored it; documented by ``EventDataSerializer``."""
 
 
 class EventSerializer(serializers.Serializer):
@@ -13,8 +42,8 @@ class EventSerializer(serializers.Serializer):
                                            "do.* (DO team only)")
     at = serializers.DateTimeField(help_text="When it happened, UTC.")
     reference = serializers.CharField()
-    data = serializers.DictField(help_text="References of the case and its children, its stage or "
-                                           "status, and the actor's username; never names or text.")
+    data = EventDataField(help_text="References of the case and its children, its stage or "
+                                    "status, and the actor's username; never names or text.")
 
 
 class EventPageSerializer(serializers.Serializer):

@@ -52,7 +52,6 @@ def report_data(org, report_year, spike_month):
     1 CP DRP closed at Stage 1, positive practice and two DO enquiries. Last year: 1 CLA and
     2 CP DRPs, positive practice and one DO enquiry. So CLA is up, CP down, practice level."""
     from lado.models import Enquiry
-
     from tests.support.reports_helpers import drp, enquiry, practice
 
     year, last = report_year, report_year - 1

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from drp import cover, services
+from drp import cover, holding, services
 from drp.models import DisputeResolution, Stage, Theme, TimelineEvent
 from drp.selectors import awaiting_response_from, drps_visible_to
 from notifications.models import Notification
@@ -39,7 +39,7 @@ def told(kind):
 def test_iro_manager_reassigns_a_drp_and_the_new_iro_is_told_and_reviews_it(org):
     drp = raise_drp(org)
     with as_of(date(2026, 11, 3)):
-        services.drp_reassign(drp=drp, actor=org.iro_manager, iro=org.chair, reason="Iro on long leave")
+        holding.drp_reassign(drp=drp, actor=org.iro_manager, iro=org.chair, reason="Iro on long leave")
     drp.refresh_from_db()
     assert (drp.iro, drp.raised_by) == (org.chair, org.iro)
     event = drp.timeline.get(action=TimelineEvent.Action.REASSIGNED)
@@ -57,16 +57,16 @@ def test_iro_manager_reassigns_a_drp_and_the_new_iro_is_told_and_reviews_it(org)
 def test_only_the_iro_manager_reassigns_and_only_to_an_iro_and_only_while_open(org):
     drp = raise_drp(org)
     with pytest.raises(PermissionDenied):
-        services.drp_reassign(drp=drp, actor=org.iro, iro=org.chair, reason="Swap")
+        holding.drp_reassign(drp=drp, actor=org.iro, iro=org.chair, reason="Swap")
     with pytest.raises(ValidationError) as refused:
-        services.drp_reassign(drp=drp, actor=org.iro_manager, iro=org.team_manager, reason="")
+        holding.drp_reassign(drp=drp, actor=org.iro_manager, iro=org.team_manager, reason="")
     assert set(refused.value.message_dict) == {"iro", "reason"}
     with pytest.raises(ValidationError) as same:
-        services.drp_reassign(drp=drp, actor=org.iro_manager, iro=org.iro, reason="Swap")
+        holding.drp_reassign(drp=drp, actor=org.iro_manager, iro=org.iro, reason="Swap")
     assert "already holds" in same.value.message_dict["iro"][0]
     services.drp_withdraw(drp=drp, actor=org.iro, reason="Sorted informally")
     with pytest.raises(TransitionRefused):
-        services.drp_reassign(drp=drp, actor=org.iro_manager, iro=org.chair, reason="Swap")
+        holding.drp_reassign(drp=drp, actor=org.iro_manager, iro=org.chair, reason="Swap")
 
 
 def test_reassigned_drp_moves_to_the_new_iros_list(client, org):
@@ -184,7 +184,7 @@ def test_iro_reopens_a_resolved_drp_at_the_stage_it_closed_with_fresh_clocks(org
         services.drp_resolve(drp=drp, actor=org.iro, **resolution())
     # Reopened Monday 7 December 2026: the actions agreed did not happen.
     with as_of(date(2026, 12, 7)):
-        drp = services.drp_reopen(drp=drp, actor=org.iro, reason="Agreed actions not done")
+        drp = holding.drp_reopen(drp=drp, actor=org.iro, reason="Agreed actions not done")
     drp.refresh_from_db()
     assert (drp.status, drp.stage.key, drp.closed_on, drp.closed_at_stage) == (
         Status.AWAITING_RESPONSE, "stage-2", None, None)
@@ -205,7 +205,7 @@ def test_reopened_informally_the_formal_clock_waits_for_the_first_formal_stage(o
     with as_of(date(2026, 11, 3)):
         services.drp_withdraw(drp=drp, actor=org.iro, reason="Sorted")
     with as_of(date(2026, 11, 9)):
-        drp = services.drp_reopen(drp=drp, actor=org.iro_manager, reason="Not sorted after all")
+        drp = holding.drp_reopen(drp=drp, actor=org.iro_manager, reason="Not sorted after all")
     assert drp.stage.key == "informal" and drp.overall_due_date is None
     assert drp.stage_due_date == date(2026, 11, 23)  # informal: 10 working days
 
@@ -213,13 +213,13 @@ def test_reopened_informally_the_formal_clock_waits_for_the_first_formal_stage(o
 def test_only_the_drps_iro_or_an_iro_manager_reopens_and_only_a_closed_drp(org):
     drp = raise_drp(org)
     with pytest.raises(TransitionRefused):
-        services.drp_reopen(drp=drp, actor=org.iro, reason="x")
+        holding.drp_reopen(drp=drp, actor=org.iro, reason="x")
     services.drp_withdraw(drp=drp, actor=org.iro, reason="Sorted")
     for someone in (org.chair, org.team_manager):
         with pytest.raises(PermissionDenied):
-            services.drp_reopen(drp=drp, actor=someone, reason="x")
+            holding.drp_reopen(drp=drp, actor=someone, reason="x")
     with pytest.raises(ValidationError) as blank:
-        services.drp_reopen(drp=drp, actor=org.iro, reason=" ")
+        holding.drp_reopen(drp=drp, actor=org.iro, reason=" ")
     assert set(blank.value.message_dict) == {"reason"}
 
 

@@ -520,7 +520,8 @@ def test_while_the_database_refuses_connections_pages_and_api_answer_503_and_not
     assert ready.status_code == 503
     assert [status for status, _, _ in writes] == [503] * 3
     assert read.status_code == 503 and read.headers["Retry-After"] == "30"
-    assert read.json() == {"detail": "Sorry, the service is unavailable. Try again later."}
+    assert read.json()["detail"] == "Sorry, the service is unavailable. Try again later."
+    assert read.json()["code"] == "service_unavailable" and read.json()["status"] == 503
     for response in pages:
         assert response.status_code == 503 and response.headers["Retry-After"] == "30"
         assert "Sorry, the service is unavailable" in response.text

@@ -121,12 +121,12 @@ def in_recovery(alias: str) -> bool:
 
 def test_replica_setting_adds_the_alias_the_router_and_a_test_mirror(monkeypatch):
     monkeypatch.delenv("DATABASE_REPLICA_URL", raising=False)
-    without = runpy.run_path(str(ROOT / "config" / "settings" / "base.py"))
+    without = runpy.run_module("config.settings.base")
     assert set(without["DATABASES"]) == {"default"}
     assert without["DATABASE_ROUTERS"] == ["workflows.replica.ReplicaRouter"]
 
     monkeypatch.setenv("DATABASE_REPLICA_URL", "postgres://reports:secret@db-replica.internal:5433/footprint")
-    configured = runpy.run_path(str(ROOT / "config" / "settings" / "base.py"))["DATABASES"]["replica"]
+    configured = runpy.run_module("config.settings.base")["DATABASES"]["replica"]
     assert (configured["HOST"], configured["PORT"], configured["NAME"]) == ("db-replica.internal", 5433, "footprint")
     assert configured["OPTIONS"]["connect_timeout"] == 3
     assert configured["TEST"] == {"MIRROR": "default"}  # no test database is ever made on it
