@@ -175,7 +175,7 @@ def test_iro_manager_reads_every_report(report_data, report_year, spike_month, p
 
     # The monthly theme report for the month with the spike.
     page.goto("/reports/")
-    page.get_by_role("link", name="Last month").click()
+    page.get_by_role("link", name="Last month", exact=True).click()
     page.get_by_label("Month", exact=True).fill(f"{spike_month:%Y-%m}")
     page.get_by_role("button", name="Show month").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Monthly theme report: {spike_month:%B %Y}")
