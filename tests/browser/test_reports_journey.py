@@ -190,7 +190,7 @@ def test_iro_manager_reads_every_report(report_data, report_year, spike_month, p
 
     # Service learning and the IRO/CC footprint.
     page.goto("/reports/")
-    page.get_by_role("link", name="This reporting year").click()
+    page.get_by_role("link", name="This reporting year", exact=True).click()
     page.get_by_label("Reporting year (starting 1 April)").select_option(str(year))
     page.get_by_role("button", name="Show year").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
