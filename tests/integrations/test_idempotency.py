@@ -11,6 +11,7 @@ from drp.models import DisputeResolution, Theme
 from integrations import idempotency
 from integrations.models import IdempotencyKey
 from tests.support.auth import api_token
+from tests.support.problems import field_errors
 from workflows.clocks import now
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +119,7 @@ def test_an_unusable_key_is_400_naming_the_header(org):
     drp = raised(org)
     response = escalate(client_for(org.iro), drp, "x" * 256)
     assert response.status_code == 400
-    assert "Idempotency-Key" in response.json()
+    assert "Idempotency-Key" in field_errors(response)
 
 
 def test_a_request_without_a_valid_token_keeps_nothing(org):
