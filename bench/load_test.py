@@ -134,11 +134,11 @@ def build_data(args) -> dict:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.core.management import call_command
     from django.db import connection
-    from people.tokens import issue
 
     from children.models import Child
     from drp.models import DisputeResolution, Theme
     from drp.selectors import awaiting_response_from
+    from people.tokens import issue
     from reports.periods import last_month, reporting_year_of
 
     log(f"database: {connection.settings_dict['NAME']} ({action}); settings {settings.SETTINGS_MODULE}")
@@ -325,9 +325,9 @@ def start_replica(args, database_url: str):
     """A local streaming standby of the load database's server (tests/support/streaming_replica.py)."""
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
-    from tests.support.streaming_replica import LocalStandby, StandbyUnavailable
-
     from urllib.parse import urlsplit, urlunsplit
+
+    from tests.support.streaming_replica import LocalStandby, StandbyUnavailable
     server = urlunsplit(urlsplit(database_url)._replace(path="/postgres"))
     try:
         standby = LocalStandby.start(server, log=log)

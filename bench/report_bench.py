@@ -421,10 +421,11 @@ def _themes_by_case_type(period, themes) -> dict:
 def hand_annual(year: int) -> dict:
     from lado import conf
     from lado.selectors import ACTION_COUNTS, AGE_BANDS
-    from reports.periods import reporting_year
+    from reports.selectors.annual import annual_periods
     from workflows.dates import add_months
 
-    this, last = reporting_year(year), reporting_year(year - 1)
+    # A year not yet over counts to today against the same months of last year.
+    this, last, year_to_date = annual_periods(year)
     stages, themes = _labels()
     closed = _closed_at_stage_sql("d.closed_on BETWEEN %(s)s AND %(e)s", this, stages)
     closed_of_raised = _closed_at_stage_sql("d.raised_on BETWEEN %(s)s AND %(e)s", this, stages)
@@ -496,6 +497,8 @@ def hand_annual(year: int) -> dict:
     return {
         "year": year,
         "period": this.as_dict(),
+        "year_to_date": year_to_date,
+        "compared_with": last.as_dict(),
         "drp": {
             "raised": _compare_sql("drp_disputeresolution", "raised_on", this, last),
             "positive_practice": _compare_sql("positive_practice_positivepractice", "recorded_on", this, last),

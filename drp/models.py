@@ -396,4 +396,4 @@ class Cover(models.Model):
         return f"{self.colleague} for {self.absent}, {self.starts_on:%-d %b %Y} to {self.ends_on:%-d %b %Y}"
 
 
-protect_history(DisputeResolution, StageRecord, AgreedAction)
+protect_history(DisputeResolution, StageRecord, AgreedAction, Cover)

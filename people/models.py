@@ -7,7 +7,7 @@ from django.utils.functional import cached_property
 from knox.models import AbstractAuthToken
 from simple_history.models import HistoricalRecords
 
-from workflows.models import append_only
+from workflows.models import append_only, protect_history
 
 
 class Role(models.Model):
@@ -148,3 +148,7 @@ class ServiceAccount(models.Model):
         from .roles import SYSTEM_SCOPES
 
         return [slug for slug in SYSTEM_SCOPES if slug in self.user.role_slugs]
+
+
+# Who made or changed a system account, and its scopes: added to, never rewritten.
+protect_history(ServiceAccount)

@@ -11,7 +11,7 @@ SQLite has no triggers: there the models and ``AppendOnlyQuerySet`` refuse (test
 both databases), and a case with a timeline cannot be deleted (its foreign key protects it).
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import pgtrigger
 import pytest
@@ -20,9 +20,11 @@ from django.test import Client
 
 from audit.models import AccessLogView
 from children.models import Child
+from drp import agreed_actions, cover
 from drp import services as drp_services
-from drp.models import DisputeResolution, Stage, StageRecord, Theme
+from drp.models import AgreedAction, Cover, DisputeResolution, Stage, StageRecord, Theme
 from drp.models import TimelineEvent as DrpTimelineEvent
+from integrations.models import Event
 from lado import services as lado_services
 from lado.models import (
     AccessReview,
@@ -35,8 +37,9 @@ from lado.models import (
     RoleChange,
 )
 from lado.models import TimelineEvent as DoTimelineEvent
+from people import roles
 from people import services as people_services
-from people.models import AuthenticatorRemoval
+from people.models import AuthenticatorRemoval, ServiceAccount
 from positive_practice import services as pp_services
 from positive_practice.models import PositivePractice
 from positive_practice.models import TimelineEvent as PpTimelineEvent
@@ -45,7 +48,7 @@ from subject_access.models import DisclosureDecision, Download, SubjectAccessReq
 from tests.support.auth import login
 from tests.support.lado_fixtures import at, concluded, in_progress
 from workflows.audit import record_read
-from workflows.clocks import as_of
+from workflows.clocks import as_of, today
 from workflows.models import CaseRead, ReminderLog
 from workflows.reminders import run_sweep
 
@@ -66,6 +69,9 @@ PROTECTED = [
     # The DO Manager's records (who holds a DO role, rule changes, access reviews) and the
     # removal of a lost authenticator.
     RoleChange, RetentionRuleChange, AccessReview, AuthenticatorRemoval,
+    # Agreed actions on a DRP, cover for an absent responder, system accounts, and the events
+    # log that feeds integrations.
+    AgreedAction.history.model, Cover.history.model, ServiceAccount.history.model, Event,
 ]
 
 
@@ -93,6 +99,17 @@ def cases(org):
                                         years=2, until_retirement=False, retirement_age=67, reason="Board")
     lado_services.do_access_review_record(actor=org.do_manager, note="Yearly review")
     people_services.remove_authenticator(person=org.auditor, removed_by="Sam", reason="Phone lost")
+    # An agreed action on the DRP, cover for an absent responder, a system account.
+    # (on a DRP of its own: the tests read the first DRP's single timeline entry)
+    acted = drp_services.drp_raise(actor=org.iro, children=[org.child], case_type="CLA",
+                                   themes=[Theme.objects.get(slug="placement")], concern="Actions agreed",
+                                   stage=Stage.objects.get(key="stage-1"))
+    agreed_actions.drp_agree_action(drp=acted, actor=org.iro, what="Book the review", owner=org.social_worker,
+                                    due_on=today() + timedelta(days=14))
+    cover.cover_set_up(actor=org.team_manager, absent=org.team_manager, colleague=org.service_manager,
+                       starts_on=today(), ends_on=today() + timedelta(days=7))
+    people_services.service_account_create(actor=org.iro_manager, name="Mosaic", purpose="Writes DRPs to the "
+                                           "child's record", owner=org.iro_manager, scopes=[roles.SYSTEM_READ_DRPS])
     lado_services.enquiry_destroy(enquiry=concluded(org, "false", on=date(2010, 1, 4)), actor=org.do_manager,
                                   reason="Retention ended")
     sar = sar_services.request_start(actor=org.iro_manager, requester_name="Amy's advocate",
@@ -110,7 +127,7 @@ def _table(model: type[models.Model]) -> str:
 
 def _text_column(model: type[models.Model]) -> str:
     """A column to overwrite: the note, the change reason, the view name, the reason ..."""
-    for name in ("note", "history_change_reason", "view", "reason", "filename", "scopes", "phase"):
+    for name in ("note", "history_change_reason", "view", "reason", "filename", "scopes", "phase", "reference"):
         try:
             return model._meta.get_field(name).column
         except Exception:  # noqa: BLE001  (FieldDoesNotExist: try the next)
