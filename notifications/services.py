@@ -88,22 +88,20 @@ def render_message(kind: str, context: dict) -> tuple[str, str]:
 
 @dataclass
 class Message:
-    """One thing to tell some people: rendered from ``notifications/messages/<kind>.txt`` with
-    ``context``, or given as ``subject`` and ``body``; ``link`` is the page it is about."""
+    """One thing to tell some people, always rendered from its message templates
+    (``notifications/messages/<kind>.subject.txt`` and ``<kind>.txt``) with ``context``, so every
+    message is composed one way; ``link`` is the page it is about."""
 
     recipients: Iterable
     kind: str
     link: str = ""
-    context: dict | None = None
-    subject: str = ""
-    body: str = ""
+    context: dict = field(default_factory=dict)
 
 
-def notify(*, recipients: Iterable, kind: str, subject: str = "", body: str = "", link: str = "",
-           context: dict | None = None, case=None) -> list[Notification]:
-    """Tell each recipient (once, even if listed twice); emails go after commit."""
-    return notify_many([Message(recipients=recipients, kind=kind, link=link, context=context,
-                                subject=subject, body=body)])
+def notify(*, recipients: Iterable, kind: str, link: str = "", context: dict | None = None) -> list[Notification]:
+    """Tell each recipient (once, even if listed twice) the message ``kind``'s templates
+    compose from ``context``; emails go after commit."""
+    return notify_many([Message(recipients=recipients, kind=kind, link=link, context=context or {})])
 
 
 #: Notifications whose emails one task sends.
@@ -118,8 +116,7 @@ def notify_many(messages: Iterable[Message]) -> list[Notification]:
     people: dict = {}
     history = _history_only.get()
     for message in messages:
-        subject, body = (render_message(message.kind, message.context) if message.context is not None
-                         else (message.subject, message.body))
+        subject, body = render_message(message.kind, message.context)
         unique = {}
         for user in message.recipients:
             if user is not None and user.is_active:

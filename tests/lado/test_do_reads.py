@@ -223,7 +223,9 @@ def test_notifications_naming_do_cases_log_reads(org, client, django_capture_on_
     client_for(org.designated_officer).get("/api/v1/notifications/")
     assert do_reads("api:notification-list", org.designated_officer) == [(enquiry.pk, "api:notification-list")]
     # Notifications about anything else log nothing.
-    notify(recipients=[org.iro], kind="drp-reminder", subject="DRP-00001 due", link="/drps/1/")
+    notify(recipients=[org.iro], kind="drp-reminder", link="/drps/1/",
+           context={"drp": {"reference": "DRP-00001", "stage": {"name": "Stage 1"}}, "headline": "due today",
+                    "detail": "The response is due today."})
     login(client, org.iro)
     client.get("/notifications/")
     assert not CaseRead.objects.filter(user=org.iro).exists()
@@ -233,7 +235,8 @@ def test_email_of_a_notification_logs_the_read_once(org):
     org.do_manager.email = "dom@example.org"
     org.do_manager.save()
     enquiry = log(org)
-    [notification] = notify(recipients=[org.do_manager], kind="lado-reminder", subject=f"{enquiry.reference} due",
+    [notification] = notify(recipients=[org.do_manager], kind="lado-reminder",
+                            context={"enquiry": enquiry, "headline": "decision due", "detail": "The decision is due."},
                             link=f"/lado/{enquiry.pk}/")
     assert send_notification_email(notification.pk)
     assert not send_notification_email(notification.pk)  # a retried task sends nothing, logs nothing

@@ -11,6 +11,7 @@ from drp import clocks as drp_clocks
 from drp.models import DisputeResolution, Stage, Theme
 from lado.models import Category, Enquiry, ReferralSource, Sector, SettingType
 from positive_practice.models import PositivePractice
+from workflows.dates import add_months
 
 _seq = itertools.count(1)
 RESOLVED, WITHDRAWN = DisputeResolution.Status.RESOLVED, DisputeResolution.Status.WITHDRAWN
@@ -46,11 +47,6 @@ def practice(org, recorded_on: date, case_type="CLA", team=None, recorded_by=Non
         impact="y", recorded_by=recorded_by or org.iro, recorded_on=recorded_on)
     p.children.set(children if children is not None else [org.child])
     return p
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, min(day.day, 28))
 
 
 def enquiry(org, received_on: date, status=Enquiry.Status.AWAITING_DECISION, threshold_met=None, outcome="",
