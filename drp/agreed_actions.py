@@ -25,12 +25,9 @@ from workflows.validation import blank_text_errors
 from . import access, notifications
 from .flows import DisputeResolutionFlow, is_addressee
 from .models import AgencyContact, AgreedAction, DisputeResolution, StageRecord, TimelineEvent
+from .stages import lock_drp
 
 Action = TimelineEvent.Action
-
-
-def _lock(drp: DisputeResolution) -> DisputeResolution:
-    return lock(DisputeResolution.objects.select_related("stage"), drp.pk)
 
 
 def _agency_errors(children, contact: AgencyContact | None, asked: str) -> dict[str, str]:
@@ -150,7 +147,7 @@ def drp_agree_action(*, drp: DisputeResolution, actor: User, what: str, due_on: 
     """An action agreed while the DRP is open (at a response, a meeting, a review): what, who
     owns it and by when. Its owner (emailed, for a partner agency's contact) and the IRO are
     reminded before, on and after the date."""
-    drp = _lock(drp)
+    drp = lock_drp(drp)
     if not drp.is_open:
         raise TransitionRefused(closed_refusal(drp))
     if not may_agree_actions(drp, actor):

@@ -30,14 +30,14 @@ closed_refusal, KEEP_OPEN, CLOSE_NOT_DONE = (agreed_actions.closed_refusal, agre
                                             agreed_actions.CLOSE_NOT_DONE)
 
 
-from .services import _lock, _open_stage_record, _start_stage
+from .stages import lock_drp, open_stage_record, start_stage
 
 
 @transaction.atomic
 def drp_reassign(*, drp: DisputeResolution, actor: User, iro: User | None, reason: str) -> DisputeResolution:
     """The IRO Manager gives an open DRP to another IRO or Conference Chair, who is told; from
     now on they review the responses and get the reminders."""
-    drp = _lock(drp)
+    drp = lock_drp(drp)
     perform(DisputeResolutionFlow(drp), "reassign", actor)
     errors = blank_text_errors(reason=reason)
     if iro is None or not iro.is_active or not iro.has_role(roles.IRO, roles.CHAIR):
@@ -63,7 +63,7 @@ def drp_reopen(*, drp: DisputeResolution, actor: User, reason: str) -> DisputeRe
     overall limit counts again from that day too (from the first formal stage reached after
     it, when the limit runs from the first formal stage and the DRP reopens informally). The
     earlier outcome stays on the timeline and in the history; the DRP has none while open."""
-    drp = _lock(drp)
+    drp = lock_drp(drp)
     was = drp.get_status_display().lower()
     perform(DisputeResolutionFlow(drp), "reopen", actor)
     require_text(reason=reason)
@@ -76,10 +76,10 @@ def drp_reopen(*, drp: DisputeResolution, actor: User, reason: str) -> DisputeRe
     drp.formal_started_on = on if stage.is_formal else None
     restart_overall = stage.is_formal or clocks.timescale_from() == clocks.RAISED
     drp.overall_due_date = clocks.overall_due(on) if restart_overall else None
-    _start_stage(drp, stage, on, list(drp.children.select_related("social_worker")))
+    start_stage(drp, stage, on, list(drp.children.select_related("social_worker")))
     save_with_history(drp, actor, reason.strip())
     drp.impact_codes.clear()
-    _open_stage_record(drp, actor, reason.strip())
+    open_stage_record(drp, actor, reason.strip())
     record_event(drp, actor, Action.REOPENED, note=f"Reopened (was {was}).\n\n{reason.strip()}",
                  to_stage=stage.key)
     notifications.drp_reopened(drp, actor)

@@ -1,7 +1,7 @@
 """Importing historical DRPs (registered with ``imports`` in ``DrpConfig.ready``).
 
 The clocks are the services' own (``drp.clocks``), from the start stage and the date raised;
-the addressee of an open DRP is found as when one is raised (``services.find_addressee``). An
+the addressee of an open DRP is found as when one is raised (``stages.find_addressee``). An
 existing DRP is changed only through the state machine's ``reimport``: a closed DRP that an
 import created and that nobody has touched since.
 """
@@ -23,7 +23,7 @@ from . import clocks
 from .access import IMPORTERS
 from .flows import DisputeResolutionFlow
 from .models import DisputeResolution, Stage, StageRecord, Theme, TimelineEvent
-from .services import find_addressee
+from .stages import find_addressee
 
 COLUMNS = ("reference", "case_type", "child_references", "team", "raised_on", "start_stage", "themes",
            "status", "closed_on", "closed_at_stage")

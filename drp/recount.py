@@ -28,7 +28,7 @@ closed_refusal, KEEP_OPEN, CLOSE_NOT_DONE = (agreed_actions.closed_refusal, agre
                                             agreed_actions.CLOSE_NOT_DONE)
 
 
-from .services import _lock
+from .stages import lock_drp
 
 
 def _recount_drp(drp: DisputeResolution, before, after) -> list[str]:
@@ -73,7 +73,7 @@ def drps_recount_after_calendar_change(*, day: date, closed: bool, description: 
         f" ({description})" if description else "")
     count = 0
     for pk in list(spanning):
-        drp = _lock(DisputeResolution(pk=pk))
+        drp = lock_drp(DisputeResolution(pk=pk))
         changes = _recount_drp(drp, before, after)
         if not changes:
             continue

@@ -3,20 +3,16 @@ moves the state machine, records history with a reason, and appends one timeline
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from children.models import CaseType, Child
-from people import roles
 from people.models import User
-from people.selectors import holder_of_role_for_team
 from workflows.clocks import today
 from workflows.exceptions import TransitionRefused
 from workflows.history import save_with_history
-from workflows.locks import lock
 from workflows.models import ReferenceSequence
 from workflows.timeline import record_event
 from workflows.transitions import perform
@@ -30,11 +26,17 @@ from .models import (
     DisputeResolution,
     ImpactCode,
     Stage,
-    StageRecord,
     Theme,
     TimelineEvent,
 )
 from .selectors import covers_for
+from .stages import (
+    close_stage_record,
+    expect_stage,
+    lock_drp,
+    open_stage_record,
+    start_stage,
+)
 
 Action = TimelineEvent.Action
 #: The agreed-action moves (``drp.agreed_actions``) are DRP services too.
@@ -42,84 +44,6 @@ drp_agree_action, drp_record_action = agreed_actions.drp_agree_action, agreed_ac
 may_agree_actions, may_record_action = agreed_actions.may_agree_actions, agreed_actions.may_record_action
 closed_refusal, KEEP_OPEN, CLOSE_NOT_DONE = (agreed_actions.closed_refusal, agreed_actions.KEEP_OPEN,
                                             agreed_actions.CLOSE_NOT_DONE)
-
-
-def find_addressee(stage: Stage, team_id: int | None, children: Iterable[Child]) -> User | None:
-    """The person a stage is addressed to, from the child's allocation: the allocated social
-    worker for a social-worker stage, else the nearest manager holding the addressed role."""
-    addressed = {role.slug for role in stage.addressed_to.all()}
-    for role in roles.SOCIAL_CARE:
-        if role not in addressed:
-            continue
-        if role == roles.SOCIAL_WORKER:
-            for child in children:
-                if child.social_worker_id:
-                    return child.social_worker
-            continue
-        holder = holder_of_role_for_team(role, team_id)
-        if holder is not None:
-            return holder
-    return None
-
-
-def _lock(drp: DisputeResolution) -> DisputeResolution:
-    return lock(DisputeResolution.objects.select_related("stage"), drp.pk)
-
-
-def expect_stage(drp: DisputeResolution, from_stage: str | None) -> None:
-    """The move names the stage it expects (``from_stage``); under the lock, refuse it (409) when
-    the DRP has moved on, so a move made on an old reading (or sent twice) never moves it again."""
-    if from_stage and drp.stage.key != from_stage:
-        raise TransitionRefused(f"{drp.reference} is now at {drp.stage.name}, not the stage this "
-                                f"move expected ({from_stage}): read it again before you move it.")
-
-
-def _current_stage_record(drp: DisputeResolution) -> StageRecord | None:
-    return drp.stage_records.filter(ended_on__isnull=True).order_by("-started_on", "-id").first()
-
-
-def start_stage_clocks(drp: DisputeResolution, stage: Stage, started_on: date) -> None:
-    """Point the DRP at ``stage`` with its clocks (``drp.clocks``): the overall limit once it
-    starts, then the stage's own deadline, never after the overall one. The importer counts
-    with the same ``drp.clocks`` functions, so an imported DRP's clocks follow the same rule."""
-    drp.stage = stage
-    drp.stage_started_on = started_on
-    drp.review_due_date = None
-    if stage.is_formal and drp.formal_started_on is None:
-        drp.formal_started_on = started_on
-    if drp.overall_due_date is None:
-        drp.overall_due_date = clocks.overall_due(clocks.overall_start(
-            raised_on=drp.raised_on, formal_started_on=drp.formal_started_on))
-    drp.stage_due_date = clocks.stage_due(working_days=stage.working_days, is_formal=stage.is_formal,
-                                          started_on=started_on, overall_due_date=drp.overall_due_date)
-
-
-def _start_stage(drp: DisputeResolution, stage: Stage, started_on: date, children: list[Child],
-                 contact: AgencyContact | None = None) -> None:
-    """Point the DRP at ``stage`` with fresh clocks and the addressee found for it, or the
-    partner agency's contact it is addressed to."""
-    start_stage_clocks(drp, stage, started_on)
-    drp.addressee_contact = contact
-    drp.addressee = None if contact is not None else find_addressee(stage, drp.team_id, children)
-
-
-def _open_stage_record(drp: DisputeResolution, actor: User, reason: str, asked: str = "") -> StageRecord:
-    """Open the record of the stage the DRP has just entered."""
-    record = StageRecord(
-        drp=drp, stage=drp.stage, addressee=drp.addressee, addressee_contact=drp.addressee_contact,
-        asked=asked, started_on=drp.stage_started_on, due_date=drp.stage_due_date,
-    )
-    save_with_history(record, actor, reason)
-    return record
-
-
-def _close_stage_record(drp: DisputeResolution, actor: User, reason: str, **changes) -> None:
-    record = _current_stage_record(drp)
-    if record is None:
-        return
-    for field, value in changes.items():
-        setattr(record, field, value)
-    save_with_history(record, actor, reason)
 
 
 @transaction.atomic
@@ -187,12 +111,12 @@ def drp_raise(
         raised_on=raised_on,
         status=DisputeResolution.Status.AWAITING_RESPONSE,
     )
-    _start_stage(drp, stage, raised_on, children, agency_contact)
+    start_stage(drp, stage, raised_on, children, agency_contact)
     save_with_history(drp, actor, "Raised")
     drp.children.set(children)
     drp.teams.set(child_teams)
     drp.themes.set(themes)
-    record = _open_stage_record(drp, actor, "Raised", asked=(asked or "").strip())
+    record = open_stage_record(drp, actor, "Raised", asked=(asked or "").strip())
     record_event(drp, actor, Action.RAISED, note=drp.concern + agreed_actions._asked_note(record), to_stage=stage.key)
     notifications.drp_raised(drp, actor)
     notifications.stage_to_agency(drp, record)
@@ -211,7 +135,7 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
     optionally, the date it is agreed to be done by, and the agreed actions (each: ``what``,
     ``due_on``, and ``owner`` or ``owner_contact``), each with its own clock. The IRO's
     review clock starts."""
-    drp = _lock(drp)
+    drp = lock_drp(drp)
     perform(DisputeResolutionFlow(drp), "respond", actor)
     expect_stage(drp, from_stage)
     require_text(response=response)
@@ -226,7 +150,7 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
     # A colleague covering for the addressee answers for them ("X for Y" on the timeline).
     covering = drp.addressee if (drp.addressee_id and drp.addressee_id != actor.pk
                                  and covers_for(actor, drp.addressee_id)) else None
-    _close_stage_record(drp, actor, "Responded", response=response.strip(),
+    close_stage_record(drp, actor, "Responded", response=response.strip(),
                         responded_on=on, responded_by=actor, agreed_by=agreed_by)
     drp.review_due_date = clocks.review_due(on)
     save_with_history(drp, actor, "Responded")
@@ -249,7 +173,7 @@ def drp_escalate(
 ) -> DisputeResolution:
     """Take the DRP to the next stage of the ladder, or jump to a named later stage; the stage
     may be addressed to a partner agency's contact (emailed what is asked and by when)."""
-    drp = _lock(drp)
+    drp = lock_drp(drp)
     ladder = list(Stage.objects.all())
     flow = DisputeResolutionFlow(drp, ladder=ladder)
     current = drp.stage
@@ -266,10 +190,10 @@ def drp_escalate(
     if errors:
         raise ValidationError(errors)
     on = today()
-    _close_stage_record(drp, actor, "Escalated", ended_on=on)
-    _start_stage(drp, target, on, children, agency_contact)
+    close_stage_record(drp, actor, "Escalated", ended_on=on)
+    start_stage(drp, target, on, children, agency_contact)
     save_with_history(drp, actor, reason)
-    record = _open_stage_record(drp, actor, reason, asked=(asked or "").strip())
+    record = open_stage_record(drp, actor, reason, asked=(asked or "").strip())
     record_event(drp, actor, Action.ESCALATED, note=reason.strip() + agreed_actions._asked_note(record), from_stage=current.key,
             to_stage=target.key)
     notifications.drp_escalated(drp, actor)
@@ -285,7 +209,7 @@ def _close(drp: DisputeResolution, actor: User, transition: str, reason: str,
     and permission have passed (and ``before_input(drp)``, a further refusal of the move as
     things stand), blank ``required`` text and the errors ``also()`` finds are refused
     together, each naming its field."""
-    drp = _lock(drp)
+    drp = lock_drp(drp)
     perform(DisputeResolutionFlow(drp), transition, actor)
     expect_stage(drp, from_stage)
     if before_input is not None:
@@ -299,7 +223,7 @@ def _close(drp: DisputeResolution, actor: User, transition: str, reason: str,
     drp.closed_on = on
     drp.closed_at_stage = drp.stage
     drp.review_due_date = None
-    _close_stage_record(drp, actor, action.label, ended_on=on)
+    close_stage_record(drp, actor, action.label, ended_on=on)
     save_with_history(drp, actor, reason)
     record_event(drp, actor, action, note=reason, from_stage=drp.stage.key)
     return drp
@@ -374,7 +298,7 @@ def drp_withdraw(*, drp: DisputeResolution, actor: User, reason: str,
 def drp_refer_to_cafcass(*, drp: DisputeResolution, actor: User, reason: str,
                          from_stage: str | None = None) -> DisputeResolution:
     """Looked-after children only; the DRP stays open unless the IRO resolves it."""
-    drp = _lock(drp)
+    drp = lock_drp(drp)
     perform(DisputeResolutionFlow(drp), "refer_to_cafcass", actor)
     expect_stage(drp, from_stage)
     require_text(reason=reason)

@@ -22,11 +22,11 @@ import hashlib
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from rest_framework import exceptions
 from rest_framework.request import Request
 
-from api.problems import field_error, invalid_fields, problem_response
+from api.problems import invalid_fields, problem_response
 from workflows.clocks import now as clock_now
 
 from .models import IdempotencyKey
@@ -39,13 +39,6 @@ LEASE = timedelta(minutes=2)
 #: The headers of the first response given again with it.
 KEPT_HEADERS = ("Content-Type", "ETag", "Location", "Content-Language")
 NOT_KEPT = {401, 429}
-
-
-def problem(status: int, code: str, title: str, detail: str) -> JsonResponse:
-    """A refusal in the API's one problem shape (``api.problems``, RFC 9457); a refusal about
-    the Idempotency-Key header names it as the field."""
-    errors = [field_error(HEADER, detail, code)] if status == 400 else None
-    return problem_response(status, code, detail, errors=errors)
 
 
 def applies_to(request) -> bool:
@@ -158,15 +151,13 @@ class IdempotencyKeyMiddleware:
         if outcome == REPLAY:
             return replay(row)
         if outcome == MISMATCH:
-            return problem(422, "idempotency_key_reused", "Idempotency-Key already used",
-                           "This Idempotency-Key was used for a different request in the last 24 hours: "
-                           "use a new key for a new request.")
+            return problem_response(422, "idempotency_key_reused",
+                                    "This Idempotency-Key was used for a different request in the last 24 "
+                                    "hours: use a new key for a new request.")
         if outcome == IN_PROGRESS:
-            response = problem(409, "idempotency_key_in_progress", "Request in progress",
-                               "A request with this Idempotency-Key is still being processed: try again "
-                               "in a moment.")
-            response["Retry-After"] = "1"
-            return response
+            return problem_response(409, "idempotency_key_in_progress",
+                                    "A request with this Idempotency-Key is still being processed: try again "
+                                    "in a moment.", headers={"Retry-After": "1"})
         try:
             response = self.get_response(request)
         except BaseException:

@@ -23,11 +23,17 @@ class PeriodSerializer(serializers.Serializer):
     end = serializers.DateField()
 
 
-class DoComparisonSerializer(serializers.Serializer):
-    this_year = _count()
-    last_year = _count()
-    variance = _count()
-    direction = serializers.ChoiceField(choices=["up", "down", "same"], allow_null=True, help_text=SUPPRESSED_HELP)
+def _comparison(name: str, *, this_year, last_year, variance, direction) -> type[serializers.Serializer]:
+    """A figure this year beside last year's: one field set, the DRP and DO sections each saying
+    which figures may be null (nothing recorded, or suppressed) and how the direction is given."""
+    return type(name, (serializers.Serializer,), {
+        "__module__": __name__, "__doc__": "This year's figure beside last year's, with the change.",
+        "this_year": this_year, "last_year": last_year, "variance": variance, "direction": direction})
+
+
+DoComparisonSerializer = _comparison(
+    "DoComparisonSerializer", this_year=_count(), last_year=_count(), variance=_count(),
+    direction=serializers.ChoiceField(choices=["up", "down", "same"], allow_null=True, help_text=SUPPRESSED_HELP))
 
 
 class DoDecisionsSerializer(serializers.Serializer):
@@ -107,11 +113,11 @@ def _int_map(help_text: str):
     return serializers.DictField(child=serializers.IntegerField(), help_text=help_text)
 
 
-class ComparisonSerializer(serializers.Serializer):
-    this_year = serializers.IntegerField()
-    last_year = serializers.IntegerField(allow_null=True, help_text="null when nothing was recorded then.")
-    variance = serializers.IntegerField(allow_null=True)
-    direction = serializers.CharField(help_text="up, down, same, or not-recorded.")
+ComparisonSerializer = _comparison(
+    "ComparisonSerializer", this_year=serializers.IntegerField(),
+    last_year=serializers.IntegerField(allow_null=True, help_text="null when nothing was recorded then."),
+    variance=serializers.IntegerField(allow_null=True),
+    direction=serializers.CharField(help_text="up, down, same, or not-recorded."))
 
 
 class DrpFiguresSerializer(serializers.Serializer):
@@ -260,19 +266,21 @@ class DistributionSerializer(serializers.Serializer):
     bands = BandsSerializer()
 
 
-class StageDeadlineSerializer(serializers.Serializer):
+class _OnTimeFields(serializers.Serializer):
+    """Stage deadlines due and answered on time: per stage and over all stages alike."""
+
+    due = serializers.IntegerField()
+    answered_on_time = serializers.IntegerField()
+    answered_on_time_percent = serializers.FloatField(allow_null=True)
+
+
+class StageDeadlineSerializer(_OnTimeFields):
     stage = serializers.CharField()
     name = serializers.CharField()
-    due = serializers.IntegerField()
-    answered_on_time = serializers.IntegerField()
-    answered_on_time_percent = serializers.FloatField(allow_null=True)
 
 
-class StageDeadlinesSerializer(serializers.Serializer):
+class StageDeadlinesSerializer(_OnTimeFields):
     stages = StageDeadlineSerializer(many=True)
-    due = serializers.IntegerField()
-    answered_on_time = serializers.IntegerField()
-    answered_on_time_percent = serializers.FloatField(allow_null=True)
 
 
 class AgreedActionFiguresSerializer(serializers.Serializer):
@@ -285,19 +293,21 @@ class AgreedActionFiguresSerializer(serializers.Serializer):
     done_on_time_percent = serializers.FloatField(allow_null=True)
 
 
-class AgencyFiguresSerializer(serializers.Serializer):
-    agency = serializers.CharField()
-    name = serializers.CharField()
+class _AgencyCountFields(serializers.Serializer):
+    """What partner agencies were asked: per agency and for all agencies alike."""
+
     actions = serializers.IntegerField(help_text="Agreed actions owned by the agency's contacts, agreed in the period.")
     stages = serializers.IntegerField(help_text="DRP stages addressed to the agency, started in the period.")
     drps = serializers.IntegerField(help_text="Distinct DRPs with either.")
 
 
-class PartnerAgenciesSerializer(serializers.Serializer):
+class AgencyFiguresSerializer(_AgencyCountFields):
+    agency = serializers.CharField()
+    name = serializers.CharField()
+
+
+class PartnerAgenciesSerializer(_AgencyCountFields):
     agencies = AgencyFiguresSerializer(many=True)
-    actions = serializers.IntegerField()
-    stages = serializers.IntegerField()
-    drps = serializers.IntegerField()
 
 
 class ImpactFiguresSerializer(serializers.Serializer):
