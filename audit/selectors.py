@@ -22,8 +22,8 @@ Scopes, by role (never by superuser status):
   or changed by anyone outside the DO team;
 - ``do`` (DO Manager): Designated Officer enquiries with their meetings and actions, and what
   members of the DO team read or changed of the other kinds (a Designated Officer opening a
-  child's record says something about a DO case, so only the DO Manager sees it).
-DO cases never appear in the ``iro`` scope, nor the DO team's reads and changes, nor the DO team
+  child's record says something about a DO enquiry, so only the DO Manager sees it).
+DO enquiries never appear in the ``iro`` scope, nor the DO team's reads and changes, nor the DO team
 in its list of people; someone holding both roles sees everything.
 """
 
@@ -195,8 +195,8 @@ def log_entries(user, filters: LogFilters | None = None) -> QuerySet:
     return union.order_by("-e_at", "-e_row")
 
 
-def do_case_ids(user, filters: LogFilters | None = None) -> list[int]:
-    """The distinct DO cases, still held, in the log ``log_entries`` would return (two queries):
+def enquiry_ids(user, filters: LogFilters | None = None) -> list[int]:
+    """The distinct DO enquiries, still held, in the log ``log_entries`` would return (two queries):
     an export of the log names each of them, so the export is logged as a read of each."""
     scopes = require_log_reader(user)
     filters = filters or LogFilters()
@@ -328,7 +328,7 @@ def _references(kind_key: str, ids: set[int]) -> dict[int, tuple[str, bool]]:
 
 def entries(rows: Iterable[dict]) -> list[Entry]:
     """Rows of ``log_entries`` as entries with their person and case reference, in a fixed
-    number of queries: one for the people, one per kind of case (two for destroyed DO cases)."""
+    number of queries: one for the people, one per kind of case (two for destroyed DO enquiries)."""
     rows = list(rows)
     people = {user.pk: user for user in User.objects.filter(pk__in={row["e_user"] for row in rows if row["e_user"]})}
     ids_by_kind: dict[str, set[int]] = defaultdict(set)

@@ -10,16 +10,16 @@ from workflows.audit import record_reads_by_id
 from . import exports
 from .forms import AccessLogFilterForm
 from .models import AccessLogView
-from .selectors import do_case_ids, entries, iter_entries, log_entries, require_log_reader
+from .selectors import enquiry_ids, entries, iter_entries, log_entries, require_log_reader
 
-DO_CASE = Enquiry._meta.label_lower
+ENQUIRY_KIND = Enquiry._meta.label_lower
 
 PAGE_SIZE = 50
 
 
 def access_log(request):
-    """Who read or changed which case: IRO Managers see non-DO cases, the DO Manager DO cases.
-    Every look at the log (page or export) is itself logged, and each DO case it names (the
+    """Who read or changed which case: IRO Managers see non-DO records, the DO Manager enquiries.
+    Every look at the log (page or export) is itself logged, and each DO enquiry it names (the
     changes carry their reasons: an outcome, why a case was cancelled) is logged as read."""
     scopes = require_log_reader(request.user)
     form = AccessLogFilterForm(request.GET or None, scopes=scopes)
@@ -38,15 +38,15 @@ def access_log(request):
         else:
             AccessLogView.objects.create(user=request.user, scopes=scope_text, filters=filter_dict,
                                          format=export, rows=total)
-            record_reads_by_id(request.user, DO_CASE, do_case_ids(request.user, filters), f"audit:access-log {export}")
+            record_reads_by_id(request.user, ENQUIRY_KIND, enquiry_ids(request.user, filters), f"audit:access-log {export}")
             make = exports.csv_response if export == "csv" else exports.xlsx_response
             return make(f"access-log-{stamp}", iter_entries(qs))
     page = rows = None
     if qs is not None:
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = entries(page.object_list)
-        record_reads_by_id(request.user, DO_CASE, [row.case_id for row in rows
-                                                   if row.kind and row.kind.key == DO_CASE and row.exists],
+        record_reads_by_id(request.user, ENQUIRY_KIND, [row.case_id for row in rows
+                                                   if row.kind and row.kind.key == ENQUIRY_KIND and row.exists],
                            "audit:access-log")
         AccessLogView.objects.create(user=request.user, scopes=scope_text, filters=filter_dict,
                                      format=AccessLogView.Format.PAGE, rows=page.paginator.count)

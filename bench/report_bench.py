@@ -15,8 +15,8 @@ years, then, in the same run and on the same data:
    right at scale;
 4. prints ``EXPLAIN (ANALYZE, BUFFERS)`` of the slowest selector query when it takes over 1 s.
 
-DO cases grow with the DRPs: ``--do-cases`` is the number at the largest DRP count (so
-``--drps 100000 1000000 --do-cases 1000000`` measures 100k DRPs + 100k DO cases, then 1M + 1M).
+DO enquiries grow with the DRPs: ``--do-cases`` is the number at the largest DRP count (so
+``--drps 100000 1000000 --do-cases 1000000`` measures 100k DRPs + 100k DO enquiries, then 1M + 1M).
 Growing adds rows; it never regenerates. The database is created when missing (and marked as
 the bench's own, see bench/drp_bench.py); ``--reset`` drops and recreates it first.
 See bench/README.md ("Reports") for the figures measured.
@@ -339,7 +339,7 @@ def grow_do_cases(org: dict, target: int, progress=print) -> int:
         started = time.perf_counter()
         with transaction.atomic():
             added += _run(DO_SQL, params | {"lo": lo, "hi": hi})
-        progress(f"  ... {hi:,}/{target:,} DO cases ({time.perf_counter() - started:.1f} s)", flush=True)
+        progress(f"  ... {hi:,}/{target:,} DO enquiries ({time.perf_counter() - started:.1f} s)", flush=True)
     return added
 
 
@@ -872,11 +872,11 @@ def measure(size: int, do_cases: int, repetitions: int, always_explain: bool) ->
 
 
 def table(results: list[dict]) -> str:
-    header = (f"{'DRPs':>9} {'DO cases':>9}  {'report':<16} {'selector ms':>11} {'(min)':>8} {'queries':>7}"
+    header = (f"{'DRPs':>9} {'DO enquiries':>12}  {'report':<16} {'selector ms':>11} {'(min)':>8} {'queries':>7}"
               f" {'hand SQL ms':>11} {'queries':>7} {'ratio':>6} {'slowest q ms':>12} {'load':>5}")
     lines = [header, "-" * len(header)]
     for r in results:
-        lines.append(f"{r['size']:>9,} {r['do_cases']:>9,}  {r['report']:<16} {r['selector_ms']:>11.1f}"
+        lines.append(f"{r['size']:>9,} {r['do_cases']:>12,}  {r['report']:<16} {r['selector_ms']:>11.1f}"
                      f" {r['selector_min_ms']:>8.1f} {r['queries']:>7} {r['hand_ms']:>11.1f}"
                      f" {r['hand_queries']:>7} {r['ratio']:>6.2f} {r['slowest_query_ms']:>12.1f} {r['load']:>5.2f}")
     return "\n".join(lines)
@@ -887,7 +887,7 @@ def main(argv=None) -> int:
     parser.add_argument("--drps", type=int, nargs="+", default=[100_000, 1_000_000],
                         help="DRP counts to measure at, grown in ascending order")
     parser.add_argument("--do-cases", type=int, default=1_000_000,
-                        help="DO cases at the largest DRP count (scaled with the DRPs below it)")
+                        help="DO enquiries at the largest DRP count (scaled with the DRPs below it)")
     parser.add_argument("--repetitions", type=int, default=5, help="timed runs of each report (after 1 warm-up)")
     parser.add_argument("--database-url", help="default: $DATABASE_URL, else " + DEFAULT_DATABASE_URL)
     parser.add_argument("--reset", action="store_true", help="drop and recreate the bench database first")
@@ -916,7 +916,7 @@ def main(argv=None) -> int:
         if have > size:  # growing only adds rows: a smaller size needs --reset
             print(f"\n== skipping {size:,} DRPs: the database already holds {have:,} (use --reset)", flush=True)
             continue
-        print(f"\n== {size:,} DRPs, {do_target:,} DO cases", flush=True)
+        print(f"\n== {size:,} DRPs, {do_target:,} DO enquiries", flush=True)
         started = time.perf_counter()
         grow_drps(org, size)
         grow_do_cases(org, do_target)

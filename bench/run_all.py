@@ -2,7 +2,7 @@
 """Every Footprint benchmark behind one command, with every figure printed at the end.
 
     .venv/bin/python bench/run_all.py --scale small     # ~1k of everything: a quick check
-    .venv/bin/python bench/run_all.py --scale full      # 1M DRPs and 1M DO cases: hours
+    .venv/bin/python bench/run_all.py --scale full      # 1M DRPs and 1M DO enquiries: hours
 
 Steps, run one after another (the machine's cores are shared, so never in parallel):
 
@@ -161,7 +161,7 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", choices=sorted(SCALES), default="small",
                         help="small: ~1k of everything (minutes); medium: 100k; full: 1M DRPs and "
-                             "1M DO cases (hours). Default small.")
+                             "1M DO enquiries (hours). Default small.")
     parser.add_argument("--only", help="comma-separated steps to run (default all): "
                                        + ",".join(s.name for s in STEPS))
     parser.add_argument("--skip", default="", help="comma-separated steps not to run (listed as skipped)")

@@ -1,10 +1,10 @@
 """Footprint's Django admin: reference data and accounts, never Designated Officer records.
 
-The admin is for superusers, who are not the DO team. DO cases, their children links, their
+The admin is for superusers, who are not the DO team. DO enquiries, their children links, their
 timelines and the DO Manager's records are not registered; what remains must not show them
 indirectly either. The one page that would is a delete confirmation: Django lists every record
 the deletion would remove, change or be blocked by (a Sector "protected by DO enquiry
-DO-00042", a person's DO role changes, a child's links to DO cases). So every model admin,
+DO-00042", a person's DO role changes, a child's links to DO enquiries). So every model admin,
 Footprint's and the libraries' alike, gets ``HidesDoRecords`` when it is registered
 (``FootprintAdminSite.register``): when the deletion touches a DO record, the page names and
 counts none of them, says only that the object is linked to records the admin cannot show,
@@ -27,7 +27,7 @@ HIDDEN_RECORDS = ("Records that the admin cannot show are linked to this, so it 
 
 def any_do_records(model, objs) -> bool:
     """Whether any of ``objs`` (all of ``model``, or its django-simple-history model) is part
-    of Designated Officer work: a DO case or anything recorded about one, a read of one, a DO
+    of Designated Officer work: a DO enquiry or anything recorded about one, a read of one, a DO
     import, a notification linking to one, a subject access request about a DO subject, a
     DO role change. The DO vocabularies (sectors, categories ...) are not: they hold no case."""
     from lado.models import Vocabulary

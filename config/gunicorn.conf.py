@@ -58,7 +58,7 @@ class JsonLogger(glogging.Logger):
     status, bytes, duration_ms, the client and forwarded-for addresses and the request id.
 
     Never the query string: searches (``/children/?q=Daniel+Harper``) carry names of children
-    and of adults in DO cases, and logs are kept longer and read more widely than records."""
+    and of adults in DO enquiries, and logs are kept longer and read more widely than records."""
 
     def setup(self, cfg):
         super().setup(cfg)

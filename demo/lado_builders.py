@@ -100,7 +100,7 @@ def _step(day: date, rng: random.Random, low: int, high: int) -> date:
     return add_working_days(day, rng.randint(low, high))
 
 
-def build_lado_cases(users, children, count: int = 60) -> int:
+def build_enquiries(users, children, count: int = 60) -> int:
     """Enquiries in every status and outcome; the newest stay open. Returns how many were made."""
     if Enquiry.objects.exists():
         return 0

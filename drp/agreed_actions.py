@@ -30,7 +30,7 @@ from .stages import lock_drp
 Action = TimelineEvent.Action
 
 
-def _agency_errors(children, contact: AgencyContact | None, asked: str) -> dict[str, str]:
+def agency_errors(children, contact: AgencyContact | None, asked: str) -> dict[str, str]:
     """A stage addressed to a partner agency says what is asked (emailed: no child's name)."""
     if contact is None:
         return {"asked": "Only a stage addressed to a partner agency contact says what is asked."} \
@@ -46,7 +46,7 @@ def _agency_errors(children, contact: AgencyContact | None, asked: str) -> dict[
     return {}
 
 
-def _asked_note(record: StageRecord) -> str:
+def asked_note(record: StageRecord) -> str:
     if record.addressee_contact is None:
         return ""
     return f"\n\nAddressed to {record.addressee_contact} by email: {record.asked}"
@@ -97,7 +97,7 @@ def _names_in(children, text: str) -> str | None:
     return None
 
 
-def _action_errors(drp: DisputeResolution, *, on: date, what: str = "", due_on: date | None = None,
+def action_errors(drp: DisputeResolution, *, on: date, what: str = "", due_on: date | None = None,
                    owner: User | None = None, owner_contact: AgencyContact | None = None) -> dict[str, str]:
     errors = blank_text_errors(what=what)
     if due_on is None:
@@ -118,7 +118,7 @@ def _action_errors(drp: DisputeResolution, *, on: date, what: str = "", due_on: 
     return errors
 
 
-def _agree_action(drp: DisputeResolution, actor: User, *, on: date, what: str, due_on: date,
+def agree_action(drp: DisputeResolution, actor: User, *, on: date, what: str, due_on: date,
                   owner: User | None = None, owner_contact: AgencyContact | None = None) -> AgreedAction:
     """Record one checked action on a locked DRP, with its timeline event and messages."""
     action = AgreedAction(drp=drp, stage=drp.stage, what=what.strip(), owner=owner, owner_contact=owner_contact,
@@ -154,13 +154,13 @@ def drp_agree_action(*, drp: DisputeResolution, actor: User, what: str, due_on: 
         raise PermissionDenied("Only the IRO, the IRO Manager or the person the DRP is addressed to "
                                "can record an agreed action.")
     on = today()
-    errors = _action_errors(drp, on=on, what=what, due_on=due_on, owner=owner, owner_contact=owner_contact)
+    errors = action_errors(drp, on=on, what=what, due_on=due_on, owner=owner, owner_contact=owner_contact)
     if errors:
         raise ValidationError(errors)
-    return _agree_action(drp, actor, on=on, what=what, due_on=due_on, owner=owner, owner_contact=owner_contact)
+    return agree_action(drp, actor, on=on, what=what, due_on=due_on, owner=owner, owner_contact=owner_contact)
 
 
-def _finish_action(action: AgreedAction, actor: User, *, done: bool, on: date, note: str) -> None:
+def finish_action(action: AgreedAction, actor: User, *, done: bool, on: date, note: str) -> None:
     action.status = AgreedAction.Status.DONE if done else AgreedAction.Status.NOT_DONE
     action.completed_on = on
     action.note = note
@@ -203,5 +203,5 @@ def drp_record_action(*, action: AgreedAction, actor: User, done: bool | None, o
         errors["note"] = "Say why the action was not done."
     if errors:
         raise ValidationError(errors)
-    _finish_action(action, actor, done=done, on=on, note=note)
+    finish_action(action, actor, done=done, on=on, note=note)
     return action

@@ -94,7 +94,7 @@ def drp_raise(
     elif team is None and len(child_teams) > 1:
         errors["team"] = ("The children are allocated to different teams: choose the lead team "
                           "the DRP is addressed through.")
-    errors |= agreed_actions._agency_errors(children or [], agency_contact, asked)
+    errors |= agreed_actions.agency_errors(children or [], agency_contact, asked)
     if errors:
         raise ValidationError(errors)
     stage = stage or Stage.objects.order_by("order").first()
@@ -117,7 +117,7 @@ def drp_raise(
     drp.teams.set(child_teams)
     drp.themes.set(themes)
     record = open_stage_record(drp, actor, "Raised", asked=(asked or "").strip())
-    record_event(drp, actor, Action.RAISED, note=drp.concern + agreed_actions._asked_note(record), to_stage=stage.key)
+    record_event(drp, actor, Action.RAISED, note=drp.concern + agreed_actions.asked_note(record), to_stage=stage.key)
     notifications.drp_raised(drp, actor)
     notifications.stage_to_agency(drp, record)
     return drp
@@ -144,7 +144,7 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
         raise ValidationError({"agreed_by": "The agreed-by date must be today or later, and "
                                             "within two years."})
     for index, action in enumerate(actions or []):
-        errors = agreed_actions._action_errors(drp, on=on, **action)
+        errors = agreed_actions.action_errors(drp, on=on, **action)
         if errors:
             raise ValidationError({f"actions[{index}].{field}": message for field, message in errors.items()})
     # A colleague covering for the addressee answers for them ("X for Y" on the timeline).
@@ -160,7 +160,7 @@ def drp_respond(*, drp: DisputeResolution, actor: User, response: str,
     record_event(drp, actor, Action.RESPONDED, note=note, from_stage=drp.stage.key,
                  to_stage=drp.stage.key, on_behalf_of=covering)
     for action in actions or []:
-        agreed_actions._agree_action(drp, actor, on=on, **action)
+        agreed_actions.agree_action(drp, actor, on=on, **action)
     notifications.drp_responded(drp, actor)
     return drp
 
@@ -186,7 +186,7 @@ def drp_escalate(
         )
     target = stage or flow.later_stages()[0]
     children = list(drp.children.select_related("social_worker"))
-    errors = agreed_actions._agency_errors(children, agency_contact, asked)
+    errors = agreed_actions.agency_errors(children, agency_contact, asked)
     if errors:
         raise ValidationError(errors)
     on = today()
@@ -194,7 +194,7 @@ def drp_escalate(
     start_stage(drp, target, on, children, agency_contact)
     save_with_history(drp, actor, reason)
     record = open_stage_record(drp, actor, reason, asked=(asked or "").strip())
-    record_event(drp, actor, Action.ESCALATED, note=reason.strip() + agreed_actions._asked_note(record), from_stage=current.key,
+    record_event(drp, actor, Action.ESCALATED, note=reason.strip() + agreed_actions.asked_note(record), from_stage=current.key,
             to_stage=target.key)
     notifications.drp_escalated(drp, actor)
     notifications.stage_to_agency(drp, record)
@@ -274,7 +274,7 @@ def drp_resolve(*, drp: DisputeResolution, actor: User, outcome: str, impact: st
     drp.impact_codes.set(codes)
     if open_actions == agreed_actions.CLOSE_NOT_DONE:
         for action in still_open:
-            agreed_actions._finish_action(action, actor, done=False, on=drp.closed_on,
+            agreed_actions.finish_action(action, actor, done=False, on=drp.closed_on,
                            note="Recorded as not done when the DRP was resolved.")
     notifications.drp_resolved(drp, actor)
     return drp
@@ -289,7 +289,7 @@ def drp_withdraw(*, drp: DisputeResolution, actor: User, reason: str,
                  required={"reason": reason}, from_stage=from_stage)
     # A withdrawn challenge asks nothing more of anyone: its open actions end, not done.
     for action in drp.agreed_actions.filter(status=AgreedAction.Status.OPEN).select_related("owner_contact"):
-        agreed_actions._finish_action(action, actor, done=False, on=drp.closed_on, note="The DRP was withdrawn.")
+        agreed_actions.finish_action(action, actor, done=False, on=drp.closed_on, note="The DRP was withdrawn.")
     notifications.drp_withdrawn(drp, actor, addressee)
     return drp
 

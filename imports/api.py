@@ -84,7 +84,7 @@ def _job_response(job: ImportJob, code=status.HTTP_200_OK) -> Response:
 
 class ImportView(ApiContract, APIView):
     """Import historical records from a CSV or XLSX file: all rows or none. IRO Managers and
-    Business Support import DRPs and positive practice; the DO Manager imports DO cases.
+    Business Support import DRPs and positive practice; the DO Manager imports DO enquiries.
 
     An import creates records, or corrects records an import created that are closed and
     untouched since; it never changes a record made in Footprint, nor an open one. A child

@@ -145,7 +145,7 @@ class Importer:
         the row lock; ``refusal`` has said yes). The default: a kind with no status."""
 
     def refused_references(self, references: list[str]) -> dict[str, str]:
-        """References no row may use at all, with the reason (a destroyed DO case, say)."""
+        """References no row may use at all, with the reason (a destroyed DO enquiry, say)."""
         return {}
 
     def describe(self) -> list[Column]:

@@ -4,7 +4,7 @@ transaction as the case's own timeline event.
 Hooked in one place: every app's timeline model (a subclass of
 ``workflows.models.TimelineEvent``) is connected here, so each service that appends to a
 timeline (DRP raised, escalated, responded, resolved, withdrawn, referred to Cafcass; positive
-practice recorded; every DO case event) writes its event with no change to the service. Imports
+practice recorded; every DO enquiry event) writes its event with no change to the service. Imports
 and recounted deadlines are not events (bulk imports write no timeline through ``save``).
 
 Payloads name cases and children by reference and people by username, never by name: a
@@ -111,7 +111,7 @@ def record(type_: str, area: str, case, data: dict, at=None) -> Event:
 
 def events_visible_to(user) -> QuerySet[Event]:
     """The events about cases ``user`` may read: DRPs and positive practice through their own
-    selectors, DO cases only for the DO team. Subqueries, so a page is one query."""
+    selectors, DO enquiries only for the DO team. Subqueries, so a page is one query."""
     from drp.selectors import drps_visible_to
     from lado.access import is_do_team
     from positive_practice.selectors import positive_practice_visible_to

@@ -13,7 +13,7 @@ class EventDataSerializer(serializers.Serializer):
     positive_practice = serializers.IntegerField(required=False, help_text="Positive practice: its id.")
     drp_reference = serializers.CharField(required=False, allow_null=True,
                                           help_text="Positive practice: the DRP it was recorded on, if any.")
-    case = serializers.IntegerField(required=False, help_text="DO events: the DO case's id.")
+    case = serializers.IntegerField(required=False, help_text="DO events: the DO enquiry's id.")
     reference = serializers.CharField(required=False)
     case_type = serializers.CharField(required=False, help_text="CP or CLA.")
     status = serializers.CharField(required=False)

@@ -1,8 +1,8 @@
 """Only the DO vocabularies are in the admin: they hold no personal data.
 
-DO cases, meetings, actions, timelines, links to children, the destruction log, who holds a DO
+DO enquiries, meetings, actions, timelines, links to children, the destruction log, who holds a DO
 role and the retention rules are deliberately NOT registered: the admin would show them to
-superusers, who are not the DO team, and saving a retention rule rewrote closed cases' review
+superusers, who are not the DO team, and saving a retention rule rewrote closed enquiries' review
 dates. The DO Manager edits the retention rules in the DO area (``lado:retention-rules``).
 """
 

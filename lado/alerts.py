@@ -1,10 +1,10 @@
-"""Opening a DO case: the read is logged, and the DO Manager is told when someone other than the
-case's officer and the DO Manager opens it (a colleague looking at a case that is not theirs is
+"""Opening a DO enquiry: the read is logged, and the DO Manager is told when someone other than the
+enquiry's officer and the DO Manager opens it (a colleague looking at an enquiry that is not theirs is
 the read most worth a second look: the subject is often someone the staff know).
 
-The alert names the reader and the case reference, never the subject. It is sent once per
-reader, case and day (``workflows.ReminderLog``'s unique key makes that exactly-once, as for
-reminders), so a colleague covering a case all day sends one alert, not fifty; every read is
+The alert names the reader and the enquiry reference, never the subject. It is sent once per
+reader, enquiry and day (``workflows.ReminderLog``'s unique key makes that exactly-once, as for
+reminders), so a colleague covering an enquiry all day sends one alert, not fifty; every read is
 still in the access log. ``settings.FOOTPRINT_DO_CASE_OPENED_ALERTS`` (default on) turns it off.
 """
 
@@ -25,8 +25,8 @@ from workflows.models import ReminderLog
 from .access import is_do_manager
 from .models import Enquiry
 
-KIND = "lado-case-opened"
-#: How ``record_reads`` names the subject's other enquiries shown beside a case.
+KIND = "lado-enquiry-opened"
+#: How ``record_reads`` names the subject's other enquiries shown beside an enquiry.
 SUBJECT_HISTORY = "subject history"
 
 
@@ -35,12 +35,12 @@ def enabled() -> bool:
 
 
 def needs_alert(reader, enquiry: Enquiry) -> bool:
-    """Anyone but the case's officer and the DO Manager."""
+    """Anyone but the enquiry's officer and the DO Manager."""
     return reader.pk != enquiry.officer_id and not is_do_manager(reader)
 
 
-def case_opened(reader, enquiry: Enquiry, view: str) -> list:
-    """Tell every DO Manager that ``reader`` opened ``enquiry`` (once per reader, case and day)."""
+def enquiry_opened(reader, enquiry: Enquiry, view: str) -> list:
+    """Tell every DO Manager that ``reader`` opened ``enquiry`` (once per reader, enquiry and day)."""
     if not (enabled() and needs_alert(reader, enquiry)):
         return []
     try:
@@ -59,8 +59,8 @@ def case_opened(reader, enquiry: Enquiry, view: str) -> list:
     )
 
 
-def read_case(reader, enquiry: Enquiry, view: str, shown: Iterable[Enquiry] = ()) -> None:
-    """Log the read of a case page or API response (and of the subject's other enquiries it
+def read_enquiry(reader, enquiry: Enquiry, view: str, shown: Iterable[Enquiry] = ()) -> None:
+    """Log the read of an enquiry page or API response (and of the subject's other enquiries it
     names, in the same insert) and alert the DO Manager if need be."""
     record_reads(reader, [enquiry], view, more={f"{view} {SUBJECT_HISTORY}": shown})
-    case_opened(reader, enquiry, view)
+    enquiry_opened(reader, enquiry, view)

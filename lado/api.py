@@ -1,7 +1,7 @@
 """The Designated Officer API: thin views over selectors (reads) and services (writes).
 
 Default deny: every endpoint needs a DO role (403 for everyone else, superusers included),
-and every response carrying a case is logged as a read of it."""
+and every response carrying an enquiry is logged as a read of it."""
 
 from django.contrib.auth import get_user_model
 from drf_spectacular.types import OpenApiTypes
@@ -21,11 +21,11 @@ from workflows.transitions import read_input
 
 from . import services
 from .access import is_do_manager, is_do_team
-from .alerts import read_case
+from .alerts import read_enquiry
 from .flows import EnquiryFlow
 from .models import Category, EmploymentBasis, Enquiry, ReferralSource, Sector, SettingType
 from .selectors import (
-    CASE_KIND,
+    ENQUIRY_KIND,
     access_log_for,
     action_for,
     enquiries_visible_to,
@@ -77,36 +77,36 @@ DO_MANAGER = [permissions.IsAuthenticated, IsDOManager]
 
 
 class EnquiryListFilters(serializers.Serializer):
-    """The DO case list's filters, checked like a DRP's: a bad value is a 400, not an empty list."""
+    """The DO enquiry list's filters, checked like a DRP's: a bad value is a 400, not an empty list."""
 
     status = serializers.ChoiceField(choices=Enquiry.Status.choices, required=False)
     open = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
 class EnquiryViewSet(ApiContract, viewsets.GenericViewSet):
-    """Designated Officer cases; moves are POSTs on a case."""
+    """Designated Officer enquiries; moves are POSTs on an enquiry."""
 
     permission_classes = DO_TEAM
     throttle_scope = "designated-officer"  # REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     serializer_class = EnquirySerializer
-    transitions_may_be_refused = True  # a move the case's status does not allow is a 409
+    transitions_may_be_refused = True  # a move the enquiry's status does not allow is a 409
 
     def get_queryset(self):
         return with_list_data(enquiries_visible_to(self.request.user)).order_by("-received_at", "-id")
 
-    def _case(self, pk):
+    def _enquiry(self, pk):
         return enquiry_for(self.request.user, pk)
 
     def _detail(self, enquiry, view: str, status_code=status.HTTP_200_OK, refetch=True):
-        if refetch:  # after a change, read the case again with everything the detail shows
+        if refetch:  # after a change, read the enquiry again with everything the detail shows
             enquiry = enquiry_for(self.request.user, enquiry.pk)
         history = subject_history(enquiry)
-        read_case(self.request.user, enquiry, view, shown=history[0] + history[1])
+        read_enquiry(self.request.user, enquiry, view, shown=history[0] + history[1])
         return Response(EnquirySerializer(enquiry, context={"subject_history": history}).data, status=status_code)
 
     def _input(self, serializer_class, enquiry=None, move: str = "", **kwargs):
         """The move's input, read only once the move passes ``workflows.transitions.gate``
-        (409, 403, 409, then 400 naming the field). Logging a new case is no move on a case:
+        (409, 403, 409, then 400 naming the field). Logging a new enquiry is no move on an enquiry:
         its input is read at once (the DO team's permission class has already passed)."""
         serializer = serializer_class(data=self.request.data, **kwargs)
         validate = lambda: serializer.is_valid(raise_exception=True)  # noqa: E731
@@ -117,18 +117,18 @@ class EnquiryViewSet(ApiContract, viewsets.GenericViewSet):
         data = dict(serializer.validated_data)
         expected = data.pop("from_status", None)
         if expected and enquiry is not None:
-            expect_state(enquiry, expected)  # checked under the case's lock (lado.services.base._lock)
+            expect_state(enquiry, expected)  # checked under the enquiry's lock (lado.services.base.lock_enquiry)
         return data
 
     @extend_schema(
         responses=EnquiryListSerializer(many=True),
-        parameters=[OpenApiParameter("status", str, enum=Enquiry.Status.values, description="Only cases in this status"),
-                    OpenApiParameter("open", bool, description="true: only open cases; false: only closed")],
+        parameters=[OpenApiParameter("status", str, enum=Enquiry.Status.values, description="Only enquiries in this status"),
+                    OpenApiParameter("open", bool, description="true: only open enquiries; false: only closed")],
     )
     def list(self, request):
         qs = self.get_queryset()
         filters = EnquiryListFilters(data=request.query_params)
-        filters.is_valid(raise_exception=True)  # a status no case has, or open=maybe: 400 naming it
+        filters.is_valid(raise_exception=True)  # a status no enquiry has, or open=maybe: 400 naming it
         if filters.validated_data.get("status"):
             qs = qs.filter(status=filters.validated_data["status"])
         is_open = filters.validated_data.get("open")
@@ -137,11 +137,11 @@ class EnquiryViewSet(ApiContract, viewsets.GenericViewSet):
         elif is_open is False:
             qs = qs.filter(status__in=qs.model.CLOSED_STATUSES)
         page = self.paginate_queryset(qs)
-        record_reads(request.user, page, "api:lado-enquiry-list")  # every case returned, one insert
+        record_reads(request.user, page, "api:lado-enquiry-list")  # every enquiry returned, one insert
         return self.get_paginated_response(EnquiryListSerializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
-        return self._detail(self._case(pk), "api:lado-enquiry-detail", refetch=False)
+        return self._detail(self._enquiry(pk), "api:lado-enquiry-detail", refetch=False)
 
     @extend_schema(request=EnquiryInputSerializer, responses={201: EnquirySerializer})
     def create(self, request):
@@ -151,7 +151,7 @@ class EnquiryViewSet(ApiContract, viewsets.GenericViewSet):
 
     @extend_schema(request=EnquiryInputSerializer, responses=EnquirySerializer)
     def partial_update(self, request, pk=None):
-        enquiry = self._case(pk)
+        enquiry = self._enquiry(pk)
         data = self._input(EnquiryInputSerializer, enquiry, "update_details",
                            children_qs=children_visible_to(request.user), partial=True)
         enquiry = services.enquiry_update(enquiry=enquiry, actor=request.user, **data)
@@ -160,7 +160,7 @@ class EnquiryViewSet(ApiContract, viewsets.GenericViewSet):
     @extend_schema(request=DecideSerializer, responses=EnquirySerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
-        enquiry = self._case(pk)
+        enquiry = self._enquiry(pk)
         enquiry = services.enquiry_decide(enquiry=enquiry, actor=request.user,
                                           **self._input(DecideSerializer, enquiry, "meet_threshold"))
         return self._detail(enquiry, "api:lado-enquiry-decide")
@@ -168,7 +168,7 @@ class EnquiryViewSet(ApiContract, viewsets.GenericViewSet):
     @extend_schema(request=MeetingInputSerializer, responses={201: EnquirySerializer})
     @action(detail=True, methods=["post"])
     def meetings(self, request, pk=None):
-        enquiry = self._case(pk)
+        enquiry = self._enquiry(pk)
         meeting = services.enquiry_record_meeting(enquiry=enquiry, actor=request.user,
                                                   **self._input(MeetingInputSerializer, enquiry, "hold_meeting"))
         return self._detail(meeting.enquiry, "api:lado-enquiry-meetings", status.HTTP_201_CREATED)
@@ -176,16 +176,16 @@ class EnquiryViewSet(ApiContract, viewsets.GenericViewSet):
     @extend_schema(request=ActionInputSerializer, responses={201: EnquirySerializer})
     @action(detail=True, methods=["post"])
     def actions(self, request, pk=None):
-        enquiry = self._case(pk)
+        enquiry = self._enquiry(pk)
         recorded = services.enquiry_add_action(enquiry=enquiry, actor=request.user,
                                                **self._input(ActionInputSerializer, enquiry, "add_action"))
         return self._detail(recorded.enquiry, "api:lado-enquiry-actions", status.HTTP_201_CREATED)
 
-    @extend_schema(request=ActionUpdateSerializer, responses=EnquirySerializer,  # the case, as every move
+    @extend_schema(request=ActionUpdateSerializer, responses=EnquirySerializer,  # the enquiry, as every move
                    parameters=[OpenApiParameter("action_id", OpenApiTypes.INT, OpenApiParameter.PATH)])
     @action(detail=True, methods=["patch"], url_path=r"actions/(?P<action_id>[0-9]+)")
     def update_action(self, request, pk=None, action_id=None):
-        enquiry = self._case(pk)
+        enquiry = self._enquiry(pk)
         action = action_for(enquiry, action_id)
         updated = services.enquiry_update_action(action=action, actor=request.user,
                                                  **self._input(ActionUpdateSerializer, enquiry, "update_action"))
@@ -194,7 +194,7 @@ class EnquiryViewSet(ApiContract, viewsets.GenericViewSet):
     @extend_schema(request=ConcludeSerializer, responses=EnquirySerializer)
     @action(detail=True, methods=["post"])
     def conclude(self, request, pk=None):
-        enquiry = self._case(pk)
+        enquiry = self._enquiry(pk)
         enquiry = services.enquiry_conclude(enquiry=enquiry, actor=request.user,
                                             **self._input(ConcludeSerializer, enquiry, "conclude"))
         return self._detail(enquiry, "api:lado-enquiry-conclude")
@@ -205,7 +205,7 @@ class EnquiryViewSet(ApiContract, viewsets.GenericViewSet):
                                "instead); 400 on outcome for any other outcome, on reason when it is blank.")
     @action(detail=True, methods=["post"], url_path="conclude-without-meeting")
     def conclude_without_meeting(self, request, pk=None):
-        enquiry = self._case(pk)
+        enquiry = self._enquiry(pk)
         enquiry = services.enquiry_conclude_without_meeting(
             enquiry=enquiry, actor=request.user,
             **self._input(ConcludeWithoutMeetingSerializer, enquiry, "conclude_without_meeting"))
@@ -214,7 +214,7 @@ class EnquiryViewSet(ApiContract, viewsets.GenericViewSet):
     @extend_schema(request=DoReasonSerializer, responses=EnquirySerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        enquiry = self._case(pk)
+        enquiry = self._enquiry(pk)
         enquiry = services.enquiry_cancel(enquiry=enquiry, actor=request.user,
                                           **self._input(DoReasonSerializer, enquiry, "cancel"))
         return self._detail(enquiry, "api:lado-enquiry-cancel")
@@ -224,21 +224,21 @@ class EnquiryViewSet(ApiContract, viewsets.GenericViewSet):
     def legal_hold(self, request, pk=None):
         data = self._input(LegalHoldSerializer)
         call = services.enquiry_set_legal_hold if data["hold"] else services.enquiry_release_legal_hold
-        enquiry = call(enquiry=self._case(pk), actor=request.user, reason=data["reason"])
+        enquiry = call(enquiry=self._enquiry(pk), actor=request.user, reason=data["reason"])
         return self._detail(enquiry, "api:lado-enquiry-legal-hold")
 
     @extend_schema(request=RetentionSerializer, responses=EnquirySerializer)
     @action(detail=True, methods=["post"], permission_classes=DO_MANAGER)
     def retention(self, request, pk=None):
-        enquiry = self._case(pk)
+        enquiry = self._enquiry(pk)
         enquiry = services.enquiry_extend_retention(enquiry=enquiry, actor=request.user,
                                                     **self._input(RetentionSerializer, enquiry, "extend_retention"))
         return self._detail(enquiry, "api:lado-enquiry-retention")
 
     @extend_schema(request=DoReasonSerializer, responses=DestructionLogSerializer)
-    @action(detail=True, methods=["post"], url_path="destroy", permission_classes=DO_MANAGER)
-    def destroy_case(self, request, pk=None):
-        enquiry = self._case(pk)
+    @action(detail=True, methods=["post"], url_path="destroy", url_name="destroy", permission_classes=DO_MANAGER)
+    def destroy_enquiry(self, request, pk=None):
+        enquiry = self._enquiry(pk)
         entry = services.enquiry_destroy(enquiry=enquiry, actor=request.user,
                                          **self._input(DoReasonSerializer, enquiry, "destroy"))
         return Response(DestructionLogSerializer(entry).data)
@@ -247,13 +247,13 @@ class EnquiryViewSet(ApiContract, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], url_path="access-log", permission_classes=DO_MANAGER,
             pagination_class=None)
     def access_log(self, request, pk=None):
-        enquiry = self._case(pk)
+        enquiry = self._enquiry(pk)
         record_read(request.user, enquiry, "api:lado-enquiry-access-log")
         return Response(AccessLogEntrySerializer(access_log_for(enquiry), many=True).data)
 
 
 class ReadsByUserView(ApiContract, APIView):
-    """Every read of a DO case by one person (``?user=<username>``), newest first: DO Manager only."""
+    """Every read of a DO enquiry by one person (``?user=<username>``), newest first: DO Manager only."""
 
     permission_classes = DO_MANAGER
     throttle_scope = "designated-officer"
@@ -267,13 +267,13 @@ class ReadsByUserView(ApiContract, APIView):
             raise NotFound("No such user.")
         reads = list(reads_by(reader)[:1000])
         context = {"references": references_for(r.case_id for r in reads)}
-        record_reads_by_id(request.user, CASE_KIND,
+        record_reads_by_id(request.user, ENQUIRY_KIND,
                            [pk for pk, (_, exists) in context["references"].items() if exists], "api:lado-access-log")
         return Response(UserReadSerializer(reads, many=True, context=context).data)
 
 
 class RetentionReviewView(ApiContract, APIView):
-    """Closed cases due for retention review (no personal data beyond the reference): DO Manager only."""
+    """Closed enquiries due for retention review (no personal data beyond the reference): DO Manager only."""
 
     permission_classes = DO_MANAGER
     throttle_scope = "designated-officer"

@@ -14,7 +14,7 @@ services, the reminders, the reports, the calendar recount and the import (see d
 - **Outcome rows** of the reports: cancelled counts among outcomes only where the threshold was
   met; an enquiry cancelled before any threshold decision is counted on its own row.
 
-The functions take dates and values, not rows, so the importer (which fills unsaved cases in
+The functions take dates and values, not rows, so the importer (which fills unsaved enquiries in
 bulk) and the services call the same rule.
 """
 
@@ -59,7 +59,7 @@ def month_target(received_on: date, months: int, calendar: WorkingDayCalendar | 
 
 
 def target_dues(received_on: date, calendar: WorkingDayCalendar | None = None) -> tuple[date, date, date]:
-    """The three timeliness target dates of a case received on ``received_on``."""
+    """The three timeliness target dates of an enquiry received on ``received_on``."""
     calendar = _calendar(calendar)
     first, second, third = (month_target(received_on, months, calendar) for months in conf.target_months())
     return first, second, third
@@ -93,14 +93,14 @@ FROM_ALLEGATION, FROM_CLOSING = "allegation", "closing"
 
 
 def statutory_minimum(closure: str) -> bool:
-    """Whether the law sets a minimum for cases closed this way (else the authority decides)."""
+    """Whether the law sets a minimum for enquiries closed this way (else the authority decides)."""
     return closure in STATUTORY_CLOSURES
 
 
 def retention_rule_problems(*, closure: str, years, counted_from: str, until_retirement: bool,
                             retirement_age) -> dict[str, str]:
-    """Why a rule for ``closure`` would keep cases for less than the law requires (by field);
-    empty when it keeps them at least as long. Counting from closing is allowed: a case closes
+    """Why a rule for ``closure`` would keep enquiries for less than the law requires (by field);
+    empty when it keeps them at least as long. Counting from closing is allowed: an enquiry closes
     on or after the allegation, so N years from closing is never shorter."""
     if not statutory_minimum(closure) or years is None:
         return {}
@@ -113,7 +113,7 @@ def retention_rule_problems(*, closure: str, years, counted_from: str, until_ret
     if counted_from not in (FROM_ALLEGATION, FROM_CLOSING):
         problems["counted_from"] = "Choose whether the years count from the allegation or from closing"
     if not until_retirement:
-        problems["until_retirement"] = f"{why}: keep the case until the subject's normal pension age"
+        problems["until_retirement"] = f"{why}: keep the enquiry until the subject's normal pension age"
     elif retirement_age is not None and retirement_age < conf.pension_age():
         problems["retirement_age"] = (f"{why}: the normal pension age is taken as {conf.pension_age()} "
                                       f"(FOOTPRINT_LADO_PENSION_AGE), enter {conf.pension_age()} or more")
@@ -122,13 +122,13 @@ def retention_rule_problems(*, closure: str, years, counted_from: str, until_ret
 
 def retention_review_date(*, closure: str, received_on: date, closed_on: date | None,
                           date_of_birth: date | None, rule, category_years: int | None = None) -> date | None:
-    """When a closed case is next reviewed for destruction: ``rule.years`` from the allegation
-    (the date received) or from closing, as the rule counts; or, if the rule keeps cases until
+    """When a closed enquiry is next reviewed for destruction: ``rule.years`` from the allegation
+    (the date received) or from closing, as the rule counts; or, if the rule keeps enquiries until
     the subject's pension age and that is later, their pension-age birthday; or, for the
     statutory outcomes of a category with a longer period, ``category_years`` from the
     allegation if that is later still. None with no rule (or while open).
 
-    A case with no date of birth cannot be kept to pension age: it gets the years alone, and is
+    An enquiry with no date of birth cannot be kept to pension age: it gets the years alone, and is
     flagged (``Enquiry.retention_needs_date_of_birth``)."""
     if not closure or closed_on is None or rule is None:
         return None
@@ -147,14 +147,14 @@ def category_retention_problems(years) -> dict[str, str]:
         return {}
     if not STATUTORY_YEARS < years <= 100:
         return {"years": f"Enter more than {STATUTORY_YEARS} years (and no more than 100), or leave it blank "
-                         "to keep this category's cases by the outcome rules alone"}
+                         "to keep this category's enquiries by the outcome rules alone"}
     return {}
 
 
-# --- How a closed case is counted in the reports --------------------------------------------
+# --- How a closed enquiry is counted in the reports --------------------------------------------
 
 CONCLUDED, ADVICE_GIVEN, CANCELLED = "concluded", "advice_given", "cancelled"
-#: The outcome row of a case cancelled after the threshold was met, and the row of its own for
+#: The outcome row of an enquiry cancelled after the threshold was met, and the row of its own for
 #: an enquiry cancelled before any threshold decision.
 CANCELLED_ROW = "cancelled"
 CANCELLED_BEFORE_DECISION_ROW = "cancelled_before_decision"
@@ -162,7 +162,7 @@ ADVICE_GIVEN_ROW = "advice_given"
 
 
 def outcome_row(*, status: str, threshold_met: bool | None, outcome: str) -> str:
-    """The row a closed case is counted on: its outcome when concluded; ``cancelled`` when
+    """The row a closed enquiry is counted on: its outcome when concluded; ``cancelled`` when
     cancelled once the threshold was met; ``cancelled_before_decision`` when cancelled before
     any threshold decision; ``advice_given``; empty while open."""
     if status == CONCLUDED:
@@ -186,7 +186,7 @@ def outcome_row_filter(row: str) -> Q:
 
 
 def closing_status(*, threshold_met: bool | None, outcome: str) -> str:
-    """The status of a case from its threshold decision and how it ended (as an import states
+    """The status of an enquiry from its threshold decision and how it ended (as an import states
     them): ``cancelled`` whether or not the threshold was decided (it counts as an outcome only
     where it was met: ``outcome_row``), advice given when not met, concluded with an outcome,
     else awaiting the decision or in progress."""

@@ -49,7 +49,7 @@ def target_months() -> tuple[int, int, int]:
 
 
 def target_percentages() -> tuple[int, int, int]:
-    """The share of cases expected to conclude within each target (80%, 90%, all but exceptional)."""
+    """The share of enquiries expected to conclude within each target (80%, 90%, all but exceptional)."""
     value = settings.LADO_TARGET_PERCENTAGES
     if isinstance(value, str):
         value = [part for part in value.split(",") if part.strip()]

@@ -5,9 +5,9 @@
     awaiting_meeting --conclude_without_meeting--> concluded (clearly unfounded or malicious)
     in_progress --hold_meeting--> in_progress --conclude--> concluded (closed)
     any open status --cancel--> cancelled (closed)
-    a closed case an import created, untouched since --reimport--> any closed status
+    a closed enquiry an import created, untouched since --reimport--> any closed status
 
-An import creates historical cases in the status its file gives; it changes an existing case
+An import creates historical enquiries in the status its file gives; it changes an existing enquiry
 only through ``reimport``.
 """
 
@@ -40,7 +40,7 @@ def changed_in_footprint(enquiry: Enquiry) -> bool:
 
 
 def imported_and_untouched(flow):
-    """Only what an import wrote may an import rewrite: not a case logged in Footprint, nor one
+    """Only what an import wrote may an import rewrite: not an enquiry logged in Footprint, nor one
     the DO team has touched since (meetings, actions, legal hold, retention)."""
     enquiry = flow.enquiry
     if not enquiry.imported_from:
@@ -87,7 +87,7 @@ def refusal_message(enquiry: Enquiry, consequence: str) -> str:
     return f"{enquiry.reference} is {enquiry.get_status_display().lower()}, so {consequence}."
 
 
-#: What the case's status stops, by move: the end of the sentence ``EnquiryFlow.refusal`` says (409).
+#: What the enquiry's status stops, by move: the end of the sentence ``EnquiryFlow.refusal`` says (409).
 REFUSALS = {
     "update_details": "its details can no longer be changed",
     "meet_threshold": "its threshold decision has already been made",
@@ -106,9 +106,9 @@ REFUSALS = {
 
 
 def refusal_for(enquiry: Enquiry, move: str) -> str:
-    """Why the case's status refuses ``move`` (the 409 sentence, alike in pages and the API)."""
+    """Why the enquiry's status refuses ``move`` (the 409 sentence, alike in pages and the API)."""
     if move == "conclude_without_meeting" and enquiry.status == Status.IN_PROGRESS:
-        return refusal_message(enquiry, "a meeting has been held: record the outcome with “Conclude the case”")
+        return refusal_message(enquiry, "a meeting has been held: record the outcome with “Conclude the enquiry”")
     if move == "conclude" and enquiry.status == Status.AWAITING_MEETING:
         return refusal_message(enquiry, "no meeting has been held: record one first, or conclude a clearly "
                                         "unfounded or malicious allegation without a meeting")
@@ -122,7 +122,7 @@ class EnquiryFlow:
         self.enquiry = enquiry
 
     def refusal(self, name: str) -> str:
-        """The 409 sentence when the case's status does not allow move ``name``."""
+        """The 409 sentence when the enquiry's status does not allow move ``name``."""
         return refusal_for(self.enquiry, name)
 
     def forbidden(self, name: str) -> str:
@@ -160,7 +160,7 @@ class EnquiryFlow:
 
     @status.transition(source=ALLEGATION, label="Record an action", permission=is_do_team)
     def add_action(self):
-        """An action agreed for the case: investigation, suspension, referral ..."""
+        """An action agreed for the enquiry: investigation, suspension, referral ..."""
 
     @status.transition(source=ALLEGATION + [Status.CONCLUDED], label="Update an action",
                        permission=is_do_team)
@@ -184,7 +184,7 @@ class EnquiryFlow:
     @status.transition(source=fsm.State.ANY, label="Place a legal hold", permission=is_do_team,
                        conditions=[not_already_on_legal_hold])
     def set_legal_hold(self):
-        """Stop any destruction of the case while a legal reason applies."""
+        """Stop any destruction of the enquiry while a legal reason applies."""
 
     @status.transition(source=fsm.State.ANY, label="Release the legal hold", permission=is_do_manager,
                        conditions=[on_legal_hold])
@@ -193,17 +193,17 @@ class EnquiryFlow:
 
     @status.transition(source=CLOSED, label="Change the retention review date", permission=is_do_manager)
     def extend_retention(self):
-        """Keep the case for longer and review it again on a later date."""
+        """Keep the enquiry for longer and review it again on a later date."""
 
     @status.transition(source=CLOSED, target=fsm.State.GET_STATE(lambda flow, status: status, states=CLOSED),
                        label="Correct by importing again", permission=is_do_manager,
                        conditions=[imported_and_untouched])
     def reimport(self, status):
-        """A file imported again corrects a closed historical case; it stays closed."""
+        """A file imported again corrects a closed historical enquiry; it stays closed."""
 
     @status.transition(source=CLOSED, label="Destroy", permission=is_do_manager,
                        conditions=[not_on_legal_hold, retention_review_due])
     def destroy(self):
-        """Remove the case and its personal data; a destruction-log entry remains."""
+        """Remove the enquiry and its personal data; a destruction-log entry remains."""
 
 

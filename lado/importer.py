@@ -1,12 +1,12 @@
-"""Importing historical Designated Officer cases (registered with ``imports`` in
+"""Importing historical Designated Officer enquiries (registered with ``imports`` in
 ``LadoConfig.ready``; the DO Manager only).
 
-Clocks, retention and how a case closed are lado's own (``services.set_clocks``,
+Clocks, retention and how an enquiry closed are lado's own (``services.set_clocks``,
 ``services.RetentionRules``, ``clocks.closing_status``; reports count by ``clocks.outcome_row``),
-so an imported case is kept, reviewed and destroyed by the same rule as any other. An existing
-case is changed only through the state machine's ``reimport``: a closed case that an import
+so an imported enquiry is kept, reviewed and destroyed by the same rule as any other. An existing
+enquiry is changed only through the state machine's ``reimport``: a closed enquiry that an import
 created and that the DO team has not touched since. A reference in the destruction log is never
-used again: a destroyed case does not come back through a file.
+used again: a destroyed enquiry does not come back through a file.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ COLUMNS = ("reference", "received_on", "sector", "setting", "category", "referra
 OUTCOME_CHOICES = values.Choices(
     "outcome", [*((code, label, code) for code, label in Enquiry.Outcome.choices),
                 (CANCELLED_ROW, "Cancelled", CANCELLED_ROW)])
-#: The earliest date a DO case can bear (the Designated Officer role dates from 2006; files
+#: The earliest date a DO enquiry can bear (the Designated Officer role dates from 2006; files
 #: from authorities' older LADO spreadsheets reach back a few years more).
 EARLIEST = date(2000, 1, 1)
 Status = Enquiry.Status
@@ -82,21 +82,21 @@ class LadoImporter(Importer):
                 errors.add("decided_on", "Enter the date the threshold decision was made.")
             for name in ("sector", "setting", "category"):
                 if not row[name]:
-                    errors.add(name, f"A decided case needs its {name} (as the threshold decision does).")
+                    errors.add(name, f"A decided enquiry needs its {name} (as the threshold decision does).")
         elif row["decided_on"]:
-            errors.add("decided_on", "A case awaiting the threshold decision has no decision date: "
+            errors.add("decided_on", "An enquiry awaiting the threshold decision has no decision date: "
                                      "give threshold_met or leave it empty.")
         if outcome == CANCELLED_ROW and threshold == "no":
-            errors.add("outcome", "A case given advice was closed by that decision: it cannot also be "
+            errors.add("outcome", "An enquiry given advice was closed by that decision: it cannot also be "
                                   "cancelled (leave outcome empty).")
         elif outcome and outcome != CANCELLED_ROW and threshold != "yes":
-            errors.add("outcome", "Only a case whose threshold was met has an outcome "
-                                  "(advice given and open cases leave it empty; a case cancelled "
+            errors.add("outcome", "Only an enquiry whose threshold was met has an outcome "
+                                  "(advice given and open enquiries leave it empty; an enquiry cancelled "
                                   "before the decision has outcome cancelled and no threshold_met).")
         if outcome and not row["concluded_on"]:
-            errors.add("concluded_on", "Enter the date the case was concluded or cancelled.")
+            errors.add("concluded_on", "Enter the date the enquiry was concluded or cancelled.")
         if row["concluded_on"] and not row["outcome"]:
-            errors.add("concluded_on", "A case with no outcome has no concluded date: leave it empty.")
+            errors.add("concluded_on", "An enquiry with no outcome has no concluded date: leave it empty.")
         received_on = data["received_on"]
         if decided_on and received_on and decided_on < received_on:
             errors.add("decided_on", "The decision cannot be before the enquiry was received.")
@@ -113,7 +113,7 @@ class LadoImporter(Importer):
         dates = f"A date ({values.DATE_FORMS}), on or after {EARLIEST:%-d %B %Y}"
         vocabulary = {name: tuple(choices.allowed()) for name, choices in self.vocabularies.items()}
         return [
-            Column("reference", "Your reference for the case (up to 40 characters); rows are matched by it.", True),
+            Column("reference", "Your reference for the enquiry (up to 40 characters); rows are matched by it.", True),
             Column("received_on", f"{dates}.", True),
             Column("sector", "Needed once the threshold is decided.", False, vocabulary["sector"]),
             Column("setting", "Needed once the threshold is decided.", False, vocabulary["setting"]),
@@ -135,17 +135,17 @@ class LadoImporter(Importer):
                 "threshold_met": "yes", "decided_on": (received + timedelta(days=1)).isoformat(),
                 "concluded_on": (received + timedelta(days=40)).isoformat(), "outcome": "Unsubstantiated"}
 
-    # --- Which cases a row may change ----------------------------------------------------------
+    # --- Which enquiries a row may change ----------------------------------------------------------
 
     def refused_references(self, references):
         return {entry.reference: f"{entry.reference} was destroyed on {long_date(timezone.localdate(entry.destroyed_at))}: "
-                                 "an import cannot bring a destroyed case back."
+                                 "an import cannot bring a destroyed enquiry back."
                 for entry in DestructionLog.objects.filter(reference__in=references)}
 
     def refusal(self, enquiry, data):
         message = refusal_of(EnquiryFlow(enquiry), "reimport", self.actor,
                              refusal=f"{enquiry.reference} is open ({enquiry.get_status_display().lower()}): "
-                                     "an import never changes an open case.")
+                                     "an import never changes an open enquiry.")
         if message is None and data["status"] in Enquiry.OPEN_STATUSES:
             message = (f"{enquiry.reference} is {enquiry.get_status_display().lower()}: an import cannot "
                        "reopen it (give its decision, outcome and dates as closed).")
@@ -153,7 +153,7 @@ class LadoImporter(Importer):
 
     def reimport(self, enquiry, data):
         perform(EnquiryFlow(enquiry), "reimport", self.actor, data["status"],
-                refusal=f"{enquiry.reference} is open: an import never changes an open case.")
+                refusal=f"{enquiry.reference} is open: an import never changes an open enquiry.")
 
     # --- Writing -----------------------------------------------------------------------------
 
@@ -181,7 +181,7 @@ class LadoImporter(Importer):
         elif enquiry.status == Status.CONCLUDED:
             enquiry.outcome = data["outcome"]
             enquiry.closed_on = data["concluded_on"]
-        # The case's own retention rule, from the date it closed (None while open).
+        # The enquiry's own retention rule, from the date it closed (None while open).
         enquiry.retention_review_on = self.retention_rules.review_date(enquiry)
 
     def after_write(self, pairs, children):
@@ -190,5 +190,5 @@ class LadoImporter(Importer):
                                     for enquiry, _ in pairs], history=False)
 
 
-KIND = ImportKind(name="lado", label="Designated Officer cases", columns=COLUMNS, roles=IMPORTERS,
+KIND = ImportKind(name="lado", label="Designated Officer enquiries", columns=COLUMNS, roles=IMPORTERS,
                   importer=LadoImporter, order=30)

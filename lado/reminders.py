@@ -1,7 +1,7 @@
 """The Designated Officer's deadlines in the reminder sweep (``workflows.reminders``).
 
 Every reminder goes to the DO team only (active Designated Officers and DO Managers) and names
-the case by its reference and the deadline, never the subject: no personal data in a message.
+the enquiry by its reference and the deadline, never the subject: no personal data in a message.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _when(phase: str, due: date) -> str:
 
 
 def _send(items: dict[int, tuple[Enquiry, str, str]]) -> dict[int, list[str]]:
-    """Tell the DO team about each (case, headline, detail), all at once: the team looked up
+    """Tell the DO team about each (enquiry, headline, detail), all at once: the team looked up
     once, every notification in one insert, each composed from the message templates
     ``notifications/messages/lado-reminder*.txt`` as every notification is. {row pk: usernames told}."""
     from notifications.services import Message, notify_many  # optional at import time

@@ -1,5 +1,5 @@
-"""Reads of Designated Officer cases, always through the person asking: the DO team sees every
-case, everyone else (superusers included) sees none."""
+"""Reads of Designated Officer enquiries, always through the person asking: the DO team sees every
+enquiry, everyone else (superusers included) sees none."""
 
 from __future__ import annotations
 
@@ -47,22 +47,22 @@ from .models import (
     TimelineEvent,
 )
 
-CASE_KIND = Enquiry._meta.label_lower  # how workflows.audit.record_read names a DO case
+ENQUIRY_KIND = Enquiry._meta.label_lower  # how workflows.audit.record_read names a DO enquiry
 FAR_FUTURE = date(9999, 12, 31)
 Status = Enquiry.Status
 
 
 def enquiries_visible_to(user) -> QuerySet[Enquiry]:
-    """Default deny: the DO team sees every DO case; nobody else sees any."""
+    """Default deny: the DO team sees every DO enquiry; nobody else sees any."""
     if is_do_team(user):
         return Enquiry.objects.all()
     return Enquiry.objects.none()
 
 
 def with_retention_flag(qs: QuerySet[Enquiry]) -> QuerySet[Enquiry]:
-    """Annotate ``needs_date_of_birth``: no date of birth is recorded, and the case is kept, or
+    """Annotate ``needs_date_of_birth``: no date of birth is recorded, and the enquiry is kept, or
     (threshold met, still open) may be kept, until the subject's normal pension age. Without it
-    the review date counts the years alone, so the case is flagged. In the same query."""
+    the review date counts the years alone, so the enquiry is flagged. In the same query."""
     closure = Case(
         When(status=Status.CONCLUDED, then=F("outcome")),
         When(status=Status.ADVICE_GIVEN, then=Value(RetentionRule.Closure.ADVICE_GIVEN)),
@@ -111,7 +111,7 @@ def with_next_due(qs: QuerySet[Enquiry], on: date | None = None) -> QuerySet[Enq
 
 def work_tray(user, *, closed: bool = False, search: str = "", mine: bool = False,
               on: date | None = None) -> QuerySet[Enquiry]:
-    """Open cases soonest due first, or closed cases most recently closed first."""
+    """Open enquiries soonest due first, or closed enquiries most recently closed first."""
     qs = enquiries_visible_to(user)
     if closed:
         qs = qs.filter(status__in=Enquiry.CLOSED_STATUSES).order_by("-closed_on", "-id")
@@ -127,7 +127,7 @@ def work_tray(user, *, closed: bool = False, search: str = "", mine: bool = Fals
 
 
 def enquiry_for(user, pk) -> Enquiry:
-    """One case with all its detail, or 404; callers check the DO role first (403)."""
+    """One enquiry with all its detail, or 404; callers check the DO role first (403)."""
     qs = with_list_data(enquiries_visible_to(user)).select_related(
         "logged_by", "decided_by"
     ).prefetch_related(
@@ -138,7 +138,7 @@ def enquiry_for(user, pk) -> Enquiry:
     try:
         return qs.get(pk=pk)
     except (Enquiry.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such case.")
+        raise Http404("No such enquiry.")
 
 
 def action_for(enquiry: Enquiry, pk) -> Action:
@@ -179,26 +179,26 @@ def subject_history(enquiry: Enquiry) -> tuple[list[Enquiry], list[Enquiry]]:
 
 
 def access_log_for(enquiry: Enquiry) -> QuerySet[CaseRead]:
-    return CaseRead.objects.filter(case_kind=CASE_KIND, case_id=enquiry.pk).select_related("user")
+    return CaseRead.objects.filter(case_kind=ENQUIRY_KIND, case_id=enquiry.pk).select_related("user")
 
 
 def reads_by(user: User) -> QuerySet[CaseRead]:
-    """Every read of a DO case by one person, newest first."""
-    return CaseRead.objects.filter(case_kind=CASE_KIND, user=user).select_related("user")
+    """Every read of a DO enquiry by one person, newest first."""
+    return CaseRead.objects.filter(case_kind=ENQUIRY_KIND, user=user).select_related("user")
 
 
-def references_for(case_ids) -> dict[int, tuple[str, bool]]:
-    """case id -> (reference, still exists) for cases in an access log, destroyed ones included."""
-    ids = set(case_ids)
+def references_for(enquiry_ids) -> dict[int, tuple[str, bool]]:
+    """enquiry id -> (reference, still exists) for enquiries in an access log, destroyed ones included."""
+    ids = set(enquiry_ids)
     found = {pk: (ref, True) for pk, ref in Enquiry.objects.filter(pk__in=ids).values_list("pk", "reference")}
     for pk, ref in DestructionLog.objects.filter(case_id__in=ids - set(found)).values_list("case_id", "reference"):
         found[pk] = (ref, False)
     return found
 
 
-def case_id_from_link(link: str) -> int | None:
-    """The DO case a notification's link opens (``/lado/<pk>/``), or None for any other link:
-    how the notifications about DO cases are told apart without storing anything more."""
+def enquiry_id_from_link(link: str) -> int | None:
+    """The DO enquiry a notification's link opens (``/lado/<pk>/``), or None for any other link:
+    how the notifications about DO enquiries are told apart without storing anything more."""
     if not (link or "").startswith("/"):
         return None
     try:
@@ -210,8 +210,8 @@ def case_id_from_link(link: str) -> int | None:
     return int(match.kwargs["pk"])
 
 
-def case_opened_alerts(user):
-    """The alerts this person was sent about DO cases opened by someone other than the case's
+def enquiry_opened_alerts(user):
+    """The alerts this person was sent about DO enquiries opened by someone other than the enquiry's
     officer and the DO Manager (``lado.alerts``), newest first."""
     from notifications.models import Notification
 
@@ -221,8 +221,8 @@ def case_opened_alerts(user):
 
 
 def readers() -> QuerySet[User]:
-    """People who have read a DO case (for the DO Manager to choose from)."""
-    ids = CaseRead.objects.filter(case_kind=CASE_KIND).values("user_id")
+    """People who have read a DO enquiry (for the DO Manager to choose from)."""
+    ids = CaseRead.objects.filter(case_kind=ENQUIRY_KIND).values("user_id")
     return User.objects.filter(pk__in=ids).order_by("username")
 
 
@@ -230,7 +230,7 @@ def readers() -> QuerySet[User]:
 
 
 def retention_due(on: date | None = None) -> QuerySet[Enquiry]:
-    """Closed cases whose retention review date has come, soonest first (held ones included,
+    """Closed enquiries whose retention review date has come, soonest first (held ones included,
     marked, since the DO Manager reviews them too but cannot destroy them)."""
     on = on or today()
     return with_retention_flag(
@@ -290,10 +290,10 @@ def last_access_review() -> AccessReview | None:
 # --- Aggregated figures (no personal data) for reports --------------------------------------
 
 
-#: Age bands of cases open at the end of a period: (key, label, from months, to months).
+#: Age bands of enquiries open at the end of a period: (key, label, from months, to months).
 AGE_BANDS = (("under_1_month", "Under 1 month", 0, 1), ("1_to_3_months", "1 to 3 months", 1, 3),
              ("3_to_12_months", "3 to 12 months", 3, 12), ("over_12_months", "Over 12 months", 12, None))
-#: The actions the annual report counts, as cases with one recorded in the period.
+#: The actions the annual report counts, as enquiries with one recorded in the period.
 ACTION_COUNTS = (("police_investigations", Action.Kind.POLICE_INVESTIGATION),
                  ("suspensions", Action.Kind.SUSPENSION),
                  ("dbs_referrals", Action.Kind.DBS_REFERRAL),
@@ -302,8 +302,8 @@ ACTION_COUNTS = (("police_investigations", Action.Kind.POLICE_INVESTIGATION),
 
 def figures(start: date, end: date) -> dict:
     """Counts for reports over [start, end]: enquiries received, threshold decisions (and how
-    many were made within their timescale), cases closed by outcome and within each target,
-    cases open at the end by age, police involvement, suspensions and referrals, and enquiries
+    many were made within their timescale), enquiries closed by outcome and within each target,
+    enquiries open at the end by age, police involvement, suspensions and referrals, and enquiries
     by sector, setting, category and source. Holds no personal data; a fixed number of
     queries whatever the data. Readers outside the DO team see it through ``reports.disclosure``.
 
@@ -317,7 +317,7 @@ def figures(start: date, end: date) -> dict:
     received = Enquiry.objects.filter(received_on__gte=start, received_on__lte=end)
 
     # The four breakdowns from one scan of the period's enquiries, grouped by all four at once
-    # (a few thousand combinations at most) and summed per breakdown here: at a million cases
+    # (a few thousand combinations at most) and summed per breakdown here: at a million enquiries
     # four separate GROUP BYs read the year's rows four times.
     dimensions = ("sector", "setting", "category", "referral_source")
     breakdowns = {field: defaultdict(int) for field in dimensions}
@@ -328,7 +328,7 @@ def figures(start: date, end: date) -> dict:
     def by(field):
         return dict(sorted(breakdowns[field].items()))
 
-    # Every plain count in one pass over the cases received by the end of the period (those
+    # Every plain count in one pass over the enquiries received by the end of the period (those
     # received, decided, closed or still open in it): each count filters its own rows.
     was_received = Q(received_on__gte=start)
     was_closed = Q(closed_on__gte=start, closed_on__lte=end)
@@ -358,14 +358,14 @@ def figures(start: date, end: date) -> dict:
         **{f"within_{i}": Count("id", filter=was_closed & Q(status=Status.CONCLUDED,
                                                             closed_on__lte=F(f"target_{i + 1}_due")))
            for i in range(len(months))},
-        # Outcomes of the cases concluded in the period, in the same pass.
+        # Outcomes of the enquiries concluded in the period, in the same pass.
         **{f"outcome_{value}": Count("id", filter=was_closed & Q(status=Status.CONCLUDED, outcome=value))
            for value in Enquiry.Outcome.values})
     outcomes = {value: counts[f"outcome_{value}"] for value in Enquiry.Outcome.values}
     outcomes["cancelled"] = counts["n_cancelled"]
     within = {conf.months_label(m): counts[f"within_{i}"] for i, m in enumerate(months)}
 
-    # Police involvement, suspensions and referrals: cases with such an action recorded in the period.
+    # Police involvement, suspensions and referrals: enquiries with such an action recorded in the period.
     actions = Action.objects.filter(recorded_at__date__gte=start, recorded_at__date__lte=end).aggregate(
         **{key: Count("enquiry", filter=Q(kind=kind), distinct=True) for key, kind in ACTION_COUNTS})
     return {

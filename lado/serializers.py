@@ -71,14 +71,14 @@ class RelatedEnquirySerializer(ModelSerializer):
 
 
 class EnquiryListSerializer(ModelSerializer):
-    # Imported and anonymous cases may lack any of these.
+    # Imported and anonymous enquiries may lack any of these.
     referral_source = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     sector = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     setting = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     employment_basis = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     etag = serializers.CharField(read_only=True, help_text="Send it in If-Match with a change: 412 when the "
-                                                           "case has changed since (also the ETag header).")
+                                                           "enquiry has changed since (also the ETag header).")
     officer = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     children = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -92,7 +92,7 @@ class EnquiryListSerializer(ModelSerializer):
                   "date is not recorded.")
     retention_needs_date_of_birth = serializers.BooleanField(
         read_only=True,
-        help_text="No date of birth, and the case is (or may be) kept until the subject's normal pension age: "
+        help_text="No date of birth, and the enquiry is (or may be) kept until the subject's normal pension age: "
                   "its retention review date counts the years alone.")
 
     class Meta:
@@ -149,12 +149,12 @@ class EnquirySerializer(EnquiryListSerializer):
 
 
 class ExpectedStatus(serializers.Serializer):
-    """A change may name the status the client last saw the case in: if it has moved on since
+    """A change may name the status the client last saw the enquiry in: if it has moved on since
     (someone else decided or concluded it), the change is refused with 409."""
 
     from_status = serializers.ChoiceField(
         choices=Enquiry.Status.choices, required=False,
-        help_text="Optional: the status the case must be in for this change (409 when it has moved on).")
+        help_text="Optional: the status the enquiry must be in for this change (409 when it has moved on).")
 
 
 class EnquiryInputSerializer(ExpectedStatus):
@@ -270,12 +270,12 @@ class ActionUpdateSerializer(ActionInputSerializer):
 
 
 class ActionAtClosureSerializer(serializers.Serializer):
-    """What happens to one open action when the case is concluded."""
+    """What happens to one open action when the enquiry is concluded."""
 
     id = serializers.IntegerField()
     decision = serializers.ChoiceField(choices=Action.AtClosure.choices)
     owner = serializers.CharField(max_length=200, required=False, allow_blank=True,
-                                  help_text="Who owns it after the case closes (needed for carries-on).")
+                                  help_text="Who owns it after the enquiry closes (needed for carries-on).")
 
 
 class ConcludeSerializer(ExpectedStatus):
@@ -349,7 +349,7 @@ class DestructionLogSerializer(serializers.Serializer):
 
 
 class RetentionItemSerializer(ModelSerializer):
-    """A closed case due for retention review: reference, how it closed and the dates only."""
+    """A closed enquiry due for retention review: reference, how it closed and the dates only."""
 
     class Meta:
         model = Enquiry
@@ -358,4 +358,4 @@ class RetentionItemSerializer(ModelSerializer):
 
     retention_needs_date_of_birth = serializers.BooleanField(
         read_only=True, help_text="No date of birth: check the subject has reached normal pension age before "
-                                  "destroying a case kept until then.")
+                                  "destroying an enquiry kept until then.")

@@ -21,7 +21,7 @@ urlpatterns = [
     path("<int:pk>/access-log/", views.access_log, name="access-log"),
     path("<int:pk>/actions/<int:action_pk>/", views.action_update, name="action-update"),
     *[
-        path(f"<int:pk>/{segment}/", views.case_form, {"form_slug": slug}, name=slug)
+        path(f"<int:pk>/{segment}/", views.enquiry_form, {"form_slug": slug}, name=slug)
         for slug, segment in [
             ("edit", "edit"), ("decide", "decide"), ("meeting", "meetings/new"), ("action", "actions/new"),
             ("conclude", "conclude"), ("conclude-without-meeting", "conclude-without-meeting"), ("cancel", "cancel"), ("legal-hold", "legal-hold"),

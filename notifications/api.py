@@ -8,7 +8,7 @@ from api.views import ApiContract
 
 from . import services
 from .models import Notification
-from .selectors import log_do_case_reads, notifications_for
+from .selectors import log_enquiry_reads, notifications_for
 
 
 class NotificationSerializer(ModelSerializer):
@@ -30,12 +30,12 @@ class NotificationViewSet(ApiContract, mixins.ListModelMixin, viewsets.GenericVi
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        log_do_case_reads(request.user, page, "api:notification-list")
+        log_enquiry_reads(request.user, page, "api:notification-list")
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         notification = self.get_object()
-        log_do_case_reads(request.user, [notification], "api:notification-read")
+        log_enquiry_reads(request.user, [notification], "api:notification-read")
         return Response(NotificationSerializer(services.mark_read(notification=notification, user=request.user)).data)

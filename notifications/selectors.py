@@ -11,6 +11,7 @@ KIND_NAMES = {
     "drp-raised": "DRP raised", "drp-escalated": "DRP escalated", "drp-responded": "DRP responded to",
     "drp-resolved": "DRP resolved", "drp-withdrawn": "DRP withdrawn", "drp-reminder": "DRP reminders",
     "positive-practice": "Positive practice", "authenticator-removed": "Two-step verification",
+    "lado-reminder": "Enquiry reminders", "lado-enquiry-opened": "Enquiry opened by someone else",
 }
 
 
@@ -41,16 +42,16 @@ def unread_count(user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def log_do_case_reads(user, notifications, view: str) -> int:
-    """A notification about a Designated Officer case (its link opens one: reminders, alerts)
+def log_enquiry_reads(user, notifications, view: str) -> int:
+    """A notification about a Designated Officer enquiry (its link opens one: reminders, alerts)
     names the case: showing or emailing it is logged as a read of each case still held, in one
     insert. Nothing is stored on the notification to tell: the link says it."""
     from lado.models import Enquiry
-    from lado.selectors import CASE_KIND, case_id_from_link
+    from lado.selectors import ENQUIRY_KIND, enquiry_id_from_link
     from workflows.audit import record_reads_by_id
 
-    ids = {pk for pk in (case_id_from_link(n.link) for n in notifications) if pk is not None}
+    ids = {pk for pk in (enquiry_id_from_link(n.link) for n in notifications) if pk is not None}
     if not ids:
         return 0
     held = Enquiry.objects.filter(pk__in=ids).values_list("pk", flat=True)
-    return record_reads_by_id(user, CASE_KIND, sorted(held), view)
+    return record_reads_by_id(user, ENQUIRY_KIND, sorted(held), view)

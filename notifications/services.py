@@ -287,7 +287,7 @@ RECORD_RETRY_WAITS = (0.2, 0.5, 1, 2, 4, 8, 15)
 
 
 def _record_emailed(recipient, notifications: list[Notification], lease_until: datetime, view: str) -> None:
-    """Write ``emailed_at`` (and, for DO cases, the read log) once the mail server has taken the
+    """Write ``emailed_at`` (and, for DO enquiries, the read log) once the mail server has taken the
     email. A lost database connection is retried while the claim lasts: giving up would let
     the email be sent again."""
     give_up_at = lease_until - email_lease() / 10
@@ -297,7 +297,7 @@ def _record_emailed(recipient, notifications: list[Notification], lease_until: d
             with transaction.atomic():
                 Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(
                     emailed_at=timezone.now())
-                _log_do_case_reads(recipient, notifications, view)
+                _log_enquiry_reads(recipient, notifications, view)
             return
         except (OperationalError, InterfaceError):
             wait = next(waits, RECORD_RETRY_WAITS[-1])
@@ -344,10 +344,10 @@ def _send_digest(user) -> bool:
     return True
 
 
-def _log_do_case_reads(user, notifications, view: str) -> int:
-    from .selectors import log_do_case_reads
+def _log_enquiry_reads(user, notifications, view: str) -> int:
+    from .selectors import log_enquiry_reads
 
-    return log_do_case_reads(user, notifications, view)
+    return log_enquiry_reads(user, notifications, view)
 
 
 def mark_read(*, notification: Notification, user) -> Notification:

@@ -12,7 +12,7 @@ from .models import EmailFrequency, Preference
 from .selectors import (
     filtered_notifications,
     kinds_for,
-    log_do_case_reads,
+    log_enquiry_reads,
     notifications_for,
     unread_count,
 )
@@ -32,7 +32,7 @@ def notification_list(request):
     if by_case:
         qs = qs.order_by("link", "-created_at", "-id")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    log_do_case_reads(request.user, page, "notifications:list")
+    log_enquiry_reads(request.user, page, "notifications:list")
     query = {key: value for key, value in request.GET.items() if key in ("unread", "kind", "case", "group")}
     return render(request, "notifications/list.html", {
         "page": page, "filters": filters, "by_case": by_case, "kinds": kinds_for(request.user),

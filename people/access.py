@@ -5,7 +5,7 @@ Each app says who may do what in its own ``access.py`` (``drp.access.can_raise_d
 classes and the menu (``config.navigation``) ask those predicates, never the role slugs.
 The DO team is a group of ``people``'s roles, so its two predicates live here, where the
 sign-in rules (two-step verification) and the admin can use them; ``lado.access`` names them
-for the DO case app.
+for the DO app (``lado``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def holds(user, *slugs: str) -> bool:
 
 
 def is_do_team(user) -> bool:
-    """Designated Officers and the DO Manager: the only people who see DO cases."""
+    """Designated Officers and the DO Manager: the only people who see DO enquiries."""
     return holds(user, *roles.DO_TEAM)
 
 

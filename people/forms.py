@@ -96,7 +96,7 @@ class ServiceAccountForm(forms.Form):
     scopes = forms.MultipleChoiceField(
         label="What it may read", widget=forms.CheckboxSelectMultiple,
         choices=[(slug, roles.SYSTEM_SCOPES[slug]) for slug in roles.CASEWORK_SCOPES],
-        help_text="Designated Officer cases are never included: only the DO Manager can allow that.",
+        help_text="Designated Officer enquiries are never included: only the DO Manager can allow that.",
         error_messages={"required": "Select what the system may read"})
 
     def __init__(self, *args, **kwargs):

@@ -122,7 +122,7 @@ class ServiceAccount(models.Model):
     """A named system (the case management system, the data warehouse) that reads through the
     API. It signs in as its own user, which has no password and holds only scope roles
     (``roles.SYSTEM_SCOPES``): tokens are issued to the person who owns it, expire, and only
-    read. Made on a page for IRO Managers (never in the admin); reading DO cases is granted
+    read. Made on a page for IRO Managers (never in the admin); reading DO enquiries is granted
     by the DO Manager in the DO area, and shown in the DO access review."""
 
     name = models.CharField(max_length=120, unique=True)

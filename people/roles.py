@@ -35,7 +35,7 @@ ALL = list(NAMES)
 
 #: What a system account (``people.models.ServiceAccount``) may read: held as roles by the
 #: account's user, so every selector's check applies to it unchanged. A system account only
-#: reads (``people.tokens``); reading DO cases is granted by the DO Manager alone.
+#: reads (``people.tokens``); reading DO enquiries is granted by the DO Manager alone.
 SYSTEM_READ_DRPS = "system-read-drps"
 SYSTEM_READ_REPORTS = "system-read-reports"
 SYSTEM_READ_POSITIVE_PRACTICE = "system-read-positive-practice"
@@ -44,7 +44,7 @@ SYSTEM_SCOPES = {
     SYSTEM_READ_DRPS: "Read DRPs (and the children they are about)",
     SYSTEM_READ_POSITIVE_PRACTICE: "Read positive practice",
     SYSTEM_READ_REPORTS: "Read reports",
-    SYSTEM_READ_DO: "Read Designated Officer cases",
+    SYSTEM_READ_DO: "Read Designated Officer enquiries",
 }
 #: The scopes an IRO Manager may give; DO reading is the DO Manager's to grant.
 CASEWORK_SCOPES = (SYSTEM_READ_DRPS, SYSTEM_READ_POSITIVE_PRACTICE, SYSTEM_READ_REPORTS)

@@ -20,7 +20,7 @@ def remove_authenticator(*, person: User, removed_by: str, reason: str) -> Authe
     they set up a new one (compulsory for the DO team; optional for others, who then sign in
     with their password alone until they turn it on again). Recorded, and the person is told;
     for a DO role holder the DO Managers are told too, since whoever sets up the new app can
-    read DO cases."""
+    read DO enquiries."""
     require_text(removed_by=removed_by, reason=reason)
     person = User.objects.select_for_update().get(pk=person.pk)
     devices = TOTPDevice.objects.filter(user=person)
@@ -51,7 +51,7 @@ def _scope_roles(slugs):
 @transaction.atomic
 def service_account_create(*, actor: User, name: str, purpose: str, owner: User, scopes: list[str]):
     """An IRO Manager names a system and what it may read (DRPs, positive practice, reports:
-    never DO cases, which only the DO Manager grants). Its user has no password and no role but
+    never DO enquiries, which only the DO Manager grants). Its user has no password and no role but
     the scopes."""
     from django.core.exceptions import PermissionDenied, ValidationError
     from django.utils.text import slugify
@@ -98,12 +98,12 @@ def service_account_issue_token(*, account, actor: User, days: int) -> str:
 
 @transaction.atomic
 def service_account_set_do_reading(*, account, actor: User, allowed: bool):
-    """The DO Manager lets a system read DO cases, or stops it (its tokens end either way)."""
+    """The DO Manager lets a system read DO enquiries, or stops it (its tokens end either way)."""
     from django.core.exceptions import PermissionDenied
     from django.utils import timezone
 
     if not actor.has_role(roles.DO_MANAGER):
-        raise PermissionDenied("Only the DO Manager lets a system read DO cases.")
+        raise PermissionDenied("Only the DO Manager lets a system read DO enquiries.")
     role = _scope_roles([roles.SYSTEM_READ_DO])
     if allowed:
         account.user.roles.add(*role)

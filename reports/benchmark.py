@@ -73,15 +73,15 @@ DO_FIGURES = [
     ("do.decisions_within_timescale_percent", "DO threshold decisions within timescale (%)",
      "Threshold decisions made in the year within one working day of receipt.",
      ("decisions", "within_timescale_percent")),
-    ("do.concluded", "DO cases concluded", "Cases concluded in the year.", ("concluded",)),
-    ("do.substantiated", "DO outcomes: substantiated", "Cases concluded in the year as substantiated.",
+    ("do.concluded", "DO enquiries concluded", "Enquiries concluded in the year.", ("concluded",)),
+    ("do.substantiated", "DO outcomes: substantiated", "Enquiries concluded in the year as substantiated.",
      ("outcomes", "substantiated")),
-    ("do.open_at_end", "DO cases open at year end", "Cases open on 31 March.", ("open_at_end", "total")),
-    ("do.police_investigations", "DO cases with a police investigation", "Cases with a police investigation "
+    ("do.open_at_end", "DO enquiries open at year end", "Enquiries open on 31 March.", ("open_at_end", "total")),
+    ("do.police_investigations", "DO enquiries with a police investigation", "Enquiries with a police investigation "
      "recorded in the year.", ("actions", "police_investigations")),
-    ("do.suspensions", "DO cases with a suspension", "Cases with a suspension recorded in the year.",
+    ("do.suspensions", "DO enquiries with a suspension", "Enquiries with a suspension recorded in the year.",
      ("actions", "suspensions")),
-    ("do.dbs_referrals", "DO referrals to the DBS", "Cases referred to the DBS in the year.",
+    ("do.dbs_referrals", "DO referrals to the DBS", "Enquiries referred to the DBS in the year.",
      ("actions", "dbs_referrals")),
 ]
 

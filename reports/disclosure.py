@@ -16,10 +16,10 @@ Rules for readers outside the DO team (``settings.FOOTPRINT_SMALL_NUMBER_THRESHO
   category and referral source list every value of the vocabulary, so a value appearing in the
   list tells nothing either.
 * Variance and direction are suppressed when either year's count is.
-* A timeliness percentage is suppressed with its count when the cases within the target, or
+* A timeliness percentage is suppressed with its count when the enquiries within the target, or
   those not within it, are fewer than T; likewise the share of threshold decisions made
   within their timescale.
-* Cases open at the end of the period by age band: the bands add up to the total shown, so a
+* Enquiries open at the end of the period by age band: the bands add up to the total shown, so a
   second band goes with a lone suppressed one. Police involvement, suspensions and referrals
   are separate counts, each suppressed below T; so is "cancelled before a decision".
 
@@ -147,7 +147,7 @@ def _suppress(do: dict, threshold: int, vocabularies: dict[str, dict[str, str]])
         s.hide("decisions.within_timescale")
         s.hide("decisions.within_timescale_percent")
 
-    # Cases open at the end, by age: the bands add up to the total.
+    # Enquiries open at the end, by age: the bands add up to the total.
     ageing = dict(do["open_at_end"])
     total = ageing.pop("total")
     total_hidden = s.small(total)

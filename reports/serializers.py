@@ -72,18 +72,18 @@ class DesignatedOfficerFiguresSerializer(serializers.Serializer):
     advice_given = _count()
     decisions = DoDecisionsSerializer(help_text="Threshold decisions made in the year, and within their timescale.")
     concluded = _count()
-    outcomes = _counts("Cases concluded or cancelled in the year, by outcome, with the total. \"cancelled\" counts "
-                       "only cases cancelled after the threshold was met.")
+    outcomes = _counts("Enquiries concluded or cancelled in the year, by outcome, with the total. \"cancelled\" counts "
+                       "only enquiries cancelled after the threshold was met.")
     cancelled_before_decision = _count(help_text="Enquiries cancelled in the year before any threshold decision: "
                                                  f"not an outcome, not in outcomes.total. {SUPPRESSED_HELP}")
     timeliness = serializers.DictField(
         child=serializers.FloatField(allow_null=True),
-        help_text="Percentage of cases concluded in the year within each target (null when none concluded, "
+        help_text="Percentage of enquiries concluded in the year within each target (null when none concluded, "
                   "or when suppressed: see designated_officer_disclosure.suppressed).")
-    concluded_within = _counts("Cases concluded in the year within each target.")
+    concluded_within = _counts("Enquiries concluded in the year within each target.")
     timeliness_targets = serializers.DictField(child=serializers.IntegerField(), help_text="Local targets (%).")
-    open_at_end = DoOpenAgeingSerializer(help_text="Cases open on the last day of the year, by time since referral.")
-    actions = DoActionsSerializer(help_text="Cases with a police investigation, suspension, DBS referral or "
+    open_at_end = DoOpenAgeingSerializer(help_text="Enquiries open on the last day of the year, by time since referral.")
+    actions = DoActionsSerializer(help_text="Enquiries with a police investigation, suspension, DBS referral or "
                                             "regulator referral action recorded in the year.")
     by_sector = _counts("Enquiries received in the year by sector slug (every sector for readers outside the DO team).")
     by_setting = _counts("By setting type slug.")

@@ -154,30 +154,30 @@ def annual_tables(report: dict, labels: dict, vocabularies: dict) -> list[dict]:
     outcome_names = dict(Enquiry.Outcome.choices) | {
         "cancelled": "Cancelled after the threshold was met", "total": "Total (threshold met)"}
     tables.append({
-        "id": "do-outcomes", "title": "Cases concluded or cancelled, by outcome", "section": "do",
-        "columns": ["Outcome", "Cases"],
+        "id": "do-outcomes", "title": "Enquiries concluded or cancelled, by outcome", "section": "do",
+        "columns": ["Outcome", "Enquiries"],
         "rows": [[outcome_names.get(k, k), count(f"outcomes.{k}", n)] for k, n in do["outcomes"].items()]
         + [["Cancelled before a threshold decision (not in the total)",
             count("cancelled_before_decision", do["cancelled_before_decision"])]],
     })
     tables.append({
-        "id": "do-timeliness", "title": "Timeliness of cases concluded", "section": "do",
-        "columns": ["Concluded", "Cases (%)", "Target (%)"],
+        "id": "do-timeliness", "title": "Timeliness of enquiries concluded", "section": "do",
+        "columns": ["Concluded", "Enquiries (%)", "Target (%)"],
         "rows": [[key.replace("_", " ").capitalize(), not_shown if f"timeliness.{key}" in hidden else value,
                   do["timeliness_targets"].get(key)]
                  for key, value in do["timeliness"].items()],
     })
     band_names = {key: label for key, label, *_ in AGE_BANDS} | {"total": "Total open"}
     tables.append({
-        "id": "do-open-ageing", "title": "Cases open at the end of the year, by time since referral",
-        "section": "do", "columns": ["Open for", "Cases"],
+        "id": "do-open-ageing", "title": "Enquiries open at the end of the year, by time since referral",
+        "section": "do", "columns": ["Open for", "Enquiries"],
         "rows": [[band_names.get(k, k), count(f"open_at_end.{k}", n)] for k, n in do["open_at_end"].items()],
     })
     action_names = {"police_investigations": "Police investigation", "suspensions": "Suspension",
                     "dbs_referrals": "Referral to the DBS", "regulator_referrals": "Referral to a regulator"}
     tables.append({
         "id": "do-actions", "title": "Police involvement, suspensions and referrals", "section": "do",
-        "columns": ["Cases with an action recorded in the year", "Cases"],
+        "columns": ["Enquiries with an action recorded in the year", "Enquiries"],
         "rows": [[action_names.get(k, k), count(f"actions.{k}", n)] for k, n in do["actions"].items()],
     })
     for field, title, heading in (("by_sector", "Enquiries by sector", "Sector"),

@@ -58,7 +58,7 @@ class SubjectAccessRequest(models.Model):
     child = models.ForeignKey("children.Child", on_delete=models.PROTECT, null=True, blank=True,
                               related_name="+")
     # The enquiry the DO Manager found the subject by; the others come from lado's subject matching.
-    # SET_NULL: a destroyed DO case must not be kept alive by a request about it.
+    # SET_NULL: a destroyed DO enquiry must not be kept alive by a request about it.
     enquiry = models.ForeignKey("lado.Enquiry", on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="+")
     redacted_keys = models.JSONField(
@@ -68,7 +68,7 @@ class SubjectAccessRequest(models.Model):
         default=False, help_text="False until someone saves the redactions: other children are then redacted by default.")
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     started_at = models.DateTimeField(default=clock_now)
-    # Set when a DO case whose records the request covered is destroyed: the names, redaction
+    # Set when a DO enquiry whose records the request covered is destroyed: the names, redaction
     # choices and decision reasons are removed with it (lado.services.purge), and the request is
     # closed. Its reference, dates, decisions, who acted and the downloads' hashes stay.
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -101,7 +101,7 @@ class Found:
 
 def records_for(user, sar: SubjectAccessRequest) -> Found:
     require_handler(user, sar.kind)
-    if sar.anonymised_at is not None:  # closed when a DO case it covered was destroyed
+    if sar.anonymised_at is not None:  # closed when a DO enquiry it covered was destroyed
         return Found(records=[], cases=[], third_parties=[])
     if sar.kind == Kind.CHILD:
         people = ThirdParties(subject_child=sar.child)

@@ -129,9 +129,9 @@ def download_prepare(*, actor: User, sar: SubjectAccessRequest) -> tuple[str, by
 FORGET_FUNCTION = "footprint_forget_destroyed_do_case_requests"
 
 
-def forget_destroyed_case(enquiry: Enquiry, same_subject_ids: list[int]) -> int:
+def forget_destroyed_enquiry(enquiry: Enquiry, same_subject_ids: list[int]) -> int:
     """Called by ``lado.services.purge`` inside the destruction's transaction: every DO-subject
-    request whose records included the destroyed case (found by it, or by another enquiry about
+    request whose records included the destroyed enquiry (found by it, or by another enquiry about
     the same subject, ``same_subject_ids``) loses the names it holds, in its history too: the
     subject, the requester, the third parties chosen for redaction, the redaction words and the
     decisions' reasons and redaction lists. What stays is what the destruction log keeps: the
@@ -145,7 +145,7 @@ def forget_destroyed_case(enquiry: Enquiry, same_subject_ids: list[int]) -> int:
     because = f"{enquiry.reference} was destroyed"
     if connection.vendor == "postgresql":
         # History and decisions are append-only and the application's role may not change them:
-        # a function run with the owner's rights blanks them, for a destroyed case only
+        # a function run with the owner's rights blanks them, for a destroyed enquiry only
         # (subject_access/migrations/0004).
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT {FORGET_FUNCTION}(%s, %s, %s)", [enquiry.pk, ids, because])

@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
-from lado.selectors import CASE_KIND as DO_CASE
+from lado.selectors import ENQUIRY_KIND
 from workflows.audit import record_reads, record_reads_by_id
 from workflows.exceptions import TransitionRefused
 from workflows.forms import add_errors
@@ -27,8 +27,8 @@ Kind = SubjectAccessRequest.Kind
 def request_list(request):
     selectors.require_handler(request.user)
     page = Paginator(selectors.requests_visible_to(request.user), 50).get_page(request.GET.get("page"))
-    # A DO subject's request names them: showing it is a read of the case they were found by.
-    record_reads_by_id(request.user, DO_CASE, [sar.enquiry_id for sar in page if sar.enquiry_id],
+    # A DO subject's request names them: showing it is a read of the enquiry they were found by.
+    record_reads_by_id(request.user, ENQUIRY_KIND, [sar.enquiry_id for sar in page if sar.enquiry_id],
                        "subject_access:list")
     return render(request, "subject_access/list.html", {"page": page})
 
@@ -46,7 +46,7 @@ def request_start(request):
             is_child = data["kind"] == Kind.CHILD
             find = selectors.find_children if is_child else selectors.find_do_subjects
             candidates = find(request.user, data["subject"])
-            if not is_child:  # each DO subject offered is shown with the case it was found in
+            if not is_child:  # each DO subject offered is shown with the enquiry it was found in
                 record_reads(request.user, candidates, "subject_access:start")
             chosen = request.POST.get("choice", "")
             picked = [c for c in candidates if str(c.pk) == chosen] or (candidates if len(candidates) == 1 else [])
@@ -77,7 +77,7 @@ def _log_reads(user, found, view: str) -> None:
 
 
 def _closed(request, sar):
-    """A request closed when a DO case it covered was destroyed: nothing more can be done (409)."""
+    """A request closed when a DO enquiry it covered was destroyed: nothing more can be done (409)."""
     return render(request, "subject_access/refused.html", {
         "sar": sar, "heading": "This request is closed",
         "refusal": f"{sar.reference} was closed when {sar.anonymised_because}: its records and names were "

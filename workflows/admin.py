@@ -31,7 +31,7 @@ class CaseReadAdmin(admin.ModelAdmin):
     search_fields = ["user__username"]
 
     def get_queryset(self, request):
-        # Reads of Designated Officer cases are shown only to the DO Manager, in the DO pages.
+        # Reads of Designated Officer enquiries are shown only to the DO Manager, in the DO pages.
         return super().get_queryset(request).exclude(case_kind__startswith="lado.")
 
     def has_add_permission(self, request):

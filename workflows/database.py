@@ -5,7 +5,7 @@ and may only read and add to the audit tables: every table with an append-only t
 (``workflows.models.append_only``). Without UPDATE, DELETE or TRUNCATE on them, and without
 ownership, nothing it runs can rewrite or remove the audit record, nor switch the triggers off
 (``SET pgtrigger.ignore``, ``ALTER TABLE … DISABLE TRIGGER``). The one destruction allowed, of
-a DO case past retention, goes through a function owned by the owner (lado/migrations/0006),
+a DO enquiry past retention, goes through a function owned by the owner (lado/migrations/0006),
 the only function it may run. See docs/deployment.md, "The database's two roles".
 """
 

@@ -89,7 +89,7 @@ AGREED_BY = DateRule(earliest=IROS_BEGAN, future=True)
 CHILD_DATE_OF_BIRTH = DateRule(years_back=25, past=True)
 #: The date of birth of a person an allegation is about: not ahead, at most 100 years ago.
 SUBJECT_DATE_OF_BIRTH = DateRule(years_back=100, past=True)
-#: Something that happened on a Designated Officer case (received, told, met, concluded).
+#: Something that happened on a Designated Officer enquiry (received, told, met, concluded).
 DO_DATE = DateRule(earliest=DO_RECORDS_BEGAN, past=True)
 #: What an allegation is about, which may be long ago (non-recent abuse).
 DO_INCIDENT_DATE = DateRule(years_back=100, past=True)

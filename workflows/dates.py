@@ -3,7 +3,7 @@
 Working days come from ``workflows.calendar``; months and years are calendar months from the
 date, ending on the same day of the month or the last day of a shorter month (31 January + 1
 month = 28 or 29 February; the first of a month + N months is the first of a month, as the
-reports count). Used for the DO case's targets and retention and the reports' months.
+reports count). Used for the DO enquiry's targets and retention and the reports' months.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ class CaseHistory(HistoricalRecords):
     to change or delete its rows, and the application's database role may not).
 
     Deleting such a row records a last history row (simple-history's default), except inside
-    ``history_erased_separately()``: the recorded destruction of a DO case, which erases the
+    ``history_erased_separately()``: the recorded destruction of a DO enquiry, which erases the
     case's whole history itself (``lado.services.purge``) and must leave none behind."""
 
     def post_delete(self, instance, using=None, **kwargs):

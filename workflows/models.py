@@ -23,7 +23,7 @@ def append_only(name: str = "append_only") -> pgtrigger.Protect:
     (raw SQL, a cascade, the admin). A table with this trigger is an audit table: the
     application's database role may only read and add to it (``workflows.database``), so it
     cannot switch the trigger off with ``pgtrigger.ignore`` either. The one way past both is
-    the recorded destruction of a DO case (``lado.services.purge``), through a database
+    the recorded destruction of a DO enquiry (``lado.services.purge``), through a database
     function owned by the tables' owner. SQLite has no such trigger; there
     ``AppendOnlyQuerySet`` and the models' save/delete refuse."""
     return pgtrigger.Protect(name=name, operation=pgtrigger.Update | pgtrigger.Delete)
@@ -50,7 +50,7 @@ class TimelineEvent(models.Model):
     )
     action = models.CharField(max_length=40)
     # Where the case moved from and to: a DRP's stages. A case app whose cases move through
-    # statuses instead removes these (``from_stage = None``) and names its own (the DO case's
+    # statuses instead removes these (``from_stage = None``) and names its own (the DO enquiry's
     # ``from_status``/``to_status``); ``from_state``/``to_state`` read either.
     from_stage = models.CharField(max_length=40, blank=True)
     to_stage = models.CharField(max_length=40, blank=True)

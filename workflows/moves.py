@@ -5,7 +5,7 @@ URL → the transition it runs, how its form is built, which service it calls, w
 success). :func:`submit` runs one the way the API does (``workflows.transitions``): the status
 (409), the person (403), the conditions (409), then the form (400 naming the field), then the
 service, which passes the same gate again under the row lock. Each app renders the outcome in
-its own page (the DRP shows its forms on the case page, the DO case one form a page).
+its own page (the DRP shows its forms on the case page, the DO enquiry one form a page).
 """
 
 from __future__ import annotations

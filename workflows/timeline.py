@@ -15,5 +15,5 @@ from django.db import models
 def record_event(case: models.Model, actor, action: str, note: str = "", **moved) -> models.Model:
     """Append one event to ``case``'s timeline: who (``actor``, None for the system), what
     (``action``, the app's ``TimelineEvent.Action``), a note, and where the case moved from and to
-    (``from_stage``/``to_stage`` for a DRP, ``from_status``/``to_status`` for a DO case)."""
+    (``from_stage``/``to_stage`` for a DRP, ``from_status``/``to_status`` for a DO enquiry)."""
     return case.timeline.create(actor=actor, action=action, note=note, **moved)

@@ -96,7 +96,7 @@ def perform(flow: Any, name: str, actor, *args: Any, refusal: str | None = None,
 def available(flow: Any, names: list[str], actor, *, check_conditions: bool = True) -> list[str]:
     """The moves of ``names`` that ``actor`` may make now (for showing what they can do).
     With ``check_conditions=False`` a move whose status and person allow it is offered even when
-    a condition stops it, so that its page can say why (the DO case's destroy and legal hold)."""
+    a condition stops it, so that its page can say why (the DO enquiry's destroy and legal hold)."""
     result = []
     for name in names:
         bound = getattr(flow, name)

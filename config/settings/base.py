@@ -72,7 +72,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # After the sign-in check, before every view: a NUL byte anywhere in a request is a 400.
-    "workflows.middleware.RefuseNulBytesMiddleware",
+    "api.middleware.RefuseNulBytesMiddleware",
     "integrations.middleware.IntegrationMiddleware",  # Idempotency-Key, ETag and If-Match (API)
     "django.contrib.messages.middleware.MessageMiddleware",
     "people.middleware.TwoStepVerificationMiddleware",
@@ -278,7 +278,7 @@ CLOCK_DUE_SOON_WORKING_DAYS = int(os.environ.get("FOOTPRINT_DUE_SOON_WORKING_DAY
 # Designated Officer figures in reports for readers outside the DO team (IRO Managers,
 # auditors): only for periods that have ended, and counts below this shown as "fewer than N".
 FOOTPRINT_SMALL_NUMBER_THRESHOLD = int(os.environ.get("FOOTPRINT_SMALL_NUMBER_THRESHOLD", "5"))
-# Tell the DO Manager when a DO case is opened by someone other than its officer and the DO
+# Tell the DO Manager when a DO enquiry is opened by someone other than its officer and the DO
 # Manager (once per person, case and day).
 FOOTPRINT_DO_CASE_OPENED_ALERTS = env_bool("FOOTPRINT_DO_CASE_OPENED_ALERTS", True)
 # Designated Officer rules (lado.conf explains and checks each). Domain settings are read one way: settings.NAME.

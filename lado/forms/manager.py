@@ -27,10 +27,10 @@ class RoleGrantForm(NamedErrorsMixin, forms.Form):
     role = forms.ChoiceField(
         label="Role", widget=forms.RadioSelect,
         choices=[Choice(roles.DESIGNATED_OFFICER, roles.NAMES[roles.DESIGNATED_OFFICER],
-                        hint="Sees and works every DO case."),
+                        hint="Sees and works every DO enquiry."),
                  Choice(roles.DO_MANAGER, roles.NAMES[roles.DO_MANAGER],
                         hint="As a Designated Officer, and also grants DO roles, sets retention rules, "
-                             "reads the access log and destroys cases.")],
+                             "reads the access log and destroys enquiries.")],
         error_messages={"required": "Select the role"},
     )
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
@@ -70,11 +70,11 @@ class RetentionRuleForm(NamedErrorsMixin, forms.Form):
         label="Counted from", widget=forms.RadioSelect, required=False,
         choices=[Choice(RetentionRule.CountedFrom.ALLEGATION, "The allegation",
                         hint="The date the DO received it, as Keeping Children Safe in Education counts."),
-                 Choice(RetentionRule.CountedFrom.CLOSING, "Closing", hint="The date the case closed.")],
+                 Choice(RetentionRule.CountedFrom.CLOSING, "Closing", hint="The date the enquiry closed.")],
     )
     until_retirement = forms.BooleanField(
         label="Or until the subject reaches normal pension age, if that is later", required=False,
-        help_text="Needs the subject's date of birth: a case without one is flagged.")
+        help_text="Needs the subject's date of birth: an enquiry without one is flagged.")
     retirement_age = forms.IntegerField(label="Normal pension age", required=False,
                                         help_text="The state pension age.",
                                         error_messages={"invalid": "The normal pension age must be a whole number"})
@@ -119,7 +119,7 @@ class CategoryRetentionForm(NamedErrorsMixin, forms.Form):
 
     years = forms.IntegerField(
         label="Years from the allegation", required=False,
-        help_text="More than 10. Leave blank to keep this category's cases by the outcome rules alone.",
+        help_text="More than 10. Leave blank to keep this category's enquiries by the outcome rules alone.",
         error_messages={"invalid": "Years must be a whole number"})
     note = forms.CharField(label="Note (optional)", max_length=300, required=False,
                            help_text="For example, the inquiry or guidance the period follows.")

@@ -1,4 +1,4 @@
-"""The forms of the DO case's moves: decision, meeting, action, conclusion, reasons, retention."""
+"""The forms of the DO enquiry's moves: decision, meeting, action, conclusion, reasons, retention."""
 
 from __future__ import annotations
 
@@ -149,7 +149,7 @@ class ActionUpdateForm(NamedErrorsMixin, forms.Form):
 
 class OpenActionsMixin:
     """One question for each open action when concluding: done, not done, or carries on after
-    the case closes with its owner (the service refuses a conclusion that leaves one out)."""
+    the enquiry closes with its owner (the service refuses a conclusion that leaves one out)."""
 
     open_actions: list = []
 
@@ -160,7 +160,7 @@ class OpenActionsMixin:
         if not self.open_actions:
             return []
         layout = [HTML('<h2 class="govuk-heading-m">Open actions</h2><p class="govuk-body">These actions are '
-                       'not recorded as done. Say what happens to each before the case is concluded.</p>')]
+                       'not recorded as done. Say what happens to each before the enquiry is concluded.</p>')]
         for action in self.open_actions:
             name = f"action_{action.pk}"
             due = f", due {action.due_on:%-d %B %Y}" if action.due_on else ""
@@ -169,8 +169,8 @@ class OpenActionsMixin:
                 choices=Action.AtClosure.choices, widget=forms.RadioSelect,
                 error_messages={"required": f"Select what happens to {action.description}"})
             self.fields[f"{name}_owner"] = forms.CharField(
-                label=f"Who owns {action.description} after the case closes", required=False, max_length=200,
-                initial=action.owner_name, help_text="Needed if it carries on after the case closes.")
+                label=f"Who owns {action.description} after the enquiry closes", required=False, max_length=200,
+                initial=action.owner_name, help_text="Needed if it carries on after the enquiry closes.")
             layout += [Field.radios(name, legend_size=Size.SMALL), Field.text(f"{name}_owner")]
         return layout
 
@@ -199,7 +199,7 @@ class ConcludeForm(OpenActionsMixin, NamedErrorsMixin, forms.Form):
         if not self.is_bound:
             self.initial.setdefault("concluded_on", today())
         self.helper = _helper(Field.radios("outcome", legend_size=Size.MEDIUM), Field("concluded_on"),
-                              Field.textarea("note"), *self.open_action_fields(enquiry), button="Conclude case")
+                              Field.textarea("note"), *self.open_action_fields(enquiry), button="Conclude enquiry")
 
     def clean_concluded_on(self):
         return _no_future(self.cleaned_data.get("concluded_on"), "The date concluded must be today or in the past")
@@ -249,25 +249,25 @@ class ReasonForm(NamedErrorsMixin, forms.Form):
 
 class DestroyForm(NamedErrorsMixin, forms.Form):
     reason = forms.CharField(
-        label="Reason for destroying the case", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
+        label="Reason for destroying the enquiry", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
         help_text="This is kept in the destruction log. Do not include names or other personal data.",
-        error_messages={"required": "Enter the reason for destroying the case"},
+        error_messages={"required": "Enter the reason for destroying the enquiry"},
     )
     confirm = forms.BooleanField(
-        label="I understand the case, its history and timeline will be permanently removed",
-        error_messages={"required": "Confirm that the case will be permanently removed"},
+        label="I understand the enquiry, its history and timeline will be permanently removed",
+        error_messages={"required": "Confirm that the enquiry will be permanently removed"},
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper(Field.textarea("reason", label_size=Size.SMALL), Field.checkbox("confirm"),
-                              button="Destroy case", warning=True)
+                              button="Destroy enquiry", warning=True)
 
 
 class RetentionForm(NamedErrorsMixin, forms.Form):
     review_on = _date("Next retention review", required=True, rule=ANY_DATE)
-    reason = forms.CharField(label="Reason for keeping the case", widget=forms.Textarea(attrs={"rows": 3}),
-                             max_length=10000, error_messages={"required": "Enter the reason for keeping the case"})
+    reason = forms.CharField(label="Reason for keeping the enquiry", widget=forms.Textarea(attrs={"rows": 3}),
+                             max_length=10000, error_messages={"required": "Enter the reason for keeping the enquiry"})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,18 +6,18 @@ Django admin (a superuser is not a Designated Officer). Only the vocabularies, w
 personal data, are edited there; the retention rules and who holds a DO role are the DO
 Manager's, on pages of the DO area.
 
-One module per part (vocabularies, the case, its casework, retention, the DO Manager's
+One module per part (vocabularies, the enquiry, its casework, retention, the DO Manager's
 records); import from here."""
 
-from .case import (  # noqa: F401
-    Enquiry,
-    name_key,
-)
 from .casework import (  # noqa: F401
     Action,
     EnquiryChild,
     Meeting,
     TimelineEvent,
+)
+from .enquiry import (  # noqa: F401
+    Enquiry,
+    name_key,
 )
 from .records import (  # noqa: F401
     AccessReview,

@@ -1,4 +1,4 @@
-"""What is recorded on a case while it is open: the children, meetings, actions and the
+"""What is recorded on an enquiry while it is open: the children, meetings, actions and the
 timeline."""
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from workflows.history import CaseHistory
 from workflows.models import TimelineEvent as BaseTimelineEvent
 from workflows.models import protect_history
 
-from .case import Enquiry
+from .enquiry import Enquiry
 
 
 class EnquiryChild(models.Model):
     """A child an enquiry is about. The child cannot be deleted while linked (PROTECT), so a
-    child never drops silently out of a DO case (the admin's delete used to cascade here):
-    the link goes only when the DO team edits the case or the case is destroyed."""
+    child never drops silently out of a DO enquiry (the admin's delete used to cascade here):
+    the link goes only when the DO team edits the enquiry or the enquiry is destroyed."""
 
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="+")
     child = models.ForeignKey("children.Child", on_delete=models.PROTECT, related_name="+")
@@ -67,7 +67,7 @@ class Meeting(models.Model):
 
 
 class Action(Versioned, models.Model):
-    """An action agreed for a case: an investigation, a suspension, a referral, an outcome."""
+    """An action agreed for an enquiry: an investigation, a suspension, a referral, an outcome."""
 
     class Kind(models.TextChoices):
         POLICE_INVESTIGATION = "police-investigation", "Police investigation"
@@ -98,7 +98,7 @@ class Action(Versioned, models.Model):
     class AtClosure(models.TextChoices):
         DONE = "done", "Done"
         NOT_DONE = "not-done", "Not done"
-        CARRIES_ON = "carries-on", "Carries on after the case closes"
+        CARRIES_ON = "carries-on", "Carries on after the enquiry closes"
 
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="actions")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -111,7 +111,7 @@ class Action(Versioned, models.Model):
     notes = models.TextField(blank=True)
     at_closure = models.CharField(
         max_length=20, choices=AtClosure.choices, blank=True,
-        help_text="For an action still open when the case was concluded: what the officer confirmed "
+        help_text="For an action still open when the enquiry was concluded: what the officer confirmed "
                   "happens to it (done, not done, or carries on with its owner).")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=clock_now)
@@ -143,8 +143,8 @@ class Action(Versioned, models.Model):
 
 
 class TimelineEvent(BaseTimelineEvent):
-    #: What happened to the case. Called ``Event``, not ``Action``: in the DO case an action is
-    #: one agreed for the case (``Action``, an investigation, a suspension, a referral).
+    #: What happened to the enquiry. Called ``Event``, not ``Action``: in the DO enquiry an action is
+    #: one agreed for the enquiry (``Action``, an investigation, a suspension, a referral).
     class Event(models.TextChoices):
         LOGGED = "logged", "Enquiry logged"
         UPDATED = "updated", "Details updated"
@@ -168,9 +168,9 @@ class TimelineEvent(BaseTimelineEvent):
 
     # Redeclared with choices so that get_action_display names the event in the timeline.
     action = models.CharField(max_length=40, choices=Event.choices)
-    # PROTECT: only the recorded destruction (``services.purge``) removes a case's timeline.
+    # PROTECT: only the recorded destruction (``services.purge``) removes an enquiry's timeline.
     enquiry = models.ForeignKey(Enquiry, on_delete=models.PROTECT, related_name="timeline")
-    # A DO case moves through statuses, not stages: the base's stage fields are named for what
+    # A DO enquiry moves through statuses, not stages: the base's stage fields are named for what
     # they hold here (migration 0012 renamed the columns; the values were always statuses).
     from_stage = None
     to_stage = None

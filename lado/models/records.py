@@ -44,7 +44,7 @@ class AppendOnlyRecord(models.Model):
 
 class RetentionRuleChange(AppendOnlyRecord):
     """The DO Manager changed a retention rule (for an outcome, or a category's longer period):
-    the rule before and after, why, and how many closed cases got a new review date (each one
+    the rule before and after, why, and how many closed enquiries got a new review date (each one
     also has it on its timeline)."""
 
     rule = models.ForeignKey(RetentionRule, on_delete=models.PROTECT, related_name="changes", null=True,

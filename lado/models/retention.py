@@ -1,4 +1,4 @@
-"""How long closed cases are kept, and the destruction log that outlives them."""
+"""How long closed enquiries are kept, and the destruction log that outlives them."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from .vocabularies import Category
 
 
 class RetentionRule(models.Model):
-    """How long a closed case is kept before it is reviewed for destruction, per outcome."""
+    """How long a closed enquiry is kept before it is reviewed for destruction, per outcome."""
 
     class Closure(models.TextChoices):
         SUBSTANTIATED = "substantiated", "Substantiated"
@@ -55,7 +55,7 @@ class RetentionRule(models.Model):
 
     @property
     def statutory(self) -> bool:
-        """Keeping Children Safe in Education sets a minimum for cases closed this way."""
+        """Keeping Children Safe in Education sets a minimum for enquiries closed this way."""
         from ..clocks import statutory_minimum
 
         return statutory_minimum(self.closure)
@@ -63,7 +63,7 @@ class RetentionRule(models.Model):
 
 class CategoryRetention(models.Model):
     """A longer period for one category of allegation (for example sexual abuse): its
-    substantiated, unsubstantiated and unfounded cases are kept at least this many years from
+    substantiated, unsubstantiated and unfounded enquiries are kept at least this many years from
     the allegation, if that is later than the rule for the outcome gives. The DO Manager sets it
     with the retention rules; false and malicious allegations keep their own rules."""
 
@@ -86,7 +86,7 @@ def describe_category_retention(category, years: int | None) -> str:
 
 
 class DestructionLog(models.Model):
-    """What is left of a destroyed case: no personal data, only the decision to destroy it."""
+    """What is left of a destroyed enquiry: no personal data, only the decision to destroy it."""
 
     case_id = models.PositiveBigIntegerField(db_index=True)
     reference = models.CharField(max_length=40, unique=True)
@@ -100,7 +100,7 @@ class DestructionLog(models.Model):
 
     class Meta:
         ordering = ["-destroyed_at", "-id"]
-        # The proof that a case was destroyed, by whom and why: added to, never changed.
+        # The proof that an enquiry was destroyed, by whom and why: added to, never changed.
         triggers = [append_only()]
 
     def __str__(self):

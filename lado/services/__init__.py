@@ -1,7 +1,7 @@
-"""Every change to a Designated Officer case: one transaction that locks the row, runs the move
+"""Every change to a Designated Officer enquiry: one transaction that locks the row, runs the move
 through the state machine (``perform``: status 409, permission 403, conditions 409), checks the
 input (400 naming the field), records history with the actor and a reason, and appends one
-timeline event. Destruction is the exception: it removes the case, its history and timeline,
+timeline event. Destruction is the exception: it removes the enquiry, its history and timeline,
 and leaves one destruction-log entry with no personal data.
 
 One module per part of the procedure (``base`` holds what they share); import from here."""

@@ -1,5 +1,5 @@
-"""What every change to a Designated Officer case shares: the lock, the fields, and the clocks
-set when a case is logged or decided. Who may is ``lado.access``; the refusal sentences are the
+"""What every change to a Designated Officer enquiry shares: the lock, the fields, and the clocks
+set when an enquiry is logged or decided. Who may is ``lado.access``; the refusal sentences are the
 flow's (``lado.flows``); the one timeline event is ``workflows.timeline.record_event``."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from ..models import (
 Event = TimelineEvent.Event
 Status = Enquiry.Status
 
-#: What Working Together and the annual report need recorded on a case: given when logging,
+#: What Working Together and the annual report need recorded on an enquiry: given when logging,
 #: completed while it is open.
 RECORD_FIELDS = (
     "incident_on", "employer_aware_on", "police_reference", "criminal_outcome", "criminal_outcome_detail",
@@ -54,9 +54,9 @@ def long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def _lock(enquiry: Enquiry) -> Enquiry:
-    """The case's row locked for this change (``workflows.locks``, the recipe every app uses);
-    refused (409) when the move named the status it expected (``from_status``) and the case
+def lock_enquiry(enquiry: Enquiry) -> Enquiry:
+    """The enquiry's row locked for this change (``workflows.locks``, the recipe every app uses);
+    refused (409) when the move named the status it expected (``from_status``) and the enquiry
     has moved on since."""
     enquiry = lock(Enquiry.objects, enquiry.pk)
     expected = unexpected_state(enquiry, enquiry.status)
@@ -85,9 +85,9 @@ def set_clocks(enquiry: Enquiry) -> None:
 
 
 class RetentionRules:
-    """Every retention rule, read once (two queries), for working out many cases' review dates:
-    the rule for each way a case closes, and each category's longer period. The importer loads
-    one and calls ``review_date`` for each case it fills."""
+    """Every retention rule, read once (two queries), for working out many enquiries' review dates:
+    the rule for each way an enquiry closes, and each category's longer period. The importer loads
+    one and calls ``review_date`` for each enquiry it fills."""
 
     def __init__(self, closures: dict[str, RetentionRule], category_years: dict[int, int]):
         self.closures = closures
@@ -110,9 +110,9 @@ _LOOK_UP = object()
 
 
 def retention_review_date(enquiry: Enquiry, rule: RetentionRule | None = None, category_years=_LOOK_UP) -> date | None:
-    """When a closed case is next reviewed for destruction (``lado.clocks.retention_review_date``):
+    """When a closed enquiry is next reviewed for destruction (``lado.clocks.retention_review_date``):
     by the rule for how it closed (looked up when not given) and its category's longer period
-    (looked up when not given). For many cases, load ``RetentionRules`` once instead."""
+    (looked up when not given). For many enquiries, load ``RetentionRules`` once instead."""
     closure = enquiry.closure
     if not closure or enquiry.closed_on is None:
         return None
@@ -128,7 +128,8 @@ def retention_review_date(enquiry: Enquiry, rule: RetentionRule | None = None, c
         date_of_birth=enquiry.subject_date_of_birth, rule=rule, category_years=category_years)
 
 
-def _close(enquiry: Enquiry, closed_on: date) -> None:
+def close_enquiry(enquiry: Enquiry, closed_on: date) -> None:
+    """Close the (locked) enquiry on ``closed_on`` with its retention review date."""
     enquiry.closed_on = closed_on
     enquiry.retention_review_on = retention_review_date(enquiry)
 

@@ -1,4 +1,4 @@
-"""Meetings and actions while a case is open, and closing it: concluded (with or without a
+"""Meetings and actions while an enquiry is open, and closing it: concluded (with or without a
 meeting) or cancelled."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ..models import (
     Enquiry,
     Meeting,
 )
-from .base import Event, _close, _lock, long_date
+from .base import Event, close_enquiry, lock_enquiry, long_date
 
 # --- Meetings and actions -------------------------------------------------------------------
 
@@ -37,8 +37,8 @@ def enquiry_record_meeting(
     *, enquiry: Enquiry, actor: User, kind: str, held_on: date, attendees: str, decisions: str,
     minutes: str = "", next_review_on: date | None = None,
 ) -> Meeting:
-    """An allegation management meeting was held; the first one starts the case in progress."""
-    enquiry = _lock(enquiry)
+    """An allegation management meeting was held; the first one starts the enquiry in progress."""
+    enquiry = lock_enquiry(enquiry)
     from_status = enquiry.status
     perform(EnquiryFlow(enquiry), "hold_meeting", actor)
     attendees, decisions, minutes = (attendees or "").strip(), (decisions or "").strip(), (minutes or "").strip()
@@ -98,7 +98,7 @@ def enquiry_add_action(
     due_on: date | None = None, done_on: date | None = None, regulator: str = "",
     employer_outcome: str = "", notes: str = "",
 ) -> Action:
-    enquiry = _lock(enquiry)
+    enquiry = lock_enquiry(enquiry)
     perform(EnquiryFlow(enquiry), "add_action", actor)
     action = Action(enquiry=enquiry, kind=kind, owner_name=(owner_name or "").strip(),
                     owner_agency=(owner_agency or "").strip(), due_on=due_on, done_on=done_on,
@@ -127,7 +127,7 @@ def enquiry_update_action(*, action: Action, actor: User, **changes) -> Action:
     unknown = set(changes) - set(ACTION_FIELDS)
     if unknown:
         raise TypeError(f"Not a field of an action: {', '.join(sorted(unknown))}")
-    enquiry = _lock(action.enquiry)
+    enquiry = lock_enquiry(action.enquiry)
     action = Action.objects.select_for_update().get(pk=action.pk, enquiry=enquiry)
     perform(EnquiryFlow(enquiry), "update_action", actor)
     changed = []
@@ -169,7 +169,7 @@ def open_actions_of(enquiry: Enquiry) -> list[Action]:
 
 
 def _settle_open_actions(enquiry: Enquiry, actions: list[dict] | None, errors: dict) -> list[tuple]:
-    """A case is not concluded with open actions nobody has answered for: each is confirmed
+    """An enquiry is not concluded with open actions nobody has answered for: each is confirmed
     done, not done, or carrying on after closure with a named owner. Unconfirmed ones are a 409
     naming them; a confirmation missing its owner or naming no open action is a 400 on
     ``actions``. Returns (action, decision, owner) to apply once every check has passed."""
@@ -189,7 +189,7 @@ def _settle_open_actions(enquiry: Enquiry, actions: list[dict] | None, errors: d
         names = "; ".join(f"{action.description} (owned by {action.owner})" for action in missing)
         raise TransitionRefused(
             f"{enquiry.reference} has {len(missing)} open action{'s' if len(missing) != 1 else ''}: {names}. "
-            "Confirm for each whether it was done, not done, or carries on after the case closes "
+            "Confirm for each whether it was done, not done, or carries on after the enquiry closes "
             "(with its owner) before concluding.")
     settled = []
     for action in open_now:
@@ -198,7 +198,7 @@ def _settle_open_actions(enquiry: Enquiry, actions: list[dict] | None, errors: d
         if decision not in Action.AtClosure.values:
             errors[f"action_{action.pk}"] = f"Select what happens to {action.description}."
         elif decision == Action.AtClosure.CARRIES_ON and not owner:
-            errors[f"action_{action.pk}_owner"] = f"Name who owns {action.description} after the case closes."
+            errors[f"action_{action.pk}_owner"] = f"Name who owns {action.description} after the enquiry closes."
         settled.append((action, decision, owner))
     return settled
 
@@ -215,7 +215,7 @@ def _apply_settlement(actor: User, settled: list[tuple], on: date) -> str:
             parts.append(f"{action.description}: not done")
         else:
             action.owner_name = owner
-            parts.append(f"{action.description}: carries on after the case closes, owned by {action.owner}")
+            parts.append(f"{action.description}: carries on after the enquiry closes, owned by {action.owner}")
         save_with_history(action, actor, f"At the conclusion: {action.get_at_closure_display().lower()}")
     return ("\n\nOpen actions at the conclusion: " + "; ".join(parts) + ".") if parts else ""
 
@@ -228,7 +228,7 @@ def enquiry_conclude(
     """Record the outcome (Keeping Children Safe in Education Part 4 definitions). Each open
     action is confirmed done, not done, or carrying on with an owner (``actions``: a list of
     {id, decision, owner})."""
-    enquiry = _lock(enquiry)
+    enquiry = lock_enquiry(enquiry)
     from_status = enquiry.status
     perform(EnquiryFlow(enquiry), "conclude", actor)
     concluded_on = concluded_on or today()
@@ -243,7 +243,7 @@ def enquiry_conclude(
     if errors:
         raise ValidationError(errors)
     enquiry.outcome = outcome
-    _close(enquiry, concluded_on)
+    close_enquiry(enquiry, concluded_on)
     label = enquiry.get_outcome_display()
     save_with_history(enquiry, actor, f"Concluded: {label}")
     text = f"Outcome: {label}." + (f"\n\n{note.strip()}" if (note or "").strip() else "")
@@ -265,7 +265,7 @@ def enquiry_conclude_without_meeting(
     """Conclude a clearly unfounded or malicious allegation without an allegation management
     meeting, saying why: only while no meeting has been held (409 otherwise), only for those two
     outcomes (400 on ``outcome``), and never without a reason (400 on ``reason``)."""
-    enquiry = _lock(enquiry)
+    enquiry = lock_enquiry(enquiry)
     from_status = enquiry.status
     perform(EnquiryFlow(enquiry), "conclude_without_meeting", actor)
     concluded_on = concluded_on or today()
@@ -288,7 +288,7 @@ def enquiry_conclude_without_meeting(
         raise ValidationError(errors)
     enquiry.outcome = outcome
     enquiry.no_meeting_reason = reason
-    _close(enquiry, concluded_on)
+    close_enquiry(enquiry, concluded_on)
     label = enquiry.get_outcome_display()
     save_with_history(enquiry, actor, f"Concluded without a meeting: {label}")
     record_event(enquiry, actor, Event.CONCLUDED_WITHOUT_MEETING,
@@ -301,12 +301,12 @@ def enquiry_conclude_without_meeting(
 @transaction.atomic
 def enquiry_cancel(*, enquiry: Enquiry, actor: User, reason: str) -> Enquiry:
     """Withdrawn before an outcome (a local closure code beside the national outcomes)."""
-    enquiry = _lock(enquiry)
+    enquiry = lock_enquiry(enquiry)
     from_status = enquiry.status
     perform(EnquiryFlow(enquiry), "cancel", actor)
     require_text(reason=reason)
     enquiry.cancel_reason = reason.strip()
-    _close(enquiry, today())
+    close_enquiry(enquiry, today())
     save_with_history(enquiry, actor, f"Cancelled: {enquiry.cancel_reason}")
     record_event(enquiry, actor, Event.CANCELLED, note=enquiry.cancel_reason, from_status=from_status,
             to_status=enquiry.status)

@@ -36,8 +36,8 @@ from .base import (
     TEXT_FIELDS,
     Event,
     Status,
-    _close,
-    _lock,
+    close_enquiry,
+    lock_enquiry,
     long_date,
     received_date,
     require_do_team,
@@ -179,7 +179,7 @@ def enquiry_update(*, enquiry: Enquiry, actor: User, **changes) -> Enquiry:
     unknown = set(changes) - set(DETAIL_FIELDS)
     if unknown:
         raise TypeError(f"Not a detail of an enquiry: {', '.join(sorted(unknown))}")
-    enquiry = _lock(enquiry)
+    enquiry = lock_enquiry(enquiry)
     perform(EnquiryFlow(enquiry), "update_details", actor)
     children = changes.pop("children", None)
     changed = []
@@ -221,7 +221,7 @@ def enquiry_decide(
 ) -> Enquiry:
     """The harm test. Met (at least one criterion applies): an allegation management meeting
     follows. Not met (none applies): advice and guidance is recorded and the enquiry closes."""
-    enquiry = _lock(enquiry)
+    enquiry = lock_enquiry(enquiry)
     from_status = enquiry.status
     perform(EnquiryFlow(enquiry), "meet_threshold" if threshold_met else "give_advice", actor)
     criteria = list(dict.fromkeys(criteria or []))
@@ -263,7 +263,7 @@ def enquiry_decide(
                 f"strategy discussion due by {long_date(enquiry.first_meeting_due)}.")
         action = Event.THRESHOLD_MET
     else:
-        _close(enquiry, on)
+        close_enquiry(enquiry, on)
         reason = "Threshold not met: advice given"
         note = rationale + (f"\n\nAdvice given: {advice}" if advice else "")
         action = Event.ADVICE_GIVEN

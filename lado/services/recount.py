@@ -1,4 +1,4 @@
-"""When the calendar changes (a closure day added or removed), open cases' deadlines are
+"""When the calendar changes (a closure day added or removed), open enquiries' deadlines are
 counted again."""
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from .. import clocks, conf
 from ..models import (
     Enquiry,
 )
-from .base import Event, Status, _lock, long_date
+from .base import Event, Status, lock_enquiry, long_date
 
 # --- The calendar changed -------------------------------------------------------------------
 
 
 def _recount_enquiry(enquiry: Enquiry, before, after) -> list[str]:
-    """Count a locked open case's working-day deadlines again after the calendar changed: the
+    """Count a locked open enquiry's working-day deadlines again after the calendar changed: the
     threshold decision, the first meeting and the month targets (moved to the next working
     day under the new calendar). Review meetings and actions have dates people chose: left
     alone. The changes in words (nothing when none moved)."""
@@ -57,8 +57,8 @@ TARGET_REACH_DAYS = 31
 def enquiries_recount_after_calendar_change(*, day: date, closed: bool, description: str = "",
                                             actor: User | None = None) -> int:
     """A closure day was added (``closed``) or removed: move the working-day deadlines of open
-    DO cases that run over it, each change on the case's timeline with who changed the
-    calendar. Returns how many cases moved."""
+    DO enquiries that run over it, each change on the enquiry's timeline with who changed the
+    calendar. Returns how many enquiries moved."""
     before, after = calendars_around(day, closed)
     reach = day + timedelta(days=TARGET_REACH_DAYS)
     target = Q()
@@ -72,7 +72,7 @@ def enquiries_recount_after_calendar_change(*, day: date, closed: bool, descript
         f" ({description})" if description else "")
     count = 0
     for pk in list(spanning):
-        enquiry = _lock(Enquiry(pk=pk))
+        enquiry = lock_enquiry(Enquiry(pk=pk))
         changes = _recount_enquiry(enquiry, before, after)
         if not changes:
             continue

@@ -1,5 +1,5 @@
-"""How long a closed case is kept, and its destruction: legal holds, retention reviews, the
-retention rules the DO Manager sets, and erasing a destroyed case."""
+"""How long a closed enquiry is kept, and its destruction: legal holds, retention reviews, the
+retention rules the DO Manager sets, and erasing a destroyed enquiry."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from .base import (
     Event,
     RetentionRules,
     Status,
-    _lock,
+    lock_enquiry,
     long_date,
     require_do_manager,
 )
@@ -43,7 +43,7 @@ from .base import (
 
 @transaction.atomic
 def enquiry_set_legal_hold(*, enquiry: Enquiry, actor: User, reason: str) -> Enquiry:
-    enquiry = _lock(enquiry)
+    enquiry = lock_enquiry(enquiry)
     perform(EnquiryFlow(enquiry), "set_legal_hold", actor)
     require_text(reason=reason)
     enquiry.legal_hold = True
@@ -56,7 +56,7 @@ def enquiry_set_legal_hold(*, enquiry: Enquiry, actor: User, reason: str) -> Enq
 
 @transaction.atomic
 def enquiry_release_legal_hold(*, enquiry: Enquiry, actor: User, reason: str) -> Enquiry:
-    enquiry = _lock(enquiry)
+    enquiry = lock_enquiry(enquiry)
     perform(EnquiryFlow(enquiry), "release_legal_hold", actor)
     require_text(reason=reason)
     enquiry.legal_hold = False
@@ -69,8 +69,8 @@ def enquiry_release_legal_hold(*, enquiry: Enquiry, actor: User, reason: str) ->
 
 @transaction.atomic
 def enquiry_extend_retention(*, enquiry: Enquiry, actor: User, review_on: date, reason: str) -> Enquiry:
-    """The DO Manager keeps a closed case for longer and sets the next review date."""
-    enquiry = _lock(enquiry)
+    """The DO Manager keeps a closed enquiry for longer and sets the next review date."""
+    enquiry = lock_enquiry(enquiry)
     perform(EnquiryFlow(enquiry), "extend_retention", actor)
     errors = {}
     if review_on is None:
@@ -78,7 +78,7 @@ def enquiry_extend_retention(*, enquiry: Enquiry, actor: User, review_on: date, 
     elif review_on <= today():
         errors["review_on"] = "The next review must be after today."
     if not (reason or "").strip():
-        errors["reason"] = "Give the reason for keeping the case."
+        errors["reason"] = "Give the reason for keeping the enquiry."
     if errors:
         raise ValidationError(errors)
     enquiry.retention_review_on = review_on
@@ -91,8 +91,8 @@ def enquiry_extend_retention(*, enquiry: Enquiry, actor: User, review_on: date, 
 
 
 def _recalculate_retention(closed, actor: User | None, reason: str, changed_rule: str) -> int:
-    """Give each closed case in ``closed`` (not dates set by hand) its review date under the
-    rules as they now stand, each change on the case's timeline. Returns how many changed."""
+    """Give each closed enquiry in ``closed`` (not dates set by hand) its review date under the
+    rules as they now stand, each change on the enquiry's timeline. Returns how many changed."""
     rules = RetentionRules.load()
     events = []
     with transaction.atomic():
@@ -113,7 +113,7 @@ def _recalculate_retention(closed, actor: User | None, reason: str, changed_rule
 
 
 def closed_as(closure: str):
-    """Closed cases counted under a retention rule's closure."""
+    """Closed enquiries counted under a retention rule's closure."""
     closed = Enquiry.objects.filter(status__in=Enquiry.CLOSED_STATUSES)
     if closure == RetentionRule.Closure.ADVICE_GIVEN:
         return closed.filter(status=Status.ADVICE_GIVEN)
@@ -123,8 +123,8 @@ def closed_as(closure: str):
 
 
 def apply_retention_rule(rule: RetentionRule, actor: User | None = None, reason: str = "") -> int:
-    """Recompute the review date of closed cases under a changed rule (not those whose date the
-    DO Manager set by hand), each change on the case's timeline. Returns how many changed."""
+    """Recompute the review date of closed enquiries under a changed rule (not those whose date the
+    DO Manager set by hand), each change on the enquiry's timeline. Returns how many changed."""
     return _recalculate_retention(closed_as(rule.closure), actor, reason, str(rule))
 
 
@@ -136,7 +136,7 @@ def check_retention_rule(*, closure: str, years, until_retirement: bool, retirem
     unsubstantiated and unfounded allegations (``lado.clocks.retention_rule_problems``)."""
     errors = {}
     if years is None:
-        errors["years"] = "Enter how many years the case is kept before its review"
+        errors["years"] = "Enter how many years the enquiry is kept before its review"
     elif not 1 <= years <= 100:
         errors["years"] = "Years must be between 1 and 100"
     if counted_from not in RetentionRule.CountedFrom.values:
@@ -156,8 +156,8 @@ def check_retention_rule(*, closure: str, years, until_retirement: bool, retirem
 def retention_rule_change(*, rule: RetentionRule, actor: User, years: int, until_retirement: bool,
                           retirement_age: int | None, note: str = "", reason: str,
                           counted_from: str | None = None) -> RetentionRuleChange:
-    """The DO Manager changes how long cases closed one way are kept: the rule, then every
-    closed case under it gets its new review date (on its timeline), and the change is
+    """The DO Manager changes how long enquiries closed one way are kept: the rule, then every
+    closed enquiry under it gets its new review date (on its timeline), and the change is
     recorded with who made it and why. A rule shorter than the statutory minimum is refused."""
     require_do_manager(actor)
     rule = RetentionRule.objects.select_for_update().get(pk=rule.pk)
@@ -186,7 +186,7 @@ def category_retention_change(*, category: Category, actor: User, years: int | N
                               reason: str) -> RetentionRuleChange:
     """The DO Manager gives a category of allegation (for example sexual abuse) a longer period,
     changes it, or removes it (``years`` None): its substantiated, unsubstantiated and unfounded
-    cases get their new review dates (on their timelines), and the change is recorded."""
+    enquiries get their new review dates (on their timelines), and the change is recorded."""
     require_do_manager(actor)
     category = Category.objects.select_for_update().get(pk=category.pk)
     errors = clocks.category_retention_problems(years)
@@ -212,10 +212,10 @@ def category_retention_change(*, category: Category, actor: User, years: int | N
 
 @transaction.atomic
 def enquiry_destroy(*, enquiry: Enquiry, actor: User, reason: str) -> DestructionLog:
-    """Destroy a closed case due for review and not on legal hold: the case, its meetings,
+    """Destroy a closed enquiry due for review and not on legal hold: the enquiry, its meetings,
     actions, links to children, timeline and every history row go; one log entry stays
     (reference, how it closed, dates, who and why)."""
-    enquiry = _lock(enquiry)
+    enquiry = lock_enquiry(enquiry)
     perform(EnquiryFlow(enquiry), "destroy", actor)
     require_text(reason=reason)
     entry = DestructionLog.objects.create(
@@ -228,10 +228,10 @@ def enquiry_destroy(*, enquiry: Enquiry, actor: User, reason: str) -> Destructio
 
 
 #: The append-only triggers (``workflows.models.append_only``) that destruction, and only
-#: destruction, passes: the case's timeline and the history of the case, meetings and actions.
+#: destruction, passes: the enquiry's timeline and the history of the enquiry, meetings and actions.
 #: On PostgreSQL the database function ``footprint_erase_destroyed_do_case`` ignores exactly these
 #: (lado/migrations/0006); the access log (``workflows.CaseRead``) is not among them: it
-#: outlives the case.
+#: outlives the enquiry.
 DESTRUCTION_IGNORES = (
     "lado.TimelineEvent:append_only",
     "lado.HistoricalEnquiry:append_only",
@@ -241,37 +241,37 @@ DESTRUCTION_IGNORES = (
 ERASE_FUNCTION = "footprint_erase_destroyed_do_case"
 
 
-def erase_record(case_id: int) -> int:
-    """Erase a destroyed case's timeline and the history of the case, its meetings and actions;
+def erase_record(enquiry_id: int) -> int:
+    """Erase a destroyed enquiry's timeline and the history of the enquiry, its meetings and actions;
     returns how many rows went.
 
     On PostgreSQL the application's role may not delete these rows (nor switch their triggers
-    off): a function owned by the tables' owner does it, for a case whose destruction is in the
+    off): a function owned by the tables' owner does it, for an enquiry whose destruction is in the
     destruction log, and for nothing else. SQLite has no roles or triggers: the base managers
     (the models themselves refuse) remove the same rows."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {ERASE_FUNCTION}(%s)", [case_id])
+            cursor.execute(f"SELECT {ERASE_FUNCTION}(%s)", [enquiry_id])
             return cursor.fetchone()[0]
     return sum(queryset.delete()[0] for queryset in (
-        TimelineEvent._base_manager.filter(enquiry_id=case_id),
-        Enquiry.history.model.objects.filter(id=case_id),
-        Meeting.history.model.objects.filter(enquiry_id=case_id),
-        Action.history.model.objects.filter(enquiry_id=case_id),
+        TimelineEvent._base_manager.filter(enquiry_id=enquiry_id),
+        Enquiry.history.model.objects.filter(id=enquiry_id),
+        Meeting.history.model.objects.filter(enquiry_id=enquiry_id),
+        Action.history.model.objects.filter(enquiry_id=enquiry_id),
     ))
 
 
 def purge(enquiry: Enquiry) -> None:
-    """Delete a case and everything recorded about it, history included, and the names that
+    """Delete an enquiry and everything recorded about it, history included, and the names that
     subject access requests covering it hold. Call inside the transaction that writes the
     destruction-log entry (PostgreSQL refuses without one)."""
-    from subject_access.services import forget_destroyed_case  # subject_access imports lado
+    from subject_access.services import forget_destroyed_enquiry  # subject_access imports lado
 
     from ..selectors import subject_matches
 
-    forget_destroyed_case(enquiry, list(subject_matches(enquiry).values_list("pk", flat=True)))
+    forget_destroyed_enquiry(enquiry, list(subject_matches(enquiry).values_list("pk", flat=True)))
     erase_record(enquiry.pk)
-    # Meetings, actions and the links to children go with the case; no history row is written
-    # for them (it would outlive the case).
+    # Meetings, actions and the links to children go with the enquiry; no history row is written
+    # for them (it would outlive the enquiry).
     with history_erased_separately():
         enquiry.delete()

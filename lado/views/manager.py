@@ -31,13 +31,13 @@ from ..forms import (
 )
 from ..models import Category, CategoryRetention, DestructionLog, RetentionRule
 from ..selectors import (
-    CASE_KIND,
+    ENQUIRY_KIND,
     access_log_for,
-    case_id_from_link,
-    case_opened_alerts,
     category_retention_rows,
     do_role_holders,
     enquiry_for,
+    enquiry_id_from_link,
+    enquiry_opened_alerts,
     last_access_review,
     on_legal_hold,
     readers,
@@ -53,7 +53,7 @@ from ..selectors import (
 
 
 def access_log(request, pk):
-    """Who read this case, when, through which page or API call."""
+    """Who read this enquiry, when, through which page or API call."""
     require_do_team(request.user)
     require_do_manager(request.user)
     enquiry = enquiry_for(request.user, pk)
@@ -63,7 +63,7 @@ def access_log(request, pk):
 
 
 def reads_by_user(request):
-    """Every read of a DO case by one person (DO Manager)."""
+    """Every read of a DO enquiry by one person (DO Manager)."""
     require_do_team(request.user)
     require_do_manager(request.user)
     username = request.GET.get("user", "")
@@ -73,8 +73,8 @@ def reads_by_user(request):
         page = Paginator(reads_by(reader), 100).get_page(request.GET.get("page"))
         references = references_for(read.case_id for read in page)
         rows = [(read, *references.get(read.case_id, ("", False))) for read in page]
-        # The page names each case read: that too is a read (of the cases that still exist).
-        record_reads_by_id(request.user, CASE_KIND, [pk for pk, (_, exists) in references.items() if exists],
+        # The page names each enquiry read: that too is a read (of the enquiries that still exist).
+        record_reads_by_id(request.user, ENQUIRY_KIND, [pk for pk, (_, exists) in references.items() if exists],
                            "lado:reads-by-user")
     return render(request, "lado/reads_by_user.html", {
         "readers": readers(), "reader": reader, "username": username, "page": page, "rows": rows,
@@ -82,21 +82,21 @@ def reads_by_user(request):
 
 
 def opened_alerts(request):
-    """Cases opened by someone other than their officer and the DO Manager (DO Manager): the
-    alerts sent to the person looking, newest first. Each names a case, so showing it is a read."""
+    """Enquiries opened by someone other than their officer and the DO Manager (DO Manager): the
+    alerts sent to the person looking, newest first. Each names an enquiry, so showing it is a read."""
     require_do_team(request.user)
     require_do_manager(request.user)
-    page = Paginator(case_opened_alerts(request.user), 50).get_page(request.GET.get("page"))
-    case_ids = {alert.pk: case_id_from_link(alert.link) for alert in page}
-    references = references_for(pk for pk in case_ids.values() if pk is not None)
-    rows = [(alert, case_ids[alert.pk], *references.get(case_ids[alert.pk], ("", False))) for alert in page]
-    record_reads_by_id(request.user, CASE_KIND, [pk for pk, (_, exists) in references.items() if exists],
+    page = Paginator(enquiry_opened_alerts(request.user), 50).get_page(request.GET.get("page"))
+    enquiry_ids = {alert.pk: enquiry_id_from_link(alert.link) for alert in page}
+    references = references_for(pk for pk in enquiry_ids.values() if pk is not None)
+    rows = [(alert, enquiry_ids[alert.pk], *references.get(enquiry_ids[alert.pk], ("", False))) for alert in page]
+    record_reads_by_id(request.user, ENQUIRY_KIND, [pk for pk, (_, exists) in references.items() if exists],
                        "lado:alerts")
     return render(request, "lado/alerts.html", {"page": page, "rows": rows, "enabled": alerts_enabled()})
 
 
 def retention_review(request):
-    """Closed cases due for retention review, and cases on legal hold (DO Manager)."""
+    """Closed enquiries due for retention review, and enquiries on legal hold (DO Manager)."""
     require_do_team(request.user)
     require_do_manager(request.user)
     page = Paginator(retention_due(), 50).get_page(request.GET.get("page"))
@@ -214,7 +214,7 @@ def _system_accounts():
 
 
 def system_account_do_reading(request, account_id):
-    """The DO Manager lets a system account read DO cases, or stops it (DO area only: the
+    """The DO Manager lets a system account read DO enquiries, or stops it (DO area only: the
     system accounts page made by IRO Managers never offers it)."""
     from people.models import ServiceAccount
     from people.services import service_account_set_do_reading
@@ -225,12 +225,12 @@ def system_account_do_reading(request, account_id):
     account = get_object_or_404(ServiceAccount.objects.select_related("user"), pk=account_id, active=True)
     allowed = request.POST.get("allow") == "1"
     service_account_set_do_reading(account=account, actor=request.user, allowed=allowed)
-    messages.success(request, f"{account.name} {'may now read' if allowed else 'can no longer read'} DO cases")
+    messages.success(request, f"{account.name} {'may now read' if allowed else 'can no longer read'} DO enquiries")
     return redirect("lado:access-review")
 
 
 def retention_rules_page(request):
-    """How long closed cases are kept, per closure and (longer) per category, and every change
+    """How long closed enquiries are kept, per closure and (longer) per category, and every change
     to the rules (DO Manager)."""
     require_verified_do_manager(request)
     page = Paginator(retention_rule_changes(), 50).get_page(request.GET.get("page"))
@@ -240,7 +240,7 @@ def retention_rules_page(request):
 
 def category_retention_edit(request, category_id):
     """Give one category of allegation a longer period, change or remove it, with a reason;
-    closed cases of that category under the statutory outcomes get their new review date."""
+    closed enquiries of that category under the statutory outcomes get their new review date."""
     require_verified_do_manager(request)
     category = get_object_or_404(Category, pk=category_id)
     period = CategoryRetention.objects.filter(category=category).first()
@@ -256,14 +256,14 @@ def category_retention_edit(request, category_id):
                 add_errors(form, exc)
             else:
                 messages.success(request, f"Rule changed: {change.after}. Review dates recalculated for "
-                                          f"{change.cases_changed} closed case{'s' if change.cases_changed != 1 else ''}.")
+                                          f"{change.cases_changed} closed {'enquiry' if change.cases_changed == 1 else 'enquiries'}.")
                 return redirect("lado:retention-rules")
     return render(request, "lado/category_retention_form.html",
                   {"category": category, "period": period, "form": form}, status=status)
 
 
 def retention_rule_edit(request, rule_id):
-    """Change one retention rule with a reason; closed cases under it get their new review date."""
+    """Change one retention rule with a reason; closed enquiries under it get their new review date."""
     require_verified_do_manager(request)
     rule = get_object_or_404(RetentionRule, pk=rule_id)
     form = RetentionRuleForm(request.POST if request.method == "POST" else None, rule=rule)
@@ -277,6 +277,6 @@ def retention_rule_edit(request, rule_id):
                 add_errors(form, exc)
             else:
                 messages.success(request, f"Rule changed: {change.after}. Review dates recalculated for "
-                                          f"{change.cases_changed} closed case{'s' if change.cases_changed != 1 else ''}.")
+                                          f"{change.cases_changed} closed {'enquiry' if change.cases_changed == 1 else 'enquiries'}.")
                 return redirect("lado:retention-rules")
     return render(request, "lado/retention_rule_form.html", {"rule": rule, "form": form}, status=status)

@@ -32,14 +32,14 @@ Definitions (shown on the pages too):
 * **Designated Officer**: ``lado.selectors.figures`` (aggregates only): enquiries received,
   met threshold and advice given count enquiries *received* in the period; ``decisions``
   counts threshold decisions *made* in the period and those made by their due date (one
-  working day after receipt, ``LADO_DECISION_WORKING_DAYS``); outcomes count cases *concluded
+  working day after receipt, ``LADO_DECISION_WORKING_DAYS``); outcomes count enquiries *concluded
   or cancelled* in the period, *cancelled* only where the threshold was met, and
   ``cancelled_before_decision`` on its own row (``lado.clocks.outcome_row``); timeliness is the
-  percentage (one decimal; ``None`` when none concluded) of cases concluded in the period that
+  percentage (one decimal; ``None`` when none concluded) of enquiries concluded in the period that
   concluded by each configured target date (``lado.conf.target_months``, default 1, 3 and 12
   months, on the next working day when the date is not one), and ``concluded_within`` the
-  counts behind it; ``open_at_end`` the cases open on the period's last day by their age then
-  (under 1 month, 1 to 3, 3 to 12, over 12 months from referral); ``actions`` the cases with a
+  counts behind it; ``open_at_end`` the enquiries open on the period's last day by their age then
+  (under 1 month, 1 to 3, 3 to 12, over 12 months from referral); ``actions`` the enquiries with a
   police investigation, suspension, DBS or regulator referral action recorded in the period.
   Readers outside the DO team see these only for a period that has ended, small counts
   suppressed: ``reports.disclosure``.

@@ -207,7 +207,7 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     sub = page.get_by_role("navigation", name="Designated Officer")
     expect(sub.get_by_role("link")).to_have_text(["Work tray", "Log an enquiry"])  # not a manager
     expect(sub.get_by_role("link", name="Work tray")).to_have_attribute("aria-current", "page")
-    expect(page.get_by_text("No open cases.")).to_be_visible()
+    expect(page.get_by_text("No open enquiries.")).to_be_visible()
     assert_accessible(page, "the DO work tray (empty)")
 
     # Log an enquiry: a first try with nothing filled in names the one thing needed now.
@@ -254,7 +254,7 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     expect(page).to_have_title(re.compile(rf"^{reference} – Footprint$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
     expect(status_tag(page)).to_have_text("Awaiting threshold decision")
-    expect(caption(page)).to_have_text("Designated Officer case · Physical abuse")
+    expect(caption(page)).to_have_text("Designated Officer enquiry · Physical abuse")
     expect(summary_value(page, "Referrer")).to_contain_text(f"{REFERRER}, {REFERRER_ORGANISATION}")
     expect(summary_value(page, "Referrer")).to_contain_text("Source: Education")
     expect(summary_value(page, "What is alleged")).to_have_text(SUMMARY)
@@ -270,7 +270,7 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     expect(page.locator("#retention-date-of-birth-flag")).to_have_count(0)  # not yet: threshold undecided
     expect(page.get_by_text("No meetings recorded.")).to_be_visible()
     expect(case_buttons(page)).to_have_text(
-        ["Record the threshold decision", "Update details", "Place a legal hold", "Cancel the case"])
+        ["Record the threshold decision", "Update details", "Place a legal hold", "Cancel the enquiry"])
     logged = ("Enquiry logged at Awaiting threshold decision", officer, SUMMARY)
     expect_case_timeline(page, [logged])
     assert_accessible(page, "the case page, just logged")
@@ -307,7 +307,7 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     expect(summary_value(page, "Rationale")).to_have_text(RATIONALE)
     expect(case_buttons(page)).to_have_text(
         ["Record a meeting", "Record an action", "Conclude without a meeting", "Update details",
-         "Place a legal hold", "Cancel the case"])
+         "Place a legal hold", "Cancel the enquiry"])
     threshold_met = ("Threshold met from Awaiting threshold decision to Awaiting meeting", officer,
                      f"Criteria: Harmed a child; Risk of harm.\n\n{RATIONALE}\n\nFirst allegation management "
                      f"meeting or strategy discussion due by {long_date(first_meeting_due)}.")
@@ -353,8 +353,8 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
                      f"Decisions: {FIRST_DECISIONS}\n\nNext review: {long_date(first_review)}.")
     expect_case_timeline(page, [first_meeting, threshold_met, logged])
     expect(case_buttons(page)).to_have_text(
-        ["Record a meeting", "Record an action", "Conclude the case", "Update details",
-         "Place a legal hold", "Cancel the case"])
+        ["Record a meeting", "Record an action", "Conclude the enquiry", "Update details",
+         "Place a legal hold", "Cancel the enquiry"])
     expect(summary_value(page, "First meeting")).to_contain_text(f"Held {on:%-d %b %Y}")
     expect(summary_value(page, "First meeting").locator(".govuk-tag")).to_have_count(0)  # on time
     assert_accessible(page, "the case page, in progress")
@@ -408,9 +408,9 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     assert_accessible(page, "the case page after a review meeting")
 
     # The outcome, chosen against the KCSIE definitions shown beside each choice.
-    case_buttons(page).filter(has_text="Conclude the case").click()
+    case_buttons(page).filter(has_text="Conclude the enquiry").click()
     do_reads.append("lado:conclude")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Conclude the case")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Conclude the enquiry")
     outcomes = page.get_by_role("group", name="Outcome", exact=True)
     expect(outcomes.get_by_role("radio")).to_have_count(5)
     choice = outcomes.locator(".govuk-radios__item").filter(
@@ -424,10 +424,10 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     assert_accessible(page, "the conclude form")
     outcomes.get_by_label("Unsubstantiated", exact=True).check()
     page.get_by_label("Notes (optional)").fill(CONCLUSION_NOTE)
-    page.get_by_role("button", name="Conclude case").click()
+    page.get_by_role("button", name="Conclude enquiry").click()
     do_reads.append("lado:detail")
     expect(page).to_have_url(case_url)
-    expect(success_banner(page)).to_have_text("Case concluded")
+    expect(success_banner(page)).to_have_text("Enquiry concluded")
     expect(page.locator("h1 .govuk-tag")).to_have_text(["Concluded", "Unsubstantiated"])
     expect(summary_value(page, "Outcome")).to_contain_text("Unsubstantiated")
     expect(summary_value(page, "Outcome").locator(".govuk-hint")).to_have_text(UNSUBSTANTIATED)
@@ -439,7 +439,7 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
         else long_date(on.replace(year=on.year + 10, day=28)))
     expect(summary_value(page, "Retention review").locator(".govuk-tag")).to_have_text("No date of birth")
     expect(page.locator("#retention-date-of-birth-flag")).to_contain_text(
-        "This case is kept until the subject's normal pension age")
+        "This enquiry is kept until the subject's normal pension age")
     concluded = ("Concluded from In progress to Concluded", officer,
                  f"Outcome: Unsubstantiated.\n\n{CONCLUSION_NOTE}")
     expect_case_timeline(page, [concluded, review_meeting, details_updated, first_meeting, threshold_met, logged])
@@ -448,10 +448,10 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
 
     # Off the open tray, onto the closed one.
     go_to(page, "Designated Officer")
-    expect(page.get_by_text("No open cases.")).to_be_visible()
-    page.get_by_role("link", name="Show closed cases").click()
+    expect(page.get_by_text("No open enquiries.")).to_be_visible()
+    page.get_by_role("link", name="Show closed enquiries").click()
     do_reads.append("lado:tray closed")  # the closed list shows the case: a read
-    expect(page.get_by_role("heading", level=1)).to_have_text("Closed cases")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Closed enquiries")
     row = page.locator("tbody tr").filter(has_text=reference)
     expect(row).to_contain_text("Concluded: Unsubstantiated")
     expect(row).to_contain_text(SUBJECT)
@@ -465,13 +465,13 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Work tray")
     assert_accessible(page, "the work tray with two-step verification just turned on")
     expect(page.get_by_role("navigation", name="Designated Officer").get_by_role("link")).to_have_text(
-        ["Work tray", "Log an enquiry", "Retention review", "Access log", "Case-opened alerts", "DO team",
+        ["Work tray", "Log an enquiry", "Retention review", "Access log", "Enquiry-opened alerts", "DO team",
          "Access review", "Retention rules"])
-    page.get_by_role("link", name="Show closed cases").click()
+    page.get_by_role("link", name="Show closed enquiries").click()
     page.locator("tbody").get_by_role("link", name=reference).click()
     expect(page).to_have_url(case_url)
-    page.get_by_role("link", name="Who has read this case").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Who has read this case")
+    page.get_by_role("link", name="Who has read this enquiry").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Who has read this enquiry")
     expect(caption(page)).to_have_text(reference)
     rows = page.locator("tbody tr")
     expected = [(manager, "do-manager", "lado:access-log"), (manager, "do-manager", "lado:detail"),
@@ -499,8 +499,8 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     # The retention review list: nothing due yet (the case is kept ten years).
     sub_nav(page, "Retention review")
     expect(page.get_by_role("heading", level=1)).to_have_text("Retention review")
-    expect(page.get_by_text("No cases are due for retention review.")).to_be_visible()
-    expect(page.get_by_text("No case is on legal hold.")).to_be_visible()
+    expect(page.get_by_text("No enquiries are due for retention review.")).to_be_visible()
+    expect(page.get_by_text("No enquiry is on legal hold.")).to_be_visible()
     assert_accessible(page, "the retention review list")
 
     # The DO Manager's own pages: who holds a DO role, the yearly review, the retention rules.
@@ -517,7 +517,7 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     expect(page.locator("tbody tr").filter(has_text="Unfounded")).to_contain_text(
         "10 years after the allegation, or at normal pension age (67) if later")
     page.get_by_role("link", name="Change the rule for Unfounded").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Cases closed as unfounded")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enquiries closed as unfounded")
     assert_accessible(page, "a retention rule's form")
     # A rule shorter than Keeping Children Safe in Education allows is refused, saying why.
     page.get_by_label("Years").fill("1")
@@ -601,7 +601,7 @@ def test_the_do_pages_are_closed_to_everyone_else(org, superuser, logged_enquiry
         sign_in(page, "do-manager")
         set_up_two_step(page)
         page.goto(f"/lado/{pk}/access-log/")
-        expect(page.get_by_role("heading", level=1)).to_have_text("Who has read this case")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Who has read this enquiry")
         # Only the DO Manager's own reads: this page, and their work tray on signing in.
         expect(page.locator("tbody tr td:nth-child(3)")).to_have_text(["lado:access-log", "lado:tray"])
         expect(page.locator("tbody tr td:nth-child(2)")).to_have_text([re.compile(r"\(do-manager\)$")] * 2)

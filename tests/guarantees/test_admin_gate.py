@@ -240,7 +240,7 @@ def test_the_retention_rule_check_is_one_function(org):
     """The page and the service both go through ``check_retention_rule``."""
     assert services.check_retention_rule(closure="false", years=None, until_retirement=False,
                                          retirement_age=67) == {
-        "years": "Enter how many years the case is kept before its review"}
+        "years": "Enter how many years the enquiry is kept before its review"}
     assert "retirement_age" in services.check_retention_rule(closure="false", years=10, until_retirement=True,
                                                              retirement_age=None)
     rule = RetentionRule.objects.get(closure="false")

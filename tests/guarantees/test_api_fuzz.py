@@ -43,7 +43,7 @@ from schemathesis.types import NotSet
 from children.models import Child
 from config.wsgi import application
 from demo import builders
-from demo.lado_builders import build_lado_cases
+from demo.lado_builders import build_enquiries
 from drp.models import DisputeResolution, ImpactCode, Stage, Theme
 from lado.models import (
     Action,
@@ -113,7 +113,7 @@ class World:
         users = builders.build_people()
         children = builders.build_children(users, count=12)
         builders.build_drps(users, children, count=18)
-        build_lado_cases(users, children, count=14)
+        build_enquiries(users, children, count=14)
         builders.build_positive_practice(users, children, count=8)
         self.users = users
         self.tokens = {role: api_token(users[role]) for role in roles.ALL}

@@ -20,11 +20,15 @@ ROOT = Path(__file__).resolve().parents[2]
 #: positive_practice) never import one another except where named; the readers across cases
 #: (reports, audit, subject_access) and the project shell (config, demo) come last.
 KERNEL = {"workflows"}
-BASE = KERNEL | {"people", "notifications"}
+#: HTTP and API plumbing (problem details, handlers, pagination, schema, throttling, the NUL-byte
+#: middleware): on the kernel, under everything that answers a request.
+HTTP = {"api"}
+BASE = KERNEL | HTTP | {"people", "notifications"}
 ALLOWED: dict[str, set[str]] = {
     "workflows": set(),
-    "people": {"workflows", "notifications"},
-    "notifications": {"workflows", "people"},
+    "api": KERNEL,
+    "people": KERNEL | HTTP | {"notifications"},
+    "notifications": KERNEL | HTTP | {"people"},
     "children": BASE,
     "imports": BASE | {"children"},
     "drp": BASE | {"children", "imports"},
@@ -45,9 +49,9 @@ EXCEPTIONS = {
     ("children", "drp", "children/views.py"): "a child's page lists the child's DRPs",
     ("children", "positive_practice", "children/views.py"): "a child's page lists its positive practice",
     ("notifications", "lado", "notifications/selectors.py"):
-        "showing a notification that links to a DO case logs a read of that case",
+        "showing a notification that links to an enquiry logs a read of that enquiry",
     ("lado", "subject_access", "lado/services/retention.py"):
-        "destroying a DO case forgets it in subject access requests",
+        "destroying an enquiry forgets it in subject access requests",
 }
 CASE_APPS = {"drp", "lado", "positive_practice"}
 

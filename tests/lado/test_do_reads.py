@@ -410,14 +410,14 @@ def test_do_manager_alerted_when_another_officer_opens_case(org, client, setting
 
 
 def test_an_alert_is_sent_once_a_day_per_reader_and_case(org):
-    from lado.alerts import case_opened
+    from lado.alerts import enquiry_opened
 
     colleague = UserFactory(username="second-officer", roles=[roles.DESIGNATED_OFFICER])
     enquiry = log(org)
     with as_of(date(2025, 3, 3)):
-        assert case_opened(colleague, enquiry, "lado:detail")
-        assert not case_opened(colleague, enquiry, "lado:detail")
+        assert enquiry_opened(colleague, enquiry, "lado:detail")
+        assert not enquiry_opened(colleague, enquiry, "lado:detail")
     with as_of(date(2025, 3, 4)):
-        assert case_opened(colleague, enquiry, "api:lado-enquiry-detail")
+        assert enquiry_opened(colleague, enquiry, "api:lado-enquiry-detail")
     assert Enquiry.objects.filter(pk=enquiry.pk).exists()
     assert Notification.objects.filter(kind=ALERT).count() == 2

@@ -24,7 +24,7 @@ MANAGER_ONLY_PAGES = {"access-log", "reads-by-user", "alerts", "retention-review
                       "destroy", "retention-rules", "retention-rule", "category-retention", "do-team", "access-review",
                       "role-remove", "system-account"}
 MANAGER_ONLY_API = {"lado-enquiry-access-log", "lado-access-log", "lado-retention-review",
-                    "lado-enquiry-retention", "lado-enquiry-destroy-case"}
+                    "lado-enquiry-retention", "lado-enquiry-destroy"}
 
 
 def _kwargs(names, enquiry, action):

@@ -49,7 +49,7 @@ def test_each_open_action_is_confirmed_done_not_done_or_carried_on_with_an_owner
     assert (police.at_closure, police.owner_name, police.done_on) == ("carries-on", "DS Patel", None)
     assert (suspension.at_closure, suspension.done_on) == ("not-done", None)
     note = enquiry.timeline.last().note
-    assert "Police investigation: carries on after the case closes, owned by DS Patel, Police" in note
+    assert "Police investigation: carries on after the enquiry closes, owned by DS Patel, Police" in note
     assert "Suspension: not done" in note
     assert not services.open_actions_of(enquiry)
 

@@ -132,14 +132,14 @@ def test_the_case_page_shows_details_clocks_actions_and_timeline(org, client):
     page = login(client, org.designated_officer).get(f"/lado/{enquiry.pk}/").content.decode()
     for text in [enquiry.reference, "In progress", "Robert Miles", "Teaching assistant", "Amy Example",
                  "Harmed a child", "Police investigation", "DS Lee, Police", "Due soon", "moj-timeline",
-                 "Threshold met", "1 month target", "12 months target", "Record a meeting", "Conclude the case",
-                 "Cancel the case"]:
+                 "Threshold met", "1 month target", "12 months target", "Record a meeting", "Conclude the enquiry",
+                 "Cancel the enquiry"]:
         assert text in page, text
-    assert "Destroy the case" not in page and "Who has read this case" not in page
+    assert "Destroy the enquiry" not in page and "Who has read this enquiry" not in page
     assert 'class="moj-timeline__title">Action recorded</h3>' in page
     assert 'class="moj-timeline__title">Enquiry logged at Awaiting threshold decision</h3>' in page
     manager_page = login(client, org.do_manager).get(f"/lado/{enquiry.pk}/").content.decode()
-    assert "Who has read this case" in manager_page
+    assert "Who has read this enquiry" in manager_page
 
 
 def test_the_decision_form_shows_the_harm_test_and_records_it(org, client):
@@ -251,7 +251,7 @@ def test_retention_review_and_destruction_through_the_pages(org, client):
     form = client.get(f"/lado/{held.pk}/destroy/").content.decode()
     assert "is on legal hold, so it cannot be destroyed" in form and 'name="reason"' not in form
     response = client.post(f"/lado/{enquiry.pk}/destroy/", {"reason": "Retention ended"})
-    assert response.status_code == 400 and "Confirm that the case will be permanently removed" in \
+    assert response.status_code == 400 and "Confirm that the enquiry will be permanently removed" in \
         response.content.decode()
     response = client.post(f"/lado/{enquiry.pk}/destroy/", {"reason": "Retention ended", "confirm": "on"},
                            follow=True)

@@ -4,13 +4,13 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from demo import builders
-from demo.lado_builders import build_lado_cases
+from demo.lado_builders import build_enquiries
 from notifications.services import history_only
 
 
 class Command(BaseCommand):
     help = ("Load the demo organisation, accounts (password footprint-demo), children, DRPs, "
-            "DO cases and positive practice.")
+            "DO enquiries and positive practice.")
 
     def handle(self, *args, **options):
         if not settings.FOOTPRINT_DEMO:
@@ -23,9 +23,9 @@ class Command(BaseCommand):
             users = builders.build_people()
             children = builders.build_children(users)
             drps = builders.build_drps(users, children)
-            lado_cases = build_lado_cases(users, children)
+            enquiries = build_enquiries(users, children)
             positive = builders.build_positive_practice(users, children)
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready: {len(users)} accounts (password {builders.DEMO_PASSWORD}), "
-            f"{len(children)} children, {drps} new DRPs, {lado_cases} new DO cases, "
+            f"{len(children)} children, {drps} new DRPs, {enquiries} new DO enquiries, "
             f"{positive} new positive practice records."))

@@ -1,4 +1,4 @@
-"""The Designated Officer's case: an allegation against an adult who works with children,
+"""The Designated Officer's enquiry: an allegation against an adult who works with children,
 from enquiry to outcome."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .casework import Action
 
 
-# --- The case ---------------------------------------------------------------------------------
+# --- The enquiry ---------------------------------------------------------------------------------
 
 
 def name_key(value: str) -> str:
@@ -159,7 +159,7 @@ class Enquiry(Versioned, models.Model):
     dbs_decision_on = models.DateField("date of the DBS decision", null=True, blank=True)
 
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="+", help_text="The Designated Officer handling the case.")
+                                related_name="+", help_text="The Designated Officer handling the enquiry.")
     logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_DECISION,
                               db_index=True)
@@ -228,7 +228,7 @@ class Enquiry(Versioned, models.Model):
             models.Index(fields=["subject_name_key", "subject_employer_key"]),
             models.Index(fields=["retention_review_on", "legal_hold"]),
             # The annual report's breakdowns of the enquiries received in a year (sector,
-            # setting, category, source) from the index alone, at a million cases.
+            # setting, category, source) from the index alone, at a million enquiries.
             models.Index(fields=["received_on"], name="lado_enquiry_received_report",
                          include=["id", "sector", "setting", "category", "referral_source"]),
         ]
@@ -264,7 +264,7 @@ class Enquiry(Versioned, models.Model):
 
     @property
     def closure(self) -> str:
-        """What the case closed as, for retention: its outcome, advice-given or cancelled."""
+        """What the enquiry closed as, for retention: its outcome, advice-given or cancelled."""
         if self.status == self.Status.CONCLUDED:
             return self.outcome
         if self.status == self.Status.ADVICE_GIVEN:
@@ -282,7 +282,7 @@ class Enquiry(Versioned, models.Model):
         return Clock.of("Threshold decision due", due, on)
 
     def first_meeting_clock(self, on: date | None = None) -> Clock:
-        """Runs from the threshold decision until the first meeting is recorded (or the case is
+        """Runs from the threshold decision until the first meeting is recorded (or the enquiry is
         concluded without one, or cancelled)."""
         due = self.first_meeting_due if self.status == self.Status.AWAITING_MEETING else None
         return Clock.of("First meeting due", due, on)
@@ -308,7 +308,7 @@ class Enquiry(Versioned, models.Model):
 
     @property
     def retention_needs_date_of_birth(self) -> bool:
-        """No date of birth, and the case is (or, once the threshold is met, may be) kept until
+        """No date of birth, and the enquiry is (or, once the threshold is met, may be) kept until
         the subject's pension age: the retention date can count only the years, so the DO
         Manager is shown a flag. ``selectors.with_retention_flag`` computes it in the query."""
         annotated = getattr(self, "needs_date_of_birth", None)

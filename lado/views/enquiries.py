@@ -1,4 +1,4 @@
-"""Designated Officer pages: the work tray, logging an enquiry, and the case with its move forms."""
+"""Designated Officer pages: the work tray, logging an enquiry, and the enquiry with its move forms."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from workflows.transitions import available, gate
 
 from .. import services
 from ..access import is_do_manager, require_do_manager, require_do_team
-from ..alerts import read_case
+from ..alerts import read_enquiry
 from ..flows import EnquiryFlow
 from ..forms import (
     ActionForm,
@@ -49,7 +49,7 @@ RENAMED_ERRORS = {"received_at": "received_on"}
 
 
 def tray(request):
-    """Open cases, soonest due first with their RAG; closed cases one click away."""
+    """Open enquiries, soonest due first with their RAG; closed enquiries one click away."""
     require_do_team(request.user)
     closed = request.GET.get("closed") == "1"
     mine = request.GET.get("mine") == "1"
@@ -58,7 +58,7 @@ def tray(request):
     qs = work_tray(request.user, closed=closed, search=search, mine=mine, on=on)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     rows = [(enquiry, enquiry.next_clock(on)) for enquiry in page]
-    # Every case on the page is a read; the search words are not logged (they may be a name).
+    # Every enquiry on the page is a read; the search words are not logged (they may be a name).
     record_reads(request.user, page.object_list, "lado:tray" + (" closed" if closed else "")
                  + (" mine" if mine else "") + (" search" if search.strip() else ""))
     return render(request, "lado/tray.html", {
@@ -95,7 +95,7 @@ def log_enquiry(request):
                   status=status)
 
 
-# --- The case --------------------------------------------------------------------------------
+# --- The enquiry --------------------------------------------------------------------------------
 
 
 def _hold_transition(enquiry):
@@ -107,7 +107,7 @@ def _hold_call(enquiry, actor, form):
     return call(enquiry=enquiry, actor=actor, **form.cleaned_data)
 
 
-#: The forms of the DO case's moves (``workflows.moves``), one page each.
+#: The forms of the DO enquiry's moves (``workflows.moves``), one page each.
 MOVE_FORMS: dict[str, MoveForm] = {
     "edit": MoveForm(
         "update_details", "Update details",
@@ -134,24 +134,24 @@ MOVE_FORMS: dict[str, MoveForm] = {
         lambda enquiry, actor, form: services.enquiry_add_action(enquiry=enquiry, actor=actor, **form.cleaned_data),
         "Action recorded"),
     "conclude": MoveForm(
-        "conclude", "Conclude the case",
+        "conclude", "Conclude the enquiry",
         lambda data, enquiry, request: ConcludeForm(data, enquiry=enquiry),
         lambda enquiry, actor, form: services.enquiry_conclude(enquiry=enquiry, actor=actor, **form.service_data()),
-        "Case concluded"),
+        "Enquiry concluded"),
     "conclude-without-meeting": MoveForm(
         "conclude_without_meeting", "Conclude without a meeting",
         lambda data, enquiry, request: ConcludeWithoutMeetingForm(data, enquiry=enquiry),
         lambda enquiry, actor, form: services.enquiry_conclude_without_meeting(enquiry=enquiry, actor=actor,
                                                                                **form.service_data()),
-        "Case concluded without a meeting",
+        "Enquiry concluded without a meeting",
         intro="Keeping Children Safe in Education (Part 4): an allegation that is clearly unfounded or malicious "
               "may be concluded without an allegation management meeting. Say why none is needed."),
     "cancel": MoveForm(
-        "cancel", "Cancel the case",
-        lambda data, enquiry, request: ReasonForm(data, button="Cancel case", warning=True,
+        "cancel", "Cancel the enquiry",
+        lambda data, enquiry, request: ReasonForm(data, button="Cancel enquiry", warning=True,
                                                   hint="For example, the referral was withdrawn."),
         lambda enquiry, actor, form: services.enquiry_cancel(enquiry=enquiry, actor=actor, **form.cleaned_data),
-        "Case cancelled", warning=True),
+        "Enquiry cancelled", warning=True),
     "legal-hold": MoveForm(
         _hold_transition, "Legal hold",
         lambda data, enquiry, request: ReasonForm(
@@ -159,21 +159,21 @@ MOVE_FORMS: dict[str, MoveForm] = {
             hint="" if enquiry.legal_hold else "For example, litigation or an inquiry needs the record kept."),
         _hold_call, "Legal hold updated"),
     "retention": MoveForm(
-        "extend_retention", "Keep the case and review it later",
+        "extend_retention", "Keep the enquiry and review it later",
         lambda data, enquiry, request: RetentionForm(data),
         lambda enquiry, actor, form: services.enquiry_extend_retention(enquiry=enquiry, actor=actor,
                                                                        **form.cleaned_data),
         "Retention review date changed"),
     "destroy": MoveForm(
-        "destroy", "Destroy the case",
+        "destroy", "Destroy the enquiry",
         lambda data, enquiry, request: DestroyForm(data),
         lambda enquiry, actor, form: services.enquiry_destroy(enquiry=enquiry, actor=actor,
                                                               reason=form.cleaned_data["reason"]),
-        "Case destroyed", warning=True,
-        intro="Destroying a case removes it with its meetings, actions, timeline and history. Only an entry in "
+        "Enquiry destroyed", warning=True,
+        intro="Destroying an enquiry removes it with its meetings, actions, timeline and history. Only an entry in "
               "the destruction log remains: the reference, how it closed, the dates, who destroyed it and why."),
 }
-#: The forms only the DO Manager opens (refused before the case is looked up).
+#: The forms only the DO Manager opens (refused before the enquiry is looked up).
 MANAGER_FORMS = frozenset({"retention", "destroy"})
 # The order "What you can do" lists them in.
 MOVE_LINKS = ["decide", "meeting", "action", "conclude", "conclude-without-meeting", "edit", "legal-hold",
@@ -206,7 +206,7 @@ def detail(request, pk):
     enquiry = enquiry_for(request.user, pk)
     on = today()
     earlier, later = subject_history(enquiry)
-    read_case(request.user, enquiry, "lado:detail", shown=earlier + later)
+    read_enquiry(request.user, enquiry, "lado:detail", shown=earlier + later)
     return render(request, "lado/detail.html", {
         "enquiry": enquiry,
         "decision_clock": enquiry.decision_clock(on),
@@ -226,9 +226,9 @@ def detail(request, pk):
     })
 
 
-def case_form(request, pk, form_slug):
-    """A form on one case (decide, meeting, action, conclude, cancel, legal hold, retention, destroy,
-    edit). A move the case's status does not allow is named, not ignored (409 on POST)."""
+def enquiry_form(request, pk, form_slug):
+    """A form on one enquiry (decide, meeting, action, conclude, cancel, legal hold, retention, destroy,
+    edit). A move the enquiry's status does not allow is named, not ignored (409 on POST)."""
     require_do_team(request.user)
     spec = MOVE_FORMS[form_slug]
     if form_slug in MANAGER_FORMS:
@@ -246,11 +246,11 @@ def case_form(request, pk, form_slug):
             messages.success(request, f"{submitted.result.reference} destroyed. The destruction log keeps its entry.")
             return redirect("lado:retention-review")
         return redirect("lado:detail", pk=enquiry.pk)
-    read_case(request.user, enquiry, f"lado:{form_slug}")
+    read_enquiry(request.user, enquiry, f"lado:{form_slug}")
     heading = spec.heading
     if form_slug == "legal-hold":
         heading = "Release the legal hold" if enquiry.legal_hold else "Place a legal hold"
-    return render(request, "lado/case_form.html", {
+    return render(request, "lado/enquiry_form.html", {
         "enquiry": enquiry, "form": submitted.form, "heading": heading, "intro": spec.intro,
         "refusal": submitted.refusal, "form_slug": form_slug, "action_url": request.path,
     }, status=submitted.status)
@@ -280,8 +280,8 @@ def action_update(request, pk, action_pk):
             else:
                 messages.success(request, "Action updated")
                 return redirect("lado:detail", pk=enquiry.pk)
-    read_case(request.user, enquiry, "lado:action-update")
-    return render(request, "lado/case_form.html", {
+    read_enquiry(request.user, enquiry, "lado:action-update")
+    return render(request, "lado/enquiry_form.html", {
         "enquiry": enquiry, "form": form, "heading": f"Update action: {action.description}",
         "intro": f"Owner: {action.owner}.", "refusal": refusal, "form_slug": "action-update",
         "action_url": request.path,
