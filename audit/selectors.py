@@ -164,7 +164,7 @@ def _local_midnight(day: date) -> datetime:
 
 def _case_ids_for_reference(kind: Kind, reference: str) -> list[int]:
     ids = list(kind.model.objects.filter(reference__iexact=reference).values_list("pk", flat=True))
-    if kind.model is Enquiry:  # reads of a destroyed case stay in the log under its old reference
+    if kind.model is Enquiry:  # reads of a destroyed enquiry stay in the log under its old reference
         ids += list(DestructionLog.objects.filter(reference__iexact=reference).values_list("case_id", flat=True))
     return ids
 

@@ -201,7 +201,7 @@ def build_enquiries(users, children, count: int = 60) -> int:
             if police:
                 told |= {"police_reference": f"CR/{rng.randint(1000, 9999)}/{day:%y}"}
             enquiry = services.enquiry_update(enquiry=enquiry, actor=officer, **told)
-        # How long the case runs: most within a month or three, a few longer.
+        # How long the enquiry runs: most within a month or three, a few longer.
         duration = rng.choice([10, 15, 18, 30, 45, 60, 90, 130])
         conclude_on = add_working_days(received, duration)
         reviews = 0

@@ -42,8 +42,8 @@ def _whole_number(request, name: str, default: int, maximum: int | None = None) 
 class EventFeedView(ApiContract, APIView):
     """Events about the cases you may read, oldest first, after a cursor (keyset: stable
     whatever is added meanwhile). Read until ``has_more`` is false, keep ``next``, and ask again
-    with ``?after=<next>`` later. DO events appear only for the DO team, and each read of a DO
-    case's events is in the DO access log."""
+    with ``?after=<next>`` later. DO events appear only for the DO team, and each read of an
+    enquiry's events is in the DO access log."""
 
     @extend_schema(parameters=[
         OpenApiParameter("after", int, description="The last event id you have read (0 or left out: from the start)."),

@@ -71,9 +71,9 @@ def describe(entry) -> tuple[str, str, object, dict] | None:
             "children": sorted(pp.children.values_list("reference", flat=True)),
         }
     if app == "lado" and entry.action not in NOT_DO_EVENTS:
-        case = entry.enquiry
-        return f"do.{entry.action.replace('-', '_')}", Area.DO, case, {
-            "case": case.pk, "reference": case.reference, "status": case.status,
+        enquiry = entry.enquiry
+        return f"do.{entry.action.replace('-', '_')}", Area.DO, enquiry, {
+            "case": enquiry.pk, "reference": enquiry.reference, "status": enquiry.status,
             "from_status": entry.from_status or None, "to_status": entry.to_status or None,
         }
     return None

@@ -1,6 +1,6 @@
 """Two-step verification (an authenticator app's 6-digit code, TOTP via django-otp).
 
-Who must use it: everyone in the Designated Officer team (their cases are allegations against
+Who must use it: everyone in the Designated Officer team (their enquiries are allegations against
 adults who work with children), everyone who can reach the Django admin (staff and superusers:
 the admin manages people and roles), and anyone else who has chosen to turn it on. A session counts
 as verified once a code has been accepted in it (``request.user.is_verified()``).

@@ -28,7 +28,7 @@ class CaseHistory(HistoricalRecords):
 
     Deleting such a row records a last history row (simple-history's default), except inside
     ``history_erased_separately()``: the recorded destruction of a DO enquiry, which erases the
-    case's whole history itself (``lado.services.purge``) and must leave none behind."""
+    enquiry's whole history itself (``lado.services.purge``) and must leave none behind."""
 
     def post_delete(self, instance, using=None, **kwargs):
         if _history_erased_separately.get():
