@@ -6,19 +6,22 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 
 from people import roles
 from workflows.calendar import working_days_between
 from workflows.clocks import Rag, today
 from workflows.forms import add_errors
+from workflows.moves import MoveForm, submit
 
 from . import access, selectors
-from .cover import cover_set_up
+from .cover import CoverFlow, cover_end_early, cover_set_up, covers_endable_by
 from .forms import (
     CoverForm,
+    EndCoverForm,
 )
-from .models import Stage, TimelineEvent
+from .models import Cover, Stage, TimelineEvent
 from .selectors import (
     awaiting_response_from,
     covers_visible_to,
@@ -82,5 +85,26 @@ def cover(request):
         status = 400
     else:
         form = CoverForm(absent=request.user)
-    return render(request, "drp/cover.html", {"form": form, "covers": covers_visible_to(request.user)},
+    covers = list(covers_visible_to(request.user))
+    return render(request, "drp/cover.html", {"form": form, "covers": covers,
+                                              "endable": covers_endable_by(request.user, covers)},
                   status=status)
+
+
+END_COVER = MoveForm(transition="end_early", heading="End cover early", make=lambda data, c, r: EndCoverForm(data),
+                     call=lambda c, actor, form: cover_end_early(cover=c, actor=actor, **form.cleaned_data),
+                     success="Cover ended")
+
+
+def end_cover(request, pk):
+    """End a cover before its last day, with a reason (its arranger or the covered person's line
+    manager): from today the colleague no longer sees, answers or is reminded of the DRPs."""
+    found = Cover.objects.select_related("absent", "colleague").filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such cover.")
+    done = submit(CoverFlow(found), END_COVER, found, request)
+    if done.done:
+        messages.success(request, f"{found.colleague} no longer covers for {found.absent}")
+        return redirect("drp:cover")
+    return render(request, "drp/end_cover.html", {"cover": found, "form": done.form, "refusal": done.refusal},
+                  status=done.status)
