@@ -23,6 +23,7 @@ from .forms import (
 )
 from .models import Cover, Stage, TimelineEvent
 from .selectors import (
+    absentees_covered_by,
     awaiting_response_from,
     covers_visible_to,
     with_list_data,
@@ -60,8 +61,11 @@ def awaiting_response(request):
     qs = with_list_data(inbox).prefetch_related(Prefetch("timeline", queryset=history, to_attr="why"))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     names = {stage.key: stage.name for stage in Stage.objects.all()}
+    # A card here because I cover for its addressee says so: I answer "for" them.
+    covered = set(absentees_covered_by(request.user, on)) - {request.user.pk}
     rows = [(drp, drp.stage_clock(on), drp.overall_clock(on),
-             [{"event": event, "stage": names.get(event.to_stage or event.from_stage, "")} for event in drp.why])
+             [{"event": event, "stage": names.get(event.to_stage or event.from_stage, "")} for event in drp.why],
+             drp.addressee if drp.addressee_id in covered else None)
             for drp in page]
     return render(request, "drp/awaiting_response.html", {"page": page, "rows": rows, "counts": counts})
 

@@ -1,4 +1,5 @@
-"""Ending a cover early (issue 13, "Act"): whoever arranged it, or the covered person's line
+"""Cover for an absent responder (issue 13, "Act"): the colleague's inbox card says whom they
+cover for; and ending a cover early: whoever arranged it, or the covered person's line
 manager, ends it before its last day with a reason; from that day the colleague no longer sees,
 answers or is reminded of the DRPs, and each open DRP addressed to the person covered says so on
 its timeline. Refusals in the house order: 409 (already ended or finished), 403, then 400."""
@@ -127,3 +128,14 @@ def test_end_cover_api(org, colleague):
     assert client_for(org.team_manager).post("/api/v1/drp/covers/999999/end/", {"reason": "x"},
                                              format="json").status_code == 404
     assert Cover.objects.get(pk=covering.pk).ended_by == org.service_manager
+
+
+def test_the_inbox_card_says_whom_the_reader_covers_for(client, org, colleague):
+    drp = raise_drp(org)
+    arrange(org, colleague)
+    with as_of(date(2026, 11, 4)):
+        page = login(client, colleague).get("/drps/awaiting-my-response/").content.decode()
+        assert drp.reference in page and f"Covering for {org.team_manager.get_full_name()}" in page
+        # The addressee's own inbox shows the same card without it.
+        own = login(client, org.team_manager).get("/drps/awaiting-my-response/").content.decode()
+    assert drp.reference in own and "Covering for" not in own
