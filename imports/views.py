@@ -92,6 +92,7 @@ def _preview_page(request, job: ImportJob, result):
     spec = registry.get(job.kind)
     for row in result.preview:
         row["cells"] = [row["values"].get(column, "") for column in spec.columns]
+        row["labelled"] = list(zip(spec.columns, row["cells"]))  # each cell led by its column on a phone
     return render(request, "imports/preview.html", {"job": job, "result": result, "kind_name": spec.label,
                                                     "columns": spec.columns})
 
