@@ -192,6 +192,22 @@ def import_once(kind: str, path: Path, actor, trace: bool) -> dict:
             "tracemalloc_peak_mb": round(traced, 1) if traced is not None else None}
 
 
+def preview_once(kind: str, path: Path, actor, size_mb: float) -> int:
+    """How long a preview of the file keeps a request waiting if it is checked inline (why a
+    file over FOOTPRINT_IMPORT_INLINE_MAX_BYTES is previewed by a job instead)."""
+    from imports.services import run_import
+
+    started, cpu_started = time.perf_counter(), time.process_time()
+    with path.open("rb") as upload:
+        result = run_import(kind=kind, upload=upload, filename=path.name, actor=actor, create_children=True,
+                            dry_run=True)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    print(f"preview: {result.rows:,} rows ({size_mb:.1f} MB) checked in {elapsed:.1f} s wall, {cpu:.1f} s CPU "
+          f"(would create {result.created:,}, update {result.updated:,}); errors: {len(result.errors)}; "
+          f"load average {os.getloadavg()[0]:.1f}", flush=True)
+    return 0 if not result.errors else 1
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -201,6 +217,8 @@ def main(argv=None) -> int:
                         help="measure tracemalloc's peak (slower; rows/s not comparable)")
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--preview", action="store_true",
+                        help="time only a preview (run_import(dry_run=True): pass 1, nothing written) of the file")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
@@ -224,6 +242,8 @@ def main(argv=None) -> int:
         size_mb = path.stat().st_size / 2**20
         print(f"file: {args.rows:,} {args.kind} rows, {size_mb:.1f} MB, written in "
               f"{time.perf_counter() - started:.1f} s", flush=True)
+        if args.preview:
+            return preview_once(args.kind, path, actor, size_mb)
         closed = Path(tmp) / f"{args.kind}-{args.rows}-closed.csv"
         kept = without_open_records(args.kind, path, closed)
         print(f"second file: the {kept:,} closed records", flush=True)

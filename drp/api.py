@@ -21,6 +21,7 @@ from .flows import DisputeResolutionFlow
 from .models import (
     AgencyContact,
     AgreedAction,
+    Cover,
     DisputeResolution,
     ImpactCode,
     PartnerAgency,
@@ -38,6 +39,7 @@ from .serializers import (
     AgencyContactSerializer,
     AgreeActionSerializer,
     AgreedActionSerializer,
+    CoverEndSerializer,
     CoverOutSerializer,
     CoverSerializer,
     DisputeResolutionListSerializer,
@@ -239,8 +241,9 @@ class DisputeResolutionViewSet(ApiContract, viewsets.GenericViewSet):
 
 
 class CoverViewSet(ApiContract, viewsets.GenericViewSet):
-    """Cover for an absent responder's DRPs: the covers I am part of, and arranging one."""
+    """Cover for an absent responder's DRPs: the covers I am part of, arranging one, ending one early."""
 
+    transitions_may_be_refused = True  # ending a cover that has ended is a 409
     serializer_class = CoverOutSerializer
     pagination_class = None
     queryset = DisputeResolution.objects.none()  # for the schema
@@ -260,3 +263,17 @@ class CoverViewSet(ApiContract, viewsets.GenericViewSet):
         absent = data.pop("absent", request.user)
         made = cover.cover_set_up(actor=request.user, absent=absent, **data)
         return Response(CoverOutSerializer(made).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CoverEndSerializer, responses=CoverOutSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        """End a cover before its last day (its arranger or the covered person's line manager):
+        409 once it has ended, 403 for anyone else, then 400 naming ``reason``."""
+        found = Cover.objects.filter(pk=pk).select_related("absent").first() if str(pk).isdigit() else None
+        if found is None:
+            raise Http404("No such cover.")
+        serializer = CoverEndSerializer(data=request.data)
+        read_input(cover.CoverFlow(found), "end_early", request.user,
+                   lambda: serializer.is_valid(raise_exception=True))
+        ended = cover.cover_end_early(cover=found, actor=request.user, **serializer.validated_data)
+        return Response(CoverOutSerializer(ended).data)

@@ -7,15 +7,20 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from viewflow import fsm
 
 from people import roles
 from people.models import User
 from workflows.clocks import today
 from workflows.history import save_with_history
+from workflows.locks import lock
+from workflows.timeline import record_event
+from workflows.transitions import perform
 
 from . import agreed_actions, notifications
 from .models import (
     Cover,
+    DisputeResolution,
     TimelineEvent,
 )
 
@@ -70,4 +75,85 @@ def cover_set_up(*, actor: User, absent: User, colleague: User | None, starts_on
     cover = Cover(absent=absent, colleague=colleague, starts_on=starts_on, ends_on=ends_on, set_up_by=actor)
     save_with_history(cover, actor, "Cover arranged")
     notifications.cover_arranged(cover, actor)
+    return cover
+
+
+# --- Ending a cover early -------------------------------------------------------------------
+
+
+def may_end_cover(actor: User, cover: Cover) -> bool:
+    """Whoever arranged the cover, or the line manager of the person covered."""
+    from people.selectors import line_manager_of
+
+    if not actor.is_authenticated:
+        return False
+    return actor.pk == cover.set_up_by_id or line_manager_of(cover.absent) == actor
+
+
+def covers_endable_by(user: User, covers: list[Cover]) -> set[int]:
+    """Which of ``covers`` this person may end early (the line managers read in one go)."""
+    from people.selectors import line_managers_of
+
+    managers = line_managers_of([c.absent for c in covers if c.set_up_by_id != user.pk])
+    return {c.pk for c in covers if c.set_up_by_id == user.pk or getattr(managers.get(c.absent_id), "pk", None) == user.pk}
+
+
+class CoverFlow:
+    """A cover's life: coming, running, then finished on its last day or ended early. Its
+    status follows from its dates; the one move is ending it early."""
+
+    COMING, RUNNING, FINISHED, ENDED = "coming", "running", "finished", "ended"
+    status = fsm.State([COMING, RUNNING, FINISHED, ENDED], default=COMING)
+
+    def __init__(self, cover: Cover):
+        self.cover = cover
+
+    @status.getter()
+    def _get_status(self):
+        cover, on = self.cover, today()
+        if cover.ended_on is not None:
+            return self.ENDED
+        if cover.ends_on < on:
+            return self.FINISHED
+        return self.COMING if cover.starts_on > on else self.RUNNING
+
+    @status.setter()
+    def _set_status(self, value):
+        if value == self.ENDED:
+            self.cover.ended_on = today()
+
+    def refusal(self, name: str) -> str:
+        cover = self.cover
+        if cover.ended_on is not None:
+            return f"This cover was already ended on {cover.ended_on:%-d %B %Y}."
+        return f"This cover finished on {cover.ends_on:%-d %B %Y}: there is nothing left to end."
+
+    def forbidden(self, name: str) -> str:
+        return "Only the person who arranged this cover, or the line manager of the person covered, can end it."
+
+    @status.transition(source=[COMING, RUNNING], target=ENDED, label="End cover early",
+                       permission=lambda flow, user: may_end_cover(user, flow.cover))
+    def end_early(self):
+        """The person is back (or the colleague can no longer cover): from today the colleague
+        no longer sees, answers or is reminded of their DRPs."""
+
+
+@transaction.atomic
+def cover_end_early(*, cover: Cover, actor: User, reason: str) -> Cover:
+    """End a cover before its last day, with a reason: recorded in the cover's history and on
+    the timeline of each open DRP addressed to the person covered; both people are told."""
+    cover = lock(Cover.objects.select_related("absent", "colleague"), cover.pk)
+    perform(CoverFlow(cover), "end_early", actor)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Enter why the cover is ending early"})
+    cover.ended_by, cover.end_reason = actor, reason.strip()
+    save_with_history(cover, actor, cover.end_reason)
+    note = (f"{cover.colleague} no longer covers for {cover.absent} from {cover.ended_on:%-d %B %Y} "
+            f"(arranged to {cover.ends_on:%-d %B %Y}).\n\n{cover.end_reason}")
+    open_drps = DisputeResolution.objects.filter(
+        addressee=cover.absent, status__in=[DisputeResolution.Status.AWAITING_RESPONSE,
+                                            DisputeResolution.Status.AWAITING_REVIEW]).select_related("stage")
+    for drp in open_drps:
+        record_event(drp, actor, Action.COVER_ENDED, note=note, from_stage=drp.stage.key, to_stage=drp.stage.key)
+    notifications.cover_ended(cover, actor)
     return cover

@@ -322,3 +322,17 @@ class CoverForm(NamedErrorsMixin, forms.Form):
         self.fields["colleague"].queryset = _people_with_roles(*roles.SOCIAL_CARE).exclude(pk=absent.pk)
         self.helper = _helper(Field.select("colleague"), Field("starts_on"), Field("ends_on"),
                               button="Arrange cover")
+
+
+class EndCoverForm(NamedErrorsMixin, forms.Form):
+    """Ending a cover before its last day."""
+
+    reason = forms.CharField(
+        label="Why is the cover ending early?", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
+        help_text="For example, back from leave earlier than planned.",
+        error_messages={"required": "Enter why the cover is ending early"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field.textarea("reason", label_size=Size.SMALL), button="End cover")

@@ -6,20 +6,24 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 
 from people import roles
 from workflows.calendar import working_days_between
 from workflows.clocks import Rag, today
 from workflows.forms import add_errors
+from workflows.moves import MoveForm, submit
 
 from . import access, selectors
-from .cover import cover_set_up
+from .cover import CoverFlow, cover_end_early, cover_set_up, covers_endable_by
 from .forms import (
     CoverForm,
+    EndCoverForm,
 )
-from .models import Stage, TimelineEvent
+from .models import Cover, Stage, TimelineEvent
 from .selectors import (
+    absentees_covered_by,
     awaiting_response_from,
     covers_visible_to,
     with_list_data,
@@ -57,8 +61,11 @@ def awaiting_response(request):
     qs = with_list_data(inbox).prefetch_related(Prefetch("timeline", queryset=history, to_attr="why"))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     names = {stage.key: stage.name for stage in Stage.objects.all()}
+    # A card here because I cover for its addressee says so: I answer "for" them.
+    covered = set(absentees_covered_by(request.user, on)) - {request.user.pk}
     rows = [(drp, drp.stage_clock(on), drp.overall_clock(on),
-             [{"event": event, "stage": names.get(event.to_stage or event.from_stage, "")} for event in drp.why])
+             [{"event": event, "stage": names.get(event.to_stage or event.from_stage, "")} for event in drp.why],
+             drp.addressee if drp.addressee_id in covered else None)
             for drp in page]
     return render(request, "drp/awaiting_response.html", {"page": page, "rows": rows, "counts": counts})
 
@@ -82,5 +89,26 @@ def cover(request):
         status = 400
     else:
         form = CoverForm(absent=request.user)
-    return render(request, "drp/cover.html", {"form": form, "covers": covers_visible_to(request.user)},
+    covers = list(covers_visible_to(request.user))
+    return render(request, "drp/cover.html", {"form": form, "covers": covers,
+                                              "endable": covers_endable_by(request.user, covers)},
                   status=status)
+
+
+END_COVER = MoveForm(transition="end_early", heading="End cover early", make=lambda data, c, r: EndCoverForm(data),
+                     call=lambda c, actor, form: cover_end_early(cover=c, actor=actor, **form.cleaned_data),
+                     success="Cover ended")
+
+
+def end_cover(request, pk):
+    """End a cover before its last day, with a reason (its arranger or the covered person's line
+    manager): from today the colleague no longer sees, answers or is reminded of the DRPs."""
+    found = Cover.objects.select_related("absent", "colleague").filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such cover.")
+    done = submit(CoverFlow(found), END_COVER, found, request)
+    if done.done:
+        messages.success(request, f"{found.colleague} no longer covers for {found.absent}")
+        return redirect("drp:cover")
+    return render(request, "drp/end_cover.html", {"cover": found, "form": done.form, "refusal": done.refusal},
+                  status=done.status)

@@ -363,6 +363,7 @@ class TimelineEvent(BaseTimelineEvent):
         IMPORTED = "imported", "Imported"
         REASSIGNED = "reassigned", "Reassigned"
         REOPENED = "reopened", "Reopened"
+        COVER_ENDED = "cover-ended", "Cover ended early"
 
     action = models.CharField(max_length=40, choices=Action.choices)
     on_behalf_of = models.ForeignKey(
@@ -386,6 +387,12 @@ class Cover(models.Model):
     ends_on = models.DateField()
     set_up_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    #: Ended before ``ends_on`` (the person came back early): from this day the colleague no
+    #: longer covers, sees or is reminded of the absent person's DRPs.
+    ended_on = models.DateField(null=True, blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+")
+    end_reason = models.TextField(blank=True)
     history = HistoricalRecords()
 
     class Meta:

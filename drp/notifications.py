@@ -101,6 +101,12 @@ def cover_arranged(cover, actor):
            context={"cover": cover, "actor": actor})
 
 
+def cover_ended(cover, actor):
+    """The colleague who covered, and the person they covered for."""
+    notify(recipients=[cover.colleague, cover.absent], kind="drp-cover-ended", link=reverse("drp:cover"),
+           context={"cover": cover, "actor": actor})
+
+
 def iro_managers():
     return list(users_with_role(roles.IRO_MANAGER))
 

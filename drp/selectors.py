@@ -14,8 +14,9 @@ from .models import AgreedAction, Cover, DisputeResolution, Stage, StageRecord, 
 
 
 def covers_running(on=None) -> QuerySet[Cover]:
+    """Covers in force on ``on``: begun, not past their last day, and not ended early by then."""
     on = on or today()
-    return Cover.objects.filter(starts_on__lte=on, ends_on__gte=on)
+    return Cover.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on), starts_on__lte=on, ends_on__gte=on)
 
 
 def absentees_covered_by(user, on=None) -> list[int]:
@@ -45,7 +46,7 @@ def covers_visible_to(user) -> QuerySet[Cover]:
     """Covers this person set up, takes part in, or (as a line manager) oversees: current and
     coming ones first."""
     return (Cover.objects.filter(Q(absent=user) | Q(colleague=user) | Q(set_up_by=user))
-            .filter(ends_on__gte=today()).select_related("absent", "colleague", "set_up_by")
+            .filter(ends_on__gte=today(), ended_on__isnull=True).select_related("absent", "colleague", "set_up_by")
             .order_by("starts_on", "id"))
 
 

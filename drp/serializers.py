@@ -331,10 +331,18 @@ class CoverSerializer(serializers.Serializer):
     ends_on = serializers.DateField()
 
 
+class CoverEndSerializer(serializers.Serializer):
+    """Ending a cover before its last day: why (the person is back early, say)."""
+
+    reason = serializers.CharField(max_length=10000)
+
+
 class CoverOutSerializer(serializers.ModelSerializer):
     absent = serializers.SlugRelatedField(slug_field="username", read_only=True)
     colleague = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    ended_on = serializers.DateField(read_only=True, allow_null=True,
+                                     help_text="The day the cover was ended early (null unless ended early).")
 
     class Meta:
         model = Cover
-        fields = ["id", "absent", "colleague", "starts_on", "ends_on"]
+        fields = ["id", "absent", "colleague", "starts_on", "ends_on", "ended_on", "end_reason"]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("raise/choose-child/", views.choose_child, name="choose-child"),
     path("awaiting-my-response/", inbox_views.awaiting_response, name="awaiting-response"),
     path("cover/", inbox_views.cover, name="cover"),
+    path("cover/<int:pk>/end/", inbox_views.end_cover, name="end-cover"),
     path("needs-my-action/", inbox_views.needs_my_action, name="needs-my-action"),
     path("<int:pk>/", views.drp_detail, name="detail"),
     path("<int:pk>/actions/", views.drp_agree_action, name="agree-action"),

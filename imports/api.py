@@ -38,6 +38,11 @@ _job = inline_serializer("ImportJob", {
     "rows": serializers.IntegerField(), "checked": serializers.IntegerField(),
     "written": serializers.IntegerField(), "created": serializers.IntegerField(),
     "updated": serializers.IntegerField(), "can_retry": serializers.BooleanField(),
+    "dry_run": serializers.BooleanField(help_text="A preview job: checks the file and writes nothing; it ends "
+                                                  "previewed (with created, updated, new_children and preview) or "
+                                                  "refused."),
+    "new_children": serializers.IntegerField(help_text="A preview: child records the import would add."),
+    "preview": _preview_row.__class__(many=True, help_text="A preview: the first rows and what each would do."),
     "errors": _error.__class__(many=True)})
 
 
@@ -73,7 +78,8 @@ def _refused(column: str, message: str) -> Response:
 
 def job_data(job: ImportJob) -> dict:
     return {"id": job.pk, "url": reverse("api:import-job", args=[job.pk]), "kind": job.kind,
-            "filename": job.filename, **jobs.progress(job), "errors": job.errors}
+            "filename": job.filename, **jobs.progress(job), "new_children": job.new_children,
+            "preview": job.preview, "errors": job.errors}
 
 
 def _job_response(job: ImportJob, code=status.HTTP_200_OK) -> Response:
@@ -92,9 +98,11 @@ class ImportView(ApiContract, APIView):
     inline limit (FOOTPRINT_IMPORT_INLINE_MAX_BYTES) is imported by a background job: the answer
     is 202 with the job, whose URL (``GET /api/v1/imports/jobs/{id}/``) says how it is going.
 
-    ``?dry_run=true`` previews: the whole file is checked the same way (whatever its size, while
-    the request waits) and nothing is written; the answer (200, or 400 with every error) says
-    how many records would be created and updated, how many children added, and the first rows."""
+    ``?dry_run=true`` previews: the whole file is checked the same way and nothing is written;
+    the answer (200, or 400 with every error) says how many records would be created and
+    updated, how many children added, and the first rows. A file over the inline limit is
+    checked by a background job: 202 with the job (``dry_run`` true), which ends ``previewed``
+    with the same figures, or ``refused`` with every error."""
 
     parser_classes = [MultiPartParser]  # the one operation that takes a file
 
@@ -127,6 +135,11 @@ class ImportView(ApiContract, APIView):
             return _refused("dry_run", "Give dry_run as true or false.")
         try:
             services.check_upload(upload)
+            if dry_run and services.runs_in_background(upload):
+                job = jobs.create(kind=kind, upload=upload, actor=request.user, create_children=create_children,
+                                  dry_run=True)
+                tasks.queue(job)
+                return _job_response(job, status.HTTP_202_ACCEPTED)
             if dry_run:
                 result = services.run_import(kind=kind, upload=upload, filename=upload.name, actor=request.user,
                                              create_children=create_children, dry_run=True)

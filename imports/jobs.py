@@ -62,7 +62,7 @@ def _error(message: str) -> list[dict]:
 
 
 def create(*, kind: str, upload, actor: User, create_children: bool = False,
-           status: str = Status.QUEUED) -> ImportJob:
+           status: str = Status.QUEUED, dry_run: bool = False) -> ImportJob:
     """Keep the file for a job (``imports.tasks.queue`` runs it once the transaction commits;
     a ``previewed`` one waits for ``confirm``). Refuses the wrong role (PermissionDenied) and
     an unreadable or bomb-like file (``readers.FileRefused``) before keeping anything."""
@@ -70,7 +70,7 @@ def create(*, kind: str, upload, actor: User, create_children: bool = False,
     services.check_upload(upload)
     sweep()
     job = ImportJob(kind=kind, filename=upload.name[:255], size=upload.size or 0, uploaded_by=actor,
-                    create_children=create_children, status=status)
+                    create_children=create_children, status=status, dry_run=dry_run)
     job.file.save(upload.name, upload, save=False)
     job.save()
     return job
@@ -82,12 +82,18 @@ def preview(job: ImportJob) -> services.Result:
     with job.file.open("rb") as upload:
         result = services.run_import(kind=job.kind, upload=upload, filename=job.filename, actor=job.uploaded_by,
                                      create_children=job.create_children, dry_run=True)
-    fields = {"rows": result.rows, "created": result.created, "updated": result.updated}
+    fields = _preview_fields(result)
     if not result.ok:
         fields.update(status=Status.REFUSED, errors=result.errors, finished_at=timezone.now())
         _delete_file(job)
     ImportJob.objects.filter(pk=job.pk).update(**fields)
     return result
+
+
+def _preview_fields(result: services.Result) -> dict:
+    """What a preview found, kept on its job for the preview page and the API."""
+    return {"rows": result.rows, "created": result.created, "updated": result.updated,
+            "new_children": result.new_children, "preview": result.preview}
 
 
 def confirm(*, job_id: int, actor: User) -> ImportJob:
@@ -103,9 +109,9 @@ def confirm(*, job_id: int, actor: User) -> ImportJob:
             raise TransitionRefused(f"The file {job.filename} was deleted {settings.FOOTPRINT_IMPORT_RETRY_HOURS} "
                                     "hours after it was previewed: upload it again.")
         registry.require_importer(actor, job.kind)
-        job.status = Status.QUEUED
+        job.status, job.dry_run = Status.QUEUED, False
         job.rows = job.created = job.updated = 0
-        job.save(update_fields=["status", "rows", "created", "updated"])
+        job.save(update_fields=["status", "dry_run", "rows", "created", "updated"])
     return job
 
 
@@ -175,7 +181,11 @@ def run(job_id: int, *, heartbeat: bool = True) -> str:
         with job.file.open("rb") as upload:
             result = services.run_import(kind=job.kind, upload=upload, filename=job.filename,
                                          actor=job.uploaded_by, create_children=job.create_children,
-                                         progress=progress, before_commit=record_done)
+                                         progress=progress, before_commit=record_done, dry_run=job.dry_run)
+        if job.dry_run and result.ok:  # checked: it waits, file kept, for its uploader's "Import"
+            _end(job_id, attempt, status=Status.PREVIEWED, **_preview_fields(result))
+            job.refresh_from_db()
+            return job.status
     except JobLost:
         logger.warning("Import job %s was failed while it ran; nothing was written", job_id)
         outcome = None
@@ -295,8 +305,11 @@ def retry(*, job_id: int, actor: User) -> ImportJob:
 def progress(job: ImportJob) -> dict:
     """Where a job has got to, for its page, the page's script and the API."""
     live = cache.get(progress_key(job.pk)) or {}
-    return {"status": job.status, "status_display": job.get_status_display(),
-            "finished": job.finished, "rows": job.rows or live.get("checked", 0),
+    checking = job.dry_run and job.status in (Status.QUEUED, Status.RUNNING)
+    return {"status": job.status, "status_display": "Checking the file" if checking else job.get_status_display(),
+            "dry_run": job.dry_run,
+            # A preview is finished once checked: nothing more happens until its uploader imports it.
+            "finished": job.finished or job.status == Status.PREVIEWED, "rows": job.rows or live.get("checked", 0),
             "checked": live.get("checked", job.rows), "written": live.get("written", 0),
             "created": job.created, "updated": job.updated, "errors": len(job.errors),
             "can_retry": can_retry(job)}

@@ -18,6 +18,8 @@ class ImportJob(models.Model):
 
     A file previewed on the page is kept as a job ``previewed`` until its uploader confirms it
     ("Import": queued, then run) or ``FOOTPRINT_IMPORT_RETRY_HOURS`` pass (the file is deleted).
+    A large file is previewed by a worker as a ``dry_run`` job (queued, running, like an import)
+    that ends ``previewed`` or ``refused``, so that nobody's request waits for its first pass.
     """
 
     class Status(models.TextChoices):
@@ -36,6 +38,12 @@ class ImportJob(models.Model):
                                     related_name="import_jobs")
     create_children = models.BooleanField(
         default=False, help_text="The uploader chose to create children the file names and Footprint lacks.")
+    dry_run = models.BooleanField(
+        default=False, help_text="A preview of a large file: checked by a worker, nothing written; it ends "
+        "previewed (waiting for its uploader to import it) or refused.")
+    new_children = models.PositiveIntegerField(default=0, help_text="A preview: child records the import would add.")
+    preview = models.JSONField(default=list, blank=True, help_text="A preview: the file's first rows and what "
+                               "importing each would do.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0, help_text="How many times a worker took it on.")
     rows = models.PositiveIntegerField(default=0)

@@ -71,6 +71,11 @@ def upload(request):
 def _preview(request, context, kind, upload, create_children):
     """Keep the file (a job waiting for "Import") and show what importing it would do; a file
     with problems is not kept, and its problems are listed as an import's are."""
+    if services.runs_in_background(upload):  # checked by a worker: "Checking the file", then the preview
+        job = jobs.create(kind=kind, upload=upload, actor=request.user, create_children=create_children,
+                          dry_run=True)
+        tasks.queue(job)
+        return redirect(job)
     job = jobs.create(kind=kind, upload=upload, actor=request.user, create_children=create_children,
                       status=ImportJob.Status.PREVIEWED)
     result = jobs.preview(job)
@@ -78,9 +83,16 @@ def _preview(request, context, kind, upload, create_children):
         context["result"] = result
         context["errors"] = _summary(result.errors)
         return render(request, "imports/upload.html", context, status=400)
-    spec = registry.get(kind)
+    return _preview_page(request, job, result)
+
+
+def _preview_page(request, job: ImportJob, result):
+    """What importing a checked file would do (``result``: the preview's Result, or the job that
+    kept it), with "Import"."""
+    spec = registry.get(job.kind)
     for row in result.preview:
         row["cells"] = [row["values"].get(column, "") for column in spec.columns]
+        row["labelled"] = list(zip(spec.columns, row["cells"]))  # each cell led by its column on a phone
     return render(request, "imports/preview.html", {"job": job, "result": result, "kind_name": spec.label,
                                                     "columns": spec.columns})
 
@@ -141,8 +153,12 @@ def _job_page(request, job: ImportJob, *, refusal: str = "", status: int = 200):
 def job(request, job_id):
     """A large import's progress, then its outcome. Without JavaScript, "Check progress"
     reloads it; static/js/import-progress.js updates it in place. An import whose worker died
-    shows as failed, nothing written, with "Try again"."""
-    return _job_page(request, _job(request, job_id))
+    shows as failed, nothing written, with "Try again". A large file's preview shows "Checking
+    the file" the same way, then what importing it would do."""
+    job = _job(request, job_id)
+    if job.status == ImportJob.Status.PREVIEWED and job.file:
+        return _preview_page(request, job, job)
+    return _job_page(request, job)
 
 
 @require_GET

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from people.models import User
+from workflows.clocks import due_words
 from workflows.reminders import DUE_SOON, DUE_TODAY, OVERDUE, DeadlineKind, register
 
 from . import conf
@@ -34,12 +35,14 @@ def do_team() -> list[User]:
 
 
 def _when(phase: str, due: date) -> str:
+    """"was due on 3 November 2026 and is overdue by 2 working days", "is due on 5 November 2026
+    (due in 2 working days)": the words the DO's pages use (``workflows.clocks.due_words``)."""
     day = f"{due.day} {due:%B %Y}"
     if phase == OVERDUE:
-        return f"was due on {day} and is overdue"
+        return f"was due on {day} and is {due_words(due).lower()}"
     if phase == DUE_TODAY:
         return f"is due today ({day})"
-    return f"is due on {day}"
+    return f"is due on {day} ({due_words(due).lower()})"
 
 
 def _send(items: dict[int, tuple[Enquiry, str, str]]) -> dict[int, list[str]]:

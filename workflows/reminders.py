@@ -26,6 +26,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from .calendar import get_calendar
+from .timesource import as_of
 from .timesource import today as clock_today
 
 logger = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ def run_sweep(on: date | None = None, kinds: Iterable[str] | None = None) -> lis
             rows = list(due_rows(kind, phase, on, horizon))
             if not rows:
                 continue
-            with transaction.atomic():
+            with transaction.atomic(), as_of(on):  # the messages count working days from ``on``
                 mine = claim(kind.name, phase, [(row.pk, getattr(row, kind.due_field)) for row in rows])
                 batch = [row for row in rows if (row.pk, getattr(row, kind.due_field)) in mine]
                 told = kind.remind(batch, phase) if batch else {}

@@ -23,7 +23,7 @@ from ..models import (
     Sector,
     SettingType,
 )
-from .fields import TIME_RE, TOLD_FIELD, VocabularyField, _date, _helper, _no_future, _told_initial
+from .fields import TIME_RE, TOLD_FIELD, VocabularyField, _date, _helper, _told_initial
 
 
 class EnquiryForm(NamedErrorsMixin, forms.Form):
@@ -189,20 +189,6 @@ class EnquiryForm(NamedErrorsMixin, forms.Form):
         if hour > 23 or minute > 59:
             raise forms.ValidationError("Enter a real time, like 14:05")
         return time(hour, minute)
-
-    def clean_received_on(self):
-        return _no_future(self.cleaned_data.get("received_on"), "The date received must be today or in the past")
-
-    def clean_subject_date_of_birth(self):
-        return _no_future(self.cleaned_data.get("subject_date_of_birth"), "Date of birth must be in the past")
-
-    def clean_incident_on(self):
-        return _no_future(self.cleaned_data.get("incident_on"),
-                          "The date of the alleged incident must be today or in the past")
-
-    def clean_employer_aware_on(self):
-        return _no_future(self.cleaned_data.get("employer_aware_on"),
-                          "The date the employer became aware must be today or in the past")
 
     def clean_children(self):
         return clean_child_references(self.children_qs, self.cleaned_data["children"], required=False)

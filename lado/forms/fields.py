@@ -10,7 +10,6 @@ from crispy_forms_gds.layout import Button, Layout
 from django import forms
 from django.db.models import Q
 
-from workflows.clocks import today
 from workflows.date_rules import DO_DATE
 from workflows.forms import RealDateField
 
@@ -54,12 +53,6 @@ def _date(label, required=False, help_text=None, rule=DO_DATE, **kwargs):
     field = RealDateField(label=label, required=required, help_text=help_text, rule=rule, **kwargs)
     field.error_messages.update(messages)
     return field
-
-
-def _no_future(value, message):
-    if value and value > today():
-        raise forms.ValidationError(message)
-    return value
 
 
 def TOLD_FIELD(label):  # noqa: N802 - a field factory, named like the fields it makes

@@ -15,7 +15,7 @@ from ..models import (
     Enquiry,
     Meeting,
 )
-from .fields import _date, _helper, _no_future
+from .fields import _date, _helper
 
 
 class DecisionForm(NamedErrorsMixin, forms.Form):
@@ -92,9 +92,6 @@ class MeetingForm(NamedErrorsMixin, forms.Form):
             button="Record meeting",
         )
 
-    def clean_held_on(self):
-        return _no_future(self.cleaned_data.get("held_on"), "The meeting date must be today or in the past")
-
 
 class ActionForm(NamedErrorsMixin, forms.Form):
     kind = forms.ChoiceField(label="Action", choices=Action.Kind.choices, widget=forms.RadioSelect,
@@ -142,9 +139,6 @@ class ActionUpdateForm(NamedErrorsMixin, forms.Form):
         else:
             del self.fields["employer_outcome"]
         self.helper = _helper(*fields, Field.textarea("notes"), button="Save action")
-
-    def clean_done_on(self):
-        return _no_future(self.cleaned_data.get("done_on"), "The date done must be today or in the past")
 
 
 class OpenActionsMixin:
@@ -201,9 +195,6 @@ class ConcludeForm(OpenActionsMixin, NamedErrorsMixin, forms.Form):
         self.helper = _helper(Field.radios("outcome", legend_size=Size.MEDIUM), Field("concluded_on"),
                               Field.textarea("note"), *self.open_action_fields(enquiry), button="Conclude enquiry")
 
-    def clean_concluded_on(self):
-        return _no_future(self.cleaned_data.get("concluded_on"), "The date concluded must be today or in the past")
-
 
 class ConcludeWithoutMeetingForm(OpenActionsMixin, NamedErrorsMixin, forms.Form):
     """Only the two outcomes that may be recorded without a meeting are offered; any other value
@@ -231,9 +222,6 @@ class ConcludeWithoutMeetingForm(OpenActionsMixin, NamedErrorsMixin, forms.Form)
         self.helper = _helper(Field.radios("outcome", legend_size=Size.MEDIUM),
                               Field.textarea("reason", label_size=Size.SMALL), Field("concluded_on"),
                               *self.open_action_fields(enquiry), button="Conclude without a meeting")
-
-    def clean_concluded_on(self):
-        return _no_future(self.cleaned_data.get("concluded_on"), "The date concluded must be today or in the past")
 
 
 class ReasonForm(NamedErrorsMixin, forms.Form):

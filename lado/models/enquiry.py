@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from workflows.clocks import Clock, rag_for
+from workflows.clocks import Clock
 from workflows.clocks import today as clock_today
 from workflows.concurrency import Versioned
 from workflows.history import CaseHistory
@@ -365,6 +365,6 @@ class Enquiry(Versioned, models.Model):
         index = next((i for i, due in enumerate(dues) if due >= on), 2)
         candidates.append((dues[index], f"{conf.months_label(months[index])} target"))
         due, label = min(candidates, key=lambda c: c[0])
-        return Clock(label=label, due=due, rag=rag_for(due, on))
+        return Clock.of(label, due, on)
 
 

@@ -34,6 +34,7 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from drp import cover as drp_cover
 from drp import services as drp_services
 from drp.models import DisputeResolution, Theme
 from imports.models import ImportJob
@@ -196,6 +197,9 @@ class World:
         self.agreed_action = drp_services.drp_agree_action(drp=drp, actor=org.iro, what="Convene a meeting",
                                                            due_on=due, owner=org.social_worker).pk
         self.drp_reference, self.other_drp_reference = drp.reference, other.reference
+        self.cover = drp_cover.cover_set_up(actor=org.team_manager, absent=org.team_manager,
+                                            colleague=org.other_social_worker, starts_on=today(),
+                                            ends_on=today() + timedelta(days=7)).pk
         pp = pp_services.positive_practice_record(actor=org.iro, children=[org.child], case_type="CLA",
                                                   what_happened="Visited weekly", impact="Felt heard")
         other_pp = pp_services.positive_practice_record(actor=org.iro, children=[org.other_child],

@@ -11,7 +11,7 @@ from lado import services
 from lado.models import Action, Category, DestructionLog, Enquiry, Sector, SettingType
 from tests.support.auth import login
 from tests.support.lado_fixtures import at, concluded, in_progress, log, meet
-from workflows.clocks import as_of, today
+from workflows.clocks import as_of, due_words, today
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +131,7 @@ def test_the_case_page_shows_details_clocks_actions_and_timeline(org, client):
                                 owner_name="DS Lee", owner_agency="Police", due_on=today() + timedelta(days=2))
     page = login(client, org.designated_officer).get(f"/lado/{enquiry.pk}/").content.decode()
     for text in [enquiry.reference, "In progress", "Robert Miles", "Teaching assistant", "Amy Example",
-                 "Harmed a child", "Police investigation", "DS Lee, Police", "Due soon", "moj-timeline",
+                 "Harmed a child", "Police investigation", "DS Lee, Police", due_words(today() + timedelta(days=2)), "moj-timeline",
                  "Threshold met", "1 month target", "12 months target", "Record a meeting", "Conclude the enquiry",
                  "Cancel the enquiry"]:
         assert text in page, text

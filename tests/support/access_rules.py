@@ -67,6 +67,8 @@ LOG_READERS = SAR_HANDLERS = frozenset({roles.IRO_MANAGER, roles.DO_MANAGER})
 IRO_MANAGER = frozenset({roles.IRO_MANAGER})
 ADMINS = frozenset({SUPERUSER})
 WEBHOOK_MANAGERS = IRO_MANAGER | DO_MANAGER
+#: The world's cover (the team manager's, arranged by them): they and their line manager end it.
+COVER_ENDERS = frozenset({roles.TEAM_MANAGER, roles.SERVICE_MANAGER})
 
 # What an actor outside a case's allowed set gets.
 FORBIDDEN = "403"
@@ -216,6 +218,8 @@ RULES: tuple[Rule, ...] = (
     rule("needs my action (an IRO's home)", r"/drps/needs-my-action/", page(CHALLENGERS)),
     rule("challenges awaiting my response", r"/drps/awaiting-my-response/", page(SOCIAL_CARE)),
     rule("cover for my DRPs while I am away", r"/drps/cover/", page(SOCIAL_CARE)),
+    rule("end a cover early (its arranger, the team manager, or their line manager)", r"/drps/cover/\{id\}/end/",
+         page(COVER_ENDERS), values={"id": "cover"}, body={"POST": {"reason": "Back early"}}),
     Rule("a DRP's summary for the child's file, and its print version", r"/drps/\{id\}/(summary|print)/", (
         Case(page(DRP_READERS), "about a child in North Team 1", {"id": "drp"}),
     )),
@@ -351,6 +355,8 @@ RULES: tuple[Rule, ...] = (
     rule("API reopen a DRP (refused while open)", r"/api/v1/drps/\{id\}/reopen/", {"POST": DRP_READERS},
          values={"id": "drp"}, hidden=SEES_NO_DRP, body={"POST": {"reason": "Not done"}}),
     rule("API cover for a responder's DRPs", r"/api/v1/drp/covers/", {"GET": SOCIAL_CARE, "POST": SOCIAL_CARE}),
+    rule("API end a cover early", r"/api/v1/drp/covers/\{id\}/end/", {"POST": COVER_ENDERS},
+         values={"id": "cover"}, body={"POST": {"reason": "Back early"}}),
     rule("API my notifications", r"/api/v1/notifications/", {"GET": SIGNED_IN}),
     Rule("API mark a notification read", r"/api/v1/notifications/\{id\}/read/", (
         Case({"POST": SIGNED_IN}, "my own", {"id": "notification"}),
