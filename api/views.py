@@ -7,10 +7,13 @@ import django_filters
 from drf_spectacular.types import OpenApiTypes
 from rest_framework.exceptions import Throttled, UnsupportedMediaType, ValidationError
 
+from workflows.concurrency import well_formed_if_match
+
 from . import throttling
 
 #: Accepted by every view: DRF's ``?format=json`` override of the Accept header.
 ALWAYS = frozenset({"format"})
+UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
 
 class ApiContract:
@@ -40,6 +43,11 @@ class ApiContract:
         if unknown:
             raise ValidationError({name: ["Not a parameter of this operation."] for name in unknown},
                                   code="unknown_parameter")
+        if_match = request.headers.get("If-Match")
+        if if_match is not None and request.method in UNSAFE and not well_formed_if_match(if_match):
+            # Ignored, it would let through unchecked the very change it was sent to protect.
+            raise ValidationError({"If-Match": ['Send the ETag you read, in quotes (for example '
+                                                '"enquiry-12-3"), or leave the header out.']}, code="invalid")
         empty = sorted(name for name, values in request.query_params.lists()
                        if "" in values and not self._free_text(request, name))
         if empty:

@@ -65,6 +65,16 @@ def parse_if_match(header: str) -> frozenset[str]:
     return frozenset(tags)
 
 
+#: A whole ``If-Match`` value: ``*``, or entity tags (``"tag"`` or ``W/"tag"``) separated by commas.
+IF_MATCH_PATTERN = r'^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$'
+
+
+def well_formed_if_match(header: str) -> bool:
+    """Whether an ``If-Match`` header is one a client meant: a malformed one is refused (400),
+    not ignored, or the change it was sent to protect would be made unchecked."""
+    return re.fullmatch(IF_MATCH_PATTERN, header.strip()) is not None
+
+
 @contextmanager
 def expecting(header: str | None) -> Iterator[None]:
     token = _expected.set(Expectation(parse_if_match(header) if header else frozenset()))
