@@ -3,12 +3,17 @@ malformed query parameters are refused by name, and every answer says the rate-l
 
 import math
 
+import django_filters
+from drf_spectacular.types import OpenApiTypes
 from rest_framework.exceptions import Throttled, UnsupportedMediaType, ValidationError
+
+from workflows.concurrency import well_formed_if_match
 
 from . import throttling
 
 #: Accepted by every view: DRF's ``?format=json`` override of the Accept header.
 ALWAYS = frozenset({"format"})
+UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
 
 class ApiContract:
@@ -23,7 +28,11 @@ class ApiContract:
 
     Declared: ``limit``/``offset`` where the view pages a list, the filter set's names on a
     list, and the query parameters the operation's ``extend_schema`` names (the same source as
-    the OpenAPI schema)."""
+    the OpenAPI schema).
+
+    A parameter sent empty (``?case_type=``) is a 400 naming it too, unless it is free text
+    (a search, a cursor, a ``YYYY-MM`` month): an empty number, choice, date or yes/no is not
+    one, and reading it as "not given" would answer a different question than was asked."""
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -34,6 +43,16 @@ class ApiContract:
         if unknown:
             raise ValidationError({name: ["Not a parameter of this operation."] for name in unknown},
                                   code="unknown_parameter")
+        if_match = request.headers.get("If-Match")
+        if if_match is not None and request.method in UNSAFE and not well_formed_if_match(if_match):
+            # Ignored, it would let through unchecked the very change it was sent to protect.
+            raise ValidationError({"If-Match": ['Send the ETag you read, in quotes (for example '
+                                                '"enquiry-12-3"), or leave the header out.']}, code="invalid")
+        empty = sorted(name for name, values in request.query_params.lists()
+                       if "" in values and not self._free_text(request, name))
+        if empty:
+            raise ValidationError({name: ["Give a value, or leave this parameter out."] for name in empty},
+                                  code="empty_parameter")
 
     def get_throttles(self):
         self._throttles = super().get_throttles()  # kept to say what is left (RateLimit headers)
@@ -66,6 +85,17 @@ class ApiContract:
             if getattr(parameter, "location", "query") == "query" and hasattr(parameter, "name"):
                 names.add(parameter.name)
         return names
+
+    def _free_text(self, request, name: str) -> bool:
+        """Whether an empty value means something for this parameter: a text filter, a text
+        parameter with no fixed values, or the paginator's cursor."""
+        if name == getattr(getattr(self, "pagination_class", None), "cursor_query_param", None):
+            return True
+        filterset = getattr(self, "filterset_class", None)
+        if filterset is not None and name in filterset.base_filters:
+            return isinstance(filterset.base_filters[name], django_filters.CharFilter)
+        return any(getattr(parameter, "name", None) == name and parameter.type in (str, OpenApiTypes.STR)
+                   and not parameter.enum for parameter in self._schema_parameters(request))
 
     def _schema_parameters(self, request) -> list:
         """The parameters ``extend_schema`` declares for this operation, read through the same

@@ -306,8 +306,9 @@ def drp_transition(request, pk, transition):
         return redirect("drp:detail", pk=drp.pk)
     drp = drp_for(request.user, pk)
     forms = {transition: submitted.form} if submitted.form is not None else None
-    return render(request, "drp/detail.html",
-                  _detail_context(request, drp, forms=forms, refusal=submitted.refusal), status=submitted.status)
+    context = _detail_context(request, drp, forms=forms, refusal=submitted.refusal)
+    context["version_read"] = submitted.version  # the version the person's answers are for
+    return render(request, "drp/detail.html", context, status=submitted.status)
 
 
 def _action_move(request, drp, form, call, success):

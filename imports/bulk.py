@@ -22,6 +22,9 @@ from django.db import connection, models
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from workflows.clocks import now as clock_now
+from workflows.concurrency import Versioned
+
 #: Columns simple-history adds to a historical table, and how an import fills them.
 HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user_id")
 
@@ -185,13 +188,22 @@ def update(model: type[models.Model], objs: list, names: Iterable[str], *, user=
     as it now stands, as simple-history records it."""
     if not objs:
         return
-    names = tuple(names)
+    names = tuple(name for name in names if name not in ("version", "updated_at"))
+    bump = ""
+    if issubclass(model, Versioned):
+        # An imported change is a change: the version moves on in the statement (an ETag read
+        # before the import no longer matches), updated_at is the import's time.
+        stamp = clock_now()
+        for obj in objs:
+            obj.version, obj.updated_at = obj.version + 1, stamp
+        names = (*names, "updated_at")
+        bump = ", {version} = {table}.{version} + 1".format(version=_quote("version"), table="{table}")
     fields = [model._meta.get_field(name) for name in names]
     pk = model._meta.pk
     table = _quote(model._meta.db_table)
     if not fast():
         sql = (f"UPDATE {table} SET " + ", ".join(f"{_quote(f.column)} = %s" for f in fields)
-               + f" WHERE {_quote(pk.column)} = %s")
+               + bump.format(table=table) + f" WHERE {_quote(pk.column)} = %s")
         params = [_values(obj, fields, add=False) + [pk.get_db_prep_value(obj.pk, connection)] for obj in objs]
         with connection.cursor() as cursor:
             cursor.executemany(sql, params)
@@ -208,7 +220,7 @@ def update(model: type[models.Model], objs: list, names: Iterable[str], *, user=
                                          for obj in objs))
         cursor.execute(f"UPDATE {table} AS t SET "
                        + ", ".join(f"{_quote(f.column)} = s.{_quote(f.column)}" for f in fields)
-                       + f" FROM {_quote(staging)} AS s WHERE t.{_quote(pk.column)} = s.{_quote(pk.column)}")
+                       + bump.format(table="t") + f" FROM {_quote(staging)} AS s WHERE t.{_quote(pk.column)} = s.{_quote(pk.column)}")
         every = model._meta.concrete_fields
         columns, history_rows = _history_rows(model, [_values(obj, every, add=False) for obj in objs],
                                               user=user, reason=reason, kind="~")

@@ -12,23 +12,35 @@ printable characters, a UUID is usual), the first answer is kept for 24 hours
   decides which of two concurrent sends runs);
 * a 5xx, 401 or 429 is not kept: the retry runs afresh.
 
+A Designated Officer answer (``/api/v1/lado/``) is never kept in clear beside the DO gate: a
+move's or an edit's answer is kept as the address of the DO case it showed (``replay_from``),
+and a retry answers that case's detail as it is now, read through the DO gate again (a person
+who has lost DO access gets 403, a destroyed case 404) and logged as a read like any other. A
+refused DO request is not kept at all (a refusal changed nothing: the retry runs afresh), and
+the keys that name a DO case go when it is destroyed (``forget_destroyed_enquiry``). Only the
+destruction-log entry a destruction answers (no personal data, kept forever anyway) is kept.
+
 Sign-in (``/api/v1/auth/``) is never kept (its answer is a secret), nor is anything sent without a
 valid token or session (the view answers that 401 itself).
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import re
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
+from django.urls import resolve
 from rest_framework import exceptions
 from rest_framework.request import Request
 
 from api.problems import invalid_fields, problem_response
 from workflows.clocks import now as clock_now
 
+from .conditional import etag_of, quoted
 from .models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -111,7 +123,17 @@ def claim(user, key: str, print_: str, request) -> tuple[str, IdempotencyKey | N
         return REPLAY, row
 
 
-def replay(row: IdempotencyKey) -> HttpResponse:
+DO_PATH = "/api/v1/lado/"
+_DO_CASE = re.compile(r"^enquiry-(\d+)-\d+$")
+
+
+def do_case_address(pk: int) -> str:
+    return f"{DO_PATH}enquiries/{pk}/"
+
+
+def replay(row: IdempotencyKey, request) -> HttpResponse:
+    if row.replay_from:
+        return replay_current(row, request)
     response = HttpResponse(bytes(row.content), status=row.status_code)
     for name, value in row.headers.items():
         response[name] = value
@@ -119,7 +141,36 @@ def replay(row: IdempotencyKey) -> HttpResponse:
     return response
 
 
-def keep(row: IdempotencyKey, response) -> None:
+def replay_current(row: IdempotencyKey, request) -> HttpResponse:
+    """A DO answer given again: the case's detail as it is now, read by the caller through the
+    API's own detail view (its DO gate and read log), with the first answer's status."""
+    reading = copy.copy(request)
+    reading.method, reading.path = "GET", row.replay_from
+    reading.path_info = row.replay_from
+    reading.META = {**request.META, "REQUEST_METHOD": "GET", "PATH_INFO": row.replay_from, "QUERY_STRING": "",
+                    "CONTENT_LENGTH": "0"}
+    reading.GET = QueryDict()
+    match = resolve(row.replay_from)
+    response = match.func(reading, *match.args, **match.kwargs)
+    if hasattr(response, "render"):
+        response.render()
+    if 200 <= response.status_code < 300:
+        tag = etag_of(response)
+        response.status_code = row.status_code
+        if tag:
+            response["ETag"] = quoted(tag)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _do_case_shown(response) -> int | None:
+    """The DO case a DO answer shows (every DO move and edit answers the case's detail)."""
+    data = getattr(response, "data", None)
+    found = _DO_CASE.match(str(data.get("etag", ""))) if isinstance(data, dict) else None
+    return int(found.group(1)) if found else None
+
+
+def keep(row: IdempotencyKey, response, request=None) -> None:
     """Remember the answer, or let the key go when the answer is one a retry should not get."""
     if response.status_code >= 500 or response.status_code in NOT_KEPT or response.streaming:
         IdempotencyKey.objects.filter(pk=row.pk).delete()
@@ -127,8 +178,27 @@ def keep(row: IdempotencyKey, response) -> None:
     row.status_code = response.status_code
     row.content = response.content
     row.headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+    if request is not None and request.path.startswith(DO_PATH):
+        case = _do_case_shown(response)
+        destruction = 200 <= response.status_code < 300 and request.path.endswith("/destroy/")
+        if case is None and not destruction:
+            IdempotencyKey.objects.filter(pk=row.pk).delete()  # a refusal: nothing changed, run it again
+            return
+        if case is not None:
+            row.content, row.headers, row.replay_from = b"", {}, do_case_address(case)
     row.locked_until = None
-    row.save(update_fields=["status_code", "content", "headers", "locked_until"])
+    row.save(update_fields=["status_code", "content", "headers", "replay_from", "locked_until"])
+
+
+def forget_destroyed_enquiry(pk: int) -> int:
+    """A destroyed DO case leaves no retry answer behind: every key sent to its address or
+    answered with it goes (``lado.services.retention.purge`` deletes the case)."""
+    address = do_case_address(pk)
+    # The destruction's own key stays: its answer is the destruction-log entry, not the case.
+    count, _ = IdempotencyKey.objects.filter(path__startswith=address).exclude(
+        path=f"{address}destroy/").delete()
+    more, _ = IdempotencyKey.objects.filter(replay_from=address).delete()
+    return count + more
 
 
 class IdempotencyKeyMiddleware:
@@ -149,7 +219,7 @@ class IdempotencyKeyMiddleware:
             return self.get_response(request)
         outcome, row = claim(user, key, fingerprint(request), request)
         if outcome == REPLAY:
-            return replay(row)
+            return replay(row, request)
         if outcome == MISMATCH:
             return problem_response(422, "idempotency_key_reused",
                                     "This Idempotency-Key was used for a different request in the last 24 "
@@ -163,7 +233,7 @@ class IdempotencyKeyMiddleware:
         except BaseException:
             IdempotencyKey.objects.filter(pk=row.pk).delete()
             raise
-        keep(row, response)
+        keep(row, response, request)
         return response
 
 

@@ -27,6 +27,10 @@ class IdempotencyKey(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     content = models.BinaryField(default=bytes)
     headers = models.JSONField(default=dict)
+    replay_from = models.CharField(
+        max_length=500, blank=True,
+        help_text="A DO answer is not kept: the address of the DO case whose current detail answers a retry "
+                  "(read through the DO gate again, and logged).")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_idempotency_key_per_principal")]

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from workflows.concurrency import IF_MATCH_PATTERN
+
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "description": "Any unique string (a UUID): the same request sent again with it within 24 hours "
@@ -19,7 +21,7 @@ IDEMPOTENCY_KEY = {
 IF_MATCH = {
     "name": "If-Match", "in": "header", "required": False,
     "description": "The ETag you read: 412 when the record has changed since. Optional.",
-    "schema": {"type": "string"},
+    "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
 }
 ETAG_HEADER = {"ETag": {"description": "The record's version: send it in If-Match with a change.",
                         "schema": {"type": "string"}}}

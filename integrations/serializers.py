@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from . import conf
+from .addresses import RefusedAddress, checked_address
 from .models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 
@@ -67,6 +68,10 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     def validate_url(self, value):
         if not value.startswith("https://") and not conf.webhook_allow_http():
             raise serializers.ValidationError("The receiver's address must start with https://.")
+        try:
+            checked_address(value)
+        except RefusedAddress as exc:
+            raise serializers.ValidationError(str(exc)) from None
         return value
 
     def validate_event_types(self, value):

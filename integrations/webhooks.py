@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
 from datetime import timezone as dt_timezone
+from urllib.parse import urlsplit, urlunsplit
 
 from django.db import transaction
 from django.db.models import Q
@@ -33,6 +35,7 @@ from django.utils import timezone
 from workflows.broker import queue_without_waiting
 
 from . import conf
+from .addresses import RefusedAddress, checked_address
 from .models import Event, WebhookAttempt, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -73,25 +76,37 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=base * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer, not somewhere to send the event (and its signature) instead."""
-
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
+def _connection(url: str, address: str) -> http.client.HTTPConnection:
+    """A connection to ``url``'s host made to ``address`` (the one ``addresses`` checked), so a
+    second DNS lookup cannot send it elsewhere; https still verifies the host's certificate by
+    its name. A redirect is an answer, not somewhere to send the event instead: none is followed."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=TIMEOUT_SECONDS,
+                                                 context=ssl.create_default_context())
+    else:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=TIMEOUT_SECONDS)
+    connection._create_connection = lambda where, *args, **kwargs: socket.create_connection(
+        (address, where[1]), *args, **kwargs)
+    return connection
 
 
 def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
-            return response.status, ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        return None, str(getattr(exc, "reason", exc))[:500]
+        address = checked_address(url)  # again now: the name may point elsewhere since (DNS rebinding)
+    except RefusedAddress as exc:
+        return None, f"Not sent: {exc}"[:500]
+    parts = urlsplit(url)
+    connection = _connection(url, address)
+    try:
+        connection.request("POST", urlunsplit(("", "", parts.path or "/", parts.query, "")), body=body,
+                           headers=headers)
+        status = connection.getresponse().status
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        return None, str(exc)[:500] or type(exc).__name__
+    finally:
+        connection.close()
+    return status, "" if 200 <= status < 300 else f"HTTP {status}"
 
 
 def _claim(delivery_id: int) -> WebhookDelivery | None:

@@ -65,6 +65,16 @@ def parse_if_match(header: str) -> frozenset[str]:
     return frozenset(tags)
 
 
+#: A whole ``If-Match`` value: ``*``, or entity tags (``"tag"`` or ``W/"tag"``) separated by commas.
+IF_MATCH_PATTERN = r'^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$'
+
+
+def well_formed_if_match(header: str) -> bool:
+    """Whether an ``If-Match`` header is one a client meant: a malformed one is refused (400),
+    not ignored, or the change it was sent to protect would be made unchecked."""
+    return re.fullmatch(IF_MATCH_PATTERN, header.strip()) is not None
+
+
 @contextmanager
 def expecting(header: str | None) -> Iterator[None]:
     token = _expected.set(Expectation(parse_if_match(header) if header else frozenset()))
@@ -90,12 +100,28 @@ def unexpected_state(obj: models.Model, current: str) -> str | None:
     return expected if expected is not None and expected != current else None
 
 
+class VersionedQuerySet(models.QuerySet):
+    """A bulk ``update()`` is a change like any save: it moves every row's ``version`` on (in
+    the statement itself, ``F("version") + 1``) and stamps ``updated_at``, so an ETag read
+    before it no longer matches."""
+
+    def update(self, **kwargs):
+        kwargs.setdefault("version", models.F("version") + 1)
+        kwargs.setdefault("updated_at", clock_now())
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
+
 class Versioned(models.Model):
-    """A record a person or system edits: ``version`` counts its saves, ``updated_at`` says when
-    the last was (the workflows clock), ``etag`` is what ``If-Match`` names."""
+    """A record a person or system edits: ``version`` counts its saves (and bulk updates),
+    ``updated_at`` says when the last was (the workflows clock), ``etag`` is what ``If-Match``
+    names."""
 
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(default=clock_now, editable=False)
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -16,8 +16,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from .concurrency import PreconditionFailed
 from .exceptions import TransitionRefused
 from .forms import add_errors
+from .page_versions import changed_since, expecting_version, version_to_carry
 from .transitions import gate
 
 
@@ -50,6 +52,8 @@ class Submitted:
     status: int = 200
     done: bool = False
     result: Any = None
+    #: The version the form shown again carries (``workflows.page_versions``).
+    version: int | None = None
 
 
 def submit(flow, spec: MoveForm, case, request, *, renamed_errors: dict | None = None,
@@ -65,15 +69,22 @@ def submit(flow, spec: MoveForm, case, request, *, renamed_errors: dict | None =
     except TransitionRefused as exc:
         return Submitted(refusal=exc.message, status=409 if request.method == "POST" else 200)
     form = spec.make(request.POST if request.method == "POST" else None, case, request)
+    carried = version_to_carry(request, case)
     if request.method != "POST":
-        return Submitted(form=form)
+        return Submitted(form=form, version=carried)
     if not form.is_valid():
-        return Submitted(form=form, status=400)
+        return Submitted(form=form, status=400, version=carried)
     try:
-        result = spec.call(case, request.user, form)
+        with expecting_version(request, case):
+            result = spec.call(case, request.user, form)
     except TransitionRefused as exc:
         return Submitted(refusal=exc.message, status=409)
+    except PreconditionFailed:
+        # Changed since the person opened it: say by whom and when, keep their answers, and
+        # carry the version they have now seen (sending again saves over it knowingly).
+        form.add_error(None, changed_since(case))
+        return Submitted(form=form, status=409, version=type(case)._base_manager.get(pk=case.pk).version)
     except ValidationError as exc:
         add_errors(form, exc, renamed_errors, fixed_at=fixed_at() if fixed_at else None)
-        return Submitted(form=form, status=400)
+        return Submitted(form=form, status=400, version=carried)
     return Submitted(done=True, result=result, form=form)

@@ -11,9 +11,11 @@ from django.urls import reverse
 from children.selectors import children_visible_to
 from workflows.audit import record_reads
 from workflows.clocks import today
+from workflows.concurrency import PreconditionFailed
 from workflows.exceptions import TransitionRefused
 from workflows.forms import add_errors
 from workflows.moves import MoveForm, submit
+from workflows.page_versions import changed_since, expecting_version, version_to_carry
 from workflows.transitions import available, gate
 
 from .. import services
@@ -32,7 +34,7 @@ from ..forms import (
     ReasonForm,
     RetentionForm,
 )
-from ..models import Enquiry
+from ..models import Action, Enquiry
 from ..selectors import (
     action_for,
     enquiry_for,
@@ -253,6 +255,7 @@ def enquiry_form(request, pk, form_slug):
     return render(request, "lado/enquiry_form.html", {
         "enquiry": enquiry, "form": submitted.form, "heading": heading, "intro": spec.intro,
         "refusal": submitted.refusal, "form_slug": form_slug, "action_url": request.path,
+        "version_read": submitted.version,
     }, status=submitted.status)
 
 
@@ -261,7 +264,7 @@ def action_update(request, pk, action_pk):
     require_do_team(request.user)
     enquiry = enquiry_for(request.user, pk)
     action = action_for(enquiry, action_pk)
-    refusal, status, form = None, 200, None
+    refusal, status, form, carried = None, 200, None, version_to_carry(request, action)
     try:  # the one gate every move passes (workflows.transitions): status 409, person 403, conditions 409
         gate(EnquiryFlow(enquiry), "update_action", request.user)
     except TransitionRefused as exc:
@@ -272,9 +275,13 @@ def action_update(request, pk, action_pk):
         status = 409 if refusal else 400
         if form is not None and form.is_valid():
             try:
-                services.enquiry_update_action(action=action, actor=request.user, **form.cleaned_data)
+                with expecting_version(request, action):
+                    services.enquiry_update_action(action=action, actor=request.user, **form.cleaned_data)
             except TransitionRefused as exc:
                 refusal, status, form = exc.message, 409, None
+            except PreconditionFailed:  # changed since it was opened (workflows.page_versions)
+                form.add_error(None, changed_since(action))
+                status, carried = 409, Action._base_manager.get(pk=action.pk).version
             except ValidationError as exc:
                 add_errors(form, exc, RENAMED_ERRORS)
             else:
@@ -284,5 +291,5 @@ def action_update(request, pk, action_pk):
     return render(request, "lado/enquiry_form.html", {
         "enquiry": enquiry, "form": form, "heading": f"Update action: {action.description}",
         "intro": f"Owner: {action.owner}.", "refusal": refusal, "form_slug": "action-update",
-        "action_url": request.path,
+        "action_url": request.path, "version_read": carried,
     }, status=status)

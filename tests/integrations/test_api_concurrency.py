@@ -211,3 +211,27 @@ def test_a_do_move_naming_the_status_it_expects_is_409_once_the_case_has_moved_o
 def test_children_carry_their_etag(org):
     response = client_for(org.iro).get(f"/api/v1/children/{org.child.pk}/")
     assert response["ETag"] == f'"child-{org.child.pk}-1"' and response.json()["updated_at"]
+
+
+@pytest.mark.parametrize("header", ["disputeresolution-1-1", '"unclosed', "", 'W/"a", b'])
+def test_a_malformed_if_match_is_400_naming_it_not_ignored(org, header):
+    """Ignored, a malformed If-Match would let the change it was sent to protect through unchecked."""
+    drp = raised(org)
+    response = client_for(org.iro).post(f"/api/v1/drps/{drp.pk}/escalate/", {"reason": "x"}, format="json",
+                                        HTTP_IF_MATCH=header)
+    assert response.status_code == 400 and "If-Match" in field_errors(response)
+    drp.refresh_from_db()
+    assert drp.stage.key == "informal"
+
+
+def test_an_empty_choice_or_number_in_the_query_is_400_naming_it_and_an_empty_search_is_not(org):
+    raised(org)
+    iro = client_for(org.iro)
+    for query, name in [("case_type=", "case_type"), ("child=", "child"), ("overdue=", "overdue"),
+                        ("limit=", "limit")]:
+        response = iro.get(f"/api/v1/drps/?{query}")
+        assert response.status_code == 400 and name in field_errors(response), query
+    assert iro.get("/api/v1/drps/?q=").status_code == 200
+    manager = client_for(org.iro_manager)
+    assert manager.get("/api/v1/reports/drp-indicators/?year=").status_code == 400
+    assert manager.get("/api/v1/reports/monthly/?month=").status_code == 200  # free text: the default month

@@ -25,7 +25,9 @@ pytestmark = [pytest.mark.django_db,
 
 @pytest.fixture
 def webhook_settings():
-    with override_settings(FOOTPRINT_WEBHOOK_ALLOW_HTTP=True, FOOTPRINT_WEBHOOK_RETRY_SECONDS=0):
+    # The local receiver is on the loopback address, which only an allow-listed host may use.
+    with override_settings(FOOTPRINT_WEBHOOK_ALLOW_HTTP=True, FOOTPRINT_WEBHOOK_RETRY_SECONDS=0,
+                           FOOTPRINT_WEBHOOK_ALLOWED_HOSTS=["127.0.0.1"]):
         yield
 
 
