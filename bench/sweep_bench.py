@@ -196,9 +196,9 @@ def generate(org, count: int, today: date, due_soon_days: int, overall_due_fract
                    "stage_id", "status", "addressee_id", "stage_started_on", "stage_due_date",
                    "formal_started_on", "overall_due_date", "referred_to_cafcass",
                    "referred_to_cafcass_on", "outcome", "impact", "closed_on", "closed_at_stage_id",
-                   "created_at", "imported_from"]
+                   "created_at", "imported_from", "updated_at", "version"]
     record_columns = ["id", "drp_id", "stage_id", "addressee_id", "started_on", "due_date", "response",
-                      "responded_on", "responded_by_id", "ended_on"]
+                      "responded_on", "responded_by_id", "ended_on", "asked"]
     log_columns = ["id", "kind", "object_id", "phase", "due", "sent_at"]
     link = DRP.children.through
     rows = Counter()
@@ -208,10 +208,11 @@ def generate(org, count: int, today: date, due_soon_days: int, overall_due_fract
     def drp_row(pk, stage, status, started, due, formal_started, overall_due, child, closed_on=None):
         actor = iro if rng.random() < 2 / 3 else chair
         raised_on = formal_started or started
+        created = datetime.combine(raised_on, dtime(9, 30), tzinfo=LONDON)
         return (pk, f"DRP-{pk:07d}", child[2], concern, child[1], actor, actor, raised_on, stage.pk, status,
                 responder[stage.key], started, due, formal_started, overall_due, False, None,
                 "Resolved." if closed_on else "", "", closed_on, stage.pk if closed_on else None,
-                datetime.combine(raised_on, dtime(9, 30), tzinfo=LONDON), "")
+                created, "", created, 1)
 
     def ended_record(drp_pk, stage, started, due, ended):
         """An ended stage record, and the reminders it was sent while it ran."""
@@ -288,7 +289,7 @@ def generate(org, count: int, today: date, due_soon_days: int, overall_due_fract
         with transaction.atomic():
             insert_rows(DRP, drp_columns, drps)
             insert_rows(link, ["disputeresolution_id", "child_id"], links)
-            insert_rows(StageRecord, record_columns, records)
+            insert_rows(StageRecord, record_columns, [record + ("",) for record in records])
             insert_rows(ReminderLog, log_columns, log)
         rows["drps"] += len(drps)
         rows["reminder_log"] += len(log)
