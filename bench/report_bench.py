@@ -51,6 +51,9 @@ EXTRA_TEAMS = ["North Team 2", "South Team 1", "South Team 2", "East Team 1", "E
 CHUNK = 250_000
 PP_PER_DRP = 0.35
 EXPLAIN_OVER_MS = 1000
+#: Tables whose rows carry ``version`` and ``updated_at`` (no database default of their own).
+VERSIONED_TABLES = ("children_child", "drp_disputeresolution", "positive_practice_positivepractice",
+                    "lado_enquiry", "lado_action")
 
 
 # --------------------------------------------------------------------------------------
@@ -77,6 +80,12 @@ def ensure_org() -> dict:
         if made:
             user.roles.add(iro_role)
     with connection.cursor() as cursor:
+        # The generators insert with SQL, which Django's field defaults never reach: this
+        # throwaway database gives the optimistic-locking columns (version, updated_at) theirs.
+        for table in VERSIONED_TABLES:
+            cursor.execute(f"ALTER TABLE {table} ALTER COLUMN version SET DEFAULT 1, "
+                           "ALTER COLUMN updated_at SET DEFAULT now()")
+        cursor.execute("ALTER TABLE drp_stagerecord ALTER COLUMN asked SET DEFAULT ''")  # partner agencies
         cursor.execute("SELECT count(*) FROM children_child WHERE reference LIKE 'RBC%%'")
         have = cursor.fetchone()[0]
         if have < N_CHILDREN:

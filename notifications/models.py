@@ -28,7 +28,7 @@ class Notification(models.Model):
     sent notification, so it is emailed at least once and, unless a sender dies (or loses the
     database for the whole claim) between the mail server taking it and ``emailed_at`` being
     written, exactly once; in that window it is sent again when the claim runs out
-    (``notifications.services``, docs/deployment.md)."""
+    (``notifications.emails``, docs/deployment.md)."""
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                   related_name="notifications")

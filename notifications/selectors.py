@@ -55,3 +55,20 @@ def log_enquiry_reads(user, notifications, view: str) -> int:
         return 0
     held = Enquiry.objects.filter(pk__in=ids).values_list("pk", flat=True)
     return record_reads_by_id(user, ENQUIRY_KIND, sorted(held), view)
+
+
+def log_enquiry_reads_by_recipient(notifications_by_recipient: dict, view: str) -> int:
+    """``log_enquiry_reads`` for a batch of emails to many people (recipient id → their
+    notifications): one look-up of the cases still held and one insert, whatever the batch."""
+    from lado.models import Enquiry
+    from lado.selectors import ENQUIRY_KIND, enquiry_id_from_link
+    from workflows.audit import record_reads_by_user
+
+    named = {recipient: [pk for pk in (enquiry_id_from_link(n.link) for n in notifications) if pk is not None]
+             for recipient, notifications in notifications_by_recipient.items()}
+    ids = {pk for pks in named.values() for pk in pks}
+    if not ids:
+        return 0
+    held = set(Enquiry.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    return record_reads_by_user(ENQUIRY_KIND, {recipient: sorted(pk for pk in pks if pk in held)
+                                            for recipient, pks in named.items()}, view)

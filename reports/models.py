@@ -65,3 +65,25 @@ class BenchmarkFigure(models.Model):
 
     def __str__(self):
         return f"{self.authority} {self.year}: {self.key}"
+
+
+class TeamMonthCount(models.Model):
+    """DRPs raised in a month by case type and child's team (``team_id`` 0: no team recorded),
+    with ``theme_id`` 0; and, with a theme, their theme links (a DRP with two themes counts once
+    for each, for each of its teams). The service learning report reads these instead of joining
+    a year of DRPs to every team and theme link. Kept by PostgreSQL in the changing transaction
+    like ``ThemeMonthCount`` (triggers from ``reports/migrations/0005``); elsewhere the report
+    counts the links itself."""
+
+    month = models.DateField(help_text="The first day of the month the DRPs were raised in.")
+    case_type = models.CharField(max_length=3)
+    team_id = models.BigIntegerField(help_text="The child's team; 0 for a DRP with no team recorded.")
+    theme_id = models.BigIntegerField(help_text="0 for the DRPs themselves, else their links to this theme.")
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "case_type", "team_id", "theme_id"],
+                                               name="reports_team_month_count_key")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.case_type} team {self.team_id} theme {self.theme_id}: {self.n}"

@@ -50,3 +50,14 @@ def record_reads_by_id(user, case_kind: str, case_ids: Iterable[int], view: str)
         CaseRead.objects.bulk_create([CaseRead(user=user, case_kind=case_kind, case_id=pk, view=view[:VIEW_MAX])
                                       for pk in ids])
     return len(ids)
+
+
+def record_reads_by_user(case_kind: str, case_ids_by_user: Mapping[int, Iterable[int]], view: str) -> int:
+    """The same for many readers at once (a batch of emails to different people), by user id:
+    one insert for all of them."""
+    rows = [CaseRead(user_id=user_id, case_kind=case_kind, case_id=pk, view=view[:VIEW_MAX])
+            for user_id, case_ids in case_ids_by_user.items()
+            for pk in dict.fromkeys(int(pk) for pk in case_ids)]
+    if rows:
+        CaseRead.objects.bulk_create(rows)
+    return len(rows)

@@ -231,6 +231,9 @@ class Enquiry(Versioned, models.Model):
             # setting, category, source) from the index alone, at a million enquiries.
             models.Index(fields=["received_on"], name="lado_enquiry_received_report",
                          include=["id", "sector", "setting", "category", "referral_source"]),
+            # The threshold decisions made in a period, for the annual report's DO figures.
+            models.Index(fields=["decided_on"], name="lado_enquiry_decided_on",
+                         condition=models.Q(decided_on__isnull=False)),
         ]
 
     def __str__(self):

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from django.db import connections, router
-from django.db.models import Count, F, Q
+from django.db import connections, router, transaction
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 
-from drp.models import DisputeResolution
-from people.models import User
+from drp.models import DisputeResolution, Theme
+from people.models import Team, User
 from positive_practice.models import PositivePractice
 from workflows.replica import from_replica
 
+from ..models import TeamMonthCount
 from ..periods import Period
-from .common import CASE_TYPES, NOT_RECORDED, _raised_in
+from .common import CASE_TYPES, NOT_RECORDED, _raised_in, _theme_counts_kept
 
 # --- Service learning and IRO/CC footprint ------------------------------------------------
 
@@ -32,26 +33,59 @@ def team_learning(period: Period) -> list[dict]:
             "themes": {},
         })
 
+    def add(key, row):
+        cells = team(row["slug"], row["name"])[key]
+        cells[row["ct"]] = cells.get(row["ct"], 0) + row["n"]
+        cells["total"] += row["n"]
+
     # DRPs count for each child's team when raised (DisputeResolution.teams); positive practice
     # for its one team.
-    # (values() across the many-to-many is an outer join: a DRP with no team is one row of None.)
-    grouped = (
-        ("drps", raised.values(slug=F("teams__slug"), name=F("teams__name"), ct=F("case_type"))),
-        ("positive_practice", practice.values(slug=F("team__slug"), name=F("team__name"), ct=F("case_type"))),
-    )
-    for key, qs in grouped:
-        for row in qs.annotate(n=Count("pk")).order_by():
-            cells = team(row["slug"], row["name"])[key]
-            cells[row["ct"]] = cells.get(row["ct"], 0) + row["n"]
-            cells["total"] += row["n"]
-    themes = DisputeResolution.themes.through.objects.filter(
-        disputeresolution__raised_on__gte=period.start, disputeresolution__raised_on__lte=period.end)
-    rows = (themes.values("disputeresolution__teams__slug", "disputeresolution__teams__name", "theme__slug")
-            .annotate(n=Count("pk")).order_by())
-    for row in rows:
-        team(row["disputeresolution__teams__slug"], row["disputeresolution__teams__name"])[
-            "themes"][row["theme__slug"]] = row["n"]
+    if _theme_counts_kept(period.start, period.end):
+        drps, themes = _kept_team_counts(period)
+    else:
+        # (values() across the many-to-many is an outer join: a DRP with no team is one row of None.)
+        drps = raised.values(slug=F("teams__slug"), name=F("teams__name"), ct=F("case_type")).annotate(
+            n=Count("pk")).order_by()
+        themes = (DisputeResolution.themes.through.objects
+                  .filter(disputeresolution__raised_on__gte=period.start,
+                          disputeresolution__raised_on__lte=period.end)
+                  .values(slug=F("disputeresolution__teams__slug"), name=F("disputeresolution__teams__name"),
+                          theme_slug=F("theme__slug"))
+                  .annotate(n=Count("pk")).order_by())
+    for row in drps:
+        add("drps", row)
+    practice = practice.values(slug=F("team__slug"), name=F("team__name"), ct=F("case_type"))
+    for row in practice.annotate(n=Count("pk")).order_by():
+        add("positive_practice", row)
+    for row in themes:
+        team(row["slug"], row["name"])["themes"][row["theme_slug"]] = row["n"]
     return sorted(teams.values(), key=lambda t: (t["team"] == NOT_RECORDED, t["name"]))
+
+
+def _kept_team_counts(period: Period) -> tuple[list[dict], list[dict]]:
+    """The DRPs per team and case type, and the theme links per team, of the whole months of
+    ``period`` from ``TeamMonthCount`` (kept by PostgreSQL): one grouped read of a few thousand
+    rows, with the names of their teams and themes."""
+    def named(model, pk, field):
+        return Subquery(model.objects.filter(pk=OuterRef(pk)).values(field)[:1])
+
+    rows = (TeamMonthCount.objects.filter(month__gte=period.start, month__lte=period.end)
+            .values("team_id", "case_type", "theme_id").annotate(total=Sum("n")).filter(total__gt=0)
+            .annotate(slug=named(Team, "team_id", "slug"), name=named(Team, "team_id", "name"),
+                      theme=named(Theme, "theme_id", "slug")).order_by())
+    drps, links = [], {}
+    for row in rows:
+        if row["theme_id"] == 0:
+            drps.append({"slug": row["slug"], "name": row["name"], "ct": row["case_type"], "n": row["total"]})
+        elif row["theme"] is not None:  # the report's themes per team are of both case types
+            key = (row["slug"], row["name"], row["theme"])
+            links[key] = links.get(key, 0) + row["total"]
+    return drps, [{"slug": slug, "name": name, "theme_slug": theme, "n": n}
+                  for (slug, name, theme), n in links.items()]
+
+
+#: Memory for hashing the person-child pairs of a year (``_caseloads``), for that statement only.
+CASELOAD_WORK_MEM = "64MB"
 
 
 def _caseloads(period: Period) -> dict[int, int]:
@@ -63,8 +97,11 @@ def _caseloads(period: Period) -> dict[int, int]:
     # Raw SQL is not routed by itself: run it where the ORM's reads of these rows would go.
     connection = connections[router.db_for_read(DisputeResolution)]
     q = connection.ops.quote_name
+    # The UNION already leaves each person-child pair once: a plain count per person. Hashing
+    # a year's pairs (335,000 at a million DRPs) needs more than the default 4 MB of work_mem,
+    # without which they were sorted on disk: this statement gets CASELOAD_WORK_MEM.
     sql = (
-        f"SELECT person, COUNT(DISTINCT child) FROM ("
+        f"SELECT person, COUNT(*) FROM ("
         f" SELECT d.{q('raised_by_id')} AS person, c.{q('child_id')} AS child"
         f" FROM {q(drp.db_table)} d JOIN {q(drp_children)} c ON c.{q('disputeresolution_id')} = d.{q('id')}"
         f" WHERE d.{q('raised_on')} >= %s AND d.{q('raised_on')} <= %s"
@@ -74,7 +111,10 @@ def _caseloads(period: Period) -> dict[int, int]:
         f" WHERE p.{q('recorded_on')} >= %s AND p.{q('recorded_on')} <= %s"
         f") footprint GROUP BY person"
     )
-    with connection.cursor() as cursor:
+    # SET LOCAL lasts to the end of the transaction: this one, or the caller's if it has one.
+    with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SET LOCAL work_mem = '{CASELOAD_WORK_MEM}'")
         cursor.execute(sql, [period.start, period.end, period.start, period.end])
         return dict(cursor.fetchall())
 

@@ -330,14 +330,15 @@ def test_carriage_return_in_practitioner_name_does_not_block_email(org, django_c
 
 
 def test_every_email_goes_through_one_place():
-    """Only notifications.services.send_email sends mail, so its one-line subject and the rules
-    on what an email may say cannot be skipped by a new feature."""
+    """Only notifications.emails makes mail (``email_message``, sent alone by ``send_email`` or
+    in a batch), so its one-line subject and the rules on what an email may say cannot be
+    skipped by a new feature."""
     root = Path(settings.BASE_DIR)
     senders = re.compile(r"\b(send_mail|send_mass_mail|mail_admins|mail_managers|EmailMessage|EmailMultiAlternatives)\(")
     found = [str(path.relative_to(root)) for path in root.glob("*/**/*.py")
              if not path.is_relative_to(root / ".venv") and not path.is_relative_to(root / "tests")
              and not path.is_relative_to(root / "node_modules") and senders.search(path.read_text())]
-    assert found == ["notifications/services.py"]
+    assert found == ["notifications/emails.py"]
 
 
 def test_production_sends_email_over_tls_by_default():

@@ -1,7 +1,8 @@
 """The reports equal a fresh count: after random changes to DRPs, positive practice and DO
 cases, the annual, monthly and service-learning reports the selectors give (with the per-month
-theme counts the database keeps, the indexes and query shapes made for a million rows) equal
-the hand-written SQL of bench/report_bench.py, which counts from the rows themselves. PostgreSQL only: the hand SQL uses FILTER, GROUPING
+theme and team counts the database keeps, the indexes and query shapes made for a million rows)
+equal the hand-written SQL of bench/report_bench.py, which counts from the rows themselves; and
+the kept counts equal a count of the links they stand for. PostgreSQL only: the hand SQL uses FILTER, GROUPING
 SETS and percentile_cont."""
 
 import random
@@ -14,8 +15,9 @@ from django.db import connection
 
 from drp.models import DisputeResolution, Stage, Theme
 from lado.models import Action, Enquiry
+from people.models import Team
 from reports import selectors
-from reports.models import ThemeMonthCount
+from reports.models import TeamMonthCount, ThemeMonthCount
 from reports.periods import reporting_year
 from tests.support import reports_helpers as make
 
@@ -41,6 +43,12 @@ def random_day(rng, start=date(2024, 2, 1), end=date(2026, 3, 20)):
     return start + timedelta(days=rng.randrange((end - start).days))
 
 
+def some_teams(org, rng):
+    """A DRP's children's teams: none, one or two of them."""
+    teams = [org.team, Team.objects.get_or_create(slug="fresh-count-other", defaults={"name": "Other team"})[0]]
+    return rng.sample(teams, rng.choice([0, 1, 1, 2]))
+
+
 def populate(org, rng, n=60):
     stages = list(Stage.objects.values_list("key", flat=True))
     themes = list(Theme.objects.filter(active=True).values_list("slug", flat=True))
@@ -48,11 +56,12 @@ def populate(org, rng, n=60):
     for _ in range(n):
         raised = random_day(rng)
         closed = raised + timedelta(days=rng.randrange(3, 90)) if rng.random() < 0.6 else None
-        make.drp(org, raised, case_type=rng.choice(["CP", "CLA"]), stage=rng.choice(stages),
+        drp = make.drp(org, raised, case_type=rng.choice(["CP", "CLA"]), stage=rng.choice(stages),
                  themes=rng.sample(themes, rng.randint(1, 2)), closed_on=closed,
                  status=DisputeResolution.Status.WITHDRAWN if closed and rng.random() < 0.2 else None,
                  team=rng.choice(teams) or None,
                  cafcass_on=raised + timedelta(days=5) if rng.random() < 0.05 else None)
+        drp.teams.set(some_teams(org, rng))
         make.practice(org, random_day(rng), case_type=rng.choice(["CP", "CLA"]))
         received = random_day(rng)
         kind = rng.random()
@@ -90,6 +99,15 @@ def change_at_random(org, rng):
             drp.save()
         elif roll < 0.75:
             drp.teams.clear()
+        elif roll < 0.85:
+            drp.teams.set(some_teams(org, rng))
+        elif roll < 0.9:
+            drp.delete()
+    # Cases closed long before the period: none of the DO counts of the year may take them in.
+    for _ in range(3):
+        received = random_day(rng, date(2022, 1, 1), date(2024, 12, 1))
+        make.enquiry(org, received, status=Enquiry.Status.CONCLUDED, threshold_met=True,
+                     outcome=rng.choice(Enquiry.Outcome.values), closed_on=received + timedelta(days=30))
     for enquiry in Enquiry.objects.order_by("?")[:15]:
         roll = rng.random()
         if roll < 0.4 and enquiry.closed_on is None:
@@ -128,9 +146,52 @@ def test_reports_equal_a_fresh_count_after_random_changes(org, hand, seed):
     for _ in range(3):
         change_at_random(org, rng)
         assert_reports_equal_fresh_count(hand)
-    # The themes were read from the counts the database keeps, not from the links.
+    # The themes and the teams were read from the counts the database keeps, not from the links.
     assert ThemeMonthCount.objects.filter(n__gt=0).exists()
+    assert TeamMonthCount.objects.filter(n__gt=0, theme_id__gt=0).exclude(team_id=0).exists()
+    assert TeamMonthCount.objects.filter(n__gt=0, team_id=0).exists()
     # The figures are not all zeros: the comparison compared something.
     annual = selectors.annual_report(YEAR)
     assert sum(ct["this_year"] for ct in annual["drp"]["raised"].values()) > 0
     assert annual["designated_officer"]["enquiries"]["this_year"] > 0
+
+
+FRESH_TEAM_COUNTS = """
+SELECT date_trunc('month', d.raised_on)::date, d.case_type, coalesce(t.team_id, 0), th.theme, count(*)
+FROM drp_disputeresolution d
+LEFT JOIN drp_disputeresolution_teams t ON t.disputeresolution_id = d.id
+JOIN (SELECT id AS drp, 0::bigint AS theme FROM drp_disputeresolution
+      UNION ALL SELECT disputeresolution_id, theme_id FROM drp_disputeresolution_themes) th ON th.drp = d.id
+GROUP BY 1, 2, 3, 4
+"""
+
+
+def kept_team_counts():
+    return {(row.month, row.case_type, row.team_id, row.theme_id): row.n
+            for row in TeamMonthCount.objects.exclude(n=0)}
+
+
+def fresh_team_counts():
+    with connection.cursor() as cursor:
+        cursor.execute(FRESH_TEAM_COUNTS)
+        return {tuple(row[:4]): row[4] for row in cursor.fetchall()}
+
+
+def test_kept_team_counts_equal_a_count_of_the_links_through_every_kind_of_change(org, hand):
+    """Each trigger of reports/0005: DRPs raised (the DRP, then its links), moved to another
+    month or case type, their teams and themes added, replaced and cleared, DRPs deleted, and
+    several DRPs changed in one statement."""
+    rng = random.Random(3)
+    populate(org, rng, n=25)
+    assert kept_team_counts() == fresh_team_counts() != {}
+    for _ in range(3):
+        change_at_random(org, rng)
+        assert kept_team_counts() == fresh_team_counts()
+    # One statement moving many DRPs (a bulk update, as an import does), and one deleting links.
+    DisputeResolution.objects.filter(raised_on__lt=date(2025, 6, 1)).update(raised_on=date(2025, 7, 15))
+    DisputeResolution.objects.filter(case_type="CP").update(case_type="CLA")
+    DisputeResolution.themes.through.objects.filter(theme__slug="drift-and-delay").delete()
+    DisputeResolution.teams.through.objects.filter(team=org.team).delete()
+    assert kept_team_counts() == fresh_team_counts()
+    DisputeResolution.objects.all().delete()
+    assert kept_team_counts() == {}

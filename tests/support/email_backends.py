@@ -27,6 +27,32 @@ class FlakyBackend(EmailBackend):
         return super().send_messages(messages)
 
 
+class CountingBackend(EmailBackend):
+    """The in-memory outbox, counting the connections opened to it and refusing the email
+    after the first ``refuse_after`` of a run (None: refuses none), as a mail server that
+    drops the connection part way through a batch."""
+
+    opened = 0
+    accepted = 0
+    refuse_after = None
+
+    @classmethod
+    def reset(cls, refuse_after=None):
+        cls.opened, cls.accepted, cls.refuse_after = 0, 0, refuse_after
+
+    def open(self):
+        CountingBackend.opened += 1
+        return True
+
+    def send_messages(self, messages):
+        for message in messages:
+            if CountingBackend.refuse_after is not None and CountingBackend.accepted >= CountingBackend.refuse_after:
+                raise ConnectionError("SMTP server closed the connection (simulated)")
+            super().send_messages([message])
+            CountingBackend.accepted += 1
+        return len(messages)
+
+
 class FileOutboxBackend(BaseEmailBackend):
     """Every email as a JSON line in the file FOOTPRINT_TEST_OUTBOX (Message-ID, recipients,
     subject, process, time), for tests whose senders are other processes (real Celery workers).
