@@ -56,9 +56,21 @@ class RaiseForm(NamedErrorsMixin, forms.Form):
                   "addressed through. Every child's team sees it.",
     )
 
+    agency_contact = forms.ModelChoiceField(
+        label="Address it to", required=False,
+        queryset=AgencyContact.objects.filter(active=True).select_related("agency"),
+        empty_label="The social-care responder for the stage (the child's social worker or their manager)",
+        help_text="Or a partner agency's contact (health, education, police...): they are emailed what is asked "
+                  "and by when, and you record their response.")
+    asked = forms.CharField(
+        label="What is the agency asked? (only for a partner agency)", required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}), help_text="This is emailed: leave out the child's name.")
+
     def __init__(self, *args, children_qs, **kwargs):
         super().__init__(*args, **kwargs)
         self.children_qs = children_qs
+        self.fields["agency_contact"].error_messages["invalid_choice"] = (
+            "Choose the social-care responder or an active partner agency contact from the list")
         self.helper = _helper(
             # "Find a child by name": an accessible autocomplete over /children/search/ when
             # JavaScript runs (static/js/child-finder.js), else a link to the search-then-pick page.
@@ -71,6 +83,8 @@ class RaiseForm(NamedErrorsMixin, forms.Form):
             Field.textarea("concern", label_size=Size.SMALL, rows=5),
             *collapsed("Start stage, date raised and lead team", "stage", "raised_on", "team",
                        fields=[Field.select("stage"), Field("raised_on"), Field.select("team")]),
+            *collapsed("Address it to a partner agency", "agency_contact", "asked",
+                       fields=[Field.select("agency_contact"), Field.textarea("asked", label_size=Size.SMALL)]),
             button="Raise DRP",
         )
 

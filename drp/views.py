@@ -170,6 +170,7 @@ def drp_raise(request):
                     actor=request.user, children=data["children"], case_type=data["case_type"],
                     themes=list(data["themes"]), concern=data["concern"],
                     stage=data["stage"], raised_on=data["raised_on"], team=data["team"],
+                    agency_contact=data["agency_contact"], asked=data["asked"],
                 )
             except ValidationError as exc:
                 add_errors(form, exc)

@@ -19,3 +19,14 @@ OWN_FIGURES = frozenset({roles.IRO, roles.CHAIR, roles.IRO_MANAGER})
 
 def reads_own_figures(user) -> bool:
     return holds(user, *OWN_FIGURES)
+
+
+#: Who writes the commentary of each section of the annual report document (``reports.document``):
+#: the IRO Manager the DRP and positive-practice sections, the DO Manager the Designated Officer's.
+DRP_COMMENTARY = frozenset({roles.IRO_MANAGER})
+DO_COMMENTARY = frozenset({roles.DO_MANAGER})
+
+
+def can_write_commentary(user, section) -> bool:
+    """``section`` is a ``reports.document.Section``; it names who writes its commentary."""
+    return can_read_reports(user) and holds(user, *section.writers)

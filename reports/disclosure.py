@@ -166,11 +166,13 @@ def _suppress(do: dict, threshold: int, vocabularies: dict[str, dict[str, str]])
 
 
 def designated_officer_for(user, do: dict, period: Period, vocabularies: dict[str, dict[str, str]],
-                           on: date | None = None) -> tuple[dict | None, dict]:
+                           on: date | None = None, publication: bool = False) -> tuple[dict | None, dict]:
     """(the DO section this person may see, how it was disclosed): exact for the DO team;
     withheld (None) for anyone else while the period runs; otherwise with small counts
-    suppressed. ``vocabularies`` are ``reports.tables.vocabulary_names()``."""
-    if is_do_team(user):
+    suppressed. ``vocabularies`` are ``reports.tables.vocabulary_names()``. For ``publication``
+    (the annual report document's public version) everyone gets what a reader outside the DO
+    team gets."""
+    if is_do_team(user) and not publication:
         return do, {"level": EXACT, "threshold": None, "suppressed": [], "note": ""}
     threshold = small_number_threshold()
     if not period_has_ended(period, on):
@@ -181,9 +183,10 @@ def designated_officer_for(user, do: dict, period: Period, vocabularies: dict[st
 
 
 def annual_report_for(user, report: dict, period: Period, vocabularies: dict[str, dict[str, str]],
-                      on: date | None = None) -> dict:
+                      on: date | None = None, publication: bool = False) -> dict:
     """``selectors.annual_report`` as this person may see it, with the disclosure described."""
-    do, disclosure = designated_officer_for(user, report["designated_officer"], period, vocabularies, on)
+    do, disclosure = designated_officer_for(user, report["designated_officer"], period, vocabularies, on,
+                                            publication)
     return {**report, "designated_officer": do, "designated_officer_disclosure": disclosure}
 
 

@@ -1,4 +1,7 @@
 from django.db import models
+from simple_history.models import HistoricalRecords
+
+from workflows.models import protect_history
 
 
 class RecordingStart(models.Model):
@@ -87,3 +90,27 @@ class TeamMonthCount(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.case_type} team {self.team_id} theme {self.theme_id}: {self.n}"
+
+
+class ReportCommentary(models.Model):
+    """What a manager writes beside a section of the annual report document (``reports.document``):
+    the IRO Manager for the DRP and positive-practice sections, the DO Manager for the Designated
+    Officer's. One current text per year and section; every edit is kept in its history with who
+    made it and when (``reports.services.commentary_save``)."""
+
+    year = models.PositiveSmallIntegerField(help_text="Reporting year starting 1 April.")
+    section = models.CharField(max_length=40)
+    text = models.TextField(blank=True)
+    updated_by = models.ForeignKey("people.User", on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["year", "section"]
+        constraints = [models.UniqueConstraint(fields=["year", "section"], name="reports_one_commentary")]
+
+    def __str__(self):
+        return f"Commentary {self.year} {self.section}"
+
+
+protect_history(ReportCommentary)

@@ -5,18 +5,24 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from notifications.services import absolute, send_email
 from people import roles
 from people.selectors import users_with_role
 from workflows.calendar import get_calendar
 from workflows.clocks import today
+from workflows.history import save_with_history
 from workflows.models import ReminderLog
 
-from .periods import last_month
+from .access import can_write_commentary
+from .document import section as find_section
+from .models import ReportCommentary
+from .periods import MAX_YEAR, MIN_YEAR, last_month
 from .selectors import monthly_report, themes
 
 LOG_KIND = "monthly-report-email"
@@ -69,3 +75,40 @@ def send_monthly_report_email(on: date | None = None) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+#: The longest commentary a section takes (a few pages of a published report).
+COMMENTARY_MAX_LENGTH = 20_000
+
+
+@transaction.atomic
+def commentary_save(*, year: int, section_key: str, text: str, actor):
+    """Write a section's commentary for a reporting year: only the manager the section names
+    (``reports.access.can_write_commentary``: 403), then its input (400 naming the field). The
+    row's history keeps every earlier text with who wrote it and when."""
+    section = find_section(section_key)
+    if section is None:
+        raise ValidationError({"section": "Choose a section of the annual report."})
+    if not can_write_commentary(actor, section):
+        raise PermissionDenied(f"The {section.title} commentary is written by its manager.")
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationError({"year": f"Enter a reporting year from {MIN_YEAR} to {MAX_YEAR}."})
+    text = (text or "").replace("\r\n", "\n").strip()
+    if "\x00" in text:
+        raise ValidationError({"text": "Commentary must not contain a null character."})
+    if len(text) > COMMENTARY_MAX_LENGTH:
+        raise ValidationError({"text": f"Commentary must be {COMMENTARY_MAX_LENGTH:,} characters or fewer."})
+    reason = f"{section.title} commentary for {year} to {year + 1}"
+    commentary = ReportCommentary.objects.select_for_update().filter(year=year, section=section.key).first()
+    if commentary is None:
+        try:  # the first text for this year and section; a second writer at the same moment waits below
+            with transaction.atomic():
+                commentary = ReportCommentary(year=year, section=section.key, text=text, updated_by=actor,
+                                              updated_at=timezone.now())
+                save_with_history(commentary, actor, reason)
+                return commentary
+        except IntegrityError:
+            commentary = ReportCommentary.objects.select_for_update().get(year=year, section=section.key)
+    commentary.text, commentary.updated_by, commentary.updated_at = text, actor, timezone.now()
+    save_with_history(commentary, actor, reason)
+    return commentary

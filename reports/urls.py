@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import document_views, views
 
 app_name = "reports"
 urlpatterns = [
     path("", views.index, name="index"),
     path("annual/", views.annual, name="annual"),
+    path("annual/document/", document_views.annual_document, name="document"),
+    path("annual/document/commentary/<slug:section_key>/", document_views.commentary, name="commentary"),
     path("monthly/", views.monthly, name="monthly"),
     path("learning/", views.learning, name="learning"),
     path("drp-indicators/", views.drp_indicators, name="drp-indicators"),

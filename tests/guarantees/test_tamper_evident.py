@@ -43,6 +43,8 @@ from people.models import AuthenticatorRemoval, ServiceAccount
 from positive_practice import services as pp_services
 from positive_practice.models import PositivePractice
 from positive_practice.models import TimelineEvent as PpTimelineEvent
+from reports.models import ReportCommentary
+from reports.services import commentary_save
 from subject_access import services as sar_services
 from subject_access.models import DisclosureDecision, Download, SubjectAccessRequest
 from tests.support.auth import login
@@ -72,6 +74,8 @@ PROTECTED = [
     # Agreed actions on a DRP, cover for an absent responder, system accounts, and the events
     # log that feeds integrations.
     AgreedAction.history.model, Cover.history.model, ServiceAccount.history.model, Event,
+    # The managers' commentary on the annual report document (issue 16): who wrote what, when.
+    ReportCommentary.history.model,
 ]
 
 
@@ -110,6 +114,7 @@ def cases(org):
                        starts_on=today(), ends_on=today() + timedelta(days=7))
     people_services.service_account_create(actor=org.iro_manager, name="Mosaic", purpose="Writes DRPs to the "
                                            "child's record", owner=org.iro_manager, scopes=[roles.SYSTEM_READ_DRPS])
+    commentary_save(year=2023, section_key="drp", text="Challenge rose.", actor=org.iro_manager)
     lado_services.enquiry_destroy(enquiry=concluded(org, "false", on=date(2010, 1, 4)), actor=org.do_manager,
                                   reason="Retention ended")
     sar = sar_services.request_start(actor=org.iro_manager, requester_name="Amy's advocate",

@@ -270,6 +270,18 @@ RULES: tuple[Rule, ...] = (
     Rule("reports (aggregates only), their CSV and print versions", r"/reports/(annual/|monthly/|learning/|drp-indicators/)", (
         Case(page(REPORT_READERS), "page"), Case(page(REPORT_READERS), "CSV", query="format=csv"),
         Case(page(REPORT_READERS), "print", query="print=1"))),
+    Rule("annual report document (issue 16): page, print, Word file, publication version", r"/reports/annual/document/", (
+        Case(page(REPORT_READERS), "page"), Case(page(REPORT_READERS), "print", query="print=1"),
+        Case(page(REPORT_READERS), "Word file", query="format=docx"),
+        Case(page(REPORT_READERS), "Word file for publication", query="publication=1&format=docx"))),
+    Rule("annual report commentary: the IRO Manager writes the DRP and positive-practice sections, the DO Manager "
+         "the Designated Officer's", r"/reports/annual/document/commentary/\{section_key\}/", (
+        Case(page(IRO_MANAGER), "DRP", {"section_key": "=drp"}, body={"POST": {"text": "Challenge rose."}}),
+        Case(page(IRO_MANAGER), "positive practice", {"section_key": "=positive-practice"},
+             body={"POST": {"text": "Good work."}}),
+        Case(page(DO_MANAGER), "Designated Officer", {"section_key": "=designated-officer"},
+             body={"POST": {"text": "Steady."}}),
+    )),
     Rule("benchmark: read and download for report readers; import for the IRO and DO Managers",
          r"/reports/benchmark/", (
              Case(page(REPORT_READERS, post=IRO_MANAGER | DO_MANAGER), "page"),

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('children', '0006_version_and_updated_at'),
-        ('lado', '0015_version_and_updated_at'),
+        ('lado', '0016_notification_kind_enquiry_opened'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
