@@ -189,6 +189,8 @@ def test_commentary_is_written_by_the_right_manager_with_who_and_when(data, clie
     assert response.status_code == 302 and response.url.endswith("#section-designated-officer")
     assert ReportCommentary.objects.get(year=2017, section="designated-officer").text == "Referrals rose."
     assert client.get("/reports/annual/document/commentary/nothing/?year=2017").status_code == 404
+    bad_year = client.post("/reports/annual/document/commentary/designated-officer/?year=17", {"text": "x"})
+    assert bad_year.status_code == 400 and b'href="#year"' in bad_year.content and b'id="year"' in bad_year.content
     login(client, data.iro_manager)
     assert client.get(url).status_code == 403
 
