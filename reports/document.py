@@ -87,7 +87,8 @@ def drp_section(figures: Figures) -> list[dict]:
     found = [annual["drps-raised"], _stage_totals(annual["closed-at-stage"]),
              _stage_totals(annual["closed-at-stage-of-raised"]), annual["themes"],
              ind["drp-indicators"], _band_totals(ind["time-to-agreed-actions"]),
-             _band_totals(ind["time-to-resolution"]), ind[f"stage-deadlines-{year}"],
+             _band_totals(ind["time-to-resolution"]),
+             ind[f"stage-deadlines-{year}"] | {"complements": [(1, 2)]},
              ind[f"partner-agencies-{year}"], ind[f"impact-{year}"], ind[f"teams-{year}"]]
     if not figures.publication:
         found.append(ind[f"iros-{year}"])

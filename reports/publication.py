@@ -12,7 +12,9 @@ variance, a direction of travel) is "not shown" when a count it rests on is supp
   figures worked out from it);
 * a table may say which cells add up to which (``"totals": [(total column, [part columns])]``):
   a row with a single suppressed part and its total shown loses its smallest other part as well,
-  so that the total minus the others cannot give it back.
+  so that the total minus the others cannot give it back (shown as "not shown": it may be large);
+* and which count is part of which (``"complements": [(total column, part column)]``, deadlines
+  due and those answered in time): the part is "not shown" when the rest is below T.
 
 The Designated Officer section follows ``reports.disclosure`` (its own, stricter, rules for every
 breakdown); this pass then finds nothing more to hide in it. Charts whose bars hold a count
@@ -49,23 +51,33 @@ def suppress_table(table: dict, threshold: int) -> dict:
         for c, value in enumerate(row[1:], start=1):
             if not derived(r, c) and _is_count(value) and value < threshold:
                 hidden.add((r, c))
+    # Second cells, which may be large: "not shown" rather than "fewer than".
+    second: set[tuple[int, int]] = set()
     for total, parts in table.get("totals", []):
         for r, row in enumerate(rows):
             lone = [c for c in parts if (r, c) in hidden]
             if len(lone) == 1 and (r, total) not in hidden:
                 shown = [c for c in parts if (r, c) not in hidden and _is_count(row[c])]
                 if shown:
-                    hidden.add((r, min(shown, key=lambda c: row[c])))
+                    second.add((r, min(shown, key=lambda c: row[c])))
+    for total, part in table.get("complements", []):
+        for r, row in enumerate(rows):
+            if {(r, total), (r, part)} & hidden or not (_is_count(row[total]) and _is_count(row[part])):
+                continue
+            if row[total] - row[part] < threshold:  # the rest (not answered in time, say) is small
+                second.add((r, part))
     for r, row in enumerate(rows):
         for c in range(1, len(row)):
             if (r, c) in hidden:
                 row[c] = fewer
+            elif (r, c) in second:
+                row[c] = not_shown
             elif c in derived_columns or isinstance(row[c], Direction):
-                if any((r, other) in hidden for other in range(1, len(row))):
+                if any((r, other) in hidden | second for other in range(1, len(row))):
                     row[c] = not_shown
             elif r in derived_rows:
                 above = max((a for a in range(r) if a not in derived_rows), default=None)
-                if above is None or (above, c) in hidden:
+                if above is None or (above, c) in hidden | second:
                     row[c] = not_shown
     out["rows"] = rows
     out["charts"] = [chart for chart in table.get("charts", [])

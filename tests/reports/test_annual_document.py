@@ -104,7 +104,15 @@ def test_a_lone_suppressed_part_takes_a_second_one_with_it():
     table = {"id": "t", "title": "t", "columns": ["Row", "A", "B", "C", "Total"],
              "rows": [["r", 2, 7, 9, 18], ["s", 6, 7, 9, 22]], "totals": [(4, [1, 2, 3])]}
     rows = _rows(suppress_table(table, 5))
-    assert rows == [["r", "fewer than 5", "fewer than 5", 9, 18], ["s", 6, 7, 9, 22]]
+    assert rows == [["r", "fewer than 5", "not shown", 9, 18], ["s", 6, 7, 9, 22]]
+
+
+def test_a_part_whose_rest_is_small_is_not_shown_nor_its_percentage():
+    from reports.publication import suppress_table
+    table = {"id": "t", "title": "t", "columns": ["Stage", "Due", "Answered in time", "Answered in time (%)"],
+             "rows": [["one", 10, 9, 90.0], ["two", 10, 5, 50.0], ["three", 3, 3, 100.0]], "complements": [(1, 2)]}
+    assert _rows(suppress_table(table, 5)) == [["one", 10, "not shown", "not shown"], ["two", 10, 5, 50.0],
+                                               ["three", "fewer than 5", "fewer than 5", "not shown"]]
 
 
 def test_running_year_publication_withholds_the_do_section(data, client):
@@ -189,6 +197,8 @@ def test_commentary_is_written_by_the_right_manager_with_who_and_when(data, clie
     assert response.status_code == 302 and response.url.endswith("#section-designated-officer")
     assert ReportCommentary.objects.get(year=2017, section="designated-officer").text == "Referrals rose."
     assert client.get("/reports/annual/document/commentary/nothing/?year=2017").status_code == 404
+    bad_year = client.post("/reports/annual/document/commentary/designated-officer/?year=17", {"text": "x"})
+    assert bad_year.status_code == 400 and b'href="#year"' in bad_year.content and b'id="year"' in bad_year.content
     login(client, data.iro_manager)
     assert client.get(url).status_code == 403
 
