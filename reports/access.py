@@ -19,3 +19,11 @@ OWN_FIGURES = frozenset({roles.IRO, roles.CHAIR, roles.IRO_MANAGER})
 
 def reads_own_figures(user) -> bool:
     return holds(user, *OWN_FIGURES)
+
+
+def can_read_do_indicators(user) -> bool:
+    """The DO indicators: every report reader (yearly, suppressed) and the DO team (by month too,
+    exact): a Designated Officer reads the team's own figures."""
+    from lado.access import is_do_team
+
+    return can_read_reports(user) or is_do_team(user)

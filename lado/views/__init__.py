@@ -5,4 +5,5 @@ before any case is looked up), and every page showing a case logs the read.
 """
 
 from .cases import *  # noqa: F401,F403
+from .consultations import *  # noqa: F401,F403
 from .manager import *  # noqa: F401,F403
