@@ -349,15 +349,26 @@ def grow_do_cases(org: dict, target: int, progress=print) -> int:
 
 
 def versioned_defaults() -> None:
-    """The generators' INSERTs name no ``version``/``updated_at`` (workflows.concurrency.Versioned
-    sets them in Python): in this throwaway database the columns get database defaults instead."""
+    """The generators' INSERTs name the columns the bench was written against. Columns added since
+    (``version``/``updated_at`` of ``workflows.concurrency.Versioned``, set in Python; text and
+    yes/no fields Django fills with "" and False) get database defaults in this throwaway database,
+    so that the generators keep running."""
     from django.db import connection
 
+    tables = ("children_child", "drp_disputeresolution", "drp_stagerecord", "positive_practice_positivepractice",
+              "lado_enquiry", "lado_meeting", "lado_consultation")
     with connection.cursor() as cursor:
-        for table in ("children_child", "drp_disputeresolution", "positive_practice_positivepractice",
-                      "lado_enquiry"):
-            cursor.execute(f"ALTER TABLE {table} ALTER COLUMN version SET DEFAULT 1, "
-                           "ALTER COLUMN updated_at SET DEFAULT now()")
+        cursor.execute("""SELECT table_name, column_name, data_type FROM information_schema.columns
+                          WHERE table_schema = current_schema() AND table_name = ANY(%s) AND is_nullable = 'NO'
+                            AND column_default IS NULL""", [list(tables)])
+        for table, column, data_type in cursor.fetchall():
+            default = {"text": "''", "character varying": "''", "boolean": "false"}.get(data_type)
+            if column == "version":
+                default = "1"
+            elif column == "updated_at":
+                default = "now()"
+            if default:
+                cursor.execute(f'ALTER TABLE {table} ALTER COLUMN "{column}" SET DEFAULT {default}')
 
 
 def vacuum_analyze() -> None:

@@ -8,7 +8,15 @@ dates. The DO Manager edits the retention rules in the DO area (``lado:retention
 
 from django.contrib import admin
 
-from .models import Category, DelayReason, EmploymentBasis, ReferralSource, SchoolPhase, Sector, SettingType
+from .models import (
+    Category,
+    DelayReason,
+    EmploymentBasis,
+    ReferralSource,
+    SchoolPhase,
+    Sector,
+    SettingType,
+)
 
 
 class VocabularyAdmin(admin.ModelAdmin):

@@ -40,11 +40,11 @@ from datetime import date
 
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
 
-from lado import clocks as lado_clocks
 from lado import conf as lado_conf
 from lado import selectors as lado_selectors
 from lado.models import Consultation, DelayReason, Enquiry, Meeting, SchoolPhase, SettingType
 from workflows.clocks import today
+from workflows.dates import add_months
 from workflows.replica import from_replica
 
 from .periods import Period, reporting_year, reporting_year_of
@@ -113,9 +113,12 @@ def do_indicators(period: Period) -> dict:
                               & (Q(enquiry__closed_on__isnull=True) | Q(enquiry__closed_on__gt=F("next_review_on"))))),
                           on_time=Count("id", filter=Q(kept=True))))
 
-    # Non-recent: months before the referral, counted here over the period's dated incidents.
+    # Non-recent: months before the referral (calendar months, ``lado.clocks.is_non_recent``),
+    # counted here over the period's dated incidents, each receipt day's cut-off worked out once.
     dated = list(received.filter(incident_on__isnull=False).values_list("incident_on", "received_on"))
-    non_recent = sum(1 for incident_on, received_on in dated if lado_clocks.is_non_recent(incident_on, received_on))
+    months = lado_conf.non_recent_months()
+    cutoffs = {day: add_months(day, -months) for day in {received_on for _, received_on in dated}}
+    non_recent = sum(1 for incident_on, received_on in dated if incident_on <= cutoffs[received_on])
 
     open_at_end = Q(received_on__lte=period.end) & (Q(closed_on__isnull=True) | Q(closed_on__gt=period.end))
     delay_counts = {(row["delay_reason__slug"] or NOT_RECORDED): row["n"] for row in (
@@ -185,8 +188,15 @@ def do_indicator_report(*, month: date | None = None, year: int | None = None) -
     """Exact figures: {"periods": [{"key", "label", "period", "figures"}], "years": [...]}, the
     years being the five of the trend. ``reports.do_disclosure`` shapes it for its reader."""
     chosen = year if year is not None else reporting_year_of(month)
-    periods = [{"key": key, "label": label, "period": period.as_dict(), "figures": do_indicators(period)}
+    counted: dict[Period, dict] = {}  # a year asked for is also the trend's last: counted once
+
+    def figures(period: Period) -> dict:
+        if period not in counted:
+            counted[period] = do_indicators(period)
+        return counted[period]
+
+    periods = [{"key": key, "label": label, "period": period.as_dict(), "figures": figures(period)}
                for key, label, period in periods_for(month=month, year=year)]
-    years = [{"year": y, "label": label, "period": period.as_dict(), "figures": do_indicators(period)}
+    years = [{"year": y, "label": label, "period": period.as_dict(), "figures": figures(period)}
              for y, label, period in trend_years(chosen)]
     return {"periods": periods, "years": years}
