@@ -57,9 +57,11 @@ def do_indicator_tables(report: dict) -> list[dict]:
     tables.append({"id": "do-trend", "title": "Five-year trend",
                    "columns": ["Figure", *[y["label"] for y in trend["years"]]],
                    "rows": [[f["name"], *[cell(v, not f["percent"]) for v in f["values"]]] for f in trend["figures"]],
+                   # Charts of exact figures only: a suppressed count must not be drawn as a bar.
                    "charts": [{"title": f"{f['name']}: five-year trend",
-                               "bars": [(y["label"], v or 0) for y, v in zip(trend["years"], f["values"])]}
-                              for f in trend["figures"] if not f["percent"] and any(f["values"])][:3]})
+                               "bars": [(y["label"], v) for y, v in zip(trend["years"], f["values"])]}
+                              for f in trend["figures"] if threshold is None and not f["percent"]
+                              and any(f["values"])][:3]})
     bands = {key: label for key, label, *_ in AGE_BANDS} | {"total": "Total open"}
     for p in periods:
         figures = p["figures"]

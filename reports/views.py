@@ -237,6 +237,7 @@ def do_indicators_page(request):
     return render(request, "reports/do_indicators.html", {
         "heading": heading, "year": year or reporting_year_of(month), "month": month, "error": error,
         "error_field": field, "tables": _charts(table_list), "years": _years(year), "do_team": do_team,
+        "reads_reports": can_read_reports(request.user),
         "disclosure": report["disclosure"], "non_recent_months": lado_conf.non_recent_months(), "last_month": last_month().strftime("%Y-%m"),
         "xlsx": exports.xlsx_available(), "query_string": query,
     }, status=400 if error else 200)
