@@ -58,8 +58,13 @@ def suppress(figures: dict, s: _Suppressor, prefix: str) -> dict:
     """One period's figures with small counts suppressed, paths prefixed with ``prefix``."""
     out = copy.deepcopy(figures)
     referrals = figures["referrals"]
-    shown = s.group(f"{prefix}.referrals.", {k: referrals[k] for k in ("received", "consultations", "contacts")},
-                    False)
+    # Contacts are referrals plus consultations: shown, they would give back a lone hidden one.
+    contacts_hidden = s.small(referrals["contacts"])
+    shown = s.group(f"{prefix}.referrals.", {k: referrals[k] for k in ("received", "consultations")},
+                    not contacts_hidden)
+    shown["contacts"] = None if contacts_hidden else referrals["contacts"]
+    if contacts_hidden:
+        s.hide(f"{prefix}.referrals.contacts")
     out["referrals"].update(shown)
     if any(v is None for v in shown.values()):
         out["referrals"]["consultations_percent"] = None

@@ -258,3 +258,14 @@ def test_indicators_use_a_constant_number_of_queries(november, client):
             assert client.get("/reports/do-indicators/?month=2026-11").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+@override_settings(FOOTPRINT_SMALL_NUMBER_THRESHOLD=4)
+def test_a_lone_small_count_is_not_given_back_by_a_total(november):
+    """The 2026 year: 4 referrals, 3 consultations (below 4), 7 contacts. Shown with the total,
+    the referrals would give the consultations back (7 - 4): they go too."""
+    with as_of(date(2027, 4, 15)):
+        body = client_for(november.iro_manager).get("/api/v1/reports/do-indicators/?year=2026").json()
+    referrals = body["periods"][0]["figures"]["referrals"]
+    assert referrals == {"received": None, "consultations": None, "contacts": 7, "consultations_percent": None}
+    assert {"year.referrals.received", "year.referrals.consultations"} <= set(body["disclosure"]["suppressed"])
