@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Reports benchmark: the annual, monthly and learning reports against hand-written SQL.
+"""Reports benchmark: the annual, monthly and learning reports and the Designated Officer
+indicators (``bench/do_indicator_bench.py``) against hand-written SQL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/footprint_report_bench .venv/bin/python
         bench/report_bench.py --drps 100000 1000000 --do-cases 1000000   (one command line)
@@ -36,6 +37,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
 
+from do_indicator_bench import grow_do_extras, hand_do_indicator_report  # noqa: E402
 from drp_bench import percentile, prepare_postgres, setup_django  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/footprint_report_bench"
@@ -348,8 +350,34 @@ def grow_do_cases(org: dict, target: int, progress=print) -> int:
         started = time.perf_counter()
         with transaction.atomic():
             added += _run(DO_SQL, params | {"lo": lo, "hi": hi})
+            # What the DO indicators read: meetings, consultations, incident dates, phases, delays.
+            grow_do_extras(_run, _fetch, officer=org["officer"], lo=lo, hi=hi, start=WINDOW_START,
+                           days=params["days"])
         progress(f"  ... {hi:,}/{target:,} DO enquiries ({time.perf_counter() - started:.1f} s)", flush=True)
     return added
+
+
+def versioned_defaults() -> None:
+    """The generators' INSERTs name the columns the bench was written against. Columns added since
+    (``version``/``updated_at`` of ``workflows.concurrency.Versioned``, set in Python; text and
+    yes/no fields Django fills with "" and False) get database defaults in this throwaway database,
+    so that the generators keep running."""
+    from django.db import connection
+
+    tables = ("children_child", "drp_disputeresolution", "drp_stagerecord", "positive_practice_positivepractice",
+              "lado_enquiry", "lado_meeting", "lado_consultation")
+    with connection.cursor() as cursor:
+        cursor.execute("""SELECT table_name, column_name, data_type FROM information_schema.columns
+                          WHERE table_schema = current_schema() AND table_name = ANY(%s) AND is_nullable = 'NO'
+                            AND column_default IS NULL""", [list(tables)])
+        for table, column, data_type in cursor.fetchall():
+            default = {"text": "''", "character varying": "''", "boolean": "false"}.get(data_type)
+            if column == "version":
+                default = "1"
+            elif column == "updated_at":
+                default = "now()"
+            if default:
+                cursor.execute(f'ALTER TABLE {table} ALTER COLUMN "{column}" SET DEFAULT {default}')
 
 
 def vacuum_analyze() -> None:
@@ -359,7 +387,8 @@ def vacuum_analyze() -> None:
         for table in ("drp_disputeresolution", "drp_disputeresolution_themes", "drp_disputeresolution_children",
                       "drp_disputeresolution_teams",
                       "drp_stagerecord", "positive_practice_positivepractice",
-                      "positive_practice_positivepractice_children", "lado_enquiry", "children_child"):
+                      "positive_practice_positivepractice_children", "lado_enquiry", "lado_meeting",
+                      "lado_consultation", "children_child"):
             cursor.execute(f"VACUUM (ANALYZE) {table}")
 
 
@@ -367,6 +396,7 @@ def row_counts() -> dict:
     tables = {"drps": "drp_disputeresolution", "drp_themes": "drp_disputeresolution_themes",
               "drp_children": "drp_disputeresolution_children", "stage_records": "drp_stagerecord",
               "positive_practice": "positive_practice_positivepractice", "do_cases": "lado_enquiry",
+              "do_meetings": "lado_meeting", "do_consultations": "lado_consultation",
               "children": "children_child"}
     return {key: _count(table) for key, table in tables.items()}
 
@@ -774,8 +804,11 @@ def selector_learning(year: int) -> dict:
 
 def reports_to_measure():
     from reports import selectors
+    from reports.do_indicators import do_indicator_report
 
     return [
+        (f"DO indicators {REPORT_YEAR}", lambda: do_indicator_report(year=REPORT_YEAR),
+         lambda: hand_do_indicator_report(_fetch, REPORT_YEAR)),
         (f"annual {REPORT_YEAR}", lambda: selectors.annual_report(REPORT_YEAR), lambda: hand_annual(REPORT_YEAR)),
         (f"monthly {REPORT_MONTH:%Y-%m}", lambda: selectors.monthly_report(REPORT_MONTH),
          lambda: hand_monthly(REPORT_MONTH)),
@@ -812,6 +845,13 @@ def headline(report: dict) -> str:
                 f"CLA {raised['CLA']['this_year']:,} ({raised['CLA']['last_year']:,}); DO enquiries "
                 f"{do['enquiries']['this_year']:,} ({do['enquiries']['last_year']:,}), concluded "
                 f"{do['concluded']:,}, timeliness {do['timeliness']}")
+    if "years" in report:
+        f = report["periods"][0]["figures"]
+        return (f"DO referrals {f['referrals']['received']:,}, consultations {f['referrals']['consultations']:,}, "
+                f"decisions on time {f['decisions']['on_time_percent']}%, first meetings on time "
+                f"{f['first_meetings']['on_time_percent']}%, reviews on time {f['reviews']['on_time_percent']}%, "
+                f"open at year end {f['open_at_end']['total']:,} (past target {f['delays']['past_target']:,}), "
+                f"non-recent {f['non_recent']['non_recent']:,}; trend over {len(report['years'])} years")
     if "trend" in report:
         return (f"raised {report['raised']['total']:,}, closed {report['closed']['total']:,}, median "
                 f"{report['resolution']['median_working_days']} working days to resolution, Cafcass "
@@ -916,6 +956,7 @@ def main(argv=None) -> int:
     print(f"database: {connection.settings_dict['NAME']} ({action}); uptime: "
           f"{os.popen('uptime').read().strip()}", flush=True)
     call_command("migrate", verbosity=0, interactive=False)
+    versioned_defaults()
     org = ensure_org()
     sizes = sorted(set(args.drps))
     results = []

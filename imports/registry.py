@@ -19,7 +19,9 @@ class ImportKind:
 
     ``name`` is stable (it is stored on import jobs and used in URLs, the API and the command);
     ``label`` is what people read; ``columns`` is the template's header row; ``roles`` may
-    import it; ``importer`` parses and writes its rows; ``order`` places it in lists.
+    import it; ``importer`` parses and writes its rows; ``order`` places it in lists;
+    ``optional`` names columns a file may leave out (added after files were made: an older file
+    still imports, the column read as empty).
     """
 
     name: str
@@ -28,6 +30,7 @@ class ImportKind:
     roles: frozenset[str]
     importer: type[Importer]
     order: int = 0
+    optional: tuple[str, ...] = ()
 
 
 _registry: dict[str, ImportKind] = {}

@@ -107,7 +107,7 @@ def _records(kind: ImportKind, upload, filename: str, result: Result) -> Iterato
                                   "message": f"Unexpected column “{_shown(name)}”."})
         seen.add(name)
     for name in expected:
-        if name not in seen:
+        if name not in seen and name not in kind.optional:
             result.errors.append({"row": number, "column": name, "message": f"Missing column “{name}”."})
     if result.errors:
         return
@@ -124,7 +124,7 @@ def _records(kind: ImportKind, upload, filename: str, result: Result) -> Iterato
                                       "The value contains a NUL character (a zero byte): remove it."})
             continue
         cells = cells + [""] * (width - len(cells))
-        yield number, dict(zip(header, cells))
+        yield number, {name: "" for name in kind.optional} | dict(zip(header, cells))
 
 
 def run_import(*, kind: str, upload, filename: str, actor: User, create_children: bool = False,

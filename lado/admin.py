@@ -1,4 +1,4 @@
-"""Only the DO vocabularies are in the admin: they hold no personal data.
+"""Only the DO vocabularies (reasons for delay and school phases among them) are in the admin: they hold no personal data.
 
 DO enquiries, meetings, actions, timelines, links to children, the destruction log, who holds a DO
 role and the retention rules are deliberately NOT registered: the admin would show them to
@@ -8,7 +8,15 @@ dates. The DO Manager edits the retention rules in the DO area (``lado:retention
 
 from django.contrib import admin
 
-from .models import Category, EmploymentBasis, ReferralSource, Sector, SettingType
+from .models import (
+    Category,
+    DelayReason,
+    EmploymentBasis,
+    ReferralSource,
+    SchoolPhase,
+    Sector,
+    SettingType,
+)
 
 
 class VocabularyAdmin(admin.ModelAdmin):
@@ -18,5 +26,11 @@ class VocabularyAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
 
 
-for model in (ReferralSource, Sector, SettingType, EmploymentBasis, Category):
+class SettingTypeAdmin(VocabularyAdmin):
+    list_display = [*VocabularyAdmin.list_display, "asks_school_phase"]
+    list_editable = [*VocabularyAdmin.list_editable, "asks_school_phase"]
+
+
+admin.site.register(SettingType, SettingTypeAdmin)
+for model in (ReferralSource, Sector, EmploymentBasis, Category, SchoolPhase, DelayReason):
     admin.site.register(model, VocabularyAdmin)

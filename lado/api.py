@@ -23,7 +23,16 @@ from . import services
 from .access import is_do_manager, is_do_team
 from .alerts import read_enquiry
 from .flows import EnquiryFlow
-from .models import Category, EmploymentBasis, Enquiry, ReferralSource, Sector, SettingType
+from .models import (
+    Category,
+    DelayReason,
+    EmploymentBasis,
+    Enquiry,
+    ReferralSource,
+    SchoolPhase,
+    Sector,
+    SettingType,
+)
 from .selectors import (
     ENQUIRY_KIND,
     access_log_for,
@@ -43,6 +52,7 @@ from .serializers import (
     ConcludeSerializer,
     ConcludeWithoutMeetingSerializer,
     DecideSerializer,
+    DelaySerializer,
     DestructionLogSerializer,
     DoReasonSerializer,
     EnquiryInputSerializer,
@@ -211,6 +221,16 @@ class EnquiryViewSet(ApiContract, viewsets.GenericViewSet):
             **self._input(ConcludeWithoutMeetingSerializer, enquiry, "conclude_without_meeting"))
         return self._detail(enquiry, "api:lado-enquiry-conclude-without-meeting")
 
+    @extend_schema(request=DelaySerializer, responses=EnquirySerializer,
+                   description="Why an open case is past its first target: a reason for delay (vocabulary) with "
+                               "words. 409 while the case is within its first target.")
+    @action(detail=True, methods=["post"])
+    def delay(self, request, pk=None):
+        enquiry = self._case(pk)
+        enquiry = services.enquiry_record_delay(enquiry=enquiry, actor=request.user,
+                                                **self._input(DelaySerializer, enquiry, "record_delay"))
+        return self._detail(enquiry, "api:lado-enquiry-delay")
+
     @extend_schema(request=DoReasonSerializer, responses=EnquirySerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
@@ -294,7 +314,8 @@ class VocabulariesView(ApiContract, APIView):
     @extend_schema(responses=VocabulariesSerializer)
     def get(self, request):
         lists = {"referral_sources": ReferralSource, "sectors": Sector, "settings": SettingType,
-                 "employment_bases": EmploymentBasis, "categories": Category}
+                 "employment_bases": EmploymentBasis, "categories": Category, "school_phases": SchoolPhase,
+                 "delay_reasons": DelayReason}
         return Response({
             key: VocabularyItemSerializer(model.objects.filter(active=True), many=True).data
             for key, model in lists.items()

@@ -83,6 +83,17 @@ def retention_review_due(flow):
         unmet=f"{enquiry.reference} is kept until its retention review on {due.day} {due:%B %Y}.")
 
 
+def past_its_target(flow):
+    from workflows.clocks import today
+
+    enquiry = flow.enquiry
+    due = enquiry.target_1_due
+    return fsm.State.CONDITION(
+        enquiry.past_target(today()),
+        unmet=f"{enquiry.reference} is within its first target ({due.day} {due:%B %Y}): a reason for delay is "
+              "recorded once a case is past it.")
+
+
 def refusal_message(enquiry: Enquiry, consequence: str) -> str:
     return f"{enquiry.reference} is {enquiry.get_status_display().lower()}, so {consequence}."
 
@@ -98,6 +109,7 @@ REFUSALS = {
     "conclude": "it cannot be concluded",
     "conclude_without_meeting": "it cannot be concluded without a meeting",
     "cancel": "it cannot be cancelled",
+    "record_delay": "no reason for delay is needed",
     "set_legal_hold": "it cannot be held",
     "release_legal_hold": "its legal hold cannot be released",
     "extend_retention": "its retention cannot be reviewed until it closes",
@@ -176,6 +188,11 @@ class EnquiryFlow:
                        permission=is_do_team)
     def conclude_without_meeting(self):
         """A clearly unfounded or malicious allegation, concluded with a reason and no meeting."""
+
+    @status.transition(source=OPEN, label="Record the reason for delay", permission=is_do_team,
+                       conditions=[past_its_target])
+    def record_delay(self):
+        """Why an open case is past its first target: a coded reason with words."""
 
     @status.transition(source=OPEN, target=Status.CANCELLED, label="Cancel", permission=is_do_team)
     def cancel(self):

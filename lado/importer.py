@@ -29,6 +29,7 @@ from .models import (
     DestructionLog,
     Enquiry,
     ReferralSource,
+    SchoolPhase,
     Sector,
     SettingType,
     TimelineEvent,
@@ -37,7 +38,9 @@ from .models import (
 from .services import RetentionRules, long_date, set_clocks
 
 COLUMNS = ("reference", "received_on", "sector", "setting", "category", "referral_source",
-           "threshold_met", "decided_on", "concluded_on", "outcome")
+           "threshold_met", "decided_on", "concluded_on", "outcome", "incident_on", "school_phase")
+#: Added for the DO indicators (issue 16): a file made before them still imports without them.
+OPTIONAL = ("incident_on", "school_phase")
 OUTCOME_CHOICES = values.Choices(
     "outcome", [*((code, label, code) for code, label in Enquiry.Outcome.choices),
                 (CANCELLED_ROW, "Cancelled", CANCELLED_ROW)])
@@ -51,7 +54,8 @@ class LadoImporter(Importer):
     model = Enquiry
     fields = ("received_at", "received_on", "decision_due", "target_1_due", "target_2_due",
               "target_3_due", "sector", "setting", "category", "referral_source", "threshold_met",
-              "decided_on", "outcome", "closed_on", "cancel_reason", "status", "retention_review_on")
+              "decided_on", "outcome", "closed_on", "cancel_reason", "status", "retention_review_on",
+              "incident_on", "school_phase")
     sequence = ("lado", re.compile(r"^DO-(\d+)$"))
     made_in_footprint = "logged"
 
@@ -59,7 +63,7 @@ class LadoImporter(Importer):
         super().__init__(actor, filename, **options)
         self.vocabularies = {name: values.Vocabulary(name, model) for name, model in (
             ("sector", Sector), ("setting", SettingType), ("category", Category),
-            ("referral_source", ReferralSource))}
+            ("referral_source", ReferralSource), ("school_phase", SchoolPhase))}
         self.retention_rules = RetentionRules.load()  # every rule once, for every row
 
     def parse(self, row, errors):
@@ -77,6 +81,12 @@ class LadoImporter(Importer):
         concluded_on = values.date_value(row["concluded_on"], "concluded_on", errors, required=False,
                                          on=self.today, earliest=EARLIEST)
         outcome = OUTCOME_CHOICES.read(row["outcome"], errors) or ""
+        incident_on = values.date_value(row["incident_on"], "incident_on", errors, required=False, on=self.today,
+                                        earliest=date(1900, 1, 1))
+        if incident_on and data["received_on"] and incident_on > data["received_on"]:
+            errors.add("incident_on", "The date of the alleged incident cannot be after the enquiry was received.")
+        if data["school_phase"] is not None and not (data["setting"] and data["setting"].asks_school_phase):
+            errors.add("school_phase", "Give a school phase only for an education setting.")
         if threshold in ("yes", "no"):
             if not row["decided_on"]:
                 errors.add("decided_on", "Enter the date the threshold decision was made.")
@@ -103,7 +113,7 @@ class LadoImporter(Importer):
         if concluded_on and (decided_on or received_on) and concluded_on < (decided_on or received_on):
             errors.add("concluded_on", "The date concluded cannot be before the enquiry was received "
                                        "or the threshold decision.")
-        data.update(decided_on=decided_on, concluded_on=concluded_on, outcome=outcome,
+        data.update(decided_on=decided_on, concluded_on=concluded_on, outcome=outcome, incident_on=incident_on,
                     status=closing_status(threshold_met=data["threshold_met"], outcome=outcome))
         return data
 
@@ -125,6 +135,10 @@ class LadoImporter(Importer):
             Column("concluded_on", f"{dates}; when there is an outcome.", False),
             Column("outcome", "Only when the threshold was met (or cancelled before the decision).", False,
                    tuple(OUTCOME_CHOICES.allowed())),
+            Column("incident_on", "The date of the alleged incident, if known (the indicators count non-recent "
+                                  "allegations). The column may be left out.", False),
+            Column("school_phase", "For an education setting only. The column may be left out.", False,
+                   vocabulary["school_phase"]),
         ]
 
     def example(self):
@@ -133,7 +147,10 @@ class LadoImporter(Importer):
         return {"reference": "DO-EXAMPLE-1", "received_on": received.strftime("%d/%m/%Y"),
                 **{name: label for name, (code, label) in first.items()},
                 "threshold_met": "yes", "decided_on": (received + timedelta(days=1)).isoformat(),
-                "concluded_on": (received + timedelta(days=40)).isoformat(), "outcome": "Unsubstantiated"}
+                "concluded_on": (received + timedelta(days=40)).isoformat(), "outcome": "Unsubstantiated",
+                "incident_on": (received - timedelta(days=3)).isoformat()} | (
+            {} if SettingType.objects.filter(name=first["setting"][1], asks_school_phase=True).exists()
+            else {"school_phase": ""})
 
     # --- Which enquiries a row may change ----------------------------------------------------------
 
@@ -170,6 +187,7 @@ class LadoImporter(Importer):
             setattr(enquiry, name, data[name])
         enquiry.threshold_met = data["threshold_met"]
         enquiry.decided_on = data["decided_on"]
+        enquiry.incident_on = data["incident_on"]
         enquiry.outcome = ""
         enquiry.closed_on = None
         enquiry.cancel_reason = ""
@@ -191,4 +209,4 @@ class LadoImporter(Importer):
 
 
 KIND = ImportKind(name="lado", label="Designated Officer enquiries", columns=COLUMNS, roles=IMPORTERS,
-                  importer=LadoImporter, order=30)
+                  importer=LadoImporter, order=30, optional=OPTIONAL)

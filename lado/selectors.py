@@ -38,6 +38,7 @@ from .models import (
     Action,
     Category,
     CategoryRetention,
+    Consultation,
     DestructionLog,
     Enquiry,
     Meeting,
@@ -79,7 +80,8 @@ def with_retention_flag(qs: QuerySet[Enquiry]) -> QuerySet[Enquiry]:
 def with_list_data(qs: QuerySet[Enquiry]) -> QuerySet[Enquiry]:
     """Everything a tray row shows, in a fixed number of queries."""
     return with_retention_flag(qs).select_related(
-        "category", "sector", "setting", "referral_source", "employment_basis", "officer",
+        "category", "sector", "setting", "school_phase", "delay_reason", "referral_source", "employment_basis",
+        "officer",
     ).prefetch_related(
         Prefetch("actions", queryset=Action.objects.filter(done_on__isnull=True).order_by("due_on", "id"),
                  to_attr="open_actions"),
@@ -281,6 +283,13 @@ def do_role_holders() -> list[User]:
 def role_changes() -> QuerySet[RoleChange]:
     """The audit trail of DO roles granted and removed, newest first."""
     return RoleChange.objects.select_related("actor", "person", "role")
+
+
+def consultations_visible_to(user) -> QuerySet[Consultation]:
+    """Advice-only consultations: the DO team's, like every DO record (none for anyone else)."""
+    if is_do_team(user):
+        return Consultation.objects.select_related("sector", "setting", "school_phase", "category", "recorded_by")
+    return Consultation.objects.none()
 
 
 def last_access_review() -> AccessReview | None:

@@ -9,10 +9,12 @@ from .access import do_team_members
 from .models import (
     Action,
     Category,
+    DelayReason,
     EmploymentBasis,
     Enquiry,
     Meeting,
     ReferralSource,
+    SchoolPhase,
     Sector,
     SettingType,
     TimelineEvent,
@@ -37,6 +39,8 @@ class VocabulariesSerializer(serializers.Serializer):
     sectors = VocabularyItemSerializer(many=True)
     settings = VocabularyItemSerializer(many=True)
     employment_bases = VocabularyItemSerializer(many=True)
+    school_phases = VocabularyItemSerializer(many=True)
+    delay_reasons = VocabularyItemSerializer(many=True)
     categories = VocabularyItemSerializer(many=True)
 
 
@@ -75,6 +79,9 @@ class EnquiryListSerializer(ModelSerializer):
     referral_source = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     sector = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     setting = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    school_phase = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    delay_reason = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True,
+                                                help_text="Why the case is past its first target (a vocabulary).")
     employment_basis = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     etag = serializers.CharField(read_only=True, help_text="Send it in If-Match with a change: 412 when the "
@@ -99,14 +106,14 @@ class EnquiryListSerializer(ModelSerializer):
         model = Enquiry
         fields = [
             "id", "reference", "status", "received_at", "received_on", "how", "referrer_name",
-            "referrer_organisation", "referral_source", "sector", "setting", "subject_name",
+            "referrer_organisation", "referral_source", "sector", "setting", "school_phase", "subject_name",
             "subject_date_of_birth", "subject_role", "subject_employer", "employment_basis", "children",
             "children_description", "category", "incident_on", "non_recent", "employer_aware_on",
             "referred_within_one_working_day", "officer", "decision_due", "first_meeting_due", "next_review_on",
             "target_1_due", "target_2_due", "target_3_due", "threshold_met", "police_reference",
             "criminal_outcome", "criminal_outcome_detail", "subject_told", "subject_told_on", "parents_told",
             "parents_told_on", "dbs_referral", "dbs_decision", "dbs_decision_on", "outcome", "closed_on",
-            "legal_hold", "retention_review_on", "retention_needs_date_of_birth", "updated_at", "etag",
+            "delay_reason", "delay_note", "delay_recorded_on", "legal_hold", "retention_review_on", "retention_needs_date_of_birth", "updated_at", "etag",
         ]
         extra_kwargs = {"first_meeting_due": {"help_text": (
             "Once the threshold is met: the first allegation management meeting or strategy discussion is due "
@@ -168,6 +175,7 @@ class EnquiryInputSerializer(ExpectedStatus):
     referral_source = _vocabulary(ReferralSource, required=False, allow_null=True)
     sector = _vocabulary(Sector)
     setting = _vocabulary(SettingType)
+    school_phase = _vocabulary(SchoolPhase, required=False, allow_null=True)
     subject_name = serializers.CharField(max_length=200, allow_blank=True)
     subject_date_of_birth = serializers.DateField(required=False, allow_null=True)
     subject_role = serializers.CharField(max_length=200, allow_blank=True)
@@ -303,6 +311,12 @@ class ConcludeWithoutMeetingSerializer(ExpectedStatus):
 
     def validate_concluded_on(self, value):
         return checked_date(value, "Date concluded", rule=DO_DATE)
+
+
+class DelaySerializer(ExpectedStatus):
+    delay_reason = _vocabulary(DelayReason, allow_null=True)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True,
+                                 help_text="Needed for the reason \"other\".")
 
 
 class DoReasonSerializer(ExpectedStatus):

@@ -6,6 +6,8 @@ app_name = "lado"
 urlpatterns = [
     path("", views.tray, name="tray"),
     path("log/", views.log_enquiry, name="log"),
+    path("consultations/", views.consultations, name="consultations"),
+    path("consultations/new/", views.log_consultation, name="log-consultation"),
     path("retention/", views.retention_review, name="retention-review"),
     path("retention/destroyed/", views.destruction_log, name="destruction-log"),
     path("access-log/", views.reads_by_user, name="reads-by-user"),
@@ -24,7 +26,7 @@ urlpatterns = [
         path(f"<int:pk>/{segment}/", views.enquiry_form, {"form_slug": slug}, name=slug)
         for slug, segment in [
             ("edit", "edit"), ("decide", "decide"), ("meeting", "meetings/new"), ("action", "actions/new"),
-            ("conclude", "conclude"), ("conclude-without-meeting", "conclude-without-meeting"), ("cancel", "cancel"), ("legal-hold", "legal-hold"),
+            ("conclude", "conclude"), ("conclude-without-meeting", "conclude-without-meeting"), ("cancel", "cancel"), ("legal-hold", "legal-hold"), ("delay", "delay"),
             ("retention", "retention"), ("destroy", "destroy"),
         ]
     ],

@@ -30,3 +30,11 @@ DO_COMMENTARY = frozenset({roles.DO_MANAGER})
 def can_write_commentary(user, section) -> bool:
     """``section`` is a ``reports.document.Section``; it names who writes its commentary."""
     return can_read_reports(user) and holds(user, *section.writers)
+
+
+def can_read_do_indicators(user) -> bool:
+    """The DO indicators: every report reader (yearly, suppressed) and the DO team (by month too,
+    exact): a Designated Officer reads the team's own figures."""
+    from lado.access import is_do_team
+
+    return can_read_reports(user) or is_do_team(user)

@@ -2,15 +2,17 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions
+from rest_framework import exceptions, permissions
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.views import ApiContract
+from lado.access import is_do_team
 
-from . import benchmark, disclosure, indicators, selectors, tables
-from .access import can_read_reports
+from . import benchmark, disclosure, do_disclosure, do_indicators, indicators, selectors, tables
+from .access import can_read_do_indicators, can_read_reports
+from .do_serializers import DoIndicatorReportSerializer
 from .periods import BadPeriod, parse_month, parse_year, reporting_year
 from .serializers import (
     AnnualReportSerializer,
@@ -98,6 +100,43 @@ class DrpIndicatorsView(_ReportView):
         if request.query_params.get("month"):
             return Response(indicators.drp_indicator_report(month=self._param(parse_month, request, "month")))
         return Response(indicators.drp_indicator_report(year=self._param(parse_year, request, "year")))
+
+
+class CanReadDoIndicators(permissions.BasePermission):
+    message = "The Designated Officer indicators are for report readers and the DO team."
+
+    def has_permission(self, request, view):
+        return can_read_do_indicators(request.user)
+
+
+class DoIndicatorsView(_ReportView):
+    permission_classes = [permissions.IsAuthenticated, CanReadDoIndicators]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM: that month and the reporting year to "
+                                                                    "its end (the DO team only: 403 for anyone "
+                                                                    "else). Takes precedence over year."),
+            OpenApiParameter("year", OpenApiTypes.INT, description="Reporting year (2017: 1 April 2017 to 31 March "
+                                                                   "2018). Default: the current one.")],
+        responses={200: DoIndicatorReportSerializer},
+        description="Designated Officer indicators per period and a five-year trend of each headline figure: "
+                    "referrals against advice-only consultations, threshold decisions, first meetings and reviews "
+                    "on time, harm-test criteria, police involvement, suspensions, DBS and regulator referrals, "
+                    "open at the end with ageing and reasons for delay, non-recent allegations, setting and "
+                    "school phase. Exact and live for the DO team; for anyone else reporting years only, none "
+                    "while a period runs, small counts null (listed in disclosure.suppressed). Definitions: "
+                    "reports/do_indicators.py.",
+    )
+    def get(self, request):
+        asks_month = bool(request.query_params.get("month"))
+        if asks_month and not is_do_team(request.user):  # permission (403) before input (400)
+            raise exceptions.PermissionDenied(do_disclosure.MonthlyFiguresRefused.message)
+        month = self._param(parse_month, request, "month") if asks_month else None
+        year = None if month else self._param(parse_year, request, "year")
+        return Response(do_disclosure.for_reader(request.user, do_indicators.do_indicator_report(month=month,
+                                                                                                  year=year),
+                                                 month=month))
 
 
 class BenchmarkView(_ReportView):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("monthly/", views.monthly, name="monthly"),
     path("learning/", views.learning, name="learning"),
     path("drp-indicators/", views.drp_indicators, name="drp-indicators"),
+    path("do-indicators/", views.do_indicators_page, name="do-indicators"),
     path("benchmark/", views.benchmark_page, name="benchmark"),
     path("mine/", views.mine, name="mine"),
 ]

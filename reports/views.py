@@ -9,8 +9,18 @@ from django.shortcuts import redirect, render
 
 from workflows.clocks import today
 
-from . import benchmark, disclosure, exports, indicators, selectors, tables
-from .access import can_read_reports, reads_own_figures
+from . import (
+    benchmark,
+    disclosure,
+    do_disclosure,
+    do_indicators,
+    do_tables,
+    exports,
+    indicators,
+    selectors,
+    tables,
+)
+from .access import can_read_do_indicators, can_read_reports, reads_own_figures
 from .charts import bar_chart
 from .periods import (
     BadPeriod,
@@ -66,8 +76,10 @@ def index(request):
     if not can_read_reports(request.user) and reads_own_figures(request.user):
         return redirect("reports:mine")  # an IRO's report is their own figures
     _require_reader(request.user)
+    from lado.access import is_do_team
+
     return render(request, "reports/index.html", {
-        "years": _years(), "last_month": last_month().strftime("%Y-%m"),
+        "years": _years(), "last_month": last_month().strftime("%Y-%m"), "do_team": is_do_team(request.user),
     })
 
 
@@ -189,6 +201,45 @@ def drp_indicators(request):
         "heading": heading, "year": year or reporting_year_of(month), "month": month, "error": error,
         "error_field": field, "tables": _charts(table_list), "years": _years(year),
         "last_month": last_month().strftime("%Y-%m"), "xlsx": exports.xlsx_available(), "query_string": query,
+    }, status=400 if error else 200)
+
+
+def do_indicators_page(request):
+    """Designated Officer indicators: a month with the year to date (the DO team), or a reporting
+    year (every reader; suppressed outside the DO team), with the five-year trend."""
+    if not can_read_do_indicators(request.user):
+        raise PermissionDenied("The Designated Officer indicators are for report readers and the DO team.")
+    from lado import conf as lado_conf
+    from lado.access import is_do_team
+
+    do_team = is_do_team(request.user)
+    if request.GET.get("month") and not do_team:  # permission (403) before input (400)
+        raise PermissionDenied(do_disclosure.MonthlyFiguresRefused.message)
+    error, field, month, year = None, "year", None, None
+    try:
+        if request.GET.get("month"):
+            field = "month"
+            month = parse_month(request.GET.get("month"))
+        else:
+            year = parse_year(request.GET.get("year"))
+    except BadPeriod as exc:
+        error, month, year = exc.message, None, reporting_year_of(today())
+    report = do_disclosure.for_reader(request.user, do_indicators.do_indicator_report(month=month, year=year),
+                                      month=month)
+    table_list = do_tables.do_indicator_tables(report)
+    heading = (f"Designated Officer indicators: {month:%B %Y}" if month
+               else f"Designated Officer indicators {year} to {year + 1}")
+    query = f"month={month:%Y-%m}" if month else f"year={year}"
+    filename = f"do-indicators-{month:%Y-%m}" if month else f"do-indicators-{year}"
+    response = None if error else _download(request.GET.get("format"), filename, heading, table_list)
+    if response:
+        return response
+    return render(request, "reports/do_indicators.html", {
+        "heading": heading, "year": year or reporting_year_of(month), "month": month, "error": error,
+        "error_field": field, "tables": _charts(table_list), "years": _years(year), "do_team": do_team,
+        "reads_reports": can_read_reports(request.user),
+        "disclosure": report["disclosure"], "non_recent_months": lado_conf.non_recent_months(), "last_month": last_month().strftime("%Y-%m"),
+        "xlsx": exports.xlsx_available(), "query_string": query,
     }, status=400 if error else 200)
 
 

@@ -212,8 +212,8 @@ def _attendee_name(line: str) -> str:
 def enquiry_records(enquiries, people: ThirdParties) -> list[dict]:
     """Every DO enquiry about the subject, with its meetings, actions and timeline."""
     status_names = dict(Enquiry.Status.choices)
-    enquiries = (enquiries.select_related("referral_source", "sector", "setting", "employment_basis", "category",
-                                          "officer", "logged_by", "decided_by")
+    enquiries = (enquiries.select_related("referral_source", "sector", "setting", "school_phase", "employment_basis",
+                                          "category", "delay_reason", "officer", "logged_by", "decided_by")
                  .prefetch_related(
                      "children",
                      Prefetch("meetings", queryset=Meeting.objects.select_related("recorded_by")),
@@ -242,7 +242,7 @@ def enquiry_records(enquiries, people: ThirdParties) -> list[dict]:
                 ("Reference", ref), ("Received", _when(e.received_at)), ("How", e.get_how_display()),
                 ("Referrer", people.name(e.referrer_name, f"Referrer on {ref}")),
                 ("Referrer's organisation", e.referrer_organisation), ("Referral source", e.referral_source),
-                ("Sector", e.sector), ("Setting", e.setting),
+                ("Sector", e.sector), ("Setting", e.setting), ("School phase", e.school_phase),
                 ("Subject", e.subject_name), ("Subject's date of birth", _date(e.subject_date_of_birth)),
                 ("Subject's role", e.subject_role), ("Subject's employer", e.subject_employer),
                 ("Employment basis", e.employment_basis),
@@ -266,6 +266,7 @@ def enquiry_records(enquiries, people: ThirdParties) -> list[dict]:
                 ("Harm test", "; ".join(e.criteria_display())), ("Rationale", e.rationale), ("Advice", e.advice),
                 ("Outcome", e.get_outcome_display() if e.outcome else ""), ("Closed on", _date(e.closed_on)),
                 ("Concluded without a meeting", e.no_meeting_reason),
+                ("Reason for delay", e.delay_reason), ("Reason for delay in words", e.delay_note),
                 ("Reason for cancelling", e.cancel_reason)),
             "tables": [
                 {"title": "Meetings", "columns": ["Meeting", "Held on", "Attendees", "Minutes", "Decisions",

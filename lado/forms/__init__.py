@@ -8,3 +8,4 @@ from .enquiry import *  # noqa: F401,F403
 from .fields import *  # noqa: F401,F403
 from .manager import *  # noqa: F401,F403
 from .moves import *  # noqa: F401,F403
+from .reporting import *  # noqa: F401,F403

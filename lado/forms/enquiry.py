@@ -20,6 +20,7 @@ from ..models import (
     EmploymentBasis,
     Enquiry,
     ReferralSource,
+    SchoolPhase,
     Sector,
     SettingType,
 )
@@ -53,6 +54,8 @@ class EnquiryForm(NamedErrorsMixin, forms.Form):
     employment_basis = VocabularyField(EmploymentBasis, label="Employment basis")
     sector = VocabularyField(Sector, label="Organisation's sector")
     setting = VocabularyField(SettingType, label="Setting")
+    school_phase = VocabularyField(SchoolPhase, label="School phase", blank_label="Not an education setting",
+                                   help_text="For an education setting only.")
     children = forms.CharField(
         label="Children's case references", required=False, max_length=500,
         help_text="For children with a record here; separate references with commas.",
@@ -94,7 +97,7 @@ class EnquiryForm(NamedErrorsMixin, forms.Form):
             self.initial.setdefault("received_on", moment.date())
             self.initial.setdefault("received_time", moment.strftime("%H:%M"))
             self.initial.setdefault("how", Enquiry.How.PHONE)
-        for name in ("referral_source", "category", "employment_basis", "sector", "setting"):
+        for name in ("referral_source", "category", "employment_basis", "sector", "setting", "school_phase"):
             self.fields[name].load(getattr(instance, name, None))
         self.fields["officer"].queryset = do_team_members().order_by("first_name", "last_name")
         if instance is not None:
@@ -125,6 +128,7 @@ class EnquiryForm(NamedErrorsMixin, forms.Form):
                 Field.select("employment_basis"),
                 Field.select("sector"),
                 Field.select("setting"),
+                Field.select("school_phase"),
                 legend="The person the allegation is about", legend_size=Size.MEDIUM,
             ),
             Fieldset(
@@ -166,6 +170,7 @@ class EnquiryForm(NamedErrorsMixin, forms.Form):
             "subject_employer": enquiry.subject_employer,
             "employment_basis": getattr(enquiry.employment_basis, "slug", ""),
             "sector": getattr(enquiry.sector, "slug", ""), "setting": getattr(enquiry.setting, "slug", ""),
+            "school_phase": getattr(enquiry.school_phase, "slug", ""),
             "children": ", ".join(child.reference for child in enquiry.children.all()),
             "children_description": enquiry.children_description, "officer": enquiry.officer_id,
             "incident_on": enquiry.incident_on, "employer_aware_on": enquiry.employer_aware_on,

@@ -15,6 +15,7 @@ from .casework import (  # noqa: F401
     Meeting,
     TimelineEvent,
 )
+from .consultation import Consultation  # noqa: F401
 from .enquiry import (  # noqa: F401
     Enquiry,
     name_key,
@@ -34,8 +35,10 @@ from .retention import (  # noqa: F401
 )
 from .vocabularies import (  # noqa: F401
     Category,
+    DelayReason,
     EmploymentBasis,
     ReferralSource,
+    SchoolPhase,
     Sector,
     SettingType,
     Vocabulary,

@@ -156,6 +156,7 @@ class TimelineEvent(BaseTimelineEvent):
         CONCLUDED = "concluded", "Concluded"
         CONCLUDED_WITHOUT_MEETING = "concluded-without-meeting", "Concluded without a meeting"
         CANCELLED = "cancelled", "Cancelled"
+        DELAY_RECORDED = "delay-recorded", "Reason for delay recorded"
         DEADLINES_RECALCULATED = "deadlines-recalculated", "Deadlines recalculated"
         LEGAL_HOLD_SET = "legal-hold-set", "Legal hold placed"
         LEGAL_HOLD_RELEASED = "legal-hold-released", "Legal hold released"

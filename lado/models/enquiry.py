@@ -17,7 +17,15 @@ from workflows.history import CaseHistory
 
 from .. import conf
 from .retention import RetentionRule
-from .vocabularies import Category, EmploymentBasis, ReferralSource, Sector, SettingType
+from .vocabularies import (
+    Category,
+    DelayReason,
+    EmploymentBasis,
+    ReferralSource,
+    SchoolPhase,
+    Sector,
+    SettingType,
+)
 
 if TYPE_CHECKING:
     from .casework import Action
@@ -119,6 +127,8 @@ class Enquiry(Versioned, models.Model):
                                         related_name="+")
     sector = models.ForeignKey(Sector, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     setting = models.ForeignKey(SettingType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    school_phase = models.ForeignKey(SchoolPhase, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                     help_text="For an education setting: early years, primary, secondary, ...")
 
     # The subject: may be left blank for a below-threshold consultation
     subject_name = models.CharField(max_length=200, blank=True)
@@ -187,6 +197,11 @@ class Enquiry(Versioned, models.Model):
     target_1_due = models.DateField(db_index=True)
     target_2_due = models.DateField(db_index=True)
     target_3_due = models.DateField(db_index=True)
+
+    # Why a case is still open past its first target: coded (a vocabulary) with free text
+    delay_reason = models.ForeignKey(DelayReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    delay_note = models.TextField("reason for delay in words", blank=True)
+    delay_recorded_on = models.DateField(null=True, blank=True)
 
     # Closing
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
@@ -295,6 +310,10 @@ class Enquiry(Versioned, models.Model):
         """The day of the first meeting held (from the prefetched meetings)."""
         days = [meeting.held_on for meeting in self.meetings.all()]
         return min(days) if days else None
+
+    def past_target(self, on: date | None = None) -> bool:
+        """Open after its first target date: the reason for the delay is asked for."""
+        return self.is_open and self.target_1_due < (on or clock_today())
 
     @property
     def is_non_recent(self) -> bool | None:

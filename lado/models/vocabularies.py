@@ -36,8 +36,21 @@ class Sector(Vocabulary):
 class SettingType(Vocabulary):
     """The kind of setting the subject works in (education, foster care, sport and leisure, ...)."""
 
+    asks_school_phase = models.BooleanField(
+        default=False, help_text="Ask for the school phase (early years, primary, ...) when this setting is chosen.")
+
     class Meta(Vocabulary.Meta):
         verbose_name = "setting type"
+
+
+class SchoolPhase(Vocabulary):
+    """The phase of an education setting (early years, primary, secondary, special, ...): the
+    LADO annual reports count allegations in schools by phase."""
+
+
+class DelayReason(Vocabulary):
+    """Why an enquiry is still open past its target (police investigation, employer
+    investigation, awaiting information, ...): the reasons for delay the annual reports count."""
 
 
 class EmploymentBasis(Vocabulary):

@@ -44,6 +44,10 @@ from .recount import (  # noqa: F401
     TARGET_REACH_DAYS,
     enquiries_recount_after_calendar_change,
 )
+from .reporting import (  # noqa: F401
+    consultation_log,
+    enquiry_record_delay,
+)
 from .retention import (  # noqa: F401
     DESTRUCTION_IGNORES,
     ERASE_FUNCTION,

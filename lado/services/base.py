@@ -35,7 +35,7 @@ RECORD_FIELDS = (
 #: What can be corrected or completed after an enquiry is logged.
 DETAIL_FIELDS = (
     "received_at", "how", "referrer_name", "referrer_organisation", "referral_source", "sector",
-    "setting", "subject_name", "subject_date_of_birth", "subject_role", "subject_employer",
+    "setting", "school_phase", "subject_name", "subject_date_of_birth", "subject_role", "subject_employer",
     "employment_basis", "children", "children_description", "category", "summary", "officer",
     *RECORD_FIELDS,
 )

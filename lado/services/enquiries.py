@@ -26,6 +26,7 @@ from ..models import (
     EmploymentBasis,
     Enquiry,
     ReferralSource,
+    SchoolPhase,
     Sector,
     SettingType,
 )
@@ -60,6 +61,8 @@ def _validate_details(enquiry: Enquiry) -> dict[str, str]:
     dob = enquiry.subject_date_of_birth
     if dob is not None and dob > today():
         errors["subject_date_of_birth"] = "The subject's date of birth must be in the past."
+    if enquiry.school_phase_id is not None and not (enquiry.setting and enquiry.setting.asks_school_phase):
+        errors["school_phase"] = "Give a school phase only for an education setting: choose the setting first."
     if enquiry.officer_id is not None and not enquiry.officer.has_role(*roles.DO_TEAM):
         errors["officer"] = "The officer must be a Designated Officer or the DO Manager."
     errors.update(_validate_record(enquiry))
@@ -124,6 +127,7 @@ def enquiry_log(
     referral_source: ReferralSource | None = None,
     sector: Sector | None = None,
     setting: SettingType | None = None,
+    school_phase: SchoolPhase | None = None,
     subject_name: str = "",
     subject_date_of_birth: date | None = None,
     subject_role: str = "",
@@ -147,7 +151,7 @@ def enquiry_log(
         how=how or Enquiry.How.PHONE,
         referrer_name=(referrer_name or "").strip(),
         referrer_organisation=(referrer_organisation or "").strip(),
-        referral_source=referral_source, sector=sector, setting=setting,
+        referral_source=referral_source, sector=sector, setting=setting, school_phase=school_phase,
         subject_name=(subject_name or "").strip(),
         subject_date_of_birth=subject_date_of_birth,
         subject_role=(subject_role or "").strip(),

@@ -28,6 +28,7 @@ from ..forms import (
     ConcludeForm,
     ConcludeWithoutMeetingForm,
     DecisionForm,
+    DelayForm,
     DestroyForm,
     EnquiryForm,
     MeetingForm,
@@ -154,6 +155,14 @@ MOVE_FORMS: dict[str, MoveForm] = {
                                                   hint="For example, the referral was withdrawn."),
         lambda enquiry, actor, form: services.enquiry_cancel(enquiry=enquiry, actor=actor, **form.cleaned_data),
         "Enquiry cancelled", warning=True),
+    "delay": MoveForm(
+        "record_delay", "Record the reason for delay",
+        lambda data, enquiry, request: DelayForm(data, enquiry=enquiry),
+        lambda enquiry, actor, form: services.enquiry_record_delay(
+            enquiry=enquiry, actor=actor, delay_reason=form.cleaned_data["delay_reason"],
+            note=form.cleaned_data["note"]),
+        "Reason for delay recorded",
+        intro="The enquiry is open past its first target. The annual report counts the reasons for delay."),
     "legal-hold": MoveForm(
         _hold_transition, "Legal hold",
         lambda data, enquiry, request: ReasonForm(
@@ -178,7 +187,7 @@ MOVE_FORMS: dict[str, MoveForm] = {
 #: The forms only the DO Manager opens (refused before the enquiry is looked up).
 MANAGER_FORMS = frozenset({"retention", "destroy"})
 # The order "What you can do" lists them in.
-MOVE_LINKS = ["decide", "meeting", "action", "conclude", "conclude-without-meeting", "edit", "legal-hold",
+MOVE_LINKS = ["decide", "meeting", "action", "conclude", "conclude-without-meeting", "delay", "edit", "legal-hold",
                 "retention", "destroy", "cancel"]
 
 
@@ -188,6 +197,8 @@ def _available(enquiry: Enquiry, user) -> list[dict]:
     links = []
     for slug in MOVE_LINKS:
         spec = MOVE_FORMS[slug]
+        if slug == "delay" and not enquiry.past_target():
+            continue  # asked only once the case is past its first target
         if spec.transition_for(enquiry) in allowed:
             heading = spec.heading
             if slug == "legal-hold":
@@ -216,6 +227,7 @@ def detail(request, pk):
         "first_meeting_held_on": enquiry.first_meeting_held_on,
         "review_clock": enquiry.review_clock(on),
         "targets": enquiry.targets(on),
+        "past_target": enquiry.past_target(on),
         "actions": [(action, action.clock(on)) for action in enquiry.actions.all()],
         "meetings": enquiry.meetings.all(),
         "earlier": earlier,

@@ -205,7 +205,8 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     expect(menu(page).get_by_role("link", name="Designated Officer")).to_have_attribute(
         "aria-current", "page")
     sub = page.get_by_role("navigation", name="Designated Officer")
-    expect(sub.get_by_role("link")).to_have_text(["Work tray", "Log an enquiry"])  # not a manager
+    expect(sub.get_by_role("link")).to_have_text(["Work tray", "Log an enquiry", "Advice-only consultations",
+                                                  "Indicators"])  # not a manager
     expect(sub.get_by_role("link", name="Work tray")).to_have_attribute("aria-current", "page")
     expect(page.get_by_text("No open enquiries.")).to_be_visible()
     assert_accessible(page, "the DO work tray (empty)")
@@ -466,7 +467,7 @@ def test_do_case_from_phone_call_to_unsubstantiated(org, officer_authenticator, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Work tray")
     assert_accessible(page, "the work tray with two-step verification just turned on")
     expect(page.get_by_role("navigation", name="Designated Officer").get_by_role("link")).to_have_text(
-        ["Work tray", "Log an enquiry", "Retention review", "Access log", "Enquiry-opened alerts", "DO team",
+        ["Work tray", "Log an enquiry", "Advice-only consultations", "Indicators", "Retention review", "Access log", "Enquiry-opened alerts", "DO team",
          "Access review", "Retention rules"])
     page.get_by_role("link", name="Show closed enquiries").click()
     page.locator("tbody").get_by_role("link", name=reference).click()

@@ -683,3 +683,21 @@ def test_with_no_broker_the_job_runs_in_a_thread_of_the_web_process(org, client,
         job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE and job.created == 4
     assert DisputeResolution.objects.count() == 4
+
+
+def test_lado_incident_date_and_school_phase_import_and_an_older_file_without_them_still_does(org):
+    incident = PAST - timedelta(days=500)
+    rows = [lado_row(reference="PHASED", incident_on=incident.isoformat(), school_phase="secondary"),
+            lado_row(reference="WRONG", setting="foster-care", school_phase="primary"),
+            lado_row(reference="LATER", incident_on=(PAST + timedelta(days=1)).isoformat())]
+    result = run(org, "lado", rows, name="do.csv")
+    assert errors_of(result) == {(3, "school_phase"), (4, "incident_on")}
+    result = run(org, "lado", rows[:1], name="do.csv")
+    assert result.as_dict() == {"created": 1, "updated": 0, "errors": []}
+    phased = Enquiry.objects.get(reference="PHASED")
+    assert (phased.incident_on, phased.school_phase.slug, phased.is_non_recent) == (incident, "secondary", True)
+    older = [c for c in COLUMNS["lado"] if c not in ("incident_on", "school_phase")]
+    content = csv_bytes([lado_row(reference="OLD")], header=older, kind="lado")
+    assert run(org, "lado", [], name="do.csv", content=content).as_dict() == {"created": 1, "updated": 0,
+                                                                               "errors": []}
+    assert Enquiry.objects.get(reference="OLD").incident_on is None

@@ -44,6 +44,8 @@ DETAIL_FIELDS = {
     "police_reference", "criminal_outcome", "criminal_outcome_detail", "subject_told", "subject_told_on",
     "parents_told", "parents_told_on", "dbs_referral", "dbs_decision", "dbs_decision_on",
     "retention_needs_date_of_birth", "no_meeting_reason",
+    # The DO indicators (issue 16): school phase, and the reason a case is past its first target
+    "school_phase", "delay_reason", "delay_note", "delay_recorded_on",
     # No lost updates (issue 14): send the etag in If-Match with a change
     "updated_at", "etag",
 }

@@ -261,7 +261,7 @@ RULES: tuple[Rule, ...] = (
          _LADO_MANAGER_PAGES, page(DO_MANAGER), query="user=designated-officer",
          values={"id": "enquiry", "rule_id": "retention_rule", "category_id": "category", "user_id": "do_officer",
                  "role": "=designated-officer"}),
-    rule("DO pages", r"/lado/(|log/|\{id\}/((?!access-log/|retention/|destroy/)[a-z-]+/|meetings/new/"
+    rule("DO pages (advice-only consultations among them)", r"/lado/(|log/|consultations/|consultations/new/|\{id\}/((?!access-log/|retention/|destroy/)[a-z-]+/|meetings/new/"
          r"|actions/new/|actions/\{action_pk\}/)?)", page(DO_TEAM), values={"id": "enquiry", "action_pk": "action"}),
     # --- Reports, import, the access log, subject access requests ------------------------------
     rule("reports: the index (IROs and chairs are sent to their own figures)", r"/reports/",
@@ -282,6 +282,10 @@ RULES: tuple[Rule, ...] = (
         Case(page(DO_MANAGER), "Designated Officer", {"section_key": "=designated-officer"},
              body={"POST": {"text": "Steady."}}),
     )),
+    Rule("DO indicators: report readers by year (suppressed, none while a year runs), the DO team by month too",
+         r"/reports/do-indicators/", (
+             Case(page(REPORT_READERS | DO_TEAM), "a year"), Case(page(REPORT_READERS | DO_TEAM), "CSV", query="format=csv"),
+             Case(page(DO_TEAM), "a month (the DO team's)", query="month=2026-11"))),
     Rule("benchmark: read and download for report readers; import for the IRO and DO Managers",
          r"/reports/benchmark/", (
              Case(page(REPORT_READERS, post=IRO_MANAGER | DO_MANAGER), "page"),
@@ -387,7 +391,7 @@ RULES: tuple[Rule, ...] = (
          query="user=designated-officer"),
     rule("API DO, DO Manager only", _LADO_MANAGER_API, {"GET": DO_MANAGER, "POST": DO_MANAGER},
          values={"id": "enquiry"}),
-    rule("API DO", r"/api/v1/lado/(vocabularies/|enquiries/(\{id\}/((?!access-log/|retention/|destroy/)[a-z-]+/"
+    rule("API DO (advice-only consultations among them)", r"/api/v1/lado/(vocabularies/|consultations/|enquiries/(\{id\}/((?!access-log/|retention/|destroy/)[a-z-]+/"
          r"|actions/\{action_id\}/)?)?)",
          {"GET": DO_TEAM, "POST": DO_TEAM, "PATCH": DO_TEAM}, values={"id": "enquiry", "action_id": "action"}),
     rule("API events feed (filtered to what the reader may see)", r"/api/v1/events/", {"GET": SIGNED_IN}),
@@ -399,6 +403,9 @@ RULES: tuple[Rule, ...] = (
              hidden=IRO_MANAGER),
     )),
     rule("API reports (aggregates only)", r"/api/v1/reports/(annual|monthly|learning|drp-indicators|benchmark)/", {"GET": REPORT_READERS}),
+    Rule("API DO indicators: report readers by year, the DO team by month too", r"/api/v1/reports/do-indicators/", (
+        Case({"GET": REPORT_READERS | DO_TEAM}, "a year"),
+        Case({"GET": DO_TEAM}, "a month (the DO team's)", query="month=2026-11"))),
     Rule("API import", r"/api/v1/imports/", (
         Case({"POST": DRP_IMPORTERS}, "drp", body={"POST": {"kind": "drp"}}, format="multipart"),
         Case({"POST": DO_MANAGER}, "lado", body={"POST": {"kind": "lado"}}, format="multipart"),

@@ -92,3 +92,24 @@ def test_each_flow_words_its_own_refusals(org):
         gate(EnquiryFlow(enquiry), "hold_meeting", org.designated_officer)
     with pytest.raises(PermissionDenied, match="Only the DO Manager"):
         gate(EnquiryFlow(enquiry), "extend_retention", org.designated_officer)
+
+
+def test_recording_a_delay_refuses_status_then_person_then_condition_then_input(org, client):
+    """The reason for delay (issue 16): a closed case 409; an IRO Manager 403; a case within
+    its first target 409 (the condition), before its empty body could be 400; then 400 naming
+    the field, page and API alike."""
+    from workflows.clocks import as_of
+
+    closed = concluded(org)
+    open_case = log(org)
+    officer = client_for(org.designated_officer)
+    assert officer.post(f"/api/v1/lado/enquiries/{closed.pk}/delay/", {}, format="json").status_code == 409
+    assert client_for(org.iro_manager).post(f"/api/v1/lado/enquiries/{open_case.pk}/delay/", {},
+                                            format="json").status_code == 403
+    within = officer.post(f"/api/v1/lado/enquiries/{open_case.pk}/delay/", {}, format="json")
+    assert within.status_code == 409 and "within its first target" in within.json()["detail"]
+    with as_of(open_case.target_1_due.replace(year=open_case.target_1_due.year + 1)):
+        response = officer.post(f"/api/v1/lado/enquiries/{open_case.pk}/delay/", {}, format="json")
+        assert response.status_code == 400 and "delay_reason" in json.dumps(response.json())
+        page = login(client, org.designated_officer).post(f"/lado/{open_case.pk}/delay/", {})
+        assert page.status_code == 400 and "Choose the reason for the delay" in page.content.decode()
