@@ -64,6 +64,7 @@ DUE_FRACTION = 0.01
 PHASE_MIX = (("overdue", 0.4), ("due-today", 0.2), ("due-soon", 0.4))
 RESPONDERS = drp_bench.RESPONDERS
 TIMED_RUNS = 5
+QUEUED_ONLY = False  # --broker: email tasks go to the broker, not run here
 
 # The same due rows as the sweep's three drp-stage queries, in one statement. The DRP's status
 # is checked with a correlated subquery, so each due row costs one primary-key lookup (a plain
@@ -399,6 +400,11 @@ def sweep_once(today: date) -> dict:
             seconds = time.perf_counter() - started
     finally:
         services.send_notification_emails = send_batch
+    queued = None
+    if QUEUED_ONLY:
+        from config.celery_app import app as celery_app
+
+        queued = celery_app.control.purge()  # the email tasks the sweep queued, removed unrun
     queries = ctx.captured_queries
     kinds = Counter(statement_kind(q["sql"]) for q in queries)
     kind_seconds = Counter()
@@ -408,6 +414,7 @@ def sweep_once(today: date) -> dict:
                    and "workflows_reminderlog" in q["sql"]]
     result = {
         "seconds": seconds,
+        "queued_tasks": queued,
         "sending_seconds": sending["seconds"], "sending_batches": sending["batches"],
         "sending_queries": sending["queries"],
         "queries": len(queries),
@@ -684,6 +691,9 @@ def measure(size: int, today: date, horizon: date, show_plans: bool, with_indexe
           f"SQL {sweep['sql_seconds']:.2f} s, {sweep['reminders']:,} reminders "
           f"{sweep['reminders_by_kind_phase']}, {sweep['notifications']:,} notifications, "
           f"{sweep['emails']:,} emails", flush=True)
+    if sweep["queued_tasks"] is not None:
+        print(f"  emails not sent here: {sweep['queued_tasks']} email tasks queued on the broker "
+              f"(purged unrun)", flush=True)
     print(f"  of which sending the emails in-process: {sweep['sending_seconds']:.2f} s in "
           f"{sweep['sending_batches']} batches ({sweep['sending_queries']} queries); the sweep without "
           f"them: {sweep['seconds'] - sweep['sending_seconds']:.2f} s", flush=True)
@@ -709,6 +719,7 @@ def measure(size: int, today: date, horizon: date, show_plans: bool, with_indexe
     return {
         "size": size, "due_rows": select["rows"], "same_set": same_set,
         "sweep_s": round(sweep["seconds"], 3), "sweep_queries": sweep["queries"],
+        "queued_tasks": sweep["queued_tasks"],
         "sending_s": round(sweep["sending_seconds"], 3), "sending_batches": sweep["sending_batches"],
         "sending_queries": sweep["sending_queries"],
         "sweep_sql_s": round(sweep["sql_seconds"], 3),
@@ -766,6 +777,10 @@ def main(argv=None) -> int:
     parser.add_argument("--try-indexes", action=argparse.BooleanOptionalAction, default=True,
                         help="also EXPLAIN the due-row queries with the proposed indexes, created in a "
                              "transaction that is rolled back (default on)")
+    parser.add_argument("--broker", metavar="URL",
+                        help="queue the email tasks on this broker (e.g. redis://127.0.0.1:6379/13) instead "
+                             "of running them in-process: the sweep as the goal counts it, emails queued; "
+                             "the queued tasks are counted and purged, never run")
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--json", metavar="PATH", help="also write the results (and plans) as JSON")
     args = parser.parse_args(argv)
@@ -777,7 +792,9 @@ def main(argv=None) -> int:
     if not os.environ["DATABASE_URL"].split(":", 1)[0].lower().startswith(("postgres", "pgsql")):
         raise Refused("the sweep bench runs on PostgreSQL only (EXPLAIN (ANALYZE, BUFFERS), COPY)")
     # Celery runs the email tasks in-process (as with no broker); mail goes to memory.
-    os.environ["CELERY_BROKER_URL"] = ""
+    # Celery runs the email tasks in-process (as with no broker), or with --broker queues them
+    # there and they are counted and purged after each sweep, never run.
+    os.environ["CELERY_BROKER_URL"] = args.broker or ""
     action = prepare_database(args.reset)
     setup_django()
     import logging
@@ -789,8 +806,12 @@ def main(argv=None) -> int:
     from config.celery_app import app as celery_app
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    celery_app.conf.task_always_eager = True
+    settings.CELERY_TASK_ALWAYS_EAGER = not args.broker
+    celery_app.conf.task_always_eager = not args.broker
+    if args.broker:
+        global QUEUED_ONLY
+        QUEUED_ONLY = True
+        celery_app.control.purge()
     logging.getLogger("workflows.reminders").setLevel(logging.WARNING)  # one INFO line per reminder
     # Keep every statement of a sweep (Django keeps only the last 9,000 by default).
     connection.queries_limit = 50_000_000

@@ -180,6 +180,9 @@ def send_notification_emails(notification_ids: Iterable[int]) -> Delivery:
     delivery.sent = len(sent)
     if failure is not None:
         raise failure
+    if len(sent) < len(notifications):  # stopped with the claim nearly out: the task comes back for them
+        delivery.held += [n.pk for n in notifications[len(sent):]]
+        delivery.held_until = max(delivery.held_until or now, now)
     return delivery
 
 

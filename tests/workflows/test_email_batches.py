@@ -137,3 +137,29 @@ def test_telling_many_people_queues_a_task_per_batch(counting, django_capture_on
     assert len(callbacks) == 2
     assert counting.opened == 2 and len(mail.outbox) == len(people)
     assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+
+
+def test_a_batch_whose_claim_is_nearly_out_stops_and_gives_back_the_rest(counting, monkeypatch):
+    """A slow mail server: the sender stops before its claim runs out (another sender could then
+    take the rest and send them too), gives the rest back and comes back for them."""
+    import time
+
+    from notifications import emails
+
+    monkeypatch.setattr(emails, "email_lease", lambda: timedelta(seconds=2))
+    send = CountingBackend.send_messages
+
+    def slow(self, messages):
+        time.sleep(0.8)
+        return send(self, messages)
+
+    monkeypatch.setattr(CountingBackend, "send_messages", slow)
+    ids = [n.pk for n in notifications_for(UserFactory.create_batch(4))]
+    delivery = services.send_notification_emails(ids)
+    assert 1 <= delivery.sent <= 3 and delivery.sent + len(delivery.held) == 4
+    rest = Notification.objects.filter(pk__in=delivery.held)
+    assert not rest.filter(emailed_at__isnull=False).exists()
+    assert not rest.filter(email_claimed_until__isnull=False).exists()  # given back, not left claimed
+    monkeypatch.setattr(CountingBackend, "send_messages", send)
+    assert services.send_notification_emails(ids).sent == len(delivery.held)
+    assert len(mail.outbox) == 4
