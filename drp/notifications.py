@@ -15,7 +15,7 @@ from people import roles
 from people.selectors import line_manager_of, users_with_role
 
 
-def _context(drp, **extra) -> dict:
+def message_context(drp, **extra) -> dict:
     return {"drp": drp, **extra}
 
 
@@ -34,13 +34,13 @@ def _addressee_and_manager(drp) -> list:
 def drp_raised(drp, actor):
     """The addressee of the first stage and their manager."""
     notify(recipients=_addressee_and_manager(drp), kind="drp-raised", link=_link(drp),
-           context=_context(drp, actor=actor))
+           context=message_context(drp, actor=actor))
 
 
 def drp_escalated(drp, actor):
     """The new stage's addressee and their manager."""
     notify(recipients=_addressee_and_manager(drp), kind="drp-escalated", link=_link(drp),
-           context=_context(drp, actor=actor))
+           context=message_context(drp, actor=actor))
 
 
 def top_stage_order() -> int | None:
@@ -69,30 +69,30 @@ def next_step(drp, top_order: int | None = None) -> str:
 def drp_responded(drp, actor):
     """The DRP's IRO, with the date their review is due."""
     notify(recipients=[drp.iro], kind="drp-responded", link=_link(drp),
-           context=_context(drp, actor=actor, next_step=next_step(drp)))
+           context=message_context(drp, actor=actor, next_step=next_step(drp)))
 
 
 def drp_resolved(drp, actor):
     """Everyone it was addressed to along the way."""
     addressees = [record.addressee for record in drp.stage_records.select_related("addressee")]
-    notify(recipients=addressees, kind="drp-resolved", link=_link(drp), context=_context(drp, actor=actor))
+    notify(recipients=addressees, kind="drp-resolved", link=_link(drp), context=message_context(drp, actor=actor))
 
 
 def drp_withdrawn(drp, actor, addressee):
     """The person the DRP was addressed to when it was withdrawn: they need not answer it."""
-    notify(recipients=[addressee], kind="drp-withdrawn", link=_link(drp), context=_context(drp, actor=actor))
+    notify(recipients=[addressee], kind="drp-withdrawn", link=_link(drp), context=message_context(drp, actor=actor))
 
 
 def drp_reassigned(drp, actor, previous):
     """The IRO who holds it now, and the one who held it."""
     notify(recipients=[drp.iro, previous], kind="drp-reassigned", link=_link(drp),
-           context=_context(drp, actor=actor, previous=previous))
+           context=message_context(drp, actor=actor, previous=previous))
 
 
 def drp_reopened(drp, actor):
     """The stage's addressee (and their cover) and manager, and the DRP's IRO."""
     notify(recipients=[*_addressee_and_manager(drp), drp.iro], kind="drp-reopened", link=_link(drp),
-           context=_context(drp, actor=actor))
+           context=message_context(drp, actor=actor))
 
 
 def cover_arranged(cover, actor):
@@ -135,7 +135,7 @@ def action_agreed(action, actor):
     recipients = [user for user in (action.owner, drp.raised_by) if user is not None and user != actor]
     if recipients:
         notify(recipients=recipients, kind="drp-action-agreed", link=_link(drp),
-               context=_context(drp, action=action, actor=actor))
+               context=message_context(drp, action=action, actor=actor))
     email_agency_contact(action, "drp-agency-action")
 
 

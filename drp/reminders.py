@@ -29,7 +29,13 @@ from workflows.reminders import DUE_SOON, DUE_TODAY, OVERDUE, DeadlineKind, regi
 
 from . import clocks
 from .models import AgreedAction, DisputeResolution, StageRecord
-from .notifications import _context, email_agency_contact, iro_managers, next_step, top_stage_order
+from .notifications import (
+    email_agency_contact,
+    iro_managers,
+    message_context,
+    next_step,
+    top_stage_order,
+)
 from .selectors import colleagues_covering
 
 HEADLINES = {
@@ -46,7 +52,7 @@ REVIEW_HEADLINES = {
 
 def _message(drp: DisputeResolution, recipients: list, headline: str, detail: str, prompt: str = "") -> Message:
     return Message(recipients=recipients, kind="drp-reminder", link=reverse("drp:detail", args=[drp.pk]),
-                   context=_context(drp, headline=headline, detail=detail, prompt=prompt))
+                   context=message_context(drp, headline=headline, detail=detail, prompt=prompt))
 
 
 def _send(messages: dict[int, Message]) -> dict[int, list[str]]:

@@ -24,14 +24,14 @@ from ..models import (
     Sector,
     SettingType,
 )
-from .fields import TIME_RE, TOLD_FIELD, VocabularyField, _date, _helper, _told_initial
+from .fields import TIME_RE, TOLD_FIELD, VocabularyField, date_field, form_helper, told_initial
 
 
 class EnquiryForm(NamedErrorsMixin, forms.Form):
     """Log an enquiry while the call is happening: only the summary must be filled in; received
     is now unless changed; everything else can be completed later."""
 
-    received_on = _date("Date received", required=True)
+    received_on = date_field("Date received", required=True)
     received_time = forms.CharField(label="Time received", max_length=8, help_text="For example, 14:05",
                                     error_messages={"required": "Enter the time received"})
     how = forms.ChoiceField(label="How was it received?", choices=Enquiry.How.choices, widget=forms.RadioSelect,
@@ -46,7 +46,7 @@ class EnquiryForm(NamedErrorsMixin, forms.Form):
     category = VocabularyField(Category, label="Category", widget=forms.RadioSelect)
     subject_name = forms.CharField(label="Name", max_length=200, required=False,
                                    help_text="Leave blank for a consultation that does not identify the person.")
-    subject_date_of_birth = _date("Date of birth", rule=SUBJECT_DATE_OF_BIRTH,
+    subject_date_of_birth = date_field("Date of birth", rule=SUBJECT_DATE_OF_BIRTH,
                                   help_text="If known. For example, 27 3 1985")
     subject_role = forms.CharField(label="Role", max_length=200, required=False,
                                    help_text="For example, teaching assistant, foster carer, football coach")
@@ -67,9 +67,9 @@ class EnquiryForm(NamedErrorsMixin, forms.Form):
     officer = forms.ModelChoiceField(label="Designated Officer", queryset=User.objects.none(), required=False,
                                      empty_label="Me")
     # What Working Together and the annual report need recorded (all optional, completed later)
-    incident_on = _date("Date of the alleged incident", rule=DO_INCIDENT_DATE,
+    incident_on = date_field("Date of the alleged incident", rule=DO_INCIDENT_DATE,
                         help_text="If known. Identifies a non-recent allegation. For example, 4 11 2019")
-    employer_aware_on = _date("Date the employer became aware", rule=DO_INCIDENT_DATE,
+    employer_aware_on = date_field("Date the employer became aware", rule=DO_INCIDENT_DATE,
                               help_text="The employer should refer to the DO within one working day.")
     police_reference = forms.CharField(label="Police reference", max_length=60, required=False)
     criminal_outcome = forms.ChoiceField(label="Criminal outcome", required=False,
@@ -77,14 +77,14 @@ class EnquiryForm(NamedErrorsMixin, forms.Form):
     criminal_outcome_detail = forms.CharField(label="Criminal outcome in words", required=False, max_length=20000,
                                               widget=forms.Textarea(attrs={"rows": 3}))
     subject_told = TOLD_FIELD("Has the subject been told of the allegation?")
-    subject_told_on = _date("Date the subject was told")
+    subject_told_on = date_field("Date the subject was told")
     parents_told = TOLD_FIELD("Have the child's parents or carers been told?")
-    parents_told_on = _date("Date the parents were told")
+    parents_told_on = date_field("Date the parents were told")
     dbs_referral = forms.ChoiceField(label="Referral to the DBS", required=False,
                                      choices=[("", "Not recorded")] + Enquiry.DbsReferral.choices)
     dbs_decision = forms.ChoiceField(label="DBS decision", required=False,
                                      choices=[("", "None yet")] + Enquiry.DbsDecision.choices)
-    dbs_decision_on = _date("Date of the DBS decision")
+    dbs_decision_on = date_field("Date of the DBS decision")
 
     def __init__(self, *args, children_qs, instance: Enquiry | None = None, **kwargs):
         self.children_qs = children_qs
@@ -102,7 +102,7 @@ class EnquiryForm(NamedErrorsMixin, forms.Form):
         self.fields["officer"].queryset = do_team_members().order_by("first_name", "last_name")
         if instance is not None:
             self.fields["officer"].empty_label = None
-        self.helper = _helper(
+        self.helper = form_helper(
             Fieldset(
                 Field("received_on"),
                 Field.text("received_time", field_width=5),
@@ -176,8 +176,8 @@ class EnquiryForm(NamedErrorsMixin, forms.Form):
             "incident_on": enquiry.incident_on, "employer_aware_on": enquiry.employer_aware_on,
             "police_reference": enquiry.police_reference, "criminal_outcome": enquiry.criminal_outcome,
             "criminal_outcome_detail": enquiry.criminal_outcome_detail,
-            "subject_told": _told_initial(enquiry.subject_told), "subject_told_on": enquiry.subject_told_on,
-            "parents_told": _told_initial(enquiry.parents_told), "parents_told_on": enquiry.parents_told_on,
+            "subject_told": told_initial(enquiry.subject_told), "subject_told_on": enquiry.subject_told_on,
+            "parents_told": told_initial(enquiry.parents_told), "parents_told_on": enquiry.parents_told_on,
             "dbs_referral": enquiry.dbs_referral, "dbs_decision": enquiry.dbs_decision,
             "dbs_decision_on": enquiry.dbs_decision_on,
         }

@@ -16,7 +16,7 @@ from workflows.forms import RealDateField
 TIME_RE = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*([ap]m)?\s*$", re.IGNORECASE)
 
 
-def _helper(*fields, button: str, warning: bool = False) -> FormHelper:
+def form_helper(*fields, button: str, warning: bool = False) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = False  # templates own the <form> and its action
     submit = Button.warning("submit", button) if warning else Button("submit", button)
@@ -46,7 +46,7 @@ class VocabularyField(forms.ChoiceField):
         return self._rows.get(value) if value else None
 
 
-def _date(label, required=False, help_text=None, rule=DO_DATE, **kwargs):
+def date_field(label, required=False, help_text=None, rule=DO_DATE, **kwargs):
     """A GOV.UK date input holding a Designated Officer date to ``rule`` (``workflows.date_rules``:
     today or earlier and not before the records began, unless a rule says otherwise)."""
     messages = {"required": f"Enter the {label.lower()}", "incomplete": f"Enter the {label.lower()} in full"}
@@ -63,5 +63,5 @@ def TOLD_FIELD(label):  # noqa: N802 - a field factory, named like the fields it
         choices=[("yes", "Yes"), ("no", "No"), ("", "Not recorded")])
 
 
-def _told_initial(value) -> str:
+def told_initial(value) -> str:
     return {True: "yes", False: "no"}.get(value, "")

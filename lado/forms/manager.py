@@ -13,7 +13,7 @@ from workflows.forms import NamedErrorsMixin
 from ..models import (
     RetentionRule,
 )
-from .fields import _helper
+from .fields import form_helper
 
 # --- The DO Manager's pages: DO roles, the access review, retention rules ---------------------
 
@@ -39,7 +39,7 @@ class RoleGrantForm(NamedErrorsMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Field.text("person", field_width=20), Field.radios("role", legend_size=Size.SMALL),
+        self.helper = form_helper(Field.text("person", field_width=20), Field.radios("role", legend_size=Size.SMALL),
                               Field.textarea("reason", label_size=Size.SMALL), button="Grant role")
 
     def clean_person(self):
@@ -56,7 +56,7 @@ class AccessReviewForm(NamedErrorsMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Field.textarea("note", label_size=Size.SMALL), button="Record the review as done")
+        self.helper = form_helper(Field.textarea("note", label_size=Size.SMALL), button="Record the review as done")
 
 
 class RetentionRuleForm(NamedErrorsMixin, forms.Form):
@@ -90,7 +90,7 @@ class RetentionRuleForm(NamedErrorsMixin, forms.Form):
             self.initial.update(years=rule.years, counted_from=rule.counted_from,
                                 until_retirement=rule.until_retirement, retirement_age=rule.retirement_age,
                                 note=rule.note)
-        self.helper = _helper(Field.text("years", field_width=2),
+        self.helper = form_helper(Field.text("years", field_width=2),
                               Field.radios("counted_from", legend_size=Size.SMALL, inline=True),
                               Field.checkbox("until_retirement"), Field.text("retirement_age", field_width=2),
                               Field.text("note"), Field.textarea("reason", label_size=Size.SMALL),
@@ -130,7 +130,7 @@ class CategoryRetentionForm(NamedErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if period is not None and not self.is_bound:
             self.initial.update(years=period.years, note=period.note)
-        self.helper = _helper(Field.text("years", field_width=3), Field.text("note"),
+        self.helper = form_helper(Field.text("years", field_width=3), Field.text("note"),
                               Field.textarea("reason", label_size=Size.SMALL), button="Change the rule")
 
     def clean_years(self):

@@ -15,7 +15,7 @@ from ..models import (
     Enquiry,
     Meeting,
 )
-from .fields import _date, _helper
+from .fields import date_field, form_helper
 
 
 class DecisionForm(NamedErrorsMixin, forms.Form):
@@ -45,7 +45,7 @@ class DecisionForm(NamedErrorsMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = form_helper(
             Field.radios("threshold_met", legend_size=Size.MEDIUM),
             Field.checkboxes("criteria", legend_size=Size.SMALL),
             Field.textarea("rationale", label_size=Size.SMALL),
@@ -65,7 +65,7 @@ class MeetingForm(NamedErrorsMixin, forms.Form):
                              choices=[Choice(value, label, hint=MEETING_HINTS[value]) if value in MEETING_HINTS
                                       else (value, label) for value, label in Meeting.Kind.choices],
                              error_messages={"required": "Select the kind of meeting"})
-    held_on = _date("Date held", required=True)
+    held_on = date_field("Date held", required=True)
     attendees = forms.CharField(label="Attendees", widget=forms.Textarea(attrs={"rows": 5}), max_length=10000,
                                 help_text="One per line: name, agency.",
                                 error_messages={"required": "List who attended"})
@@ -73,7 +73,7 @@ class MeetingForm(NamedErrorsMixin, forms.Form):
                               max_length=50000, required=False)
     decisions = forms.CharField(label="Decisions", widget=forms.Textarea(attrs={"rows": 4}), max_length=20000,
                                 error_messages={"required": "Record the decisions made"})
-    next_review_on = _date("Next review meeting", rule=DO_PLANNED_DATE,
+    next_review_on = date_field("Next review meeting", rule=DO_PLANNED_DATE,
                            help_text="Leave blank if no review is planned.")
 
     def __init__(self, *args, enquiry: Enquiry, **kwargs):
@@ -82,7 +82,7 @@ class MeetingForm(NamedErrorsMixin, forms.Form):
             self.initial.setdefault("kind", Meeting.Kind.INITIAL if enquiry.status == Enquiry.Status.AWAITING_MEETING
                                     else Meeting.Kind.REVIEW)
             self.initial.setdefault("held_on", today())
-        self.helper = _helper(
+        self.helper = form_helper(
             Field.radios("kind", legend_size=Size.SMALL),
             Field("held_on"),
             Field.textarea("attendees", label_size=Size.SMALL),
@@ -102,13 +102,13 @@ class ActionForm(NamedErrorsMixin, forms.Form):
     owner_name = forms.CharField(label="Owner", max_length=200, help_text="Who is responsible for it.",
                                  error_messages={"required": "Name who owns the action"})
     owner_agency = forms.CharField(label="Owner's agency", max_length=200, required=False)
-    due_on = _date("Due date", rule=DO_PLANNED_DATE, help_text="For example, 27 3 2026")
+    due_on = date_field("Due date", rule=DO_PLANNED_DATE, help_text="For example, 27 3 2026")
     notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
                             required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = form_helper(
             Field.radios("kind", legend_size=Size.SMALL, small=True),
             Field.select("regulator"),
             Field.text("owner_name"),
@@ -120,8 +120,8 @@ class ActionForm(NamedErrorsMixin, forms.Form):
 
 
 class ActionUpdateForm(NamedErrorsMixin, forms.Form):
-    due_on = _date("Due date", rule=DO_PLANNED_DATE)
-    done_on = _date("Date done", help_text="Fill in when the action is complete.")
+    due_on = date_field("Due date", rule=DO_PLANNED_DATE)
+    done_on = date_field("Date done", help_text="Fill in when the action is complete.")
     employer_outcome = forms.ChoiceField(
         label="Employer's outcome (for an employer outcome action)",
         choices=[("", "Not recorded")] + Action.EmployerOutcome.choices, required=False)
@@ -138,7 +138,7 @@ class ActionUpdateForm(NamedErrorsMixin, forms.Form):
             fields.append(Field.select("employer_outcome"))
         else:
             del self.fields["employer_outcome"]
-        self.helper = _helper(*fields, Field.textarea("notes"), button="Save action")
+        self.helper = form_helper(*fields, Field.textarea("notes"), button="Save action")
 
 
 class OpenActionsMixin:
@@ -184,7 +184,7 @@ class ConcludeForm(OpenActionsMixin, NamedErrorsMixin, forms.Form):
         help_text="The definitions are from Keeping Children Safe in Education, Part 4.",
         error_messages={"required": "Select the outcome"},
     )
-    concluded_on = _date("Date concluded", help_text="Leave as today, or the date of the outcome meeting.")
+    concluded_on = date_field("Date concluded", help_text="Leave as today, or the date of the outcome meeting.")
     note = forms.CharField(label="Notes (optional)", widget=forms.Textarea(attrs={"rows": 3}), max_length=20000,
                            required=False)
 
@@ -192,7 +192,7 @@ class ConcludeForm(OpenActionsMixin, NamedErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("concluded_on", today())
-        self.helper = _helper(Field.radios("outcome", legend_size=Size.MEDIUM), Field("concluded_on"),
+        self.helper = form_helper(Field.radios("outcome", legend_size=Size.MEDIUM), Field("concluded_on"),
                               Field.textarea("note"), *self.open_action_fields(enquiry), button="Conclude enquiry")
 
 
@@ -210,7 +210,7 @@ class ConcludeWithoutMeetingForm(OpenActionsMixin, NamedErrorsMixin, forms.Form)
     )
     reason = forms.CharField(label="Why no meeting is needed", widget=forms.Textarea(attrs={"rows": 4}),
                              max_length=10000, error_messages={"required": "Enter why no meeting is needed"})
-    concluded_on = _date("Date concluded", help_text="Leave as today, or the date the decision was made.")
+    concluded_on = date_field("Date concluded", help_text="Leave as today, or the date the decision was made.")
 
     def __init__(self, *args, enquiry=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -219,7 +219,7 @@ class ConcludeWithoutMeetingForm(OpenActionsMixin, NamedErrorsMixin, forms.Form)
             "select unfounded or malicious")
         if not self.is_bound:
             self.initial.setdefault("concluded_on", today())
-        self.helper = _helper(Field.radios("outcome", legend_size=Size.MEDIUM),
+        self.helper = form_helper(Field.radios("outcome", legend_size=Size.MEDIUM),
                               Field.textarea("reason", label_size=Size.SMALL), Field("concluded_on"),
                               *self.open_action_fields(enquiry), button="Conclude without a meeting")
 
@@ -232,7 +232,7 @@ class ReasonForm(NamedErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if hint:
             self.fields["reason"].help_text = hint
-        self.helper = _helper(Field.textarea("reason", label_size=Size.SMALL), button=button, warning=warning)
+        self.helper = form_helper(Field.textarea("reason", label_size=Size.SMALL), button=button, warning=warning)
 
 
 class DestroyForm(NamedErrorsMixin, forms.Form):
@@ -248,16 +248,16 @@ class DestroyForm(NamedErrorsMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Field.textarea("reason", label_size=Size.SMALL), Field.checkbox("confirm"),
+        self.helper = form_helper(Field.textarea("reason", label_size=Size.SMALL), Field.checkbox("confirm"),
                               button="Destroy enquiry", warning=True)
 
 
 class RetentionForm(NamedErrorsMixin, forms.Form):
-    review_on = _date("Next retention review", required=True, rule=ANY_DATE)
+    review_on = date_field("Next retention review", required=True, rule=ANY_DATE)
     reason = forms.CharField(label="Reason for keeping the enquiry", widget=forms.Textarea(attrs={"rows": 3}),
                              max_length=10000, error_messages={"required": "Enter the reason for keeping the enquiry"})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Field("review_on"), Field.textarea("reason", label_size=Size.SMALL),
+        self.helper = form_helper(Field("review_on"), Field.textarea("reason", label_size=Size.SMALL),
                               button="Keep and review later")

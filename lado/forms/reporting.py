@@ -12,7 +12,7 @@ from workflows.clocks import now as clock_now
 from workflows.forms import NamedErrorsMixin
 
 from ..models import Category, DelayReason, SchoolPhase, Sector, SettingType
-from .fields import TIME_RE, VocabularyField, _date, _helper
+from .fields import TIME_RE, VocabularyField, date_field, form_helper
 
 
 class DelayForm(NamedErrorsMixin, forms.Form):
@@ -27,14 +27,14 @@ class DelayForm(NamedErrorsMixin, forms.Form):
             kwargs["initial"] = {"delay_reason": enquiry.delay_reason.slug, "note": enquiry.delay_note}
         super().__init__(*args, **kwargs)
         self.fields["delay_reason"].load(enquiry.delay_reason)
-        self.helper = _helper(Field.radios("delay_reason", legend_size=Size.SMALL, small=True),
+        self.helper = form_helper(Field.radios("delay_reason", legend_size=Size.SMALL, small=True),
                               Field.textarea("note", label_size=Size.SMALL), button="Record reason for delay")
 
 
 class ConsultationForm(NamedErrorsMixin, forms.Form):
     """Below the threshold for a referral: no name of the person, no children."""
 
-    consulted_on = _date("Date of the call", required=True)
+    consulted_on = date_field("Date of the call", required=True)
     consulted_time = forms.CharField(label="Time of the call", max_length=8, help_text="For example, 14:05",
                                      error_messages={"required": "Enter the time of the call"})
     caller_name = forms.CharField(label="Who called", max_length=200, required=False)
@@ -56,7 +56,7 @@ class ConsultationForm(NamedErrorsMixin, forms.Form):
             self.initial.setdefault("consulted_time", moment.strftime("%H:%M"))
         for name in ("sector", "setting", "school_phase", "category"):
             self.fields[name].load()
-        self.helper = _helper(
+        self.helper = form_helper(
             Fieldset(Field("consulted_on"), Field.text("consulted_time", field_width=5),
                      Field.text("caller_name"), Field.text("caller_organisation"),
                      legend="The call", legend_size=Size.MEDIUM),
