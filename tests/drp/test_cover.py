@@ -139,3 +139,11 @@ def test_the_inbox_card_says_whom_the_reader_covers_for(client, org, colleague):
         # The addressee's own inbox shows the same card without it.
         own = login(client, org.team_manager).get("/drps/awaiting-my-response/").content.decode()
     assert drp.reference in own and "Covering for" not in own
+
+
+def test_an_absurd_cover_id_is_not_found(client, org):
+    huge = "9" * 25
+    login(client, org.team_manager)
+    assert client.get(f"/drps/cover/{huge}/end/").status_code == 404
+    assert client_for(org.team_manager).post(f"/api/v1/drp/covers/{huge}/end/", {"reason": "x"},
+                                             format="json").status_code == 404
