@@ -45,8 +45,10 @@ def colleagues_covering(absent_ids, on=None) -> dict[int, list]:
 def covers_visible_to(user) -> QuerySet[Cover]:
     """Covers this person set up, takes part in, or (as a line manager) oversees: current and
     coming ones first."""
-    return (Cover.objects.filter(Q(absent=user) | Q(colleague=user) | Q(set_up_by=user))
-            .filter(ends_on__gte=today(), ended_on__isnull=True).select_related("absent", "colleague", "set_up_by")
+    line = Q(absent__team__manager=user) | Q(absent__managed_teams__parent__manager=user)  # their line manager
+    return (Cover.objects.filter(Q(absent=user) | Q(colleague=user) | Q(set_up_by=user) | line)
+            .filter(ends_on__gte=today(), ended_on__isnull=True).distinct()
+            .select_related("absent", "colleague", "set_up_by")
             .order_by("starts_on", "id"))
 
 

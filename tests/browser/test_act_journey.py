@@ -3,7 +3,7 @@
 The IRO Manager finds a DRP in the list (filters behind "Show filters" on a phone, no sideways
 scrolling), reassigns it to another IRO, copies its summary for the child's file and opens the
 print version, and reads the annual report (year to date) and the monthly report. A team
-manager arranges cover for their DRPs. The IRO reopens a resolved DRP. The Designated Officer
+manager arranges cover for their DRPs, then ends it early. The IRO reopens a resolved DRP. The Designated Officer
 reads the work tray on a phone and concludes a case with open actions, saying what happens to
 each. Every page on the way is checked with axe-core (WCAG 2.2 A and AA) at both widths, and
 the sign-in page with its errors too.
@@ -150,6 +150,16 @@ def test_team_manager_arranges_cover_for_their_drps(org, act_data, page):
     expect(success_banner(page)).to_contain_text("Casey Cover will cover your DRPs")
     expect(page.locator("table")).to_contain_text("Casey Cover")
     check_both_widths(page, "the cover page with a cover arranged", no_sideways_scroll=True)
+    # Leave cancelled: the cover is ended before it begins, with a reason.
+    page.get_by_role("link", name=re.compile("^End early")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("End cover early")
+    page.get_by_role("button", name="End cover").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter why the cover is ending early")
+    check_both_widths(page, "ending a cover early, with an error", no_sideways_scroll=True)
+    page.get_by_label("Why is the cover ending early?").fill("Leave cancelled")
+    page.get_by_role("button", name="End cover").click()
+    expect(success_banner(page)).to_contain_text("Casey Cover no longer covers for")
+    expect(page.get_by_text("No cover is arranged.")).to_be_visible()
 
 
 def test_iro_reopens_a_resolved_drp(org, act_data, page):

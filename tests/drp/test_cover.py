@@ -139,3 +139,23 @@ def test_the_inbox_card_says_whom_the_reader_covers_for(client, org, colleague):
         # The addressee's own inbox shows the same card without it.
         own = login(client, org.team_manager).get("/drps/awaiting-my-response/").content.decode()
     assert drp.reference in own and "Covering for" not in own
+
+
+def test_an_absurd_cover_id_is_not_found(client, org):
+    huge = "9" * 25
+    login(client, org.team_manager)
+    assert client.get(f"/drps/cover/{huge}/end/").status_code == 404
+    assert client_for(org.team_manager).post(f"/api/v1/drp/covers/{huge}/end/", {"reason": "x"},
+                                             format="json").status_code == 404
+
+
+def test_the_line_manager_sees_and_ends_a_cover_the_person_arranged_themselves(client, org, colleague):
+    covering = arrange(org, colleague, starts_on=date(2099, 11, 3), ends_on=date(2099, 11, 27))
+    login(client, org.service_manager)  # the team manager's line manager
+    listing = client.get("/drps/cover/").content.decode()
+    assert "Casey Cover" in listing and f'href="/drps/cover/{covering.pk}/end/"' in listing
+    assert [c["id"] for c in client_for(org.service_manager).get("/api/v1/drp/covers/").json()] == [covering.pk]
+    done = client.post(f"/drps/cover/{covering.pk}/end/", {"reason": "Back at work"})
+    assert done.status_code == 302
+    # Ended: gone from every list, the colleague's too.
+    assert client_for(colleague).get("/api/v1/drp/covers/").json() == []
