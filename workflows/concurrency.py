@@ -112,6 +112,21 @@ class VersionedQuerySet(models.QuerySet):
 
     update.alters_data = True
 
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        """The same for ``bulk_update``: each record's version moves on, in the statement
+        (``F("version") + 1``), and its time is stamped."""
+        objs, stamp = list(objs), clock_now()
+        for obj in objs:
+            obj.version, obj.updated_at = models.F("version") + 1, stamp
+        changed = super().bulk_update(objs, {*fields, "version", "updated_at"}, *args, **kwargs)
+        versions = dict(self.model._base_manager.filter(pk__in=[obj.pk for obj in objs])
+                        .values_list("pk", "version"))  # the expression read back, in one query
+        for obj in objs:
+            obj.version = versions.get(obj.pk, obj.version)
+        return changed
+
+    bulk_update.alters_data = True
+
 
 class Versioned(models.Model):
     """A record a person or system edits: ``version`` counts its saves (and bulk updates),

@@ -1,6 +1,9 @@
 """Fuzzing the whole API with schemathesis: generated requests from the OpenAPI schema, as
 every role, against realistic records, must never get a server error and every response
-must be what the schema promises (status code, content type, body shape).
+must be what the schema promises (status code, content type, body shape). Negative data (a
+request the schema says is invalid, in the plain and the stateful run) must be refused:
+400/401/403/404/406/422/428, or 409/412 where the operation documents them (the house rule
+answers a state refusal before reading the input); see tests/support/negative_data.py.
 
 The run is reproducible and bounded: a fixed seed (FOOTPRINT_FUZZ_SEED), a fixed number of
 examples per operation (FOOTPRINT_FUZZ_EXAMPLES, for valid and again for invalid input), no
@@ -20,12 +23,10 @@ from __future__ import annotations
 import logging
 import os
 import random
-import re
 import time
 import traceback
 from collections import Counter
 
-import jsonschema
 import pytest
 import schemathesis
 from django.core import signals
@@ -40,7 +41,6 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 from schemathesis.exceptions import CheckFailed, SkipTest
-from schemathesis.specs.openapi.checks import negative_data_rejection
 from schemathesis.types import NotSet
 
 from children.models import Child
@@ -62,6 +62,7 @@ from people import roles
 from people.models import Team, User
 from positive_practice.models import PositivePractice
 from tests.support.auth import api_token
+from tests.support.negative_data import NEGATIVE, invalid_input_is_refused
 
 pytestmark = pytest.mark.django_db
 
@@ -73,82 +74,6 @@ MIN_REQUESTS = 1000
 WALL_CLOCK_CAP = 5
 # The token is set per request below, so generating Authorization headers would be wasted work.
 GENERATION = GenerationConfig(with_security_parameters=False)
-_WHOLE = re.compile(r"-?\d+")
-
-
-def _read_as_sent(text: str, schema: dict):
-    """A parameter's text read as its schema's type; ValueError when it is not one."""
-    kind = schema.get("type")
-    if kind == "integer" and _WHOLE.fullmatch(text):
-        return int(text)
-    if kind == "number":
-        return float(text)
-    if kind == "boolean" and text in ("true", "false"):
-        return text == "true"
-    if kind in (None, "string"):
-        return text
-    raise ValueError(text)
-
-
-def _parameter_valid_as_sent(value, definition: dict) -> bool:
-    schema = definition.get("schema", {})
-    try:
-        if schema.get("type") == "array":
-            items = value if isinstance(value, list) else [value]
-            sent = [_read_as_sent(str(item), schema.get("items", {})) for item in items]
-        elif isinstance(value, list) or value is None or isinstance(value, bool):
-            return False  # a list, a null or a Python bool is never what the schema's scalar text is
-        else:
-            sent = _read_as_sent(str(value), schema)
-        jsonschema.validate(sent, schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-    except (ValueError, jsonschema.ValidationError):
-        return False
-    return True
-
-
-def negative_as_sent(case) -> bool:
-    """Whether the request really sent is invalid. Schemathesis makes a parameter "negative" by
-    its JSON type (the number 4563 where a string is expected, the string "12" where a number
-    is), but a query string, path or header carries only text: such a value arrives valid, and
-    a 200 for it is right. Only a part actually invalid as text makes the request negative."""
-    meta = case.meta
-    if meta is None or (meta.body is not None and meta.body.is_negative):
-        return True
-    parts = (("query", case.query, case.operation.query), ("path_parameters", case.path_parameters,
-             case.operation.path_parameters), ("headers", case.headers, case.operation.headers),
-             ("cookies", case.cookies, case.operation.cookies))
-    for flag, values, parameters in parts:
-        method = getattr(meta, flag)
-        if not (method and method.is_negative):
-            continue
-        values = values or {}
-        for parameter in parameters:
-            if parameter.name not in values:
-                if parameter.is_required:
-                    return True
-                continue
-            if not _parameter_valid_as_sent(values[parameter.name], parameter.definition):
-                return True
-    return False
-
-
-def invalid_input_is_refused(ctx, response, case):
-    """Schemathesis' negative-data check: a request the schema says is invalid must be refused.
-
-    Its default refusals (400, 401, 403, 404, 406, 422, 428) plus the ones the house rule answers
-    *before* looking at the input, when this operation documents them: 409 (the record's state
-    does not allow the move: state before input) and 412 (If-Match on a changed record). A
-    refusal the operation does not document is still a failure, and so is any 2xx or 5xx.
-    """
-    if not negative_as_sent(case):
-        return None
-    documented = set(case.operation.definition.raw.get("responses", {}))
-    ctx.config.negative_data_rejection.allowed_statuses = [
-        "400", "401", "403", "404", "406", "422", "428",
-        *sorted(code for code in ("409", "412") if code in documented)]
-    return negative_data_rejection(ctx, response, case)
-
-
 CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, invalid_input_is_refused)
 #: Stateful runs: walks of up to this many calls, following the schema's links from a create
@@ -306,6 +231,7 @@ def fuzz_operation(operation, method, world: World, failures: list[str]) -> None
 
 
 def test_generated_requests_get_no_server_error_and_match_the_schema():
+    NEGATIVE.clear()
     world = World()
     app = CountingApp(application)
     _keep_test_connection()
@@ -336,7 +262,7 @@ def test_generated_requests_get_no_server_error_and_match_the_schema():
 
     print(f"\nAPI fuzz: {app.requests} requests to {len(operations)} operations in {elapsed:.1f} s "
           f"({cpu:.1f} s CPU) "
-          f"(seed {FUZZ_SEED}); statuses {dict(sorted(app.statuses.items()))}")
+          f"(seed {FUZZ_SEED}); statuses {dict(sorted(app.statuses.items()))}; negative data {dict(NEGATIVE)}")
     if not_run:
         print(f"Out of time before: {', '.join(not_run)}")
     assert not failures, "\n\n".join(failures)

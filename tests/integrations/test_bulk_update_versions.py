@@ -66,6 +66,14 @@ def test_every_versioned_records_bulk_update_moves_its_version(org, model):
         assert version == versions[pk] + 1 and updated_at >= stamp
 
 
+def test_bulk_update_moves_each_records_version(org):
+    first, second = raised(org), raised(org)
+    first.concern, second.concern = "One", "Two"
+    DisputeResolution.objects.bulk_update([first, second], ["concern"])
+    assert (first.version, second.version) == (2, 2)
+    assert list(DisputeResolution.objects.order_by("pk").values_list("concern", "version")) == [("One", 2), ("Two", 2)]
+
+
 def test_an_import_updating_a_drp_moves_its_version(org):
     closed = {"status": "resolved", "closed_on": TODAY.isoformat()}  # an import never changes an open DRP
     run(org, "drp", [drp_row(**closed)])
