@@ -21,7 +21,6 @@ def webhook_allowed_hosts() -> frozenset[str]:
     """Receivers allowed on private, loopback or link-local addresses (host names or IP
     addresses, lower case): none by default. A receiver inside the authority's own network, or
     the tests' local receiver, is named here on purpose; every other address must be public."""
-    default = os.environ.get("FOOTPRINT_WEBHOOK_ALLOWED_HOSTS", "")
-    value = getattr(settings, "FOOTPRINT_WEBHOOK_ALLOWED_HOSTS", default)
+    value = settings.FOOTPRINT_WEBHOOK_ALLOWED_HOSTS
     names = value.split(",") if isinstance(value, str) else value
     return frozenset(name.strip().lower().strip("[]") for name in names if name.strip())

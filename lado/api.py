@@ -222,11 +222,11 @@ class EnquiryViewSet(ApiContract, viewsets.GenericViewSet):
         return self._detail(enquiry, "api:lado-enquiry-conclude-without-meeting")
 
     @extend_schema(request=DelaySerializer, responses=EnquirySerializer,
-                   description="Why an open case is past its first target: a reason for delay (vocabulary) with "
-                               "words. 409 while the case is within its first target.")
+                   description="Why an open enquiry is past its first target: a reason for delay (vocabulary) with "
+                               "words. 409 while the enquiry is within its first target.")
     @action(detail=True, methods=["post"])
     def delay(self, request, pk=None):
-        enquiry = self._case(pk)
+        enquiry = self._enquiry(pk)
         enquiry = services.enquiry_record_delay(enquiry=enquiry, actor=request.user,
                                                 **self._input(DelaySerializer, enquiry, "record_delay"))
         return self._detail(enquiry, "api:lado-enquiry-delay")

@@ -91,7 +91,7 @@ def past_its_target(flow):
     return fsm.State.CONDITION(
         enquiry.past_target(today()),
         unmet=f"{enquiry.reference} is within its first target ({due.day} {due:%B %Y}): a reason for delay is "
-              "recorded once a case is past it.")
+              "recorded once an enquiry is past it.")
 
 
 def refusal_message(enquiry: Enquiry, consequence: str) -> str:

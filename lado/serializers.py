@@ -81,7 +81,7 @@ class EnquiryListSerializer(ModelSerializer):
     setting = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     school_phase = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     delay_reason = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True,
-                                                help_text="Why the case is past its first target (a vocabulary).")
+                                                help_text="Why the enquiry is past its first target (a vocabulary).")
     employment_basis = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     etag = serializers.CharField(read_only=True, help_text="Send it in If-Match with a change: 412 when the "

@@ -15,7 +15,7 @@ from . import document as builder
 from .access import can_write_commentary
 from .models import ReportCommentary
 from .services import COMMENTARY_MAX_LENGTH, commentary_save
-from .views import _require_reader, _requested_year, _years
+from .views import _requested_year, _require_reader, _years
 from .word import annual_document_docx, docx_response, publication_note
 
 

@@ -27,9 +27,12 @@ def posted_version(request) -> str | None:
     return value if value.isdigit() else None
 
 
-def version_to_carry(request, obj) -> int:
+def version_to_carry(request, obj) -> int | None:
     """The version a form shown again carries: the one the person opened (their answers are
-    for that), or the record's own on a first showing."""
+    for that), or the record's own on a first showing. None for a record that keeps no
+    version (a cover): nothing to carry, nothing to check."""
+    if not hasattr(obj, "version"):
+        return None
     posted = posted_version(request)
     return int(posted) if posted is not None else obj.version
 
@@ -38,7 +41,7 @@ def version_to_carry(request, obj) -> int:
 def expecting_version(request, obj) -> Iterator[None]:
     """Within this block, saving ``obj`` checks it is still at the version the form read."""
     posted = posted_version(request)
-    if posted is None:
+    if posted is None or not hasattr(obj, "version"):
         yield
         return
     with expecting(f'"{obj.resource}-{posted}"'):

@@ -37,6 +37,10 @@ CORS_ALLOWED_ORIGINS = [origin.strip() for origin in
                         os.environ.get("FOOTPRINT_CORS_ALLOWED_ORIGINS", "").split(",") if origin.strip()]
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_CREDENTIALS = False
+# Webhook receivers inside the authority's own network (host names or addresses, comma-separated):
+# every other subscription URL must resolve to a public address (integrations.addresses).
+FOOTPRINT_WEBHOOK_ALLOWED_HOSTS = [host.strip().lower() for host in
+                                   os.environ.get("FOOTPRINT_WEBHOOK_ALLOWED_HOSTS", "").split(",") if host.strip()]
 CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "idempotency-key", "if-match", "if-none-match"]
 CORS_EXPOSE_HEADERS = ["ratelimit", "ratelimit-policy", "retry-after", "etag", "location", "deprecation", "link"]
 

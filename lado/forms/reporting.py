@@ -16,7 +16,7 @@ from .fields import TIME_RE, VocabularyField, date_field, form_helper
 
 
 class DelayForm(NamedErrorsMixin, forms.Form):
-    delay_reason = VocabularyField(DelayReason, label="Why is the case past its target?", required=True,
+    delay_reason = VocabularyField(DelayReason, label="Why is the enquiry past its target?", required=True,
                                    widget=forms.RadioSelect,
                                    error_messages={"required": "Choose the reason for the delay"})
     note = forms.CharField(label="Say more", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,

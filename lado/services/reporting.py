@@ -39,7 +39,7 @@ def enquiry_record_delay(*, enquiry: Enquiry, actor: User, delay_reason: DelayRe
     elif not delay_reason.active and delay_reason.pk != enquiry.delay_reason_id:
         errors["delay_reason"] = f"{delay_reason.name} is no longer offered: choose another reason."
     elif delay_reason.slug == OTHER and not note:
-        errors["delay_note"] = "Say in words why the case is delayed."
+        errors["delay_note"] = "Say in words why the enquiry is delayed."
     if len(note) > 2000:
         errors["delay_note"] = "Use 2000 characters or fewer."
     if errors:

@@ -12,7 +12,14 @@ import pytest
 
 from .conftest import assert_accessible
 from .test_act_journey import DESKTOP, check_both_widths
-from .test_reports_journey import download, report_data, report_year, sign_in, spike_month, table_rows  # noqa: F401
+from .test_reports_journey import (  # noqa: F401
+    download,
+    report_data,
+    report_year,
+    sign_in,
+    spike_month,
+    table_rows,
+)
 
 try:
     from playwright.sync_api import expect

@@ -7,7 +7,13 @@ from datetime import timedelta
 import pytest
 
 from children.models import Child
-from lado.forms import ActionUpdateForm, ConcludeForm, ConcludeWithoutMeetingForm, EnquiryForm, MeetingForm
+from lado.forms import (
+    ActionUpdateForm,
+    ConcludeForm,
+    ConcludeWithoutMeetingForm,
+    EnquiryForm,
+    MeetingForm,
+)
 from lado.models import Action, Enquiry
 from workflows.clocks import today
 

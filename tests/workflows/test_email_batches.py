@@ -133,7 +133,9 @@ def test_telling_many_people_queues_a_task_per_batch(counting, django_capture_on
     """notify() of 150 people: two email tasks after commit (100 and 50), each one connection."""
     people = UserFactory.create_batch(services.EMAIL_BATCH + 50)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.notify(recipients=people, kind="test", subject="Told", link="/")
+        services.notify(recipients=people, kind="drp-reminder", link="/",
+                        context={"drp": {"reference": "DRP-00001", "stage": {"name": "Stage 1"}},
+                                 "headline": "due today", "detail": "The response is due today."})
     assert len(callbacks) == 2
     assert counting.opened == 2 and len(mail.outbox) == len(people)
     assert not Notification.objects.filter(emailed_at__isnull=True).exists()
