@@ -87,7 +87,7 @@ def test_iro_records_an_agreed_action_and_marks_it_done(open_drp, page):
 def test_iro_manager_reads_the_drp_indicators(open_drp, page):
     sign_in(page, "iro-manager")
     page.goto("/reports/")
-    page.get_by_role("link", name="Indicators for this reporting year").click()
+    page.get_by_role("link", name="DRP indicators for this reporting year").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("DRP indicators")
     expect(page.locator("#table-drp-indicators")).to_contain_text("Children affected: CLA")
     assert_accessible(page, "the DRP indicators for the year")
