@@ -18,8 +18,7 @@ from workflows.transitions import read_input
 from . import access, cover, holding, services
 from .filters import DisputeResolutionFilter
 from .flows import DisputeResolutionFlow
-from .list_rows import COLUMNS as LIST_COLUMNS
-from .list_rows import list_rows
+from .list_rows import list_rows, list_values
 from .models import (
     AgencyContact,
     AgreedAction,
@@ -120,7 +119,7 @@ class DisputeResolutionViewSet(ApiContract, viewsets.GenericViewSet):
     # A million DRPs nationally: pages by cursor (index range scans), counts bounded.
     pagination_class = KeysetPagination
     keyset_ordering = ("-raised_on", "-id")
-    keyset_values = LIST_COLUMNS  # the list's rows are read as plain values (drp.list_rows)
+    keyset_rows = staticmethod(list_values)  # the list's rows are read as plain values (drp.list_rows)
 
     def get_queryset(self):
         return with_list_data(drps_visible_to(self.request.user)).order_by("-raised_on", "-id")
