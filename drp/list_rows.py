@@ -3,8 +3,8 @@
 A page of 50 DRPs through ``DisputeResolutionListSerializer`` built 50 DRPs, their stage,
 team, users and children as model instances and ran DRF's field machinery 900 times: at 1M
 DRPs that was most of the request, the page's SELECT itself taking about a millisecond. Here
-the page selects only the columns a row shows, children and themes come as id pairs, and each
-row is written as the serializer writes it (``tests/drp/test_list_rows.py`` holds them equal,
+the page selects only the columns a row shows, with the children's ids and themes' slugs as
+arrays on PostgreSQL (as id pairs in two more queries elsewhere), and each row is written as the serializer writes it (``tests/drp/test_list_rows.py`` holds them equal,
 field by field and in order, so the serializer stays the contract and the schema)."""
 
 from __future__ import annotations
