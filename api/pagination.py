@@ -118,7 +118,10 @@ class KeysetPagination(BasePagination):
     The view names its order with ``keyset_ordering``, every field one direction, the last
     one unique (``("-raised_on", "-id")``). The answer has ``next`` and ``previous`` links
     (opaque cursors), ``count`` (exact up to ``COUNT_BOUND``, else the planner's estimate)
-    and ``count_is_exact``."""
+    and ``count_is_exact``. A view that writes its rows from plain values gives
+    ``keyset_rows(queryset)``, the page's rows as ``.values()`` dictionaries; it is applied
+    after counting, so the count stays on the bare queryset (``.values()`` over related
+    columns would join their tables into the count)."""
 
     page_size = 50
     max_page_size = 500
@@ -139,6 +142,9 @@ class KeysetPagination(BasePagination):
         forwards_desc = descending != self.backwards  # walking the index downwards?
         order = [("-" if forwards_desc else "") + name for name in fields]
         qs = queryset.order_by(*order)
+        rows_of = getattr(view, "keyset_rows", None)
+        if rows_of is not None:
+            qs = rows_of(qs)
         if self.position is not None:
             qs = qs.filter(self._after(fields, self.position, forwards_desc))
         rows = list(qs[: self.limit + 1])
@@ -202,7 +208,7 @@ class KeysetPagination(BasePagination):
         return self._link(self.rows[0], backwards=True)
 
     def _link(self, row, backwards: bool) -> str:
-        values = [_plain(getattr(row, name)) for name, _ in self.ordering]
+        values = [_plain(row[name] if isinstance(row, dict) else getattr(row, name)) for name, _ in self.ordering]
         token = base64.urlsafe_b64encode(json.dumps({"v": values, "b": backwards}).encode()).decode()
         return replace_query_param(self.request.build_absolute_uri(), self.cursor_query_param, token)
 

@@ -512,7 +512,8 @@ def endpoints(ids: list[int], second_page: str | None = None):
     ]
 
 
-def measure(users, size: int, n_requests: int, warmups: int, seed: int, explain: bool) -> list[dict]:
+def measure(users, size: int, n_requests: int, warmups: int, seed: int, explain: bool,
+            only_api_lists: bool = False) -> list[dict]:
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -529,6 +530,8 @@ def measure(users, size: int, n_requests: int, warmups: int, seed: int, explain:
     second_page = second_page.replace("http://testserver", "") if second_page else None
     results = []
     for label, username, target in endpoints(ids, second_page):
+        if only_api_lists and not (label.startswith("GET /api/v1/drps/") and "{id}" not in label):
+            continue
         rng = random.Random(seed)
         client = clients[username]
         times, counts, sql_ms, tops = [], [], [], []
@@ -562,7 +565,7 @@ def measure(users, size: int, n_requests: int, warmups: int, seed: int, explain:
             "slowest_query_ms": round(float(slowest["time"]) * 1000, 2),
             "slowest_query_sql": slowest["sql"],
         }
-        if label.startswith("GET /api/drps/") and "{id}" not in label:
+        if label.startswith("GET /api/v1/drps/") and "{id}" not in label:
             result |= bare_page_query(ctx.captured_queries, n_requests, times)
         is_select = slowest["sql"].lstrip().upper().startswith("SELECT")  # never ANALYZE a write
         if explain and is_select and connection.vendor == "postgresql":
@@ -585,7 +588,9 @@ def bare_page_query(queries: list[dict], n_requests: int, request_times: list[fl
     request's p95 over it."""
     from django.db import connection
 
-    page = next((q["sql"] for q in queries if " LIMIT " in q["sql"] and "COUNT(" not in q["sql"].upper()), None)
+    page = next((q["sql"] for q in queries if q["sql"].startswith("SELECT") and " LIMIT " in q["sql"]
+                 and 'FROM "drp_disputeresolution"' in q["sql"] and "ORDER BY" in q["sql"]
+                 and "COUNT(" not in q["sql"].upper()), None)  # not the session's or user's LIMIT 21
     if page is None:
         return {}
     times = []
@@ -629,6 +634,11 @@ def main(argv=None) -> int:
                         help="generate nothing: time the DRPs the database already holds (for example "
                              "bench/report_bench.py's 1M, whose 20,000 children are all allocated to "
                              "social-worker); implies --no-reset")
+    parser.add_argument("--only-api-lists", action="store_true",
+                        help="time only the API list rows (issue 15's list goals), not the pages and details")
+    parser.add_argument("--no-analyze", action="store_true",
+                        help="skip the VACUUM (ANALYZE) after generating (with --measure-only on a database "
+                             "analysed already, so that before/after runs do not each wait for it)")
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--json", metavar="PATH", help="also write the results (and row counts) as JSON")
     parser.add_argument("--explain", action="store_true",
@@ -668,7 +678,8 @@ def main(argv=None) -> int:
         inserted = generate(org, missing, args.seed) if missing else {}
         gen_s = time.perf_counter() - started
         started = time.perf_counter()
-        analyze()
+        if not args.no_analyze:
+            analyze()
         analyze_s = time.perf_counter() - started
         counts = row_counts()
         analyzed = "VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE"
@@ -676,7 +687,8 @@ def main(argv=None) -> int:
               + ", ".join(f"{k}={v:,}" for k, v in counts.items()), flush=True)
         generation.append({"size": size, "generated": missing, "generation_s": round(gen_s, 1),
                            "analyze_s": round(analyze_s, 1), "inserted": inserted, "row_counts": counts})
-        all_results += measure(org.users, size, args.requests, args.warmups, args.seed, args.explain)
+        all_results += measure(org.users, size, args.requests, args.warmups, args.seed, args.explain,
+                               args.only_api_lists)
 
     print(f"\n{connection.vendor}, {args.requests} requests per row after {args.warmups} warm-ups\n")
     print(table(all_results))

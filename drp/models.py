@@ -156,8 +156,11 @@ class DisputeResolution(Versioned, models.Model):
             models.Index(fields=["closed_on"], name="drp_closed_on_report",
                          include=["case_type", "status", "closed_at_stage"],
                          condition=models.Q(status__in=["resolved", "withdrawn"])),
-            # A status filter (?status=awaiting_response), newest first.
-            models.Index(fields=["status", "raised_on", "id"], name="drp_status_raised_on"),
+            # A status filter (?status=awaiting_response), newest first; with the case type, so
+            # that the list's bounded count of ?status=...&case_type=... reads the index alone
+            # (10,001 rows: 20 ms from the table at 1M, 3 ms from the index).
+            models.Index(fields=["status", "raised_on", "id"], name="drp_status_raised_on",
+                         include=["case_type"]),
             # A team filter, and social-care staff seeing their teams' DRPs, newest first.
             models.Index(fields=["team", "raised_on", "id"], name="drp_team_raised_on"),
             # An IRO filter (who raised it), newest first.
