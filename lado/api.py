@@ -226,7 +226,7 @@ class EnquiryViewSet(ApiContract, viewsets.GenericViewSet):
                                "words. 409 while the case is within its first target.")
     @action(detail=True, methods=["post"])
     def delay(self, request, pk=None):
-        enquiry = self._case(pk)
+        enquiry = self._enquiry(pk)
         enquiry = services.enquiry_record_delay(enquiry=enquiry, actor=request.user,
                                                 **self._input(DelaySerializer, enquiry, "record_delay"))
         return self._detail(enquiry, "api:lado-enquiry-delay")

@@ -42,9 +42,9 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Q
 
 from lado import conf as lado_conf
 from lado import selectors as lado_selectors
+from lado.clocks import NonRecentIncident
 from lado.models import Consultation, DelayReason, Enquiry, Meeting, SchoolPhase, SettingType
 from workflows.clocks import today
-from workflows.dates import add_months
 from workflows.replica import from_replica
 
 from .periods import Period, reporting_year, reporting_year_of
@@ -80,23 +80,35 @@ def _rate(due: int, on_time: int) -> dict:
     return {"due": due, "on_time": on_time, "on_time_percent": percent(on_time, due)}
 
 
-def _named(vocabulary, counts: dict) -> list[dict]:
+def vocabularies() -> dict:
+    """The vocabularies the figures are named by, read once for every period of a report."""
+    return {vocabulary: list(vocabulary.objects.all()) for vocabulary in (DelayReason, SettingType, SchoolPhase)}
+
+
+def _named(items: list, counts: dict) -> list[dict]:
     """Every active value of a vocabulary (and any counted), then "not recorded"."""
     rows = [{"code": item.slug, "name": item.name, "enquiries": counts.get(item.slug, 0)}
-            for item in vocabulary.objects.all() if item.active or item.slug in counts]
+            for item in items if item.active or item.slug in counts]
     return rows + [{"code": NOT_RECORDED, "name": "Not recorded", "enquiries": counts.get(NOT_RECORDED, 0)}]
 
 
-def do_indicators(period: Period) -> dict:
-    """Every DO indicator for one period (see the module docstring)."""
+def do_indicators(period: Period, named_by: dict | None = None) -> dict:
+    """Every DO indicator for one period (see the module docstring); ``named_by``: the
+    ``vocabularies()`` already read, when counting several periods."""
     on = today()
+    named_by = named_by or vocabularies()
     figures = lado_selectors.figures(period.start, period.end)
     received = Enquiry.objects.filter(_in("received_on", period))
     consultations = Consultation.objects.filter(_in("consulted_on", period)).count()
     contacts = figures["received"] + consultations
 
-    criteria = received.filter(threshold_met=True).aggregate(
-        **{field: Count("id", filter=Q(**{field: True})) for field, _ in CRITERIA})
+    # The harm-test criteria and the non-recent count share one pass over the period's enquiries;
+    # non-recent is decided by the database row by row (``lado.clocks.NonRecentIncident``).
+    received_counts = received.aggregate(
+        **{field: Count("id", filter=Q(threshold_met=True, **{field: True})) for field, _ in CRITERIA},
+        incident_dated=Count("id", filter=Q(incident_on__isnull=False)),
+        non_recent=Count("id", filter=NonRecentIncident()))
+    criteria = {field: received_counts[field] for field, _ in CRITERIA}
 
     first = (Enquiry.objects.filter(_in("first_meeting_due", period), threshold_met=True)
              .annotate(first_held=Min("meetings__held_on"))
@@ -112,13 +124,6 @@ def do_indicators(period: Period) -> dict:
                               Q(next_review_on__lt=on)
                               & (Q(enquiry__closed_on__isnull=True) | Q(enquiry__closed_on__gt=F("next_review_on"))))),
                           on_time=Count("id", filter=Q(kept=True))))
-
-    # Non-recent: months before the referral (calendar months, ``lado.clocks.is_non_recent``),
-    # counted here over the period's dated incidents, each receipt day's cut-off worked out once.
-    dated = list(received.filter(incident_on__isnull=False).values_list("incident_on", "received_on"))
-    months = lado_conf.non_recent_months()
-    cutoffs = {day: add_months(day, -months) for day in {received_on for _, received_on in dated}}
-    non_recent = sum(1 for incident_on, received_on in dated if incident_on <= cutoffs[received_on])
 
     open_at_end = Q(received_on__lte=period.end) & (Q(closed_on__isnull=True) | Q(closed_on__gt=period.end))
     delay_counts = {(row["delay_reason__slug"] or NOT_RECORDED): row["n"] for row in (
@@ -142,11 +147,11 @@ def do_indicators(period: Period) -> dict:
         "criteria": criteria,
         "actions": figures["actions"],
         "open_at_end": figures["open_at_end"],
-        "delays": {"past_target": sum(delay_counts.values()), "reasons": _named(DelayReason, delay_counts)},
-        "non_recent": {"non_recent": non_recent, "incident_dated": len(dated),
+        "delays": {"past_target": sum(delay_counts.values()), "reasons": _named(named_by[DelayReason], delay_counts)},
+        "non_recent": {"non_recent": received_counts["non_recent"], "incident_dated": received_counts["incident_dated"],
                        "months": lado_conf.non_recent_months()},
-        "by_setting": _named(SettingType, figures["by_setting"]),
-        "by_school_phase": _named(SchoolPhase, phase_counts),
+        "by_setting": _named(named_by[SettingType], figures["by_setting"]),
+        "by_school_phase": _named(named_by[SchoolPhase], phase_counts),
     }
 
 
@@ -189,10 +194,11 @@ def do_indicator_report(*, month: date | None = None, year: int | None = None) -
     years being the five of the trend. ``reports.do_disclosure`` shapes it for its reader."""
     chosen = year if year is not None else reporting_year_of(month)
     counted: dict[Period, dict] = {}  # a year asked for is also the trend's last: counted once
+    named_by = vocabularies()
 
     def figures(period: Period) -> dict:
         if period not in counted:
-            counted[period] = do_indicators(period)
+            counted[period] = do_indicators(period, named_by)
         return counted[period]
 
     periods = [{"key": key, "label": label, "period": period.as_dict(), "figures": figures(period)}
