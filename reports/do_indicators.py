@@ -92,47 +92,84 @@ def _named(items: list, counts: dict) -> list[dict]:
     return rows + [{"code": NOT_RECORDED, "name": "Not recorded", "enquiries": counts.get(NOT_RECORDED, 0)}]
 
 
-def do_indicators(period: Period, named_by: dict | None = None) -> dict:
-    """Every DO indicator for one period (see the module docstring); ``named_by``: the
-    ``vocabularies()`` already read, when counting several periods."""
+def _per_period(periods: list[Period], counts: dict) -> dict:
+    """``Count`` aggregates per period, keyed ``name_<i>``, for one statement over every period."""
+    return {f"{name}_{i}": Count("id", filter=condition(period)) for i, period in enumerate(periods)
+            for name, condition in counts.items()}
+
+
+def _grouped(queryset, field: str, periods: list[Period], condition) -> list[dict]:
+    """{value: n} per period from one GROUP BY over the rows of every period."""
+    rows = list(queryset.values(field).annotate(**_per_period(periods, {"n": condition})).order_by())
+    return [{(row[field] or NOT_RECORDED): row[f"n_{i}"] for row in rows if row[f"n_{i}"]}
+            for i in range(len(periods))]
+
+
+def shared_counts(periods: list[Period]) -> dict[Period, dict]:
+    """The indicators that are not ``lado.selectors.figures``, for every period of a report at
+    once: one statement per figure group over the rows of all the periods (a year and its
+    five-year trend read the enquiries, meetings and consultations once, not five times), each
+    period's counts filtered in the aggregate."""
     on = today()
-    named_by = named_by or vocabularies()
-    figures = lado_selectors.figures(period.start, period.end)
-    received = Enquiry.objects.filter(_in("received_on", period))
-    consultations = Consultation.objects.filter(_in("consulted_on", period)).count()
-    contacts = figures["received"] + consultations
+    span = Period(min(p.start for p in periods), max(p.end for p in periods))
 
-    # The harm-test criteria and the non-recent count share one pass over the period's enquiries;
-    # non-recent is decided by the database row by row (``lado.clocks.NonRecentIncident``).
-    received_counts = received.aggregate(
-        **{field: Count("id", filter=Q(threshold_met=True, **{field: True})) for field, _ in CRITERIA},
-        incident_dated=Count("id", filter=Q(incident_on__isnull=False)),
-        non_recent=Count("id", filter=NonRecentIncident()))
-    criteria = {field: received_counts[field] for field, _ in CRITERIA}
+    def received(p):
+        return _in("received_on", p)
 
-    first = (Enquiry.objects.filter(_in("first_meeting_due", period), threshold_met=True)
+    # The harm-test criteria and non-recent allegations (decided by the database row by row:
+    # ``lado.clocks.NonRecentIncident``) share one pass over the enquiries received.
+    enquiries = Enquiry.objects.filter(received(span)).aggregate(**_per_period(periods, {
+        **{field: lambda p, field=field: received(p) & Q(threshold_met=True, **{field: True}) for field, _ in CRITERIA},
+        "incident_dated": lambda p: received(p) & Q(incident_on__isnull=False),
+        "non_recent": lambda p: received(p) & NonRecentIncident()}))
+    consultations = Consultation.objects.filter(_in("consulted_on", span)).aggregate(
+        **_per_period(periods, {"consultations": lambda p: _in("consulted_on", p)}))
+
+    # A first meeting or a review counts once held, or once its date passed with the case open.
+    waited = Q(first_meeting_due__lt=on) & (Q(closed_on__isnull=True) | Q(closed_on__gt=F("first_meeting_due")))
+    first = (Enquiry.objects.filter(_in("first_meeting_due", span), threshold_met=True)
              .annotate(first_held=Min("meetings__held_on"))
-             .aggregate(due=Count("id", filter=Q(first_held__isnull=False) | (
-                            Q(first_meeting_due__lt=on)
-                            & (Q(closed_on__isnull=True) | Q(closed_on__gt=F("first_meeting_due"))))),
-                        on_time=Count("id", filter=Q(first_held__lte=F("first_meeting_due")))))
-
+             .aggregate(**_per_period(periods, {
+                 "due": lambda p: _in("first_meeting_due", p) & (Q(first_held__isnull=False) | waited),
+                 "on_time": lambda p: _in("first_meeting_due", p) & Q(first_held__lte=F("first_meeting_due"))})))
     later = Meeting.objects.filter(enquiry=OuterRef("enquiry"), held_on__gt=OuterRef("held_on"))
-    reviews = (Meeting.objects.filter(_in("next_review_on", period))
+    waited = Q(next_review_on__lt=on) & (Q(enquiry__closed_on__isnull=True)
+                                         | Q(enquiry__closed_on__gt=F("next_review_on")))
+    reviews = (Meeting.objects.filter(_in("next_review_on", span))
                .annotate(followed=Exists(later), kept=Exists(later.filter(held_on__lte=OuterRef("next_review_on"))))
-               .aggregate(due=Count("id", filter=Q(followed=True) | (
-                              Q(next_review_on__lt=on)
-                              & (Q(enquiry__closed_on__isnull=True) | Q(enquiry__closed_on__gt=F("next_review_on"))))),
-                          on_time=Count("id", filter=Q(kept=True))))
+               .aggregate(**_per_period(periods, {
+                   "due": lambda p: _in("next_review_on", p) & (Q(followed=True) | waited),
+                   "on_time": lambda p: _in("next_review_on", p) & Q(kept=True)})))
 
-    open_at_end = Q(received_on__lte=period.end) & (Q(closed_on__isnull=True) | Q(closed_on__gt=period.end))
-    delay_counts = {(row["delay_reason__slug"] or NOT_RECORDED): row["n"] for row in (
-        Enquiry.objects.filter(open_at_end, target_1_due__lt=period.end)
-        .values("delay_reason__slug").annotate(n=Count("id")).order_by())}
+    def open_past_target(p):
+        return (Q(received_on__lte=p.end, target_1_due__lt=p.end)
+                & (Q(closed_on__isnull=True) | Q(closed_on__gt=p.end)))
 
-    phased = SettingType.objects.filter(asks_school_phase=True)
-    phase_counts = {(row["school_phase__slug"] or NOT_RECORDED): row["n"] for row in (
-        received.filter(setting__in=phased).values("school_phase__slug").annotate(n=Count("id")).order_by())}
+    delays = _grouped(Enquiry.objects.filter(Q(closed_on__isnull=True) | Q(closed_on__gt=span.start),
+                                             received_on__lte=span.end, target_1_due__lt=span.end),
+                      "delay_reason__slug", periods, open_past_target)
+    phases = _grouped(Enquiry.objects.filter(received(span), setting__asks_school_phase=True),
+                      "school_phase__slug", periods, received)
+    return {period: {
+        "criteria": {field: enquiries[f"{field}_{i}"] for field, _ in CRITERIA},
+        "incident_dated": enquiries[f"incident_dated_{i}"], "non_recent": enquiries[f"non_recent_{i}"],
+        "consultations": consultations[f"consultations_{i}"],
+        "first": {"due": first[f"due_{i}"], "on_time": first[f"on_time_{i}"]},
+        "reviews": {"due": reviews[f"due_{i}"], "on_time": reviews[f"on_time_{i}"]},
+        "delays": delays[i], "phases": phases[i],
+    } for i, period in enumerate(periods)}
+
+
+def do_indicators(period: Period, named_by: dict | None = None, shared: dict | None = None) -> dict:
+    """Every DO indicator for one period (see the module docstring); ``named_by`` and ``shared``:
+    the ``vocabularies()`` and this period's ``shared_counts`` already read for a whole report."""
+    named_by = named_by or vocabularies()
+    shared = shared or shared_counts([period])[period]
+    figures = lado_selectors.figures(period.start, period.end)
+    consultations, first, reviews = shared["consultations"], shared["first"], shared["reviews"]
+    contacts = figures["received"] + consultations
+    criteria, delay_counts, phase_counts = shared["criteria"], shared["delays"], shared["phases"]
+    non_recent = {"non_recent": shared["non_recent"], "incident_dated": shared["incident_dated"]}
 
     return {
         "period": period.as_dict(),
@@ -148,7 +185,7 @@ def do_indicators(period: Period, named_by: dict | None = None) -> dict:
         "actions": figures["actions"],
         "open_at_end": figures["open_at_end"],
         "delays": {"past_target": sum(delay_counts.values()), "reasons": _named(named_by[DelayReason], delay_counts)},
-        "non_recent": {"non_recent": received_counts["non_recent"], "incident_dated": received_counts["incident_dated"],
+        "non_recent": {**non_recent,
                        "months": lado_conf.non_recent_months()},
         "by_setting": _named(named_by[SettingType], figures["by_setting"]),
         "by_school_phase": _named(named_by[SchoolPhase], phase_counts),
@@ -193,16 +230,14 @@ def do_indicator_report(*, month: date | None = None, year: int | None = None) -
     """Exact figures: {"periods": [{"key", "label", "period", "figures"}], "years": [...]}, the
     years being the five of the trend. ``reports.do_disclosure`` shapes it for its reader."""
     chosen = year if year is not None else reporting_year_of(month)
-    counted: dict[Period, dict] = {}  # a year asked for is also the trend's last: counted once
-    named_by = vocabularies()
+    asked, trend = periods_for(month=month, year=year), trend_years(chosen)
+    # A year asked for is also the trend's last: counted once.
+    distinct = list(dict.fromkeys([period for _, _, period in asked] + [period for _, _, period in trend]))
+    named_by, shared = vocabularies(), shared_counts(distinct)
+    counted = {period: do_indicators(period, named_by, shared[period]) for period in distinct}
 
-    def figures(period: Period) -> dict:
-        if period not in counted:
-            counted[period] = do_indicators(period, named_by)
-        return counted[period]
-
-    periods = [{"key": key, "label": label, "period": period.as_dict(), "figures": figures(period)}
-               for key, label, period in periods_for(month=month, year=year)]
-    years = [{"year": y, "label": label, "period": period.as_dict(), "figures": figures(period)}
-             for y, label, period in trend_years(chosen)]
+    periods = [{"key": key, "label": label, "period": period.as_dict(), "figures": counted[period]}
+               for key, label, period in asked]
+    years = [{"year": y, "label": label, "period": period.as_dict(), "figures": counted[period]}
+             for y, label, period in trend]
     return {"periods": periods, "years": years}
