@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 
 from lado import conf as lado_conf
 from lado import selectors as lado_selectors
@@ -126,20 +126,24 @@ def shared_counts(periods: list[Period]) -> dict[Period, dict]:
         **_per_period(periods, {"consultations": lambda p: _in("consulted_on", p)}))
 
     # A first meeting or a review counts once held, or once its date passed with the case open.
+    # The earliest meeting and the next one are each a probe of the (enquiry, held_on) index,
+    # made only for the rows of the period whose FILTER asks (the periods of a trend are apart).
+    held = Meeting.objects.filter(enquiry=OuterRef("pk")).order_by("held_on").values("held_on")[:1]
     waited = Q(first_meeting_due__lt=on) & (Q(closed_on__isnull=True) | Q(closed_on__gt=F("first_meeting_due")))
     first = (Enquiry.objects.filter(_in("first_meeting_due", span), threshold_met=True)
-             .annotate(first_held=Min("meetings__held_on"))
+             .annotate(first_held=Subquery(held))
              .aggregate(**_per_period(periods, {
                  "due": lambda p: _in("first_meeting_due", p) & (Q(first_held__isnull=False) | waited),
                  "on_time": lambda p: _in("first_meeting_due", p) & Q(first_held__lte=F("first_meeting_due"))})))
-    later = Meeting.objects.filter(enquiry=OuterRef("enquiry"), held_on__gt=OuterRef("held_on"))
+    later = (Meeting.objects.filter(enquiry=OuterRef("enquiry"), held_on__gt=OuterRef("held_on"))
+             .order_by("held_on").values("held_on")[:1])
     waited = Q(next_review_on__lt=on) & (Q(enquiry__closed_on__isnull=True)
                                          | Q(enquiry__closed_on__gt=F("next_review_on")))
     reviews = (Meeting.objects.filter(_in("next_review_on", span))
-               .annotate(followed=Exists(later), kept=Exists(later.filter(held_on__lte=OuterRef("next_review_on"))))
+               .annotate(next_held=Subquery(later))
                .aggregate(**_per_period(periods, {
-                   "due": lambda p: _in("next_review_on", p) & (Q(followed=True) | waited),
-                   "on_time": lambda p: _in("next_review_on", p) & Q(kept=True)})))
+                   "due": lambda p: _in("next_review_on", p) & (Q(next_held__isnull=False) | waited),
+                   "on_time": lambda p: _in("next_review_on", p) & Q(next_held__lte=F("next_review_on"))})))
 
     def open_past_target(p):
         return (Q(received_on__lte=p.end, target_1_due__lt=p.end)
