@@ -38,7 +38,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan
 
 from lado import conf as lado_conf
 from lado import selectors as lado_selectors
@@ -137,10 +139,12 @@ def shared_counts(periods: list[Period]) -> dict[Period, dict]:
                  "on_time": lambda p: _in("first_meeting_due", p) & Q(first_held__lte=F("first_meeting_due"))})))
     later = (Meeting.objects.filter(enquiry=OuterRef("enquiry"), held_on__gt=OuterRef("held_on"))
              .order_by("held_on").values("held_on")[:1])
-    waited = Q(next_review_on__lt=on) & (Q(enquiry__closed_on__isnull=True)
-                                         | Q(enquiry__closed_on__gt=F("next_review_on")))
+    # The enquiry's closing date is looked up only for a review with no later meeting and its date
+    # passed (a join would hash every enquiry for the few rows that ask).
+    closed = Subquery(Enquiry.objects.filter(pk=OuterRef("enquiry_id")).order_by().values("closed_on")[:1])
+    waited = Q(next_review_on__lt=on) & GreaterThan(F("case_closed"), F("next_review_on"))
     reviews = (Meeting.objects.filter(_in("next_review_on", span))
-               .annotate(next_held=Subquery(later))
+               .annotate(next_held=Subquery(later), case_closed=Coalesce(closed, Value(date.max)))
                .aggregate(**_per_period(periods, {
                    "due": lambda p: _in("next_review_on", p) & (Q(next_held__isnull=False) | waited),
                    "on_time": lambda p: _in("next_review_on", p) & Q(next_held__lte=F("next_review_on"))})))
