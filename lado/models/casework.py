@@ -61,9 +61,6 @@ class Meeting(models.Model):
         indexes = [
             # The DO indicators' first meeting and next meeting of an enquiry: one index probe each.
             models.Index(fields=["enquiry", "held_on"], name="lado_meeting_enquiry_held"),
-            # Reviews falling due in a period (a month's figures read a month, not every meeting).
-            models.Index(fields=["next_review_on"], name="lado_meeting_review_due",
-                         condition=models.Q(next_review_on__isnull=False)),
         ]
 
     def __str__(self):
