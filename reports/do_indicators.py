@@ -1,7 +1,8 @@
 """Designated Officer indicators the published LADO annual reports ask for (issue 16), per period
 (a month with the year to date for the DO team; a reporting year for every report reader) and a
 five-year trend of each headline figure. Counts only: no subject's or child's details. A fixed
-number of queries whatever the data (each period is a handful of aggregates).
+number of set-based statements whatever the data: one per figure group for all of a report's
+periods (``shared_counts``) and ``lado.selectors.figures`` per period (24 for a year).
 
 Definitions (shown on the page and in the API description):
 
