@@ -37,7 +37,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
 
-from do_indicator_bench import grow_do_extras, hand_do_indicator_report  # noqa: E402
+from do_indicator_bench import backfill_do_extras, grow_do_extras, hand_do_indicator_report  # noqa: E402
 from drp_bench import percentile, prepare_postgres, setup_django  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/footprint_report_bench"
@@ -336,6 +336,8 @@ def grow_do_cases(org: dict, target: int, progress=print) -> int:
 
     from lado import conf
 
+    backfill_do_extras(_run, _fetch, officer=org["officer"], start=WINDOW_START,
+                       days=(WINDOW_END - WINDOW_START).days + 1, chunk=CHUNK, progress=progress)
     have = _count("lado_enquiry", "reference LIKE 'DB-%%'")
     m1, m2, m3 = conf.target_months()
     vocab = {name: _ids(f"SELECT id FROM lado_{table} ORDER BY \"order\", id") for name, table in (
@@ -883,9 +885,12 @@ def explain(sql: str) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def measure(size: int, do_cases: int, repetitions: int, always_explain: bool) -> list[dict]:
+def measure(size: int, do_cases: int, repetitions: int, always_explain: bool, only: list[str] | None = None
+            ) -> list[dict]:
     results = []
     for label, selector, hand in reports_to_measure():
+        if only and not any(label.startswith(prefix) for prefix in only):
+            continue
         report, s_times, queries = timed(selector, repetitions)
         expected, h_times, h_queries = timed(hand, repetitions)
         difference = first_difference(report, expected)
@@ -942,6 +947,9 @@ def main(argv=None) -> int:
     parser.add_argument("--reset", action="store_true", help="drop and recreate the bench database first")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN every report's slowest query, not "
                         f"only those over {EXPLAIN_OVER_MS} ms")
+    parser.add_argument("--only", nargs="+", metavar="REPORT",
+                        help='measure only the reports whose label starts with one of these ("DO indicators", '
+                             '"annual", "monthly", "learning"); default: all')
     args = parser.parse_args(argv)
 
     url = args.database_url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
@@ -975,7 +983,7 @@ def main(argv=None) -> int:
         vacuum_analyze()
         print(f"generated in {generated:.1f} s, VACUUM ANALYZE {time.perf_counter() - started:.1f} s; rows: "
               + ", ".join(f"{k}={v:,}" for k, v in row_counts().items()), flush=True)
-        results += measure(size, do_target, args.repetitions, args.explain)
+        results += measure(size, do_target, args.repetitions, args.explain, args.only)
     print(f"\nPostgreSQL, {args.repetitions} timed runs per row after 1 warm-up; every selector report "
           f"equals the hand-written SQL's. {os.cpu_count()} CPUs; uptime: {os.popen('uptime').read().strip()}\n")
     print(table(results))

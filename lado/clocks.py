@@ -22,7 +22,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import BooleanField, Expression, F, Q
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.lookups import LessThanOrEqual
 
 from workflows.calendar import WorkingDayCalendar, get_calendar
 from workflows.dates import add_months, add_years
@@ -80,6 +82,43 @@ def is_non_recent(incident_on: date | None, received_on: date | None) -> bool | 
     if incident_on is None or received_on is None:
         return None
     return incident_on <= add_months(received_on, -conf.non_recent_months())
+
+
+class NonRecentIncident(Expression):
+    """``is_non_recent`` as a condition the database evaluates on each enquiry row, so a report
+    counts non-recent allegations in its aggregate instead of reading the incident dates out.
+    PostgreSQL subtracts the months as an interval (it clamps 29 February - 12 months to 28
+    February, as ``add_months`` does); elsewhere the portable form compares (year, month, day)
+    keys: an incident is non-recent when its month is more than N months before the referral's,
+    or exactly N and its day is on or before the referral's day (which is ``add_months``'s
+    clamping too, an incident's day never exceeding its month's length). Unknown dates: NULL,
+    so not counted."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, incident: str = "incident_on", received: str = "received_on", months: int | None = None):
+        super().__init__()
+        self.incident, self.received = F(incident), F(received)
+        self.months = conf.non_recent_months() if months is None else months
+
+    def get_source_expressions(self):
+        return [self.incident, self.received]
+
+    def set_source_expressions(self, exprs):
+        self.incident, self.received = exprs
+
+    def as_sql(self, compiler, connection):
+        def key(field):
+            return (ExtractYear(field) * 12 + ExtractMonth(field)) * 32 + ExtractDay(field)
+
+        return compiler.compile(LessThanOrEqual(key(self.incident), key(self.received) - 32 * self.months))
+
+    def as_postgresql(self, compiler, connection):
+        incident, incident_params = compiler.compile(self.incident)
+        received, received_params = compiler.compile(self.received)
+        return (f"({incident} <= ({received} - make_interval(months => %s))::date)",
+                (*incident_params, *received_params, self.months))
 
 
 # --- Retention ------------------------------------------------------------------------------

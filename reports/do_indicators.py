@@ -1,7 +1,8 @@
 """Designated Officer indicators the published LADO annual reports ask for (issue 16), per period
 (a month with the year to date for the DO team; a reporting year for every report reader) and a
 five-year trend of each headline figure. Counts only: no subject's or child's details. A fixed
-number of queries whatever the data (each period is a handful of aggregates).
+number of set-based statements whatever the data: one per figure group for all of a report's
+periods (``shared_counts``) and ``lado.selectors.figures`` per period (24 for a year).
 
 Definitions (shown on the page and in the API description):
 
@@ -38,13 +39,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan
 
 from lado import conf as lado_conf
 from lado import selectors as lado_selectors
+from lado.clocks import NonRecentIncident
 from lado.models import Consultation, DelayReason, Enquiry, Meeting, SchoolPhase, SettingType
 from workflows.clocks import today
-from workflows.dates import add_months
 from workflows.replica import from_replica
 
 from .periods import Period, reporting_year, reporting_year_of
@@ -80,54 +83,102 @@ def _rate(due: int, on_time: int) -> dict:
     return {"due": due, "on_time": on_time, "on_time_percent": percent(on_time, due)}
 
 
-def _named(vocabulary, counts: dict) -> list[dict]:
+def vocabularies() -> dict:
+    """The vocabularies the figures are named by, read once for every period of a report."""
+    return {vocabulary: list(vocabulary.objects.all()) for vocabulary in (DelayReason, SettingType, SchoolPhase)}
+
+
+def _named(items: list, counts: dict) -> list[dict]:
     """Every active value of a vocabulary (and any counted), then "not recorded"."""
     rows = [{"code": item.slug, "name": item.name, "enquiries": counts.get(item.slug, 0)}
-            for item in vocabulary.objects.all() if item.active or item.slug in counts]
+            for item in items if item.active or item.slug in counts]
     return rows + [{"code": NOT_RECORDED, "name": "Not recorded", "enquiries": counts.get(NOT_RECORDED, 0)}]
 
 
-def do_indicators(period: Period) -> dict:
-    """Every DO indicator for one period (see the module docstring)."""
+def _per_period(periods: list[Period], counts: dict) -> dict:
+    """``Count`` aggregates per period, keyed ``name_<i>``, for one statement over every period."""
+    return {f"{name}_{i}": Count("id", filter=condition(period)) for i, period in enumerate(periods)
+            for name, condition in counts.items()}
+
+
+def _grouped(queryset, field: str, periods: list[Period], condition) -> list[dict]:
+    """{value: n} per period from one GROUP BY over the rows of every period."""
+    rows = list(queryset.values(field).annotate(**_per_period(periods, {"n": condition})).order_by())
+    return [{(row[field] or NOT_RECORDED): row[f"n_{i}"] for row in rows if row[f"n_{i}"]}
+            for i in range(len(periods))]
+
+
+def shared_counts(periods: list[Period]) -> dict[Period, dict]:
+    """The indicators that are not ``lado.selectors.figures``, for every period of a report at
+    once: one statement per figure group over the rows of all the periods (a year and its
+    five-year trend read the enquiries, meetings and consultations once, not five times), each
+    period's counts filtered in the aggregate."""
     on = today()
+    span = Period(min(p.start for p in periods), max(p.end for p in periods))
+
+    def received(p):
+        return _in("received_on", p)
+
+    # The harm-test criteria and non-recent allegations (decided by the database row by row:
+    # ``lado.clocks.NonRecentIncident``) share one pass over the enquiries received.
+    enquiries = Enquiry.objects.filter(received(span)).aggregate(**_per_period(periods, {
+        **{field: lambda p, field=field: received(p) & Q(threshold_met=True, **{field: True}) for field, _ in CRITERIA},
+        "incident_dated": lambda p: received(p) & Q(incident_on__isnull=False),
+        "non_recent": lambda p: received(p) & NonRecentIncident()}))
+    consultations = Consultation.objects.filter(_in("consulted_on", span)).aggregate(
+        **_per_period(periods, {"consultations": lambda p: _in("consulted_on", p)}))
+
+    # A first meeting or a review counts once held, or once its date passed with the case open.
+    # The earliest meeting and the next one are each a probe of the (enquiry, held_on) index,
+    # made only for the rows of the period whose FILTER asks (the periods of a trend are apart).
+    held = Meeting.objects.filter(enquiry=OuterRef("pk")).order_by("held_on").values("held_on")[:1]
+    waited = Q(first_meeting_due__lt=on) & (Q(closed_on__isnull=True) | Q(closed_on__gt=F("first_meeting_due")))
+    first = (Enquiry.objects.filter(_in("first_meeting_due", span), threshold_met=True)
+             .annotate(first_held=Subquery(held))
+             .aggregate(**_per_period(periods, {
+                 "due": lambda p: _in("first_meeting_due", p) & (Q(first_held__isnull=False) | waited),
+                 "on_time": lambda p: _in("first_meeting_due", p) & Q(first_held__lte=F("first_meeting_due"))})))
+    later = (Meeting.objects.filter(enquiry=OuterRef("enquiry"), held_on__gt=OuterRef("held_on"))
+             .order_by("held_on").values("held_on")[:1])
+    # The enquiry's closing date is looked up only for a review with no later meeting and its date
+    # passed (a join would hash every enquiry for the few rows that ask).
+    closed = Subquery(Enquiry.objects.filter(pk=OuterRef("enquiry_id")).order_by().values("closed_on")[:1])
+    waited = Q(next_review_on__lt=on) & GreaterThan(F("case_closed"), F("next_review_on"))
+    reviews = (Meeting.objects.filter(_in("next_review_on", span))
+               .annotate(next_held=Subquery(later), case_closed=Coalesce(closed, Value(date.max)))
+               .aggregate(**_per_period(periods, {
+                   "due": lambda p: _in("next_review_on", p) & (Q(next_held__isnull=False) | waited),
+                   "on_time": lambda p: _in("next_review_on", p) & Q(next_held__lte=F("next_review_on"))})))
+
+    def open_past_target(p):
+        return (Q(received_on__lte=p.end, target_1_due__lt=p.end)
+                & (Q(closed_on__isnull=True) | Q(closed_on__gt=p.end)))
+
+    delays = _grouped(Enquiry.objects.filter(Q(closed_on__isnull=True) | Q(closed_on__gt=span.start),
+                                             received_on__lte=span.end, target_1_due__lt=span.end),
+                      "delay_reason__slug", periods, open_past_target)
+    phases = _grouped(Enquiry.objects.filter(received(span), setting__asks_school_phase=True),
+                      "school_phase__slug", periods, received)
+    return {period: {
+        "criteria": {field: enquiries[f"{field}_{i}"] for field, _ in CRITERIA},
+        "incident_dated": enquiries[f"incident_dated_{i}"], "non_recent": enquiries[f"non_recent_{i}"],
+        "consultations": consultations[f"consultations_{i}"],
+        "first": {"due": first[f"due_{i}"], "on_time": first[f"on_time_{i}"]},
+        "reviews": {"due": reviews[f"due_{i}"], "on_time": reviews[f"on_time_{i}"]},
+        "delays": delays[i], "phases": phases[i],
+    } for i, period in enumerate(periods)}
+
+
+def do_indicators(period: Period, named_by: dict | None = None, shared: dict | None = None) -> dict:
+    """Every DO indicator for one period (see the module docstring); ``named_by`` and ``shared``:
+    the ``vocabularies()`` and this period's ``shared_counts`` already read for a whole report."""
+    named_by = named_by or vocabularies()
+    shared = shared or shared_counts([period])[period]
     figures = lado_selectors.figures(period.start, period.end)
-    received = Enquiry.objects.filter(_in("received_on", period))
-    consultations = Consultation.objects.filter(_in("consulted_on", period)).count()
+    consultations, first, reviews = shared["consultations"], shared["first"], shared["reviews"]
     contacts = figures["received"] + consultations
-
-    criteria = received.filter(threshold_met=True).aggregate(
-        **{field: Count("id", filter=Q(**{field: True})) for field, _ in CRITERIA})
-
-    first = (Enquiry.objects.filter(_in("first_meeting_due", period), threshold_met=True)
-             .annotate(first_held=Min("meetings__held_on"))
-             .aggregate(due=Count("id", filter=Q(first_held__isnull=False) | (
-                            Q(first_meeting_due__lt=on)
-                            & (Q(closed_on__isnull=True) | Q(closed_on__gt=F("first_meeting_due"))))),
-                        on_time=Count("id", filter=Q(first_held__lte=F("first_meeting_due")))))
-
-    later = Meeting.objects.filter(enquiry=OuterRef("enquiry"), held_on__gt=OuterRef("held_on"))
-    reviews = (Meeting.objects.filter(_in("next_review_on", period))
-               .annotate(followed=Exists(later), kept=Exists(later.filter(held_on__lte=OuterRef("next_review_on"))))
-               .aggregate(due=Count("id", filter=Q(followed=True) | (
-                              Q(next_review_on__lt=on)
-                              & (Q(enquiry__closed_on__isnull=True) | Q(enquiry__closed_on__gt=F("next_review_on"))))),
-                          on_time=Count("id", filter=Q(kept=True))))
-
-    # Non-recent: months before the referral (calendar months, ``lado.clocks.is_non_recent``),
-    # counted here over the period's dated incidents, each receipt day's cut-off worked out once.
-    dated = list(received.filter(incident_on__isnull=False).values_list("incident_on", "received_on"))
-    months = lado_conf.non_recent_months()
-    cutoffs = {day: add_months(day, -months) for day in {received_on for _, received_on in dated}}
-    non_recent = sum(1 for incident_on, received_on in dated if incident_on <= cutoffs[received_on])
-
-    open_at_end = Q(received_on__lte=period.end) & (Q(closed_on__isnull=True) | Q(closed_on__gt=period.end))
-    delay_counts = {(row["delay_reason__slug"] or NOT_RECORDED): row["n"] for row in (
-        Enquiry.objects.filter(open_at_end, target_1_due__lt=period.end)
-        .values("delay_reason__slug").annotate(n=Count("id")).order_by())}
-
-    phased = SettingType.objects.filter(asks_school_phase=True)
-    phase_counts = {(row["school_phase__slug"] or NOT_RECORDED): row["n"] for row in (
-        received.filter(setting__in=phased).values("school_phase__slug").annotate(n=Count("id")).order_by())}
+    criteria, delay_counts, phase_counts = shared["criteria"], shared["delays"], shared["phases"]
+    non_recent = {"non_recent": shared["non_recent"], "incident_dated": shared["incident_dated"]}
 
     return {
         "period": period.as_dict(),
@@ -142,11 +193,11 @@ def do_indicators(period: Period) -> dict:
         "criteria": criteria,
         "actions": figures["actions"],
         "open_at_end": figures["open_at_end"],
-        "delays": {"past_target": sum(delay_counts.values()), "reasons": _named(DelayReason, delay_counts)},
-        "non_recent": {"non_recent": non_recent, "incident_dated": len(dated),
+        "delays": {"past_target": sum(delay_counts.values()), "reasons": _named(named_by[DelayReason], delay_counts)},
+        "non_recent": {**non_recent,
                        "months": lado_conf.non_recent_months()},
-        "by_setting": _named(SettingType, figures["by_setting"]),
-        "by_school_phase": _named(SchoolPhase, phase_counts),
+        "by_setting": _named(named_by[SettingType], figures["by_setting"]),
+        "by_school_phase": _named(named_by[SchoolPhase], phase_counts),
     }
 
 
@@ -188,15 +239,14 @@ def do_indicator_report(*, month: date | None = None, year: int | None = None) -
     """Exact figures: {"periods": [{"key", "label", "period", "figures"}], "years": [...]}, the
     years being the five of the trend. ``reports.do_disclosure`` shapes it for its reader."""
     chosen = year if year is not None else reporting_year_of(month)
-    counted: dict[Period, dict] = {}  # a year asked for is also the trend's last: counted once
+    asked, trend = periods_for(month=month, year=year), trend_years(chosen)
+    # A year asked for is also the trend's last: counted once.
+    distinct = list(dict.fromkeys([period for _, _, period in asked] + [period for _, _, period in trend]))
+    named_by, shared = vocabularies(), shared_counts(distinct)
+    counted = {period: do_indicators(period, named_by, shared[period]) for period in distinct}
 
-    def figures(period: Period) -> dict:
-        if period not in counted:
-            counted[period] = do_indicators(period)
-        return counted[period]
-
-    periods = [{"key": key, "label": label, "period": period.as_dict(), "figures": figures(period)}
-               for key, label, period in periods_for(month=month, year=year)]
-    years = [{"year": y, "label": label, "period": period.as_dict(), "figures": figures(period)}
-             for y, label, period in trend_years(chosen)]
+    periods = [{"key": key, "label": label, "period": period.as_dict(), "figures": counted[period]}
+               for key, label, period in asked]
+    years = [{"year": y, "label": label, "period": period.as_dict(), "figures": counted[period]}
+             for y, label, period in trend]
     return {"periods": periods, "years": years}

@@ -58,6 +58,10 @@ class Meeting(models.Model):
 
     class Meta:
         ordering = ["held_on", "id"]
+        indexes = [
+            # The DO indicators' first meeting and next meeting of an enquiry: one index probe each.
+            models.Index(fields=["enquiry", "held_on"], name="lado_meeting_enquiry_held"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} on {self.held_on:%d %B %Y}"

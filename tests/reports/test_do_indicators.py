@@ -269,3 +269,35 @@ def test_a_lone_small_count_is_not_given_back_by_a_total(november):
     referrals = body["periods"][0]["figures"]["referrals"]
     assert referrals == {"received": None, "consultations": None, "contacts": 7, "consultations_percent": None}
     assert {"year.referrals.received", "year.referrals.consultations"} <= set(body["disclosure"]["suppressed"])
+
+
+NON_RECENT_EDGES = [  # (incident, referral): the month boundary, month ends and 29 February
+    (date(2025, 11, 15), date(2026, 11, 15)), (date(2025, 11, 16), date(2026, 11, 15)),
+    (date(2025, 10, 31), date(2026, 11, 1)), (date(2025, 12, 1), date(2026, 11, 30)),
+    (date(2023, 2, 28), date(2024, 2, 29)), (date(2023, 3, 1), date(2024, 2, 29)),
+    (date(2024, 2, 29), date(2025, 2, 28)), (date(2024, 2, 28), date(2025, 2, 28)),
+    (date(2025, 2, 28), date(2026, 3, 31)), (date(2025, 3, 30), date(2026, 3, 31)),
+    (date(2025, 3, 31), date(2026, 3, 31)), (date(2025, 4, 1), date(2026, 3, 31)),
+    (date(2019, 6, 1), date(2026, 1, 5)), (date(2026, 1, 5), date(2026, 1, 5)),
+]
+
+
+@pytest.mark.parametrize("months", [12, 1, 18])
+def test_non_recent_counted_in_the_database_as_the_rule_says(org, settings, months):
+    """The report's non-recent count (``NonRecentIncident``, an interval on PostgreSQL, year/month/day
+    keys elsewhere) agrees with ``lado.clocks.is_non_recent`` (calendar months, clamped at month
+    ends) on every edge, in one statement."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count, Value
+
+    from lado.clocks import NonRecentIncident, is_non_recent
+
+    settings.LADO_NON_RECENT_MONTHS = months
+    one_row = get_user_model().objects.filter(pk=org.designated_officer.pk)
+    aliases = {}
+    for n, (incident, received) in enumerate(NON_RECENT_EDGES):
+        aliases |= {f"i{n}": Value(incident), f"r{n}": Value(received)}
+    counts = one_row.annotate(**aliases).aggregate(**{
+        f"e{n}": Count("pk", filter=NonRecentIncident(f"i{n}", f"r{n}")) for n in range(len(NON_RECENT_EDGES))})
+    assert [counts[f"e{n}"] == 1 for n in range(len(NON_RECENT_EDGES))] == [
+        is_non_recent(incident, received) for incident, received in NON_RECENT_EDGES]

@@ -1,5 +1,5 @@
 """The reports equal a fresh count: after random changes to DRPs, positive practice and DO
-cases, the annual, monthly and service-learning reports the selectors give (with the per-month
+cases, the annual, monthly and service-learning reports and the Designated Officer indicators the selectors give (with the per-month
 theme and team counts the database keeps, the indexes and query shapes made for a million rows)
 equal the hand-written SQL of bench/report_bench.py, which counts from the rows themselves; and
 the kept counts equal a count of the links they stand for. PostgreSQL only: the hand SQL uses FILTER, GROUPING
@@ -17,9 +17,11 @@ from drp.models import DisputeResolution, Stage, Theme
 from lado.models import Action, Enquiry
 from people.models import Team
 from reports import selectors
+from reports.do_indicators import do_indicator_report
 from reports.models import TeamMonthCount, ThemeMonthCount
 from reports.periods import reporting_year
 from tests.support import reports_helpers as make
+from workflows.dates import add_months
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 pytestmark = pytest.mark.django_db
@@ -123,6 +125,10 @@ def change_at_random(org, rng):
         elif roll < 0.7:
             enquiry.decided_on = enquiry.received_on + timedelta(days=rng.randrange(0, 4))
             enquiry.save()
+        elif roll < 0.9:  # an incident about a year before the referral: either side of non-recent
+            enquiry.incident_on = (add_months(enquiry.received_on, -rng.choice([11, 12, 13]))
+                                   + timedelta(days=rng.choice([-1, 0, 1])))
+            enquiry.save()
 
 
 def assert_reports_equal_fresh_count(hand):
@@ -132,6 +138,7 @@ def assert_reports_equal_fresh_count(hand):
         ("monthly", selectors.monthly_report(MONTH), hand.hand_monthly(MONTH)),
         ("learning", {"teams": selectors.team_learning(period), "people": selectors.iro_footprint(period)},
          hand.hand_learning(YEAR)),
+        ("DO indicators", do_indicator_report(year=YEAR), hand.hand_do_indicator_report(hand._fetch, YEAR)),
     ]
     for name, report, fresh in pairs:
         difference = hand.first_difference(report, fresh)
@@ -154,6 +161,7 @@ def test_reports_equal_a_fresh_count_after_random_changes(org, hand, seed):
     annual = selectors.annual_report(YEAR)
     assert sum(ct["this_year"] for ct in annual["drp"]["raised"].values()) > 0
     assert annual["designated_officer"]["enquiries"]["this_year"] > 0
+    assert Enquiry.objects.filter(incident_on__isnull=False).exists()
 
 
 FRESH_TEAM_COUNTS = """
