@@ -14,9 +14,10 @@ from datetime import date
 
 import pytest
 
+from tests.support.do_journey import enter_security_code, totp_code
+
 from .conftest import assert_accessible
 from .test_drp_journey import assert_styled, open_action, sign_in, success_banner
-from .test_lado_journey import enter_security_code, totp_code
 
 try:
     from playwright.sync_api import expect

@@ -9,9 +9,10 @@ from datetime import timedelta
 
 import pytest
 
+from tests.support.do_journey import set_up_two_step, sub_nav
+
 from .test_act_journey import check_both_widths
 from .test_drp_journey import sign_in, sign_out, success_banner
-from .test_lado_journey import set_up_two_step, sub_nav
 
 try:
     from playwright.sync_api import expect

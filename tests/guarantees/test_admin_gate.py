@@ -3,20 +3,17 @@
 Each attack from the issue, reproduced as the superuser ``iro-manager`` (no DO role), and shown
 to fail; then the DO Manager's own pages that replace what the admin used to do: giving and
 removing DO roles, the yearly access review, retention rules; and the two server commands
-(appointing the first DO Manager, removing a lost authenticator).
-"""
+(appointing the first DO Manager, removing a lost authenticator)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import ProtectedError
-from django.test import RequestFactory
-from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.utils import bulk_create_with_history
 
@@ -25,7 +22,6 @@ from config.admin import HIDDEN_RECORDS
 from imports.models import ImportJob
 from lado import services
 from lado.models import (
-    AccessReview,
     Enquiry,
     RetentionRule,
     RetentionRuleChange,
@@ -33,36 +29,22 @@ from lado.models import (
     Sector,
     TimelineEvent,
 )
-from lado.views import do_team
 from notifications.models import Notification
 from people import roles
 from people.admin import HOLDS_DO_ROLE
 from people.models import AuthenticatorRemoval, Role
-from tests.guarantees.test_access_matrix import DO_ROLE_CHOICE
+from tests.support.access_matrix import DO_ROLE_CHOICE
+from tests.support.admin_gate import slugs
 from tests.support.auth import login, totp_device
 from tests.support.factories import UserFactory
 from tests.support.lado_fixtures import concluded, in_progress
-from workflows.exceptions import TransitionRefused
 
 pytestmark = pytest.mark.django_db
-
-
-
-@pytest.fixture
-def superuser(org):
-    """The issue's attacker: the IRO Manager, also a superuser, holding no DO role."""
-    org.iro_manager.is_staff = org.iro_manager.is_superuser = True
-    org.iro_manager.save()
-    return org.iro_manager
 
 
 @pytest.fixture
 def admin_client(client, superuser):
     return login(client, superuser)
-
-
-def slugs(user) -> set[str]:
-    return set(user.roles.values_list("slug", flat=True))
 
 
 def user_form(user, **changes) -> dict:
@@ -82,7 +64,6 @@ def user_form(user, **changes) -> dict:
 
 
 # --- DO roles: never given, taken or hijacked in the admin ---------------------------------------
-
 
 def test_superuser_cannot_grant_itself_a_do_role_in_the_admin(admin_client, superuser):
     url = f"/admin/people/user/{superuser.pk}/change/"
@@ -159,7 +140,6 @@ def test_the_role_admin_cannot_add_rename_or_delete_a_role(admin_client):
 
 # --- Authenticator secrets ------------------------------------------------------------------------
 
-
 def test_admin_shows_no_authenticator_secret(admin_client, org):
     device = totp_device(org.do_manager)
     assert admin_client.get("/admin/otp_totp/totpdevice/").status_code == 404
@@ -186,7 +166,6 @@ def test_a_lost_authenticator_is_removed_from_the_server_and_recorded(org):
 
 
 # --- Retention rules ----------------------------------------------------------------------------
-
 
 def test_retention_rule_not_in_admin(admin_client, org):
     case = concluded(org, "malicious", on=date(2025, 3, 3))
@@ -251,7 +230,6 @@ def test_the_retention_rule_check_is_one_function(org):
 
 
 # --- Import jobs, children, deletions: no DO data on any admin page ------------------------------
-
 
 def test_import_job_admin_hides_do_jobs(admin_client, org):
     do_job = ImportJob.objects.create(kind="lado", filename="allegation-against-ron-miles.xlsx",
@@ -318,153 +296,3 @@ def test_child_history_in_the_admin_names_no_import_file(admin_client, org):
     child = Child.objects.get(reference="C555555")
     page = admin_client.get(f"/admin/children/child/{child.pk}/history/").content.decode()
     assert "Imported from a file" in page and "allegation-against" not in page
-
-
-# --- The DO Manager's pages: DO roles and the access review --------------------------------------
-
-
-def test_do_manager_grants_and_removes_a_do_role_on_the_do_team_page(client, org):
-    login(client, org.do_manager)
-    page = client.get("/lado/team/").content.decode()
-    assert "Anita" in page or org.designated_officer.username in page
-    response = client.post("/lado/team/", {"person": "iro", "role": roles.DESIGNATED_OFFICER,
-                                           "reason": "Joins the DO team on 1 April"})
-    assert response.status_code == 302 and response["Location"] == "/lado/team/"
-    assert roles.DESIGNATED_OFFICER in slugs(org.iro)
-    granted = RoleChange.objects.get()
-    assert (granted.actor, granted.person, granted.role_id, granted.change) == (
-        org.do_manager, org.iro, roles.DESIGNATED_OFFICER, RoleChange.Change.GRANTED)
-
-    url = f"/lado/team/{org.iro.pk}/{roles.DESIGNATED_OFFICER}/remove/"
-    assert "Remove the Designated Officer role" in client.get(url).content.decode()
-    assert client.post(url, {"reason": ""}).status_code == 400
-    assert client.post(url, {"reason": "Moved to the IRO team"}).status_code == 302
-    assert slugs(org.iro) == {roles.IRO}
-    removed = RoleChange.objects.first()
-    assert (removed.change, removed.reason) == (RoleChange.Change.REMOVED, "Moved to the IRO team")
-    trail = client.get("/lado/team/").content.decode()
-    assert "Joins the DO team on 1 April" in trail and "Moved to the IRO team" in trail
-
-
-def test_do_role_grants_are_refused_by_state_role_and_input(client, org):
-    login(client, org.do_manager)
-    cases = [
-        ({"person": "designated-officer", "role": roles.DESIGNATED_OFFICER, "reason": "x"}, 409, "already"),
-        ({"person": "nobody-here", "role": roles.DESIGNATED_OFFICER, "reason": "x"}, 400, "No one has the username"),
-        ({"person": "iro", "role": roles.IRO_MANAGER, "reason": "x"}, 400, "Select a valid option"),
-        ({"person": "iro", "role": roles.DESIGNATED_OFFICER, "reason": " "}, 400, "Enter the reason"),
-    ]
-    for data, status, message in cases:
-        response = client.post("/lado/team/", data)
-        assert response.status_code == status, data
-        assert message in response.content.decode(), data
-    assert not RoleChange.objects.exists() and slugs(org.iro) == {roles.IRO}
-    with pytest.raises(ValidationError):
-        services.do_role_grant(actor=org.do_manager, person=org.iro, role=roles.IRO_MANAGER, reason="x")
-
-
-def test_only_the_do_manager_may_grant_or_remove_do_roles(client, org, superuser):
-    for user in (org.designated_officer, superuser):
-        login(client, user)
-        assert client.post("/lado/team/", {"person": "iro", "role": roles.DO_MANAGER, "reason": "x"}).status_code == 403
-        url = f"/lado/team/{org.do_manager.pk}/{roles.DO_MANAGER}/remove/"
-        assert client.post(url, {"reason": "x"}).status_code == 403
-        with pytest.raises(PermissionDenied):
-            services.do_role_grant(actor=user, person=user, role=roles.DO_MANAGER, reason="x")
-    assert slugs(superuser) == {roles.IRO_MANAGER} and not RoleChange.objects.exists()
-
-
-def test_do_team_pages_need_a_verified_session(client, org):
-    """The two-step middleware sends an unverified DO Manager to enter a code; the page itself
-    refuses one too, whatever the middleware does."""
-    client.force_login(org.do_manager)
-    totp_device(org.do_manager)
-    for url in ("/lado/team/", "/lado/team/access-review/", "/lado/retention/rules/"):
-        response = client.post(url, {"person": "iro", "role": roles.DO_MANAGER, "reason": "x"})
-        assert response.status_code == 302 and response["Location"].startswith("/accounts/two-step/"), url
-    request = RequestFactory().post("/lado/team/", {"person": "iro", "role": roles.DO_MANAGER, "reason": "x"})
-    request.user = org.do_manager
-    request.user.is_verified = lambda: False
-    with pytest.raises(PermissionDenied, match="authenticator"):
-        do_team(request)
-    assert not RoleChange.objects.exists()
-
-
-def test_the_last_do_manager_cannot_remove_their_own_role(client, org):
-    login(client, org.do_manager)
-    url = f"/lado/team/{org.do_manager.pk}/{roles.DO_MANAGER}/remove/"
-    page = client.get(url).content.decode()
-    assert "the only DO Manager" in page and "Give someone else the DO Manager role first" in page
-    assert 'name="reason"' not in page
-    assert client.post(url, {"reason": "Leaving"}).status_code == 409
-    assert roles.DO_MANAGER in slugs(org.do_manager)
-
-    # With a second DO Manager, either may step down.
-    services.do_role_grant(actor=org.do_manager, person=org.designated_officer, role=roles.DO_MANAGER,
-                           reason="Deputy")
-    assert client.post(url, {"reason": "Leaving"}).status_code == 302
-    assert roles.DO_MANAGER not in slugs(org.do_manager)
-    with pytest.raises(TransitionRefused, match="only DO Manager"):
-        services.do_role_remove(actor=org.designated_officer, person=org.designated_officer,
-                                role=roles.DO_MANAGER, reason="x")
-
-
-def test_access_review_shows_holders_last_sign_in_and_records_the_review(client, org):
-    org.designated_officer.last_login = timezone.now() - timedelta(days=200)
-    org.designated_officer.save()
-    login(client, org.do_manager)
-    page = client.get("/lado/team/access-review/").content.decode()
-    assert "No access review has been recorded yet" in page
-    assert "Over 90 days ago" in page and org.designated_officer.username in page
-    assert f"/lado/team/{org.designated_officer.pk}/designated-officer/remove/?from=review" in page
-    response = client.post("/lado/team/access-review/", {"note": "Checked against the staff list"})
-    assert response.status_code == 302
-    review = AccessReview.objects.get()
-    assert review.reviewed_by == org.do_manager
-    assert {"username": "designated-officer", "roles": ["designated-officer"]} in review.holders
-    page = client.get("/lado/team/access-review/").content.decode()
-    assert "No access review has been recorded yet" not in page and "Next review due" in page
-    # One click (and a reason) from the review removes a role, and comes back to it.
-    response = client.post(f"/lado/team/{org.designated_officer.pk}/designated-officer/remove/?from=review",
-                           {"reason": "Not signed in since the spring"})
-    assert response["Location"] == "/lado/team/access-review/"
-    assert not org.designated_officer.roles.exists()
-
-
-def test_the_do_team_page_uses_a_constant_number_of_queries(client, org, django_assert_max_num_queries):
-    login(client, org.do_manager)
-    client.get("/lado/team/")
-    for n in range(6):
-        services.do_role_grant(actor=org.do_manager, person=UserFactory(username=f"officer-{n}"),
-                               role=roles.DESIGNATED_OFFICER, reason="Joined")
-    with django_assert_max_num_queries(20):
-        assert client.get("/lado/team/").status_code == 200
-    with django_assert_max_num_queries(20):
-        assert client.get("/lado/team/access-review/").status_code == 200
-
-
-def test_do_role_changes_are_append_only(org):
-    """Refused here on every database; on PostgreSQL the database refuses too
-    (tests/guarantees/test_tamper_evident.py)."""
-    change = services.do_role_grant(actor=org.do_manager, person=org.iro, role=roles.DESIGNATED_OFFICER,
-                                    reason="Joined")
-    with pytest.raises(TypeError):
-        change.save()
-    with pytest.raises(TypeError):
-        change.delete()
-    with pytest.raises(TypeError):
-        RoleChange.objects.all().delete()
-
-
-# --- Appointing the first DO Manager from the server ---------------------------------------------
-
-
-def test_the_first_do_manager_is_appointed_from_the_server_only_when_there_is_none(org):
-    with pytest.raises(CommandError, match="already an active DO Manager"):
-        call_command("appoint_do_manager", "iro", "--reason", "x")
-    org.do_manager.is_active = False
-    org.do_manager.save()
-    call_command("appoint_do_manager", "designated-officer", "--reason", "Appointed by the DCS")
-    change = RoleChange.objects.get()
-    assert (change.actor, change.person, change.role_id) == (None, org.designated_officer, roles.DO_MANAGER)
-    assert roles.DO_MANAGER in slugs(org.designated_officer)

@@ -158,18 +158,49 @@ def test_kernel_has_no_import_cycle():
     assert not cycles, " ; ".join(" -> ".join(cycle) for cycle in cycles)
 
 
+def _every_module():
+    """Every Python module of the project, tests included; migrations and bench aside."""
+    for path in sorted(ROOT.rglob("*.py")):
+        parts = path.relative_to(ROOT).parts
+        if parts[0] in {".venv", "node_modules", "bench", ".git"} or "migrations" in parts:
+            continue
+        yield path
+
+
 def test_no_module_is_over_four_hundred_lines():
-    """Outside migrations, bench and tests, a module over ~400 lines is split along its sections."""
+    """Outside migrations and bench, a module over ~400 lines (test modules too) is split along
+    its sections, shared fixtures going to the area's conftest.py and helpers to tests/support/."""
     long = []
-    for app in ALLOWED:
-        for path in _modules(app):
-            lines = path.read_text().count("\n")
-            if lines > LIMIT:
-                long.append(f"{path.relative_to(ROOT)}: {lines}")
+    for path in _every_module():
+        name = str(path.relative_to(ROOT))
+        lines = path.read_text().count("\n")
+        if lines > LONG_MODULES.get(name, (LIMIT, ""))[0]:
+            long.append(f"{name}: {lines}")
     assert not long, long
 
 
+def test_every_long_module_exception_is_still_needed():
+    """An exception to the limit that a module no longer needs is taken out of the table."""
+    for name in LONG_MODULES:
+        assert (ROOT / name).read_text().count("\n") > LIMIT, f"{name} is within {LIMIT} lines now"
+
+
+def test_the_line_limit_reaches_the_tests():
+    """The scan covers test modules, and leaves out migrations and bench."""
+    scanned = {str(path.relative_to(ROOT)) for path in _every_module()}
+    assert "tests/guarantees/test_architecture.py" in scanned
+    assert "tests/browser/conftest.py" in scanned
+    assert not any("/migrations/" in name or name.startswith("bench/") for name in scanned)
+
+
 LIMIT = 420
+#: Modules allowed over the limit, each with its ceiling and why. One test cannot be split across
+#: modules without changing it, so a module that is one long test keeps it whole.
+LONG_MODULES: dict[str, tuple[int, str]] = {
+    "tests/browser/test_lado_journey.py": (
+        480, "one test, the Designated Officer's journey from the phone call to the outcome (385 "
+             "lines): its steps share one browser session, so splitting it would change the test"),
+}
 
 
 def test_every_relative_import_names_a_module_that_exists():

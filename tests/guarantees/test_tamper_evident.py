@@ -4,7 +4,7 @@ On PostgreSQL every timeline, the read log, the history of every case model and 
 record, the destruction log, subject access decisions and downloads, the record of looking at
 the access log and the reminder log carry a trigger (``workflows.models.append_only``) that
 refuses UPDATE and DELETE, even in raw SQL. The application's own database role may not update,
-delete or truncate them at all (tests/guarantees/test_hardening.py). The one way past both is the recorded
+delete or truncate them at all (tests/guarantees/test_app_database_role.py). The one way past both is the recorded
 retention destruction of a Designated Officer case, which leaves its destruction-log entry.
 
 SQLite has no triggers: there the models and ``AppendOnlyQuerySet`` refuse (tested below on

@@ -16,7 +16,7 @@ from lado.models import Enquiry
 from lado.models import TimelineEvent as LadoEvent
 from positive_practice.models import PositivePractice
 from positive_practice.models import TimelineEvent as PpEvent
-from tests.imports.test_imports import PAST, TODAY, drp_row, lado_row, pp_row, run
+from tests.support.import_files import PAST, TODAY, drp_row, lado_row, pp_row, run
 
 SKIP = {"id", "history_id", "history_date", "at", "created_at", "updated_at", "drp", "drp_id", "enquiry_id", "positive_practice_id",
         "imported_from", "history_change_reason", "note", "concern", "summary", "cancel_reason"}

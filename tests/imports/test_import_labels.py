@@ -16,7 +16,7 @@ from imports import services
 from lado.models import Enquiry, Sector, SettingType
 from lado.models import TimelineEvent as LadoEvent
 from positive_practice.models import PositivePractice
-from tests.imports.test_imports import (
+from tests.support.import_files import (
     PAST,
     TODAY,
     client_for,

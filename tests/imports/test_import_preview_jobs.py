@@ -7,7 +7,7 @@ import pytest
 
 from drp.models import DisputeResolution
 from imports.models import ImportJob
-from tests.imports.test_imports import client_for, csv_bytes, drp_row, upload
+from tests.support.import_files import client_for, csv_bytes, drp_row, upload
 
 pytestmark = pytest.mark.django_db
 Status = ImportJob.Status

@@ -12,8 +12,8 @@ from drp import services
 from drp.models import DisputeResolution, Theme
 from lado.models import Action, Enquiry
 from positive_practice.models import PositivePractice
-from tests.imports.test_imports import TODAY, drp_row, run
 from tests.support.auth import api_token
+from tests.support.import_files import TODAY, drp_row, run
 from tests.support.lado_fixtures import log
 from workflows.clocks import now
 

@@ -90,7 +90,7 @@ class Case:
     """One way of calling a URL and who passes its permission gate, per method.
 
     ``values`` fills the path's ``{params}``: a name of an object the test builds (see
-    ``World`` in test_access_matrix.py), or ``=literal``. ``body`` is the smallest body per
+    ``World`` in tests/support/access_matrix.py), or ``=literal``. ``body`` is the smallest body per
     method that gets past input checks made before the permission check, so a refusal is
     really the permission gate speaking."""
 

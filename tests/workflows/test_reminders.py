@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def twenty_day_stages(db):
     """An authority whose every stage allows the whole overall limit (20 working days): the
     sweep's mechanics below are the same whatever the ladder; the defaults' own reminders are
-    in tests/drp/test_drp_rules.py."""
+    in tests/drp/test_drp_deadline_rules.py and test_drp_review_rules.py."""
     Stage.objects.update(working_days=20)
 
 
