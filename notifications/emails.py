@@ -84,7 +84,7 @@ def email_message(subject: str, body: str, to: list[str], headers: dict | None =
                   connection=None) -> EmailMessage:
     """Every email Footprint sends is made here: the subject made one line, from
     DEFAULT_FROM_EMAIL. Emails say what happened and link to the page; they name no child
-    and quote no case text (tests/guarantees/test_hardening.py reads every kind)."""
+    and quote no case text (tests/guarantees/test_emails_name_no_child.py reads every kind)."""
     return EmailMessage(one_line(subject), body, settings.DEFAULT_FROM_EMAIL, to, headers=headers,
                         connection=connection)
 

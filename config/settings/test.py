@@ -37,7 +37,7 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 
 # The DO API's rate limit would slow the fuzz and matrix tests (thousands of calls a minute);
-# tests/guarantees/test_token_security.py sets a small rate where it checks the limit itself.
+# tests/guarantees/test_lockout_and_api_limits.py sets a small rate where it checks the limit itself.
 REST_FRAMEWORK = {**REST_FRAMEWORK,  # noqa: F405
                   "DEFAULT_THROTTLE_RATES": {"designated-officer": "100000/minute", "user": "100000/minute",
                                              "anon": "100000/minute"}}
