@@ -130,6 +130,25 @@ def test_a_request_without_a_valid_token_keeps_nothing(org):
     assert not IdempotencyKey.objects.exists()
 
 
+@pytest.mark.parametrize("path", ["/api/v1/drps/%00/respond/", "/api/v1/drps/\t\x00\xff/respond/",
+                                  "/api/v1/drps/x/no-such-move/"])
+def test_a_path_no_operation_answers_keeps_nothing(org, path):
+    """A fuzzed id holding a NUL byte was stored as the key's path: a 500 on PostgreSQL."""
+    response = client_for(org.iro).post(path, {"reason": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="fuzz-1")
+    assert response.status_code in (400, 404)
+    assert not IdempotencyKey.objects.exists()
+
+
+def test_an_old_address_keeps_nothing_so_the_key_works_at_the_new_one(org):
+    drp = raised(org)
+    iro = client_for(org.iro)
+    moved = iro.post(f"/api/drps/{drp.pk}/escalate/", {"reason": "No plan yet"}, format="json",
+                     HTTP_IDEMPOTENCY_KEY="old-address-1")
+    assert moved.status_code == 308 and moved["Location"].endswith(f"/api/v1/drps/{drp.pk}/escalate/")
+    assert escalate(iro, drp, "old-address-1").status_code == 200
+    assert escalate(iro, drp, "old-address-1")["Idempotent-Replayed"] == "true"
+
+
 def test_sign_in_is_never_kept(org):
     APIClient().post("/api/v1/auth/token/", {"username": "iro", "password": "footprint-test"}, format="json",
                      HTTP_IDEMPOTENCY_KEY="sign-in")
