@@ -67,7 +67,10 @@ SCALES = {
         "sweep": ["--sizes", "1000000"],
         "report": ["--drps", "1000000", "--do-cases", "1000000"],
         "import": ["--rows", "1000000"],
-        "load": ["--drps", "1000000", "--users", "10", "25", "--ceiling-users", "25", "--duration", "60s"],
+        # Beyond one machine, as the issue asks: two gunicorn servers, two Celery workers taking
+        # the emails from Redis, and a streaming replica (pg_basebackup) that the reports read.
+        "load": ["--drps", "1000000", "--users", "10", "25", "--ceiling-users", "25", "--duration", "60s",
+                 "--web-servers", "2", "--workers", "1", "--celery-workers", "2", "--replica"],
     },
 }
 
@@ -171,7 +174,7 @@ def main(argv=None) -> int:
                         help="appended to every bench database's name, e.g. _ci, so this run does not "
                              "share a database with someone running one bench by hand")
     parser.add_argument("--reuse", action="store_true",
-                        help="keep the data the bench databases already hold (sweep and drp: --no-reset; "
+                        help="keep the data the bench databases already hold (sweep, drp and load: --no-reset; "
                              "the report bench only ever grows): generate 1M once, measure many times")
     parser.add_argument("--out", type=Path, help="results directory (default bench/results/<timestamp>)")
     args = parser.parse_args(argv)
@@ -195,7 +198,7 @@ def main(argv=None) -> int:
             records.append({"step": step.name, "status": "skipped (--only/--skip)", "summary": []})
             continue
         step_args = list(SCALES[args.scale][step.name])
-        if args.reuse and step.name in ("drp", "sweep") and "--measure-only" not in step_args:
+        if args.reuse and step.name in ("drp", "sweep", "load") and "--measure-only" not in step_args:
             step_args.append("--no-reset")
         records.append(run_step(step, step_args, out, args.postgres, args.db_suffix))
 
