@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from notifications.services import notify
+from notifications.services import Message, notify, notify_many
 from people import roles
 from people.selectors import line_manager_of, users_with_role
 
@@ -111,21 +111,34 @@ def iro_managers():
     return list(users_with_role(roles.IRO_MANAGER))
 
 
-def email_agency_contact(action, kind: str, key: str = "", **extra) -> None:
-    """Email a partner agency's contact about an action they own, after commit. They are not
-    users: the email itself says what is asked and by when, and who at the authority to
-    answer (the IRO records their answer). The subject names the DRP by reference only."""
-    from django.db import transaction
-
-    from notifications.services import message_id, render_message, send_email
-
+def agency_action_message(action, kind: str, **extra) -> Message | None:
+    """A partner agency's contact told by email about an action they own (they are not users:
+    the email itself says what is asked and by when, and who at the authority to answer; the
+    IRO records their answer). None when the action has no active contact."""
     contact = action.owner_contact
     if contact is None or not contact.active:
-        return
-    subject, body = render_message(kind, {"action": action, "drp": action.drp, "contact": contact,
-                                          "iro": action.drp.raised_by, **extra})
-    headers = {"Message-ID": message_id(kind, f"{action.pk}.{key}" if key else action.pk)}
-    transaction.on_commit(lambda: send_email(subject, body, [contact.email], headers=headers), robust=True)
+        return None
+    return Message(recipients=(), addresses=[contact.email], kind=kind,
+                   context={"action": action, "drp": action.drp, "contact": contact,
+                            "iro": action.drp.raised_by, **extra})
+
+
+def agency_stage_message(record, drp=None, **extra) -> Message | None:
+    """The contact a stage is addressed to, told by email what is asked and by when (a
+    reminder gives its ``headline``, which becomes the subject)."""
+    contact = record.addressee_contact
+    if contact is None or not contact.active:
+        return None
+    drp = drp or record.drp
+    return Message(recipients=(), addresses=[contact.email], kind="drp-agency-stage",
+                   context={"drp": drp, "record": record, "contact": contact, "iro": drp.raised_by, **extra})
+
+
+def email_agency_contact(action, kind: str, **extra) -> None:
+    """Email the action's partner agency contact, through the same outbox as everyone's email."""
+    message = agency_action_message(action, kind, **extra)
+    if message is not None:
+        notify_many([message])
 
 
 def action_agreed(action, actor):
@@ -141,14 +154,6 @@ def action_agreed(action, actor):
 
 def stage_to_agency(drp, record):
     """A stage addressed to a partner agency's contact: email them what is asked and by when."""
-    contact = record.addressee_contact
-    if contact is None or not contact.active:
-        return
-    from django.db import transaction
-
-    from notifications.services import message_id, render_message, send_email
-
-    subject, body = render_message("drp-agency-stage", {"drp": drp, "record": record, "contact": contact,
-                                                        "iro": drp.raised_by})
-    headers = {"Message-ID": message_id("drp-agency-stage", record.pk)}
-    transaction.on_commit(lambda: send_email(subject, body, [contact.email], headers=headers), robust=True)
+    message = agency_stage_message(record, drp)
+    if message is not None:
+        notify_many([message])

@@ -30,7 +30,8 @@ from workflows.reminders import DUE_SOON, DUE_TODAY, OVERDUE, DeadlineKind, regi
 from . import clocks
 from .models import AgreedAction, DisputeResolution, StageRecord
 from .notifications import (
-    email_agency_contact,
+    agency_action_message,
+    agency_stage_message,
     iro_managers,
     message_context,
     next_step,
@@ -55,11 +56,16 @@ def _message(drp: DisputeResolution, recipients: list, headline: str, detail: st
                    context=message_context(drp, headline=headline, detail=detail, prompt=prompt))
 
 
-def _send(messages: dict[int, Message]) -> dict[int, list[str]]:
-    """Notify every message at once; {row pk: usernames told}."""
-    notify_many(messages.values())
-    return {pk: sorted({user.username for user in message.recipients if user is not None and user.is_active})
+def _send(messages: dict[int, Message], to_contacts: dict[int, Message] | None = None) -> dict[int, list[str]]:
+    """Notify every message at once, with the partner agency contacts' emails
+    (``to_contacts``, told as ``contact:<agency slug>``); {row pk: who was told}."""
+    to_contacts = to_contacts or {}
+    notify_many([*messages.values(), *to_contacts.values()])
+    told = {pk: {user.username for user in message.recipients if user is not None and user.is_active}
             for pk, message in messages.items()}
+    for pk, message in to_contacts.items():
+        told.setdefault(pk, set()).add(f"contact:{message.context['contact'].agency.slug}")
+    return {pk: sorted(names) for pk, names in told.items()}
 
 
 def remind_stage(records: list[StageRecord], phase: str) -> dict[int, list[str]]:
@@ -68,8 +74,7 @@ def remind_stage(records: list[StageRecord], phase: str) -> dict[int, list[str]]
     top = top_stage_order() if phase == OVERDUE else None
     # Reminders go to the absent addressee and to the colleague covering for them.
     covering = colleagues_covering([r.addressee_id for r in records])
-    messages = {}
-    contacts = {}
+    messages, to_contacts = {}, {}
     for record in records:
         drp, due = record.drp, record.due_date
         recipients = [record.addressee, *covering.get(record.addressee_id, [])]
@@ -83,27 +88,9 @@ def remind_stage(records: list[StageRecord], phase: str) -> dict[int, list[str]]
         headline = HEADLINES[phase].format(stage=record.stage.name, due=due)
         detail = f"The response at {record.stage.name} is due by {due:%A %-d %B %Y}."
         messages[record.pk] = _message(drp, recipients, headline, detail, prompt)
-        if record.addressee_contact_id:
-            email_agency_stage_reminder(record, headline, phase)
-            contacts[record.pk] = [f"contact:{record.addressee_contact.agency.slug}"]
-    told = _send(messages)
-    return {pk: sorted(names + contacts.get(pk, [])) for pk, names in told.items()}
-
-
-def email_agency_stage_reminder(record: StageRecord, headline: str, phase: str) -> None:
-    """The contact a stage is addressed to, reminded by email (they are not users)."""
-    from django.db import transaction
-
-    from notifications.services import message_id, render_message, send_email
-
-    contact = record.addressee_contact
-    if not contact.active:
-        return
-    subject, body = render_message("drp-agency-stage", {"drp": record.drp, "record": record, "contact": contact,
-                                                        "iro": record.drp.raised_by, "headline": headline})
-    headers = {"Message-ID": message_id("drp-agency-stage-reminder", f"{record.pk}.{phase}")}
-    transaction.on_commit(lambda: send_email(f"{record.drp.reference}: {headline}", body, [contact.email],
-                                             headers=headers), robust=True)
+        if (contact_message := agency_stage_message(record, headline=headline)) is not None:
+            to_contacts[record.pk] = contact_message
+    return _send(messages, to_contacts)
 
 
 def remind_overall(drps: list[DisputeResolution], phase: str) -> dict[int, list[str]]:
@@ -155,7 +142,7 @@ ACTION_HEADLINES = {
 def remind_action(actions: list[AgreedAction], phase: str) -> dict[int, list[str]]:
     """The owner at every phase; the IRO too once it is due. A partner agency's contact is
     emailed (told: ``contact:<agency slug>``)."""
-    messages, told_contacts = {}, {}
+    messages, to_contacts = {}, {}
     for action in actions:
         drp, due = action.drp, action.due_on
         headline = ACTION_HEADLINES[phase].format(due=due)
@@ -164,15 +151,13 @@ def remind_action(actions: list[AgreedAction], phase: str) -> dict[int, list[str
                   f"{action.agreed_on:%-d %B %Y}, is due by {due:%A %-d %B %Y}.")
         prompt = "Record on the DRP whether it was done." if phase != DUE_SOON else ""
         messages[action.pk] = _message(drp, recipients, headline, detail, prompt)
-        if action.owner_contact_id:
-            email_agency_contact(action, "drp-agency-reminder", key=phase, headline=headline)
-            told_contacts[action.pk] = [f"contact:{action.owner_contact.agency.slug}"]
-    told = _send(messages)
-    return {pk: sorted(names + told_contacts.get(pk, [])) for pk, names in told.items()}
+        if (contact_message := agency_action_message(action, "drp-agency-reminder", headline=headline)) is not None:
+            to_contacts[action.pk] = contact_message
+    return _send(messages, to_contacts)
 
 
 #: What every DRP reminder's message reads, fetched with the due rows.
-_DRP = ("drp", "drp__iro", "drp__stage", "drp__addressee")
+_DRP = ("drp", "drp__iro", "drp__raised_by", "drp__stage", "drp__addressee")
 
 
 def register_deadlines() -> None:

@@ -13,7 +13,7 @@ from . import services
 from .api import DO_TEAM
 from .models import Category, Consultation, SchoolPhase, Sector, SettingType
 from .selectors import consultations_visible_to
-from .serializers import _vocabulary
+from .serializers import vocabulary_field
 
 
 def _slug():
@@ -36,11 +36,11 @@ class ConsultationInputSerializer(serializers.Serializer):
     consulted_at = UTCDateTimeField(required=False, help_text="Default: now.")
     caller_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     caller_organisation = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    sector = _vocabulary(Sector, required=False, allow_null=True)
-    setting = _vocabulary(SettingType, required=False, allow_null=True)
-    school_phase = _vocabulary(SchoolPhase, required=False, allow_null=True,
+    sector = vocabulary_field(Sector, required=False, allow_null=True)
+    setting = vocabulary_field(SettingType, required=False, allow_null=True)
+    school_phase = vocabulary_field(SchoolPhase, required=False, allow_null=True,
                                help_text="Only with a setting that asks for one (education).")
-    category = _vocabulary(Category, required=False, allow_null=True)
+    category = vocabulary_field(Category, required=False, allow_null=True)
     advice = serializers.CharField(max_length=20000)
 
 

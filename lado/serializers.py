@@ -21,7 +21,7 @@ from .models import (
 )
 
 
-def _vocabulary(model, **kwargs):
+def vocabulary_field(model, **kwargs):
     """A vocabulary value by slug: read any, write only active ones."""
     return serializers.SlugRelatedField(slug_field="slug", queryset=model.objects.filter(active=True), **kwargs)
 
@@ -172,16 +172,16 @@ class EnquiryInputSerializer(ExpectedStatus):
     how = serializers.ChoiceField(choices=Enquiry.How.choices, required=False)
     referrer_name = serializers.CharField(max_length=200, allow_blank=True)
     referrer_organisation = serializers.CharField(max_length=200, allow_blank=True)
-    referral_source = _vocabulary(ReferralSource, required=False, allow_null=True)
-    sector = _vocabulary(Sector)
-    setting = _vocabulary(SettingType)
-    school_phase = _vocabulary(SchoolPhase, required=False, allow_null=True)
+    referral_source = vocabulary_field(ReferralSource, required=False, allow_null=True)
+    sector = vocabulary_field(Sector)
+    setting = vocabulary_field(SettingType)
+    school_phase = vocabulary_field(SchoolPhase, required=False, allow_null=True)
     subject_name = serializers.CharField(max_length=200, allow_blank=True)
     subject_date_of_birth = serializers.DateField(required=False, allow_null=True)
     subject_role = serializers.CharField(max_length=200, allow_blank=True)
     subject_employer = serializers.CharField(max_length=200, allow_blank=True)
-    employment_basis = _vocabulary(EmploymentBasis, required=False, allow_null=True)
-    category = _vocabulary(Category)
+    employment_basis = vocabulary_field(EmploymentBasis, required=False, allow_null=True)
+    category = vocabulary_field(Category)
     summary = serializers.CharField(max_length=20000)
     children = serializers.ListField(child=serializers.IntegerField(), required=False)
     children_description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
@@ -314,7 +314,7 @@ class ConcludeWithoutMeetingSerializer(ExpectedStatus):
 
 
 class DelaySerializer(ExpectedStatus):
-    delay_reason = _vocabulary(DelayReason, allow_null=True)
+    delay_reason = vocabulary_field(DelayReason, allow_null=True)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True,
                                  help_text="Needed for the reason \"other\".")
 

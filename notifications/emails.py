@@ -13,7 +13,9 @@ Delivery guarantee (docs/deployment.md, "Faults and the delivery guarantee"):
   its recipient active with an address, however often the broker, workers, mail server or
   database fail meanwhile: a task that could not be queued, was lost or failed is queued again
   by beat's ``queue_pending_emails`` (every 2 minutes, for notifications older than
-  ``FOOTPRINT_PENDING_EMAIL_GRACE_SECONDS`` and not claimed).
+  ``FOOTPRINT_PENDING_EMAIL_GRACE_SECONDS`` and not claimed). A partner agency's contact,
+  who is not a user, is emailed the same way: a notification with their address and no
+  recipient.
 * **Exactly once, outside one window.** A sender first claims its batch
   (``email_claimed_until``, committed) and only then talks to the mail server; once the
   batch is through it writes ``emailed_at`` for every email the mail server took. No second
@@ -117,11 +119,12 @@ def queue_pending_emails() -> int:
 
     now = timezone.now()
     daily = Preference.objects.filter(email=EmailFrequency.DAILY).values("user_id")
+    to_a_user = Q(recipient__is_active=True) & ~Q(recipient__email="") & ~Q(recipient_id__in=daily)
+    to_a_contact = Q(recipient__isnull=True)
     pending = (Notification.objects
-               .filter(_not_claimed(now), emailed_at__isnull=True,
+               .filter(_not_claimed(now), to_a_user | to_a_contact, emailed_at__isnull=True,
                        created_at__lt=now - pending_email_grace(),
-                       created_at__gte=now - PENDING_EMAIL_LIMIT, recipient__is_active=True)
-               .exclude(recipient__email="").exclude(recipient_id__in=daily)
+                       created_at__gte=now - PENDING_EMAIL_LIMIT)
                .values_list("pk", flat=True))
     ids = list(pending.iterator())
     for start in range(0, len(ids), EMAIL_BATCH):
@@ -216,7 +219,7 @@ def _send_batch(notifications: list[Notification], lease_until: datetime):
                     break
                 body = notification.body + (f"\n\n{absolute(notification.link)}" if notification.link else "")
                 mail.send_messages([email_message(
-                    notification.subject, body, [notification.recipient.email],
+                    notification.subject, body, [notification.email_to],
                     headers={"Message-ID": message_id("notification", notification.pk)})])
                 sent.append(notification)
     except Exception as error:
@@ -269,7 +272,8 @@ def _log_enquiry_reads(notifications: list[Notification], view: str) -> int:
 
     by_recipient = defaultdict(list)
     for notification in notifications:
-        by_recipient[notification.recipient_id].append(notification)
+        if notification.recipient_id is not None:  # a contact's email names no DO case
+            by_recipient[notification.recipient_id].append(notification)
     return log_enquiry_reads_by_recipient(by_recipient, view)
 
 

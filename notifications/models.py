@@ -30,8 +30,12 @@ class Notification(models.Model):
     written, exactly once; in that window it is sent again when the claim runs out
     (``notifications.emails``, docs/deployment.md)."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
                                   related_name="notifications")
+    #: For someone who is not a user (a partner agency's contact): where the email goes. Such a
+    #: notification has no recipient, is never shown in the app, and is emailed with the same
+    #: claim and guarantee as everyone else's.
+    address = models.EmailField(blank=True)
     kind = models.CharField(max_length=40)
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)
@@ -49,9 +53,17 @@ class Notification(models.Model):
                    # The few emails still to send, for queue_pending_emails.
                    models.Index(fields=["created_at"], condition=models.Q(emailed_at__isnull=True),
                                 name="notification_unemailed")]
+        constraints = [models.CheckConstraint(
+            condition=(models.Q(recipient__isnull=False, address="") | models.Q(recipient__isnull=True) & ~models.Q(address="")),
+            name="notification_to_a_user_or_an_address")]
 
     def __str__(self):
-        return f"{self.recipient}: {self.subject}"
+        return f"{self.recipient or self.address}: {self.subject}"
+
+    @property
+    def email_to(self) -> str:
+        """The address its email goes to: the recipient's, or the contact's."""
+        return self.recipient.email if self.recipient_id else self.address
 
     @property
     def is_read(self) -> bool:

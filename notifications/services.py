@@ -55,12 +55,18 @@ class Message:
     kind: str
     link: str = ""
     context: dict = field(default_factory=dict)
+    #: People who are not users (a partner agency's contact), told by email only.
+    addresses: Iterable[str] = ()
 
 
-def notify(*, recipients: Iterable, kind: str, link: str = "", context: dict | None = None) -> list[Notification]:
+def notify(*, recipients: Iterable = (), kind: str, link: str = "", context: dict | None = None,
+           addresses: Iterable[str] = ()) -> list[Notification]:
     """Tell each recipient (once, even if listed twice) the message ``kind``'s templates
-    compose from ``context``; emails go after commit."""
-    return notify_many([Message(recipients=recipients, kind=kind, link=link, context=context or {})])
+    compose from ``context``; emails go after commit. ``addresses`` are people who are not
+    users: their notification is never shown in the app, only emailed (with the same claim,
+    retry and guarantee as everyone's), and should carry no ``link`` they cannot open."""
+    return notify_many([Message(recipients=recipients, kind=kind, link=link, context=context or {},
+                                addresses=addresses)])
 
 
 def notify_many(messages: Iterable[Message]) -> list[Notification]:
@@ -80,11 +86,14 @@ def notify_many(messages: Iterable[Message]) -> list[Notification]:
         pending += [Notification(recipient=user, kind=message.kind, subject=one_line(subject)[:200], body=body,
                                  link=message.link, emailed_at=timezone.now() if history else None)
                     for user in unique.values()]
+        pending += [Notification(address=address, kind=message.kind, subject=one_line(subject)[:200], body=body,
+                                 link=message.link, emailed_at=timezone.now() if history else None)
+                    for address in dict.fromkeys(a for a in message.addresses if a)]
     notifications = Notification.objects.bulk_create(pending)
     if history:
         return notifications
     immediate = _immediate_recipient_ids(people)
-    to_email = [n.pk for n in notifications if n.recipient_id in immediate]
+    to_email = [n.pk for n in notifications if n.recipient_id in immediate or n.recipient_id is None]
     for start in range(0, len(to_email), EMAIL_BATCH):
         batch = to_email[start:start + EMAIL_BATCH]
         # robust: nothing that happens while queuing can turn a committed change into an error.

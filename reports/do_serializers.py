@@ -4,7 +4,7 @@ Every count may be ``null`` for a reader outside the DO team (suppressed: its pa
 
 from rest_framework import serializers
 
-from .serializers import PeriodSerializer
+from .serializers import PeriodSerializer, actions_serializer, ageing_serializer
 
 
 def _count(help_text=""):
@@ -51,25 +51,8 @@ class CriteriaSerializer(serializers.Serializer):
     unsuitable = _count()
 
 
-class ActionsSerializer(serializers.Serializer):
-    police_investigations = _count()
-    suspensions = _count()
-    dbs_referrals = _count()
-    regulator_referrals = _count()
-
-
-class AgeingSerializer(serializers.Serializer):
-    under_1_month = _count()
-    _1_to_3_months = _count()
-    _3_to_12_months = _count()
-    over_12_months = _count()
-    total = _count()
-
-    def get_fields(self):
-        fields = super().get_fields()
-        for name in ("1_to_3_months", "3_to_12_months"):
-            fields[name] = fields.pop(f"_{name}")
-        return fields
+ActionsSerializer = actions_serializer("ActionsSerializer", _count)
+AgeingSerializer = ageing_serializer("AgeingSerializer", _count)
 
 
 class CodedCountSerializer(serializers.Serializer):

@@ -15,15 +15,15 @@ from . import document as builder
 from .access import can_write_commentary
 from .models import ReportCommentary
 from .services import COMMENTARY_MAX_LENGTH, commentary_save
-from .views import _requested_year, _require_reader, _years
+from .views import requested_year, require_report_reader, report_years
 from .word import annual_document_docx, docx_response, publication_note
 
 
 def annual_document(request):
     """One reporting year's annual report as one document; ``publication=1`` for the version to
     publish (small numbers suppressed), ``print=1`` to print, ``format=docx`` for Word."""
-    _require_reader(request.user)
-    year, error = _requested_year(request)
+    require_report_reader(request.user)
+    year, error = requested_year(request)
     publication = request.GET.get("publication") == "1"
     document = builder.annual_document(request.user, year, publication=publication)
     if not error and request.GET.get("format") == "docx":
@@ -32,20 +32,20 @@ def annual_document(request):
     query = f"year={year}" + ("&publication=1" if publication else "")
     template = "reports/document_print.html" if request.GET.get("print") == "1" else "reports/document.html"
     return render(request, template, {
-        "document": document, "year": year, "years": _years(year), "error": error, "query": query,
+        "document": document, "year": year, "years": report_years(year), "error": error, "query": query,
         "heading": document["heading"], "publication_note": publication_note(document["threshold"]),
     }, status=400 if error else 200)
 
 
 def commentary(request, section_key: str):
     """A section's commentary for a year: read and written by the manager the section names."""
-    _require_reader(request.user)
+    require_report_reader(request.user)
     section = builder.section(section_key)
     if section is None:
         raise Http404("No such section of the annual report.")
     if not can_write_commentary(request.user, section):
         raise PermissionDenied(f"The {section.title} commentary is written by its manager.")
-    year, error = _requested_year(request)
+    year, error = requested_year(request)
     current = ReportCommentary.objects.filter(year=year, section=section.key).select_related("updated_by").first()
     text, field, status = current.text if current else "", "year", 200
     if error:

@@ -2,6 +2,8 @@
 dict as it is). Designated Officer counts are ``integer | null``: null is a figure withheld from
 a reader outside the DO team, and its path is listed in ``designated_officer_disclosure``."""
 
+import copy
+
 from rest_framework import serializers
 
 SUPPRESSED_HELP = ("null when suppressed for a reader outside the DO team (fewer than "
@@ -44,26 +46,30 @@ class DoDecisionsSerializer(serializers.Serializer):
     working_days = serializers.IntegerField(help_text="The timescale: FOOTPRINT_LADO_DECISION_WORKING_DAYS (1).")
 
 
-class DoOpenAgeingSerializer(serializers.Serializer):
-    under_1_month = _count()
-    _1_to_3_months = _count()
-    _3_to_12_months = _count()
-    over_12_months = _count()
-    total = _count()
+def ageing_serializer(name: str, count) -> type[serializers.Serializer]:
+    """Enquiries open at a date by time since referral, each figure made by ``count()`` (the
+    annual report and the DO indicators say differently why a figure may be null). The keys
+    start with a digit ("1_to_3_months"), which a Python attribute cannot: the fields are named here."""
+    fields = {"under_1_month": count(), "1_to_3_months": count(), "3_to_12_months": count(),
+              "over_12_months": count(), "total": count()}
 
     def get_fields(self):
-        # The keys start with a digit ("1_to_3_months"), which a Python attribute cannot.
-        fields = super().get_fields()
-        for name in ("_1_to_3_months", "_3_to_12_months"):
-            fields[name[1:]] = fields.pop(name)
-        return fields
+        return copy.deepcopy(fields)
+
+    return type(name, (serializers.Serializer,), {"__module__": __name__, "get_fields": get_fields,
+                                                 "__doc__": "Enquiries open, by time since referral."})
 
 
-class DoActionsSerializer(serializers.Serializer):
-    police_investigations = _count()
-    suspensions = _count()
-    dbs_referrals = _count()
-    regulator_referrals = _count()
+def actions_serializer(name: str, count) -> type[serializers.Serializer]:
+    """Enquiries with a police investigation, suspension, DBS or regulator referral."""
+    return type(name, (serializers.Serializer,), {
+        "__module__": __name__, "__doc__": actions_serializer.__doc__,
+        "police_investigations": count(), "suspensions": count(), "dbs_referrals": count(),
+        "regulator_referrals": count()})
+
+
+DoOpenAgeingSerializer = ageing_serializer("DoOpenAgeingSerializer", _count)
+DoActionsSerializer = actions_serializer("DoActionsSerializer", _count)
 
 
 class DesignatedOfficerFiguresSerializer(serializers.Serializer):

@@ -38,19 +38,19 @@ def mine(request):
     on their caseload, and their DRPs now (open, overdue) and closed in the year."""
     if not reads_own_figures(request.user):
         raise PermissionDenied("My figures are for IROs and conference chairs.")
-    year, error = _requested_year(request)
+    year, error = requested_year(request)
     figures = selectors.my_figures(request.user, reporting_year(year), today())
     return render(request, "reports/mine.html", {
-        "figures": figures, "year": year, "years": _years(year), "error": error,
+        "figures": figures, "year": year, "years": report_years(year), "error": error,
     }, status=400 if error else 200)
 
 
-def _require_reader(user):
+def require_report_reader(user):
     if not can_read_reports(user):
         raise PermissionDenied("Reports are for IRO Managers, Designated Officer Managers and auditors.")
 
 
-def _years(chosen: int | None = None) -> list[int]:
+def report_years(chosen: int | None = None) -> list[int]:
     """The last six reporting years, and the chosen one, newest first."""
     current = reporting_year_of(today())
     return sorted(set(range(current, current - 6, -1)) | ({chosen} if chosen else set()), reverse=True)
@@ -75,15 +75,15 @@ def _download(fmt, filename, heading, table_list):
 def index(request):
     if not can_read_reports(request.user) and reads_own_figures(request.user):
         return redirect("reports:mine")  # an IRO's report is their own figures
-    _require_reader(request.user)
+    require_report_reader(request.user)
     from lado.access import is_do_team
 
     return render(request, "reports/index.html", {
-        "years": _years(), "last_month": last_month().strftime("%Y-%m"), "do_team": is_do_team(request.user),
+        "years": report_years(), "last_month": last_month().strftime("%Y-%m"), "do_team": is_do_team(request.user),
     })
 
 
-def _requested_year(request) -> tuple[int, str | None]:
+def requested_year(request) -> tuple[int, str | None]:
     """The reporting year asked for, or this one with the reason the request was refused."""
     try:
         return parse_year(request.GET.get("year")), None
@@ -92,8 +92,8 @@ def _requested_year(request) -> tuple[int, str | None]:
 
 
 def annual(request):
-    _require_reader(request.user)
-    year, error = _requested_year(request)
+    require_report_reader(request.user)
+    year, error = requested_year(request)
     period = reporting_year(year)
     vocabularies = tables.vocabulary_names()
     # Exact DO figures for the DO team; ended periods with small counts suppressed for the rest.
@@ -111,7 +111,7 @@ def annual(request):
                     for name, key in (("this", "period"), ("last", "compared_with"))},
         "drp_tables": _charts([t for t in table_list if t["section"] == "drp"]),
         "do_tables": [t for t in table_list if t["section"] == "do"],
-        "years": _years(year),
+        "years": report_years(year),
         "xlsx": exports.xlsx_available(),
         "query_string": f"year={year}", "print_url": f"?year={year}&print=1",
         "has_drp_data": any(any(c["this_year"] or c["last_year"] for c in report["drp"][k].values())
@@ -127,7 +127,7 @@ def annual(request):
 
 
 def monthly(request):
-    _require_reader(request.user)
+    require_report_reader(request.user)
     error = None
     try:
         month = parse_month(request.GET.get("month"))
@@ -159,8 +159,8 @@ def monthly(request):
 
 
 def learning(request):
-    _require_reader(request.user)
-    year, error = _requested_year(request)
+    require_report_reader(request.user)
+    year, error = requested_year(request)
     period = reporting_year(year)
     teams = selectors.team_learning(period)
     people = selectors.iro_footprint(period)
@@ -172,14 +172,14 @@ def learning(request):
         return response
     return render(request, "reports/learning.html", {
         "heading": heading, "year": year, "period": period, "error": error, "tables": table_list,
-        "years": _years(year),
+        "years": report_years(year),
         "xlsx": exports.xlsx_available(), "query_string": f"year={year}",
     }, status=400 if error else 200)
 
 
 def drp_indicators(request):
     """DRP indicators for a month (with the year to date) or a reporting year."""
-    _require_reader(request.user)
+    require_report_reader(request.user)
     error, field, month, year = None, "year", None, None
     try:
         if request.GET.get("month"):
@@ -199,7 +199,7 @@ def drp_indicators(request):
         return response
     return render(request, "reports/drp_indicators.html", {
         "heading": heading, "year": year or reporting_year_of(month), "month": month, "error": error,
-        "error_field": field, "tables": _charts(table_list), "years": _years(year),
+        "error_field": field, "tables": _charts(table_list), "years": report_years(year),
         "last_month": last_month().strftime("%Y-%m"), "xlsx": exports.xlsx_available(), "query_string": query,
     }, status=400 if error else 200)
 
@@ -236,7 +236,7 @@ def do_indicators_page(request):
         return response
     return render(request, "reports/do_indicators.html", {
         "heading": heading, "year": year or reporting_year_of(month), "month": month, "error": error,
-        "error_field": field, "tables": _charts(table_list), "years": _years(year), "do_team": do_team,
+        "error_field": field, "tables": _charts(table_list), "years": report_years(year), "do_team": do_team,
         "reads_reports": can_read_reports(request.user),
         "disclosure": report["disclosure"], "non_recent_months": lado_conf.non_recent_months(), "last_month": last_month().strftime("%Y-%m"),
         "xlsx": exports.xlsx_available(), "query_string": query,
@@ -246,13 +246,13 @@ def do_indicators_page(request):
 def benchmark_page(request):
     """This authority's headline figures with their definitions (the file to share), other
     authorities' files imported, and all of them side by side."""
-    _require_reader(request.user)
+    require_report_reader(request.user)
     from django.contrib import messages
     from django.core.exceptions import ValidationError
     from django.http import HttpResponse
     from django.shortcuts import redirect
 
-    year, error = _requested_year(request)
+    year, error = requested_year(request)
     upload_errors, status = [], 200
     if request.method == "POST":
         if not request.user.has_role(*benchmark.IMPORTERS):
@@ -277,7 +277,7 @@ def benchmark_page(request):
         return response
     data = benchmark.side_by_side(year)
     return render(request, "reports/benchmark.html", {
-        "heading": f"Benchmark {year} to {year + 1}", "year": year, "years": _years(year), "error": error,
+        "heading": f"Benchmark {year} to {year + 1}", "year": year, "years": report_years(year), "error": error,
         "data": data, "table": benchmark.side_by_side_table(data), "upload_errors": upload_errors,
         "can_import": request.user.has_role(*benchmark.IMPORTERS),
     }, status=400 if error else status)
