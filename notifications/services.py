@@ -10,8 +10,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.template.loader import render_to_string
+from django.db import connections, router, transaction
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from workflows.broker import queue_without_waiting
@@ -63,33 +64,107 @@ def notify(*, recipients: Iterable, kind: str, link: str = "", context: dict | N
     return notify_many([Message(recipients=recipients, kind=kind, link=link, context=context or {})])
 
 
-def notify_many(messages: Iterable[Message]) -> list[Notification]:
+def notify_many(messages: Iterable[Message], *, instances: bool = True) -> list[Notification] | int:
     """Tell many people many things in a fixed number of statements: one insert for every
     notification, one look-up of who wants a daily digest instead, and after commit one email
-    task per ``EMAIL_BATCH`` notifications (the reminder sweep sends thousands at once)."""
-    pending: list[Notification] = []
+    task per ``EMAIL_BATCH`` notifications (the reminder sweep sends thousands at once).
+
+    Returns the notifications; with ``instances=False`` only how many, and no model instance is
+    built for them (the sweep writes tens of thousands and needs none back)."""
+    rows: list[tuple] = []  # (recipient, kind, subject, body, link), one per notification
     people: dict = {}
     history = _history_only.get()
+    templates = MessageTemplates()
     for message in messages:
-        subject, body = render_message(message.kind, message.context)
+        subject, body = templates.render(message.kind, message.context)
+        subject = subject[:200]
         unique = {}
         for user in message.recipients:
             if user is not None and user.is_active:
                 unique.setdefault(user.pk, user)
         people.update(unique)
-        pending += [Notification(recipient=user, kind=message.kind, subject=one_line(subject)[:200], body=body,
-                                 link=message.link, emailed_at=timezone.now() if history else None)
-                    for user in unique.values()]
-    notifications = Notification.objects.bulk_create(pending)
+        rows += [(user, message.kind, subject, body, message.link) for user in unique.values()]
+    written = write_notifications(rows, emailed_at=timezone.now() if history else None)
+    result = [notification(*values) for values in written] if instances else len(written)
     if history:
-        return notifications
+        return result
     immediate = _immediate_recipient_ids(people)
-    to_email = [n.pk for n in notifications if n.recipient_id in immediate]
+    to_email = [values[0] for values in written if values[1].pk in immediate]
     for start in range(0, len(to_email), EMAIL_BATCH):
         batch = to_email[start:start + EMAIL_BATCH]
         # robust: nothing that happens while queuing can turn a committed change into an error.
         transaction.on_commit(lambda ids=batch: _queue_emails(ids), robust=True)
-    return notifications
+    return result
+
+
+class MessageTemplates:
+    """Each message kind's two templates, looked up once and rendered with one reused
+    ``Context``: the text ``render_message`` gives (a test compares), without a template
+    look-up and a new context for each of a sweep's thousands of messages."""
+
+    def __init__(self):
+        self.compiled: dict[str, tuple] = {}
+        self.context: Context | None = None
+
+    def render(self, kind: str, context: dict) -> tuple[str, str]:
+        pair = self.compiled.get(kind)
+        if pair is None:
+            pair = self.compiled[kind] = (get_template(f"notifications/messages/{kind}.subject.txt"),
+                                          get_template(f"notifications/messages/{kind}.txt"))
+        subject, body = pair
+        if not hasattr(subject, "template") or not hasattr(body, "template"):
+            return render_message(kind, context)  # not Django's template engine
+        if self.context is None:
+            self.context = Context(autoescape=subject.backend.engine.autoescape)
+        with self.context.push(context):
+            return one_line(subject.template.render(self.context)), body.template.render(self.context).strip()
+
+
+def write_notifications(rows: list[tuple], emailed_at=None) -> list[tuple]:
+    """Insert notifications given as (recipient, kind, subject, body, link) in one statement;
+    returns them as (id, recipient, kind, subject, body, link, created_at, emailed_at).
+
+    On PostgreSQL the columns go as five arrays (``INSERT ... SELECT FROM unnest(...)
+    RETURNING id``): no model instance is built and the statement's size does not grow with
+    the rows, one ``created_at`` for them all. Elsewhere ``bulk_create``."""
+    if not rows:
+        return []
+    alias = router.db_for_write(Notification)
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        created = Notification.objects.using(alias).bulk_create(
+            [Notification(recipient=user, kind=kind, subject=subject, body=body, link=link, emailed_at=emailed_at)
+             for user, kind, subject, body, link in rows])
+        return [(n.pk, n.recipient, n.kind, n.subject, n.body, n.link, n.created_at, n.emailed_at) for n in created]
+    meta = Notification._meta
+    quote = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in ("recipient", "kind", "subject", "body", "link")]
+    columns = ", ".join(quote(f.column) for f in fields)
+    casts = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}, {quote('created_at')}, {quote('emailed_at')}) "
+           f"SELECT *, %s, %s FROM unnest({casts}) "
+           f"RETURNING {quote(meta.pk.column)}, {quote(fields[0].column)}")
+    now = timezone.now()
+    params = [now, emailed_at, [row[0].pk for row in rows], *([row[i] for row in rows] for i in range(1, 5))]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        returned = cursor.fetchall()
+    # RETURNING gives the rows in the order inserted, as Django's bulk_create relies on too;
+    # checked against the recipients, so that an id could never be paired with another row.
+    if [recipient for _, recipient in returned] != [row[0].pk for row in rows]:
+        raise RuntimeError("notifications came back from the insert in another order than sent")
+    return [(pk, *row, now, emailed_at) for (pk, _), row in zip(returned, rows)]
+
+
+def notification(pk, recipient, kind, subject, body, link, created_at, emailed_at) -> Notification:
+    """A notification just written, as ``write_notifications`` gives it back (its recipient
+    attached, so that reading it costs no query)."""
+    values = {"id": pk, "recipient_id": recipient.pk, "kind": kind, "subject": subject, "body": body, "link": link,
+              "created_at": created_at, "read_at": None, "emailed_at": emailed_at, "email_claimed_until": None}
+    written = Notification.from_db(router.db_for_write(Notification), None,
+                                   [values[field.attname] for field in Notification._meta.concrete_fields])
+    Notification.recipient.field.set_cached_value(written, recipient)
+    return written
 
 
 _history_only: ContextVar[bool] = ContextVar("notifications_history_only", default=False)
