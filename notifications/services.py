@@ -196,7 +196,9 @@ def _queue_emails(notification_ids: list[int]) -> bool:
 
     if len(notification_ids) == 1:
         return queue_without_waiting(tasks.send_notification_email, notification_ids[0])
-    return queue_without_waiting(tasks.send_notification_emails, notification_ids)
+    return queue_without_waiting(tasks.send_notification_emails, notification_ids,
+                                 argsrepr=f"([{len(notification_ids)} notification ids, "
+                                          f"{min(notification_ids)}-{max(notification_ids)}],)")
 
 
 def mark_read(*, notification: Notification, user) -> Notification:
