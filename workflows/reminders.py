@@ -178,7 +178,8 @@ def run_sweep(on: date | None = None, kinds: Iterable[str] | None = None) -> lis
     """Send every reminder that is due and not yet sent; return what was sent.
 
     Per kind of deadline and phase, a fixed number of statements whatever the number of rows:
-    one query for the due rows the log does not hold, one insert claiming them in the log, and
+    one query for the due rows the log does not hold, one look-up per model of the people and
+    stages they share (``shared_related``), one insert claiming them in the log, and
     the kind's ``remind`` for the whole batch (recipients looked up together, notifications in
     one insert, emails queued in batches after commit)."""
     on = on or clock_today()
