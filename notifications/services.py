@@ -10,8 +10,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.template.loader import render_to_string
+from django.db import connections, router, transaction
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from workflows.broker import queue_without_waiting
@@ -69,36 +70,114 @@ def notify(*, recipients: Iterable = (), kind: str, link: str = "", context: dic
                                 addresses=addresses)])
 
 
-def notify_many(messages: Iterable[Message]) -> list[Notification]:
+def notify_many(messages: Iterable[Message], *, instances: bool = True) -> list[Notification] | int:
     """Tell many people many things in a fixed number of statements: one insert for every
     notification, one look-up of who wants a daily digest instead, and after commit one email
-    task per ``EMAIL_BATCH`` notifications (the reminder sweep sends thousands at once)."""
-    pending: list[Notification] = []
+    task per ``EMAIL_BATCH`` notifications (the reminder sweep sends thousands at once).
+
+    Returns the notifications; with ``instances=False`` only how many, and no model instance is
+    built for them (the sweep writes tens of thousands and needs none back)."""
+    rows: list[tuple] = []  # (recipient, address, kind, subject, body, link), one per notification
     people: dict = {}
     history = _history_only.get()
+    templates = MessageTemplates()
     for message in messages:
-        subject, body = render_message(message.kind, message.context)
+        subject, body = templates.render(message.kind, message.context)
+        subject = subject[:200]
         unique = {}
         for user in message.recipients:
             if user is not None and user.is_active:
                 unique.setdefault(user.pk, user)
         people.update(unique)
-        pending += [Notification(recipient=user, kind=message.kind, subject=one_line(subject)[:200], body=body,
-                                 link=message.link, emailed_at=timezone.now() if history else None)
-                    for user in unique.values()]
-        pending += [Notification(address=address, kind=message.kind, subject=one_line(subject)[:200], body=body,
-                                 link=message.link, emailed_at=timezone.now() if history else None)
-                    for address in dict.fromkeys(a for a in message.addresses if a)]
-    notifications = Notification.objects.bulk_create(pending)
+        rows += [(user, "", message.kind, subject, body, message.link) for user in unique.values()]
+        rows += [(None, address, message.kind, subject, body, message.link)
+                 for address in dict.fromkeys(a for a in message.addresses if a)]
+    written = write_notifications(rows, emailed_at=timezone.now() if history else None)
+    result = [notification(*values) for values in written] if instances else len(written)
     if history:
-        return notifications
+        return result
     immediate = _immediate_recipient_ids(people)
-    to_email = [n.pk for n in notifications if n.recipient_id in immediate or n.recipient_id is None]
+    to_email = [values[0] for values in written if values[1] is None or values[1].pk in immediate]
     for start in range(0, len(to_email), EMAIL_BATCH):
         batch = to_email[start:start + EMAIL_BATCH]
         # robust: nothing that happens while queuing can turn a committed change into an error.
         transaction.on_commit(lambda ids=batch: _queue_emails(ids), robust=True)
-    return notifications
+    return result
+
+
+class MessageTemplates:
+    """Each message kind's two templates, looked up once and rendered with one reused
+    ``Context``: the text ``render_message`` gives (a test compares), without a template
+    look-up and a new context for each of a sweep's thousands of messages."""
+
+    def __init__(self):
+        self.compiled: dict[str, tuple] = {}
+        self.context: Context | None = None
+
+    def render(self, kind: str, context: dict) -> tuple[str, str]:
+        pair = self.compiled.get(kind)
+        if pair is None:
+            pair = self.compiled[kind] = (get_template(f"notifications/messages/{kind}.subject.txt"),
+                                          get_template(f"notifications/messages/{kind}.txt"))
+        subject, body = pair
+        if not hasattr(subject, "template") or not hasattr(body, "template"):
+            return render_message(kind, context)  # not Django's template engine
+        if self.context is None:
+            self.context = Context(autoescape=subject.backend.engine.autoescape)
+        with self.context.push(context):
+            return one_line(subject.template.render(self.context)), body.template.render(self.context).strip()
+
+
+def write_notifications(rows: list[tuple], emailed_at=None) -> list[tuple]:
+    """Insert notifications given as (recipient, address, kind, subject, body, link) in one
+    statement (recipient None for a contact's address); returns them as (id, recipient,
+    address, kind, subject, body, link, created_at, emailed_at).
+
+    On PostgreSQL the columns go as six arrays (``INSERT ... SELECT FROM unnest(...)
+    RETURNING id``): no model instance is built and the statement's size does not grow with
+    the rows, one ``created_at`` for them all. Elsewhere ``bulk_create``."""
+    if not rows:
+        return []
+    alias = router.db_for_write(Notification)
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        created = Notification.objects.using(alias).bulk_create(
+            [Notification(recipient=user, address=address, kind=kind, subject=subject, body=body, link=link,
+                          emailed_at=emailed_at)
+             for user, address, kind, subject, body, link in rows])
+        return [(n.pk, n.recipient, n.address, n.kind, n.subject, n.body, n.link, n.created_at, n.emailed_at)
+                for n in created]
+    meta = Notification._meta
+    quote = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in ("recipient", "address", "kind", "subject", "body", "link")]
+    columns = ", ".join(quote(f.column) for f in fields)
+    casts = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}, {quote('created_at')}, {quote('emailed_at')}) "
+           f"SELECT *, %s, %s FROM unnest({casts}) "
+           f"RETURNING {quote(meta.pk.column)}, {quote(fields[0].column)}, {quote(fields[1].column)}")
+    now = timezone.now()
+    sent = [(row[0].pk if row[0] is not None else None, row[1]) for row in rows]
+    params = [now, emailed_at, [recipient for recipient, _ in sent], *([row[i] for row in rows] for i in range(1, 6))]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        returned = cursor.fetchall()
+    # RETURNING gives the rows in the order inserted, as Django's bulk_create relies on too;
+    # checked against the recipients, so that an id could never be paired with another row.
+    if [(recipient, address) for _, recipient, address in returned] != sent:
+        raise RuntimeError("notifications came back from the insert in another order than sent")
+    return [(pk, *row, now, emailed_at) for (pk, _, _), row in zip(returned, rows)]
+
+
+def notification(pk, recipient, address, kind, subject, body, link, created_at, emailed_at) -> Notification:
+    """A notification just written, as ``write_notifications`` gives it back (its recipient
+    attached, so that reading it costs no query)."""
+    values = {"id": pk, "recipient_id": recipient.pk if recipient is not None else None, "address": address,
+              "kind": kind, "subject": subject, "body": body, "link": link, "created_at": created_at,
+              "read_at": None, "emailed_at": emailed_at, "email_claimed_until": None}
+    written = Notification.from_db(router.db_for_write(Notification), None,
+                                   [values[field.attname] for field in Notification._meta.concrete_fields])
+    Notification.recipient.field.set_cached_value(written, recipient)
+    return written
 
 
 _history_only: ContextVar[bool] = ContextVar("notifications_history_only", default=False)
@@ -130,7 +209,9 @@ def _queue_emails(notification_ids: list[int]) -> bool:
 
     if len(notification_ids) == 1:
         return queue_without_waiting(tasks.send_notification_email, notification_ids[0])
-    return queue_without_waiting(tasks.send_notification_emails, notification_ids)
+    return queue_without_waiting(tasks.send_notification_emails, notification_ids,
+                                 argsrepr=f"([{len(notification_ids)} notification ids, "
+                                          f"{min(notification_ids)}-{max(notification_ids)}],)")
 
 
 def mark_read(*, notification: Notification, user) -> Notification:

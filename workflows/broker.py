@@ -24,13 +24,16 @@ _local = threading.local()
 _paused_until = 0.0
 
 
-def queue_without_waiting(task, *args) -> bool:
+def queue_without_waiting(task, *args, argsrepr: str | None = None) -> bool:
     """Queue ``task(*args)``; returns whether it was queued. Never raises, never waits longer
-    than the request timeout. With no broker (the demo) the task runs here and now."""
+    than the request timeout. With no broker (the demo) the task runs here and now.
+    ``argsrepr`` is what the message shows of the arguments (Celery's ``argsrepr``): a short
+    one spares Celery writing out a long list for each task (the sweep queues hundreds)."""
+    options = {} if argsrepr is None else {"argsrepr": argsrepr}
     global _paused_until
     if task.app.conf.task_always_eager:
         try:
-            task.apply_async(args)
+            task.apply_async(args, **options)
         except Exception:  # an eager task failing must not fail the change that queued it
             logger.exception("Task %s failed", task.name)
             return False
@@ -39,7 +42,7 @@ def queue_without_waiting(task, *args) -> bool:
         logger.info("Broker paused after a failure: %s%r left for the catch-up job", task.name, args)
         return False
     try:
-        task.apply_async(args, connection=_connection(task.app), retry=False)
+        task.apply_async(args, connection=_connection(task.app), retry=False, **options)
     except Exception:  # kombu's OperationalError: refused, timed out, reset…
         _paused_until = time.monotonic() + settings.FOOTPRINT_BROKER_PAUSE_SECONDS
         _forget_connection()

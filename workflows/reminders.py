@@ -55,6 +55,10 @@ class DeadlineKind:
     remind: Callable[[list[models.Model], str], dict[int, list[str]]]
     select_related: tuple[str, ...] = field(default_factory=tuple)
     prefetch_related: tuple[str, ...] = field(default_factory=tuple)
+    #: Foreign keys (``"drp__iro"``: through ``select_related`` ones) to the few rows that many
+    #: due rows share, such as people and stages: looked up once per batch and shared, rather
+    #: than joined and built again for every due row.
+    shared_related: tuple[str, ...] = field(default_factory=tuple)
     #: "Due soon" starts this many working days before the deadline (default: the
     #: FOOTPRINT_DUE_SOON_WORKING_DAYS setting); shorter for short clocks.
     soon_working_days: int | None = None
@@ -110,28 +114,59 @@ def due_rows(kind: DeadlineKind, phase: str, on: date, horizon: date) -> models.
     )
 
 
-#: Rows logged per INSERT statement (well under every database's limit on parameters).
+def attach_shared(rows: list[models.Model], paths: tuple[str, ...]) -> None:
+    """Set each ``path``'s related object on ``rows``: one ``in_bulk`` per related model for
+    the whole batch (a few people and stages), each object shared by every row naming it."""
+    wanted: dict[type[models.Model], set] = {}
+    links = []
+    for path in paths:
+        *through, name = path.split("__")
+        holders = rows
+        for step in through:
+            holders = [related for row in holders if (related := getattr(row, step)) is not None]
+        if not holders:
+            continue
+        foreign_key = holders[0]._meta.get_field(name)
+        links.append((foreign_key, holders))
+        wanted.setdefault(foreign_key.related_model, set()).update(
+            getattr(row, foreign_key.attname) for row in holders)
+    found = {model: model._base_manager.in_bulk(ids - {None}) for model, ids in wanted.items()}
+    for foreign_key, holders in links:
+        objects = found[foreign_key.related_model]
+        for row in holders:
+            foreign_key.set_cached_value(row, objects.get(getattr(row, foreign_key.attname)))
+
+
+#: Rows logged per INSERT statement where there are no arrays (well under every database's
+#: limit on parameters).
 CLAIM_CHUNK = 500
 
 
 def claim(kind: str, phase: str, keys: list[tuple[int, date]]) -> set[tuple[int, date]]:
-    """Log reminders (kind, object, phase, due) in one ``INSERT ... ON CONFLICT DO NOTHING
-    RETURNING`` per chunk: the keys returned are this sweep's to send. A key another sweep
-    logged first is not returned (on PostgreSQL the second insert waits for the first's commit,
-    then skips), so each reminder is sent once, whoever sweeps."""
+    """Log reminders (kind, object, phase, due) with ``INSERT ... ON CONFLICT DO NOTHING
+    RETURNING``: the keys returned are this sweep's to send. A key another sweep logged first
+    is not returned (on PostgreSQL the second insert waits for the first's commit, then skips),
+    so each reminder is sent once, whoever sweeps. On PostgreSQL one statement for every key
+    (objects and due dates sent as two arrays); elsewhere one per ``CLAIM_CHUNK`` keys."""
     from .models import ReminderLog
 
     table = connection.ops.quote_name(ReminderLog._meta.db_table)
     now = timezone.now()
     claimed: set[tuple[int, date]] = set()
+    returning = "ON CONFLICT (kind, object_id, phase, due) DO NOTHING RETURNING object_id, due"
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} (kind, object_id, phase, due, sent_at) "
+                f"SELECT %s, u.object_id, %s, u.due, %s FROM unnest(%s::bigint[], %s::date[]) AS u(object_id, due) "
+                f"{returning}", [kind, phase, now, [key[0] for key in keys], [key[1] for key in keys]])
+            return {(int(object_id), due) for object_id, due in cursor.fetchall()}
         for start in range(0, len(keys), CLAIM_CHUNK):
             chunk = keys[start:start + CLAIM_CHUNK]
             values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
             params = [value for object_id, due in chunk for value in (kind, object_id, phase, due, now)]
             cursor.execute(
-                f"INSERT INTO {table} (kind, object_id, phase, due, sent_at) VALUES {values} "
-                "ON CONFLICT (kind, object_id, phase, due) DO NOTHING RETURNING object_id, due", params)
+                f"INSERT INTO {table} (kind, object_id, phase, due, sent_at) VALUES {values} {returning}", params)
             for object_id, due in cursor.fetchall():
                 if isinstance(due, str):  # SQLite returns the date as text
                     due = date.fromisoformat(due)
@@ -143,7 +178,8 @@ def run_sweep(on: date | None = None, kinds: Iterable[str] | None = None) -> lis
     """Send every reminder that is due and not yet sent; return what was sent.
 
     Per kind of deadline and phase, a fixed number of statements whatever the number of rows:
-    one query for the due rows the log does not hold, one insert claiming them in the log, and
+    one query for the due rows the log does not hold, one look-up per model of the people and
+    stages they share (``shared_related``), one insert claiming them in the log, and
     the kind's ``remind`` for the whole batch (recipients looked up together, notifications in
     one insert, emails queued in batches after commit)."""
     on = on or clock_today()
@@ -161,6 +197,7 @@ def run_sweep(on: date | None = None, kinds: Iterable[str] | None = None) -> lis
             rows = list(due_rows(kind, phase, on, horizon))
             if not rows:
                 continue
+            attach_shared(rows, kind.shared_related)
             with transaction.atomic(), as_of(on):  # the messages count working days from ``on``
                 mine = claim(kind.name, phase, [(row.pk, getattr(row, kind.due_field)) for row in rows])
                 batch = [row for row in rows if (row.pk, getattr(row, kind.due_field)) in mine]
