@@ -30,8 +30,10 @@ class Notification(models.Model):
     written, exactly once; in that window it is sent again when the claim runs out
     (``notifications.emails``, docs/deployment.md)."""
 
+    # No index of its own: (recipient, read_at) and (recipient, created_at) below serve every
+    # look-up by recipient, and each index is one more write for each of a sweep's thousands.
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
-                                  related_name="notifications")
+                                  related_name="notifications", db_index=False)
     #: For someone who is not a user (a partner agency's contact): where the email goes. Such a
     #: notification has no recipient, is never shown in the app, and is emailed with the same
     #: claim and guarantee as everyone else's.
@@ -40,7 +42,7 @@ class Notification(models.Model):
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     link = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     #: Claimed by a sender until then (FOOTPRINT_EMAIL_LEASE_SECONDS after it claimed it).
