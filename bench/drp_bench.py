@@ -235,7 +235,8 @@ def build_org(seed: int) -> Org:
 def insert_rows(model, attnames: list[str], rows: list[tuple]) -> None:
     """Insert plain rows: COPY on PostgreSQL (fast), bulk_create in batches elsewhere.
 
-    Every NOT NULL column must be given (COPY applies no Django defaults)."""
+    COPY applies no Django defaults: a NOT NULL column not given (one a later migration added,
+    such as a stage's ``asked``) gets its field's default, as ``bulk_create`` would give it."""
     from django.db import connection
 
     if not rows:
@@ -243,6 +244,14 @@ def insert_rows(model, attnames: list[str], rows: list[tuple]) -> None:
     if connection.vendor == "postgresql":
         from psycopg import sql
 
+        given = set(attnames)
+        defaults = [(field.attname, field.get_default()) for field in model._meta.concrete_fields
+                    if not field.null and not field.primary_key and field.attname not in given
+                    and field.get_default() is not None]
+        if defaults:
+            attnames = [*attnames, *(name for name, _ in defaults)]
+            extra = tuple(_plain(value) for _, value in defaults)
+            rows = [(*row, *extra) for row in rows]
         columns = [model._meta.get_field(name).column for name in attnames]
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(model._meta.db_table), sql.SQL(", ").join(map(sql.Identifier, columns)))
