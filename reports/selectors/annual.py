@@ -33,7 +33,7 @@ from .common import (
 def designated_officer(this: Period, last: Period) -> dict:
     """The DO section: aggregates from ``lado.selectors.figures`` (no personal data)."""
     figures = lado_selectors.figures(this.start, this.end)
-    last_received = Enquiry.objects.filter(received_on__gte=last.start, received_on__lte=last.end).count()
+    last_received = lado_selectors.received_count(last.start, last.end)
     outcomes = {value: figures["outcomes"].get(value, 0) for value in Enquiry.Outcome.values}
     outcomes["cancelled"] = figures["outcomes"].get("cancelled", 0)
     outcomes["total"] = sum(outcomes.values())
