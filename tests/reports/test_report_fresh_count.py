@@ -20,9 +20,10 @@ from lado import figures as do_figures
 from lado.models import Action, DestructionLog, Enquiry, EnquiryMonthCount
 from lado.services.retention import purge
 from people.models import Team
+from positive_practice.models import PositivePractice
 from reports import selectors
 from reports.do_indicators import do_indicator_report
-from reports.models import TeamMonthCount, ThemeMonthCount
+from reports.models import CaseMonthCount, TeamMonthCount, ThemeMonthCount
 from reports.periods import Period, reporting_year
 from tests.support import reports_helpers as make
 from workflows.dates import add_months
@@ -109,6 +110,15 @@ def change_at_random(org, rng):
             drp.teams.set(some_teams(org, rng))
         elif roll < 0.9:
             drp.delete()
+        elif drp.closed_on is not None:  # reopened
+            drp.status, drp.closed_on, drp.closed_at_stage = DisputeResolution.Status.AWAITING_RESPONSE, None, None
+            drp.save()
+    for practice in PositivePractice.objects.order_by("?")[:4]:
+        if rng.random() < 0.5:
+            practice.recorded_on, practice.case_type = random_day(rng), rng.choice(["CP", "CLA"])
+            practice.save()
+        else:
+            practice.delete()
     # Cases closed long before the period: none of the DO counts of the year may take them in.
     for _ in range(3):
         received = random_day(rng, date(2022, 1, 1), date(2024, 12, 1))
@@ -302,3 +312,45 @@ def test_kept_enquiry_counts_equal_a_count_of_the_enquiries_through_every_kind_o
     for enquiry in Enquiry.objects.all():
         destroy(org, enquiry)
     assert not EnquiryMonthCount.objects.exclude(n=0).exists()
+
+
+FRESH_CASE_COUNTS = """
+SELECT date_trunc('month', raised_on)::date, 'drp_raised', case_type, status, coalesce(closed_at_stage_id, 0), count(*)
+FROM drp_disputeresolution GROUP BY 1, 3, 4, 5
+UNION ALL
+SELECT date_trunc('month', closed_on)::date, 'drp_closed', case_type, status, coalesce(closed_at_stage_id, 0), count(*)
+FROM drp_disputeresolution WHERE closed_on IS NOT NULL GROUP BY 1, 3, 4, 5
+UNION ALL
+SELECT date_trunc('month', recorded_on)::date, 'practice', case_type, '', 0, count(*)
+FROM positive_practice_positivepractice GROUP BY 1, 3
+"""
+
+
+def kept_case_counts():
+    return {(row.month, row.measure, row.case_type, row.status, row.stage_id): row.n
+            for row in CaseMonthCount.objects.exclude(n=0)}
+
+
+def fresh_case_counts():
+    with connection.cursor() as cursor:
+        cursor.execute(FRESH_CASE_COUNTS)
+        return {tuple(row[:5]): row[5] for row in cursor.fetchall()}
+
+
+def test_kept_case_counts_equal_a_count_of_the_drps_and_positive_practice(org, hand):
+    """The triggers of reports/0007: DRPs raised, closed, reopened, re-dated, deleted, positive
+    practice recorded, re-dated and deleted, one at a time and many in one statement."""
+    rng = random.Random(5)
+    populate(org, rng, n=25)
+    assert kept_case_counts() == fresh_case_counts() != {}
+    for _ in range(3):
+        change_at_random(org, rng)
+        assert kept_case_counts() == fresh_case_counts()
+    DisputeResolution.objects.filter(raised_on__lt=date(2025, 6, 1)).update(raised_on=date(2025, 7, 15))
+    DisputeResolution.objects.filter(status=DisputeResolution.Status.WITHDRAWN).update(
+        status=DisputeResolution.Status.RESOLVED, closed_on=date(2026, 1, 5))
+    PositivePractice.objects.filter(case_type="CP").update(case_type="CLA")
+    assert kept_case_counts() == fresh_case_counts()
+    DisputeResolution.objects.all().delete()
+    PositivePractice.objects.all().delete()
+    assert kept_case_counts() == {}
