@@ -3,14 +3,12 @@ enquiry, everyone else (superusers included) sees none."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 
 from django.db.models import (
     BooleanField,
     Case,
     CharField,
-    Count,
     DateField,
     Exists,
     F,
@@ -33,6 +31,7 @@ from workflows.clocks import today
 from workflows.models import CaseRead
 
 from .access import is_do_team
+from .figures import ACTION_COUNTS, AGE_BANDS, figures, received_count  # noqa: F401 (reports read them from here)
 from .models import (
     AccessReview,
     Action,
@@ -294,108 +293,3 @@ def consultations_visible_to(user) -> QuerySet[Consultation]:
 
 def last_access_review() -> AccessReview | None:
     return AccessReview.objects.select_related("reviewed_by").first()
-
-
-# --- Aggregated figures (no personal data) for reports --------------------------------------
-
-
-#: Age bands of enquiries open at the end of a period: (key, label, from months, to months).
-AGE_BANDS = (("under_1_month", "Under 1 month", 0, 1), ("1_to_3_months", "1 to 3 months", 1, 3),
-             ("3_to_12_months", "3 to 12 months", 3, 12), ("over_12_months", "Over 12 months", 12, None))
-#: The actions the annual report counts, as enquiries with one recorded in the period.
-ACTION_COUNTS = (("police_investigations", Action.Kind.POLICE_INVESTIGATION),
-                 ("suspensions", Action.Kind.SUSPENSION),
-                 ("dbs_referrals", Action.Kind.DBS_REFERRAL),
-                 ("regulator_referrals", Action.Kind.REGULATOR_REFERRAL))
-
-
-def figures(start: date, end: date) -> dict:
-    """Counts for reports over [start, end]: enquiries received, threshold decisions (and how
-    many were made within their timescale), enquiries closed by outcome and within each target,
-    enquiries open at the end by age, police involvement, suspensions and referrals, and enquiries
-    by sector, setting, category and source. Holds no personal data; a fixed number of
-    queries whatever the data. Readers outside the DO team see it through ``reports.disclosure``.
-
-    Outcomes follow ``lado.clocks.outcome_row``: *cancelled* counts among the outcomes only
-    where the threshold was met; an enquiry cancelled before any threshold decision is counted
-    apart (``cancelled_before_decision``)."""
-    from workflows.dates import add_months
-
-    from . import clocks, conf
-
-    received = Enquiry.objects.filter(received_on__gte=start, received_on__lte=end)
-
-    # The four breakdowns from one scan of the period's enquiries, grouped by all four at once
-    # (a few thousand combinations at most) and summed per breakdown here: at a million enquiries
-    # four separate GROUP BYs read the year's rows four times.
-    dimensions = ("sector", "setting", "category", "referral_source")
-    breakdowns = {field: defaultdict(int) for field in dimensions}
-    for row in received.values(*(f"{field}__slug" for field in dimensions)).annotate(n=Count("id")).order_by():
-        for field in dimensions:
-            breakdowns[field][row[f"{field}__slug"] or "not-recorded"] += row["n"]
-
-    def by(field):
-        return dict(sorted(breakdowns[field].items()))
-
-    # Every plain count in one pass over the enquiries received by the end of the period (those
-    # received, decided, closed or still open in it): each count filters its own rows.
-    was_received = Q(received_on__gte=start)
-    was_closed = Q(closed_on__gte=start, closed_on__lte=end)
-    was_decided = Q(decided_on__gte=start, decided_on__lte=end)
-    open_at_end = Q(closed_on__isnull=True) | Q(closed_on__gt=end)
-    bands = {}
-    for key, _, low, high in AGE_BANDS:
-        band = open_at_end
-        if low:
-            band &= Q(received_on__lte=add_months(end, -low))
-        if high is not None:
-            band &= Q(received_on__gt=add_months(end, -high))
-        bands[f"open_{key}"] = Count("id", filter=band)
-    months = conf.target_months()
-    # Only the rows some count needs: received, decided or closed in the period, or still open
-    # at its end; not the years of cases closed before it (most of them, at a million). Each
-    # arm of the OR has its index (received_on, decided_on, closed_on).
-    counted = was_received | was_decided | Q(closed_on__gte=start) | Q(closed_on__isnull=True)
-    counts = Enquiry.objects.filter(counted, received_on__lte=end).aggregate(
-        n_received=Count("id", filter=was_received),
-        n_met=Count("id", filter=was_received & Q(threshold_met=True)),
-        n_advice=Count("id", filter=was_received & Q(threshold_met=False)),
-        n_decided=Count("id", filter=was_decided),
-        n_decided_within=Count("id", filter=was_decided & Q(decided_on__lte=F("decision_due"))),
-        n_cancelled=Count("id", filter=was_closed & clocks.outcome_row_filter(clocks.CANCELLED_ROW)),
-        n_cancelled_before=Count("id", filter=was_closed
-                                 & clocks.outcome_row_filter(clocks.CANCELLED_BEFORE_DECISION_ROW)),
-        n_concluded=Count("id", filter=was_closed & Q(status=Status.CONCLUDED)),
-        n_open=Count("id", filter=open_at_end),
-        **bands,
-        **{f"within_{i}": Count("id", filter=was_closed & Q(status=Status.CONCLUDED,
-                                                            closed_on__lte=F(f"target_{i + 1}_due")))
-           for i in range(len(months))},
-        # Outcomes of the enquiries concluded in the period, in the same pass.
-        **{f"outcome_{value}": Count("id", filter=was_closed & Q(status=Status.CONCLUDED, outcome=value))
-           for value in Enquiry.Outcome.values})
-    outcomes = {value: counts[f"outcome_{value}"] for value in Enquiry.Outcome.values}
-    outcomes["cancelled"] = counts["n_cancelled"]
-    within = {conf.months_label(m): counts[f"within_{i}"] for i, m in enumerate(months)}
-
-    # Police involvement, suspensions and referrals: enquiries with such an action recorded in the period.
-    actions = Action.objects.filter(recorded_at__date__gte=start, recorded_at__date__lte=end).aggregate(
-        **{key: Count("enquiry", filter=Q(kind=kind), distinct=True) for key, kind in ACTION_COUNTS})
-    return {
-        "received": counts["n_received"],
-        "threshold_met": counts["n_met"],
-        "advice_given": counts["n_advice"],
-        "decided": counts["n_decided"],
-        "decided_within": counts["n_decided_within"],
-        "decision_working_days": conf.decision_working_days(),
-        "concluded": counts["n_concluded"],
-        "outcomes": outcomes,
-        "cancelled_before_decision": counts["n_cancelled_before"],
-        "concluded_within": within,
-        "open_at_end": {key: counts[f"open_{key}"] for key, *_ in AGE_BANDS} | {"total": counts["n_open"]},
-        "actions": {key: actions[key] for key, _ in ACTION_COUNTS},
-        "by_sector": by("sector"),
-        "by_setting": by("setting"),
-        "by_category": by("category"),
-        "by_referral_source": by("referral_source"),
-    }

@@ -114,3 +114,26 @@ class ReportCommentary(models.Model):
 
 
 protect_history(ReportCommentary)
+
+
+class CaseMonthCount(models.Model):
+    """DRPs and positive practice per month, kept by PostgreSQL in the changing transaction
+    (statement-level triggers from ``reports/migrations/0007``, the ``ThemeMonthCount`` pattern):
+    ``drp_raised`` in the month raised and ``drp_closed`` in the month closed, each by case type,
+    status and closing stage (``stage_id`` 0: none); ``practice`` in the month recorded, by case
+    type. The annual report reads these instead of a year of a million DRPs; elsewhere (SQLite)
+    it counts the rows."""
+
+    month = models.DateField(help_text="The first day of the month.")
+    measure = models.CharField(max_length=20)
+    case_type = models.CharField(max_length=3)
+    status = models.CharField(max_length=20, blank=True)
+    stage_id = models.BigIntegerField(default=0, help_text="The stage a DRP closed at; 0 for none.")
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "measure", "case_type", "status", "stage_id"],
+                                               name="reports_case_month_count_key")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.measure} {self.case_type} {self.status} {self.stage_id}: {self.n}"

@@ -120,3 +120,27 @@ def _refuse_unsafe(cursor, role: str, owner: str, schema: str) -> None:
         raise AppRoleRefused(f"{role} owns {', '.join(owned[:5])}{' …' if len(owned) > 5 else ''}: the owner "
                              "of a table can change it as it likes. Give them to the owner "
                              f"(REASSIGN OWNED BY {role} TO {owner}) and run this again.")
+
+
+# --- What migrations that keep counts by trigger share -------------------------------------
+
+
+def trigger_function(name: str, body: str) -> str:
+    """``CREATE OR REPLACE FUNCTION`` of a statement-level trigger running ``body``."""
+    return (f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"BEGIN\n{body}\nRETURN NULL;\nEND $$;\n")
+
+
+def on_postgresql(create_sql: str, drop_sql: str):
+    """A migration operation running ``create_sql`` forwards and ``drop_sql`` backwards, on
+    PostgreSQL only (SQLite has none of these triggers: the selectors count the rows there)."""
+    from django.db import migrations
+
+    def run(sql):
+        def operation(apps, schema_editor):
+            if schema_editor.connection.vendor == "postgresql":
+                with schema_editor.connection.cursor() as cursor:  # several statements: no parameters
+                    cursor.execute(sql)
+        return operation
+
+    return migrations.RunPython(run(create_sql), run(drop_sql))

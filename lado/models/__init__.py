@@ -16,6 +16,7 @@ from .casework import (  # noqa: F401
     TimelineEvent,
 )
 from .consultation import Consultation  # noqa: F401
+from .counts import EnquiryMonthCount  # noqa: F401
 from .enquiry import (  # noqa: F401
     Enquiry,
     name_key,

@@ -18,8 +18,10 @@ from .common import (
     _closed_in,
     _compare_by_case_type,
     _raised_in,
+    case_counts_kept,
     closed_at_stage,
     comparison,
+    kept_closed_at_stage,
     ladder,
     percent,
     recording_began,
@@ -33,7 +35,7 @@ from .common import (
 def designated_officer(this: Period, last: Period) -> dict:
     """The DO section: aggregates from ``lado.selectors.figures`` (no personal data)."""
     figures = lado_selectors.figures(this.start, this.end)
-    last_received = Enquiry.objects.filter(received_on__gte=last.start, received_on__lte=last.end).count()
+    last_received = lado_selectors.received_count(last.start, last.end)
     outcomes = {value: figures["outcomes"].get(value, 0) for value in Enquiry.Outcome.values}
     outcomes["cancelled"] = figures["outcomes"].get("cancelled", 0)
     outcomes["total"] = sum(outcomes.values())
@@ -99,14 +101,18 @@ def annual_report(year: int) -> dict:
         "drp": {
             "raised": _compare_by_case_type(
                 DisputeResolution.objects, "raised_on", this, last,
-                recording_began("drp", DisputeResolution.objects, "raised_on")),
+                recording_began("drp", DisputeResolution.objects, "raised_on"), kept_measure="drp_raised"),
             "positive_practice": _compare_by_case_type(
                 PositivePractice.objects, "recorded_on", this, last,
-                recording_began("positive-practice", PositivePractice.objects, "recorded_on")),
+                recording_began("positive-practice", PositivePractice.objects, "recorded_on"),
+                kept_measure="practice"),
             # Two views of one table, labelled: DRPs closed in the year (whenever raised), and
             # DRPs raised in the year that have closed (the seed report's view).
-            "closed_at_stage": closed_at_stage(_closed_in(this), stages),
-            "closed_at_stage_of_raised": closed_at_stage(_raised_in(this).filter(status__in=CLOSED), stages),
+            "closed_at_stage": closed_at_stage(
+                kept_closed_at_stage("drp_closed", this) if case_counts_kept(this) else _closed_in(this), stages),
+            "closed_at_stage_of_raised": closed_at_stage(
+                kept_closed_at_stage("drp_raised", this) if case_counts_kept(this)
+                else _raised_in(this).filter(status__in=CLOSED), stages),
             "themes": themes_by_case_type(this, theme_rows),
         },
         "designated_officer": designated_officer(this, last),

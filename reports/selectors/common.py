@@ -11,7 +11,7 @@ from children.models import CaseType
 from drp.models import DisputeResolution, Stage, Theme
 from workflows.replica import from_replica
 
-from ..models import ThemeMonthCount
+from ..models import CaseMonthCount, ThemeMonthCount
 from ..periods import Period
 
 CASE_TYPES = list(CaseType.values)  # ["CP", "CLA"]
@@ -76,20 +76,36 @@ def _zero_themes(theme_rows) -> dict:
     return {t["slug"]: 0 for t in theme_rows if t["active"]}
 
 
+def case_counts_kept(*periods: Period) -> bool:
+    """Whether ``CaseMonthCount`` answers for these periods: on PostgreSQL (the database keeps
+    the counts) and for whole months."""
+    connection = connections[router.db_for_read(CaseMonthCount)]
+    return connection.vendor == "postgresql" and all(
+        p.start.day == 1 and (p.end + timedelta(days=1)).day == 1 for p in periods)
+
+
 def _compare_by_case_type(qs, date_field: str, this: Period, last: Period,
-                          recorded_from: date | None = None) -> dict:
-    """{case type: comparison} from one GROUP BY over both years; last year "not recorded"
-    when it ended before recording began."""
+                          recorded_from: date | None = None, kept_measure: str = "") -> dict:
+    """{case type: comparison} from one GROUP BY over both years (of the kept counts of
+    ``kept_measure`` where they answer); last year "not recorded" when it ended before
+    recording began."""
+    def count(where):
+        return Count("id", filter=where)
+
+    if kept_measure and case_counts_kept(this, last):
+        date_field, qs = "month", CaseMonthCount.objects.filter(measure=kept_measure)
+
+        def count(where):
+            return Sum("n", filter=where)
+
     in_this = Q(**{f"{date_field}__gte": this.start, f"{date_field}__lte": this.end})
     in_last = Q(**{f"{date_field}__gte": last.start, f"{date_field}__lte": last.end})
     rows = (qs.filter(**{f"{date_field}__gte": last.start, f"{date_field}__lte": this.end})
-            .values("case_type")
-            .annotate(this_year=Count("id", filter=in_this), last_year=Count("id", filter=in_last))
-            .order_by())
+            .values("case_type").annotate(this_year=count(in_this), last_year=count(in_last)).order_by())
     counts = {row["case_type"]: row for row in rows}
     unrecorded = recorded_from is None or last.end < recorded_from
-    return {ct: comparison(counts.get(ct, {}).get("this_year", 0),
-                           None if unrecorded else counts.get(ct, {}).get("last_year", 0))
+    return {ct: comparison(counts.get(ct, {}).get("this_year") or 0,
+                           None if unrecorded else counts.get(ct, {}).get("last_year") or 0)
             for ct in CASE_TYPES}
 
 
@@ -105,12 +121,24 @@ def _closed_in(period: Period):
 WITHDRAWN_ROW = "withdrawn"
 
 
+def kept_closed_at_stage(measure: str, period: Period) -> list[dict]:
+    """The rows ``closed_at_stage`` groups, from the kept counts of the closed DRPs raised
+    (``drp_raised``) or closed (``drp_closed``) in the period: two small reads."""
+    keys = dict(Stage.objects.values_list("id", "key"))
+    rows = (CaseMonthCount.objects.filter(measure=measure, month__gte=period.start, month__lte=period.end,
+                                          status__in=CLOSED)
+            .values("case_type", "status", "stage_id").annotate(total=Sum("n")).filter(total__gt=0).order_by())
+    return [{"case_type": row["case_type"], "status": row["status"], "closed_at_stage__key": keys.get(row["stage_id"]),
+             "n": row["total"]} for row in rows]
+
+
 def closed_at_stage(closed, stages: list[dict]) -> dict:
-    """{row: {stage key: n, ..., "total": n}} for the closed DRPs ``closed``, by the stage they
-    closed at: a row for DRPs *resolved* of each case type (CP, CLA), and one row for every DRP
-    *withdrawn*, whatever its type (a withdrawal is not a resolution). One GROUP BY."""
-    rows = (closed.values("case_type", "status", "closed_at_stage__key").annotate(n=Count("id"))
-            .order_by())
+    """{row: {stage key: n, ..., "total": n}} for the closed DRPs ``closed`` (a queryset, or the
+    rows of ``kept_closed_at_stage``), by the stage they closed at: a row for DRPs *resolved* of
+    each case type (CP, CLA), and one row for every DRP *withdrawn*, whatever its type (a
+    withdrawal is not a resolution). One GROUP BY."""
+    rows = closed if isinstance(closed, list) else (
+        closed.values("case_type", "status", "closed_at_stage__key").annotate(n=Count("id")).order_by())
     table = {row: {s["key"]: 0 for s in stages} | {"total": 0} for row in (*CASE_TYPES, WITHDRAWN_ROW)}
     for row in rows:
         name = WITHDRAWN_ROW if row["status"] == DisputeResolution.Status.WITHDRAWN else row["case_type"]

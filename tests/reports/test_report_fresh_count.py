@@ -9,17 +9,22 @@ import random
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import F
 
 from drp.models import DisputeResolution, Stage, Theme
-from lado.models import Action, Enquiry
+from lado import figures as do_figures
+from lado.models import Action, DestructionLog, Enquiry, EnquiryMonthCount
+from lado.services.retention import purge
 from people.models import Team
+from positive_practice.models import PositivePractice
 from reports import selectors
 from reports.do_indicators import do_indicator_report
-from reports.models import TeamMonthCount, ThemeMonthCount
-from reports.periods import reporting_year
+from reports.models import CaseMonthCount, TeamMonthCount, ThemeMonthCount
+from reports.periods import Period, reporting_year
 from tests.support import reports_helpers as make
 from workflows.dates import add_months
 
@@ -105,6 +110,15 @@ def change_at_random(org, rng):
             drp.teams.set(some_teams(org, rng))
         elif roll < 0.9:
             drp.delete()
+        elif drp.closed_on is not None:  # reopened
+            drp.status, drp.closed_on, drp.closed_at_stage = DisputeResolution.Status.AWAITING_RESPONSE, None, None
+            drp.save()
+    for practice in PositivePractice.objects.order_by("?")[:4]:
+        if rng.random() < 0.5:
+            practice.recorded_on, practice.case_type = random_day(rng), rng.choice(["CP", "CLA"])
+            practice.save()
+        else:
+            practice.delete()
     # Cases closed long before the period: none of the DO counts of the year may take them in.
     for _ in range(3):
         received = random_day(rng, date(2022, 1, 1), date(2024, 12, 1))
@@ -125,10 +139,48 @@ def change_at_random(org, rng):
         elif roll < 0.7:
             enquiry.decided_on = enquiry.received_on + timedelta(days=rng.randrange(0, 4))
             enquiry.save()
-        elif roll < 0.9:  # an incident about a year before the referral: either side of non-recent
+        elif roll < 0.8:  # an incident about a year before the referral: either side of non-recent
             enquiry.incident_on = (add_months(enquiry.received_on, -rng.choice([11, 12, 13]))
                                    + timedelta(days=rng.choice([-1, 0, 1])))
             enquiry.save()
+        else:
+            change_enquiry_outcome(org, enquiry, rng)
+
+
+def change_enquiry_outcome(org, enquiry, rng):
+    """What the DO counts the database keeps must follow: a case reopened, closed again with
+    another outcome or on another day, its threshold decision changed, its breakdowns changed,
+    destroyed."""
+    roll = rng.random()
+    if roll < 0.25 and enquiry.closed_on is not None:
+        enquiry.status, enquiry.outcome, enquiry.closed_on = Enquiry.Status.IN_PROGRESS, "", None
+    elif roll < 0.45 and enquiry.status == Enquiry.Status.CONCLUDED:
+        enquiry.outcome = rng.choice(Enquiry.Outcome.values)
+        enquiry.closed_on = enquiry.received_on + timedelta(days=rng.randrange(10, 400))
+    elif roll < 0.6:
+        enquiry.threshold_met = rng.choice([True, False, None])
+        enquiry.decided_on = enquiry.received_on + timedelta(days=rng.randrange(0, 5))
+    elif roll < 0.7:
+        enquiry.status, enquiry.threshold_met, enquiry.outcome = Enquiry.Status.CANCELLED, rng.choice([True, None]), ""
+        enquiry.closed_on = enquiry.received_on + timedelta(days=rng.randrange(1, 60))
+    elif roll < 0.8:
+        enquiry.sector, enquiry.category = None, None
+    elif roll < 0.9:  # received on another day, never after it was decided or closed
+        latest = min(day for day in (enquiry.decided_on, enquiry.closed_on, date(2026, 3, 20)) if day)
+        enquiry.received_on = random_day(rng, latest - timedelta(days=400), latest)
+    else:
+        destroy(org, enquiry)
+        return
+    enquiry.save()
+
+
+def destroy(org, enquiry):
+    """As ``lado.services.retention.enquiry_destroy`` does, whatever the enquiry's review date."""
+    with transaction.atomic():
+        DestructionLog.objects.create(case_id=enquiry.pk, reference=enquiry.reference, closure=enquiry.closure,
+                                      received_on=enquiry.received_on, closed_on=enquiry.closed_on,
+                                      destroyed_by=org.designated_officer, reason="Fresh-count test")
+        purge(enquiry)
 
 
 def assert_reports_equal_fresh_count(hand):
@@ -203,3 +255,102 @@ def test_kept_team_counts_equal_a_count_of_the_links_through_every_kind_of_chang
     assert kept_team_counts() == fresh_team_counts()
     DisputeResolution.objects.all().delete()
     assert kept_team_counts() == {}
+
+
+def figures_counted_from_the_enquiries(start, end):
+    with mock.patch.object(do_figures, "counts_kept", return_value=False):
+        assert not do_figures.counts_kept(start, end)
+        return do_figures.figures(start, end)
+
+
+#: Periods whose DO figures come from the kept counts: years, and months of 31 days (their age
+#: bands' edges are month ends); a month of 30 days does not (31 May is not a month's end).
+KEPT_PERIODS = [reporting_year(year) for year in range(2022, 2027)] + [
+    Period(date(2025, 12, 1), date(2025, 12, 31)),
+    Period(date(2026, 3, 1), date(2026, 3, 31)),
+]
+
+
+def assert_do_figures_equal_a_count_of_the_enquiries():
+    for period in KEPT_PERIODS:
+        assert do_figures.counts_kept(period.start, period.end)
+        kept = do_figures.figures(period.start, period.end)
+        assert kept == figures_counted_from_the_enquiries(period.start, period.end), period
+        assert do_figures.received_count(period.start, period.end) == Enquiry.objects.filter(
+            received_on__gte=period.start, received_on__lte=period.end).count()
+    assert not do_figures.counts_kept(date(2025, 6, 1), date(2025, 6, 30))
+
+
+def test_kept_enquiry_counts_equal_a_count_of_the_enquiries_through_every_kind_of_change(org, hand):
+    """The triggers of lado/0022: enquiries received, decided, closed, reopened, closed with
+    another outcome, cancelled, moved to another month, their breakdowns cleared, destroyed; and
+    many enquiries changed or deleted in one statement."""
+    rng = random.Random(4)
+    populate(org, rng, n=40)
+    assert EnquiryMonthCount.objects.filter(n__gt=0, measure="open_until").exclude(value="").exists()
+    assert_do_figures_equal_a_count_of_the_enquiries()
+    for _ in range(4):
+        change_at_random(org, rng)
+        for enquiry in Enquiry.objects.order_by("?")[:10]:
+            change_enquiry_outcome(org, enquiry, rng)
+        assert_do_figures_equal_a_count_of_the_enquiries()
+    assert DestructionLog.objects.exists()
+    # One statement reopening many, one closing many, one moving many (as an import does).
+    Enquiry.objects.filter(status=Enquiry.Status.CONCLUDED, received_on__lt=date(2025, 6, 1)).update(
+        status=Enquiry.Status.IN_PROGRESS, outcome="", closed_on=None)
+    Enquiry.objects.filter(closed_on__isnull=True).update(
+        status=Enquiry.Status.CONCLUDED, outcome="unfounded", threshold_met=True, closed_on=date(2026, 3, 31),
+        decided_on=date(2025, 12, 1))
+    Enquiry.objects.filter(received_on__gte=date(2025, 10, 1)).update(received_on=date(2025, 4, 30))
+    assert_do_figures_equal_a_count_of_the_enquiries()
+    # Dates mistyped: decided and closed months before the enquiry was received, some after a
+    # period's end (each period counts only the enquiries received by its end).
+    Enquiry.objects.filter(closed_on__lte=date(2026, 1, 31)).update(
+        received_on=F("closed_on") + timedelta(days=70), decided_on=F("closed_on") - timedelta(days=1))
+    assert EnquiryMonthCount.objects.filter(n__gt=0, value__contains="@").exists()
+    assert_do_figures_equal_a_count_of_the_enquiries()
+    for enquiry in Enquiry.objects.all():
+        destroy(org, enquiry)
+    assert not EnquiryMonthCount.objects.exclude(n=0).exists()
+
+
+FRESH_CASE_COUNTS = """
+SELECT date_trunc('month', raised_on)::date, 'drp_raised', case_type, status, coalesce(closed_at_stage_id, 0), count(*)
+FROM drp_disputeresolution GROUP BY 1, 3, 4, 5
+UNION ALL
+SELECT date_trunc('month', closed_on)::date, 'drp_closed', case_type, status, coalesce(closed_at_stage_id, 0), count(*)
+FROM drp_disputeresolution WHERE closed_on IS NOT NULL GROUP BY 1, 3, 4, 5
+UNION ALL
+SELECT date_trunc('month', recorded_on)::date, 'practice', case_type, '', 0, count(*)
+FROM positive_practice_positivepractice GROUP BY 1, 3
+"""
+
+
+def kept_case_counts():
+    return {(row.month, row.measure, row.case_type, row.status, row.stage_id): row.n
+            for row in CaseMonthCount.objects.exclude(n=0)}
+
+
+def fresh_case_counts():
+    with connection.cursor() as cursor:
+        cursor.execute(FRESH_CASE_COUNTS)
+        return {tuple(row[:5]): row[5] for row in cursor.fetchall()}
+
+
+def test_kept_case_counts_equal_a_count_of_the_drps_and_positive_practice(org, hand):
+    """The triggers of reports/0007: DRPs raised, closed, reopened, re-dated, deleted, positive
+    practice recorded, re-dated and deleted, one at a time and many in one statement."""
+    rng = random.Random(5)
+    populate(org, rng, n=25)
+    assert kept_case_counts() == fresh_case_counts() != {}
+    for _ in range(3):
+        change_at_random(org, rng)
+        assert kept_case_counts() == fresh_case_counts()
+    DisputeResolution.objects.filter(raised_on__lt=date(2025, 6, 1)).update(raised_on=date(2025, 7, 15))
+    DisputeResolution.objects.filter(status=DisputeResolution.Status.WITHDRAWN).update(
+        status=DisputeResolution.Status.RESOLVED, closed_on=date(2026, 1, 5))
+    PositivePractice.objects.filter(case_type="CP").update(case_type="CLA")
+    assert kept_case_counts() == fresh_case_counts()
+    DisputeResolution.objects.all().delete()
+    PositivePractice.objects.all().delete()
+    assert kept_case_counts() == {}
