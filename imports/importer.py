@@ -105,6 +105,7 @@ class Importer:
         self.highest_reference = 0
         #: The records of the chunk being written that existed before it (the rest are new).
         self.updated_pks: set[int] = set()
+        self.chunks_written = 0
         #: A preview (``run_import(dry_run=True)``) keeps, in pass 1, the file's references that
         #: name an existing record (a re-import updates them), and the child references no
         #: child has (created if the person chose so).
@@ -240,6 +241,9 @@ class Importer:
         self.update(self.model, changed, (*self.fields, "imported_from"))
         self.updated_pks = {obj.pk for obj in changed}
         self.after_write(pairs, children)
+        self.chunks_written += 1
+        if self.chunks_written & (self.chunks_written - 1) == 0:  # 1, 2, 4, 8 ... chunks
+            bulk.count_again(self.model)
         return len(created)
 
     def _note_references(self, rows: list[dict]) -> None:
@@ -274,15 +278,25 @@ class Importer:
         return found
 
     def replace_links(self, name: str, links: dict[int, list[int]]) -> None:
-        """``obj.<name>.set(...)`` for many records at once: two queries (one when every
-        record is new, with no links to remove)."""
+        """``obj.<name>.set(...)`` for many records at once, as ``set`` does it: a re-imported
+        record keeps the links it still has (deleting and re-adding them would rewrite their
+        indexes and make the report counts' triggers subtract and add them back); only the
+        links it lost are deleted and only new ones added. One query reads the re-imported
+        records' links; a DELETE and a COPY run only when there is something to do."""
         field_ = self.model._meta.get_field(name)
         through = field_.remote_field.through
         source, target = field_.m2m_field_name(), field_.m2m_reverse_field_name()
-        stale = [pk for pk in links if pk in self.updated_pks]
-        bulk.delete_rows(through, source, stale)
-        bulk.insert_rows(through, [f"{source}_id", f"{target}_id"],
-                         [(pk, other) for pk, others in links.items() for other in dict.fromkeys(others)])
+        wanted = [(pk, other) for pk, others in links.items() for other in dict.fromkeys(others)]
+        lost: list[int] = []
+        kept = [pk for pk in links if pk in self.updated_pks]
+        if kept:
+            held = {(pk, other): link for link, pk, other in through._default_manager.filter(
+                **bulk.among(source, kept)).values_list("pk", f"{source}_id", f"{target}_id")}
+            still = set(wanted)
+            lost = [link for pair, link in held.items() if pair not in still]
+            wanted = [pair for pair in wanted if pair not in held]
+        bulk.delete_rows(through, through._meta.pk.name, lost)
+        bulk.insert_rows(through, [f"{source}_id", f"{target}_id"], wanted)
 
     def insert(self, model, objs: list, *, history: bool = True) -> None:
         """New records (their history rows naming the importer and the file), in bulk."""

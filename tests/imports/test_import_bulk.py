@@ -127,3 +127,36 @@ def test_imported_records_take_keys_the_app_can_follow(org):
     later = DrpEvent.objects.create(drp=imported, actor=org.iro, action="note")
     assert later.pk > first_event.pk
     assert DisputeResolution.objects.order_by("pk").last() == imported
+
+
+def _links(drp) -> dict:
+    """The DRP's links, each kind as {what it names: the link row's id}."""
+    return {name: dict(getattr(DisputeResolution, name).through.objects.filter(disputeresolution=drp)
+                       .values_list(column, "id"))
+            for name, column in (("children", "child_id"), ("themes", "theme_id"), ("teams", "team_id"))}
+
+
+def test_a_reimport_keeps_the_links_it_still_has_and_changes_only_the_rest(org):
+    """As ``themes.set(...)`` does: links the row still names keep their rows (nothing deleted and
+    added back, so the report counts' triggers have nothing to undo), lost ones go, new ones come."""
+    closed = {"status": "resolved", "closed_on": TODAY.isoformat()}
+    assert run(org, "drp", [drp_row(reference="L-1", **closed)], create_children=True).errors == []
+    drp = DisputeResolution.objects.get(reference="L-1")
+    before = _links(drp)
+    placement, drift = (drp.themes.get(slug=slug).pk for slug in ("placement", "drift-and-delay"))
+    first, second = (Child.objects.get(reference=ref).pk for ref in ("C000001", "C000002"))
+    assert set(before["themes"]) == {placement, drift} and set(before["children"]) == {first, second}
+
+    again = drp_row(reference="L-1", themes="placement;health", child_references="C000001", **closed)
+    assert run(org, "drp", [again], create_children=True).errors == []
+    after = _links(drp)
+    health = drp.themes.get(slug="health").pk
+    assert set(after["themes"]) == {placement, health}
+    assert after["themes"][placement] == before["themes"][placement]  # kept, not re-made
+    assert after["themes"][health] not in before["themes"].values()
+    assert after["children"] == {first: before["children"][first]}
+    assert after["teams"] == before["teams"] != {}
+
+    # The same file again changes no link at all.
+    assert run(org, "drp", [again], create_children=True).errors == []
+    assert _links(drp) == after

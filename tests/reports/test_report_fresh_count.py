@@ -354,3 +354,24 @@ def test_kept_case_counts_equal_a_count_of_the_drps_and_positive_practice(org, h
     DisputeResolution.objects.all().delete()
     PositivePractice.objects.all().delete()
     assert kept_case_counts() == {}
+
+
+def test_kept_counts_equal_a_fresh_count_after_a_reimport_that_changes_some_links(org, hand):
+    """An import deletes only the links a re-imported DRP lost and adds only new ones (the rest
+    are left alone): the theme and team counts follow what changed and nothing else."""
+    from tests.support.import_files import TODAY, drp_row, run
+
+    closed = {"status": "resolved", "closed_on": TODAY.isoformat()}
+    rows = [drp_row(reference=f"R-{n}", themes="placement;drift-and-delay", **closed) for n in range(4)]
+    assert run(org, "drp", rows, create_children=True).errors == []
+    rows[0].update(themes="placement;health")  # one theme kept, one lost, one added
+    rows[1].update(team="", child_references="C000002")  # its team now the child's (none: the lead's)
+    rows[2].update(raised_on=(TODAY - timedelta(days=400)).isoformat())  # another month, same links
+    assert run(org, "drp", rows, create_children=True).errors == []
+    assert kept_team_counts() == fresh_team_counts() != {}
+    kept_themes = {(row.month, row.case_type, row.theme_id): row.n for row in ThemeMonthCount.objects.exclude(n=0)}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT date_trunc('month', d.raised_on)::date, d.case_type, x.theme_id, count(*) "
+                       "FROM drp_disputeresolution_themes x JOIN drp_disputeresolution d ON d.id = x.disputeresolution_id "
+                       "GROUP BY 1, 2, 3")
+        assert kept_themes == {tuple(row[:3]): row[3] for row in cursor.fetchall()} != {}
