@@ -160,8 +160,8 @@ def test_a_role_taken_away_stops_working_at_the_next_request(org, client):
 
 def test_a_session_user_comes_with_every_role_they_hold_and_only_those(org):
     from people import roles
-    from people.backends import user_with_roles
     from people.models import Role, User
+    from people.selectors import user_with_roles
 
     nobody = User.objects.create(username="nobody")
     assert user_with_roles(nobody.pk).role_slugs == frozenset()
