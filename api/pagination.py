@@ -76,10 +76,23 @@ def bounded_count(queryset, bound: int = COUNT_BOUND) -> tuple[int, bool]:
     planner's estimate (never below ``bound + 1``).
 
     Counting stops at ``bound + 1`` rows (``COUNT(*)`` over a ``LIMIT``), so its cost is
-    bounded too. The estimate is asked for every time, not only past the bound, so a list
-    makes the same number of queries whatever the data size."""
-    estimate = planner_estimate(queryset)
-    counted = queryset.order_by().values("pk")[: bound + 1].count()
+    bounded too. On PostgreSQL the count and the estimate are one statement whatever the data
+    size (``footprint_bounded_count``, workflows 0008: the estimate is planned only past the
+    bound); elsewhere two, the estimate asked for every time, so a list makes the same number
+    of queries whatever the data size."""
+    connection = connections[queryset.db]
+    if connection.vendor == "postgresql":
+        try:
+            sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # .none(): nothing to count
+            return 0, True
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT counted, estimate FROM footprint_bounded_count(%s, %s)",
+                           [connection.ops.compose_sql(sql, params), bound])
+            counted, estimate = cursor.fetchone()
+    else:
+        estimate = planner_estimate(queryset)
+        counted = queryset.order_by().values("pk")[: bound + 1].count()
     if counted <= bound:
         return counted, True
     return max(estimate, bound + 1), False

@@ -3,7 +3,7 @@ from django.db.models import Exists, OuterRef, Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from api.filters import IntegerFilter
+from api.filters import FilterSet, IntegerFilter
 from children.models import CaseType
 from children.serializers import MAX_ID
 from people import roles
@@ -14,7 +14,7 @@ from .models import DisputeResolution, Stage, Theme
 from .selectors import overdue_condition
 
 
-class DisputeResolutionFilter(django_filters.FilterSet):
+class DisputeResolutionFilter(FilterSet):
     """Filters shared by the DRP list page and ``GET /api/v1/drps/``.
 
     None of them joins a to-many table into the list query (which would need DISTINCT over

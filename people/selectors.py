@@ -1,6 +1,9 @@
-"""Who manages what: walking the team tree (a small table, read once per call)."""
+"""Who manages what: walking the team tree (a small table, read once per call); a person with
+their roles in one statement."""
 
 from __future__ import annotations
+
+from django.db.models import Aggregate, CharField, OuterRef, QuerySet, Subquery
 
 from .models import Team, User
 
@@ -91,3 +94,37 @@ def users_with_role(*slugs: str):
     """Active people holding any of these roles (team-wide recipients, the officers a case can
     be given to): the one query for "who holds role X", ordered by name."""
     return User.objects.filter(roles__slug__in=slugs, is_active=True).distinct()
+
+
+#: Separates the slugs in the one text value a person's roles are read as (a slug never holds it).
+SLUG_SEPARATOR = ","
+
+
+class JoinedSlugs(Aggregate):
+    """The slugs of a group of rows joined into one text value."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, '" + SLUG_SEPARATOR + "')"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra)
+
+
+def with_role_slugs(users: QuerySet[User]) -> QuerySet[User]:
+    """The users with ``joined_role_slugs`` (their roles' slugs as one text value, or None)."""
+    held = (User.roles.through.objects.filter(user_id=OuterRef("pk")).order_by()
+            .values("user_id").annotate(slugs=JoinedSlugs("role_id")).values("slugs"))
+    return users.annotate(joined_role_slugs=Subquery(held))
+
+
+def user_with_roles(user_id) -> User | None:
+    """The user with ``role_slugs`` already known, read in one statement with them (the
+    session's user, people.backends), or None. Read afresh each time: nothing cached."""
+    try:
+        user = with_role_slugs(User._default_manager.all()).get(pk=user_id)
+    except User.DoesNotExist:
+        return None
+    joined = user.joined_role_slugs
+    user.__dict__["role_slugs"] = frozenset(joined.split(SLUG_SEPARATOR) if joined else ())
+    return user

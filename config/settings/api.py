@@ -61,7 +61,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["api.filters.FilterBackend"],  # no filter form when no filter is asked for
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",  # documents the error responses too
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",  # LimitOffset, limit capped at 500
     "PAGE_SIZE": 50,

@@ -159,7 +159,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # addresses); one address against any usernames (one password sprayed across accounts).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, with a session's user read with their roles in one statement (people/backends.py).
+    "people.backends.PasswordBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("FOOTPRINT_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("FOOTPRINT_LOGIN_COOLOFF_MINUTES", "15")))

@@ -133,6 +133,43 @@ def test_an_api_call_with_a_token_makes_no_session(org):
     assert not Session.objects.exists()
 
 
+def test_a_session_reads_the_person_and_their_roles_in_one_statement(org, client):
+    """people/backends.py: the roles ride on the user's row, not a statement of their own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, org.iro)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/api/v1/drps/").status_code == 200
+    user_reads = [q["sql"] for q in ctx.captured_queries if 'FROM "people_user"' in q["sql"]]
+    role_reads = [q["sql"] for q in ctx.captured_queries if '"people_user_roles"' in q["sql"]]
+    assert len(user_reads) == 1 and role_reads == user_reads
+
+
+def test_a_role_taken_away_stops_working_at_the_next_request(org, client):
+    from people import roles
+    from people.models import Role
+
+    login(client, org.iro)
+    assert client.get("/api/v1/drp/agency-contacts/").status_code == 200
+    org.iro.roles.remove(Role.objects.get(slug=roles.IRO))
+    assert client.get("/api/v1/drp/agency-contacts/").status_code == 403
+    org.iro.roles.add(Role.objects.get(slug=roles.IRO))
+    assert client.get("/api/v1/drp/agency-contacts/").status_code == 200
+
+
+def test_a_session_user_comes_with_every_role_they_hold_and_only_those(org):
+    from people import roles
+    from people.models import Role, User
+    from people.selectors import user_with_roles
+
+    nobody = User.objects.create(username="nobody")
+    assert user_with_roles(nobody.pk).role_slugs == frozenset()
+    org.iro_manager.roles.add(Role.objects.get(slug=roles.AUDITOR))
+    assert user_with_roles(org.iro_manager.pk).role_slugs == {roles.IRO_MANAGER, roles.AUDITOR}
+    assert user_with_roles(10**9) is None
+
+
 def test_production_settings_read_the_environment_and_secure_the_cookies():
     """Settings imported in a fresh process, as a server would."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production",
