@@ -186,7 +186,7 @@ def build_data(args) -> dict:
                 for c in Child.objects.filter(reference__startswith="BENCH").order_by("id")]
     team = users["team-manager"].team_id
     journey = [c for c in Child.objects.filter(reference__startswith="BENCH", team_id=team)
-               .values("id", "status")]
+               .values("id", "case_type")]
     config = {
         "cookie_domain": "127.0.0.1",
         "session_cookie_name": settings.SESSION_COOKIE_NAME,
