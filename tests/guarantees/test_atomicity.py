@@ -22,6 +22,7 @@ from drp.models import TimelineEvent as DrpTimelineEvent
 from lado import services as lado_services
 from lado.models import Enquiry
 from lado.models import TimelineEvent as DoTimelineEvent
+from notifications import services as notification_services
 from notifications.models import Notification
 from tests.support.lado_fixtures import at, in_progress
 from workflows.clocks import as_of
@@ -98,9 +99,10 @@ def test_a_database_error_during_an_escalation_leaves_the_drp_as_it_was(
     before = drp_state(drp)
     mail.outbox = []
     if failing is Notification:
-        # Notifications are written in one bulk insert; make that the statement that fails.
-        monkeypatch.setattr(Notification.objects, "bulk_create",
-                            lambda objs, **kw: fail_in_database(Notification)(None))
+        # Notifications are written in one insert (``write_notifications``: raw SQL on
+        # PostgreSQL, bulk_create elsewhere); make that the statement that fails.
+        monkeypatch.setattr(notification_services, "write_notifications",
+                            lambda rows, **kw: fail_in_database(Notification)(None))
     else:
         monkeypatch.setattr(failing, "save", fail_in_database(failing))
 
