@@ -81,3 +81,18 @@ def _settings_module_seen_by_gunicorn() -> str:
                             timeout=120)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]
+
+
+def test_collectstatic_with_the_production_storage_finds_every_file_a_file_names(tmp_path, settings):
+    """Production serves static files through WhiteNoise's manifest storage, which rewrites every
+    URL a stylesheet or script names (a script's ``sourceMappingURL`` too) and refuses a file
+    whose target is missing: accessible-autocomplete's script named its source map, which the
+    build did not copy, so ``collectstatic`` failed on a deploy."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+    call_command("collectstatic", interactive=False, verbosity=0)
+    assert (tmp_path / "staticfiles.json").exists()
+    assert list(tmp_path.glob("build/accessible-autocomplete.min.*.js"))
