@@ -222,7 +222,9 @@ class DrpJourney(ApiUser):
             ("social-worker", "respond", {"response": "Care plan to be updated this week."}, "informal"),
             ("iro", "escalate", {"reason": "The plan was not updated in time."}, ""),
             ("team-manager", "respond", {"response": "Updated and shared with the IRO."}, "stage 1"),
-            ("iro", "resolve", {"outcome": "Plan updated.", "impact": "The child's plan is on track."}, ""),
+            ("iro", "resolve", {"outcome": "Plan updated.", "impact": "The child's plan is on track.",
+                                "impact_codes": ["plan-changed"], "child_informed": True,
+                                "advocacy_offered": True}, ""),
         ]
         for as_role, action, body, stage in steps:
             label = f"POST /api/v1/drps/{{id}}/{action}/ ({as_role}{', ' + stage if stage else ''})"
