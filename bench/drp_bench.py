@@ -427,7 +427,7 @@ def generate(org: Org, count: int, seed: int, progress=print) -> dict[str, int]:
                 records += [
                     (pk, r["stage_id"], r["addressee_id"], r["started_on"], r["due_date"],
                      r.get("response", ""), r.get("responded_on"), r.get("responded_by_id"),
-                     r.get("ended_on"), "")  # asked: nothing of a partner agency
+                     r.get("ended_on"))
                     for r in stage_rows
                 ]
                 timeline += [(pk, at, who, str(action), frm, to, note)
@@ -443,8 +443,8 @@ def generate(org: Org, count: int, seed: int, progress=print) -> dict[str, int]:
             insert_rows(ChildLink, ["disputeresolution_id", "child_id"], links)
             insert_rows(ThemeLink, ["disputeresolution_id", "theme_id"], theme_links)
             insert_rows(StageRecord, ["drp_id", "stage_id", "addressee_id", "started_on", "due_date",
-                                      "response", "responded_on", "responded_by_id", "ended_on",
-                                      "asked"], records)
+                                      "response", "responded_on", "responded_by_id", "ended_on"],
+                        records)
             insert_rows(TimelineEvent, ["drp_id", "at", "actor_id", "action", "from_stage", "to_stage",
                                         "note"], timeline)
             insert_rows(History, ["id", *HISTORY_COPIED, "history_date", "history_type",
