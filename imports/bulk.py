@@ -2,9 +2,9 @@
 
 On PostgreSQL a chunk's new rows go in with ``COPY`` (psycopg 3's ``cursor.copy``), their
 primary keys drawn beforehand from the table's sequence in one query (so that links, stage
-records and timeline events can name them); changed rows are copied into a temporary staging
-table and written with one ``UPDATE ... FROM``. Each record's history row is copied beside it,
-as ``bulk_create_with_history`` and ``bulk_history_create`` would write it (same columns, the
+records and timeline events can name them); changed rows are written with one ``UPDATE ...
+FROM unnest(...)`` of their columns as arrays. Each record's history row is copied beside it, as
+``bulk_create_with_history`` and ``bulk_history_create`` would write it (same columns, the
 importer as ``history_user``, "Imported from ..." as the reason, ``+`` or ``~``).
 
 Elsewhere (SQLite, for development and the tests) the same calls use Django's ``bulk_create``
@@ -17,11 +17,14 @@ importer with its own rules; only how they reach the database differs.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 
-from django.db import connection, models
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from workflows import database
 from workflows.clocks import now as clock_now
 from workflows.concurrency import Versioned
 
@@ -58,13 +61,16 @@ def _plain(field) -> bool:
                                               models.IntegerField.get_db_prep_value)
 
 
-def _values(obj, fields, *, add: bool) -> list:
-    """The row's column values, as Django would send them (``pre_save``, ``get_db_prep_save``)."""
-    if connection.vendor != "postgresql":
-        return [field.get_db_prep_save(field.pre_save(obj, add), connection) for field in fields]
-    state = obj.__dict__
-    return [state[field.attname] if plain else field.get_db_prep_save(field.pre_save(obj, add), connection)
-            for field, plain in _plain_fields(fields)]
+def _values(fields, *, add: bool):
+    """A function giving a record's column values as Django would send them (``pre_save``,
+    ``get_db_prep_save``), with the connection and each field's way resolved once for all the
+    rows: ``django.db.connection`` is a proxy whose look-up, per row, cost more than the row."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    if conn.vendor != "postgresql":
+        return lambda obj: [field.get_db_prep_save(field.pre_save(obj, add), conn) for field in fields]
+    plan = _plain_fields(fields)
+    return lambda obj: [obj.__dict__[field.attname] if plain else field.get_db_prep_save(field.pre_save(obj, add), conn)
+                        for field, plain in plan]
 
 
 _plain_cache: dict[tuple, list] = {}
@@ -124,7 +130,8 @@ def insert(model: type[models.Model], objs: list, *, user=None, reason: str = ""
         missing = [obj for obj in objs if obj.pk is None]
         for obj, key in zip(missing, _take_keys(cursor, model, len(missing)) if missing else ()):
             setattr(obj, pk.attname, key)
-        rows = [_values(obj, fields, add=True) for obj in objs]
+        values = _values(fields, add=True)
+        rows = [values(obj) for obj in objs]
         _copy(cursor, model._meta.db_table, [field.column for field in fields], rows)
         if history:
             columns, history_rows = _history_rows(model, rows, user=user, reason=reason, kind="+")
@@ -167,10 +174,24 @@ def count_again(model: type[models.Model]) -> None:
     holds is skipped (``SKIP_LOCKED``) rather than waited for."""
     if not fast():
         return
-    tables = [model._meta.db_table, *(field.remote_field.through._meta.db_table
-                                      for field in model._meta.local_many_to_many)]
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE (SKIP_LOCKED) " + ", ".join(_quote(table) for table in tables))
+        cursor.execute("ANALYZE (SKIP_LOCKED) " + ", ".join(_quote(table) for table in tables(model)))
+
+
+def tables(model: type[models.Model]) -> list[str]:
+    """The model's table and its many-to-many tables: what an import of it writes."""
+    return [model._meta.db_table, *(field.remote_field.through._meta.db_table
+                                    for field in model._meta.local_many_to_many)]
+
+
+def counts_deferred(model: type[models.Model], *, rows: int):
+    """For an import of ``rows`` rows of ``model``: past ``FOOTPRINT_IMPORT_RECOUNT_ROWS``, the
+    report counts kept over its tables are counted once at the end rather than moved by every
+    chunk (``workflows.database.counts_deferred``, which says why); a smaller import moves them
+    as any change does (a recount reads every row, seconds at a national scale)."""
+    if rows < settings.FOOTPRINT_IMPORT_RECOUNT_ROWS:
+        return nullcontext()
+    return database.counts_deferred(tables(model))
 
 
 def delete_rows(model: type[models.Model], column: str, values: list) -> None:
@@ -220,24 +241,28 @@ def update(model: type[models.Model], objs: list, names: Iterable[str], *, user=
     if not fast():
         sql = (f"UPDATE {table} SET " + ", ".join(f"{_quote(f.column)} = %s" for f in fields)
                + bump.format(table=table) + f" WHERE {_quote(pk.column)} = %s")
-        params = [_values(obj, fields, add=False) + [pk.get_db_prep_value(obj.pk, connection)] for obj in objs]
+        values = _values(fields, add=False)
+        params = [values(obj) + [pk.get_db_prep_value(obj.pk, connection)] for obj in objs]
         with connection.cursor() as cursor:
             cursor.executemany(sql, params)
         model.history.bulk_history_create(objs, update=True, default_user=user, default_change_reason=reason)
         return
-    staging = f"import_staging_{model._meta.db_table}_{len(fields)}"
+    # The changed columns go as one array each (``UPDATE ... FROM unnest(...)``), not through a
+    # staging table: emptying one (TRUNCATE, DROP) makes PostgreSQL scan every foreign-key check
+    # the import has deferred to its commit, millions by the end of a big import (N² in chunks).
+    columns = [pk, *fields]
+    names = ", ".join(_quote(f.column) for f in columns)
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)
+    values = _values(fields, add=False)
+    rows = [[obj.pk, *values(obj)] for obj in objs]
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor
-        columns = [pk.column, *(f.column for f in fields)]
-        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_quote(staging)} ON COMMIT DROP AS SELECT "
-                       + ", ".join(_quote(c) for c in columns) + f" FROM {table} WITH NO DATA")
-        cursor.execute(f"TRUNCATE {_quote(staging)}")
-        _copy(cursor, staging, columns, ([pk.get_db_prep_value(obj.pk, connection), *_values(obj, fields, add=False)]
-                                         for obj in objs))
         cursor.execute(f"UPDATE {table} AS t SET "
                        + ", ".join(f"{_quote(f.column)} = s.{_quote(f.column)}" for f in fields)
-                       + bump.format(table="t") + f" FROM {_quote(staging)} AS s WHERE t.{_quote(pk.column)} = s.{_quote(pk.column)}")
+                       + bump.format(table="t") + f" FROM unnest({arrays}) AS s({names}) "
+                       f"WHERE t.{_quote(pk.column)} = s.{_quote(pk.column)}", [list(values) for values in zip(*rows)])
         every = model._meta.concrete_fields
-        columns, history_rows = _history_rows(model, [_values(obj, every, add=False) for obj in objs],
+        values = _values(every, add=False)
+        columns, history_rows = _history_rows(model, [values(obj) for obj in objs],
                                               user=user, reason=reason, kind="~")
         _copy(cursor, model.history.model._meta.db_table, columns, history_rows)

@@ -78,7 +78,7 @@ class Importer:
     (locked, with their latest timeline action) and the children are read in one query each;
     new records, their history rows (naming the importer and the file), links and "imported"
     timeline events go in with ``COPY`` on PostgreSQL (``imports.bulk``; ``bulk_create``
-    elsewhere), and re-imported records are updated together from a staging table.
+    elsewhere), and re-imported records are updated together in one statement.
 
     The case model needs a ``reference``, an ``imported_from`` and a ``timeline`` (the reverse
     name of its timeline events, whose action for an import is "imported").

@@ -30,7 +30,7 @@ from django.db import transaction
 
 from people.models import User
 
-from . import readers
+from . import bulk, readers
 from .importer import (  # noqa: F401  (each kind's importer subclasses these)
     IMPORTED,
     Column,
@@ -184,29 +184,30 @@ def run_import(*, kind: str, upload, filename: str, actor: User, create_children
                                    "values": row} for number, row, reference in first_rows]
                 return result
             references.clear()
-            written = 0
-            chunk: list[tuple[int, dict]] = []
-            for number, row in _records(spec, upload, filename, result):
-                chunk.append((number, importer.parse(row, RowErrors(result, number))))
-                if result.errors:  # the data changed since pass 1: stop, write nothing
-                    break
-                if len(chunk) == CHUNK_SIZE:
-                    result.created += importer.write_chunk(chunk, result)
-                    if result.errors:
+            with bulk.counts_deferred(spec.importer.model, rows=result.rows):
+                written = 0
+                chunk: list[tuple[int, dict]] = []
+                for number, row in _records(spec, upload, filename, result):
+                    chunk.append((number, importer.parse(row, RowErrors(result, number))))
+                    if result.errors:  # the data changed since pass 1: stop, write nothing
                         break
+                    if len(chunk) == CHUNK_SIZE:
+                        result.created += importer.write_chunk(chunk, result)
+                        if result.errors:
+                            break
+                        written += len(chunk)
+                        chunk = []
+                        if progress:
+                            progress("written", written)
+                if chunk and not result.errors:
+                    result.created += importer.write_chunk(chunk, result)
                     written += len(chunk)
-                    chunk = []
-                    if progress:
-                        progress("written", written)
-            if chunk and not result.errors:
-                result.created += importer.write_chunk(chunk, result)
-                written += len(chunk)
-            result.updated = written - result.created
-            if result.errors:  # the data changed between the passes: write nothing
-                result.created = result.updated = 0
-                transaction.set_rollback(True)
-                return result
-            importer.finish()
+                result.updated = written - result.created
+                if result.errors:  # the data changed between the passes: write nothing
+                    result.created = result.updated = 0
+                    transaction.set_rollback(True)
+                    return result
+                importer.finish()
             if before_commit:
                 before_commit(result)
     except readers.FileRefused as exc:

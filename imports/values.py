@@ -81,7 +81,8 @@ def date_value(value: str, column: str, errors: Errors, *, required: bool, on: d
 
 def list_value(value: str) -> list[str]:
     """Several values in one cell, separated by ``;`` (blanks and repeats dropped)."""
-    return list(dict.fromkeys(part.strip() for part in value.split(";") if part.strip()))
+    parts = [part.strip() for part in value.split(";")]
+    return list(dict.fromkeys(part for part in parts if part))
 
 
 def text(value: str, column: str, errors: Errors, limit: int | None, *, required: bool) -> str:

@@ -10,12 +10,15 @@ class LadoConfig(AppConfig):
     def ready(self):
         from imports.registry import register
         from workflows.calendar import calendar_changed
+        from workflows.database import keep_count
 
         from .importer import KIND
+        from .kept_counts import ENQUIRY_COUNTS
         from .reminders import register_deadlines
 
         register_deadlines()
         register(KIND)
+        keep_count(ENQUIRY_COUNTS)
         calendar_changed.connect(_recount_deadlines, dispatch_uid="lado-recount-deadlines")
 
 

@@ -11,6 +11,9 @@ the only function it may run. See docs/deployment.md, "The database's two roles"
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pgtrigger
@@ -144,3 +147,92 @@ def on_postgresql(create_sql: str, drop_sql: str):
         return operation
 
     return migrations.RunPython(run(create_sql), run(drop_sql))
+
+
+# --- Counts kept by triggers, deferred by a long bulk write --------------------------------
+
+#: While this setting is "on" in a transaction (``SET LOCAL``), the kept counts' triggers do
+#: nothing (their ``WHEN`` is false); whoever set it counts the tables again before it commits.
+DEFER_SETTING = "footprint.defer_counts"
+COUNTING = f"coalesce(current_setting('{DEFER_SETTING}', true), '') <> 'on'"
+
+
+@dataclass(frozen=True)
+class KeptCount:
+    """A table of counts PostgreSQL keeps by statement-level triggers on ``sources``, and the
+    ``fresh`` SELECT counting it from them (its key ``columns``, then ``n``)."""
+
+    table: str
+    columns: str
+    sources: tuple[str, ...]
+    fresh: str
+
+
+#: Every kept count, by table: each app registers its own (``keep_count``) when it is ready.
+KEPT_COUNTS: dict[str, KeptCount] = {}
+
+
+def keep_count(count: KeptCount) -> KeptCount:
+    KEPT_COUNTS[count.table] = count
+    return count
+
+
+def counted_unless_deferred(*triggers: tuple[str, str]):
+    """A migration operation giving each (trigger, table) the condition ``COUNTING``, or taking
+    it away backwards: the trigger as PostgreSQL states it (``pg_get_triggerdef``), re-created
+    with a ``WHEN``, so that its function, its transition tables and its events stay as they are."""
+    from django.db import migrations
+
+    def operation(forwards: bool):
+        def run(apps, schema_editor):
+            if schema_editor.connection.vendor != "postgresql":
+                return
+            with schema_editor.connection.cursor() as cursor:
+                for name, table in triggers:
+                    cursor.execute("SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = %s "
+                                   "AND tgrelid = %s::regclass", [name, table])
+                    definition = cursor.fetchone()[0]
+                    definition = re.sub(r" WHEN \(.*\) EXECUTE FUNCTION ", " EXECUTE FUNCTION ", definition)
+                    if forwards:
+                        definition = definition.replace(" EXECUTE FUNCTION ", f" WHEN ({COUNTING}) EXECUTE FUNCTION ", 1)
+                    cursor.execute(f"DROP TRIGGER {name} ON {table}")
+                    cursor.execute(definition)
+        return run
+
+    return migrations.RunPython(operation(True), operation(False))
+
+
+@contextmanager
+def counts_deferred(tables: Iterable[str], using: str = "default"):
+    """Inside (a transaction), the counts kept over ``tables`` are not moved statement by
+    statement; leaving it, they are counted again from their sources.
+
+    Why: a transaction of thousands of statements (an import of a million rows writes 2,000
+    chunks) moves the same few hundred count rows once a statement, and PostgreSQL cannot prune
+    the versions of a row that its own open transaction made: each update walks every earlier
+    version, and the import slowed as it grew (N² in its chunks). Counted once at the end instead.
+
+    Each table is locked (``EXCLUSIVE``: reads go on) while it is counted again: a writer that
+    moved a count before waits to commit first, one that moves it after waits for this commit,
+    so none of their changes is counted twice or lost. Nothing is counted when the transaction
+    is already to be rolled back. On other databases (no triggers) it does nothing."""
+    connection = connections[using]
+    tables = set(tables)
+    counts = sorted((count for count in KEPT_COUNTS.values() if tables & set(count.sources)),
+                    key=lambda count: count.table)
+    if connection.vendor != "postgresql" or not counts:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL {DEFER_SETTING} = 'on'")
+    yield
+    if transaction.get_rollback(using):
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL {DEFER_SETTING} = 'off'")
+        for count in counts:
+            table = quote(count.table)
+            cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+            cursor.execute(f"DELETE FROM {table}")
+            cursor.execute(f"INSERT INTO {table} ({count.columns}, n) {count.fresh}")

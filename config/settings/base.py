@@ -322,6 +322,9 @@ FOOTPRINT_IMPORT_MAX_EXPANDED_BYTES = int(os.environ.get("FOOTPRINT_IMPORT_MAX_E
 FOOTPRINT_IMPORT_LEASE_SECONDS = int(os.environ.get("FOOTPRINT_IMPORT_LEASE_SECONDS", 300))
 # A failed import keeps its file this long so its uploader can try again; then it is deleted.
 FOOTPRINT_IMPORT_RETRY_HOURS = int(os.environ.get("FOOTPRINT_IMPORT_RETRY_HOURS", 24))
+# An import of at least this many rows counts the reports' kept counts again once, at its end,
+# rather than moving them with every chunk (PostgreSQL; imports.bulk.counts_deferred says why).
+FOOTPRINT_IMPORT_RECOUNT_ROWS = int(os.environ.get("FOOTPRINT_IMPORT_RECOUNT_ROWS", 20_000))
 
 # The cache holds import progress between the job and the page: Redis when several processes
 # or machines serve the app (REDIS_CACHE_URL), else this process's memory.
