@@ -35,6 +35,7 @@ from .emails import (  # noqa: F401
     send_notification_emails,
 )
 from .models import EmailFrequency, Notification, Preference
+from .plain_templates import NotPlain, plain_renderer
 
 
 def render_message(kind: str, context: dict) -> tuple[str, str]:
@@ -106,20 +107,26 @@ def notify_many(messages: Iterable[Message], *, instances: bool = True) -> list[
 
 
 class MessageTemplates:
-    """Each message kind's two templates, looked up once and rendered with one reused
-    ``Context``: the text ``render_message`` gives (a test compares), without a template
-    look-up and a new context for each of a sweep's thousands of messages."""
+    """Each message kind's two templates, looked up once and rendered as plain functions
+    (``notifications.plain_templates``) where they hold only text, variables, filters and simple
+    ``if``s, else with one reused ``Context``: the text ``render_message`` gives (a test compares),
+    without a template look-up, a new context and Django's per-node machinery for each of a
+    sweep's thousands of messages."""
 
     def __init__(self):
         self.compiled: dict[str, tuple] = {}
         self.context: Context | None = None
 
     def render(self, kind: str, context: dict) -> tuple[str, str]:
-        pair = self.compiled.get(kind)
-        if pair is None:
-            pair = self.compiled[kind] = (get_template(f"notifications/messages/{kind}.subject.txt"),
-                                          get_template(f"notifications/messages/{kind}.txt"))
-        subject, body = pair
+        compiled = self.compiled.get(kind)
+        if compiled is None:
+            compiled = self.compiled[kind] = self._compile(kind)
+        subject, body, plain_subject, plain_body = compiled
+        if plain_subject is not None and plain_body is not None:
+            try:
+                return one_line(plain_subject(context)), plain_body(context).strip()
+            except NotPlain:
+                pass  # this message leaves the common path: Django renders it, as below
         if not hasattr(subject, "template") or not hasattr(body, "template"):
             return render_message(kind, context)  # not Django's template engine
         if self.context is None:
@@ -127,15 +134,25 @@ class MessageTemplates:
         with self.context.push(context):
             return one_line(subject.template.render(self.context)), body.template.render(self.context).strip()
 
+    @staticmethod
+    def _compile(kind: str) -> tuple:
+        subject = get_template(f"notifications/messages/{kind}.subject.txt")
+        body = get_template(f"notifications/messages/{kind}.txt")
+        if not hasattr(subject, "template") or not hasattr(body, "template"):
+            return subject, body, None, None
+        return subject, body, plain_renderer(subject.template), plain_renderer(body.template)
+
 
 def write_notifications(rows: list[tuple], emailed_at=None) -> list[tuple]:
     """Insert notifications given as (recipient, address, kind, subject, body, link) in one
     statement (recipient None for a contact's address); returns them as (id, recipient,
     address, kind, subject, body, link, created_at, emailed_at).
 
-    On PostgreSQL the columns go as six arrays (``INSERT ... SELECT FROM unnest(...)
-    RETURNING id``): no model instance is built and the statement's size does not grow with
-    the rows, one ``created_at`` for them all. Elsewhere ``bulk_create``."""
+    On PostgreSQL as arrays (``INSERT ... SELECT FROM unnest(...) RETURNING id``): no model
+    instance is built and the statement's size does not grow with the rows, one ``created_at``
+    for them all. Each message's text (kind, subject, body, link) goes once, however many it
+    tells (a sweep's reminder has two or three recipients), and each notification names its
+    message by number. Elsewhere ``bulk_create``."""
     if not rows:
         return []
     alias = router.db_for_write(Notification)
@@ -149,15 +166,25 @@ def write_notifications(rows: list[tuple], emailed_at=None) -> list[tuple]:
                 for n in created]
     meta = Notification._meta
     quote = connection.ops.quote_name
-    fields = [meta.get_field(name) for name in ("recipient", "address", "kind", "subject", "body", "link")]
-    columns = ", ".join(quote(f.column) for f in fields)
-    casts = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-    sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}, {quote('created_at')}, {quote('emailed_at')}) "
-           f"SELECT *, %s, %s FROM unnest({casts}) "
-           f"RETURNING {quote(meta.pk.column)}, {quote(fields[0].column)}, {quote(fields[1].column)}")
+    people = [meta.get_field(name) for name in ("recipient", "address")]
+    texts = [meta.get_field(name) for name in ("kind", "subject", "body", "link")]
+    recipient_column, address_column = (quote(f.column) for f in people)
+    text_columns = [quote(f.column) for f in texts]
+    text_casts = ", ".join(f"%s::{f.db_type(connection)}[]" for f in texts)
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({recipient_column}, {address_column}, {', '.join(text_columns)}, "
+           f"{quote('created_at')}, {quote('emailed_at')}) "
+           f"SELECT n.recipient, n.address, {', '.join(f'm.{c}' for c in text_columns)}, %s, %s "
+           f"FROM unnest(%s::{people[0].db_type(connection)}[], %s::{people[1].db_type(connection)}[], "
+           f"%s::integer[]) WITH ORDINALITY AS n(recipient, address, message, position) "
+           f"JOIN unnest({text_casts}) WITH ORDINALITY AS m({', '.join(text_columns)}, message) "
+           f"USING (message) ORDER BY n.position "
+           f"RETURNING {quote(meta.pk.column)}, {recipient_column}, {address_column}")
+    messages: dict[tuple, int] = {}  # (kind, subject, body, link): its number, from 1
+    numbers = [messages.setdefault(row[2:], len(messages) + 1) for row in rows]
     now = timezone.now()
     sent = [(row[0].pk if row[0] is not None else None, row[1]) for row in rows]
-    params = [now, emailed_at, [recipient for recipient, _ in sent], *([row[i] for row in rows] for i in range(1, 6))]
+    params = [now, emailed_at, [recipient for recipient, _ in sent], [row[1] for row in rows], numbers,
+              *(list(column) for column in zip(*messages))]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         returned = cursor.fetchall()

@@ -62,9 +62,11 @@ def holds_role_for_team(user: User, role: str, team_id: int | None) -> bool:
 
 def line_managers_of(users) -> dict[int, User | None]:
     """``line_manager_of`` for many people at once: the team tree read once, the managers
-    fetched in one query. {user pk: their line manager, or None}."""
+    fetched in one query, each person's line worked out once however often they are named (a
+    sweep names a few addressees thousands of times). {user pk: their line manager, or None}."""
     tree = _tree()
-    above_ids = {user.pk: _line_manager_id(user, tree) for user in users if user is not None}
+    people = {user.pk: user for user in users if user is not None}
+    above_ids = {pk: _line_manager_id(user, tree) for pk, user in people.items()}
     managers = User.objects.in_bulk({pk for pk in above_ids.values() if pk})
     return {pk: managers.get(manager_id) for pk, manager_id in above_ids.items()}
 

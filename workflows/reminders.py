@@ -15,8 +15,10 @@ comes on the first working day after the deadline, never on Christmas Day).
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -194,17 +196,43 @@ def run_sweep(on: date | None = None, kinds: Iterable[str] | None = None) -> lis
             else kind.soon_working_days
         horizon = calendar.add_working_days(on, soon)
         for phase in kind.phases:
-            rows = list(due_rows(kind, phase, on, horizon))
-            if not rows:
-                continue
-            attach_shared(rows, kind.shared_related)
-            with transaction.atomic(), as_of(on):  # the messages count working days from ``on``
-                mine = claim(kind.name, phase, [(row.pk, getattr(row, kind.due_field)) for row in rows])
-                batch = [row for row in rows if (row.pk, getattr(row, kind.due_field)) in mine]
-                told = kind.remind(batch, phase) if batch else {}
-            for row in batch:
-                reminder = SentReminder(kind.name, row.pk, phase, getattr(row, kind.due_field),
-                                        tuple(told.get(row.pk, ())))
-                logger.info("reminder sent: %s", reminder)
-                sent.append(reminder)
+            with collector_paused():
+                sent += _sweep_batch(kind, phase, on, horizon)
     return sent
+
+
+def _sweep_batch(kind: DeadlineKind, phase: str, on: date, horizon: date) -> list[SentReminder]:
+    """One kind's due rows in one phase: claimed in the log and reminded in one transaction."""
+    rows = list(due_rows(kind, phase, on, horizon))
+    if not rows:
+        return []
+    attach_shared(rows, kind.shared_related)
+    with transaction.atomic(), as_of(on):  # the messages count working days from ``on``
+        mine = claim(kind.name, phase, [(row.pk, getattr(row, kind.due_field)) for row in rows])
+        batch = [row for row in rows if (row.pk, getattr(row, kind.due_field)) in mine]
+        told = kind.remind(batch, phase) if batch else {}
+    sent = []
+    for row in batch:
+        reminder = SentReminder(kind.name, row.pk, phase, getattr(row, kind.due_field),
+                                tuple(told.get(row.pk, ())))
+        logger.info("reminder sent: %s", reminder)
+        sent.append(reminder)
+    return sent
+
+
+@contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector off for a block that builds many objects and keeps them.
+
+    A sweep's batch holds tens of thousands of objects until it is sent (rows, messages,
+    notifications), and each full collection the interpreter starts meanwhile walks every object
+    in the process: at 10,000 reminders three or four of them were a third of the sweep's Python
+    time. Reference counting still frees memory as usual; any cycles made meanwhile are collected
+    after the block. The collector is left on afterwards unless it was off before."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
