@@ -15,7 +15,7 @@ from . import document as builder
 from .access import can_write_commentary
 from .models import ReportCommentary
 from .services import COMMENTARY_MAX_LENGTH, commentary_save
-from .views import requested_year, require_report_reader, report_years
+from .views import report_years, requested_year, require_report_reader
 from .word import annual_document_docx, docx_response, publication_note
 
 
