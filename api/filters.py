@@ -1,7 +1,13 @@
 """Filter pieces the API's list filters share."""
 
+from __future__ import annotations
+
+import functools
+from collections import OrderedDict
+
 import django_filters
 from django import forms
+from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -15,25 +21,34 @@ class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-def asks_for_a_filter(query_params, filterset_class) -> bool:
-    """Whether the request names any of the filterset's filters (or a suffixed part of one,
-    as range filters' ``_min``/``_max`` widgets are named)."""
+def asked_filters(query_params, filterset_class) -> frozenset[str]:
+    """The names of the filterset's filters the request names (itself, or a suffixed part of
+    one, as range filters' ``_min``/``_max`` widgets are named)."""
     names = filterset_class.base_filters.keys()
-    return any(key == name or key.startswith(name + "_") for key in query_params for name in names)
+    return frozenset(name for name in names
+                     if any(key == name or key.startswith(name + "_") for key in query_params))
 
 
 class FilterBackend(DjangoFilterBackend):
-    """django-filter's backend (``DEFAULT_FILTER_BACKENDS``), but a list asked for no filter is
-    not filtered at all: building and validating the filter form for nothing was a third of
-    the Python in a DRP list request at 1M DRPs. With no filter named, django-filter too
-    returns the queryset as it was (every filter passes an empty value through), so the
-    answer is the same."""
+    """django-filter's backend (``DEFAULT_FILTER_BACKENDS``), but only the filters a request
+    names are built, validated and applied: a list asked for no filter is not filtered at all
+    (building and validating the filter form for nothing was a third of the Python in a DRP
+    list request at 1M DRPs), and one asked for two validates two fields, not eleven.
+    django-filter passes every filter not named its empty value, which each filter answers
+    with the queryset as it was (a filter's field is never required), so the answer, and a
+    400 naming a bad value, are the same."""
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is None or not asks_for_a_filter(request.query_params, filterset_class):
+        asked = asked_filters(request.query_params, filterset_class) if filterset_class else frozenset()
+        if not asked:
             return queryset
-        return super().filter_queryset(request, queryset, view)
+        if issubclass(filterset_class, FilterSet):
+            filterset_class = filterset_class.only(asked)
+        filterset = filterset_class(**self.get_filterset_kwargs(request, queryset, view))
+        if not filterset.is_valid() and self.raise_exception:
+            raise utils.translate_validation(filterset.errors)
+        return filterset.qs
 
 
 class FilterSet(django_filters.FilterSet):
@@ -51,3 +66,16 @@ class FilterSet(django_filters.FilterSet):
 
     def get_form_class(self):
         return self._shared_form_class(super().get_form_class)
+
+    @classmethod
+    def only(cls, names: frozenset[str]) -> type[FilterSet]:
+        """This filterset with only the filters ``names`` (the ones a request asks for), its
+        methods and Meta unchanged; made once for each set of names and kept, with its form."""
+        return _subset(cls, names)
+
+
+@functools.lru_cache(maxsize=512)
+def _subset(filterset_class: type[FilterSet], names: frozenset[str]) -> type[FilterSet]:
+    subset = type(filterset_class.__name__, (filterset_class,), {"__module__": filterset_class.__module__})
+    subset.base_filters = OrderedDict((name, f) for name, f in filterset_class.base_filters.items() if name in names)
+    return subset

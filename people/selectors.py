@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Aggregate, CharField, OuterRef, QuerySet, Subquery
 
+from workflows.statements import CompiledRead
+
 from .models import Team, User
 
 
@@ -120,12 +122,18 @@ def with_role_slugs(users: QuerySet[User]) -> QuerySet[User]:
     return users.annotate(joined_role_slugs=Subquery(held))
 
 
+#: The session's user with their roles, compiled once (building and compiling it on every
+#: request cost more than the database's answer): workflows.statements.
+_USER_WITH_ROLES = CompiledRead(lambda pk: with_role_slugs(User._default_manager.filter(pk=pk).order_by()),
+                                (User._meta.pk, 0))
+
+
 def user_with_roles(user_id) -> User | None:
     """The user with ``role_slugs`` already known, read in one statement with them (the
-    session's user, people.backends), or None. Read afresh each time: nothing cached."""
-    try:
-        user = with_role_slugs(User._default_manager.all()).get(pk=user_id)
-    except User.DoesNotExist:
+    session's user, people.backends), or None. Read afresh each time: only the statement's
+    text is kept."""
+    user = _USER_WITH_ROLES.first(user_id)
+    if user is None:
         return None
     joined = user.joined_role_slugs
     user.__dict__["role_slugs"] = frozenset(joined.split(SLUG_SEPARATOR) if joined else ())

@@ -4,6 +4,8 @@ rows, field by field, in the same order, for open and closed DRPs, sibling group
 referred to Cafcass."""
 
 import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from rest_framework.test import APIClient
@@ -30,8 +32,10 @@ def _varied_drps(org):
     services.drp_withdraw(drp=withdrawn, actor=org.iro, reason="Settled at the review.")
     referred = services.drp_raise(actor=org.iro, children=[org.child], case_type="CLA", themes=themes[1:],
                                   concern="Contact")
+    # A moment on a whole second, in summer time: written as UTC with no fraction, as the serializer does.
     DisputeResolution.objects.filter(pk=referred.pk).update(
-        closed_at_stage=Stage.objects.get(key="stage-2"), referred_to_cafcass=True)
+        closed_at_stage=Stage.objects.get(key="stage-2"), referred_to_cafcass=True,
+        updated_at=datetime(2026, 6, 1, 10, 30, tzinfo=ZoneInfo("Europe/London")))
     return open_drp, withdrawn, referred
 
 
@@ -47,6 +51,7 @@ def test_list_rows_are_the_list_serializers_rows(org):
     assert zoe_first["children"] == sorted(zoe_first["children"], reverse=True)  # by name: Adam, then Zoe
     assert {row["closed_at_stage"] for row in rows} >= {None, "stage-2"}
     assert {row["referred_to_cafcass"] for row in rows} == {True, False}
+    assert next(row for row in rows if row["referred_to_cafcass"])["updated_at"] == "2026-06-01T09:30:00Z"
 
 
 def test_the_list_api_answers_those_rows_with_its_cursor(org):
