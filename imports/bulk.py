@@ -260,7 +260,7 @@ def update(model: type[models.Model], objs: list, names: Iterable[str], *, user=
         cursor.execute(f"UPDATE {table} AS t SET "
                        + ", ".join(f"{_quote(f.column)} = s.{_quote(f.column)}" for f in fields)
                        + bump.format(table="t") + f" FROM unnest({arrays}) AS s({names}) "
-                       f"WHERE t.{_quote(pk.column)} = s.{_quote(pk.column)}", [list(values) for values in zip(*rows)])
+                       f"WHERE t.{_quote(pk.column)} = s.{_quote(pk.column)}", [list(column) for column in zip(*rows)])
         every = model._meta.concrete_fields
         values = _values(every, add=False)
         columns, history_rows = _history_rows(model, [values(obj) for obj in objs],
