@@ -29,6 +29,10 @@ from .selectors import (
     with_list_data,
 )
 
+#: Rows shown in each list of "Needs my action": the soonest due; the rest are counted and
+#: one link away in the DRP list, so the page costs the same however much waits.
+NEEDS_MY_ACTION_SHOWN = 50
+
 
 def needs_my_action(request):
     """The IRO's home: what waits on them today: responses to review (and how long each has
@@ -37,14 +41,16 @@ def needs_my_action(request):
         raise PermissionDenied("This page is for IROs, Conference Chairs and IRO Managers.")
     on = today()
     lists = selectors.needs_my_action(request.user, on)
+    counts = selectors.needs_my_action_counts(request.user, on)
+    shown = NEEDS_MY_ACTION_SHOWN
     review = [(drp, working_days_between(drp.responded_on, on) if drp.responded_on else None,
-               drp.review_clock(on)) for drp in lists["review"]]
-    agreed = [(drp, working_days_between(drp.agreed_by, on)) for drp in lists["agreed"]]
+               drp.review_clock(on)) for drp in lists["review"][:shown]]
+    agreed = [(drp, working_days_between(drp.agreed_by, on)) for drp in lists["agreed"][:shown]]
     overdue = [(drp, [clock for clock in drp.clocks(on) if clock.rag == Rag.OVERDUE])
-               for drp in lists["overdue"]]
+               for drp in lists["overdue"][:shown]]
     return render(request, "drp/needs_my_action.html", {
-        "review": review, "agreed": agreed, "overdue": overdue,
-        "total": len(review) + len(agreed) + len(overdue)})
+        "review": review, "agreed": agreed, "overdue": overdue, "counts": counts,
+        "total": sum(counts.values()), "shown": shown})
 
 
 def awaiting_response(request):
@@ -53,13 +59,16 @@ def awaiting_response(request):
         raise PermissionDenied("This list is for the social-care managers DRPs are addressed to.")
     on = today()
     inbox = awaiting_response_from(request.user)
-    counts = inbox.aggregate(overdue=Count("pk", filter=Q(stage_due_date__lt=on)),
+    # One pass over the inbox for the page's count and the figures above it.
+    counts = inbox.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(stage_due_date__lt=on)),
                              due_today=Count("pk", filter=Q(stage_due_date=on)))
     # Why each came to this person: the escalation reasons and earlier responses, in order.
     history = TimelineEvent.objects.filter(
         action__in=[TimelineEvent.Action.ESCALATED, TimelineEvent.Action.RESPONDED]).select_related("actor")
     qs = with_list_data(inbox).prefetch_related(Prefetch("timeline", queryset=history, to_attr="why"))
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    paginator = Paginator(qs, 50)
+    paginator.count = counts["total"]  # known already: the paginator need not count again
+    page = paginator.get_page(request.GET.get("page"))
     names = {stage.key: stage.name for stage in Stage.objects.all()}
     # A card here because I cover for its addressee says so: I answer "for" them.
     covered = set(absentees_covered_by(request.user, on)) - {request.user.pk}

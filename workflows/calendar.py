@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from bisect import bisect_right
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -35,6 +36,7 @@ class WorkingDayCalendar:
 
     def __init__(self, closure_days: frozenset[date] | set[date] = frozenset()):
         self.closure_days = frozenset(closure_days)
+        self._weekdays_off: dict[int, tuple[date, ...]] = {}
 
     def is_bank_holiday(self, day: date) -> bool:
         return day in _england_bank_holidays(day.year)
@@ -62,17 +64,29 @@ class WorkingDayCalendar:
         """Working days in (start, end]: how many working days after ``start`` ``end`` falls.
 
         Negative when ``end`` is before ``start``; ``add_working_days(d, n)`` is the first
-        day ``x`` with ``working_days_between(d, x) == n``.
+        day ``x`` with ``working_days_between(d, x) == n``. Counted, not walked: a list of
+        long-overdue cases asks this for each row, over months.
         """
         if end < start:
             return -self.working_days_between(end, start)
-        count = 0
-        current = start
-        while current < end:
-            current += timedelta(days=1)
-            if self.is_working_day(current):
-                count += 1
-        return count
+        return _weekdays_after(start, end) - sum(
+            bisect_right(off, end) - bisect_right(off, start)
+            for off in map(self._weekdays_off_in, range(start.year, end.year + 1)))
+
+    def _weekdays_off_in(self, year: int) -> tuple[date, ...]:
+        """The Mondays to Fridays of ``year`` that are bank holidays or closure days, sorted."""
+        found = self._weekdays_off.get(year)
+        if found is None:
+            days = _england_bank_holidays(year) | {day for day in self.closure_days if day.year == year}
+            found = self._weekdays_off[year] = tuple(sorted(day for day in days if day.weekday() < 5))
+        return found
+
+
+def _weekdays_after(start: date, end: date) -> int:
+    """Mondays to Fridays in (start, end], for ``start <= end``."""
+    weeks, rest = divmod((end - start).days, 7)
+    first = start.weekday()
+    return weeks * 5 + sum(1 for step in range(1, rest + 1) if (first + step) % 7 < 5)
 
 
 #: Sent when a day stops or starts being a working day (a closure day added, moved or removed),

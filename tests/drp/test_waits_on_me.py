@@ -43,6 +43,35 @@ def test_needs_my_action_lists_reviews_with_time_waited_agreed_by_passed_and_ove
     assert re.search(r'Needs my action(</strong>)? <strong class="govuk-tag govuk-tag--blue app-nav-count">4<', page)
 
 
+def test_needs_my_action_shows_the_soonest_of_a_long_list_and_counts_the_rest(client, org, monkeypatch):
+    """However much waits on an IRO, the page shows the soonest few of each list (at 100,000
+    DRPs on one IRO it took 31 s to list them all), counts every one, and links to the rest."""
+    monkeypatch.setattr("drp.inbox_views.NEEDS_MY_ACTION_SHOWN", 2)
+    oldest, older, old = (raise_drp(org, on=date(2026, 1, day)) for day in (5, 6, 7))
+    login(client, org.iro)
+    page = client.get("/drps/needs-my-action/").content.decode()
+    assert "Overdue (3)" in page and "3 DRPs overdue" in page
+    assert oldest.reference in page and older.reference in page and old.reference not in page
+    assert "The 2 due soonest of 3." in page and 'href="/drps/?overdue=true">All 3 overdue' in page
+    listed = client.get("/drps/?overdue=true").content.decode()
+    assert all(drp.reference in listed for drp in (oldest, older, old))
+
+
+def test_the_inbox_holds_what_is_addressed_to_me_by_role_team_child_or_name(org):
+    """Each way a challenge comes to a responder, and none that does not: the informal stage
+    to the child's social worker and the team manager, later stages to the role for the team."""
+    from drp.selectors import awaiting_response_from
+
+    informal = raise_drp(org)
+    escalated = raise_drp(org, children=[org.sibling])
+    services.drp_respond(drp=escalated, actor=org.social_worker, response="Plan agreed")
+    services.drp_escalate(drp=escalated, actor=org.iro, reason="Not done")
+    answered = raise_drp(org)
+    services.drp_respond(drp=answered, actor=org.social_worker, response="Done")
+    assert list(awaiting_response_from(org.social_worker)) == [informal]
+    assert set(awaiting_response_from(org.team_manager)) == {informal, escalated}
+
+
 def test_inbox_card_says_why_it_came_and_by_how_much_it_is_overdue(client, org):
     drp = raise_drp(org, on=date(2026, 1, 5))
     with as_of(date(2026, 1, 7)):

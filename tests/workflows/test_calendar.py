@@ -234,6 +234,23 @@ def test_a_calendar_with_closure_days_is_consistent_too():
             assert cal.working_days_between(start, due) == n, (start, n, due)
 
 
+def test_working_days_between_counted_equals_walking_the_days_one_by_one_over_years():
+    """The count is arithmetic (weekdays, less the weekday holidays and closures in range), so
+    a list of long-overdue cases costs the same per row; it must equal walking the calendar."""
+    # A closure on a Saturday and one on a bank holiday must not be taken off twice.
+    cal = WorkingDayCalendar({date(2026, 12, 29), date(2027, 1, 2), date(2026, 12, 25), date(2025, 6, 6)})
+    first = date(2024, 12, 20)
+    walked, day = {first: 0}, first
+    while day < date(2028, 1, 10):
+        day += timedelta(days=1)
+        walked[day] = walked[day - timedelta(days=1)] + cal.is_working_day(day)
+    ends = sorted(walked)
+    for start in ends[::11]:
+        for end in ends[::7]:
+            assert cal.working_days_between(start, end) == walked[end] - walked[start], (start, end)
+    assert walked[date(2028, 1, 10)] > 700
+
+
 # --- Local closure days (ClosureDay) ---------------------------------------------------------
 
 
