@@ -32,6 +32,7 @@ from .models import (
 from .selectors import (
     covers_visible_to,
     drp_for,
+    drp_to_move,
     drps_visible_to,
     open_drp_warnings,
     with_list_data,
@@ -163,31 +164,31 @@ class DisputeResolutionViewSet(ApiContract, viewsets.GenericViewSet):
     @extend_schema(request=RespondSerializer, responses=DisputeResolutionSerializer)
     @action(detail=True, methods=["post"])
     def respond(self, request, pk=None):
-        drp = drp_for(request.user, pk)
+        drp = drp_to_move(request.user, pk)
         return self._detail(services.drp_respond(drp=drp, actor=request.user, **self._input(RespondSerializer, drp, "respond")))
 
     @extend_schema(request=EscalateSerializer, responses=DisputeResolutionSerializer)
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
-        drp = drp_for(request.user, pk)
+        drp = drp_to_move(request.user, pk)
         return self._detail(services.drp_escalate(drp=drp, actor=request.user, **self._input(EscalateSerializer, drp, "escalate")))
 
     @extend_schema(request=ResolveSerializer, responses=DisputeResolutionSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
-        drp = drp_for(request.user, pk)
+        drp = drp_to_move(request.user, pk)
         return self._detail(services.drp_resolve(drp=drp, actor=request.user, **self._input(ResolveSerializer, drp, "resolve")))
 
     @extend_schema(request=ReasonSerializer, responses=DisputeResolutionSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        drp = drp_for(request.user, pk)
+        drp = drp_to_move(request.user, pk)
         return self._detail(services.drp_withdraw(drp=drp, actor=request.user, **self._input(ReasonSerializer, drp, "withdraw")))
 
     @extend_schema(request=ReasonSerializer, responses=DisputeResolutionSerializer)
     @action(detail=True, methods=["post"], url_path="refer-to-cafcass")
     def refer_to_cafcass(self, request, pk=None):
-        drp = drp_for(request.user, pk)
+        drp = drp_to_move(request.user, pk)
         return self._detail(
             services.drp_refer_to_cafcass(drp=drp, actor=request.user,
                                           **self._input(ReasonSerializer, drp, "refer_to_cafcass"))
@@ -198,7 +199,7 @@ class DisputeResolutionViewSet(ApiContract, viewsets.GenericViewSet):
     def agree_action(self, request, pk=None):
         """Record an action agreed while the DRP is open: 409 once it is closed, 403 for anyone
         but the IRO, the IRO Manager or the person it is addressed to, then 400 naming the field."""
-        drp = drp_for(request.user, pk)
+        drp = drp_to_move(request.user, pk)
         if not drp.is_open:
             raise TransitionRefused(services.closed_refusal(drp))
         if not services.may_agree_actions(drp, request.user):
@@ -214,7 +215,7 @@ class DisputeResolutionViewSet(ApiContract, viewsets.GenericViewSet):
     def record_action(self, request, pk=None, action_pk=None):
         """Mark an agreed action done or not done (409 if already recorded, 403 for anyone but
         the IRO, the IRO Manager or its owner, then 400 naming the field)."""
-        drp = drp_for(request.user, pk)
+        drp = drp_to_move(request.user, pk)
         agreed = AgreedAction.objects.filter(drp=drp, pk=action_pk).first()
         if agreed is None:
             raise Http404("No such action on this DRP.")
@@ -231,14 +232,14 @@ class DisputeResolutionViewSet(ApiContract, viewsets.GenericViewSet):
     @extend_schema(request=ReassignSerializer, responses=DisputeResolutionSerializer)
     @action(detail=True, methods=["post"])
     def reassign(self, request, pk=None):
-        drp = drp_for(request.user, pk)
+        drp = drp_to_move(request.user, pk)
         return self._detail(holding.drp_reassign(drp=drp, actor=request.user,
                                                   **self._input(ReassignSerializer, drp, "reassign")))
 
     @extend_schema(request=ReasonSerializer, responses=DisputeResolutionSerializer)
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
-        drp = drp_for(request.user, pk)
+        drp = drp_to_move(request.user, pk)
         return self._detail(holding.drp_reopen(drp=drp, actor=request.user,
                                                 **self._input(ReasonSerializer, drp, "reopen")))
 

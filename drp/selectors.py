@@ -87,6 +87,20 @@ def drp_for(user, pk) -> DisputeResolution:
         Prefetch("agreed_actions", queryset=AgreedAction.objects.select_related(
             "stage", "owner", "owner_contact__agency")),
     )
+    return _one(qs, pk)
+
+
+def drp_to_move(user, pk) -> DisputeResolution:
+    """One DRP the person may see, read for a move: its row, its stage and whom the stage is
+    addressed to, and its children, which is what a move's checks read (anything else they
+    need they read themselves). The move's service locks the row and reads it again, and the
+    answer reads the whole detail afresh, so reading it all here too doubled every move's reads."""
+    qs = drps_visible_to(user).select_related("stage", "team", "iro", "addressee").prefetch_related(
+        "stage__addressed_to", "children")
+    return _one(qs, pk)
+
+
+def _one(qs: QuerySet[DisputeResolution], pk) -> DisputeResolution:
     try:
         return qs.get(pk=pk)
     except (DisputeResolution.DoesNotExist, ValueError, TypeError):
