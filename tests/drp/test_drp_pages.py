@@ -206,6 +206,9 @@ def test_list_pages_use_a_constant_number_of_queries(client, org, n, django_asse
         assert client.get("/drps/raise/choose-child/?q=example&chosen=C000001").status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get("/children/").status_code == 200
+    with django_assert_max_num_queries(14):  # the soonest 50 of each list, every one counted
+        body = client.get("/drps/needs-my-action/").content.decode()
+    assert f"Overdue ({n})" in body and body.count('href="/drps/') < 2 * 50 + 20
     client.logout()
     login(client, org.social_worker)
     with django_assert_max_num_queries(16):
