@@ -19,6 +19,8 @@ from rest_framework.pagination import BasePagination, LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from .page_statements import page_rows
+
 #: Lists count exactly up to here; past it they say "more than 10,000" and give the planner's
 #: estimate, because an exact count of a million rows costs more than the page itself.
 COUNT_BOUND = 10_000
@@ -71,9 +73,19 @@ def planner_estimate(queryset) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def bounded_count(queryset, bound: int = COUNT_BOUND) -> tuple[int, bool]:
+def keys_statement(queryset) -> tuple[str, tuple] | None:
+    """The SQL and parameters selecting the queryset's keys (what the bounded count counts),
+    or None when it selects nothing (``.none()``)."""
+    try:
+        return queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return None
+
+
+def bounded_count(queryset, bound: int = COUNT_BOUND, keys=False) -> tuple[int, bool]:
     """``(count, exact)``: the exact count when there are at most ``bound`` rows, else the
-    planner's estimate (never below ``bound + 1``).
+    planner's estimate (never below ``bound + 1``). ``keys``: ``keys_statement(queryset)``
+    when the caller has it already.
 
     Counting stops at ``bound + 1`` rows (``COUNT(*)`` over a ``LIMIT``), so its cost is
     bounded too. On PostgreSQL the count and the estimate are one statement whatever the data
@@ -82,10 +94,10 @@ def bounded_count(queryset, bound: int = COUNT_BOUND) -> tuple[int, bool]:
     of queries whatever the data size."""
     connection = connections[queryset.db]
     if connection.vendor == "postgresql":
-        try:
-            sql, params = queryset.order_by().values("pk").query.sql_with_params()
-        except EmptyResultSet:  # .none(): nothing to count
+        statement = keys_statement(queryset) if keys is False else keys
+        if statement is None:  # .none(): nothing to count
             return 0, True
+        sql, params = statement
         with connection.cursor() as cursor:
             cursor.execute("SELECT counted, estimate FROM footprint_bounded_count(%s, %s)",
                            [connection.ops.compose_sql(sql, params), bound])
@@ -148,19 +160,26 @@ class KeysetPagination(BasePagination):
         self.limit = self._limit(request)
         self.model = queryset.model
         self.position, self.backwards = self._decode(request.query_params.get(self.cursor_query_param))
-        self.count, self.count_is_exact = bounded_count(queryset, self.count_bound)
+        keys = keys_statement(queryset)
+        self.count, self.count_is_exact = bounded_count(queryset, self.count_bound, keys)
 
         fields = [name for name, _ in self.ordering]
         descending = self.ordering[0][1]
         forwards_desc = descending != self.backwards  # walking the index downwards?
         order = [("-" if forwards_desc else "") + name for name in fields]
-        qs = queryset.order_by(*order)
         rows_of = getattr(view, "keyset_rows", None)
-        if rows_of is not None:
-            qs = rows_of(qs)
-        if self.position is not None:
-            qs = qs.filter(self._after(fields, self.position, forwards_desc))
-        rows = list(qs[: self.limit + 1])
+
+        def build():
+            qs = queryset.order_by(*order)
+            if rows_of is not None:
+                qs = rows_of(qs)
+            if self.position is not None:
+                qs = qs.filter(self._after(fields, self.position, forwards_desc))
+            return qs[: self.limit + 1]
+
+        # Plain values only: model rows (no keyset_rows) always come through the ORM.
+        shape = (queryset.db, tuple(order), self.limit, self.position is not None, rows_of)
+        rows = page_rows(keys if rows_of is not None else None, shape, self.position, build)
         more = len(rows) > self.limit
         rows = rows[: self.limit]
         if self.backwards:

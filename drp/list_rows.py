@@ -2,23 +2,27 @@
 
 A page of 50 DRPs through ``DisputeResolutionListSerializer`` built 50 DRPs, their stage,
 team, users and children as model instances and ran DRF's field machinery 900 times: at 1M
-DRPs that was most of the request, the page's SELECT itself taking about a millisecond. Here
-the page selects only the columns a row shows, with the children's ids and themes' slugs as
-arrays on PostgreSQL (as id pairs in two more queries elsewhere), and each row is written as the serializer writes it (``tests/drp/test_list_rows.py`` holds them equal,
-field by field and in order, so the serializer stays the contract and the schema)."""
+DRPs that was most of the request, the page's SELECT itself taking about a millisecond. Here,
+on PostgreSQL, the page's statement writes each row's JSON itself, children and themes
+included, and the renderer joins them (``api.renderers.JSONRows``); elsewhere (SQLite) the
+page selects only the columns a row shows, two more queries read the children and themes, and
+each row is written as the serializer writes it. ``tests/drp/test_list_rows.py`` holds both
+equal to the serializer's rows, field by field and in order, and the PostgreSQL answer equal
+byte for byte to DRF's rendering of them: the serializer stays the contract and the schema."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from django.contrib.postgres.fields import ArrayField
 from django.db import connections
-from django.db.models import CharField, IntegerField, QuerySet
+from django.db.models import CharField, QuerySet
 from django.db.models.expressions import RawSQL
 
+from api.renderers import JSONRows
 from api.serializers import UTCDateTimeField
+from people.models import User
 
-from .models import DisputeResolution
+from .models import DisputeResolution, Stage
 
 #: The columns a list row shows, with the keys of its stage, closing stage and IRO.
 COLUMNS = (
@@ -39,38 +43,45 @@ def _array_sql(m2m, value: str, order: str) -> str:
             f'WHERE link."{m2m.m2m_column_name()}" = ("{DisputeResolution._meta.db_table}"."id") ORDER BY {order})')
 
 
-#: The page's children (by name, then id) and themes (by name), as arrays beside each row.
-#: Plain SQL, not ``ArraySubquery`` over the link tables: building and compiling those two
-#: querysets on every request was more Python than the rest of the page's query.
-_CHILD_IDS = RawSQL(_array_sql(DisputeResolution.children.field, "id", 'target."name" ASC, target."id" ASC'), (),
-                    output_field=ArrayField(IntegerField()))
-_THEME_SLUGS = RawSQL(_array_sql(DisputeResolution.themes.field, "slug", 'target."name" ASC'), (),
-                      output_field=ArrayField(CharField()))
-#: ``updated_at`` as UTC text with six fractional digits: Django reads a timestamptz through a
-#: Python loader of its own (a quarter of a millisecond for a page's 50), to write it out as
-#: text again at once. ``_utc`` drops a zero fraction as ``datetime.isoformat`` does.
-_UPDATED_AT_UTC = RawSQL(f"""to_char("{DisputeResolution._meta.db_table}"."updated_at" AT TIME ZONE 'UTC', """
-                         """'YYYY-MM-DD"T"HH24:MI:SS.US')""", (), output_field=CharField())
-_PG_COLUMNS = tuple(name for name in COLUMNS if name != "updated_at")
+_TABLE = DisputeResolution._meta.db_table
+#: Each row as the JSON text ``DisputeResolutionListSerializer`` writes for it, by PostgreSQL
+#: (``row_to_json`` writes compact JSON, dates as ISO dates, arrays as arrays): Python only joins
+#: the page's rows (``api.renderers.JSONRows``). Reading 19 columns into Python values, building
+#: each row's dictionary and encoding it again was most of the list's Python. ``updated_at`` is
+#: UTC with ``Z``, without a zero fraction, as ``datetime.isoformat`` writes it.
+_ROW_JSON = RawSQL(
+    f"""(SELECT row_to_json(r)::text FROM (SELECT "{_TABLE}"."id" AS "id",
+    "{_TABLE}"."reference" AS "reference", "{_TABLE}"."case_type" AS "case_type",
+    {_array_sql(DisputeResolution.children.field, "id", 'target."name" ASC, target."id" ASC')} AS "children",
+    {_array_sql(DisputeResolution.themes.field, "slug", 'target."name" ASC')} AS "themes",
+    (SELECT s."key" FROM "{Stage._meta.db_table}" s WHERE s."id" = "{_TABLE}"."stage_id") AS "stage",
+    "{_TABLE}"."status" AS "status",
+    (SELECT u."username" FROM "{User._meta.db_table}" u WHERE u."id" = "{_TABLE}"."iro_id") AS "iro",
+    {", ".join(f'"{_TABLE}"."{name}" AS "{name}"' for name in DATES)},
+    (SELECT s."key" FROM "{Stage._meta.db_table}" s WHERE s."id" = "{_TABLE}"."closed_at_stage_id") AS "closed_at_stage",
+    "{_TABLE}"."referred_to_cafcass" AS "referred_to_cafcass",
+    replace(to_char("{_TABLE}"."updated_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || 'Z', '.000000Z', 'Z')
+        AS "updated_at",
+    '{_resource}-' || "{_TABLE}"."id" || '-' || "{_TABLE}"."version" AS "etag") r)""",
+    (), output_field=CharField())
 
 
 def list_values(qs: QuerySet[DisputeResolution]) -> QuerySet:
-    """The visible, filtered DRPs as the dictionaries a list row needs (joins only the stages
-    and the IRO, not the team and three more users the model rows brought). On PostgreSQL
-    each row also carries its children's ids and themes' slugs as arrays, so the page is one
-    statement; elsewhere (SQLite) ``list_rows`` reads them in two more. The API's paginator
-    calls this after counting (``keyset_rows``), so the count joins nothing."""
+    """The visible, filtered DRPs as the dictionaries a list row needs. On PostgreSQL: the
+    keyset's columns and the row's JSON text, the page one statement; elsewhere (SQLite) the
+    columns a row shows (joining only the stages and the IRO), and ``list_rows`` reads the
+    children and themes in two more. The API's paginator calls this after counting
+    (``keyset_rows``), so the count joins nothing."""
     if connections[qs.db].vendor != "postgresql":
         return qs.values(*COLUMNS)
-    return qs.annotate(child_ids=_CHILD_IDS, theme_slugs=_THEME_SLUGS, updated_at_utc=_UPDATED_AT_UTC).values(
-        *_PG_COLUMNS, "updated_at_utc", "child_ids", "theme_slugs")
+    return qs.annotate(row_json=_ROW_JSON).values("raised_on", "id", "row_json")
 
 
-def list_rows(page: list[dict]) -> list[dict]:
-    """The page's rows as ``DisputeResolutionListSerializer`` gives them: children and themes
-    from the page's own arrays, or from two more queries whatever the page size."""
-    if page and "child_ids" in page[0]:
-        return [_row(row, row["child_ids"], row["theme_slugs"]) for row in page]
+def list_rows(page: list[dict]) -> list[dict] | JSONRows:
+    """The page's rows as ``DisputeResolutionListSerializer`` gives them: as the JSON text
+    PostgreSQL wrote, or from two more queries whatever the page size."""
+    if page and "row_json" in page[0]:
+        return JSONRows([row["row_json"] for row in page])
     ids = [row["id"] for row in page]
     children, themes = defaultdict(list), defaultdict(list)
     if ids:
@@ -88,12 +99,6 @@ def _day(value):
     return value.isoformat() if value is not None else None
 
 
-def _utc(text: str | None) -> str | None:
-    if text is None:
-        return None
-    return (text[:-7] if text.endswith(".000000") else text) + "Z"
-
-
 def _row(row: dict, children: list[int], themes: list[str]) -> dict:
     return {
         "id": row["id"],
@@ -107,6 +112,6 @@ def _row(row: dict, children: list[int], themes: list[str]) -> dict:
         **{name: _day(row[name]) for name in DATES},
         "closed_at_stage": row["closed_at_stage__key"],
         "referred_to_cafcass": row["referred_to_cafcass"],
-        "updated_at": _utc(row["updated_at_utc"]) if "updated_at_utc" in row else _moment.to_representation(row["updated_at"]),
+        "updated_at": _moment.to_representation(row["updated_at"]),
         "etag": f"{_resource}-{row['id']}-{row['version']}",
     }

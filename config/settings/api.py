@@ -59,7 +59,7 @@ REST_FRAMEWORK = {
     # JSON in, JSON out: a body in any other media type is a 415 (the import, which takes a
     # file, names multipart itself); Accept asking for anything else is a 406.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["api.renderers.JSONRenderer"],  # DRF's; writes rows kept as JSON text as they are
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_FILTER_BACKENDS": ["api.filters.FilterBackend"],  # no filter form when no filter is asked for
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",  # documents the error responses too

@@ -8,8 +8,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from rest_framework import renderers
 from rest_framework.test import APIClient
 
+from api.renderers import JSONRenderer, JSONRows
 from drp import services
 from drp.list_rows import list_rows, list_values
 from drp.models import DisputeResolution, Stage, Theme
@@ -64,3 +66,35 @@ def test_the_list_api_answers_those_rows_with_its_cursor(org):
     second = client.get(first["next"]).json()
     assert first["results"] + second["results"] == expected
     assert second["next"] is None and first["count"] == 3 and first["count_is_exact"]
+
+
+def test_the_list_answers_the_bytes_drfs_renderer_writes_for_the_serializers_rows(org):
+    """On PostgreSQL the rows are JSON text the database wrote (``api.renderers.JSONRows``):
+    byte for byte what DRF's renderer writes for the serializer's rows, quotes, backslashes,
+    non-ASCII and U+2028 included."""
+    open_drp, _, _ = _varied_drps(org)
+    DisputeResolution.objects.filter(pk=open_drp.pk).update(reference='DRP "7"\\ é\u2028\u2029\t')
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(org.iro)}")
+    response = client.get("/api/v1/drps/?limit=2")
+    qs = drps_visible_to(org.iro).order_by("-raised_on", "-id")
+    rows = DisputeResolutionListSerializer(with_list_data(qs)[:2], many=True).data
+    expected = {"count": 3, "count_is_exact": True, "next": response.json()["next"], "previous": None,
+                "results": rows}
+    assert response.content == renderers.JSONRenderer().render(expected)
+    assert response.data["results"] == [dict(row) for row in rows]  # read back when asked
+    pretty = client.get("/api/v1/drps/?limit=2", HTTP_ACCEPT="application/json; indent=2")
+    assert pretty.content == renderers.JSONRenderer().render(expected, "application/json; indent=2")
+
+
+def test_rows_kept_as_json_text_are_written_as_drfs_renderer_writes_their_values():
+    values = [{"id": 1, "name": 'a "b" \\ é \u2028 \u2029 \x01', "on": None, "tags": ["x"], "ok": True}, {}]
+    texts = [json.dumps(value, ensure_ascii=False, separators=(",", ":")) for value in values]
+    data = {"count": 2, "next": "http://testserver/api/v1/drps/?cursor=a\u2028", "results": JSONRows(texts)}
+    plain = {**data, "results": values}
+    ours, drfs = JSONRenderer(), renderers.JSONRenderer()
+    assert ours.render(data) == drfs.render(plain)
+    for accepted in ("application/json; indent=4", "application/json; indent=0"):
+        assert ours.render(data, accepted) == drfs.render(plain, accepted)
+    assert ours.render({"a": [1]}) == drfs.render({"a": [1]})
+    assert list(JSONRows(texts)) == values and len(JSONRows(texts)) == 2

@@ -42,3 +42,24 @@ def test_compiled_read_refuses_a_statement_whose_parameters_are_not_its_stand_in
     listed = CompiledRead(lambda ids: User.objects.filter(pk__in=ids), (User._meta.pk, [1, 2]))
     with pytest.raises((ValueError, TypeError)):
         listed.first([3])
+
+
+def test_first_makes_the_instance_raw_makes():
+    """``first`` works out once how a row becomes an instance; the instance is raw()'s: every
+    field converted as the database's converters do (a date-time on SQLite), annotations as
+    attributes, and read afresh on every call."""
+    from people.selectors import with_role_slugs
+
+    with_roles = CompiledRead(lambda pk: with_role_slugs(User._default_manager.filter(pk=pk).order_by()),
+                              (User._meta.pk, 0))
+    ada = User.objects.create(username="ada", last_login=timezone.now())
+    for _ in range(2):  # the first call works the row's shape out, the second reuses it
+        ours, raws = with_roles.first(ada.pk), next(iter(with_roles.run(ada.pk)))
+        assert type(ours) is User and not ours._state.adding and ours._state.db == raws._state.db
+        assert {f.attname: getattr(ours, f.attname) for f in User._meta.fields} == \
+               {f.attname: getattr(raws, f.attname) for f in User._meta.fields}
+        assert ours.joined_role_slugs == raws.joined_role_slugs
+    assert isinstance(ours.last_login, type(ada.last_login))
+    User.objects.filter(pk=ada.pk).update(first_name="Ada")
+    assert with_roles.first(ada.pk).first_name == "Ada"
+    assert with_roles.first(ada.pk + 1000) is None
