@@ -66,9 +66,13 @@ from tests.support.negative_data import NEGATIVE, invalid_input_is_refused
 
 pytestmark = pytest.mark.django_db
 
-FUZZ_SECONDS = float(os.environ.get("FOOTPRINT_FUZZ_SECONDS", "90"))
+#: The budget is a guard, not the plan: every operation should be reached within it. Most of
+#: the CPU is schemathesis generating and validating (about a fifth is the app); on a 2-vCPU
+#: machine a request cost ~107 ms of it (2026-12-03), and 20 examples an operation took 265 s,
+#: so the 90 s budget of before stopped short of the imports', LADO and later operations.
+FUZZ_SECONDS = float(os.environ.get("FOOTPRINT_FUZZ_SECONDS", "240"))
 FUZZ_SEED = int(os.environ.get("FOOTPRINT_FUZZ_SEED", "20250601"))
-EXAMPLES = int(os.environ.get("FOOTPRINT_FUZZ_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("FOOTPRINT_FUZZ_EXAMPLES", "12"))
 MIN_REQUESTS = 1000
 #: The run also stops after this many times the budget in wall-clock time.
 WALL_CLOCK_CAP = 5
