@@ -31,17 +31,24 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = []
-    counts = {}  # what waits on the person, beside the item (one query each)
+    # What waits on the person, beside the item (one query each), unless the page itself has
+    # just counted it (``request.nav_counts``: "Needs my action" and the inbox count the same).
+    known = getattr(request, "nav_counts", {})
+    counts = {}
+
+    def count(text, counted):
+        counts[text] = known[text] if text in known else counted()
+
     if can_raise_drp(user):
         items.append(("Needs my action", reverse("drp:needs-my-action")))
-        counts["Needs my action"] = needs_my_action_count(user, today())
+        count("Needs my action", lambda: needs_my_action_count(user, today()))
     if _sees_drp_list_first(user):
         items.append(("My DRPs" if lists_own_drps_first(user) else "DRPs", reverse("drp:list")))
     if can_raise_drp(user):
         items.append(("Raise a DRP", reverse("drp:raise")))
     if answers_drps(user):
         items.append(("Awaiting my response", reverse("drp:awaiting-response")))
-        counts["Awaiting my response"] = awaiting_response_from(user).count()
+        count("Awaiting my response", lambda: awaiting_response_from(user).count())
     if can_read_positive_practice(user):
         items.append(("Positive practice", reverse("positive_practice:list")))
     if is_do_team(user):

@@ -42,6 +42,7 @@ def needs_my_action(request):
     on = today()
     lists = selectors.needs_my_action(request.user, on)
     counts = selectors.needs_my_action_counts(request.user, on)
+    request.nav_counts = {"Needs my action": sum(counts.values())}  # the navigation's number too
     shown = NEEDS_MY_ACTION_SHOWN
     review = [(drp, working_days_between(drp.responded_on, on) if drp.responded_on else None,
                drp.review_clock(on)) for drp in lists["review"][:shown]]
@@ -62,6 +63,7 @@ def awaiting_response(request):
     # One pass over the inbox for the page's count and the figures above it.
     counts = inbox.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(stage_due_date__lt=on)),
                              due_today=Count("pk", filter=Q(stage_due_date=on)))
+    request.nav_counts = {"Awaiting my response": counts["total"]}  # the navigation's number too
     # Why each came to this person: the escalation reasons and earlier responses, in order.
     history = TimelineEvent.objects.filter(
         action__in=[TimelineEvent.Action.ESCALATED, TimelineEvent.Action.RESPONDED]).select_related("actor")

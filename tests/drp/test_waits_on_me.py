@@ -57,6 +57,27 @@ def test_needs_my_action_shows_the_soonest_of_a_long_list_and_counts_the_rest(cl
     assert all(drp.reference in listed for drp in (oldest, older, old))
 
 
+def test_the_page_and_its_navigation_number_are_one_count(client, org):
+    """On "Needs my action" and "Awaiting my response" the page has counted what waits on the
+    person; the navigation shows that number rather than counting it a second time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    raise_drp(org, on=date(2026, 1, 5))  # overdue: waits on the IRO and the social worker
+    raise_drp(org, children=[org.sibling])  # on time: waits on the social worker only
+    for person, url, text, waiting in ((org.iro, "/drps/needs-my-action/", "Needs my action", 1),
+                                       (org.social_worker, "/drps/awaiting-my-response/",
+                                        "Awaiting my response", 2)):
+        login(client, person)
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(url).content.decode()
+        shown = re.search(text + r'(</strong>)? <strong class="govuk-tag govuk-tag--blue app-nav-count">(\d+)<', page)
+        assert shown and int(shown.group(2)) == waiting, text
+        counts = [q["sql"] for q in ctx.captured_queries
+                  if "COUNT(" in q["sql"].upper() and "drp_disputeresolution" in q["sql"]]
+        assert len(counts) == 1, (text, counts)
+
+
 def test_the_inbox_holds_what_is_addressed_to_me_by_role_team_child_or_name(org):
     """Each way a challenge comes to a responder, and none that does not: the informal stage
     to the child's social worker and the team manager, later stages to the role for the team."""
