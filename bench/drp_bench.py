@@ -544,6 +544,8 @@ def measure(users, size: int, n_requests: int, warmups: int, seed: int, explain:
         rng = random.Random(seed)
         client = clients[username]
         times, counts, sql_ms, tops = [], [], [], []
+        is_list = label.startswith("GET /api/v1/drps/") and "{id}" not in label
+        alone, whole, page_sql, data_sql = [], [], None, []
         for i in range(warmups + n_requests):
             url = target(rng) if callable(target) else target
             reset_queries()  # the query log is a 9,000-entry deque; keep it from filling up
@@ -560,6 +562,11 @@ def measure(users, size: int, n_requests: int, warmups: int, seed: int, explain:
             counts.append(len(ctx.captured_queries))
             sql_ms.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
             tops.append(max(ctx.captured_queries, key=lambda q: float(q["time"])))
+            if is_list:  # the page's bare query, replayed right after the request: the same load
+                page_sql, data_sql = page_select(ctx.captured_queries), page_data_statements(ctx.captured_queries)
+                if page_sql:
+                    alone += _replay([page_sql], 1)
+                    whole += _replay(data_sql, 1)
         # The slowest query of a typical request (the median of the per-request slowest), so a
         # one-off stall on a busy machine does not pick a trivial query.
         tops.sort(key=lambda q: float(q["time"]))
@@ -574,8 +581,8 @@ def measure(users, size: int, n_requests: int, warmups: int, seed: int, explain:
             "slowest_query_ms": round(float(slowest["time"]) * 1000, 2),
             "slowest_query_sql": slowest["sql"],
         }
-        if label.startswith("GET /api/v1/drps/") and "{id}" not in label:
-            result |= bare_page_query(ctx.captured_queries, n_requests, times)
+        if is_list and page_sql:
+            result |= bare_page_query(page_sql, data_sql, alone, whole, times)
         is_select = slowest["sql"].lstrip().upper().startswith("SELECT")  # never ANALYZE a write
         if explain and is_select and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -585,6 +592,7 @@ def measure(users, size: int, n_requests: int, warmups: int, seed: int, explain:
         bare = (f"; bare page SELECT p95 {result['bare_p95_ms']:.2f} ms, ratio {result['bare_ratio']:.1f}"
                 f"; page's data SQL ({result['data_statements']} statements) p95 "
                 f"{result['data_sql_p95_ms']:.2f} ms, ratio {result['data_sql_ratio']:.1f}"
+                f" (medians {result['data_sql_median_ratio']:.2f})"
                 if "bare_p95_ms" in result else "")
         print(f"  {label:<55} {username:<14} q={result['queries']:<4} "
               f"median={result['median_ms']:>8.2f} ms  p95={result['p95_ms']:>8.2f} ms  "
@@ -616,41 +624,43 @@ def _replay(statements: list[str], n_requests: int) -> list[float]:
     return times
 
 
-def bare_page_query(queries: list[dict], n_requests: int, request_times: list[float]) -> dict:
-    """The bare query of the page, two ways, each replayed through a raw cursor as often as the
-    request ran, alternating so both see the same load: the page's own SELECT alone (the one
-    with the LIMIT: ``bare_*``, the figure first reported), and every statement that makes the
-    page's content, count included (``data_sql_*``, ``page_data_statements``). Returns each one's
-    median and p95 and the request's p95 over it."""
-    page = next((q["sql"] for q in queries if q["sql"].startswith("SELECT") and " LIMIT " in q["sql"]
+def page_select(queries: list[dict]) -> str | None:
+    """The page's own SELECT among a list request's statements: the one with the LIMIT (not
+    the session's or user's LIMIT 21), or None."""
+    return next((q["sql"] for q in queries if q["sql"].startswith("SELECT") and " LIMIT " in q["sql"]
                  and 'FROM "drp_disputeresolution"' in q["sql"] and "ORDER BY" in q["sql"]
-                 and "COUNT(" not in q["sql"].upper()), None)  # not the session's or user's LIMIT 21
-    if page is None:
-        return {}
-    data = page_data_statements(queries)
-    alone, whole = [], []
-    for _ in range(n_requests):
-        alone += _replay([page], 1)
-        whole += _replay(data, 1)
-    request_p95 = percentile(request_times, 95)
+                 and "COUNT(" not in q["sql"].upper()), None)
+
+
+def bare_page_query(page: str, data: list[str], alone: list[float], whole: list[float],
+                    request_times: list[float]) -> dict:
+    """The bare query of the page, two ways, each replayed through a raw cursor right after
+    each timed request (so the request and its bare query see the same load): the page's own
+    SELECT alone (``bare_*``, the figure first reported), and every statement that makes the
+    page's content, count included (``data_sql_*``, ``page_data_statements``). Returns each
+    one's median and p95, the request's p95 over its p95 (``*_ratio``) and the request's median
+    over its median (``*_median_ratio``: a p95 on a shared machine is one stall, either side)."""
+    request_p95, request_median = percentile(request_times, 95), statistics.median(request_times)
     result = {"bare_sql": page, "data_sql": data, "data_statements": len(data)}
     for key, times in (("bare", alone), ("data_sql", whole)):
-        p95 = percentile(times, 95)
-        result |= {f"{key}_median_ms": round(statistics.median(times), 2), f"{key}_p95_ms": round(p95, 2),
-                   f"{key}_ratio": round(request_p95 / p95, 1) if p95 else None}
+        p95, median = percentile(times, 95), statistics.median(times)
+        result |= {f"{key}_median_ms": round(median, 2), f"{key}_p95_ms": round(p95, 2),
+                   f"{key}_ratio": round(request_p95 / p95, 1) if p95 else None,
+                   f"{key}_median_ratio": round(request_median / median, 2) if median else None}
     return result
 
 
 def table(results: list[dict]) -> str:
     header = (f"{'size':>8}  {'endpoint':<55} {'as':<14} {'queries':>7} {'median ms':>10} {'p95 ms':>9}"
               f" {'SQL ms':>8}")
-    header += f" {'bare p95':>9} {'ratio':>6} {'data p95':>9} {'ratio':>6}"
+    header += f" {'bare p95':>9} {'ratio':>6} {'data p95':>9} {'ratio':>6} {'medians':>7}"
     lines = [header, "-" * len(header)]
     for r in results:
         q = f"{r['queries']:g}" if r["queries_min"] == r["queries_max"] else \
             f"{r['queries_min']}-{r['queries_max']}"
         bare = (f" {r['bare_p95_ms']:>9.2f} {r['bare_ratio']:>6.1f}"
-                f" {r['data_sql_p95_ms']:>9.2f} {r['data_sql_ratio']:>6.1f}" if r.get("bare_p95_ms") else "")
+                f" {r['data_sql_p95_ms']:>9.2f} {r['data_sql_ratio']:>6.1f}"
+                f" {r['data_sql_median_ratio']:>7.2f}" if r.get("bare_p95_ms") else "")
         lines.append(f"{r['size']:>8,}  {r['endpoint']:<55} {r['user']:<14} {q:>7} "
                      f"{r['median_ms']:>10.2f} {r['p95_ms']:>9.2f} {r['sql_ms_median']:>8.1f}{bare}")
     return "\n".join(lines)
