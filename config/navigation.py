@@ -8,7 +8,7 @@ from django.urls import reverse
 from audit.selectors import scopes_for as access_log_scopes
 from children.access import can_read_children
 from drp.access import answers_drps, can_raise_drp, lists_own_drps_first, reads_every_drp
-from drp.selectors import awaiting_response_from, needs_my_action_count
+from drp.selectors import awaiting_response_count, needs_my_action_count
 from imports.registry import kinds_for as import_kinds_for
 from lado.access import is_do_team
 from people import roles
@@ -17,6 +17,19 @@ from positive_practice.access import can_read_positive_practice
 from reports.access import can_read_reports, reads_own_figures
 from subject_access.selectors import kinds_for as subject_access_kinds_for
 from workflows.clocks import today
+
+#: The numbers beside the navigation's items count this far, then say "99+": the number is a
+#: prompt and the page holds the detail; counting a whole caseload would cost every page.
+NAV_COUNT_UP_TO = 99
+
+
+def _badge(count: int | None) -> dict:
+    """The number as shown ("99+" past the bound) and, past it, as a screen reader says it."""
+    if not count:
+        return {"count": None, "spoken": None}
+    if count > NAV_COUNT_UP_TO:
+        return {"count": f"{NAV_COUNT_UP_TO}+", "spoken": f"more than {NAV_COUNT_UP_TO}"}
+    return {"count": str(count), "spoken": None}
 
 
 def _sees_drp_list_first(user) -> bool:
@@ -41,14 +54,14 @@ def navigation(request):
 
     if can_raise_drp(user):
         items.append(("Needs my action", reverse("drp:needs-my-action")))
-        count("Needs my action", lambda: needs_my_action_count(user, today()))
+        count("Needs my action", lambda: needs_my_action_count(user, today(), up_to=NAV_COUNT_UP_TO))
     if _sees_drp_list_first(user):
         items.append(("My DRPs" if lists_own_drps_first(user) else "DRPs", reverse("drp:list")))
     if can_raise_drp(user):
         items.append(("Raise a DRP", reverse("drp:raise")))
     if answers_drps(user):
         items.append(("Awaiting my response", reverse("drp:awaiting-response")))
-        count("Awaiting my response", lambda: awaiting_response_from(user).count())
+        count("Awaiting my response", lambda: awaiting_response_count(user, up_to=NAV_COUNT_UP_TO))
     if can_read_positive_practice(user):
         items.append(("Positive practice", reverse("positive_practice:list")))
     if is_do_team(user):
@@ -71,7 +84,7 @@ def navigation(request):
     path = request.path
     matches = [href for _, href in items if path == href or (href != "/" and path.startswith(href))]
     current = max(matches, key=len) if matches else None
-    return {"nav_items": [{"text": text, "href": href, "active": href == current, "count": counts.get(text)}
+    return {"nav_items": [{"text": text, "href": href, "active": href == current, **_badge(counts.get(text))}
                           for text, href in items]}
 
 

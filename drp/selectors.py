@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
@@ -197,9 +198,29 @@ def needs_my_action_counts(user, on) -> dict[str, int]:
         overdue=Count("pk", filter=overdue_condition(on)))
 
 
-def needs_my_action_count(user, on) -> int:
-    """The number beside "Needs my action" in the navigation."""
-    return sum(needs_my_action_counts(user, on).values())
+def needs_my_action_count(user, on, up_to: int) -> int:
+    """The number beside "Needs my action" in the navigation, counted no further than past
+    ``up_to``: each list is counted to ``up_to + 1`` rows (one statement), so an IRO with a
+    long list costs every page a few rows, not their whole caseload; a sum past ``up_to`` is
+    shown as "more than". At or below ``up_to`` it equals ``needs_my_action_counts``' sum."""
+    return sum(_counted_up_to(needs_my_action(user, on).values(), up_to + 1))
+
+
+def awaiting_response_count(user, up_to: int) -> int:
+    """The number beside "Awaiting my response", counted to ``up_to + 1`` at most."""
+    return awaiting_response_from(user).order_by().values("pk")[: up_to + 1].count()
+
+
+def _counted_up_to(querysets, limit: int) -> list[int]:
+    """Each queryset's rows counted no further than ``limit``, in one statement."""
+    parts, params = [], []
+    for n, queryset in enumerate(querysets):
+        sql, more = queryset.order_by().values("pk")[:limit].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS list_{n})")
+        params.extend(more)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        return list(cursor.fetchone())
 
 
 def addressed_people(drp: DisputeResolution) -> list[tuple]:
