@@ -44,6 +44,7 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/footprint_report_benc
 #: Six reporting years of records: 1 April 2020 to 31 March 2026.
 WINDOW_START, WINDOW_END = date(2020, 4, 1), date(2026, 3, 31)
 REPORT_YEAR = 2025  # the last full reporting year in the window, against 2024
+YEAR_TO_DATE = date(REPORT_YEAR + 1, 2, 17)  # a day inside it: the annual report to date
 REPORT_MONTH = date(2026, 2, 1)  # the month with the generated theme spike
 SPIKE_THEME_INDEX = 3  # the spike theme (by id order)
 N_CHILDREN = 20_000
@@ -433,11 +434,16 @@ def _comparison(this_year: int, last_year: int) -> dict:
 
 
 def _compare_sql(table: str, column: str, this, last) -> dict:
+    # A year to date is compared with the same months of last year to the same day, not with
+    # all of last year.
     rows = _fetch(f"""SELECT case_type, count(*) FILTER (WHERE {column} >= %(this_start)s),
-                             count(*) FILTER (WHERE {column} < %(this_start)s)
-                      FROM {table} WHERE {column} BETWEEN %(last_start)s AND %(this_end)s
+                             count(*) FILTER (WHERE {column} <= %(last_end)s)
+                      FROM {table}
+                      WHERE {column} BETWEEN %(last_start)s AND %(last_end)s
+                         OR {column} BETWEEN %(this_start)s AND %(this_end)s
                       GROUP BY case_type""",
-                  {"this_start": this.start, "this_end": this.end, "last_start": last.start})
+                  {"this_start": this.start, "this_end": this.end, "last_start": last.start,
+                   "last_end": last.end})
     counts = {ct: (a, b) for ct, a, b in rows}
     return {ct: _comparison(*counts.get(ct, (0, 0))) for ct in CASE_TYPES}
 
@@ -804,6 +810,16 @@ def selector_learning(year: int) -> dict:
     return {"teams": selectors.team_learning(period), "people": selectors.iro_footprint(period)}
 
 
+def _on(day, report):
+    """``report()`` as if today were ``day``."""
+    from workflows.timesource import as_of
+
+    def run():
+        with as_of(day):
+            return report()
+    return run
+
+
 def reports_to_measure():
     from reports import selectors
     from reports.do_indicators import do_indicator_report
@@ -812,6 +828,9 @@ def reports_to_measure():
         (f"DO indicators {REPORT_YEAR}", lambda: do_indicator_report(year=REPORT_YEAR),
          lambda: hand_do_indicator_report(_fetch, REPORT_YEAR)),
         (f"annual {REPORT_YEAR}", lambda: selectors.annual_report(REPORT_YEAR), lambda: hand_annual(REPORT_YEAR)),
+        # The year in progress, as a manager opens it mid-month: its whole months and its days.
+        (f"annual {REPORT_YEAR} to {YEAR_TO_DATE:%-d %b}", _on(YEAR_TO_DATE, lambda: selectors.annual_report(REPORT_YEAR)),
+         _on(YEAR_TO_DATE, lambda: hand_annual(REPORT_YEAR))),
         (f"monthly {REPORT_MONTH:%Y-%m}", lambda: selectors.monthly_report(REPORT_MONTH),
          lambda: hand_monthly(REPORT_MONTH)),
         (f"learning {REPORT_YEAR}", lambda: selector_learning(REPORT_YEAR), lambda: hand_learning(REPORT_YEAR)),

@@ -18,10 +18,9 @@ from .common import (
     _closed_in,
     _compare_by_case_type,
     _raised_in,
-    case_counts_kept,
     closed_at_stage,
+    closed_rows,
     comparison,
-    kept_closed_at_stage,
     ladder,
     percent,
     recording_began,
@@ -108,11 +107,9 @@ def annual_report(year: int) -> dict:
                 kept_measure="practice"),
             # Two views of one table, labelled: DRPs closed in the year (whenever raised), and
             # DRPs raised in the year that have closed (the seed report's view).
-            "closed_at_stage": closed_at_stage(
-                kept_closed_at_stage("drp_closed", this) if case_counts_kept(this) else _closed_in(this), stages),
+            "closed_at_stage": closed_at_stage(closed_rows("drp_closed", this, _closed_in), stages),
             "closed_at_stage_of_raised": closed_at_stage(
-                kept_closed_at_stage("drp_raised", this) if case_counts_kept(this)
-                else _raised_in(this).filter(status__in=CLOSED), stages),
+                closed_rows("drp_raised", this, lambda days: _raised_in(days).filter(status__in=CLOSED)), stages),
             "themes": themes_by_case_type(this, theme_rows),
         },
         "designated_officer": designated_officer(this, last),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db import connections, router
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, Sum, Value
 
 from children.models import CaseType
 from drp.models import DisputeResolution, Stage, Theme
@@ -76,33 +76,54 @@ def _zero_themes(theme_rows) -> dict:
     return {t["slug"]: 0 for t in theme_rows if t["active"]}
 
 
-def case_counts_kept(*periods: Period) -> bool:
-    """Whether ``CaseMonthCount`` answers for these periods: on PostgreSQL (the database keeps
-    the counts) and for whole months."""
-    connection = connections[router.db_for_read(CaseMonthCount)]
-    return connection.vendor == "postgresql" and all(
-        p.start.day == 1 and (p.end + timedelta(days=1)).day == 1 for p in periods)
+def kept_and_counted(period: Period | None, model=CaseMonthCount) -> tuple[Period | None, Period | None]:
+    """``period`` split where the counts the database keeps per month stop answering: its whole
+    months, read from ``model``, and the days after them, counted from the rows (either may be
+    None). A year to date (1 April to today) is its whole months kept and this month's days
+    counted, not eight months of rows counted. Not on PostgreSQL, or not from a 1st: all counted."""
+    if period is None:
+        return None, None
+    if connections[router.db_for_read(model)].vendor != "postgresql" or period.start.day != 1:
+        return None, period
+    month_end = (period.end.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    whole_end = period.end if period.end == month_end else period.end.replace(day=1) - timedelta(days=1)
+    if whole_end < period.start:
+        return None, period
+    return Period(period.start, whole_end), (None if whole_end == period.end else Period(whole_end + timedelta(days=1), period.end))
+
+
+def _by_case_type(qs, date_field: str, count, this: Period | None, last: Period | None) -> list[dict]:
+    """One GROUP BY case type over ``this`` and ``last`` (either may be None: counted as 0)."""
+    periods = [p for p in (this, last) if p]
+    if not periods:
+        return []
+
+    def within(period):
+        return Q(**{f"{date_field}__gte": period.start, f"{date_field}__lte": period.end})
+
+    spans = Q()
+    for period in periods:
+        spans |= within(period)
+    return list(qs.filter(spans).values("case_type").annotate(
+        this_year=count(within(this)) if this else Value(0),
+        last_year=count(within(last)) if last else Value(0)).order_by())
 
 
 def _compare_by_case_type(qs, date_field: str, this: Period, last: Period,
                           recorded_from: date | None = None, kept_measure: str = "") -> dict:
-    """{case type: comparison} from one GROUP BY over both years (of the kept counts of
-    ``kept_measure`` where they answer); last year "not recorded" when it ended before
-    recording began."""
-    def count(where):
-        return Count("id", filter=where)
-
-    if kept_measure and case_counts_kept(this, last):
-        date_field, qs = "month", CaseMonthCount.objects.filter(measure=kept_measure)
-
-        def count(where):
-            return Sum("n", filter=where)
-
-    in_this = Q(**{f"{date_field}__gte": this.start, f"{date_field}__lte": this.end})
-    in_last = Q(**{f"{date_field}__gte": last.start, f"{date_field}__lte": last.end})
-    rows = (qs.filter(**{f"{date_field}__gte": last.start, f"{date_field}__lte": this.end})
-            .values("case_type").annotate(this_year=count(in_this), last_year=count(in_last)).order_by())
-    counts = {row["case_type"]: row for row in rows}
+    """{case type: comparison}: the whole months of both years from the kept counts of
+    ``kept_measure`` where they answer, the rest counted from the rows, each in one GROUP BY
+    over both years; last year "not recorded" when it ended before recording began."""
+    (this_kept, this_rest), (last_kept, last_rest) = (
+        (kept_and_counted(this), kept_and_counted(last)) if kept_measure else ((None, this), (None, last)))
+    rows = _by_case_type(CaseMonthCount.objects.filter(measure=kept_measure), "month",
+                         lambda where: Sum("n", filter=where), this_kept, last_kept)
+    rows += _by_case_type(qs, date_field, lambda where: Count("id", filter=where), this_rest, last_rest)
+    counts = {}
+    for row in rows:
+        cells = counts.setdefault(row["case_type"], {"this_year": 0, "last_year": 0})
+        cells["this_year"] += row["this_year"] or 0
+        cells["last_year"] += row["last_year"] or 0
     unrecorded = recorded_from is None or last.end < recorded_from
     return {ct: comparison(counts.get(ct, {}).get("this_year") or 0,
                            None if unrecorded else counts.get(ct, {}).get("last_year") or 0)
@@ -119,6 +140,17 @@ def _closed_in(period: Period):
 
 
 WITHDRAWN_ROW = "withdrawn"
+
+
+def closed_rows(measure: str, period: Period, counted) -> list[dict]:
+    """The rows ``closed_at_stage`` groups for ``period``: its whole months from the kept counts
+    of ``measure``, the days after them from ``counted(days)`` (a queryset of closed DRPs)."""
+    kept, rest = kept_and_counted(period)
+    rows = kept_closed_at_stage(measure, kept) if kept else []
+    if rest:
+        rows += list(counted(rest).values("case_type", "status", "closed_at_stage__key").annotate(n=Count("id"))
+                     .order_by())
+    return rows
 
 
 def kept_closed_at_stage(measure: str, period: Period) -> list[dict]:
@@ -166,15 +198,15 @@ def _kept_theme_counts(start: date, end: date, *group):
 def themes_by_case_type(period: Period, theme_rows: list[dict]) -> dict:
     """{case type: {theme slug: DRPs raised in the period with that theme}}."""
     through = DisputeResolution.themes.through
-    if _theme_counts_kept(period.start, period.end):
-        rows = [{"disputeresolution__case_type": row["case_type"], "theme__slug": row["theme__slug"],
-                 "n": row["total"]}
-                for row in _kept_theme_counts(period.start, period.end, "case_type", "theme__slug")]
-    else:
-        rows = (through.objects.filter(disputeresolution__raised_on__gte=period.start,
-                                       disputeresolution__raised_on__lte=period.end)
-                .values("disputeresolution__case_type", "theme__slug").annotate(n=Count("id")).order_by())
+    kept, rest = kept_and_counted(period, ThemeMonthCount)
+    rows = [{"disputeresolution__case_type": row["case_type"], "theme__slug": row["theme__slug"], "n": row["total"]}
+            for row in (_kept_theme_counts(kept.start, kept.end, "case_type", "theme__slug") if kept else [])]
+    if rest:
+        rows += list(through.objects.filter(disputeresolution__raised_on__gte=rest.start,
+                                            disputeresolution__raised_on__lte=rest.end)
+                     .values("disputeresolution__case_type", "theme__slug").annotate(n=Count("id")).order_by())
     table = {ct: _zero_themes(theme_rows) for ct in CASE_TYPES}
     for row in rows:
-        table.setdefault(row["disputeresolution__case_type"], _zero_themes(theme_rows))[row["theme__slug"]] = row["n"]
+        cells = table.setdefault(row["disputeresolution__case_type"], _zero_themes(theme_rows))
+        cells[row["theme__slug"]] = cells.get(row["theme__slug"], 0) + row["n"]
     return table

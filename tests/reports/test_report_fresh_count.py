@@ -6,9 +6,7 @@ the kept counts equal a count of the links they stand for. PostgreSQL only: the 
 SETS and percentile_cont."""
 
 import random
-import sys
 from datetime import date, timedelta
-from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -28,22 +26,10 @@ from reports.periods import Period, reporting_year
 from tests.support import reports_helpers as make
 from workflows.dates import add_months
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
 pytestmark = pytest.mark.django_db
 
 YEAR = 2025
 MONTH = date(2026, 2, 1)
-
-
-@pytest.fixture
-def hand():
-    if connection.vendor != "postgresql":
-        pytest.skip("the hand-written report SQL is PostgreSQL's")
-    if str(BENCH) not in sys.path:
-        sys.path.insert(0, str(BENCH))
-    import report_bench
-
-    return report_bench
 
 
 def random_day(rng, start=date(2024, 2, 1), end=date(2026, 3, 20)):
