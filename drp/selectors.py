@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
@@ -212,13 +212,14 @@ def awaiting_response_count(user, up_to: int) -> int:
 
 
 def _counted_up_to(querysets, limit: int) -> list[int]:
-    """Each queryset's rows counted no further than ``limit``, in one statement."""
-    parts, params = [], []
+    """Each queryset's rows counted no further than ``limit``, in one statement (on the
+    database the querysets would read from)."""
+    parts, params, querysets = [], [], list(querysets)
     for n, queryset in enumerate(querysets):
         sql, more = queryset.order_by().values("pk")[:limit].query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS list_{n})")
         params.extend(more)
-    with connection.cursor() as cursor:
+    with connections[querysets[0].db].cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts), params)
         return list(cursor.fetchone())
 
