@@ -85,8 +85,8 @@ def kept_and_counted(period: Period | None, model=CaseMonthCount) -> tuple[Perio
         return None, None
     if connections[router.db_for_read(model)].vendor != "postgresql" or period.start.day != 1:
         return None, period
-    month_end = (period.end.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    whole_end = period.end if period.end == month_end else period.end.replace(day=1) - timedelta(days=1)
+    ends_a_month = (period.end + timedelta(days=1)).day == 1
+    whole_end = period.end if ends_a_month else period.end.replace(day=1) - timedelta(days=1)
     if whole_end < period.start:
         return None, period
     return Period(period.start, whole_end), (None if whole_end == period.end else Period(whole_end + timedelta(days=1), period.end))
@@ -182,10 +182,10 @@ def closed_at_stage(closed, stages: list[dict]) -> dict:
 
 
 def _theme_counts_kept(start: date, end: date) -> bool:
-    """Whether ``ThemeMonthCount`` answers for [start, end]: on PostgreSQL (the database keeps
-    the counts) and for whole months (every report period is)."""
-    connection = connections[router.db_for_read(ThemeMonthCount)]
-    return connection.vendor == "postgresql" and start.day == 1 and (end + timedelta(days=1)).day == 1
+    """Whether ``ThemeMonthCount`` answers for all of [start, end] (``kept_and_counted`` leaves
+    nothing to count): on PostgreSQL and for whole months."""
+    kept, rest = kept_and_counted(Period(start, end), ThemeMonthCount)
+    return kept is not None and rest is None
 
 
 def _kept_theme_counts(start: date, end: date, *group):
