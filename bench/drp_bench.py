@@ -545,7 +545,7 @@ def measure(users, size: int, n_requests: int, warmups: int, seed: int, explain:
         client = clients[username]
         times, counts, sql_ms, tops = [], [], [], []
         is_list = label.startswith("GET /api/v1/drps/") and "{id}" not in label
-        alone, whole, page_sql, data_sql = [], [], None, []
+        alone, whole, page_sql, data_sql, floor = [], [], None, [], []
         for i in range(warmups + n_requests):
             url = target(rng) if callable(target) else target
             reset_queries()  # the query log is a 9,000-entry deque; keep it from filling up
@@ -567,6 +567,7 @@ def measure(users, size: int, n_requests: int, warmups: int, seed: int, explain:
                 if page_sql:
                     alone += _replay([page_sql], 1)
                     whole += _replay(data_sql, 1)
+                    floor.append(_timed_get(client, FLOOR_URL))
         # The slowest query of a typical request (the median of the per-request slowest), so a
         # one-off stall on a busy machine does not pick a trivial query.
         tops.sort(key=lambda q: float(q["time"]))
@@ -582,7 +583,7 @@ def measure(users, size: int, n_requests: int, warmups: int, seed: int, explain:
             "slowest_query_sql": slowest["sql"],
         }
         if is_list and page_sql:
-            result |= bare_page_query(page_sql, data_sql, alone, whole, times)
+            result |= bare_page_query(page_sql, data_sql, alone, whole, times) | beyond_the_floor(times, floor, whole)
         is_select = slowest["sql"].lstrip().upper().startswith("SELECT")  # never ANALYZE a write
         if explain and is_select and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -592,12 +593,38 @@ def measure(users, size: int, n_requests: int, warmups: int, seed: int, explain:
         bare = (f"; bare page SELECT p95 {result['bare_p95_ms']:.2f} ms, ratio {result['bare_ratio']:.1f}"
                 f"; page's data SQL ({result['data_statements']} statements) p95 "
                 f"{result['data_sql_p95_ms']:.2f} ms, ratio {result['data_sql_ratio']:.1f}"
-                f" (medians {result['data_sql_median_ratio']:.2f})"
+                f" (medians {result['data_sql_median_ratio']:.2f}); beyond a signed-in empty list "
+                f"({result['floor_median_ms']:.2f} ms) {result['beyond_floor_median_ratio']:.2f}x its data SQL"
                 if "bare_p95_ms" in result else "")
         print(f"  {label:<55} {username:<14} q={result['queries']:<4} "
               f"median={result['median_ms']:>8.2f} ms  p95={result['p95_ms']:>8.2f} ms  "
               f"(SQL median {result['sql_ms_median']:.1f} ms{bare})", flush=True)
     return results
+
+
+#: A signed-in API request that reads an empty list (the bench's people have no notifications):
+#: what any signed-in request costs here before it reads a page (session, user, middleware, DRF),
+#: and one COUNT that finds nothing, so a little more than that fixed cost.
+FLOOR_URL = "/api/v1/notifications/"
+
+
+def _timed_get(client, url: str) -> float:
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise RuntimeError(f"{url}: HTTP {response.status_code}")
+    return elapsed
+
+
+def beyond_the_floor(request_times: list[float], floor_times: list[float], data_times: list[float]) -> dict:
+    """What the list costs beyond a signed-in request that reads an empty list (``FLOOR_URL``,
+    timed right after each list request and its replay), over its data SQL, by medians: the
+    list's own overhead against its own statements, without the fixed cost of signing in and
+    of Django's and DRF's handling that every request pays."""
+    floor, request, data = (statistics.median(t) for t in (floor_times, request_times, data_times))
+    return {"floor_median_ms": round(floor, 2),
+            "beyond_floor_median_ratio": round((request - floor) / data, 2) if data else None}
 
 
 def page_data_statements(queries: list[dict]) -> list[str]:
@@ -653,14 +680,15 @@ def bare_page_query(page: str, data: list[str], alone: list[float], whole: list[
 def table(results: list[dict]) -> str:
     header = (f"{'size':>8}  {'endpoint':<55} {'as':<14} {'queries':>7} {'median ms':>10} {'p95 ms':>9}"
               f" {'SQL ms':>8}")
-    header += f" {'bare p95':>9} {'ratio':>6} {'data p95':>9} {'ratio':>6} {'medians':>7}"
+    header += f" {'bare p95':>9} {'ratio':>6} {'data p95':>9} {'ratio':>6} {'medians':>7} {'floor':>6} {'beyond':>6}"
     lines = [header, "-" * len(header)]
     for r in results:
         q = f"{r['queries']:g}" if r["queries_min"] == r["queries_max"] else \
             f"{r['queries_min']}-{r['queries_max']}"
         bare = (f" {r['bare_p95_ms']:>9.2f} {r['bare_ratio']:>6.1f}"
                 f" {r['data_sql_p95_ms']:>9.2f} {r['data_sql_ratio']:>6.1f}"
-                f" {r['data_sql_median_ratio']:>7.2f}" if r.get("bare_p95_ms") else "")
+                f" {r['data_sql_median_ratio']:>7.2f} {r['floor_median_ms']:>6.2f} {r['beyond_floor_median_ratio']:>6.2f}"
+                if r.get("bare_p95_ms") else "")
         lines.append(f"{r['size']:>8,}  {r['endpoint']:<55} {r['user']:<14} {q:>7} "
                      f"{r['median_ms']:>10.2f} {r['p95_ms']:>9.2f} {r['sql_ms_median']:>8.1f}{bare}")
     return "\n".join(lines)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import connections, router
 from django.db.models import Count, Q, Sum, Value
 
 from children.models import CaseType
 from drp.models import DisputeResolution, Stage, Theme
+from workflows.dates import whole_months
 from workflows.replica import from_replica
 
 from ..models import CaseMonthCount, ThemeMonthCount
@@ -83,13 +84,10 @@ def kept_and_counted(period: Period | None, model=CaseMonthCount) -> tuple[Perio
     counted, not eight months of rows counted. Not on PostgreSQL, or not from a 1st: all counted."""
     if period is None:
         return None, None
-    if connections[router.db_for_read(model)].vendor != "postgresql" or period.start.day != 1:
+    if connections[router.db_for_read(model)].vendor != "postgresql":
         return None, period
-    ends_a_month = (period.end + timedelta(days=1)).day == 1
-    whole_end = period.end if ends_a_month else period.end.replace(day=1) - timedelta(days=1)
-    if whole_end < period.start:
-        return None, period
-    return Period(period.start, whole_end), (None if whole_end == period.end else Period(whole_end + timedelta(days=1), period.end))
+    kept, counted = whole_months(period.start, period.end)
+    return (Period(*kept) if kept else None), (Period(*counted) if counted else None)
 
 
 def _by_case_type(qs, date_field: str, count, this: Period | None, last: Period | None) -> list[dict]:

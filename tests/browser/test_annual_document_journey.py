@@ -40,7 +40,7 @@ def school_nurse(org):
                                         job_title="School nurse", email="pat.nurse@health.example")
 
 
-def test_iro_manager_writes_and_publishes_the_annual_report_document(report_data, report_year, page):
+def test_iro_manager_writes_and_publishes_the_annual_report_document(report_data, report_year, page):  # noqa: F811 (fixtures imported above)
     year = report_year
     sign_in(page, "iro-manager")
     page.goto("/reports/")

@@ -6,12 +6,14 @@ the kept counts equal a count of the links they stand for. PostgreSQL only: the 
 SETS and percentile_cont."""
 
 import random
+import re
 from datetime import date, timedelta
 from unittest import mock
 
 import pytest
 from django.db import connection, transaction
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 
 from drp.models import DisputeResolution, Stage, Theme
 from lado import figures as do_figures
@@ -24,7 +26,7 @@ from reports.do_indicators import do_indicator_report
 from reports.models import CaseMonthCount, TeamMonthCount, ThemeMonthCount
 from reports.periods import Period, reporting_year
 from tests.support import reports_helpers as make
-from workflows.dates import add_months
+from workflows.dates import add_months, is_month_end
 
 pytestmark = pytest.mark.django_db
 
@@ -244,27 +246,39 @@ def test_kept_team_counts_equal_a_count_of_the_links_through_every_kind_of_chang
 
 
 def figures_counted_from_the_enquiries(start, end):
-    with mock.patch.object(do_figures, "counts_kept", return_value=False):
-        assert not do_figures.counts_kept(start, end)
+    with mock.patch.object(do_figures, "database_keeps_counts", return_value=False):
+        assert do_figures.kept_and_counted(start, end) == (None, (start, end))
         return do_figures.figures(start, end)
 
 
-#: Periods whose DO figures come from the kept counts: years, and months of 31 days (their age
-#: bands' edges are month ends); a month of 30 days does not (31 May is not a month's end).
-KEPT_PERIODS = [reporting_year(year) for year in range(2022, 2027)] + [
+#: Periods of DO figures: years, whose months the kept counts answer for; months of 31 days
+#: (their age bands' edges are month ends) and a month of 30 days (31 May is not: the month its
+#: edge falls in is counted); years to date, whose days after the last whole month are counted;
+#: a day; and a period not from a 1st (all counted).
+DO_PERIODS = [reporting_year(year) for year in range(2022, 2027)] + [
     Period(date(2025, 12, 1), date(2025, 12, 31)),
     Period(date(2026, 3, 1), date(2026, 3, 31)),
+    Period(date(2025, 6, 1), date(2025, 6, 30)),
+    Period(date(2025, 4, 1), date(2026, 2, 17)),
+    Period(date(2025, 4, 1), date(2026, 3, 30)),
+    Period(date(2025, 4, 1), date(2025, 4, 1)),
+    Period(date(2025, 6, 15), date(2025, 11, 3)),
 ]
 
 
 def assert_do_figures_equal_a_count_of_the_enquiries():
-    for period in KEPT_PERIODS:
-        assert do_figures.counts_kept(period.start, period.end)
-        kept = do_figures.figures(period.start, period.end)
+    for period in DO_PERIODS:
+        with CaptureQueriesContext(connection) as read:
+            kept = do_figures.figures(period.start, period.end)
+        statements = " ".join(q["sql"] for q in read.captured_queries)
+        on_postgresql = connection.vendor == "postgresql"
+        assert ("lado_enquirymonthcount" in statements) == on_postgresql
+        # Whole months whose age bands' edges are month ends (a year to 31 March) read no enquiry.
+        whole = period.start.day == 1 and all(is_month_end(day) for day in [period.end, *do_figures._band_edges(period.end)])
+        assert bool(re.search(r'FROM "lado_enquiry"(\s|$)', statements)) == (not on_postgresql or not whole), period
         assert kept == figures_counted_from_the_enquiries(period.start, period.end), period
         assert do_figures.received_count(period.start, period.end) == Enquiry.objects.filter(
             received_on__gte=period.start, received_on__lte=period.end).count()
-    assert not do_figures.counts_kept(date(2025, 6, 1), date(2025, 6, 30))
 
 
 def test_kept_enquiry_counts_equal_a_count_of_the_enquiries_through_every_kind_of_change(org, hand):
