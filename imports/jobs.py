@@ -109,9 +109,9 @@ def confirm(*, job_id: int, actor: User) -> ImportJob:
             raise TransitionRefused(f"The file {job.filename} was deleted {settings.FOOTPRINT_IMPORT_RETRY_HOURS} "
                                     "hours after it was previewed: upload it again.")
         registry.require_importer(actor, job.kind)
-        job.status, job.dry_run = Status.QUEUED, False
+        job.status, job.dry_run, job.queued_at = Status.QUEUED, False, timezone.now()
         job.rows = job.created = job.updated = 0
-        job.save(update_fields=["status", "dry_run", "rows", "created", "updated"])
+        job.save(update_fields=["status", "dry_run", "queued_at", "rows", "created", "updated"])
     return job
 
 
@@ -260,6 +260,19 @@ def sweep() -> dict[str, int]:
     return {"failed": failed, "files_deleted": len(expired)}
 
 
+def still_waiting() -> list[int]:
+    """Jobs queued longer than ``FOOTPRINT_IMPORT_REQUEUE_SECONDS`` ago that no worker has
+    claimed: their task was never queued (the broker was down) or was lost. Each is marked
+    queued again now, so the next sweep waits as long again before sending it once more; a job
+    sent twice still runs once (``run`` claims it)."""
+    cutoff = timezone.now() - timedelta(seconds=settings.FOOTPRINT_IMPORT_REQUEUE_SECONDS)
+    with transaction.atomic():
+        waiting = list(ImportJob.objects.select_for_update(skip_locked=True)
+                       .filter(status=Status.QUEUED, queued_at__lt=cutoff).values_list("pk", flat=True))
+        ImportJob.objects.filter(pk__in=waiting, status=Status.QUEUED).update(queued_at=timezone.now())
+    return waiting
+
+
 def job_for(user, job_id: int) -> ImportJob:
     """A job its uploader may follow (anyone else: ImportJob.DoesNotExist), failed first if
     its worker is gone, so that nobody watches a dead import "running" for ever."""
@@ -294,7 +307,7 @@ def retry(*, job_id: int, actor: User) -> ImportJob:
                                     f"{settings.FOOTPRINT_IMPORT_RETRY_HOURS} hours after the import failed: "
                                     "upload it again.")
         registry.require_importer(actor, job.kind)
-        job.status = Status.QUEUED
+        job.status, job.queued_at = Status.QUEUED, timezone.now()
         job.errors = []
         job.rows = job.created = job.updated = 0
         job.started_at = job.finished_at = job.heartbeat_at = None

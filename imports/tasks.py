@@ -9,6 +9,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import connection, transaction
 
+from workflows.broker import queue_without_waiting
+
 from . import jobs
 from .models import ImportJob
 
@@ -22,8 +24,14 @@ def run_import_job(job_id: int) -> str:
 
 @shared_task
 def sweep_import_jobs() -> dict:
-    """What beat runs every 5 minutes: fail jobs whose worker is gone, delete expired files."""
-    return jobs.sweep()
+    """What beat runs every 5 minutes: fail jobs whose worker is gone, delete expired files,
+    and send again the jobs still waiting for a worker (their task could not be queued, or
+    was lost)."""
+    outcome = jobs.sweep()
+    waiting = jobs.still_waiting()
+    for job_id in waiting:
+        dispatch(job_id)
+    return {**outcome, "sent_again": len(waiting)}
 
 
 def queue(job: ImportJob) -> None:
@@ -36,8 +44,8 @@ def dispatch(job_id: int) -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER and settings.FOOTPRINT_IMPORT_IN_THREAD:
         threading.Thread(target=_run_in_thread, args=(job_id,), daemon=True,
                          name=f"import-job-{job_id}").start()
-    else:
-        run_import_job.delay(job_id)
+    else:  # one short try: a broker that is down never fails the upload; the sweep sends it later
+        queue_without_waiting(run_import_job, job_id)
 
 
 def _run_in_thread(job_id: int) -> None:

@@ -6,12 +6,12 @@ the few months that straddle an edge of the open-at-end age bands."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import connections, router
 from django.db.models import Count, F, Q, Sum, Value
 
-from workflows.dates import add_months, is_month_end, whole_months
+from workflows.dates import add_months, is_month_end, month_end, whole_months
 
 from . import clocks, conf
 from .models import (
@@ -217,9 +217,9 @@ def _add_open_at_end(counts: dict, end: date) -> None:
             if (not low or month <= add_months(end, -low)) and (high is None or month > add_months(end, -high)):
                 counts[f"open_{key}"] += n
     if straddled:
-        unplaced = Q(closed_on__gt=end, closed_on__lte=add_months(end.replace(day=1), 1) - timedelta(days=1))
+        unplaced = Q(closed_on__gt=end, closed_on__lte=month_end(end))
         for month in straddled:
-            unplaced |= Q(received_on__gte=month, received_on__lte=add_months(month, 1) - timedelta(days=1))
+            unplaced |= Q(received_on__gte=month, received_on__lte=month_end(month))
         _add_open_counted(counts, end, Q(received_on__lte=end) & open_at_end & unplaced)
 
 
@@ -232,7 +232,7 @@ def _add_open_counted(counts: dict, end: date, rows: Q) -> None:
             band &= Q(received_on__lte=add_months(end, -low))
         if high is not None:
             band &= Q(received_on__gt=add_months(end, -high))
-        bands[f"open_{key}"] = Count("id", filter=band) if band else Count("id")
+        bands[f"open_{key}"] = Count("id", filter=band)
     found = Enquiry.objects.filter(rows).aggregate(n_open=Count("id"), **bands)
     for key, n in found.items():
         counts[key] += n

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
 
 from workflows.clocks import today
-from workflows.dates import add_months  # noqa: F401  (the reports name their months with it)
+from workflows.dates import add_months, month_end  # noqa: F401  (the reports name their months with add_months)
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -42,8 +41,7 @@ def reporting_year_of(day: date) -> int:
 
 
 def month_period(first: date) -> Period:
-    last = calendar.monthrange(first.year, first.month)[1]
-    return Period(first.replace(day=1), first.replace(day=last))
+    return Period(first.replace(day=1), month_end(first))
 
 
 def last_month(on: date | None = None) -> date:

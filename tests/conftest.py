@@ -6,6 +6,7 @@ import pytest
 
 from people import roles
 from tests.support.factories import ChildFactory, TeamFactory, UserFactory
+from tests.support.ports import free_port
 from workflows.calendar import clear_calendar_cache
 
 REQUIRE_SERVICES = os.environ.get("FOOTPRINT_REQUIRE_SERVICES") == "1"
@@ -70,3 +71,22 @@ def org(db):
     o.other_child = ChildFactory(reference="C000099", name="Zed Other", team=o.other_team,
                                  social_worker=o.other_social_worker)
     return o
+
+
+@pytest.fixture
+def broker_unplugged():
+    """A Celery app like the project's, current while the test runs, with a broker (not eager)
+    at an address that refuses connections. (A new app: an app's producer pool keeps the
+    address it was first used with.)"""
+    from celery import Celery
+
+    from config.celery_app import app as project_app
+    from workflows import broker
+
+    app = Celery("footprint-unplugged", set_as_current=True)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(broker_url=f"redis://127.0.0.1:{free_port()}/0", task_always_eager=False)
+    broker.reset()
+    yield app
+    project_app.set_current()
+    broker.reset()

@@ -28,6 +28,11 @@ def is_month_end(day: date) -> bool:
     return (day + timedelta(days=1)).day == 1
 
 
+def month_end(day: date) -> date:
+    """The last day of ``day``'s month."""
+    return add_months(day.replace(day=1), 1) - timedelta(days=1)
+
+
 def whole_months(start: date, end: date) -> tuple[tuple[date, date] | None, tuple[date, date] | None]:
     """[start, end] as its whole calendar months and the days after them, either None: a year
     to date (1 April to 3 December) is 1 April to 30 November and 1 to 3 December. A period not

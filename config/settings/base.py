@@ -320,18 +320,23 @@ FOOTPRINT_IMPORT_MAX_EXPANDED_BYTES = int(os.environ.get("FOOTPRINT_IMPORT_MAX_E
 # A running import job whose worker has not renewed its lease for this long lost its worker
 # (killed, restarted): it is shown as failed, nothing written, and can be tried again.
 FOOTPRINT_IMPORT_LEASE_SECONDS = int(os.environ.get("FOOTPRINT_IMPORT_LEASE_SECONDS", 300))
+# A queued import no worker has taken after this long (its task could not be queued, or was
+# lost) is sent again by beat's import job sweep.
+FOOTPRINT_IMPORT_REQUEUE_SECONDS = int(os.environ.get("FOOTPRINT_IMPORT_REQUEUE_SECONDS", 120))
 # A failed import keeps its file this long so its uploader can try again; then it is deleted.
 FOOTPRINT_IMPORT_RETRY_HOURS = int(os.environ.get("FOOTPRINT_IMPORT_RETRY_HOURS", 24))
 # An import of at least this many rows counts the reports' kept counts again once, at its end,
 # rather than moving them with every chunk (PostgreSQL; imports.bulk.counts_deferred says why).
 FOOTPRINT_IMPORT_RECOUNT_ROWS = int(os.environ.get("FOOTPRINT_IMPORT_RECOUNT_ROWS", 20_000))
 
-# The cache holds import progress between the job and the page: Redis when several processes
+# The cache holds the API's rate-limit counts and import progress: Redis when several processes
 # or machines serve the app (REDIS_CACHE_URL), else this process's memory.
+# A call Redis does not answer within REDIS_CACHE_TIMEOUT is answered from this process's memory,
+# and Redis left alone for FOOTPRINT_CACHE_PAUSE_SECONDS (workflows.cache).
+FOOTPRINT_CACHE_PAUSE_SECONDS = float(os.environ.get("FOOTPRINT_CACHE_PAUSE_SECONDS", "30"))
 if os.environ.get("REDIS_CACHE_URL"):
-    # A frozen or absent Redis fails a cache call within a second instead of hanging it.
     _cache_timeout = float(os.environ.get("REDIS_CACHE_TIMEOUT", "1"))
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    CACHES = {"default": {"BACKEND": "workflows.cache.RedisCacheOrLocal",
                           "LOCATION": os.environ["REDIS_CACHE_URL"],
                           "OPTIONS": {"socket_connect_timeout": _cache_timeout,
                                       "socket_timeout": _cache_timeout}}}

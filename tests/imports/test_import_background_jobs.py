@@ -80,6 +80,60 @@ def test_large_api_import_answers_202_with_job(org, large_threshold, django_capt
     assert api.get(response.json()["url"]).status_code == 404
 
 
+def test_an_import_started_while_the_broker_is_down_answers_at_once_and_the_sweep_runs_it_later(
+        org, large_threshold, broker_unplugged, settings, django_capture_on_commit_callbacks):
+    """The job is kept before its task is queued: a broker refusing connections costs the upload
+    one quick try (202, never a 500 for a job that exists), and beat's import job sweep sends
+    the job again once it has waited FOOTPRINT_IMPORT_REQUEUE_SECONDS, once."""
+    settings.FOOTPRINT_IMPORT_REQUEUE_SECONDS = 120
+    api = api_client(org.iro_manager)
+    content = csv_bytes([drp_row(reference=f"B-{n}") for n in range(2)])
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/api/v1/imports/", {"kind": "drp", "file": SimpleUploadedFile("b.csv", content)},
+                            format="multipart")
+    assert response.status_code == 202, response.content
+    assert time.monotonic() - started < 2, "one short try at the broker"
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.QUEUED
+    assert tasks.sweep_import_jobs()["sent_again"] == 0, "not yet: it may still be on its way"
+    ImportJob.objects.filter(pk=job.pk).update(queued_at=job.queued_at - timedelta(seconds=121))
+    broker_unplugged.conf.task_always_eager = True  # the broker is back (here: tasks run in-process)
+    assert tasks.sweep_import_jobs()["sent_again"] == 1
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.created == 2
+    assert DisputeResolution.objects.count() == 2
+    assert tasks.sweep_import_jobs()["sent_again"] == 0
+
+
+def test_a_job_sent_again_while_its_first_task_waits_runs_once(org, settings):
+    """The sweep cannot tell a lost task from a slow one: a job sent twice is run by whichever
+    task claims it first, and the other finds it taken."""
+    settings.FOOTPRINT_IMPORT_REQUEUE_SECONDS = 120
+    job = jobs.create(kind="drp", upload=SimpleUploadedFile("w.csv", csv_bytes([drp_row(reference="W-1")])),
+                      actor=org.iro_manager)
+    ImportJob.objects.filter(pk=job.pk).update(queued_at=job.queued_at - timedelta(seconds=121))
+    assert jobs.still_waiting() == [job.pk]
+    assert jobs.still_waiting() == [], "marked queued again now: the next sweep waits as long again"
+    assert tasks.run_import_job(job.pk) == ImportJob.Status.DONE
+    assert tasks.run_import_job(job.pk) == "not queued"
+    assert DisputeResolution.objects.filter(reference="W-1").count() == 1
+
+
+def test_confirm_and_retry_start_the_wait_again(org, settings):
+    """A preview confirmed a day after it was uploaded, or a retried job, is not sent again at
+    once as if its task had been lost."""
+    job = jobs.create(kind="drp", upload=SimpleUploadedFile("p.csv", csv_bytes([drp_row(reference="P-1")])),
+                      actor=org.iro_manager, status=ImportJob.Status.PREVIEWED, dry_run=True)
+    ImportJob.objects.filter(pk=job.pk).update(queued_at=job.queued_at - timedelta(hours=2))
+    jobs.confirm(job_id=job.pk, actor=org.iro_manager)
+    assert jobs.still_waiting() == []
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED,
+                                               queued_at=job.queued_at - timedelta(hours=2))
+    jobs.retry(job_id=job.pk, actor=org.iro_manager)
+    assert jobs.still_waiting() == []
+
+
 def _database_url() -> str:
     conf = connection.settings_dict
     if connection.vendor == "sqlite":

@@ -7,7 +7,6 @@ database (flushed before and after each test).
 """
 
 import os
-import socket
 import threading
 import time
 from collections import Counter
@@ -28,6 +27,7 @@ from drp.models import DisputeResolution, Stage, Theme
 from notifications.models import Notification
 from tests.conftest import skip_or_fail
 from tests.support.email_backends import FlakyBackend
+from tests.support.ports import free_port as closed_port
 from workflows.calendar import add_working_days
 from workflows.clocks import as_of
 from workflows.models import ReminderLog
@@ -199,12 +199,6 @@ def assert_each_reminder_told_once() -> None:
     emailed = [(m.to[0], m.subject) for m in mail.outbox]
     assert len(emailed) == len(set(emailed)) == len(told)
 
-
-def closed_port() -> int:
-    """A local port nothing listens on: the broker, unplugged."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_four_workers_running_forty_sweeps_at_once_send_each_reminder_once(org, worker_app, settings,

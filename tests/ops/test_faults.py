@@ -3,18 +3,19 @@ stopped, Celery workers killed between sending an email and recording it, and th
 connection dropped or refused.
 
 Real processes throughout: a private Redis (``redis-server --port N --save ''``), gunicorn with
-two workers and the production settings, two Celery workers (prefork, one pool process each),
-all on one throwaway PostgreSQL database (on SQLite runs too, against the local server, like
-tests/ops/test_stateless_web.py). The workers email into a file they share
+two workers and the production settings (its cache on that Redis too), two Celery workers
+(prefork, one pool process each), all on one throwaway PostgreSQL database (on SQLite runs
+too, against the local server, like tests/ops/test_stateless_web.py). The workers email into a file they share
 (``tests.support.email_backends.FileOutboxBackend``), which also plants the faults; the test sends beat's
 catch-up task itself. Timings are shortened so the module runs in about two minutes: an 8 s
 email claim, a 6 s visibility timeout (abandoned tasks looked for every second), a 2 s grace
-before the catch-up job queues an email again and a 3 s broker pause.
+before the catch-up job queues an email again, and a 3 s pause for the broker and the cache.
 
 What it shows is the delivery guarantee of notifications/services.py:
 
 * every write the web tier answered 201 is in the database and every write in the database was
-  answered 201 (no committed write reported as failed); no request waits on Redis;
+  answered 201 (no committed write reported as failed); no request waits on Redis, for the
+  broker or for the cache (every API request counts itself against its rate limits there);
 * every notification is emailed at least once, and exactly once except the one whose worker was
   killed between the mail server taking it and ``emailed_at`` being written: that one is sent a
   second time when its claim runs out, not before;
@@ -78,7 +79,9 @@ def stack(tmp_path_factory):
                 FOOTPRINT_TEST_OUTBOX=str(tmp / "outbox.jsonl"), FOOTPRINT_TEST_FAULTS=str(tmp / "faults"),
                 FOOTPRINT_EMAIL_LEASE_SECONDS=str(LEASE), CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY),
                 FOOTPRINT_PENDING_EMAIL_GRACE_SECONDS=str(GRACE), FOOTPRINT_BROKER_PAUSE_SECONDS=str(PAUSE),
-                CELERY_LOG_LEVEL="INFO")
+                # The cache (API rate limits, import progress) on the same Redis, as production has it.
+                REDIS_CACHE_URL=redis.url.replace("/0", "/1"), REDIS_CACHE_TIMEOUT="0.5",
+                FOOTPRINT_CACHE_PAUSE_SECONDS=str(PAUSE), CELERY_LOG_LEVEL="INFO")
             manage("migrate", "--noinput", env=env)
             out = manage("shell", "-c", SETUP, env=env).stdout
             setup = json.loads(out.split("FAULTS-SETUP ", 1)[1].splitlines()[0])
@@ -187,6 +190,9 @@ def test_a_stopped_redis_costs_a_request_nothing_and_loses_no_email(stack):
     lines = stack.web.log_path.read_text().splitlines()[log_before:]
     attempts = sum('"message": "Could not queue' in line for line in lines)
     assert 1 <= attempts <= 2 * (int(took / PAUSE) + 2) < len(writes), (attempts, len(writes))
+    # The same for the cache each API request counts itself in (rate limits).
+    cache_attempts = sum('"message": "The cache at' in line for line in lines)
+    assert 1 <= cache_attempts <= 2 * (int(took / PAUSE) + 2) < len(writes), (cache_attempts, len(writes))
 
     stack.catch_up()
     stack.wait_until_all_emailed(timeout=90)  # the workers reconnect first

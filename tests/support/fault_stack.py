@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import requests
 from psycopg import sql
 
 from tests.ops.test_stateless_web import PROXY, Server
+from tests.support.ports import free_port
 from tests.support.throwaway_db import ROOT, server_url
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -26,7 +26,7 @@ CELERY = Path(sys.executable).with_name("celery")
 LEASE = 8        # FOOTPRINT_EMAIL_LEASE_SECONDS
 VISIBILITY = 6   # CELERY_VISIBILITY_TIMEOUT
 GRACE = 2        # FOOTPRINT_PENDING_EMAIL_GRACE_SECONDS
-PAUSE = 3        # FOOTPRINT_BROKER_PAUSE_SECONDS
+PAUSE = 3        # FOOTPRINT_BROKER_PAUSE_SECONDS and FOOTPRINT_CACHE_PAUSE_SECONDS
 PASSWORD = "Faults-stop-nothing-2024"
 
 SETTINGS = '''\
@@ -67,11 +67,6 @@ child = Child.objects.create(reference="C000001", name="Amy Example", case_type=
 print("FAULTS-SETUP " + json.dumps({{"token": issue(iro, verified=True)[1], "child": child.pk}}))
 '''
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(predicate, timeout: float, what: str, interval: float = 0.2):

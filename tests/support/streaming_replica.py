@@ -30,7 +30,6 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -38,6 +37,8 @@ from pathlib import Path
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from tests.support.ports import free_port
 
 PREFIX = "footprint-standby-"
 HBA_RULE = "host replication all 127.0.0.1/32 trust"
@@ -50,11 +51,6 @@ AT_LEAST_PRIMARY = ("max_connections", "max_worker_processes", "max_wal_senders"
 class StandbyUnavailable(Exception):
     """Why no standby could be made here (the tests skip with it, or fail in CI)."""
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _run_as() -> list[str]:

@@ -133,34 +133,6 @@ def test_email_preference_page(client, org):
 # --- The broker down when an email is queued -------------------------------------------------
 
 
-def closed_port() -> int:
-    """A local port nothing listens on: the broker, unplugged."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def broker_unplugged():
-    """A Celery app like the project's, current while the test runs, with a broker (not eager)
-    at an address that refuses connections. (A new app: an app's producer pool keeps the
-    address it was first used with.)"""
-    from celery import Celery
-
-    from config.celery_app import app as project_app
-    from workflows import broker
-
-    app = Celery("footprint-unplugged", set_as_current=True)
-    app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.update(broker_url=f"redis://127.0.0.1:{closed_port()}/0", task_always_eager=False)
-    broker.reset()
-    yield app
-    project_app.set_current()
-    broker.reset()
-
-
 def test_a_broker_that_is_down_loses_no_email_and_breaks_no_change(org, broker_unplugged,
                                                                    django_capture_on_commit_callbacks):
     """The change commits and the notification is kept; queuing fails fast (one refused
