@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from workflows.clocks import today
-from workflows.dates import add_months, month_end  # noqa: F401  (the reports name their months with add_months)
+from workflows.dates import (
+    add_months,  # noqa: F401  (the reports name their months with it)
+    month_end,
+)
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 

@@ -13,7 +13,6 @@ saw; nothing the cache holds is a record, so nothing is lost.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from functools import wraps
 
@@ -27,7 +26,6 @@ logger = logging.getLogger(__name__)
 
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
-_lock = threading.Lock()
 _paused_until: dict[str, float] = {}  # server → monotonic time, shared by every thread's cache object
 
 
@@ -58,8 +56,7 @@ class RedisCacheOrLocal(RedisCache):
 
     def _pause(self) -> None:
         seconds = settings.FOOTPRINT_CACHE_PAUSE_SECONDS
-        with _lock:
-            _paused_until[self._server_key] = time.monotonic() + seconds
+        _paused_until[self._server_key] = time.monotonic() + seconds
         self.__dict__.pop("_cache", None)  # a fresh client (and connection pool) when Redis is back
         logger.warning("The cache at %s cannot be reached; using this process's memory for %s s",
                        self._server_key, seconds, exc_info=True)
@@ -79,5 +76,4 @@ class RedisCacheOrLocal(RedisCache):
 
 def reset() -> None:
     """Forget every pause (tests; Redis known to be back)."""
-    with _lock:
-        _paused_until.clear()
+    _paused_until.clear()

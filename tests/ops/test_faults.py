@@ -5,11 +5,12 @@ connection dropped or refused.
 Real processes throughout: a private Redis (``redis-server --port N --save ''``), gunicorn with
 two workers and the production settings (its cache on that Redis too), two Celery workers
 (prefork, one pool process each), all on one throwaway PostgreSQL database (on SQLite runs
-too, against the local server, like tests/ops/test_stateless_web.py). The workers email into a file they share
-(``tests.support.email_backends.FileOutboxBackend``), which also plants the faults; the test sends beat's
-catch-up task itself. Timings are shortened so the module runs in about two minutes: an 8 s
-email claim, a 6 s visibility timeout (abandoned tasks looked for every second), a 2 s grace
-before the catch-up job queues an email again, and a 3 s pause for the broker and the cache.
+too, against the local server, like tests/ops/test_stateless_web.py). The workers email into a
+file they share (``tests.support.email_backends.FileOutboxBackend``), which also plants the
+faults; the test sends beat's catch-up task itself. Timings are shortened so the module runs in
+about two minutes: an 8 s email claim, a 6 s visibility timeout (abandoned tasks looked for
+every second), a 2 s grace before the catch-up job queues an email again, and a 3 s pause for
+the broker and the cache.
 
 What it shows is the delivery guarantee of notifications/services.py:
 
@@ -80,7 +81,7 @@ def stack(tmp_path_factory):
                 FOOTPRINT_EMAIL_LEASE_SECONDS=str(LEASE), CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY),
                 FOOTPRINT_PENDING_EMAIL_GRACE_SECONDS=str(GRACE), FOOTPRINT_BROKER_PAUSE_SECONDS=str(PAUSE),
                 # The cache (API rate limits, import progress) on the same Redis, as production has it.
-                REDIS_CACHE_URL=redis.url.replace("/0", "/1"), REDIS_CACHE_TIMEOUT="0.5",
+                REDIS_CACHE_URL=redis.cache_url, REDIS_CACHE_TIMEOUT="0.5",
                 FOOTPRINT_CACHE_PAUSE_SECONDS=str(PAUSE), CELERY_LOG_LEVEL="INFO")
             manage("migrate", "--noinput", env=env)
             out = manage("shell", "-c", SETUP, env=env).stdout

@@ -84,7 +84,8 @@ class Redis:
 
     def __init__(self, log_dir: Path):
         self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.url = f"redis://127.0.0.1:{self.port}/0"  # the broker's database
+        self.cache_url = f"redis://127.0.0.1:{self.port}/1"  # the cache's, as production keeps them apart
         self.log_path = log_dir / "redis.log"
         self.process = None
         self.start()

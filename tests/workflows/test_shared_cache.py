@@ -35,7 +35,7 @@ def redis_cache(redis_server, settings):
     """The project's cache on the private Redis, as production configures it."""
     settings.FOOTPRINT_CACHE_PAUSE_SECONDS = PAUSE
     settings.CACHES = {"default": {
-        "BACKEND": "workflows.cache.RedisCacheOrLocal", "LOCATION": redis_server.url.replace("/0", "/1"),
+        "BACKEND": "workflows.cache.RedisCacheOrLocal", "LOCATION": redis_server.cache_url,
         "OPTIONS": {"socket_connect_timeout": TIMEOUT, "socket_timeout": TIMEOUT}}}
     shared_cache.reset()
     yield redis_server
